@@ -1,0 +1,98 @@
+/**
+ * The seam between runloop-local's HTTP layer and its services.
+ *
+ * Services declare routes as data; the HTTP layer (h2c + HTTP/1.1 on one
+ * port) owns auth, body parsing, validation with the shared io-ts codecs,
+ * idempotency by `x-request-id`, and turning errors into JSON bodies.
+ * A handler never sees an unvalidated body and never writes to a socket.
+ */
+import type { Readable } from 'node:stream';
+import type * as t from 'io-ts';
+
+/** A JSON error body that the server sends; `message` says what is wrong. */
+export interface ErrorBody {
+  readonly error: string;
+  readonly message: string;
+  readonly details?: unknown;
+}
+
+/**
+ * Thrown by services for a client mistake or a known condition; the HTTP
+ * layer maps it to `status` with an {@link ErrorBody}. Anything else thrown
+ * is a bug and becomes a 500.
+ *
+ * @example
+ * throw new HttpError(404, 'not_found', `devbox ${id} does not exist`);
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** What a handler receives. */
+export interface RouteContext<Body, Query> {
+  /** Path parameters by name, e.g. `{ id: 'dbx_…' }` for `/v1/devboxes/:id`. */
+  readonly params: Readonly<Record<string, string>>;
+  /** The query, decoded by the route's `query` codec. */
+  readonly query: Query;
+  /** The JSON body, decoded by the route's `body` codec (an empty body decodes as `{}`). */
+  readonly body: Body;
+  /** Lower-cased request headers. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The raw request body, for routes declared with `raw: true` (multipart, presigned PUT). */
+  readonly raw: Readable;
+  /** Aborts when the client goes away; long-polls and SSE must stop on it. */
+  readonly signal: AbortSignal;
+}
+
+/** One Server-Sent Event to write. */
+export interface SseEvent {
+  readonly event?: string;
+  readonly data: string;
+}
+
+/** What a handler answers. */
+export type Reply =
+  | { readonly kind: 'json'; readonly status?: number; readonly body: unknown; readonly headers?: Record<string, string> }
+  | { readonly kind: 'text'; readonly status?: number; readonly body: string; readonly contentType?: string }
+  | { readonly kind: 'stream'; readonly status?: number; readonly body: Readable; readonly contentType: string; readonly contentLength?: number }
+  /** Written as `text/event-stream`; the response ends when the iterable ends. */
+  | { readonly kind: 'sse'; readonly events: AsyncIterable<SseEvent> }
+  | { readonly kind: 'empty'; readonly status: number };
+
+/** A route, declared as data. */
+export interface Route<Body = unknown, Query = unknown> {
+  readonly method: 'GET' | 'POST' | 'PUT';
+  /** Express-style pattern: `/v1/devboxes/:id/executions/:executionId`. */
+  readonly path: string;
+  readonly body?: t.Decoder<unknown, Body>;
+  readonly query?: t.Decoder<unknown, Query>;
+  /** Skip bearer auth (presigned object URLs, tunnels carry their own). Default false. */
+  readonly public?: boolean;
+  /** Do not parse the body; hand the stream to the handler as `raw`. */
+  readonly raw?: boolean;
+  readonly handler: (ctx: RouteContext<Body, Query>) => Promise<Reply>;
+}
+
+/**
+ * Declares a route with its types inferred from its codecs.
+ *
+ * @example
+ * route({ method: 'GET', path: '/v1/devboxes/:id', handler: async ({ params }) => json(devboxes.view(params.id!)) });
+ */
+export function route<Body, Query>(r: Route<Body, Query>): Route<Body, Query> {
+  return r;
+}
+
+/** @example return json({ id }); */
+export function json(body: unknown, status = 200): Reply {
+  return { kind: 'json', status, body };
+}

@@ -1,0 +1,109 @@
+/**
+ * The devbox runtime contract: what runloop-local's services need from the
+ * machine to run an isolated devbox. Two implementations exist: Linux
+ * namespaces (overlayfs root, pivot_root, tini as PID 1, a cgroup per devbox)
+ * and a plain-process fallback for hosts that refuse namespaces.
+ *
+ * Nothing here knows about HTTP, the store or the API's status names.
+ */
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Readable } from 'node:stream';
+
+/** Which isolation is in force, and why, so start-up can say it plainly. */
+export interface RuntimeInfo {
+  readonly mode: 'namespaces' | 'process';
+  /** Why the fallback was chosen, or a short description of the isolation in force. */
+  readonly detail: string;
+}
+
+/** Resource limits, from the devbox's launch parameters. Absent = unlimited. */
+export interface ResourceLimits {
+  readonly memoryBytes?: number;
+  /** Fractional cores (0.5, 1, 2…), enforced as a CPU quota. */
+  readonly cpuCores?: number;
+  readonly maxPids?: number;
+}
+
+/** Everything needed to start (or restart after resume) one devbox. */
+export interface DevboxSpec {
+  /** The API id, e.g. `dbx_…`; also names the cgroup and the hostname. */
+  readonly id: string;
+  /**
+   * Directory owned by this devbox in the data dir. The runtime keeps the
+   * writable layer (`upper/`) and its scratch (`work/`, `merged/`) in it, so
+   * the filesystem survives a stop/start (suspend/resume) and a server restart.
+   */
+  readonly stateDir: string;
+  /**
+   * Extra read-only layers stacked above the base root filesystem, topmost
+   * first (a snapshot of a devbox built from a blueprint: [snapshot, blueprint]).
+   * Each is a directory in overlayfs upper-dir format (whiteouts, opaque dirs).
+   */
+  readonly layers: readonly string[];
+  readonly limits: ResourceLimits;
+  /** `host` shares the server's network namespace (needed for builds); `isolated` gets its own with loopback. */
+  readonly network: 'host' | 'isolated';
+}
+
+/** How to run one process inside a devbox. */
+export interface ExecSpec {
+  /** Run with `/bin/bash -c` (or `/bin/sh -c` when bash is absent). */
+  readonly command: string;
+  /** Merged over the devbox's clean default environment (HOME, USER, PATH…); never the host's. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Absolute path inside the devbox; defaults to `/home/user`. */
+  readonly cwd?: string;
+  /** Defaults to `user` (uid 1000). `root` is for builds and setup. */
+  readonly user?: 'user' | 'root';
+}
+
+/** A running devbox. All methods are safe to call more than once. */
+export interface DevboxHandle {
+  readonly id: string;
+  /** Host PID of the devbox's PID 1 (tini), or of its supervisor in process mode. */
+  readonly pid: number;
+  /** Resolves when the devbox's PID 1 is gone, for whatever reason. */
+  readonly exited: Promise<{ readonly reason: 'stopped' | 'died' | 'oom' }>;
+  /**
+   * Starts a process inside the devbox in its own process group, with piped
+   * stdin/stdout/stderr. The child is the host-side process (`nsenter` in
+   * namespace mode); killing its group kills the command's whole tree.
+   */
+  spawn(exec: ExecSpec): ChildProcessWithoutNullStreams;
+  /** Kills every process of one command: the process group of a child from `spawn`. */
+  killGroup(child: ChildProcessWithoutNullStreams, signal?: NodeJS.Signals): void;
+  /** Freezes every process of the devbox (cgroup freeze in namespace mode). */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  /** Opens a file inside the devbox for reading, confined to its root (`..` and symlinks cannot escape). */
+  readFile(path: string): Promise<Readable>;
+  /** Writes a file inside the devbox (parents created, owned by the user), confined to its root. */
+  writeFile(path: string, content: Readable | Uint8Array | string): Promise<void>;
+  /**
+   * Copies the writable layer into `destDir` (overlayfs format, whiteouts and
+   * opaque dirs kept) while the devbox is frozen, then thaws it. The result
+   * can be used as a layer in another `DevboxSpec`.
+   */
+  captureLayer(destDir: string): Promise<{ readonly sizeBytes: number }>;
+  /**
+   * Connects to a TCP port inside the devbox's network namespace (for tunnels
+   * and SSH-forwarding). Resolves to a duplex socket-like stream.
+   */
+  connect(port: number): Promise<import('node:net').Socket>;
+  /** Ends every process, unmounts, removes the cgroup. Keeps `stateDir` unless `discard`. */
+  stop(options?: { readonly discard?: boolean }): Promise<void>;
+}
+
+/** The runtime: one per server. */
+export interface DevboxRuntime {
+  readonly info: RuntimeInfo;
+  /** Starts a devbox and resolves once its PID 1 is ready to run commands. */
+  start(spec: DevboxSpec): Promise<DevboxHandle>;
+  /**
+   * Cleans up after a crashed server: ends devbox processes, mounts and
+   * cgroups left by an earlier run that used the same data dir.
+   */
+  reapOrphans(): Promise<void>;
+  /** Stops every devbox this runtime started. */
+  close(): Promise<void>;
+}
