@@ -1,0 +1,243 @@
+/**
+ * One error hierarchy for the whole SDK (runloop-api.md §3).
+ *
+ * Every class carries a `Symbol.for` brand, and `instanceof` checks the brand
+ * rather than the prototype chain, so an error thrown by one installed copy of
+ * runloop-rx is still recognised by another copy (the undici trick).
+ */
+
+const BRANDS = Symbol.for('runloop-rx.error.brands');
+const BRAND = Symbol.for('runloop-rx.error.brand');
+
+type Branded = { readonly [BRANDS]?: readonly symbol[] };
+type BrandedClass = { readonly [BRAND]?: symbol };
+
+function brandsOf(ctor: unknown): symbol[] {
+  const brands: symbol[] = [];
+  for (let c = ctor as BrandedClass | null; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    if (Object.hasOwn(c, BRAND) && c[BRAND]) brands.push(c[BRAND]);
+  }
+  return brands;
+}
+
+/**
+ * The base of every error the SDK throws. `code` is a stable string to switch on.
+ *
+ * @example
+ * catchError((err) => (err instanceof RunloopError ? of(err.code) : throwError(() => err)));
+ */
+export class RunloopError extends Error {
+  static readonly [BRAND]: symbol = Symbol.for('runloop-rx.RunloopError');
+  declare readonly [BRANDS]: readonly symbol[];
+  readonly code: string = 'RUNLOOP_ERROR';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    Object.defineProperty(this, BRANDS, { value: brandsOf(new.target), enumerable: false });
+  }
+
+  /** Brand check: works across two copies of the package. Unbranded user subclasses fall back to the prototype chain. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (!Object.hasOwn(this, BRAND)) return Function.prototype[Symbol.hasInstance].call(this, value);
+    const brand = (this as BrandedClass)[BRAND];
+    const brands = typeof value === 'object' && value !== null ? (value as Branded)[BRANDS] : undefined;
+    return Array.isArray(brands) && brand !== undefined && brands.includes(brand);
+  }
+}
+
+/**
+ * The client was configured wrongly, e.g. no API key.
+ *
+ * @example
+ * try { resolveConfig({}, {}); } catch (e) { if (e instanceof RunloopConfigError) console.error(e.message); }
+ */
+export class RunloopConfigError extends RunloopError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.RunloopConfigError');
+  override readonly code: string = 'RUNLOOP_CONFIG';
+}
+
+/** Response headers as the SDK keeps them: lower-cased names. */
+export type ResponseHeaders = Readonly<Record<string, string>>;
+
+/**
+ * An HTTP-level failure: a non-2xx response, or no response at all
+ * (then `status` is `undefined`). `error` is the parsed JSON body, or its text.
+ *
+ * @example
+ * if (err instanceof APIError && err.status === 404) console.log(err.error);
+ */
+export class APIError extends RunloopError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.APIError');
+  override readonly code: string = 'RUNLOOP_API_ERROR';
+
+  constructor(
+    readonly status: number | undefined,
+    readonly headers: ResponseHeaders | undefined,
+    readonly error: unknown,
+    message: string,
+    readonly requestId: string | undefined = undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** 400 @example if (err instanceof BadRequestError) showForm(err.error); */
+export class BadRequestError extends APIError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.BadRequestError');
+  override readonly code: string = 'RUNLOOP_BAD_REQUEST';
+}
+/** 401 @example if (err instanceof AuthenticationError) askForNewKey(); */
+export class AuthenticationError extends APIError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.AuthenticationError');
+  override readonly code: string = 'RUNLOOP_AUTHENTICATION';
+}
+/** 403 @example if (err instanceof PermissionDeniedError) console.error('no access'); */
+export class PermissionDeniedError extends APIError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.PermissionDeniedError');
+  override readonly code: string = 'RUNLOOP_PERMISSION_DENIED';
+}
+/** 404 @example if (err instanceof NotFoundError) return of(undefined); */
+export class NotFoundError extends APIError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.NotFoundError');
+  override readonly code: string = 'RUNLOOP_NOT_FOUND';
+}
+/** 409 @example if (err instanceof ConflictError) console.warn('busy'); */
+export class ConflictError extends APIError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.ConflictError');
+  override readonly code: string = 'RUNLOOP_CONFLICT';
+}
+/** 422 @example if (err instanceof UnprocessableEntityError) console.error(err.message); */
+export class UnprocessableEntityError extends APIError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.UnprocessableEntityError');
+  override readonly code: string = 'RUNLOOP_UNPROCESSABLE_ENTITY';
+}
+/** 429 @example if (err instanceof RateLimitError) console.warn(err.headers?.['retry-after']); */
+export class RateLimitError extends APIError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.RateLimitError');
+  override readonly code: string = 'RUNLOOP_RATE_LIMIT';
+}
+/** Any status >= 500. @example if (err instanceof InternalServerError) report(err.requestId); */
+export class InternalServerError extends APIError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.InternalServerError');
+  override readonly code: string = 'RUNLOOP_INTERNAL_SERVER';
+}
+
+/**
+ * No response: refused, reset, DNS, or a body cut short.
+ *
+ * @example
+ * if (err instanceof APIConnectionError) console.warn('network trouble', err.cause);
+ */
+export class APIConnectionError extends APIError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.APIConnectionError');
+  override readonly code: string = 'RUNLOOP_CONNECTION';
+  constructor(message = 'Connection error.', options?: { cause?: unknown }) {
+    super(undefined, undefined, undefined, message, undefined, options);
+  }
+}
+
+/**
+ * No response headers within the request timeout.
+ *
+ * @example
+ * if (err instanceof APIConnectionTimeoutError) console.warn('slow server');
+ */
+export class APIConnectionTimeoutError extends APIConnectionError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.APIConnectionTimeoutError');
+  override readonly code: string = 'RUNLOOP_CONNECTION_TIMEOUT';
+  constructor(message = 'Request timed out.', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * The caller's AbortSignal fired. Never retried.
+ *
+ * @example
+ * if (err instanceof APIUserAbortError) return EMPTY;
+ */
+export class APIUserAbortError extends APIError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.APIUserAbortError');
+  override readonly code: string = 'RUNLOOP_USER_ABORT';
+  constructor(message = 'Request was aborted.', options?: { cause?: unknown }) {
+    super(undefined, undefined, undefined, message, undefined, options);
+  }
+}
+
+/** One failing location in a decoded value: a JSON path such as `$.devboxes[0].status`. */
+export interface DecodeFailure {
+  readonly path: string;
+  /** The name of the type the codec expected at that path. */
+  readonly expected: string;
+}
+
+/**
+ * A response did not match its codec (or was not JSON). Names the path(s) and
+ * the expected type; never the offending value, which may be a secret.
+ *
+ * @example
+ * if (err instanceof ResponseDecodeError) console.error(err.failures.map((f) => f.path));
+ */
+export class ResponseDecodeError extends RunloopError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.ResponseDecodeError');
+  override readonly code: string = 'RUNLOOP_RESPONSE_DECODE';
+  constructor(
+    readonly failures: readonly DecodeFailure[],
+    readonly codecName: string,
+    options?: { cause?: unknown },
+  ) {
+    super(describeFailures(codecName, failures), options);
+  }
+}
+
+const MAX_LISTED_FAILURES = 5;
+const MAX_TYPE_NAME = 120;
+
+function shorten(name: string): string {
+  return name.length > MAX_TYPE_NAME ? `${name.slice(0, MAX_TYPE_NAME - 1)}…` : name;
+}
+
+function describeFailures(codecName: string, failures: readonly DecodeFailure[]): string {
+  const listed = failures
+    .slice(0, MAX_LISTED_FAILURES)
+    .map((f) => `at ${f.path} expected ${shorten(f.expected)}`)
+    .join('; ');
+  const more = failures.length > MAX_LISTED_FAILURES ? ` (and ${failures.length - MAX_LISTED_FAILURES} more)` : '';
+  return `Response does not match ${shorten(codecName)}: ${listed}${more}`;
+}
+
+/**
+ * Polling hit its deadline before a terminal value; `lastValue` is the last one seen.
+ *
+ * @example
+ * catchError((e) => (e instanceof PollingTimeoutError ? of(e.lastValue) : throwError(() => e)));
+ */
+export class PollingTimeoutError<T = unknown> extends RunloopError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.PollingTimeoutError');
+  override readonly code: string = 'RUNLOOP_POLLING_TIMEOUT';
+  constructor(
+    readonly lastValue: T | undefined,
+    readonly timeoutMs: number,
+  ) {
+    super(`Polling did not reach a terminal state within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Polling used all its attempts before a terminal value; `lastValue` is the last one seen.
+ *
+ * @example
+ * catchError((e) => (e instanceof MaxAttemptsExceededError ? of(e.lastValue) : throwError(() => e)));
+ */
+export class MaxAttemptsExceededError<T = unknown> extends RunloopError {
+  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.MaxAttemptsExceededError');
+  override readonly code: string = 'RUNLOOP_MAX_ATTEMPTS';
+  constructor(
+    readonly lastValue: T | undefined,
+    readonly attempts: number,
+  ) {
+    super(`Polling did not reach a terminal state after ${attempts} attempts`);
+  }
+}

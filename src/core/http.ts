@@ -1,0 +1,68 @@
+/**
+ * The transport seam's types: one function from request to `Observable<HttpResponse>`,
+ * and interceptors, which are plain functions wrapped around it.
+ */
+import type { Observable } from 'rxjs';
+import type { ResponseHeaders } from './errors.js';
+
+/**
+ * A fully built HTTP request, as data.
+ *
+ * @example
+ * const req: HttpRequest = { method: 'GET', url: 'http://127.0.0.1:4000/v1/devboxes', headers: {}, timeoutMs: 30_000 };
+ */
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST' | 'PUT';
+  /** Absolute URL including the query string. */
+  readonly url: string;
+  /** Lower-cased names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array | FormData;
+  /** Time until response headers, per attempt. */
+  readonly timeoutMs: number;
+  /** Retries after the first attempt; read by the retry interceptor. */
+  readonly maxRetries?: number;
+}
+
+/**
+ * A response with its body still unread. `body` is single-use and cold: it
+ * must be subscribed synchronously while the response is being emitted
+ * (`switchMap`/`concatMap` do this); otherwise the transport dumps it so the
+ * connection goes back to the pool. Unsubscribing `body` early aborts it.
+ *
+ * @example
+ * transport(req).pipe(switchMap((res) => res.body));
+ */
+export interface HttpResponse {
+  readonly status: number;
+  /** Lower-cased names; repeated headers joined with `, `. */
+  readonly headers: ResponseHeaders;
+  readonly body: Observable<Uint8Array>;
+}
+
+/**
+ * The transport seam: cold, one request per subscription, aborted on unsubscribe.
+ *
+ * @example
+ * const handler: HttpHandler = createUndiciTransport({ dispatcher });
+ */
+export type HttpHandler = (request: HttpRequest) => Observable<HttpResponse>;
+
+/**
+ * A step in the request pipeline: may change the request, call `next`
+ * (any number of times), and change the response stream.
+ *
+ * @example
+ * const withTrace: HttpInterceptor = (req, next) => next({ ...req, headers: { ...req.headers, 'x-trace': '1' } });
+ */
+export type HttpInterceptor = (request: HttpRequest, next: HttpHandler) => Observable<HttpResponse>;
+
+/**
+ * Wraps `handler` with `interceptors`; the first one is outermost.
+ *
+ * @example
+ * const send = chainInterceptors(transport, [withIdempotencyKey(), withRetry(policy)]);
+ */
+export function chainInterceptors(handler: HttpHandler, interceptors: readonly HttpInterceptor[]): HttpHandler {
+  return interceptors.reduceRight<HttpHandler>((next, interceptor) => (req) => interceptor(req, next), handler);
+}

@@ -1,0 +1,33 @@
+/**
+ * The SDK core: errors, decoding, the core client (ApiCaller), and the stream
+ * helpers for polling, long-polls, SSE and pagination.
+ */
+export * from './errors.js';
+export { apiErrorFromResponse } from './api-error.js';
+export { decode, parseJson, reportPaths } from './decode.js';
+export {
+  DEFAULT_BASE_URL,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  SDK_VERSION,
+  parseCustomHeaders,
+  resolveConfig,
+  type ClientOptions,
+  type ConfigEnv,
+  type ResolvedConfig,
+} from './config.js';
+export type { ApiCaller, ApiRequest, QueryValue, RequestOptions, SseMessage } from './request.js';
+export { chainInterceptors, type HttpHandler, type HttpInterceptor, type HttpRequest, type HttpResponse } from './http.js';
+export { createUndiciTransport, type UndiciTransportOptions } from './transport.js';
+export { raiseForStatus, readAll, readText, withStatusErrors } from './body.js';
+export { IDEMPOTENCY_HEADER, USER_AGENT, baseHeaders, buildHttpRequest, mergeHeaders, withIdempotencyKey } from './headers.js';
+export { encodeQuery } from './query.js';
+export { RETRY_COUNT_HEADER, isRetryable, retryDelayMs, retryPolicy, withRetry, type RetryOptions } from './retry.js';
+export { abortOn } from './abort.js';
+export { createApiCaller, readResponseValue, type ApiCallerOptions, type CoreClient } from './caller.js';
+export { SseDecoder, parseSse } from './sse.js';
+export { failAfter } from './deadline.js';
+export { pollUntil, type PollingConfig } from './polling.js';
+export { longPoll, type LongPollOptions } from './long-poll.js';
+export { resumableSse, sseErrorToApiError, type OutputChunk, type ResumableSseOptions } from './resumable-sse.js';
+export { nextCursor, paginate, paginateItems, paginatePages, type Page, type PageItem } from './paginate.js';

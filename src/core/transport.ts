@@ -1,0 +1,161 @@
+/**
+ * The one place that touches undici: `HttpRequest => Observable<HttpResponse>`.
+ *
+ * Cold, one request per subscription, each with its own AbortController that
+ * teardown aborts until the response is handed over. From then on the body
+ * observable owns the request: unsubscribing it early destroys the body, and
+ * a body nobody subscribed to is dumped so its connection returns to the pool.
+ */
+import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { Dispatcher } from 'undici';
+import { APIConnectionError, APIConnectionTimeoutError, RunloopError } from './errors.js';
+import type { HttpHandler, HttpRequest, HttpResponse } from './http.js';
+
+type BodyReadable = Dispatcher.ResponseData['body'];
+
+/** How much of an unread body is drained before its connection is closed instead. */
+const DUMP_LIMIT_BYTES = 256 * 1024;
+
+function noop(): void {}
+
+function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+interface SingleUseBody {
+  readonly observable: Observable<Uint8Array>;
+  readonly isSubscribed: () => boolean;
+  readonly dump: () => void;
+}
+
+function singleUseBody(readable: BodyReadable): SingleUseBody {
+  let subscribed = false;
+  // Errors after we stop listening (e.g. a late socket reset) must not crash the process.
+  readable.on('error', noop);
+  const observable = new Observable<Uint8Array>((subscriber) => {
+    if (subscribed) {
+      subscriber.error(new RunloopError('A response body can be read only once'));
+      return;
+    }
+    subscribed = true;
+    let ended = false;
+    const onData = (chunk: Buffer): void => subscriber.next(chunk);
+    const onEnd = (): void => {
+      ended = true;
+      subscriber.complete();
+    };
+    const onError = (err: unknown): void => {
+      ended = true;
+      subscriber.error(new APIConnectionError('Connection lost while reading the response body', { cause: err }));
+    };
+    readable.on('data', onData);
+    readable.once('end', onEnd);
+    readable.once('error', onError);
+    return () => {
+      readable.off('data', onData);
+      readable.off('end', onEnd);
+      readable.off('error', onError);
+      if (!ended) readable.destroy();
+    };
+  });
+  return {
+    observable,
+    isSubscribed: () => subscribed,
+    dump: () => {
+      readable.dump({ limit: DUMP_LIMIT_BYTES }).catch(noop);
+    },
+  };
+}
+
+/**
+ * Options for {@link createUndiciTransport}.
+ *
+ * @example
+ * const options: UndiciTransportOptions = { dispatcher: new Agent() };
+ */
+export interface UndiciTransportOptions {
+  readonly dispatcher: Dispatcher;
+}
+
+/**
+ * Creates the transport on `dispatcher.request`. Errors: no headers within
+ * `request.timeoutMs` ⇒ {@link APIConnectionTimeoutError}; any other failure
+ * to get a response ⇒ {@link APIConnectionError}. HTTP error statuses are
+ * *not* errors here (see `raiseForStatus`).
+ *
+ * @example
+ * const transport = createUndiciTransport({ dispatcher: new Agent() });
+ * transport({ method: 'GET', url, headers: {}, timeoutMs: 30_000 })
+ *   .pipe(switchMap((res) => res.body))
+ *   .subscribe((chunk) => console.log(chunk.byteLength));
+ */
+export function createUndiciTransport(
+  options: UndiciTransportOptions,
+  scheduler: SchedulerLike = asyncScheduler,
+): HttpHandler {
+  const { dispatcher } = options;
+  return (request: HttpRequest) =>
+    new Observable<HttpResponse>((subscriber) => {
+      const controller = new AbortController();
+      let timedOut = false;
+      let body: SingleUseBody | undefined;
+      const timeout = scheduler.schedule(() => {
+        timedOut = true;
+        controller.abort();
+      }, request.timeoutMs);
+
+      let url: URL;
+      try {
+        url = new URL(request.url);
+      } catch (err) {
+        timeout.unsubscribe();
+        subscriber.error(new APIConnectionError(`Invalid request URL`, { cause: err }));
+        return;
+      }
+
+      dispatcher
+        .request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: request.method,
+          headers: request.headers,
+          body: (request.body ?? null) as Dispatcher.DispatchOptions['body'],
+          signal: controller.signal,
+          // Our own timer covers connect + headers; a body (SSE, downloads) may idle for as long as it likes.
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        })
+        .then(
+          (data) => {
+            timeout.unsubscribe();
+            body = singleUseBody(data.body);
+            if (subscriber.closed) {
+              body.dump();
+              return;
+            }
+            subscriber.next({ status: data.statusCode, headers: flattenHeaders(data.headers), body: body.observable });
+            subscriber.complete();
+          },
+          (err: unknown) => {
+            timeout.unsubscribe();
+            if (subscriber.closed) return;
+            subscriber.error(
+              timedOut
+                ? new APIConnectionTimeoutError(`No response headers within ${request.timeoutMs} ms`, { cause: err })
+                : new APIConnectionError(`Connection error: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+            );
+          },
+        );
+
+      return () => {
+        timeout.unsubscribe();
+        if (body === undefined) void 0;
+        else if (!body.isSubscribed()) body.dump();
+      };
+    });
+}

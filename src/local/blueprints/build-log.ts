@@ -1,0 +1,56 @@
+/**
+ * A blueprint's build log: `{level, message, timestamp_ms}` entries appended
+ * to a JSON-lines file as they happen, so `GET /v1/blueprints/:id/logs`
+ * shows progress while the build runs and the log survives a restart.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+
+/** One log line, as the API returns it. */
+export interface BuildLogEntry {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly timestamp_ms: number;
+}
+
+/**
+ * An append-only build log in `file`.
+ *
+ * @example
+ * const log = new BuildLog('/data/blueprints/bpt_1/build.log');
+ * log.append('info', 'Step 1/3: FROM ubuntu');
+ * log.read(); // [{ level: 'info', message: 'Step 1/3: FROM ubuntu', timestamp_ms: … }]
+ */
+export class BuildLog {
+  constructor(
+    readonly file: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Appends one entry per line of `message` (empty lines dropped). */
+  append(level: BuildLogEntry['level'], message: string): void {
+    const timestamp_ms = this.now();
+    const lines = message.split(/\r?\n/).filter((l) => l.trim() !== '');
+    if (lines.length === 0) return;
+    appendFileSync(this.file, lines.map((m) => `${JSON.stringify({ level, message: m, timestamp_ms })}\n`).join(''));
+  }
+
+  /** Every entry so far, oldest first; a missing file reads as empty. */
+  read(): BuildLogEntry[] {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch {
+      return [];
+    }
+    const entries: BuildLogEntry[] = [];
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      try {
+        entries.push(JSON.parse(line) as BuildLogEntry);
+      } catch {
+        // A line torn by a crash mid-write is dropped, not fatal.
+      }
+    }
+    return entries;
+  }
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+/**
+ * `runloop-local`: runs the server until SIGINT/SIGTERM.
+ *
+ * Prints one ready line containing the URL (scripts wait for it), the token
+ * when it was generated, and the runtime mode in force.
+ */
+import { parseArgs } from 'node:util';
+import { createLogger } from './http/logger.js';
+import { startLocalServer, type LocalServer, type RuntimeMode } from './server.js';
+
+const USAGE = `usage: runloop-local [options]
+
+  --port N            TCP port (default 0: any free port)
+  --host HOST         address to bind (default 127.0.0.1)
+  --data-dir DIR      state directory (default ~/.runloop-local)
+  --token T           bearer token clients must send
+                      (default: $RUNLOOP_API_KEY, else a new random token, printed)
+  --runtime MODE      auto | namespaces | process (default auto)
+  --quiet             log errors only
+  -h, --help          show this help
+`;
+
+/** Parsed command line. */
+interface CliOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string | undefined;
+  readonly token: string | undefined;
+  readonly runtime: Exclude<RuntimeMode, 'none'>;
+  readonly quiet: boolean;
+  readonly help: boolean;
+}
+
+/** A command-line mistake: usage goes to stderr and the exit code is 2. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * Parses argv (without node and script).
+ *
+ * @example
+ * parseCli(['--port', '0', '--runtime', 'process']).port // 0
+ */
+function parseCli(argv: readonly string[]): CliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        token: { type: 'string' },
+        runtime: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const port = Number(values.port ?? '0');
+  if (!/^\d{1,5}$/.test(values.port ?? '0') || port > 65535) throw new UsageError('--port must be an integer 0..65535');
+  const runtime = values.runtime ?? 'auto';
+  if (runtime !== 'auto' && runtime !== 'namespaces' && runtime !== 'process') {
+    throw new UsageError('--runtime must be auto, namespaces or process');
+  }
+  if (values.token !== undefined && values.token.trim() === '') throw new UsageError('--token must not be empty');
+  return {
+    port,
+    host: values.host ?? '127.0.0.1',
+    dataDir: values['data-dir'],
+    token: values.token,
+    runtime,
+    quiet: values.quiet === true,
+    help: values.help === true,
+  };
+}
+
+async function main(): Promise<void> {
+  let options: CliOptions;
+  try {
+    options = parseCli(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`runloop-local: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const envToken = process.env['RUNLOOP_API_KEY']?.trim();
+  const token = options.token ?? (envToken === undefined || envToken === '' ? undefined : envToken);
+  const server: LocalServer = await startLocalServer({
+    port: options.port,
+    host: options.host,
+    dataDir: options.dataDir,
+    token,
+    runtimeMode: options.runtime,
+    log: createLogger(options.quiet ? 'error' : 'info'),
+  });
+  process.stdout.write(`runloop-local listening on ${server.url}\n`);
+  if (token === undefined) process.stdout.write(`runloop-local token: ${server.token}\n`);
+  process.stdout.write(
+    `runloop-local runtime: ${server.runtimeInfo?.mode ?? 'none'}${server.runtimeInfo ? ` (${server.runtimeInfo.detail})` : ''}\n`,
+  );
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`runloop-local: ${signal}, stopping…\n`);
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`runloop-local: stop failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`runloop-local: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+/**
+ * Devbox deadlines: keep-alive (shutdown unless `keep_alive` moves it) and
+ * `after_idle` (shutdown or suspend after a quiet period). One timer per
+ * devbox, armed at the earliest deadline; when it fires the service asks
+ * {@link DevboxTimers.due} and re-arms if activity moved the idle deadline,
+ * so recording activity is just a timestamp (no timer churn per exec).
+ */
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import type { AfterIdle } from '../../api/views/launch.js';
+import type { DevboxRecord } from './record.js';
+
+/** Which deadline has passed. */
+export type DueAction = 'keep_alive' | 'idle_shutdown' | 'idle_suspend';
+
+/**
+ * Per-devbox timers driven by a scheduler (virtual time in tests).
+ *
+ * @example
+ * const timers = new DevboxTimers(Date.now, (id) => service.onDeadline(id));
+ * timers.arm(record); timers.touch(record.id);
+ */
+export class DevboxTimers {
+  readonly #activity = new Map<string, number>();
+  readonly #armed = new Map<string, Subscription>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly onDeadline: (id: string) => void,
+    private readonly scheduler: SchedulerLike = asyncScheduler,
+  ) {}
+
+  /**
+   * The idle policy of a devbox, from `after_idle` or `lifecycle.after_idle`.
+   *
+   * @example
+   * DevboxTimers.afterIdleOf(record); // { idle_time_seconds: 60, on_idle: 'suspend' } or null
+   */
+  static afterIdleOf(record: DevboxRecord): AfterIdle | null {
+    return record.launch_parameters.after_idle ?? record.launch_parameters.lifecycle?.after_idle ?? null;
+  }
+
+  /** Records activity now. */
+  touch(id: string): void {
+    this.#activity.set(id, this.now());
+  }
+
+  /** When the devbox counts as idle, or null without an idle policy. */
+  idleDeadline(record: DevboxRecord): number | null {
+    const policy = DevboxTimers.afterIdleOf(record);
+    if (policy === null) return null;
+    return (this.#activity.get(record.id) ?? this.now()) + policy.idle_time_seconds * 1000;
+  }
+
+  /** The deadline that has passed, if any (keep-alive first). */
+  due(record: DevboxRecord): DueAction | undefined {
+    const now = this.now();
+    const keepAlive = record.deadlines.keep_alive_ms;
+    if (keepAlive !== null && keepAlive <= now) return 'keep_alive';
+    const idle = this.idleDeadline(record);
+    if (idle !== null && idle <= now) return DevboxTimers.afterIdleOf(record)?.on_idle === 'suspend' ? 'idle_suspend' : 'idle_shutdown';
+    return undefined;
+  }
+
+  /** (Re)arms the single timer of a devbox at its earliest deadline. */
+  arm(record: DevboxRecord): void {
+    this.disarm(record.id);
+    const deadlines = [record.deadlines.keep_alive_ms, this.idleDeadline(record)].filter((d): d is number => d !== null);
+    if (deadlines.length === 0) return;
+    const delay = Math.max(0, Math.min(...deadlines) - this.now());
+    this.#armed.set(
+      record.id,
+      this.scheduler.schedule(() => {
+        this.#armed.delete(record.id);
+        this.onDeadline(record.id);
+      }, delay),
+    );
+  }
+
+  disarm(id: string): void {
+    this.#armed.get(id)?.unsubscribe();
+    this.#armed.delete(id);
+  }
+
+  /** Cancels every timer. */
+  close(): void {
+    for (const sub of this.#armed.values()) sub.unsubscribe();
+    this.#armed.clear();
+  }
+}

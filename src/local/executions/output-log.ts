@@ -1,0 +1,178 @@
+/**
+ * One output stream (stdout or stderr) of an execution, kept in a file on
+ * disk and never whole in memory. Offsets are byte offsets into that file.
+ *
+ * Readers learn about growth from `progress$` (a notification from the
+ * writer), so nobody polls the disk.
+ */
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { Observable, of, ReplaySubject } from 'rxjs';
+
+/** How far an output is flushed, and whether it can still grow. */
+export interface OutputProgress {
+  /** Bytes written to disk so far: everything below this offset can be read. */
+  readonly size: number;
+  /** True once the output is final: it will never grow past `size`. */
+  readonly done: boolean;
+}
+
+/** Random access to an output's bytes, open until `close`. */
+export interface OutputReader {
+  /** Reads the bytes in `[start, end)`; fewer only at end of file. */
+  read(start: number, end: number): Promise<Buffer>;
+  /** Bytes in the file now. */
+  size(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** What a reader needs from an output: its progress and its bytes. */
+export interface OutputSource {
+  /** Emits the current progress at once, then every change; completes after `done`. */
+  readonly progress$: Observable<OutputProgress>;
+  /** Opens the output for reading; each reader has its own descriptor, so closing the writer never breaks it. */
+  open(): Promise<OutputReader>;
+}
+
+/**
+ * An append-only output file with a byte counter and a change notification.
+ *
+ * @example
+ * const log = await OutputLog.create('/data/executions/exe_1/stdout');
+ * child.stdout.pipe(log.writable());
+ * log.progress$.subscribe(({ size, done }) => console.log(size, done));
+ */
+export class OutputLog implements OutputSource {
+  // A ReplaySubject, not a BehaviorSubject: late readers of a closed log must still see its final size.
+  readonly #progress = new ReplaySubject<OutputProgress>(1);
+  #current: OutputProgress;
+  readonly progress$: Observable<OutputProgress>;
+
+  private constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+    size: number,
+  ) {
+    this.#current = { size, done: false };
+    this.#progress.next(this.#current);
+    this.progress$ = this.#progress.asObservable();
+  }
+
+  /**
+   * Creates (or reopens for append) the file at `path`.
+   *
+   * @example
+   * const log = await OutputLog.create(join(dir, 'stdout'));
+   */
+  static async create(path: string): Promise<OutputLog> {
+    const fh = await open(path, 'a');
+    const { size } = await fh.stat();
+    return new OutputLog(path, fh, size);
+  }
+
+  /** Bytes flushed so far. */
+  get size(): number {
+    return this.#current.size;
+  }
+
+  get done(): boolean {
+    return this.#current.done;
+  }
+
+  /**
+   * Appends bytes; resolves once they are on disk and readers were told.
+   *
+   * @example
+   * await log.append(Buffer.from('hello\n'));
+   */
+  async append(chunk: Uint8Array): Promise<void> {
+    if (this.done) throw new Error(`output ${this.path} is already closed`);
+    if (chunk.byteLength === 0) return;
+    let written = 0;
+    while (written < chunk.byteLength) {
+      const { bytesWritten } = await this.fh.write(chunk, written, chunk.byteLength - written);
+      written += bytesWritten;
+    }
+    this.#publish({ size: this.size + written, done: false });
+  }
+
+  /**
+   * A Writable that appends to this log with backpressure, so a fast
+   * producer never piles up in memory. It does not close the log on finish.
+   *
+   * @example
+   * await pipeline(child.stdout, log.writable());
+   */
+  writable(): Writable {
+    return new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        this.append(chunk).then(() => cb(), cb);
+      },
+      writev: (chunks, cb) => {
+        this.append(Buffer.concat(chunks.map((c) => c.chunk as Buffer))).then(() => cb(), cb);
+      },
+    });
+  }
+
+  /** @example const reader = await log.open(); await reader.read(0, 10); */
+  open(): Promise<OutputReader> {
+    return openReader(this.path);
+  }
+
+  #publish(progress: OutputProgress): void {
+    this.#current = progress;
+    this.#progress.next(progress);
+  }
+
+  /**
+   * Marks the output final and closes the file. Safe to call twice.
+   *
+   * @example
+   * await log.close();
+   */
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.#publish({ size: this.size, done: true });
+    this.#progress.complete();
+    await this.fh.close();
+  }
+}
+
+/**
+ * A finished output read back from disk (after the execution ended or the
+ * server restarted). A missing file reads as empty.
+ *
+ * @example
+ * const source = await finishedOutput('/data/executions/exe_1/stdout');
+ */
+export async function finishedOutput(path: string): Promise<OutputSource> {
+  const size = await stat(path).then((s) => s.size, () => 0);
+  return { progress$: of({ size, done: true }), open: () => openReader(path) };
+}
+
+/**
+ * Opens `path` for random reads; a missing file reads as empty.
+ *
+ * @example
+ * const reader = await openReader(path); const head = await reader.read(0, 100); await reader.close();
+ */
+export async function openReader(path: string): Promise<OutputReader> {
+  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (fh === undefined) return { read: async () => Buffer.alloc(0), size: async () => 0, close: async () => {} };
+  return { read: (start, end) => readRange(fh, start, end), size: async () => (await fh.stat()).size, close: () => fh.close() };
+}
+
+async function readRange(fh: FileHandle, start: number, end: number): Promise<Buffer> {
+  const length = Math.max(0, end - start);
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, start + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got === length ? buf : buf.subarray(0, got);
+}

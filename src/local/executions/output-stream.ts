@@ -1,0 +1,98 @@
+/**
+ * The SSE producer behind `stream_stdout_updates` / `stream_stderr_updates`:
+ * chunks of an output from a byte offset, following the file as it grows.
+ *
+ * Each event is `{output, offset}` where `offset` is the byte position right
+ * after the chunk, so a client that resumes with `?offset=<last offset>`
+ * neither loses nor repeats a byte (runloop-api.md §7).
+ */
+import { asyncScheduler, first, Observable, of, timeout, type SchedulerLike } from 'rxjs';
+import type { SseEvent } from '../http/route.js';
+import { firstOrAbort } from './abortable.js';
+import type { OutputProgress, OutputSource } from './output-log.js';
+import { completeUtf8Prefix } from './utf8.js';
+
+/** Default for how long a stream may see no new output before it is closed with a 408. */
+export const DEFAULT_STREAM_IDLE_MS = 20_000;
+/** Upper bound of one chunk's size, in bytes. */
+export const MAX_CHUNK_BYTES = 64 * 1024;
+
+/** Tuning of {@link outputEvents}. */
+export interface OutputStreamOptions {
+  /** No new output for this long ⇒ `event: error` `{"code":"408"}` and close. Default 20 s. */
+  readonly idleMs?: number;
+  /** Largest chunk, in bytes (at least 4, so a character always fits). Default 64 KiB. */
+  readonly maxChunkBytes?: number;
+  /** Stops the stream when the client goes away. */
+  readonly signal?: AbortSignal;
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * The next progress that is worth reading: the output grew past `seen`, or
+ * became final. Emits `'idle'` instead if neither happens within `idleMs`.
+ *
+ * @example
+ * nextOutput(log.progress$, 0, 20_000).subscribe((p) => console.log(p));
+ */
+export function nextOutput(
+  progress$: Observable<OutputProgress>,
+  seen: number,
+  idleMs: number,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<OutputProgress | 'idle'> {
+  return progress$.pipe(
+    first((p) => p.size > seen || p.done),
+    timeout({ first: idleMs, with: () => of('idle' as const), scheduler }),
+  );
+}
+
+/**
+ * Streams an output as SSE events from byte `offset`. Pull-based: the file
+ * is read only as fast as the consumer takes events, so memory stays flat
+ * for outputs of any size. Ends after the last byte of a finished output.
+ *
+ * @example
+ * return { kind: 'sse', events: outputEvents(log, 0, { signal: ctx.signal }) };
+ */
+export async function* outputEvents(
+  source: OutputSource,
+  offset: number,
+  options: OutputStreamOptions = {},
+): AsyncGenerator<SseEvent> {
+  const idleMs = options.idleMs ?? DEFAULT_STREAM_IDLE_MS;
+  const maxChunk = Math.max(4, options.maxChunkBytes ?? MAX_CHUNK_BYTES);
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const reader = await source.open();
+  try {
+    let pos = offset;
+    let seen = offset;
+    for (;;) {
+      const next = await firstOrAbort(nextOutput(source.progress$, seen, idleMs, scheduler), options.signal);
+      if (next === undefined) return;
+      if (next === 'idle') {
+        yield idleEvent(idleMs, pos);
+        return;
+      }
+      while (pos < next.size) {
+        const end = Math.min(next.size, pos + maxChunk);
+        const bytes = await reader.read(pos, end);
+        // A final output may end in a broken character: send it rather than stall.
+        const cut = next.done && end === next.size ? bytes.length : completeUtf8Prefix(bytes);
+        if (cut === 0) break;
+        pos += cut;
+        yield { data: JSON.stringify({ output: bytes.subarray(0, cut).toString('utf8'), offset: pos }) };
+        if (options.signal?.aborted) return;
+      }
+      seen = Math.max(seen, next.size);
+      if (next.done) return;
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+function idleEvent(idleMs: number, offset: number): SseEvent {
+  const message = `no new output for ${idleMs / 1000} s; reconnect with offset=${offset} to continue`;
+  return { event: 'error', data: JSON.stringify({ code: '408', message }) };
+}

@@ -1,0 +1,109 @@
+/**
+ * Writes a handler's {@link Reply} to either protocol's response object.
+ * Bodies are never compressed (the official client does not decompress
+ * over HTTP/2) and streams are piped, never buffered whole.
+ */
+import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
+import type { AnyResponse } from './listener.js';
+import type { Reply, SseEvent } from './route.js';
+
+type Headers = Record<string, string | number>;
+
+function head(res: AnyResponse, status: number, headers: Headers): void {
+  if (res.headersSent) return;
+  (res as { writeHead(status: number, headers: Headers): unknown }).writeHead(status, headers);
+}
+
+/**
+ * Writes a JSON body with the given status and headers.
+ *
+ * @example
+ * writeJson(res, 404, { error: 'not_found', message: 'no such route' });
+ */
+export function writeJson(res: AnyResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body) ?? 'null';
+  head(res, status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Formats one SSE event: `event:` line, one `data:` line per data line, blank line. */
+export function formatSse(event: SseEvent): string {
+  const lines = event.event === undefined ? [] : [`event: ${event.event}`];
+  for (const line of event.data.split(/\r\n|\r|\n/)) lines.push(`data: ${line}`);
+  return `${lines.join('\n')}\n\n`;
+}
+
+async function write(res: AnyResponse, chunk: string, signal: AbortSignal): Promise<void> {
+  if ((res as { write(c: string): boolean }).write(chunk)) return;
+  await Promise.race([once(res as NodeJS.EventEmitter, 'drain', { signal }), once(res as NodeJS.EventEmitter, 'close')]);
+}
+
+async function writeSse(res: AnyResponse, events: AsyncIterable<SseEvent>, signal: AbortSignal): Promise<void> {
+  head(res, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  // Send the headers now: the client's request timeout covers only time-to-headers.
+  (res as { flushHeaders?: () => void }).flushHeaders?.();
+  const iterator = events[Symbol.asyncIterator]();
+  // A client that goes away while we wait for the next event must still stop the producer.
+  const onAbort = (): void => void iterator.return?.()?.catch?.(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      if (signal.aborted) return;
+      const next = await iterator.next();
+      if (next.done === true || signal.aborted) return;
+      await write(res, formatSse(next.value), signal);
+    }
+  } catch (error) {
+    if (!signal.aborted) throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (!res.writableEnded && !res.destroyed) res.end();
+  }
+}
+
+/**
+ * Writes `reply`; resolves when the response is finished (or the client left).
+ *
+ * @example
+ * await writeReply(res, json({ ok: true }), signal);
+ */
+export async function writeReply(res: AnyResponse, reply: Reply, signal: AbortSignal): Promise<void> {
+  switch (reply.kind) {
+    case 'json':
+      writeJson(res, reply.status ?? 200, reply.body, reply.headers);
+      return;
+    case 'text': {
+      const body = Buffer.from(reply.body, 'utf8');
+      head(res, reply.status ?? 200, {
+        'content-type': reply.contentType ?? 'text/plain; charset=utf-8',
+        'content-length': body.length,
+      });
+      res.end(body);
+      return;
+    }
+    case 'empty':
+      head(res, reply.status, {});
+      res.end();
+      return;
+    case 'stream': {
+      const headers: Headers = { 'content-type': reply.contentType };
+      if (reply.contentLength !== undefined) headers['content-length'] = reply.contentLength;
+      head(res, reply.status ?? 200, headers);
+      try {
+        await pipeline(reply.body, res as NodeJS.WritableStream, { signal });
+      } catch (error) {
+        reply.body.destroy();
+        if (!signal.aborted) res.destroy(error as Error);
+      }
+      return;
+    }
+    case 'sse':
+      await writeSse(res, reply.events, signal);
+      return;
+  }
+}

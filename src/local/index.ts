@@ -1,0 +1,18 @@
+/**
+ * runloop-local: a Runloop-compatible server that runs real devboxes on this
+ * machine (`runloop-rx/local`). Importing the SDK never loads this module.
+ *
+ * @example
+ * import { startLocalServer } from 'runloop-rx/local';
+ * const server = await startLocalServer({ port: 0 });
+ */
+export { startLocalServer, SERVICE_MODULES } from './server.js';
+export type { LocalServer, LocalServerOptions, RuntimeMode } from './server.js';
+export type { LocalService, Logger, ServerConfig, ServerContext, ServiceFactory, ServiceMap, ServiceRegistry } from './context.js';
+export { HttpError, json, route } from './http/route.js';
+export type { ErrorBody, Reply, Route, RouteContext, SseEvent } from './http/route.js';
+export { createLogger, silentLogger } from './http/logger.js';
+export { Store, newId, ID_PREFIX } from './store/index.js';
+export type { Collection, CollectionSpec, ListQuery, Page } from './store/index.js';
+export { createObjectsService } from './objects/index.js';
+export type { ObjectsApi, ObjectContent } from './objects/index.js';

@@ -1,0 +1,253 @@
+/**
+ * One cgroup per devbox, in every hierarchy the runtime uses: the v2 tree
+ * (freeze, kill, populated) and, on hybrid hosts, the v1 memory/cpu/pids
+ * controllers for limits. All groups of one runtime live under
+ * `runloop-local-<instance>/`, so servers with different data dirs never
+ * touch each other's devboxes, and a restarted server can find its orphans.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RuntimeError } from './errors.js';
+import type { ResourceLimits } from './types.js';
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+const POLL_MS = 2;
+
+/** Where each needed piece of the cgroup machinery lives on this host (probed, never assumed). */
+export interface CgroupLayout {
+  /** The cgroup v2 mount: `/sys/fs/cgroup` (pure v2) or `/sys/fs/cgroup/unified` (hybrid). */
+  readonly unified: string;
+  /** True when `unified` is the only hierarchy: limits then go to v2 files. */
+  readonly pureV2: boolean;
+  /** v1 mounts for limits on hybrid hosts, by controller; absent = not enforceable. */
+  readonly v1: Readonly<Partial<Record<'memory' | 'cpu' | 'pids', string>>>;
+}
+
+/**
+ * Finds the v2 tree and the v1 limit controllers, or says what is missing.
+ *
+ * @example
+ * const layout = detectCgroupLayout(); // { unified: '/sys/fs/cgroup/unified', pureV2: false, v1: { memory: … } }
+ */
+export function detectCgroupLayout(): CgroupLayout | { readonly missing: string } {
+  if (existsSync(join(CGROUP_ROOT, 'cgroup.controllers'))) {
+    return { unified: CGROUP_ROOT, pureV2: true, v1: {} };
+  }
+  const unified = join(CGROUP_ROOT, 'unified');
+  if (!existsSync(join(unified, 'cgroup.procs'))) return { missing: 'no cgroup v2 tree (needed for freeze and kill)' };
+  const v1: Partial<Record<'memory' | 'cpu' | 'pids', string>> = {};
+  for (const controller of ['memory', 'cpu', 'pids'] as const) {
+    const dir = join(CGROUP_ROOT, controller);
+    if (existsSync(join(dir, 'cgroup.procs')) && !existsSync(join(dir, 'cgroup.controllers'))) v1[controller] = dir;
+  }
+  return { unified, pureV2: false, v1 };
+}
+
+/** Which limits this layout can enforce, for `info.detail`. */
+export function enforceableLimits(layout: CgroupLayout): string[] {
+  if (layout.pureV2) {
+    const available = readFileSync(join(layout.unified, 'cgroup.controllers'), 'utf8').split(/\s+/);
+    return ['memory', 'cpu', 'pids'].filter((c) => available.includes(c));
+  }
+  return Object.keys(layout.v1);
+}
+
+/**
+ * The cgroups of one devbox. Create before start, join through
+ * {@link procsFiles}, remove after its processes are gone.
+ *
+ * @example
+ * const cg = new DevboxCgroups(layout, 'runloop-local-1a2b3c', 'dbx_1');
+ * await cg.create({ memoryBytes: 512 << 20 });
+ * await cg.freeze(); await cg.thaw(); await cg.kill(); await cg.remove();
+ */
+export class DevboxCgroups {
+  private readonly unifiedDir: string;
+  private readonly v1Dirs: Partial<Record<'memory' | 'cpu' | 'pids', string>>;
+
+  constructor(
+    private readonly layout: CgroupLayout,
+    readonly instance: string,
+    readonly id: string,
+  ) {
+    this.unifiedDir = join(layout.unified, instance, id);
+    this.v1Dirs = Object.fromEntries(
+      Object.entries(layout.v1).map(([controller, root]) => [controller, join(root, instance, id)]),
+    );
+  }
+
+  /** Every `cgroup.procs` a process must be written to, to join this devbox. */
+  procsFiles(): string[] {
+    return [this.unifiedDir, ...Object.values(this.v1Dirs)].map((dir) => join(dir, 'cgroup.procs'));
+  }
+
+  /** Creates the groups (fresh: a leftover of a crash is emptied first) and applies limits. */
+  async create(limits: ResourceLimits): Promise<void> {
+    if (existsSync(this.unifiedDir)) {
+      await this.kill();
+      await this.remove();
+    }
+    if (this.layout.pureV2) {
+      await mkdir(join(this.layout.unified, this.instance), { recursive: true });
+      await enableV2Controllers(join(this.layout.unified, this.instance));
+    }
+    await mkdir(this.unifiedDir, { recursive: true });
+    for (const dir of Object.values(this.v1Dirs)) await mkdir(dir, { recursive: true });
+    await this.applyLimits(limits);
+  }
+
+  private async applyLimits(limits: ResourceLimits): Promise<void> {
+    const { memoryBytes, cpuCores, maxPids } = limits;
+    const period = 100_000;
+    const quota = cpuCores === undefined ? undefined : Math.max(1000, Math.round(cpuCores * period));
+    if (this.layout.pureV2) {
+      const dir = this.unifiedDir;
+      if (memoryBytes !== undefined) {
+        await writeFile(join(dir, 'memory.max'), String(memoryBytes));
+        await writeFile(join(dir, 'memory.swap.max'), '0').catch(() => undefined);
+      }
+      if (quota !== undefined) await writeFile(join(dir, 'cpu.max'), `${quota} ${period}`);
+      if (maxPids !== undefined) await writeFile(join(dir, 'pids.max'), String(maxPids));
+      return;
+    }
+    const { memory, cpu, pids } = this.v1Dirs;
+    if (memoryBytes !== undefined && memory) {
+      await writeFile(join(memory, 'memory.limit_in_bytes'), String(memoryBytes));
+      // Without swap accounting the file is absent; with it, forbid swapping around the limit.
+      await writeFile(join(memory, 'memory.memsw.limit_in_bytes'), String(memoryBytes)).catch(() => undefined);
+    }
+    if (quota !== undefined && cpu) {
+      await writeFile(join(cpu, 'cpu.cfs_period_us'), String(period));
+      await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(quota));
+    }
+    if (maxPids !== undefined && pids) await writeFile(join(pids, 'pids.max'), String(maxPids));
+  }
+
+  /** Freezes every process (and every process that joins later) and waits until the kernel says so. */
+  async freeze(): Promise<void> {
+    await writeFile(join(this.unifiedDir, 'cgroup.freeze'), '1');
+    await this.waitForEvent('frozen', '1');
+  }
+
+  async thaw(): Promise<void> {
+    await writeFile(join(this.unifiedDir, 'cgroup.freeze'), '0');
+    await this.waitForEvent('frozen', '0');
+  }
+
+  /** SIGKILLs every process in the group (frozen ones too) and waits until it is empty. */
+  async kill(): Promise<void> {
+    if (!existsSync(this.unifiedDir)) return;
+    await writeFile(join(this.unifiedDir, 'cgroup.kill'), '1').catch(ignoreMissing);
+    await this.waitForEvent('populated', '0');
+    // v1 groups hold the same processes, so they are empty now too.
+  }
+
+  /** How many processes the memory controller OOM-killed in this group. */
+  oomKills(): number {
+    try {
+      const file = this.layout.pureV2
+        ? join(this.unifiedDir, 'memory.events')
+        : this.v1Dirs.memory && join(this.v1Dirs.memory, 'memory.oom_control');
+      if (!file) return 0;
+      const match = /^oom_kill (\d+)$/m.exec(readFileSync(file, 'utf8'));
+      return match ? Number(match[1]) : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Removes the (empty) groups; the kernel may report EBUSY for a moment after the last exit. */
+  async remove(): Promise<void> {
+    for (const dir of [this.unifiedDir, ...Object.values(this.v1Dirs)]) await removeCgroupDir(dir);
+  }
+
+  private async waitForEvent(key: string, value: string, timeoutMs = 10_000): Promise<void> {
+    const file = join(this.unifiedDir, 'cgroup.events');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let events: string;
+      try {
+        events = await readFile(file, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // group gone: nothing to wait for
+        throw error;
+      }
+      if (new RegExp(`^${key} ${value}$`, 'm').test(events)) return;
+      if (Date.now() > deadline) throw new RuntimeError(`cgroup ${this.id}: timed out waiting for ${key}=${value}`);
+      await sleep(POLL_MS);
+    }
+  }
+}
+
+/**
+ * Kills and removes every devbox group under `instance` except those in
+ * `keep` (the caller's live devboxes). Returns the ids reaped.
+ *
+ * @example
+ * await reapInstanceCgroups(layout, 'runloop-local-1a2b3c', new Set());
+ */
+export async function reapInstanceCgroups(layout: CgroupLayout, instance: string, keep: ReadonlySet<string>): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const root of [layout.unified, ...Object.values(layout.v1)]) {
+    for (const name of await readdir(join(root, instance)).catch(() => [] as string[])) {
+      if (existsSync(join(root, instance, name, 'cgroup.procs')) && !keep.has(name)) ids.add(name);
+    }
+  }
+  for (const id of ids) {
+    const group = new DevboxCgroups(layout, instance, id);
+    await group.kill();
+    // A group that only survived in a v1 hierarchy has no cgroup.kill: signal its members.
+    for (const procs of group.procsFiles()) await killMembers(procs);
+    await group.remove();
+  }
+  if (keep.size === 0) {
+    for (const root of [layout.unified, ...Object.values(layout.v1)]) await removeCgroupDir(join(root, instance));
+  }
+  return [...ids];
+}
+
+async function killMembers(procsFile: string): Promise<void> {
+  const text = await readFile(procsFile, 'utf8').catch(() => '');
+  for (const pid of text.split('\n').filter(Boolean).map(Number)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function enableV2Controllers(dir: string): Promise<void> {
+  const available = (await readFile(join(dir, 'cgroup.controllers'), 'utf8')).split(/\s+/);
+  const wanted = ['memory', 'cpu', 'pids'].filter((c) => available.includes(c));
+  if (wanted.length > 0) await writeFile(join(dir, 'cgroup.subtree_control'), wanted.map((c) => `+${c}`).join(' ')).catch(() => undefined);
+}
+
+/**
+ * rmdir with a retry on EBUSY (the kernel frees a group a moment after its
+ * last process exits); a missing dir is fine.
+ */
+export async function removeCgroupDir(dir: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' && code !== 'ENOTEMPTY') throw error;
+      if (Date.now() > deadline) throw new RuntimeError(`cgroup ${dir} stays busy`, { cause: error });
+      await sleep(10);
+    }
+  }
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

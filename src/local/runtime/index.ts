@@ -1,0 +1,27 @@
+/**
+ * runloop-local's devbox runtime: the only entry point other areas import.
+ *
+ * @example
+ * import { createRuntime } from './runtime/index.js';
+ * const runtime = await createRuntime({ dataDir, log: console.log });
+ */
+export type {
+  DevboxHandle,
+  DevboxRuntime,
+  DevboxSpec,
+  ExecSpec,
+  ResourceLimits,
+  RuntimeInfo,
+} from './types.js';
+export { createRuntime, checkRuntimeMode, formatRuntimeInfo, type CreateRuntimeOptions } from './create-runtime.js';
+export { ensureBaseRootfs, defaultRootfsCacheDir, ROOTFS_VERSION, type EnsureRootfsOptions } from './rootfs.js';
+export {
+  RuntimeError,
+  RuntimeInputError,
+  RuntimeUnavailableError,
+  RuntimeFileError,
+  DevboxStartError,
+  DevboxNotRunningError,
+  type RuntimeFileErrorCode,
+} from './errors.js';
+export { runtimeInstanceName, devboxHostname } from './namespace-runtime.js';

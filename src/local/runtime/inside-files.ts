@@ -1,0 +1,131 @@
+/**
+ * File reads and writes inside a namespace devbox, done by a short-lived
+ * process that runs INSIDE it (nsenter into its root, as the devbox user).
+ * The kernel then confines every path: `..` stops at the devbox root and
+ * absolute symlinks resolve against it, so no planted link can reach the
+ * host or another devbox. Content streams; nothing is buffered whole.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { PassThrough, Readable } from 'node:stream';
+import { RuntimeFileError, fileErrorCodeFromStderr } from './errors.js';
+import { nsenterArgv } from './namespace-launch.js';
+
+// The shell opens the file itself so an open error surfaces before any byte,
+// then says OK and hands the descriptor to cat.
+const READ_SCRIPT = 'exec 3< "$1"; if [ -d "$1" ]; then echo "$1: Is a directory" >&2; exit 2; fi; echo OK; exec cat <&3';
+const WRITE_SCRIPT = 'd=${1%/*}; [ -n "$d" ] || d=/; mkdir -p -- "$d" && exec cat > "$1"';
+const OK = Buffer.from('OK\n');
+
+/** Identifies the devbox and the account file operations run as. */
+export interface InsideTarget {
+  readonly initPid: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+}
+
+function spawnInside(target: InsideTarget, script: string, path: string): ChildProcessWithoutNullStreams {
+  const [file, args] = nsenterArgv({
+    initPid: target.initPid,
+    // Not in the devbox cgroup: file access keeps working while the devbox is frozen.
+    cgroupProcs: [],
+    uid: target.uid,
+    gid: target.gid,
+    cwd: '/',
+    env: { PATH: '/usr/bin:/bin', HOME: target.home, LC_ALL: 'C' },
+    argv: ['/bin/sh', '-c', script, 'sh', path],
+  });
+  return spawn(file, args, { stdio: 'pipe', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+}
+
+/**
+ * Opens `path` (absolute, inside the devbox) for streaming. Rejects with a
+ * {@link RuntimeFileError} before any byte when it cannot be read; a later
+ * failure errors the stream.
+ *
+ * @example
+ * const stream = await readInside({ initPid, uid: 1000, gid: 1000, home: '/home/user' }, '/home/user/a.txt');
+ */
+export function readInside(target: InsideTarget, path: string): Promise<Readable> {
+  const child = spawnInside(target, READ_SCRIPT, path);
+  child.stdin.end();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-2000);
+  });
+  const failure = (code: number | null): RuntimeFileError =>
+    new RuntimeFileError(fileErrorCodeFromStderr(stderr), path, code === null ? 'killed' : stderr.trim() || `exit ${code}`);
+
+  return new Promise<Readable>((resolve, reject) => {
+    let header = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      header = Buffer.concat([header, chunk]);
+      if (header.length < OK.length) return;
+      child.stdout.off('data', onData);
+      child.stdout.pause();
+      if (!header.subarray(0, OK.length).equals(OK)) {
+        child.kill('SIGKILL');
+        reject(new RuntimeFileError('EIO', path, 'unexpected reader output'));
+        return;
+      }
+      resolve(bodyStream(child, header.subarray(OK.length), failure));
+    };
+    child.stdout.on('data', onData);
+    child.on('error', (error) => reject(new RuntimeFileError('EIO', path, error.message)));
+    child.on('close', (code) => {
+      if (header.length < OK.length) reject(failure(code));
+    });
+  });
+}
+
+/** The file's bytes: what followed the header, then the rest of stdout; errors if the reader failed. */
+function bodyStream(child: ChildProcessWithoutNullStreams, first: Buffer, failure: (code: number | null) => Error): Readable {
+  const out = new PassThrough();
+  if (first.length > 0) out.write(first);
+  child.stdout.pipe(out, { end: false });
+  child.on('close', (code) => {
+    if (code === 0) out.end();
+    else out.destroy(failure(code));
+  });
+  // A consumer that stops early must not leave the reader running.
+  out.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return out;
+}
+
+/**
+ * Writes `content` to `path` (absolute, inside the devbox), creating parent
+ * directories; everything is created by the devbox account.
+ *
+ * @example
+ * await writeInside({ initPid, uid: 1000, gid: 1000, home: '/home/user' }, '/home/user/a.txt', 'hello');
+ */
+export function writeInside(target: InsideTarget, path: string, content: Readable | Uint8Array | string): Promise<void> {
+  const child = spawnInside(target, WRITE_SCRIPT, path);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-2000);
+  });
+  child.stdout.resume();
+  // The writer may exit (e.g. EACCES) before reading its input: that is reported by the exit status.
+  child.stdin.on('error', () => undefined);
+  let sourceError: Error | undefined;
+  if (content instanceof Readable) {
+    content.on('error', (error) => {
+      sourceError = error;
+      child.kill('SIGKILL');
+    });
+    content.pipe(child.stdin);
+  } else {
+    child.stdin.end(content);
+  }
+  return new Promise<void>((resolve, reject) => {
+    child.on('error', (error) => reject(new RuntimeFileError('EIO', path, error.message)));
+    child.on('close', (code) => {
+      if (sourceError) reject(sourceError);
+      else if (code === 0) resolve();
+      else reject(new RuntimeFileError(fileErrorCodeFromStderr(stderr), path, stderr.trim() || `exit ${code}`));
+    });
+  });
+}

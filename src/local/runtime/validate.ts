@@ -1,0 +1,108 @@
+/**
+ * Input checks shared by both runtimes. Everything that ends up in a mount
+ * option, a cgroup name, an argv or an environment passes through here, so a
+ * bad value becomes a {@link RuntimeInputError} instead of a confusing
+ * failure (or worse, an injection) further down.
+ */
+import { posix } from 'node:path';
+import { RuntimeFileError, RuntimeInputError } from './errors.js';
+import type { DevboxSpec, ExecSpec } from './types.js';
+
+/** The devbox user's home inside every devbox. */
+export const DEVBOX_HOME = '/home/user';
+
+/** A clean PATH: never the host's. */
+export const DEVBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Checks a devbox spec: the id names cgroups and directories, and paths go
+ * into overlayfs' comma/colon-separated mount options.
+ *
+ * @example
+ * checkSpec({ id: 'dbx_1', stateDir: '/data/dbx_1', layers: [], limits: {}, network: 'isolated' });
+ */
+export function checkSpec(spec: DevboxSpec): void {
+  if (!ID_PATTERN.test(spec.id)) throw new RuntimeInputError(`devbox id must match ${ID_PATTERN.source}: ${JSON.stringify(spec.id)}`);
+  for (const dir of [spec.stateDir, ...spec.layers]) checkMountablePath(dir);
+  if (spec.network !== 'host' && spec.network !== 'isolated') throw new RuntimeInputError(`network must be 'host' or 'isolated'`);
+  const { memoryBytes, cpuCores, maxPids } = spec.limits;
+  if (memoryBytes !== undefined && !(Number.isSafeInteger(memoryBytes) && memoryBytes >= 4 * 1024 * 1024)) {
+    throw new RuntimeInputError(`memoryBytes must be an integer ≥ 4 MiB, got ${memoryBytes}`);
+  }
+  if (cpuCores !== undefined && !(Number.isFinite(cpuCores) && cpuCores >= 0.01 && cpuCores <= 1024)) {
+    throw new RuntimeInputError(`cpuCores must be between 0.01 and 1024, got ${cpuCores}`);
+  }
+  if (maxPids !== undefined && !(Number.isSafeInteger(maxPids) && maxPids >= 1)) {
+    throw new RuntimeInputError(`maxPids must be a positive integer, got ${maxPids}`);
+  }
+}
+
+/**
+ * A host directory that goes into an overlayfs option must be absolute and
+ * free of the option separators.
+ *
+ * @example
+ * checkMountablePath('/data/layers/snap_1');
+ */
+export function checkMountablePath(dir: string): void {
+  if (!posix.isAbsolute(dir) || /[,:\\\n\0]/.test(dir)) {
+    throw new RuntimeInputError(`directory must be an absolute path without , : \\ or control characters: ${JSON.stringify(dir)}`);
+  }
+}
+
+/**
+ * The environment of a command: a clean default merged with the caller's
+ * variables; never the host's.
+ *
+ * @example
+ * execEnvironment({ command: 'env', env: { A: '1' } }, '/home/user'); // { HOME: '/home/user', …, A: '1' }
+ */
+export function execEnvironment(exec: ExecSpec, home: string, user: string): Record<string, string> {
+  const env: Record<string, string> = {
+    HOME: home,
+    USER: user,
+    LOGNAME: user,
+    SHELL: '/bin/bash',
+    PATH: DEVBOX_PATH,
+    LANG: 'C.UTF-8',
+  };
+  for (const [key, value] of Object.entries(exec.env ?? {})) {
+    if (!ENV_KEY_PATTERN.test(key)) throw new RuntimeInputError(`invalid environment variable name: ${JSON.stringify(key)}`);
+    if (typeof value !== 'string' || value.includes('\0')) throw new RuntimeInputError(`invalid value for environment variable ${key}`);
+    env[key] = value;
+  }
+  return env;
+}
+
+/**
+ * Turns an API path into an absolute devbox path: relative paths and `~/`
+ * are under `/home/user`; `.` and `..` are folded lexically (the kernel or
+ * the resolver still confines symlinks).
+ *
+ * @example
+ * devboxPath('notes/a.txt'); // '/home/user/notes/a.txt'
+ * devboxPath('/../../etc/passwd'); // '/etc/passwd'
+ */
+export function devboxPath(path: string): string {
+  if (typeof path !== 'string' || path.length === 0 || path.length > 4096 || path.includes('\0')) {
+    throw new RuntimeFileError('EINVAL', String(path), 'empty, too long, or contains NUL');
+  }
+  const expanded = path === '~' ? DEVBOX_HOME : path.startsWith('~/') ? `${DEVBOX_HOME}/${path.slice(2)}` : path;
+  const absolute = posix.resolve(DEVBOX_HOME, expanded);
+  return absolute;
+}
+
+/**
+ * Checks a working directory for a command (absolute inside the devbox).
+ *
+ * @example
+ * execCwd({ command: 'ls', cwd: '/tmp' }); // '/tmp'
+ */
+export function execCwd(exec: ExecSpec): string {
+  const cwd = exec.cwd ?? DEVBOX_HOME;
+  if (!posix.isAbsolute(cwd) || cwd.includes('\0')) throw new RuntimeInputError(`cwd must be an absolute path: ${JSON.stringify(cwd)}`);
+  return posix.normalize(cwd);
+}

@@ -1,0 +1,233 @@
+/**
+ * Starts runloop-local: store, runtime, services and the dual-protocol
+ * listener, and stops them again in the reverse order.
+ */
+import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import type { LocalService, Logger, ServerConfig, ServerContext, ServiceFactory, ServiceMap, ServiceRegistry } from './context.js';
+import { createRequestHandler } from './http/handler.js';
+import { Idempotency } from './http/idempotency.js';
+import { listenDual, type AnyRequest, type AnyResponse } from './http/listener.js';
+import { createLogger, silentLogger } from './http/logger.js';
+import { writeJson } from './http/reply.js';
+import { Router } from './http/router.js';
+import { createObjectsService } from './objects/index.js';
+import { createRuntime } from './runtime/index.js';
+import type { DevboxRuntime, RuntimeInfo } from './runtime/types.js';
+import { Store } from './store/store.js';
+
+/**
+ * ─── SERVICE LIST ──────────────────────────────────────────────────────────
+ * Area index modules, in start order after `objects`. Each must export
+ * `createService: ServiceFactory`. A module that does not exist yet is
+ * skipped, so an area joins the server just by exporting `createService`.
+ */
+export const SERVICE_MODULES: readonly string[] = [
+  './devboxes/index.js',
+  './executions/index.js',
+  './files/index.js',
+  './snapshots/index.js',
+  './blueprints/index.js',
+  './tunnels/index.js',
+  './ssh/index.js',
+];
+
+/** Which runtime to run devboxes with; `none` serves the API without devboxes (tests of other areas). */
+export type RuntimeMode = 'auto' | 'namespaces' | 'process' | 'none';
+
+/** Options of {@link startLocalServer}; all optional. */
+export interface LocalServerOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Default `~/.runloop-local`. */
+  readonly dataDir?: string;
+  /** Bearer token clients must send; default: a new random token. */
+  readonly token?: string;
+  /** Default `auto`: namespaces where the host allows, else plain processes. */
+  readonly runtimeMode?: RuntimeMode;
+  /** `true` (default) logs to stderr at info, `false` is silent, or a Logger. */
+  readonly log?: boolean | Logger;
+  /** Replaces the service list (objects + every module in {@link SERVICE_MODULES}). */
+  readonly services?: readonly ServiceFactory[];
+  /** Clock in epoch ms; default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** A running server. */
+export interface LocalServer {
+  /** `http://127.0.0.1:<port>`: use as the client's base URL. */
+  readonly url: string;
+  readonly token: string;
+  readonly dataDir: string;
+  /** The runtime in force, or undefined when running without one. */
+  readonly runtimeInfo: RuntimeInfo | undefined;
+  /** Stops services (devboxes shut down), closes every connection, closes the store. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Runloop-compatible server.
+ *
+ * @example
+ * const server = await startLocalServer({ port: 0, dataDir: '/tmp/rl' });
+ * const client = new Runloop({ bearerToken: server.token, baseURL: server.url });
+ * await server.stop();
+ */
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const log = options.log === false ? silentLogger : options.log === undefined || options.log === true ? createLogger() : options.log;
+  const now = options.now ?? Date.now;
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = resolve(options.dataDir ?? resolve(homedir(), '.runloop-local'));
+  const token = options.token ?? `rl_local_${randomBytes(24).toString('hex')}`;
+  const store = Store.open(dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
+  const stopController = new AbortController();
+  try {
+    const signingSecret = Buffer.from(
+      store.kv.getOrCreate('signing-secret', () => randomBytes(32).toString('base64')),
+      'base64',
+    );
+    const runtime = await loadRuntime(options.runtimeMode ?? 'auto', dataDir, log);
+    if (runtime) cleanups.unshift(() => runtime.close());
+    const idempotency = new Idempotency(dataDir, now);
+    cleanups.unshift(() => idempotency.close());
+    idempotency.purgeExpired();
+    const router = new Router();
+    const services: LocalService[] = [];
+    let ready = false;
+
+    const listener = await listenDual(
+      { host, port: options.port ?? 0 },
+      {
+        onRequest: createRequestHandler({
+          router,
+          token,
+          idempotency,
+          log,
+          stopping: stopController.signal,
+          intercept: (req: AnyRequest, res: AnyResponse) => {
+            if (!ready) {
+              writeJson(res, 503, { error: 'starting', message: 'runloop-local is starting' }, { 'retry-after': '1' });
+              return true;
+            }
+            return services.some((s) => s.interceptRequest?.(req, res) === true);
+          },
+        }),
+        onUpgrade: (req, socket, head) => {
+          if (services.some((s) => s.handleUpgrade?.(req, socket, head) === true)) return;
+          socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        },
+      },
+    );
+    cleanups.unshift(() => listener.close());
+
+    const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    const config: ServerConfig = {
+      dataDir,
+      token,
+      host,
+      port: listener.port,
+      baseUrl: `http://${publicHost}:${listener.port}`,
+      signingSecret,
+    };
+    const { registry, services: serviceMap } = createServiceRegistry();
+    const ctx: ServerContext = { config, store, now, log, runtime, services: serviceMap, registry, stopping: stopController.signal };
+
+    const factories = options.services ?? [createObjectsService, ...(await loadServiceModules(log))];
+    for (const factory of factories) {
+      const service = factory(ctx);
+      router.add(service.routes());
+      services.push(service);
+    }
+    // Abort long-polls and SSE first, then stop services newest-first.
+    cleanups.unshift(async () => {
+      listener.stopAccepting();
+      stopController.abort();
+      for (const service of [...services].reverse()) {
+        await service.stop?.().catch((error: unknown) => log.error('service stop failed', { service: service.name, error: String(error) }));
+      }
+    });
+    for (const service of services) await service.start?.();
+    ready = true;
+
+    log.info('runtime', { mode: runtime?.info.mode ?? 'none', detail: runtime?.info.detail ?? 'devboxes unavailable' });
+    log.info('listening', { url: config.baseUrl, dataDir, services: services.map((s) => s.name).join(',') });
+
+    let stopped: Promise<void> | undefined;
+    return {
+      url: config.baseUrl,
+      token,
+      dataDir,
+      runtimeInfo: runtime?.info,
+      stop: () => (stopped ??= runCleanups(cleanups, log)),
+    };
+  } catch (error) {
+    await runCleanups(cleanups, log);
+    throw error;
+  }
+}
+
+async function runCleanups(cleanups: ReadonlyArray<() => Promise<void> | void>, log: Logger): Promise<void> {
+  for (const cleanup of cleanups) {
+    try {
+      await cleanup();
+    } catch (error) {
+      log.error('shutdown step failed', { error: String(error) });
+    }
+  }
+}
+
+function isMissingModule(error: unknown, path: string): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(path.replace(/^\.\//, '').replace(/\.js$/, ''));
+}
+
+/** Imports every area module that exists; a broken one is logged and skipped so the rest still serves. */
+async function loadServiceModules(log: Logger): Promise<ServiceFactory[]> {
+  const factories: ServiceFactory[] = [];
+  for (const path of SERVICE_MODULES) {
+    let module: { createService?: unknown };
+    try {
+      module = (await import(path)) as { createService?: unknown };
+    } catch (error) {
+      if (isMissingModule(error, path)) log.debug('service module not present', { module: path });
+      else log.error('service module failed to load; continuing without it', { module: path, error: String(error) });
+      continue;
+    }
+    if (typeof module.createService === 'function') factories.push(module.createService as ServiceFactory);
+    else log.warn('service module exports no createService; skipped', { module: path });
+  }
+  return factories;
+}
+
+/** Creates the runtime (probing the host) and cleans up after a crashed earlier run. */
+async function loadRuntime(mode: RuntimeMode, dataDir: string, log: Logger): Promise<DevboxRuntime | undefined> {
+  if (mode === 'none') return undefined;
+  const runtime = await createRuntime({ mode, dataDir, log: (line) => log.info(line) });
+  await runtime.reapOrphans();
+  return runtime;
+}
+
+/** The registry and the `ctx.services` view: reading an unprovided service throws a clear wiring error. */
+function createServiceRegistry(): { registry: ServiceRegistry; services: ServiceMap } {
+  const provided = new Map<string, unknown>();
+  const registry: ServiceRegistry = {
+    provide: (name, impl) => {
+      if (provided.has(name)) throw new Error(`service ${String(name)} is provided twice`);
+      provided.set(name, impl);
+    },
+    has: (name) => provided.has(name),
+  };
+  const services = new Proxy({} as ServiceMap, {
+    get: (_target, name) => {
+      if (typeof name !== 'string' || name === 'then') return undefined;
+      if (!provided.has(name)) throw new Error(`service ${name} is not available on this server`);
+      return provided.get(name);
+    },
+    has: (_target, name) => typeof name === 'string' && provided.has(name),
+  });
+  return { registry, services };
+}

@@ -1,0 +1,99 @@
+/**
+ * SSH keys of devboxes: a fresh ed25519 key pair per `create_ssh_key` call,
+ * the public half stored (so it survives a restart), the private half
+ * returned once and never kept.
+ */
+import { utils, type ParsedKey } from 'ssh2';
+import type { Collection } from '../store/collection.js';
+import { ID_PREFIX, newId } from '../store/ids.js';
+import type { Store } from '../store/store.js';
+
+/** One authorised key: it opens exactly one devbox. */
+export interface SshKeyRecord {
+  readonly id: string;
+  readonly devbox_id: string;
+  /** OpenSSH `ssh-ed25519 AAAA… comment` line. */
+  readonly public_key: string;
+  readonly create_time_ms: number;
+}
+
+/** A key pair just made for a devbox. */
+export interface NewSshKey {
+  readonly record: SshKeyRecord;
+  /** OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----`). */
+  readonly privateKey: string;
+}
+
+/**
+ * The durable set of devbox SSH keys.
+ *
+ * @example
+ * const keys = new SshKeys(store, Date.now);
+ * const { privateKey } = keys.create('dbx_1');
+ */
+export class SshKeys {
+  private readonly keys: Collection<SshKeyRecord>;
+  private readonly parsed = new Map<string, ParsedKey>();
+
+  constructor(
+    store: Store,
+    private readonly now: () => number,
+  ) {
+    this.keys = store.collection<SshKeyRecord>('ssh_keys', {
+      createdAt: (k) => k.create_time_ms,
+      indexes: { devbox_id: (k) => k.devbox_id },
+    });
+  }
+
+  /** Makes and stores a key pair for `devboxId`. */
+  create(devboxId: string): NewSshKey {
+    const pair = utils.generateKeyPairSync('ed25519', { comment: `runloop-local ${devboxId}` });
+    const record: SshKeyRecord = {
+      id: newId(ID_PREFIX.sshKey, this.now()),
+      devbox_id: devboxId,
+      public_key: pair.public,
+      create_time_ms: this.now(),
+    };
+    this.keys.put(record);
+    return { record, privateKey: pair.private };
+  }
+
+  /** The stored key whose public blob is `blob` (as offered by a client), if any. */
+  findByBlob(blob: Buffer): { readonly record: SshKeyRecord; readonly key: ParsedKey } | undefined {
+    for (const record of this.keys.all()) {
+      const key = this.parse(record);
+      if (key !== undefined && key.getPublicSSH().equals(blob)) return { record, key };
+    }
+    return undefined;
+  }
+
+  /** Forgets every key of a devbox (it was shut down). */
+  revokeDevbox(devboxId: string): void {
+    for (const record of this.keys.all({ devbox_id: devboxId })) {
+      this.keys.delete(record.id);
+      this.parsed.delete(record.id);
+    }
+  }
+
+  private parse(record: SshKeyRecord): ParsedKey | undefined {
+    let key = this.parsed.get(record.id);
+    if (key === undefined) {
+      const result = utils.parseKey(record.public_key);
+      if (result instanceof Error) return undefined;
+      key = result;
+      this.parsed.set(record.id, key);
+    }
+    return key;
+  }
+}
+
+/**
+ * The server's persisted host key (made once per data dir), so clients'
+ * known_hosts entries stay valid across restarts.
+ *
+ * @example
+ * const hostKey = loadHostKey(store);
+ */
+export function loadHostKey(store: Store): string {
+  return store.kv.getOrCreate<string>('ssh/host-key', () => utils.generateKeyPairSync('ed25519').private);
+}

@@ -1,0 +1,88 @@
+/**
+ * One SSH session channel bound to a devbox: `exec` runs the command as the
+ * devbox user (uid 1000) through the runtime and forwards its exit status;
+ * `shell` runs bash (under `script` for a pseudo-terminal when one was
+ * requested, since the runtime's spawn has pipes only).
+ */
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ServerChannel, Session } from 'ssh2';
+import type { DevboxHandle } from '../runtime/types.js';
+import { shellQuote } from '../blueprints/dockerfile/shell-quote.js';
+
+/**
+ * Serves one session of an authenticated client.
+ *
+ * @example
+ * client.on('session', (accept) => serveSession(accept(), () => handles.get(devboxId)));
+ */
+export function serveSession(session: Session, handleOf: () => DevboxHandle | undefined): void {
+  const env: Record<string, string> = {};
+  let pty: { term: string; cols: number; rows: number } | undefined;
+  const children = new Set<ChildProcessWithoutNullStreams>();
+
+  session.on('env', (accept, _reject, info) => {
+    // Only names a shell could export; never let a client set the loader path.
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(info.key) && !info.key.startsWith('LD_')) env[info.key] = info.val;
+    accept?.();
+  });
+  session.on('pty', (accept, _reject, info) => {
+    pty = { term: info.term, cols: info.cols, rows: info.rows };
+    accept?.();
+  });
+  session.on('window-change', (accept) => accept?.());
+  session.on('exec', (accept, reject, info) => {
+    const handle = handleOf();
+    if (handle === undefined) return reject?.();
+    const channel = accept();
+    run(handle, channel, info.command, env, children);
+  });
+  session.on('shell', (accept, reject) => {
+    const handle = handleOf();
+    if (handle === undefined) return reject?.();
+    const channel = accept();
+    // The runtime spawns with pipes only; `script` gives bash a real terminal when the client asked for one.
+    const command = pty
+      ? `exec script -qfec ${shellQuote(`stty cols ${pty.cols} rows ${pty.rows}; exec /bin/bash -l`)} /dev/null`
+      : 'exec /bin/bash';
+    run(handle, channel, command, { ...env, ...(pty ? { TERM: pty.term || 'xterm' } : {}) }, children);
+  });
+  session.on('subsystem', (_accept, reject) => reject?.());
+  session.on('close', () => {
+    for (const child of children) handleOf()?.killGroup(child, 'SIGKILL');
+  });
+}
+
+function run(
+  handle: DevboxHandle,
+  channel: ServerChannel,
+  command: string,
+  env: Readonly<Record<string, string>>,
+  children: Set<ChildProcessWithoutNullStreams>,
+): void {
+  let child: ChildProcessWithoutNullStreams;
+  try {
+    child = handle.spawn({ command, env, user: 'user' });
+  } catch (error) {
+    channel.stderr.write(`runloop-local: cannot start the command: ${(error as Error).message}\n`);
+    channel.exit(127);
+    channel.end();
+    return;
+  }
+  children.add(child);
+  channel.pipe(child.stdin);
+  child.stdout.pipe(channel, { end: false });
+  child.stderr.pipe(channel.stderr, { end: false });
+  child.stdin.on('error', () => undefined); // the command may exit before reading its input
+  channel.on('error', () => undefined);
+  child.once('error', () => {
+    children.delete(child);
+    channel.exit(127);
+    channel.end();
+  });
+  child.once('close', (code, signal) => {
+    children.delete(child);
+    if (signal !== null) channel.exit(signal.replace(/^SIG/, ''), false, '');
+    else channel.exit(code ?? 1);
+    channel.end();
+  });
+}

@@ -1,0 +1,80 @@
+import { asyncScheduler, concat, defer, exhaustMap, from, switchMap, takeWhile, timer, type Observable, type SchedulerLike } from 'rxjs';
+import { BLUEPRINT_IN_PROGRESS_STATUSES, type BlueprintBuildLog, type BlueprintBuildLogsView, type BlueprintView } from '../api/views/blueprint.js';
+import type { Devbox } from './devbox.js';
+import { pollingConfigOf, type CallOptions, type WaitOptions } from './options.js';
+import type { DevboxFromSourceParams } from './snapshot.js';
+import { requestOptions, type SdkContext } from './internal/context.js';
+import { createDevbox } from './internal/create-devbox.js';
+
+/**
+ * A blueprint (a devbox image built from a Dockerfile). Every method is cold.
+ *
+ * @example
+ * runloop.blueprint.fromId('bpt_1').pipe(switchMap((bp) => bp.createDevbox({ name: 'dev' }))).subscribe();
+ */
+export class Blueprint {
+  /** @internal use `runloop.blueprint.*`. */
+  constructor(
+    private readonly ctx: SdkContext,
+    /** The blueprint id. */
+    readonly id: string,
+    /** The view this handle was made from, if any. */
+    readonly initial?: BlueprintView,
+  ) {}
+
+  /** The blueprint's view (GET). @example bp.getInfo().subscribe((v) => console.log(v.status)); */
+  getInfo(options?: CallOptions): Observable<BlueprintView> {
+    return defer(() => this.ctx.api.blueprints.retrieve(this.id, requestOptions(options)));
+  }
+
+  /** The build log so far. @example bp.logs().subscribe(({ logs }) => logs.forEach((l) => console.log(l.message))); */
+  logs(options?: CallOptions): Observable<BlueprintBuildLogsView> {
+    return defer(() => this.ctx.api.blueprints.logs(this.id, requestOptions(options)));
+  }
+
+  /**
+   * The build log as a live stream of entries: every entry once, in order,
+   * polled every `pollingConfig.intervalMs` (default 1 s) while the build is
+   * in progress, ending after the final entries once it is over.
+   *
+   * @example
+   * bp.buildLog$().subscribe((entry) => console.log(entry.level, entry.message));
+   */
+  buildLog$(options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<BlueprintBuildLog> {
+    return defer(() => {
+      let seen = 0;
+      const { intervalMs } = pollingConfigOf(options.pollingConfig);
+      const newEntries = (): Observable<BlueprintBuildLog> =>
+        this.logs(options).pipe(
+          switchMap(({ logs }) => {
+            const fresh = logs.slice(seen);
+            seen = Math.max(seen, logs.length);
+            return from(fresh);
+          }),
+        );
+      const whileBuilding$ = timer(0, intervalMs, scheduler).pipe(
+        exhaustMap(() => this.getInfo(options)),
+        takeWhile((view) => BLUEPRINT_IN_PROGRESS_STATUSES.includes(view.status)),
+        exhaustMap(() => newEntries()),
+      );
+      // One last read after the build ended picks up its final lines.
+      return concat(whileBuilding$, defer(() => newEntries()));
+    });
+  }
+
+  /** Deletes the blueprint. @example bp.delete().subscribe(); */
+  delete(options?: CallOptions): Observable<unknown> {
+    return defer(() => this.ctx.api.blueprints.delete(this.id, requestOptions(options)));
+  }
+
+  /**
+   * Creates a devbox from this blueprint and waits until it is running.
+   *
+   * @example
+   * bp.createDevbox({ name: 'dev' }).subscribe((devbox) => console.log(devbox.id));
+   */
+  createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+    return createDevbox(this.ctx, { ...params, blueprint_id: this.id }, options, scheduler);
+  }
+}
+

@@ -1,0 +1,198 @@
+import {
+  Observable,
+  asyncScheduler,
+  concat,
+  defer,
+  forkJoin,
+  ignoreElements,
+  map,
+  of,
+  switchMap,
+  tap,
+  type SchedulerLike,
+} from 'rxjs';
+import type { ExecutionView } from '../api/views/execution.js';
+import { abortOn } from '../core/abort.js';
+import { Execution } from './execution.js';
+import { ExecutionResult } from './execution-result.js';
+import type { WaitOptions } from './options.js';
+import { requestOptions, type SdkContext } from './internal/context.js';
+import { detachedStart } from './internal/detached-start.js';
+import { outputLines } from './internal/execution-output.js';
+import type { OutputLine, OutputStream } from './internal/output-line.js';
+
+/** How long `/execute` may hold the request (runloop-api.md §7: the OO SDK uses 600 s). */
+const EXECUTE_TIMEOUT_MS = 600_000;
+
+/** Synchronous per-line callbacks, called as output arrives. */
+export interface ExecCallbacks {
+  readonly stdout?: (line: string) => void;
+  readonly stderr?: (line: string) => void;
+  /** Every line of both streams, in arrival order. */
+  readonly output?: (line: string) => void;
+}
+
+/** Options of `cmd.exec` / `cmd.stream`. */
+export interface ExecOptions extends WaitOptions, ExecCallbacks {
+  /** A named persistent shell: cwd and env carry over between its commands. */
+  readonly shellName?: string;
+  /** Lines of each stream kept inline in the result (server default 100). */
+  readonly lastN?: number;
+  /** Kill the command if the subscription ends before it does. Default true. */
+  readonly killOnUnsubscribe?: boolean;
+}
+
+/** The last event of `cmd.stream`: the command has exited. */
+export interface ExecExit {
+  readonly stream: 'exit';
+  readonly exitCode: number | null;
+  readonly result: ExecutionResult;
+}
+
+/** What `cmd.stream` emits: tagged lines, then one {@link ExecExit}. */
+export type ExecEvent = OutputLine | ExecExit;
+
+/**
+ * `devbox.cmd`: run commands. Starting is cold (each subscription runs the
+ * command again) and, unless `killOnUnsubscribe: false`, unsubscribing
+ * before the command ends kills it, even while the start request is in flight.
+ *
+ * @example
+ * devbox.cmd.exec('echo hi', { stdout: (line) => console.log(line) }).subscribe((r) => console.log(r.exitCode));
+ */
+export class DevboxCmd {
+  /** @internal */
+  constructor(
+    private readonly ctx: SdkContext,
+    private readonly devboxId: string,
+  ) {}
+
+  /**
+   * Runs `command` and emits one {@link ExecutionResult} when it has finished.
+   * With callbacks, output is streamed and each callback gets whole lines
+   * (split across chunk boundaries correctly); the result comes after all
+   * output was delivered.
+   *
+   * @example
+   * const result = await lastValueFrom(devbox.cmd.exec('make test', { stderr: (l) => console.error(l) }));
+   */
+  exec(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<ExecutionResult> {
+    const { stdout, stderr, output } = options;
+    if (stdout === undefined && stderr === undefined && output === undefined) {
+      const start$ = defer(() =>
+        this.ctx.api.devboxes.execute(
+          this.devboxId,
+          {
+            command,
+            ...(options.shellName === undefined ? {} : { shell_name: options.shellName }),
+            ...(options.lastN === undefined ? {} : { last_n: options.lastN }),
+          },
+          { ...requestOptions({ ...options, signal: undefined }), timeoutMs: options.timeoutMs ?? EXECUTE_TIMEOUT_MS },
+        ),
+      );
+      return this.#run(start$, options, (view) =>
+        view.status === 'completed' ? of(new ExecutionResult(this.ctx, view)) : this.#execution(view, scheduler).result(options, scheduler),
+      );
+    }
+    const streams: OutputStream[] = [];
+    if (stdout !== undefined || output !== undefined) streams.push('stdout');
+    if (stderr !== undefined || output !== undefined) streams.push('stderr');
+    return this.#run(this.#startAsync(command, options), options, (view) =>
+      forkJoin([
+        outputLines(this.ctx.api, this.devboxId, view.execution_id, streams, {}, requestOptions(options), scheduler).pipe(
+          tap(({ stream, line }) => {
+            (stream === 'stdout' ? stdout : stderr)?.(line);
+            output?.(line);
+          }),
+          ignoreElements(),
+          (lines$) => concat(lines$, of(null)),
+        ),
+        this.#execution(view, scheduler).result(options, scheduler),
+      ]).pipe(map(([, result]) => result)),
+    );
+  }
+
+  /**
+   * Starts `command` and emits its {@link Execution} at once. Unsubscribing
+   * while the start is in flight kills the command when its id is known;
+   * after the Execution is emitted, nothing kills it but `execution.kill()`.
+   *
+   * @example
+   * devbox.cmd.execAsync('npm run dev').subscribe((execution) => console.log(execution.executionId));
+   */
+  execAsync(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Execution> {
+    return detachedStart(this.#startAsync(command, options), (view) => this.#kill(view)).pipe(
+      map((view) => this.#execution(view, scheduler)),
+      abortOn(options.signal),
+    );
+  }
+
+  /**
+   * Runs `command` and streams it: tagged lines of both streams as they
+   * arrive, then one `{ stream: 'exit', exitCode, result }`. Cold;
+   * unsubscribing early kills the command unless `killOnUnsubscribe: false`.
+   *
+   * @example
+   * devbox.cmd.stream('tail -n 100 app.log').subscribe((e) => (e.stream === 'exit' ? done(e.exitCode) : print(e.line)));
+   */
+  stream(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<ExecEvent> {
+    return this.#run(this.#startAsync(command, options), options, (view) => {
+      const execution = this.#execution(view, scheduler);
+      return concat(
+        execution.outputFrom({}, requestOptions(options), scheduler),
+        execution.result(options, scheduler).pipe(map((result): ExecExit => ({ stream: 'exit', exitCode: result.exitCode, result }))),
+      );
+    });
+  }
+
+  #startAsync(command: string, options: ExecOptions): Observable<ExecutionView> {
+    return defer(() =>
+      this.ctx.api.devboxes.executeAsync(
+        this.devboxId,
+        { command, ...(options.shellName === undefined ? {} : { shell_name: options.shellName }) },
+        // The start must not be aborted by the caller: its response names the command to kill.
+        requestOptions({ ...options, signal: undefined }),
+      ),
+    );
+  }
+
+  #execution(view: ExecutionView, scheduler: SchedulerLike): Execution {
+    return new Execution(this.ctx, view, scheduler);
+  }
+
+  #kill(view: ExecutionView): void {
+    this.ctx.api.executions.kill(view.devbox_id, view.execution_id).subscribe({ error: () => undefined });
+  }
+
+  /** Start, then `body`; kill the command if the subscriber leaves first (unless told not to). */
+  #run<T>(start$: Observable<ExecutionView>, options: ExecOptions, body: (view: ExecutionView) => Observable<T>): Observable<T> {
+    const kill = options.killOnUnsubscribe !== false;
+    return new Observable<T>((subscriber) => {
+      let started: ExecutionView | undefined;
+      let finished = false;
+      const subscription = (kill ? detachedStart(start$, (view) => this.#kill(view)) : start$)
+        .pipe(
+          tap((view) => {
+            started = view;
+          }),
+          switchMap(body),
+        )
+        .subscribe({
+          next: (value) => subscriber.next(value),
+          error: (err: unknown) => {
+            finished = true;
+            subscriber.error(err);
+          },
+          complete: () => {
+            finished = true;
+            subscriber.complete();
+          },
+        });
+      return () => {
+        subscription.unsubscribe();
+        if (kill && !finished && started !== undefined && started.status !== 'completed') this.#kill(started);
+      };
+      // Outside, so an abort unsubscribes this Observable and so kills the command.
+    }).pipe(abortOn(options.signal));
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Errors raised by the object SDK on top of the core ones. They extend
+ * {@link RunloopError}, so `err instanceof RunloopError` catches them too.
+ */
+import { RunloopError } from '../core/errors.js';
+import type { BlueprintBuildLog, BlueprintView } from '../api/views/blueprint.js';
+import type { DevboxView } from '../api/views/devbox.js';
+import type { SnapshotStatusView } from '../api/views/disk-snapshot.js';
+
+// The same global brand key core uses, so these classes survive two installed copies too.
+const BRAND = Symbol.for('runloop-rx.error.brand');
+
+function brand(ctor: object, symbol: symbol): void {
+  Object.defineProperty(ctor, BRAND, { value: symbol });
+}
+
+/**
+ * A devbox reached a state it cannot leave for the one awaited (e.g. `failure`
+ * while waiting for `running`). `devbox` is the last view seen.
+ *
+ * @example
+ * catchError((e) => (e instanceof DevboxStateError ? of(e.devbox.failure_reason) : throwError(() => e)));
+ */
+export class DevboxStateError extends RunloopError {
+  static {
+    brand(this, Symbol.for('runloop-rx.DevboxStateError'));
+  }
+  override readonly code: string = 'RUNLOOP_DEVBOX_STATE';
+  constructor(
+    readonly devbox: DevboxView,
+    readonly expected: string,
+  ) {
+    super(`Devbox ${devbox.id} is ${devbox.status}, expected ${expected}`);
+  }
+}
+
+/**
+ * A blueprint build ended in a status other than `build_complete`. Holds the
+ * final view and the whole build log.
+ *
+ * @example
+ * catchError((e) => (e instanceof BlueprintBuildError ? of(e.logs.map((l) => l.message)) : throwError(() => e)));
+ */
+export class BlueprintBuildError extends RunloopError {
+  static {
+    brand(this, Symbol.for('runloop-rx.BlueprintBuildError'));
+  }
+  override readonly code: string = 'RUNLOOP_BLUEPRINT_BUILD';
+  constructor(
+    readonly blueprint: BlueprintView,
+    readonly logs: readonly BlueprintBuildLog[],
+  ) {
+    super(
+      `Blueprint ${blueprint.id} (${blueprint.name}) ended ${blueprint.status}` +
+        (blueprint.failure_reason ? ` (${blueprint.failure_reason})` : ''),
+    );
+  }
+}
+
+/**
+ * A disk snapshot ended in `error` (or was deleted) instead of `complete`.
+ *
+ * @example
+ * catchError((e) => (e instanceof SnapshotError ? of(e.status.error_message) : throwError(() => e)));
+ */
+export class SnapshotError extends RunloopError {
+  static {
+    brand(this, Symbol.for('runloop-rx.SnapshotError'));
+  }
+  override readonly code: string = 'RUNLOOP_SNAPSHOT';
+  constructor(
+    readonly snapshotId: string,
+    readonly status: SnapshotStatusView,
+  ) {
+    super(`Snapshot ${snapshotId} ended ${status.status}${status.error_message ? `: ${status.error_message}` : ''}`);
+  }
+}
+
+/**
+ * A presigned object URL answered with a non-2xx status.
+ *
+ * @example
+ * if (err instanceof ObjectTransferError) console.error(err.status);
+ */
+export class ObjectTransferError extends RunloopError {
+  static {
+    brand(this, Symbol.for('runloop-rx.ObjectTransferError'));
+  }
+  override readonly code: string = 'RUNLOOP_OBJECT_TRANSFER';
+  constructor(
+    readonly method: 'GET' | 'PUT',
+    readonly status: number,
+    message: string,
+  ) {
+    super(`${method} of a presigned object URL failed with ${status}: ${message}`);
+  }
+}
+
+/**
+ * Bad arguments to an SDK method, caught before any request is sent.
+ *
+ * @example
+ * if (err instanceof InvalidArgumentError) console.error(err.message);
+ */
+export class InvalidArgumentError extends RunloopError {
+  static {
+    brand(this, Symbol.for('runloop-rx.InvalidArgumentError'));
+  }
+  override readonly code: string = 'RUNLOOP_INVALID_ARGUMENT';
+}

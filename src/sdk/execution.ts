@@ -1,0 +1,106 @@
+import { asyncScheduler, defer, last, map, share, type Observable, type SchedulerLike } from 'rxjs';
+import type { ExecutionView } from '../api/views/execution.js';
+import { longPoll } from '../core/long-poll.js';
+import { ExecutionResult } from './execution-result.js';
+import type { CallOptions, WaitOptions } from './options.js';
+import { toAsyncIterable } from './internal/async-iterable.js';
+import { requestOptions, type SdkContext } from './internal/context.js';
+import { outputLines, type OutputPosition } from './internal/execution-output.js';
+import type { OutputLine } from './internal/output-line.js';
+
+/**
+ * A command started on a devbox (`devbox.cmd.execAsync`). Attaching to its
+ * output never kills it; `kill()` does.
+ *
+ * @example
+ * const execution = await firstValueFrom(devbox.cmd.execAsync('npm run build'));
+ * execution.output$.subscribe(({ stream, line }) => console.log(stream, line));
+ * const result = await lastValueFrom(execution.result());
+ */
+export class Execution {
+  /**
+   * Hot, multicast output: the first subscriber starts reading both streams
+   * from the start; later concurrent subscribers join live. Lines are never
+   * lost or repeated across reconnects. Completes when the command is done
+   * and all output is read. For an exact position use {@link outputFrom}.
+   */
+  readonly output$: Observable<OutputLine>;
+
+  /** @internal use `devbox.cmd.execAsync`. */
+  constructor(
+    private readonly ctx: SdkContext,
+    /** The view returned when the command was started. */
+    readonly initial: ExecutionView,
+    scheduler: SchedulerLike = asyncScheduler,
+  ) {
+    this.output$ = this.outputFrom({}, undefined, scheduler).pipe(share({ resetOnRefCountZero: true }));
+  }
+
+  /** The execution's id. */
+  get executionId(): string {
+    return this.initial.execution_id;
+  }
+  /** The devbox it runs on. */
+  get devboxId(): string {
+    return this.initial.devbox_id;
+  }
+
+  /**
+   * The current state (GET). Cold.
+   *
+   * @example
+   * execution.getState().subscribe((s) => console.log(s.status, s.exit_status));
+   */
+  getState(options?: CallOptions): Observable<ExecutionView> {
+    return defer(() => this.ctx.api.executions.retrieve(this.devboxId, this.executionId, {}, requestOptions(options)));
+  }
+
+  /**
+   * Waits for completion (long-poll) and emits the result. Cold.
+   *
+   * @example
+   * execution.result({ pollingConfig: { timeoutMs: 60_000 } }).subscribe((r) => console.log(r.exitCode));
+   */
+  result(options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<ExecutionResult> {
+    const timeoutMs = options.pollingConfig?.timeoutMs;
+    const wait$ = defer(() =>
+      this.ctx.api.executions.waitForStatus(this.devboxId, this.executionId, { statuses: ['completed'] }, requestOptions(options)),
+    );
+    return longPoll(wait$, (view) => view.status === 'completed', timeoutMs === undefined ? {} : { timeoutMs }, scheduler).pipe(
+      last(),
+      map((view) => new ExecutionResult(this.ctx, view)),
+    );
+  }
+
+  /**
+   * Kills the command. Cold.
+   *
+   * @example
+   * execution.kill().subscribe();
+   */
+  kill(options?: CallOptions & { readonly killProcessGroup?: boolean }): Observable<ExecutionView> {
+    const params = options?.killProcessGroup === undefined ? {} : { kill_process_group: options.killProcessGroup };
+    return defer(() => this.ctx.api.executions.kill(this.devboxId, this.executionId, params, requestOptions(options)));
+  }
+
+  /**
+   * Cold replay of the output from a byte position per stream (a line's
+   * `offset` resumes right after that line); `{}` is the start.
+   *
+   * @example
+   * execution.outputFrom({ stdout: lastSeen.offset, stderr: 0 }).subscribe(print);
+   */
+  outputFrom(position: OutputPosition = {}, options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<OutputLine> {
+    return outputLines(this.ctx.api, this.devboxId, this.executionId, ['stdout', 'stderr'], position, requestOptions(options), scheduler);
+  }
+
+  /**
+   * Lines for `for await`, from `position` (default: the start).
+   *
+   * @example
+   * for await (const { line } of execution.lines()) console.log(line);
+   */
+  lines(position: OutputPosition = {}, options?: CallOptions): AsyncIterable<OutputLine> {
+    return toAsyncIterable(this.outputFrom(position, options));
+  }
+}

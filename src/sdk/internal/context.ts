@@ -1,0 +1,33 @@
+import type { Dispatcher } from 'undici';
+import type { RunloopApi } from '../../api/index.js';
+import type { RequestOptions } from '../../core/request.js';
+
+/**
+ * What every SDK object holds: the raw API, the base URL (for tunnel URLs)
+ * and the dispatcher used for presigned object URLs.
+ *
+ * @example
+ * const ctx: SdkContext = { api: new RunloopApi(caller), baseURL: 'http://127.0.0.1:4000' };
+ */
+export interface SdkContext {
+  readonly api: RunloopApi;
+  readonly baseURL: string;
+  readonly dispatcher?: Dispatcher;
+}
+
+/**
+ * Drops the SDK-only keys of an options bag, leaving the request options.
+ *
+ * @example
+ * requestOptions({ signal, pollingConfig: { timeoutMs: 5 } }); // { signal }
+ */
+export function requestOptions(options: RequestOptions = {}): RequestOptions | undefined {
+  const { signal, timeoutMs, maxRetries, headers, idempotencyKey } = options;
+  const picked: { -readonly [K in keyof RequestOptions]: RequestOptions[K] } = {};
+  if (signal !== undefined) picked.signal = signal;
+  if (timeoutMs !== undefined) picked.timeoutMs = timeoutMs;
+  if (maxRetries !== undefined) picked.maxRetries = maxRetries;
+  if (headers !== undefined) picked.headers = headers;
+  if (idempotencyKey !== undefined) picked.idempotencyKey = idempotencyKey;
+  return Object.keys(picked).length === 0 ? undefined : picked;
+}

@@ -1,0 +1,93 @@
+import { Observable, asyncScheduler, defer, map, of, switchMap, type SchedulerLike } from 'rxjs';
+import type { DevboxCreateParams, DevboxView } from '../../api/views/devbox.js';
+import type { Mount } from '../../api/views/mount.js';
+import { abortOn } from '../../core/abort.js';
+import { Devbox } from '../devbox.js';
+import type { WaitOptions } from '../options.js';
+import { requestOptions, type SdkContext } from './context.js';
+import { detachedStart } from './detached-start.js';
+import { awaitDevboxStatus } from './devbox-waits.js';
+
+/** Anything with an object id, e.g. a `StorageObject`. */
+export interface ObjectRef {
+  readonly id: string;
+}
+
+/**
+ * A mount: the API's union, or the shortcut `{ '/home/user/data.txt': storageObject }`
+ * (one `object_mount` per key).
+ */
+export type SdkMount = Mount | Readonly<Record<string, ObjectRef>>;
+
+/** Devbox create parameters, with the storage-object mount shortcut. */
+export type SdkDevboxCreateParams = Omit<DevboxCreateParams, 'mounts'> & { readonly mounts?: readonly SdkMount[] | null };
+
+/**
+ * Expands the mount shortcut into API mounts.
+ *
+ * @example
+ * toApiMounts([{ '/data/in.csv': obj }]); // [{ type: 'object_mount', object_id: obj.id, object_path: '/data/in.csv' }]
+ */
+export function toApiMounts(mounts: readonly SdkMount[]): Mount[] {
+  return mounts.flatMap((mount): Mount[] => {
+    if ('type' in mount && typeof mount.type === 'string') return [mount as Mount];
+    return Object.entries(mount as Readonly<Record<string, ObjectRef>>).map(([path, ref]) => ({
+      type: 'object_mount',
+      object_id: ref.id,
+      object_path: path,
+    }));
+  });
+}
+
+/**
+ * Creates a devbox with POST `create_and_await_running` and, unless it is
+ * already running, long-polls until it is. Emits the running {@link Devbox}
+ * and completes. Never orphans: if the subscriber leaves (or the signal
+ * aborts) before the Devbox is emitted, the devbox is shut down as soon as
+ * its id is known.
+ *
+ * @example
+ * createDevbox(ctx, { name: 'dev' }).subscribe((devbox) => console.log(devbox.id));
+ */
+export function createDevbox(
+  ctx: SdkContext,
+  params: SdkDevboxCreateParams,
+  options: WaitOptions = {},
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<Devbox> {
+  return defer(() => {
+    const { mounts, ...rest } = params;
+    const body: DevboxCreateParams = mounts ? { ...rest, mounts: toApiMounts(mounts) } : rest;
+    const shutdown = (view: DevboxView): void => {
+      ctx.api.devboxes.shutdown(view.id).subscribe({ error: () => undefined });
+    };
+    // The create request is never aborted by the caller: its response is the only way to learn the id.
+    const create$ = detachedStart(ctx.api.devboxes.createAndAwaitRunning(body, requestOptions({ ...options, signal: undefined })), shutdown);
+    return create$.pipe(
+      switchMap((view) => {
+        const running$ = view.status === 'running' ? of(view) : awaitDevboxStatus(ctx.api, view.id, 'running', options, view, scheduler);
+        return withShutdownOnAbandon(running$, view, shutdown);
+      }),
+      map((view) => new Devbox(ctx, view.id, view, scheduler)),
+    );
+  }).pipe(abortOn(options.signal));
+}
+
+/** While waiting for `running`, leaving (or failing) shuts the new devbox down. */
+function withShutdownOnAbandon(running$: Observable<DevboxView>, created: DevboxView, shutdown: (view: DevboxView) => void): Observable<DevboxView> {
+  return new Observable<DevboxView>((subscriber) => {
+    let handedOver = false;
+    const subscription = running$.subscribe({
+      next: (view) => {
+        handedOver = true;
+        subscriber.next(view);
+      },
+      error: (err: unknown) => subscriber.error(err),
+      complete: () => subscriber.complete(),
+    });
+    return () => {
+      subscription.unsubscribe();
+      if (!handedOver) shutdown(created);
+    };
+  });
+}

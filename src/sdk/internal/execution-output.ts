@@ -1,0 +1,78 @@
+import { asyncScheduler, merge, reduce, type Observable, type SchedulerLike } from 'rxjs';
+import type { RunloopApi } from '../../api/index.js';
+import type { RequestOptions } from '../../core/request.js';
+import { resumableSse, type OutputChunk } from '../../core/resumable-sse.js';
+import type { OutputLine, OutputStream } from './output-line.js';
+import { splitLines } from './split-lines.js';
+
+/** Where to start reading each stream, in bytes; both default to 0 (the start). */
+export interface OutputPosition {
+  readonly stdout?: number;
+  readonly stderr?: number;
+}
+
+/**
+ * One stream's raw chunks from `from`, resuming after idle timeouts and
+ * dropped connections with no loss or repeat. Completes when the server
+ * closes the stream (the execution is done and everything is sent).
+ *
+ * @example
+ * outputChunks(api, 'dbx_1', 'exe_1', 'stdout').subscribe((c) => process.stdout.write(c.output));
+ */
+export function outputChunks(
+  api: RunloopApi,
+  devboxId: string,
+  executionId: string,
+  stream: OutputStream,
+  from = 0,
+  options?: RequestOptions,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<OutputChunk> {
+  const open = (offset: number) =>
+    stream === 'stdout'
+      ? api.executions.streamStdoutUpdates(devboxId, executionId, { offset }, options)
+      : api.executions.streamStderrUpdates(devboxId, executionId, { offset }, options);
+  return resumableSse(open, from, {}, scheduler);
+}
+
+/**
+ * Tagged lines of the chosen streams from `position`, merged in arrival order.
+ *
+ * @example
+ * outputLines(api, 'dbx_1', 'exe_1', ['stdout', 'stderr']).subscribe((l) => console.log(l.stream, l.line));
+ */
+export function outputLines(
+  api: RunloopApi,
+  devboxId: string,
+  executionId: string,
+  streams: readonly OutputStream[],
+  position: OutputPosition = {},
+  options?: RequestOptions,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<OutputLine> {
+  return merge(
+    ...streams.map((stream) => {
+      const from = position[stream] ?? 0;
+      return outputChunks(api, devboxId, executionId, stream, from, options, scheduler).pipe(splitLines(stream, from));
+    }),
+  );
+}
+
+/**
+ * A whole stream as one string, read from offset 0 to the end.
+ *
+ * @example
+ * fullOutput(api, 'dbx_1', 'exe_1', 'stderr').subscribe((text) => console.error(text));
+ */
+export function fullOutput(
+  api: RunloopApi,
+  devboxId: string,
+  executionId: string,
+  stream: OutputStream,
+  options?: RequestOptions,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<string> {
+  return outputChunks(api, devboxId, executionId, stream, 0, options, scheduler).pipe(
+    reduce((text, chunk) => text + chunk.output, ''),
+  );
+}

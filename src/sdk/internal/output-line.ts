@@ -1,0 +1,34 @@
+/**
+ * Command output as data: one tagged line per emission (DESIGN.md "Command output is data").
+ */
+
+/** Which output stream a line came from. */
+export type OutputStream = 'stdout' | 'stderr';
+
+/**
+ * One line of command output.
+ *
+ * `offset` is the byte position in its stream just AFTER the line (including
+ * its terminator), so passing it back as a resume offset continues with the
+ * next line and never repeats this one.
+ *
+ * @example
+ * const line: OutputLine = { stream: 'stdout', line: 'hello', offset: 6 };
+ */
+export interface OutputLine {
+  readonly stream: OutputStream;
+  readonly line: string;
+  readonly offset: number;
+}
+
+/**
+ * One SSE output chunk as the server sends it (runloop-api.md §7): `offset`
+ * is the byte position at the END of the chunk; it may be absent.
+ *
+ * @example
+ * const chunk: OutputChunk = { output: 'a\nb', offset: 3 };
+ */
+export interface OutputChunk {
+  readonly output: string;
+  readonly offset?: number | null | undefined;
+}

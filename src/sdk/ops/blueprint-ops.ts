@@ -1,0 +1,106 @@
+import { asyncScheduler, defer, last, map, of, switchMap, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import type { BlueprintCreateParams, BlueprintListQuery, BuildContext } from '../../api/views/blueprint.js';
+import { BLUEPRINT_IN_PROGRESS_STATUSES } from '../../api/views/blueprint.js';
+import { paginateItems } from '../../core/paginate.js';
+import { pollUntil } from '../../core/polling.js';
+import { Blueprint } from '../blueprint.js';
+import { BlueprintBuildError } from '../errors.js';
+import { pollingConfigOf, type CallOptions, type WaitOptions } from '../options.js';
+import type { BuildContextOptions } from '../internal/build-context.js';
+import { requestOptions, type SdkContext } from '../internal/context.js';
+import type { StorageObjectOps } from './storage-object-ops.js';
+
+/** How long a build context uploaded from a directory is kept (runloop-api.md §13). */
+export const BUILD_CONTEXT_TTL_MS = 3_600_000;
+
+/**
+ * Blueprint create parameters: the API's, plus camelCase conveniences.
+ * `buildContextDir` is packed and uploaded first (and wins over `buildContext`).
+ */
+export type SdkBlueprintCreateParams = Omit<BlueprintCreateParams, 'build_context'> & {
+  readonly build_context?: BuildContext | null;
+  readonly systemSetupCommands?: readonly string[];
+  /** A build context: an object reference such as `obj.asBuildContext()`. */
+  readonly buildContext?: BuildContext;
+  /** A local directory to pack (honouring `.dockerignore`) and upload as the build context. */
+  readonly buildContextDir?: string;
+  /** Ignore rules for `buildContextDir`, instead of its `.dockerignore`. */
+  readonly buildContextIgnore?: BuildContextOptions['ignore'];
+};
+
+/**
+ * `runloop.blueprint`: build, find and list blueprints. Every method is cold.
+ *
+ * @example
+ * runloop.blueprint.create({ name: 'py', dockerfile: 'FROM ubuntu:24.04\nRUN apt-get update' }).subscribe((bp) => console.log(bp.id));
+ */
+export class BlueprintOps {
+  /** @internal */
+  constructor(
+    private readonly ctx: SdkContext,
+    private readonly objects: StorageObjectOps,
+  ) {}
+
+  /**
+   * Creates a blueprint and waits until it is built (polling every
+   * `pollingConfig.intervalMs`, default 1 s). A failed build errors with
+   * {@link BlueprintBuildError} holding the final view and the whole build log.
+   *
+   * @example
+   * runloop.blueprint.create({ name: 'app', dockerfile, buildContextDir: './app' }).subscribe();
+   */
+  create(params: SdkBlueprintCreateParams, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Blueprint> {
+    const { systemSetupCommands, buildContext, buildContextDir, buildContextIgnore, ...rest } = params;
+    const body: BlueprintCreateParams = {
+      ...rest,
+      ...(systemSetupCommands ? { system_setup_commands: [...systemSetupCommands] } : {}),
+      ...(buildContext ? { build_context: buildContext } : {}),
+    };
+    const context$: Observable<BlueprintCreateParams> =
+      buildContextDir === undefined
+        ? of(body)
+        : this.objects
+            .uploadFromDir(buildContextDir, {
+              name: `build-context-${params.name}`,
+              ttl_ms: BUILD_CONTEXT_TTL_MS,
+              ...(buildContextIgnore ? { ignore: buildContextIgnore } : {}),
+              ...(options.signal ? { signal: options.signal } : {}),
+            })
+            .pipe(map((object) => ({ ...body, build_context: object.asBuildContext() })));
+    return context$.pipe(
+      switchMap((createBody) => this.ctx.api.blueprints.create(createBody, requestOptions(options))),
+      switchMap((view) => this.#awaitBuilt(view.id, options, scheduler)),
+    );
+  }
+
+  /** An existing blueprint (GET, so a wrong id fails with NotFoundError). @example runloop.blueprint.fromId('bpt_1').subscribe(); */
+  fromId(id: string, options?: CallOptions): Observable<Blueprint> {
+    return defer(() => this.ctx.api.blueprints.retrieve(id, requestOptions(options))).pipe(map((view) => new Blueprint(this.ctx, view.id, view)));
+  }
+
+  /**
+   * Every blueprint matching `query`, page after page, fetched lazily.
+   *
+   * @example
+   * runloop.blueprint.list({ name: 'py' }).subscribe((bp) => console.log(bp.id));
+   */
+  list(query: BlueprintListQuery = {}, options?: CallOptions): Observable<Blueprint> {
+    const fetchPage = (startingAfter?: string) =>
+      this.ctx.api.blueprints.list(startingAfter === undefined ? query : { ...query, starting_after: startingAfter }, requestOptions(options));
+    return paginateItems(fetchPage, 'blueprints').pipe(map((view) => new Blueprint(this.ctx, view.id, view)));
+  }
+
+  #awaitBuilt(id: string, options: WaitOptions, scheduler: SchedulerLike): Observable<Blueprint> {
+    const fetch$ = defer(() => this.ctx.api.blueprints.retrieve(id, requestOptions(options)));
+    return pollUntil(fetch$, (view) => !BLUEPRINT_IN_PROGRESS_STATUSES.includes(view.status), pollingConfigOf(options.pollingConfig), scheduler).pipe(
+      last(),
+      switchMap((view) =>
+        view.status === 'build_complete'
+          ? of(new Blueprint(this.ctx, view.id, view))
+          : this.ctx.api.blueprints
+              .logs(id, requestOptions(options))
+              .pipe(switchMap(({ logs }) => throwError(() => new BlueprintBuildError(view, logs)))),
+      ),
+    );
+  }
+}

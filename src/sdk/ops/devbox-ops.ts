@@ -1,0 +1,166 @@
+import {
+  Observable,
+  asyncScheduler,
+  defer,
+  dematerialize,
+  from,
+  ignoreElements,
+  materialize,
+  map,
+  concatMap,
+  of,
+  catchError,
+  endWith,
+  switchMap,
+  type ObservableInput,
+  type SchedulerLike,
+} from 'rxjs';
+import type { DevboxListQuery } from '../../api/views/devbox.js';
+import { paginateItems } from '../../core/paginate.js';
+import { Devbox } from '../devbox.js';
+import type { CallOptions, WaitOptions } from '../options.js';
+import type { DevboxFromSourceParams } from '../snapshot.js';
+import { requestOptions, type SdkContext } from '../internal/context.js';
+import { createDevbox, type SdkDevboxCreateParams } from '../internal/create-devbox.js';
+import { awaitDevboxStatus } from '../internal/devbox-waits.js';
+
+/**
+ * `runloop.devbox`: create, find, list and scope devboxes. Every method is
+ * cold: each subscription creates (or looks up) again.
+ *
+ * Creating is orphan-free: unsubscribing (or aborting) before the Devbox is
+ * emitted shuts the new devbox down as soon as its id is known. After it is
+ * emitted, the devbox lives until you shut it down; `use` does that for you.
+ *
+ * @example
+ * runloop.devbox.create({ name: 'dev' }).subscribe((devbox) => console.log(devbox.id));
+ */
+export class DevboxOps {
+  /** @internal */
+  constructor(private readonly ctx: SdkContext) {}
+
+  /**
+   * Creates a devbox and waits until it is running.
+   *
+   * @example
+   * runloop.devbox.create({ name: 'dev', mounts: [{ '/home/user/data.txt': obj }] }).subscribe();
+   */
+  create(params: SdkDevboxCreateParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+    return createDevbox(this.ctx, params, options, scheduler);
+  }
+
+  /** Creates from a blueprint id. @example runloop.devbox.createFromBlueprintId('bpt_1', { name: 'dev' }).subscribe(); */
+  createFromBlueprintId(
+    blueprintId: string,
+    params: DevboxFromSourceParams = {},
+    options: WaitOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<Devbox> {
+    return createDevbox(this.ctx, { ...params, blueprint_id: blueprintId }, options, scheduler);
+  }
+
+  /** Creates from the latest successful build of a named blueprint. @example runloop.devbox.createFromBlueprintName('py').subscribe(); */
+  createFromBlueprintName(
+    blueprintName: string,
+    params: DevboxFromSourceParams = {},
+    options: WaitOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<Devbox> {
+    return createDevbox(this.ctx, { ...params, blueprint_name: blueprintName }, options, scheduler);
+  }
+
+  /** Creates from a disk snapshot. @example runloop.devbox.createFromSnapshot('snp_1').subscribe(); */
+  createFromSnapshot(
+    snapshotId: string,
+    params: DevboxFromSourceParams = {},
+    options: WaitOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<Devbox> {
+    return createDevbox(this.ctx, { ...params, snapshot_id: snapshotId }, options, scheduler);
+  }
+
+  /**
+   * An existing devbox, once it is running (long-poll). Attaching never
+   * shuts it down.
+   *
+   * @example
+   * runloop.devbox.fromId('dbx_1').subscribe((devbox) => console.log(devbox.id));
+   */
+  fromId(id: string, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+    return awaitDevboxStatus(this.ctx.api, id, 'running', options, undefined, scheduler).pipe(
+      map((view) => new Devbox(this.ctx, view.id, view, scheduler)),
+    );
+  }
+
+  /**
+   * A handle for a devbox id with no request and no waiting.
+   *
+   * @example
+   * runloop.devbox.attach('dbx_1').getInfo().subscribe();
+   */
+  attach(id: string, scheduler: SchedulerLike = asyncScheduler): Devbox {
+    return new Devbox(this.ctx, id, undefined, scheduler);
+  }
+
+  /**
+   * Every devbox matching `query`, page after page, fetched lazily as you consume.
+   *
+   * @example
+   * runloop.devbox.list({ status: 'running' }).pipe(toArray()).subscribe((all) => console.log(all.length));
+   */
+  list(query: DevboxListQuery = {}, options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+    const fetchPage = (startingAfter?: string) =>
+      this.ctx.api.devboxes.list(startingAfter === undefined ? query : { ...query, starting_after: startingAfter }, requestOptions(options));
+    return paginateItems(fetchPage, 'devboxes').pipe(map((view) => new Devbox(this.ctx, view.id, view, scheduler)));
+  }
+
+  /**
+   * The scoped form (RxJS `using`; Python's `with`): creates a devbox, runs
+   * `work(devbox)`, and shuts the devbox down when that completes, errors,
+   * or is unsubscribed. On completion and error the shutdown finishes
+   * BEFORE the result completes (or errors), so nothing is left running once
+   * you see the end; on unsubscribe it is sent in the background.
+   *
+   * @example
+   * runloop.devbox.use({ name: 'tmp' }, (devbox) => devbox.cmd.exec('echo hi')).subscribe((r) => console.log(r.exitCode));
+   */
+  use<T>(
+    params: SdkDevboxCreateParams,
+    work: (devbox: Devbox) => ObservableInput<T>,
+    options: WaitOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      let devbox: Devbox | undefined;
+      let shutdownSent = false;
+      const shutdown$ = (box: Devbox): Observable<never> =>
+        defer(() => {
+          shutdownSent = true;
+          return box.shutdown();
+        }).pipe(ignoreElements());
+      const subscription = createDevbox(this.ctx, params, options, scheduler)
+        .pipe(
+          switchMap((created) => {
+            devbox = created;
+            return from(work(created)).pipe(
+              materialize(),
+              concatMap((notification) => {
+                if (notification.kind === 'N') return of(notification);
+                // Shut down first, then pass on the end; a shutdown failure replaces a completion but not an error.
+                return shutdown$(created).pipe(
+                  catchError((err: unknown) => (notification.kind === 'E' ? of() : of({ kind: 'E' as const, error: err }))),
+                  endWith(notification),
+                );
+              }),
+              dematerialize(),
+            );
+          }),
+        )
+        .subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        if (devbox !== undefined && !shutdownSent) devbox.shutdown().subscribe({ error: () => undefined });
+      };
+    });
+  }
+}

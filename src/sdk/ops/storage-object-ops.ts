@@ -1,0 +1,190 @@
+import { createReadStream, stat } from 'node:fs';
+import { basename } from 'node:path';
+import { Observable, concat, defer, last, map, switchMap } from 'rxjs';
+import type { ObjectContentTypeStrict, ObjectCreateParams, ObjectListQuery, ObjectView } from '../../api/views/object.js';
+import { abortOn } from '../../core/abort.js';
+import { paginateItems } from '../../core/paginate.js';
+import type { CallOptions } from '../options.js';
+import { StorageObject } from '../storage-object.js';
+import { buildContextStream, type BuildContextOptions } from '../internal/build-context.js';
+import { inferContentType } from '../internal/content-type.js';
+import { requestOptions, type SdkContext } from '../internal/context.js';
+import { detachedStart } from '../internal/detached-start.js';
+import type { UploadBody } from '../internal/presigned.js';
+
+/** Extra fields of an upload helper's object. */
+export interface UploadObjectOptions extends CallOptions {
+  readonly metadata?: Readonly<Record<string, string>> | null;
+  /** Delete automatically this long after creation. */
+  readonly ttl_ms?: number | null;
+}
+
+/** Options of `uploadFromFile`. */
+export interface UploadFileOptions extends UploadObjectOptions {
+  /** Overrides the type inferred from the file name. */
+  readonly contentType?: ObjectContentTypeStrict;
+}
+
+/** Options of `uploadFromDir`: object fields plus the build-context ignore rules. */
+export interface UploadDirOptions extends UploadObjectOptions, BuildContextOptions {}
+
+/**
+ * `runloop.storageObject`: create, find, list and upload objects. Every
+ * method is cold. An upload helper runs create ⇒ PUT (streamed) ⇒ complete;
+ * if it fails or is cancelled before completing, the half-made object is
+ * deleted.
+ *
+ * @example
+ * runloop.storageObject.uploadFromFile('./report.csv').subscribe((obj) => console.log(obj.id));
+ */
+export class StorageObjectOps {
+  /** @internal */
+  constructor(private readonly ctx: SdkContext) {}
+
+  /**
+   * Creates an object (state UPLOADING); the handle carries the upload URL.
+   *
+   * @example
+   * runloop.storageObject.create({ name: 'data.bin', content_type: 'binary' }).subscribe((o) => console.log(o.uploadUrl));
+   */
+  create(params: ObjectCreateParams, options?: CallOptions): Observable<StorageObject> {
+    return defer(() => this.ctx.api.objects.create(params, requestOptions(options))).pipe(
+      map((view) => new StorageObject(this.ctx, view.id, view)),
+    );
+  }
+
+  /** An existing object (GET, so a wrong id fails with NotFoundError). @example runloop.storageObject.fromId('obj_1').subscribe(); */
+  fromId(id: string, options?: CallOptions): Observable<StorageObject> {
+    return defer(() => this.ctx.api.objects.retrieve(id, requestOptions(options))).pipe(map((view) => new StorageObject(this.ctx, view.id, view)));
+  }
+
+  /**
+   * Every object matching `query`, page after page, fetched lazily as you consume.
+   *
+   * @example
+   * runloop.storageObject.list({ content_type: 'tgz' }).pipe(take(10)).subscribe((o) => console.log(o.id));
+   */
+  list(query: ObjectListQuery = {}, options?: CallOptions): Observable<StorageObject> {
+    const fetchPage = (startingAfter?: string) =>
+      this.ctx.api.objects.list(startingAfter === undefined ? query : { ...query, starting_after: startingAfter }, requestOptions(options));
+    return paginateItems(fetchPage, 'objects').pipe(map((view) => new StorageObject(this.ctx, view.id, view)));
+  }
+
+  /**
+   * Uploads a local file, streamed, with its content type inferred from the name.
+   *
+   * @example
+   * runloop.storageObject.uploadFromFile('./project.tar.gz', 'project.tar.gz').subscribe();
+   */
+  uploadFromFile(filePath: string, name: string = basename(filePath), options: UploadFileOptions = {}): Observable<StorageObject> {
+    return fileSize(filePath).pipe(
+      switchMap((size) =>
+        this.#upload(
+          { name, content_type: options.contentType ?? inferContentType(filePath), ...objectFields(options) },
+          () => createReadStream(filePath),
+          size,
+          options,
+        ),
+      ),
+    );
+  }
+
+  /** Uploads text as a `text` object. @example runloop.storageObject.uploadFromText('hi', 'hi.txt').subscribe(); */
+  uploadFromText(text: string, name: string, options: UploadObjectOptions = {}): Observable<StorageObject> {
+    const bytes = Buffer.from(text, 'utf8');
+    return this.#upload({ name, content_type: 'text', ...objectFields(options) }, () => bytes, bytes.length, options);
+  }
+
+  /**
+   * Uploads bytes with the given content type.
+   *
+   * @example
+   * runloop.storageObject.uploadFromBytes(new Uint8Array([1, 2]), 'a.bin', 'binary').subscribe();
+   */
+  uploadFromBytes(
+    bytes: Uint8Array,
+    name: string,
+    contentType: ObjectContentTypeStrict,
+    options: UploadObjectOptions = {},
+  ): Observable<StorageObject> {
+    return this.#upload({ name, content_type: contentType, ...objectFields(options) }, () => bytes, bytes.length, options);
+  }
+
+  /** Alias of {@link uploadFromBytes}, the official client's name. @example runloop.storageObject.uploadFromBuffer(buf, 'a.bin', 'binary'); */
+  uploadFromBuffer(bytes: Uint8Array, name: string, contentType: ObjectContentTypeStrict, options: UploadObjectOptions = {}): Observable<StorageObject> {
+    return this.uploadFromBytes(bytes, name, contentType, options);
+  }
+
+  /**
+   * Packs a directory as a tgz (honouring `.dockerignore`, streamed as it is
+   * walked) and uploads it.
+   *
+   * @example
+   * runloop.storageObject.uploadFromDir('./my-app', { name: 'my-app.tgz', ttl_ms: 3_600_000 }).subscribe();
+   */
+  uploadFromDir(directory: string, options: UploadDirOptions & { readonly name: string }): Observable<StorageObject> {
+    const { ignore, ignoreFile } = options;
+    const contextOptions: BuildContextOptions = { ...(ignore ? { ignore } : {}), ...(ignoreFile ? { ignoreFile } : {}) };
+    return this.#upload(
+      { name: options.name, content_type: 'tgz', ...objectFields(options) },
+      () => buildContextStream(directory, contextOptions),
+      undefined,
+      options,
+    );
+  }
+
+  #upload(params: ObjectCreateParams, body: () => UploadBody, length: number | undefined, options: CallOptions): Observable<StorageObject> {
+    const remove = (view: ObjectView): void => {
+      this.ctx.api.objects.delete(view.id).subscribe({ error: () => undefined });
+    };
+    const request = requestOptions({ ...options, signal: undefined });
+    return detachedStart(defer(() => this.ctx.api.objects.create(params, request)), remove).pipe(
+      switchMap((view) => {
+        const object = new StorageObject(this.ctx, view.id, view);
+        const steps$ = concat(object.uploadContent(body, length === undefined ? {} : { length }), object.complete(request)).pipe(last());
+        return deleteUnlessCompleted(steps$, view, remove);
+      }),
+      map((view) => new StorageObject(this.ctx, view.id, view)),
+      abortOn(options.signal),
+    );
+  }
+}
+
+function objectFields(options: UploadObjectOptions): Pick<ObjectCreateParams, 'metadata' | 'ttl_ms'> {
+  return {
+    ...(options.metadata === undefined ? {} : { metadata: options.metadata === null ? null : { ...options.metadata } }),
+    ...(options.ttl_ms === undefined ? {} : { ttl_ms: options.ttl_ms }),
+  };
+}
+
+/** Deletes the object if `steps$` fails or is left before emitting the completed view. */
+function deleteUnlessCompleted(steps$: Observable<ObjectView>, created: ObjectView, remove: (view: ObjectView) => void): Observable<ObjectView> {
+  return new Observable<ObjectView>((subscriber) => {
+    let completed = false;
+    const subscription = steps$.subscribe({
+      next: (view) => {
+        completed = true;
+        subscriber.next(view);
+      },
+      error: (err: unknown) => subscriber.error(err),
+      complete: () => subscriber.complete(),
+    });
+    return () => {
+      subscription.unsubscribe();
+      if (!completed) remove(created);
+    };
+  });
+}
+
+/** The size of a file, as a cold Observable (fs.stat's callback cannot be cancelled, only ignored). */
+function fileSize(filePath: string): Observable<number> {
+  return new Observable<number>((subscriber) => {
+    stat(filePath, (err, stats) => {
+      if (err) subscriber.error(err);
+      else {
+        subscriber.next(stats.size);
+        subscriber.complete();
+      }
+    });
+  });
+}

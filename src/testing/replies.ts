@@ -1,0 +1,60 @@
+import { Observable, isObservable, of, throwError } from 'rxjs';
+import { apiErrorFromResponse } from '../core/api-error.js';
+import type { SseMessage } from '../core/request.js';
+
+/**
+ * What a scripted request answers with: an Observable (subscribed when the
+ * request is sent, so `cold('--a|')` delays it in virtual time) or a plain
+ * value (answered at once). For `sse` requests a value may be an array of
+ * chunks or messages, see {@link sseReply}.
+ *
+ * @example
+ * caller.when('GET /v1/devboxes/dbx_1').respond({ id: 'dbx_1', status: 'running' }, cold('--#', undefined, err));
+ */
+export type Reply = unknown;
+
+/**
+ * A reply that fails like the server answering `status` with a JSON `body`
+ * (the same typed error the real client raises: NotFoundError for 404, …).
+ *
+ * @example
+ * caller.when({ path: /wait_for_status$/ }).respond(statusReply(408), { id: 'dbx_1', status: 'running' });
+ */
+export function statusReply(status: number, body: unknown = { error: 'status', message: `status ${status}` }): Observable<never> {
+  return throwError(() => apiErrorFromResponse(status, { 'content-type': 'application/json' }, JSON.stringify(body)));
+}
+
+/**
+ * An SSE reply: each item is an SSE message, or an output chunk
+ * `{ output, offset }` that becomes a `data:` message. Completes after the
+ * last one unless `then` says to fail (e.g. a dropped connection).
+ *
+ * @example
+ * caller.when({ path: /stream_stdout_updates$/ }).respond(sseReply([{ output: 'hi\n', offset: 3 }]));
+ */
+export function sseReply(items: readonly unknown[], then?: { readonly error: unknown }): Observable<SseMessage> {
+  return new Observable<SseMessage>((subscriber) => {
+    for (const item of items) subscriber.next(toSseMessage(item));
+    if (then) subscriber.error(then.error);
+    else subscriber.complete();
+  });
+}
+
+/** Normalises any reply into an Observable of raw values. */
+export function replyToObservable(reply: Reply): Observable<unknown> {
+  return isObservable(reply) ? reply : of(reply);
+}
+
+/**
+ * An SSE message as is, or an object/chunk JSON-encoded into `data`.
+ *
+ * @example
+ * toSseMessage({ output: 'a', offset: 1 }); // { event: undefined, data: '{"output":"a","offset":1}' }
+ */
+export function toSseMessage(item: unknown): SseMessage {
+  if (typeof item === 'object' && item !== null && 'data' in item && typeof item.data === 'string') {
+    const event = 'event' in item && typeof item.event === 'string' ? item.event : undefined;
+    return { event, data: item.data };
+  }
+  return { event: undefined, data: typeof item === 'string' ? item : JSON.stringify(item) };
+}

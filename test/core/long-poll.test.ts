@@ -1,0 +1,65 @@
+import { describe, it } from 'vitest';
+import { marbles } from 'rxjs-marbles';
+import { catchError, defer, throwError, type Observable } from 'rxjs';
+import { PollingTimeoutError, apiErrorFromResponse, longPoll } from '../../src/core/index.js';
+
+const timeout408 = apiErrorFromResponse(408, { 'x-should-retry': 'true' }, '{"message":"still waiting"}');
+const stop = (s: string) => s === 'running' || s === 'failure';
+
+function inTurn<T>(attempts: Observable<T>[]): Observable<T> {
+  let i = 0;
+  return defer(() => {
+    const attempt = attempts[i++];
+    if (!attempt) throw new Error('unexpected extra request');
+    return attempt;
+  });
+}
+
+describe('longPoll', () => {
+  it('re-issues at once after each 408 until a stopping value', marbles((m) => {
+    const a1 = m.cold<string>('--#', undefined, timeout408);
+    const a2 = m.cold<string>('--#', undefined, timeout408);
+    const a3 = m.cold<string>('--r|', { r: 'running' });
+    const out = longPoll(inTurn([a1, a2, a3]), stop, {}, m.scheduler);
+    m.expect(out).toBeObservable('------(r|)', { r: 'running' });
+    m.expect(a1).toHaveSubscriptions('^-!');
+    m.expect(a2).toHaveSubscriptions('--^-!');
+    m.expect(a3).toHaveSubscriptions('----^-!');
+  }));
+
+  it('emits a 200 that is not final and re-issues', marbles((m) => {
+    const a1 = m.cold<string>('--p|', { p: 'provisioning' });
+    const a2 = m.cold<string>('--r|', { r: 'running' });
+    const out = longPoll(inTurn([a1, a2]), stop, {}, m.scheduler);
+    m.expect(out).toBeObservable('--p--(r|)', { p: 'provisioning', r: 'running' });
+    m.expect(a1).toHaveSubscriptions('^--!');
+    m.expect(a2).toHaveSubscriptions('---^-!');
+  }));
+
+  it('fails on any other error', marbles((m) => {
+    const e = apiErrorFromResponse(404, {}, '{"message":"gone"}');
+    const a1 = m.cold<string>('--#', undefined, timeout408);
+    const a2 = m.cold<string>('-#', undefined, e);
+    const out = longPoll(inTurn([a1, a2]), stop, {}, m.scheduler);
+    m.expect(out).toBeObservable('---#', undefined, e);
+    m.expect(a1).toHaveSubscriptions('^-!');
+    m.expect(a2).toHaveSubscriptions('--^!');
+  }));
+
+  it('fails at the overall deadline with the last value, aborting the request in flight', marbles((m) => {
+    const a1 = m.cold<string>('--p|', { p: 'provisioning' });
+    const a2 = m.cold<string>('--#', undefined, timeout408);
+    const a3 = m.cold<string>('------');
+    const out = longPoll(inTurn([a1, a2, a3]), stop, { timeoutMs: 8 }, m.scheduler);
+    const fields = out.pipe(catchError((e: PollingTimeoutError) => throwError(() => ({ name: e.name, lastValue: e.lastValue }))));
+    m.expect(fields).toBeObservable('--p 5ms #', { p: 'provisioning' }, { name: 'PollingTimeoutError', lastValue: 'provisioning' });
+    m.expect(a3).toHaveSubscriptions('-----^--!');
+  }));
+
+  it('unsubscribing aborts the request in flight', marbles((m) => {
+    const a1 = m.cold<string>('-----');
+    const out = longPoll(inTurn([a1]), stop, {}, m.scheduler);
+    m.expect(out, '^--!').toBeObservable('');
+    m.expect(a1).toHaveSubscriptions('^--!');
+  }));
+});

@@ -1,0 +1,121 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime, DevboxNotRunningError, RuntimeInputError, type DevboxHandle, type DevboxRuntime } from '../../../src/local/runtime/index.js';
+import { expectNoLeftovers, makeDataDir, removeDataDir, run, sharedRootfs, specFor } from './helpers.js';
+
+describe('namespace runtime: exec and isolation', () => {
+  let dataDir: string;
+  let runtime: DevboxRuntime;
+  const started: DevboxHandle[] = [];
+  const hostMarkers: string[] = [];
+
+  async function start(overrides: Parameters<typeof specFor>[1] = {}): Promise<DevboxHandle> {
+    const devbox = await runtime.start(specFor(dataDir, overrides));
+    started.push(devbox);
+    return devbox;
+  }
+
+  beforeAll(async () => {
+    dataDir = makeDataDir();
+    runtime = await createRuntime({ mode: 'namespaces', dataDir, rootfsDir: await sharedRootfs() });
+  });
+
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((devbox) => devbox.stop({ discard: true })));
+    for (const marker of hostMarkers.splice(0)) rmSync(marker, { force: true });
+  });
+
+  afterAll(async () => {
+    await runtime?.close();
+    await expectNoLeftovers(dataDir);
+    removeDataDir(dataDir);
+  });
+
+  it('says it runs namespaces', () => {
+    expect(runtime.info.mode).toBe('namespaces');
+    expect(runtime.info.detail).toMatch(/namespaces/);
+  });
+
+  it('runs commands with their exit codes, stdout and stderr, as uid 1000 in /home/user', async () => {
+    const devbox = await start();
+    const ok = await run(devbox, 'echo out; echo err >&2; id -u; id -g; pwd; echo "$HOME $USER"');
+    expect(ok).toMatchObject({ code: 0, stderr: 'err\n' });
+    expect(ok.stdout).toBe('out\n1000\n1000\n/home/user\n/home/user user\n');
+    expect((await run(devbox, 'exit 42')).code).toBe(42);
+    expect((await run(devbox, 'no-such-command-here')).code).toBe(127);
+  });
+
+  it('passes env over a clean environment, honours cwd and runs as root on request', async () => {
+    const devbox = await start();
+    process.env['RUNLOOP_HOST_SECRET'] = 'leak';
+    try {
+      const env = await run(devbox, 'echo "$GREETING"; env', { env: { GREETING: 'hi there' } });
+      expect(env.stdout.split('\n')[0]).toBe('hi there');
+      expect(env.stdout).not.toContain('RUNLOOP_HOST_SECRET');
+    } finally {
+      delete process.env['RUNLOOP_HOST_SECRET'];
+    }
+    expect((await run(devbox, 'pwd', { cwd: '/tmp' })).stdout).toBe('/tmp\n');
+    expect((await run(devbox, 'id -u; echo $HOME', { user: 'root' })).stdout).toBe('0\n/root\n');
+    expect(() => devbox.spawn({ command: 'true', env: { 'BAD=KEY': 'x' } })).toThrow(RuntimeInputError);
+  });
+
+  it('has its own hostname and PID space with tini as PID 1', async () => {
+    const devbox = await start();
+    expect((await run(devbox, 'hostname')).stdout.trim()).toBe(devbox.id.replace(/_/g, '-'));
+    const ps = await run(devbox, 'ps -eo pid=,comm=; true');
+    const rows = ps.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/));
+    expect(rows[0]).toEqual(['1', 'tini']);
+    // Only tini, its sleep, this shell and ps itself: no host process is visible.
+    expect(rows.map((row) => row[1]).sort()).toEqual(['bash', 'ps', 'sleep', 'tini']);
+    expect(devbox.pid).toBeGreaterThan(1);
+  });
+
+  it('keeps /home/user and /tmp private to each devbox, and hides the host', async () => {
+    const a = await start();
+    const b = await start();
+    const marker = join('/root', `runloop-host-marker-${process.pid}`);
+    writeFileSync(marker, 'host secret');
+    hostMarkers.push(marker);
+    mkdirSync(join(dataDir, 'visible-to-host-only'), { recursive: true });
+
+    expect((await run(a, 'echo from-a > ~/a.txt && echo tmp-a > /tmp/a.txt')).code).toBe(0);
+    const seenByB = await run(b, 'ls -a ~ /tmp; cat ~/a.txt /tmp/a.txt');
+    expect(seenByB.stdout).not.toContain('a.txt');
+    expect(seenByB.code).not.toBe(0);
+
+    const hostView = await run(a, `cat ${marker}; ls ${dataDir}; ls /work`, { user: 'root' });
+    expect(hostView.stdout).toBe('');
+    expect(hostView.stderr).toMatch(/No such file/);
+  });
+
+  it('has only loopback in an isolated network, and the host network when asked', async () => {
+    const isolated = await start();
+    const links = await run(isolated, 'ip -o link show | cut -d: -f2');
+    expect(links.stdout.trim().split('\n').map((s) => s.trim())).toEqual(['lo']);
+    const shared = await start({ network: 'host' });
+    const hostLinks = await run(shared, 'ip -o link show | wc -l');
+    expect(Number(hostLinks.stdout.trim())).toBeGreaterThan(1);
+  });
+
+  it('reports a stop through exited and refuses work afterwards', async () => {
+    const devbox = await runtime.start(specFor(dataDir));
+    await devbox.stop({ discard: true });
+    await expect(devbox.exited).resolves.toEqual({ reason: 'stopped' });
+    expect(() => devbox.spawn({ command: 'true' })).toThrow(DevboxNotRunningError);
+    await devbox.stop(); // idempotent
+  });
+
+  it('reports a devbox whose PID 1 was killed from outside as died', async () => {
+    const devbox = await start();
+    process.kill(devbox.pid, 'SIGKILL');
+    await expect(devbox.exited).resolves.toEqual({ reason: 'died' });
+  });
+
+  it('rejects malformed specs with a typed error', async () => {
+    await expect(runtime.start(specFor(dataDir, { id: '../evil' }))).rejects.toThrow(RuntimeInputError);
+    await expect(runtime.start(specFor(dataDir, { layers: ['/tmp/a,upperdir=/'] }))).rejects.toThrow(RuntimeInputError);
+    await expect(runtime.start(specFor(dataDir, { limits: { memoryBytes: -1 } }))).rejects.toThrow(RuntimeInputError);
+  });
+});
