@@ -8,6 +8,7 @@ import type * as t from 'io-ts';
 import { abortOn } from './abort.js';
 import { readText, withStatusErrors } from './body.js';
 import { resolveConfig, type ClientOptions, type ConfigEnv, type ResolvedConfig } from './config.js';
+import { withDebugLog } from './debug-log.js';
 import { decode, parseJson } from './decode.js';
 import { buildHttpRequest, withIdempotencyKey } from './headers.js';
 import { chainInterceptors, type HttpHandler, type HttpResponse } from './http.js';
@@ -31,6 +32,8 @@ export interface ApiCallerOptions extends ClientOptions {
   readonly random?: () => number;
   /** Idempotency-key generator for non-GETs. */
   readonly idempotencyKey?: () => string;
+  /** Where `DEBUG=true` logs go; default `console.error`. */
+  readonly debugLog?: (line: string) => void;
 }
 
 /**
@@ -86,10 +89,12 @@ export function readResponseValue(res: HttpResponse, codecName = 'JSON'): Observ
 export function createApiCaller(options: ApiCallerOptions = {}, scheduler: SchedulerLike = asyncScheduler): CoreClient {
   const config = resolveConfig(options, options.env);
   const transport = options.transport ?? createUndiciTransport({ dispatcher: config.dispatcher }, scheduler);
+  const debug = (options.env ?? process.env)['DEBUG'] === 'true';
   const handler = chainInterceptors(transport, [
     withIdempotencyKey(options.idempotencyKey),
     withRetry({ maxRetries: config.maxRetries, ...(options.random ? { random: options.random } : {}) }, scheduler),
     withStatusErrors(),
+    ...(debug ? [withDebugLog(options.debugLog, scheduler)] : []),
   ]);
 
   const send = (request: ApiRequest): Observable<HttpResponse> =>

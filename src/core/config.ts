@@ -4,14 +4,34 @@
 import { Agent, type Dispatcher } from 'undici';
 import { RunloopConfigError } from './errors.js';
 
-/** The SDK version sent in `User-Agent: runloop-rx/<version>`. */
+/**
+ * The SDK version sent in `User-Agent: runloop-rx/<version>` (keep in step with package.json).
+ *
+ * @example
+ * console.log(`runloop-rx ${SDK_VERSION}`);
+ */
 export const SDK_VERSION = '0.1.0';
 
-/** The public Runloop API. */
+/**
+ * The public Runloop API.
+ *
+ * @example
+ * const isCloud = config.baseURL === DEFAULT_BASE_URL;
+ */
 export const DEFAULT_BASE_URL = 'https://api.runloop.ai';
-/** Time until response headers, in ms. */
+/**
+ * Time until response headers, in ms.
+ *
+ * @example
+ * createApiCaller({ timeoutMs: DEFAULT_TIMEOUT_MS * 2 });
+ */
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** Retries after the first attempt. */
+/**
+ * Retries after the first attempt.
+ *
+ * @example
+ * createApiCaller({ maxRetries: DEFAULT_MAX_RETRIES });
+ */
 export const DEFAULT_MAX_RETRIES = 5;
 
 /**
@@ -54,7 +74,12 @@ export interface ResolvedConfig {
   readonly ownsDispatcher: boolean;
 }
 
-/** The environment variables the client reads. */
+/**
+ * The environment variables the client reads (`RUNLOOP_API_KEY`, `RUNLOOP_BASE_URL`, `RUNLOOP_CUSTOM_HEADERS`).
+ *
+ * @example
+ * const env: ConfigEnv = { RUNLOOP_API_KEY: 'k' };
+ */
 export type ConfigEnv = Readonly<Record<string, string | undefined>>;
 
 /**

@@ -57,7 +57,12 @@ export class RunloopConfigError extends RunloopError {
   override readonly code: string = 'RUNLOOP_CONFIG';
 }
 
-/** Response headers as the SDK keeps them: lower-cased names. */
+/**
+ * Response headers as the SDK keeps them: lower-cased names.
+ *
+ * @example
+ * const retryAfter = (err.headers as ResponseHeaders | undefined)?.['retry-after'];
+ */
 export type ResponseHeaders = Readonly<Record<string, string>>;
 
 /**
@@ -166,7 +171,12 @@ export class APIUserAbortError extends APIError {
   }
 }
 
-/** One failing location in a decoded value: a JSON path such as `$.devboxes[0].status`. */
+/**
+ * One failing location in a decoded value: a JSON path such as `$.devboxes[0].status`.
+ *
+ * @example
+ * const failure: DecodeFailure = { path: '$.status', expected: 'string' };
+ */
 export interface DecodeFailure {
   readonly path: string;
   /** The name of the type the codec expected at that path. */

@@ -9,9 +9,19 @@ import type { HttpInterceptor, HttpRequest } from './http.js';
 import { encodeQuery } from './query.js';
 import type { ApiRequest } from './request.js';
 
-/** `User-Agent` sent on every request. */
+/**
+ * `User-Agent` sent on every request.
+ *
+ * @example
+ * USER_AGENT; // 'runloop-rx/0.1.0'
+ */
 export const USER_AGENT = `runloop-rx/${SDK_VERSION}`;
-/** The idempotency header for non-GETs (runloop-api.md §1). */
+/**
+ * The idempotency header for non-GETs (runloop-api.md §1); servers dedupe by it.
+ *
+ * @example
+ * const key = req.headers[IDEMPOTENCY_HEADER];
+ */
 export const IDEMPOTENCY_HEADER = 'x-request-id';
 
 /**

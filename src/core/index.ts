@@ -24,6 +24,7 @@ export { IDEMPOTENCY_HEADER, USER_AGENT, baseHeaders, buildHttpRequest, mergeHea
 export { encodeQuery } from './query.js';
 export { RETRY_COUNT_HEADER, isRetryable, retryDelayMs, retryPolicy, withRetry, type RetryOptions } from './retry.js';
 export { abortOn } from './abort.js';
+export { withDebugLog } from './debug-log.js';
 export { createApiCaller, readResponseValue, type ApiCallerOptions, type CoreClient } from './caller.js';
 export { SseDecoder, parseSse } from './sse.js';
 export { failAfter } from './deadline.js';

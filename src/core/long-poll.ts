@@ -9,12 +9,13 @@ import {
   takeWhile,
   tap,
   throwError,
+  throwIfEmpty,
   timer,
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
 import { failAfter } from './deadline.js';
-import { APIError, PollingTimeoutError } from './errors.js';
+import { APIError, PollingTimeoutError, RunloopError } from './errors.js';
 
 /**
  * Options of {@link longPoll}.
@@ -54,6 +55,8 @@ export function longPoll<T>(
   return defer(() => {
     let last: T | undefined;
     return request$.pipe(
+      // An empty answer would otherwise be re-issued in a tight loop.
+      throwIfEmpty(() => new RunloopError('A long-poll request completed without a response')),
       retry({ delay: (err: unknown) => (isRequestTimeout(err) ? timer(0, scheduler) : throwError(() => err)) }),
       repeat({ delay: () => timer(0, scheduler) }),
       tap((value) => {

@@ -7,10 +7,20 @@
 import type { Observable } from 'rxjs';
 import type * as t from 'io-ts';
 
-/** A query value; `null` encodes as `key=`, `undefined` is omitted (runloop-api.md §4). */
+/**
+ * A query value; `null` encodes as `key=`, `undefined` is omitted (runloop-api.md §4).
+ *
+ * @example
+ * const query: Record<string, QueryValue> = { limit: 10, starting_after: undefined };
+ */
 export type QueryValue = string | number | boolean | null | undefined;
 
-/** Per-call options accepted by every API method. */
+/**
+ * Per-call options accepted by every API method.
+ *
+ * @example
+ * const options: RequestOptions = { signal: AbortSignal.timeout(5_000), maxRetries: 0 };
+ */
 export interface RequestOptions {
   /** Aborts the request; an aborted call errors with `APIUserAbortError`. */
   readonly signal?: AbortSignal;
@@ -45,7 +55,12 @@ export interface ApiRequest {
   readonly options?: RequestOptions;
 }
 
-/** One Server-Sent Event, as parsed from the stream (runloop-api.md §7). */
+/**
+ * One Server-Sent Event, as parsed from the stream (runloop-api.md §7).
+ *
+ * @example
+ * const msg: SseMessage = { event: undefined, data: '{"output":"hi\\n","offset":3}' };
+ */
 export interface SseMessage {
   /** The `event:` field, or `undefined` for the default `message` event. */
   readonly event: string | undefined;

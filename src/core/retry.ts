@@ -5,7 +5,13 @@ import { asyncScheduler, defer, retry, throwError, timer, type MonoTypeOperatorF
 import { APIConnectionError, APIError, APIUserAbortError } from './errors.js';
 import type { HttpInterceptor, HttpResponse } from './http.js';
 
-/** Header carrying the attempt number: 0 on the first attempt, then 1, 2, … */
+/**
+ * Header carrying the attempt number: 0 on the first attempt, then 1, 2, …
+ * (the name the official client uses, so servers can log retries alike).
+ *
+ * @example
+ * const attempt = Number(req.headers[RETRY_COUNT_HEADER]);
+ */
 export const RETRY_COUNT_HEADER = 'x-stainless-retry-count';
 
 const MAX_BACKOFF_MS = 60_000;
@@ -22,7 +28,7 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof APIUserAbortError) return false;
   if (err instanceof APIConnectionError) return true;
   if (!(err instanceof APIError) || err.status === undefined) return false;
-  const header = err.headers?.['x-should-retry'];
+  const header = err.headers?.['x-should-retry']?.trim().toLowerCase();
   if (header === 'true') return true;
   if (header === 'false') return false;
   return err.status === 408 || err.status === 409 || err.status === 429 || err.status >= 500;

@@ -7,7 +7,7 @@
  * a body nobody subscribed to is dumped so its connection returns to the pool.
  */
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
-import type { Dispatcher } from 'undici';
+import { FormData as UndiciFormData, type Dispatcher } from 'undici';
 import { APIConnectionError, APIConnectionTimeoutError, RunloopError } from './errors.js';
 import type { HttpHandler, HttpRequest, HttpResponse } from './http.js';
 
@@ -25,6 +25,31 @@ function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string,
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+/**
+ * undici 7 only serialises its own FormData class; a global FormData (Node's
+ * bundled undici) is copied into one. Blob and File are Node's own, so shared.
+ */
+function toDispatchBody(body: HttpRequest['body']): Dispatcher.DispatchOptions['body'] {
+  if (body === undefined) return null;
+  if (typeof body === 'string' || body instanceof Uint8Array || body instanceof UndiciFormData) return body;
+  const form = new UndiciFormData();
+  for (const [name, value] of body.entries()) {
+    if (typeof value === 'string') form.append(name, value);
+    else form.append(name, value, (value as Partial<File>).name);
+  }
+  return form;
+}
+
+function isUndiciError(err: unknown, codes: readonly string[]): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && codes.includes(code);
+}
+
+/** Failures of the request itself (bad arguments), as opposed to the network: not retryable. */
+function isInvalidRequest(err: unknown): boolean {
+  return err instanceof TypeError || isUndiciError(err, ['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 }
 
 interface SingleUseBody {
@@ -114,7 +139,7 @@ export function createUndiciTransport(
         url = new URL(request.url);
       } catch (err) {
         timeout.unsubscribe();
-        subscriber.error(new APIConnectionError(`Invalid request URL`, { cause: err }));
+        subscriber.error(new RunloopError('Invalid request URL', { cause: err }));
         return;
       }
 
@@ -124,7 +149,7 @@ export function createUndiciTransport(
           path: `${url.pathname}${url.search}`,
           method: request.method,
           headers: request.headers,
-          body: (request.body ?? null) as Dispatcher.DispatchOptions['body'],
+          body: toDispatchBody(request.body),
           signal: controller.signal,
           // Our own timer covers connect + headers; a body (SSE, downloads) may idle for as long as it likes.
           headersTimeout: 0,
@@ -144,6 +169,10 @@ export function createUndiciTransport(
           (err: unknown) => {
             timeout.unsubscribe();
             if (subscriber.closed) return;
+            if (isInvalidRequest(err) && !timedOut) {
+              subscriber.error(new RunloopError(`Invalid request: ${(err as Error).message}`, { cause: err }));
+              return;
+            }
             subscriber.error(
               timedOut
                 ? new APIConnectionTimeoutError(`No response headers within ${request.timeoutMs} ms`, { cause: err })
@@ -154,7 +183,7 @@ export function createUndiciTransport(
 
       return () => {
         timeout.unsubscribe();
-        if (body === undefined) void 0;
+        if (body === undefined) controller.abort();
         else if (!body.isSubscribed()) body.dump();
       };
     });

@@ -18,7 +18,12 @@ import type { Route } from './http/route.js';
 import type { DevboxRuntime } from './runtime/types.js';
 import type { Store } from './store/store.js';
 
-/** Structured, leveled logging; `fields` never carry secrets. */
+/**
+ * Structured, leveled logging; `fields` never carry secrets.
+ *
+ * @example
+ * ctx.log.warn('devbox did not stop in time', { id });
+ */
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
@@ -26,7 +31,12 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Fixed server configuration, known once the port is bound. */
+/**
+ * Fixed server configuration, known once the port is bound.
+ *
+ * @example
+ * presignUrl(ctx.config.baseUrl, ctx.config.signingSecret, 'download', id, expires)
+ */
 export interface ServerConfig {
   /** Absolute data directory (`state.db`, `objects/`, devbox state…). */
   readonly dataDir: string;
@@ -55,7 +65,12 @@ export interface ServerConfig {
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface ServiceMap {}
 
-/** Lets a service publish its API to the others. */
+/**
+ * Lets a service publish its API to the others.
+ *
+ * @example
+ * ctx.registry.provide('objects', objectsApi); ctx.registry.has('devboxes');
+ */
 export interface ServiceRegistry {
   /**
    * Publishes `impl` under `name` (once; a second provide of the same name throws).
@@ -68,7 +83,12 @@ export interface ServiceRegistry {
   has(name: keyof ServiceMap): boolean;
 }
 
-/** Everything a service needs from the server. One per running server. */
+/**
+ * Everything a service needs from the server. One per running server.
+ *
+ * @example
+ * const devboxes = ctx.store.collection<DevboxRecord>('devboxes', spec); const now = ctx.now();
+ */
 export interface ServerContext {
   readonly config: ServerConfig;
   readonly store: Store;

@@ -14,5 +14,5 @@ export type { ErrorBody, Reply, Route, RouteContext, SseEvent } from './http/rou
 export { createLogger, silentLogger } from './http/logger.js';
 export { Store, newId, ID_PREFIX } from './store/index.js';
 export type { Collection, CollectionSpec, ListQuery, Page } from './store/index.js';
-export { createObjectsService } from './objects/index.js';
+export { createObjectsService, openObjectContent } from './objects/index.js';
 export type { ObjectsApi, ObjectContent } from './objects/index.js';

@@ -3,6 +3,7 @@
  * listener, and stops them again in the reverse order.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import type { LocalService, Logger, ServerConfig, ServerContext, ServiceFactory, ServiceMap, ServiceRegistry } from './context.js';
@@ -15,6 +16,7 @@ import { Router } from './http/router.js';
 import { createObjectsService } from './objects/index.js';
 import { createRuntime } from './runtime/index.js';
 import type { DevboxRuntime, RuntimeInfo } from './runtime/types.js';
+import { acquireDataDirLock } from './store/lock.js';
 import { Store } from './store/store.js';
 
 /**
@@ -22,6 +24,10 @@ import { Store } from './store/store.js';
  * Area index modules, in start order after `objects`. Each must export
  * `createService: ServiceFactory`. A module that does not exist yet is
  * skipped, so an area joins the server just by exporting `createService`.
+ *
+ * @example
+ * // src/local/tunnels/index.ts
+ * export const createService: ServiceFactory = (ctx) => new TunnelsService(ctx);
  */
 export const SERVICE_MODULES: readonly string[] = [
   './devboxes/index.js',
@@ -33,10 +39,20 @@ export const SERVICE_MODULES: readonly string[] = [
   './ssh/index.js',
 ];
 
-/** Which runtime to run devboxes with; `none` serves the API without devboxes (tests of other areas). */
+/**
+ * Which runtime to run devboxes with; `none` serves the API without devboxes (tests of other areas).
+ *
+ * @example
+ * startLocalServer({ runtimeMode: 'process' })
+ */
 export type RuntimeMode = 'auto' | 'namespaces' | 'process' | 'none';
 
-/** Options of {@link startLocalServer}; all optional. */
+/**
+ * Options of {@link startLocalServer}; all optional.
+ *
+ * @example
+ * startLocalServer({ port: 0, dataDir: '/tmp/rl', token: 'secret', runtimeMode: 'auto', log: false })
+ */
 export interface LocalServerOptions {
   /** TCP port; 0 (default) picks a free one. */
   readonly port?: number;
@@ -56,7 +72,12 @@ export interface LocalServerOptions {
   readonly now?: () => number;
 }
 
-/** A running server. */
+/**
+ * A running server.
+ *
+ * @example
+ * const { url, token, stop } = await startLocalServer(); await stop();
+ */
 export interface LocalServer {
   /** `http://127.0.0.1:<port>`: use as the client's base URL. */
   readonly url: string;
@@ -82,8 +103,16 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir ?? resolve(homedir(), '.runloop-local'));
   const token = options.token ?? `rl_local_${randomBytes(24).toString('hex')}`;
-  const store = Store.open(dataDir);
-  const cleanups: Array<() => Promise<void> | void> = [() => store.close()];
+  mkdirSync(dataDir, { recursive: true });
+  const releaseLock = acquireDataDirLock(dataDir);
+  let store: Store;
+  try {
+    store = Store.open(dataDir);
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+  const cleanups: Array<() => Promise<void> | void> = [() => store.close(), releaseLock];
   const stopController = new AbortController();
   try {
     const signingSecret = Buffer.from(
@@ -93,8 +122,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     const runtime = await loadRuntime(options.runtimeMode ?? 'auto', dataDir, log);
     if (runtime) cleanups.unshift(() => runtime.close());
     const idempotency = new Idempotency(dataDir, now);
-    cleanups.unshift(() => idempotency.close());
     idempotency.purgeExpired();
+    const purgeTimer = setInterval(() => idempotency.purgeExpired(), 60 * 60 * 1000).unref();
+    cleanups.unshift(() => {
+      clearInterval(purgeTimer);
+      idempotency.close();
+    });
     const router = new Router();
     const services: LocalService[] = [];
     let ready = false;
@@ -123,6 +156,18 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       },
     );
     cleanups.unshift(() => listener.close());
+    // Abort long-polls and SSE first, then stop services newest-first.
+    cleanups.unshift(async () => {
+      listener.stopAccepting();
+      stopController.abort();
+      for (const service of [...services].reverse()) {
+        try {
+          await service.stop?.();
+        } catch (error) {
+          log.error('service stop failed', { service: service.name, error: String(error) });
+        }
+      }
+    });
 
     const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     const config: ServerConfig = {
@@ -139,17 +184,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     const factories = options.services ?? [createObjectsService, ...(await loadServiceModules(log))];
     for (const factory of factories) {
       const service = factory(ctx);
-      router.add(service.routes());
+      // Registered before routes are checked, so a bad route list still gets the service stopped.
       services.push(service);
+      router.add(service.routes());
     }
-    // Abort long-polls and SSE first, then stop services newest-first.
-    cleanups.unshift(async () => {
-      listener.stopAccepting();
-      stopController.abort();
-      for (const service of [...services].reverse()) {
-        await service.stop?.().catch((error: unknown) => log.error('service stop failed', { service: service.name, error: String(error) }));
-      }
-    });
     for (const service of services) await service.start?.();
     ready = true;
 
@@ -211,6 +249,8 @@ async function loadRuntime(mode: RuntimeMode, dataDir: string, log: Logger): Pro
   return runtime;
 }
 
+const INTROSPECTION_KEYS = new Set(['then', 'toJSON', 'inspect', 'asymmetricMatch', '$$typeof', 'nodeType', 'length']);
+
 /** The registry and the `ctx.services` view: reading an unprovided service throws a clear wiring error. */
 function createServiceRegistry(): { registry: ServiceRegistry; services: ServiceMap } {
   const provided = new Map<string, unknown>();
@@ -222,8 +262,9 @@ function createServiceRegistry(): { registry: ServiceRegistry; services: Service
     has: (name) => provided.has(name),
   };
   const services = new Proxy({} as ServiceMap, {
-    get: (_target, name) => {
-      if (typeof name !== 'string' || name === 'then') return undefined;
+    get: (target, name) => {
+      // Introspection (util.inspect, JSON, await, test matchers) must not look like a wiring bug.
+      if (typeof name !== 'string' || name in Object.prototype || INTROSPECTION_KEYS.has(name)) return Reflect.get(target, name);
       if (!provided.has(name)) throw new Error(`service ${name} is not available on this server`);
       return provided.get(name);
     },

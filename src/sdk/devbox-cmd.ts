@@ -24,7 +24,12 @@ import type { OutputLine, OutputStream } from './internal/output-line.js';
 /** How long `/execute` may hold the request (runloop-api.md §7: the OO SDK uses 600 s). */
 const EXECUTE_TIMEOUT_MS = 600_000;
 
-/** Synchronous per-line callbacks, called as output arrives. */
+/**
+ * Synchronous per-line callbacks, called as output arrives.
+ *
+ * @example
+ * const callbacks: ExecCallbacks = { stdout: (line) => console.log(line), stderr: (line) => console.error(line) };
+ */
 export interface ExecCallbacks {
   readonly stdout?: (line: string) => void;
   readonly stderr?: (line: string) => void;
@@ -32,7 +37,12 @@ export interface ExecCallbacks {
   readonly output?: (line: string) => void;
 }
 
-/** Options of `cmd.exec` / `cmd.stream`. */
+/**
+ * Options of `cmd.exec` / `cmd.execAsync` / `cmd.stream`.
+ *
+ * @example
+ * devbox.cmd.exec('make', { shellName: 'build', stdout: console.log, pollingConfig: { timeoutMs: 600_000 } });
+ */
 export interface ExecOptions extends WaitOptions, ExecCallbacks {
   /** A named persistent shell: cwd and env carry over between its commands. */
   readonly shellName?: string;
@@ -42,14 +52,24 @@ export interface ExecOptions extends WaitOptions, ExecCallbacks {
   readonly killOnUnsubscribe?: boolean;
 }
 
-/** The last event of `cmd.stream`: the command has exited. */
+/**
+ * The last event of `cmd.stream`: the command has exited.
+ *
+ * @example
+ * if (event.stream === 'exit') console.log('exit code', event.exitCode);
+ */
 export interface ExecExit {
   readonly stream: 'exit';
   readonly exitCode: number | null;
   readonly result: ExecutionResult;
 }
 
-/** What `cmd.stream` emits: tagged lines, then one {@link ExecExit}. */
+/**
+ * What `cmd.stream` emits: tagged lines, then one {@link ExecExit}.
+ *
+ * @example
+ * const print = (e: ExecEvent) => (e.stream === 'exit' ? console.log(e.exitCode) : console.log(e.stream, e.line));
+ */
 export type ExecEvent = OutputLine | ExecExit;
 
 /**

@@ -10,7 +10,12 @@ import type { ExecDetail } from '../api/views/execution.js';
 import type { CallOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 
-/** What to upload: a local file path, bytes, a Blob, or a Readable stream. */
+/**
+ * What to upload: a local file path, bytes, a Blob, or a Readable stream.
+ *
+ * @example
+ * const source: FileUploadSource = fs.createReadStream('data.bin');
+ */
 export type FileUploadSource = string | Uint8Array | Blob | Readable;
 
 /**
@@ -72,7 +77,10 @@ export class DevboxFile {
    */
   download(params: { readonly path: string }, options?: CallOptions): Observable<Uint8Array> {
     return this.downloadStream(params, options).pipe(
-      reduce<Uint8Array, Uint8Array[]>((parts, chunk) => [...parts, chunk], []),
+      reduce<Uint8Array, Uint8Array[]>((parts, chunk) => {
+        parts.push(chunk);
+        return parts;
+      }, []),
       map((parts) => Buffer.concat(parts)),
     );
   }

@@ -13,7 +13,13 @@ import { requestOptions, type SdkContext } from './internal/context.js';
 import { awaitDevboxStatus, watchDevbox } from './internal/devbox-waits.js';
 import { awaitSnapshotCompleted } from './internal/snapshot-waits.js';
 
-/** A named persistent shell: `cmd` with `shellName` filled in. */
+/**
+ * A named persistent shell: `cmd` with `shellName` filled in.
+ *
+ * @example
+ * const sh: DevboxShell = devbox.shell('build');
+ * sh.exec('cd src').pipe(switchMap(() => sh.exec('ls'))).subscribe();
+ */
 export interface DevboxShell {
   readonly name: string;
   exec(command: string, options?: Omit<ExecOptions, 'shellName'>, scheduler?: SchedulerLike): Observable<ExecutionResult>;

@@ -26,7 +26,12 @@ export interface WaitOptions extends RequestOptions {
   readonly pollingConfig?: Partial<PollingConfig>;
 }
 
-/** Default interval of fixed-interval polling (runloop-api.md §5). */
+/**
+ * Default interval of fixed-interval polling (runloop-api.md §5).
+ *
+ * @example
+ * snapshot.awaitCompleted({ pollingConfig: { intervalMs: DEFAULT_POLL_INTERVAL_MS * 5 } });
+ */
 export const DEFAULT_POLL_INTERVAL_MS = 1000;
 
 /**

@@ -6,7 +6,12 @@ import { requestOptions, type SdkContext } from './internal/context.js';
 import { createDevbox, type SdkDevboxCreateParams } from './internal/create-devbox.js';
 import { awaitSnapshotCompleted } from './internal/snapshot-waits.js';
 
-/** Devbox create parameters without the image source (the snapshot is the source). */
+/**
+ * Devbox create parameters without the image source (the snapshot or blueprint is the source).
+ *
+ * @example
+ * snapshot.createDevbox({ name: 'restored', metadata: { from: 'snapshot' } });
+ */
 export type DevboxFromSourceParams = Omit<SdkDevboxCreateParams, 'blueprint_id' | 'blueprint_name' | 'snapshot_id'>;
 
 /**

@@ -6,7 +6,12 @@ import type { CallOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { presignedGet, presignedPut, type UploadBody } from './internal/presigned.js';
 
-/** Options of a presigned upload. */
+/**
+ * Options of a presigned upload.
+ *
+ * @example
+ * obj.uploadContent(fs.createReadStream('a.bin'), { length: 1024 });
+ */
 export interface UploadContentOptions {
   readonly signal?: AbortSignal;
   /** Byte length of a stream body (sent as Content-Length; chunked otherwise). */

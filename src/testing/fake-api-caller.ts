@@ -13,7 +13,12 @@ interface Script {
   used: number;
 }
 
-/** Returned by {@link FakeApiCaller.when}. */
+/**
+ * Returned by {@link FakeApiCaller.when}.
+ *
+ * @example
+ * caller.when('GET /v1/devboxes/dbx_1').respond(devboxView({ id: 'dbx_1' }));
+ */
 export interface ScriptBuilder {
   /**
    * Answers successive matching requests with these replies in order; the

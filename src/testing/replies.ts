@@ -40,7 +40,12 @@ export function sseReply(items: readonly unknown[], then?: { readonly error: unk
   });
 }
 
-/** Normalises any reply into an Observable of raw values. */
+/**
+ * Normalises any reply into an Observable of raw values.
+ *
+ * @example
+ * replyToObservable({ id: 'a' }).subscribe(console.log); // { id: 'a' }
+ */
 export function replyToObservable(reply: Reply): Observable<unknown> {
   return isObservable(reply) ? reply : of(reply);
 }
@@ -57,4 +62,15 @@ export function toSseMessage(item: unknown): SseMessage {
     return { event, data: item.data };
   }
   return { event: undefined, data: typeof item === 'string' ? item : JSON.stringify(item) };
+}
+
+/**
+ * The error a long-poll gets when the server held the request and nothing
+ * changed (HTTP 408): the SDK asks again at once. For `cold('--#', undefined, timeout408())`.
+ *
+ * @example
+ * caller.when({ path: /wait_for_status$/ }).respond(cold('--#', undefined, timeout408()), runningView);
+ */
+export function timeout408(): Error {
+  return apiErrorFromResponse(408, { 'content-type': 'application/json' }, JSON.stringify({ error: 'timeout', message: 'still waiting' }));
 }

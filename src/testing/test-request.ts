@@ -1,10 +1,20 @@
 import { Subject, type Observable } from 'rxjs';
 import type { ApiRequest } from '../core/request.js';
 
-/** Which {@link ApiCaller} method sent a request. */
+/**
+ * Which ApiCaller method sent a request.
+ *
+ * @example
+ * if (request.kind === 'sse') request.complete();
+ */
 export type RequestKind = 'json' | 'text' | 'bytes' | 'sse';
 
-/** The life of one recorded request. */
+/**
+ * The life of one recorded request.
+ *
+ * @example
+ * expect(caller.expectOne('/v1/x').state).toBe('cancelled');
+ */
 export type RequestState = 'open' | 'completed' | 'errored' | 'cancelled';
 
 /**

@@ -1,11 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as t from 'io-ts';
-import { Agent } from 'undici';
-import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import {
-  APIConnectionTimeoutError,
   APIError,
-  APIUserAbortError,
   AuthenticationError,
   BadRequestError,
   ConflictError,
@@ -210,5 +207,53 @@ describe('decoding', () => {
     expect(await firstValueFrom(c.json({ method: 'POST', path: '/v1/text' }, t.string))).toBe('héllo');
     expect(await firstValueFrom(c.text({ method: 'POST', path: '/v1/text', accept: 'text/plain' }))).toBe('héllo');
     expect(server.seen[2]?.headers['accept']).toBe('text/plain');
+  });
+});
+
+describe('debug logging', () => {
+  it('DEBUG=true logs each attempt without secrets', async () => {
+    let n = 0;
+    server.handle((_req, res) => {
+      n++;
+      if (n === 1) json(res, 503, { message: 'busy' }, { 'retry-after-ms': '1' });
+      else json(res, 200, { id: 'a', status: 'ok' });
+    });
+    const lines: string[] = [];
+    await firstValueFrom(
+      client({ env: { DEBUG: 'true' }, debugLog: (l) => lines.push(l) }).json(
+        { method: 'POST', path: '/v1/devboxes', query: { token: 'q-secret' }, body: { secret: 'b-secret' } },
+        View,
+      ),
+    );
+    expect(lines.filter((l) => l.includes('status=503'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('status=200') && l.includes('attempt=1'))).toHaveLength(1);
+    expect(lines.join('\n')).not.toMatch(/secret/);
+  });
+
+  it('logs nothing without DEBUG', async () => {
+    server.handle((_req, res) => json(res, 200, { id: 'a', status: 'ok' }));
+    const lines: string[] = [];
+    await firstValueFrom(client({ debugLog: (l) => lines.push(l) }).json({ method: 'GET', path: '/v1/x' }, View));
+    expect(lines).toEqual([]);
+  });
+});
+
+describe('other bodies', () => {
+  it('sends multipart form data with its own boundary content type', async () => {
+    server.handle((_req, res) => json(res, 200, { id: 'u', status: 'ok' }));
+    const form = new FormData();
+    form.append('path', 'dir/file.txt');
+    form.append('file', new Blob([new Uint8Array([1, 2, 3])]), 'file.txt');
+    await firstValueFrom(client().json({ method: 'POST', path: '/v1/devboxes/d/upload_file', multipart: form }, View));
+    const seen = server.seen[0];
+    expect(seen?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+    expect(seen?.body).toContain('dir/file.txt');
+    expect(seen?.body).toContain('filename="file.txt"');
+  });
+
+  it('an SSE endpoint that answers an error status fails with the mapped error', async () => {
+    server.handle((_req, res) => json(res, 404, { message: 'no such execution' }));
+    const err = await lastValueFrom(client().sse({ method: 'GET', path: '/v1/x/stream' }).pipe(toArray())).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
   });
 });

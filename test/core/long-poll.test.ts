@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { marbles } from 'rxjs-marbles';
 import { catchError, defer, throwError, type Observable } from 'rxjs';
-import { PollingTimeoutError, apiErrorFromResponse, longPoll } from '../../src/core/index.js';
+import { PollingTimeoutError, RunloopError, apiErrorFromResponse, longPoll } from '../../src/core/index.js';
 
 const timeout408 = apiErrorFromResponse(408, { 'x-should-retry': 'true' }, '{"message":"still waiting"}');
 const stop = (s: string) => s === 'running' || s === 'failure';
@@ -54,6 +54,13 @@ describe('longPoll', () => {
     const fields = out.pipe(catchError((e: PollingTimeoutError) => throwError(() => ({ name: e.name, lastValue: e.lastValue }))));
     m.expect(fields).toBeObservable('--p 5ms #', { p: 'provisioning' }, { name: 'PollingTimeoutError', lastValue: 'provisioning' });
     m.expect(a3).toHaveSubscriptions('-----^--!');
+  }));
+
+  it('a request that completes without a value fails instead of spinning', marbles((m) => {
+    const a1 = m.cold<string>('--|');
+    const out = longPoll(inTurn([a1]), stop, {}, m.scheduler);
+    m.expect(out).toBeObservable('--#', undefined, new RunloopError('A long-poll request completed without a response'));
+    m.expect(a1).toHaveSubscriptions('^-!');
   }));
 
   it('unsubscribing aborts the request in flight', marbles((m) => {

@@ -140,6 +140,23 @@ describe('resumableSse', () => {
     });
   }));
 
+  it('idle 408s never give up, but after three in a row without output they are spaced out', marbles((m) => {
+    const idles = [0, 1, 2, 3, 4].map(() => m.cold<SseMessage>('-e', { e: idle }));
+    const last = m.cold<SseMessage>('a|', { a: chunk('late', 4) });
+    const { open, offsets } = opener([...idles, last]);
+    m.expect(resumableSse(open, 0, { maxFailuresWithoutProgress: 1 }, m.scheduler)).toBeObservable('605ms a|', {
+      a: { output: 'late', offset: 4 },
+    });
+    m.expect(idles[0]!).toHaveSubscriptions('^!');
+    m.expect(idles[1]!).toHaveSubscriptions('-^!');
+    m.expect(idles[2]!).toHaveSubscriptions('--^!');
+    m.expect(idles[3]!).toHaveSubscriptions('---^!');
+    m.expect(idles[4]!).toHaveSubscriptions('204ms ^!');
+    m.expect(last).toHaveSubscriptions('605ms ^!');
+    m.flush();
+    expect(offsets).toEqual([0, 0, 0, 0, 0, 0]);
+  }));
+
   it('unsubscribing closes the connection', marbles((m) => {
     const c1 = m.cold('-a----', { a: chunk('x', 1) });
     const { open } = opener([c1]);

@@ -2,12 +2,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as t from 'io-ts';
 import { Agent } from 'undici';
 import type { ServerResponse } from 'node:http';
-import { firstValueFrom, lastValueFrom, switchMap, take, tap, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, switchMap, take, tap, toArray, type Observable } from 'rxjs';
 import {
   APIConnectionError,
   APIConnectionTimeoutError,
   APIUserAbortError,
   NotFoundError,
+  RunloopError,
   createApiCaller,
   createUndiciTransport,
   resumableSse,
@@ -113,6 +114,17 @@ describe('abort and timeout', () => {
     expect(server.seen).toHaveLength(0);
   });
 
+  it('a request undici rejects as invalid is a RunloopError, not retried', async () => {
+    server.handle((_req, res) => json(res, 200, { ok: true }));
+    const err = await firstValueFrom(
+      client().json({ method: 'GET', path: '/v1/x', options: { headers: { 'x-bad': 'line\nbreak' } } }, Ok),
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RunloopError);
+    expect(err).not.toBeInstanceOf(APIConnectionError);
+    expect((err as Error).message).toMatch(/^Invalid request/);
+    expect(server.seen).toHaveLength(0);
+  });
+
   it('a refused connection is an APIConnectionError', async () => {
     const err = await firstValueFrom(
       client({ baseURL: 'http://127.0.0.1:1', maxRetries: 0 }).json({ method: 'GET', path: '/v1/x' }, Ok),
@@ -161,7 +173,7 @@ describe('bodies are always consumed', () => {
   it('a body can be read only once', async () => {
     server.handle((_req, res) => json(res, 200, { ok: true }));
     const transport = createUndiciTransport({ dispatcher: client().config.dispatcher });
-    let body$: ReturnType<typeof transport> extends import('rxjs').Observable<infer R> ? R['body'] : never = null as never;
+    let body$: Observable<Uint8Array> | undefined;
     await lastValueFrom(
       transport({ method: 'GET', url: `${server.url}/v1/x`, headers: {}, timeoutMs: 5000 }).pipe(
         switchMap((r) => {
@@ -170,7 +182,8 @@ describe('bodies are always consumed', () => {
         }),
       ),
     );
-    await expect(firstValueFrom(body$)).rejects.toThrow(/only once/);
+    expect(body$).toBeDefined();
+    await expect(firstValueFrom(body$ as Observable<Uint8Array>)).rejects.toThrow(/only once/);
   });
 });
 

@@ -4,7 +4,12 @@
  */
 import http2 from 'node:http2';
 
-/** A fully read HTTP/2 response. */
+/**
+ * A fully read HTTP/2 response.
+ *
+ * @example
+ * const { status, json } = await h2Request(url, { method: 'GET', path: '/v1/objects' });
+ */
 export interface H2Response {
   readonly status: number;
   readonly headers: http2.IncomingHttpHeaders;

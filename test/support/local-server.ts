@@ -9,13 +9,23 @@ import { randomBytes } from 'node:crypto';
 import { createLogger } from '../../src/local/http/logger.js';
 import { startLocalServer, type LocalServer, type LocalServerOptions } from '../../src/local/server.js';
 
-/** Options of {@link startTestServer}: server options plus test conveniences. */
+/**
+ * Options of {@link startTestServer}: server options plus test conveniences.
+ *
+ * @example
+ * startTestServer({ runtimeMode: 'none', keepDataDir: true })
+ */
 export interface TestServerOptions extends LocalServerOptions {
   /** Keep the data dir on dispose (restart tests reuse it; remove it yourself). */
   readonly keepDataDir?: boolean;
 }
 
-/** A running test server with small request helpers. */
+/**
+ * A running test server with small request helpers.
+ *
+ * @example
+ * const res = await server.request('POST', '/v1/objects', { name: 'a', content_type: 'text' });
+ */
 export interface TestServer extends LocalServer {
   /** HTTP/1.1 request with the bearer token (JSON body when `body` is given). */
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
@@ -23,7 +33,12 @@ export interface TestServer extends LocalServer {
   dispose(): Promise<void>;
 }
 
-/** A fully read response. */
+/**
+ * A fully read response.
+ *
+ * @example
+ * expect((await server.request('GET', '/v1/objects')).json.has_more).toBe(false);
+ */
 export interface TestResponse {
   readonly status: number;
   readonly headers: Headers;

@@ -13,7 +13,12 @@ import type { BuildStep } from './dockerfile/plan.js';
 import { shellJoin, shellQuote } from './dockerfile/shell-quote.js';
 import { runInDevbox } from './run-in-devbox.js';
 
-/** A build step that failed; the message is what the build log shows. */
+/**
+ * A build step that failed; the message is what the build log shows.
+ *
+ * @example
+ * throw new BuildStepError('RUN make: exited with code 2');
+ */
 export class BuildStepError extends Error {
   constructor(message: string) {
     super(message);

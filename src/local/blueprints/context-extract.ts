@@ -12,7 +12,12 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 
-/** A build context archive that cannot be unpacked safely. */
+/**
+ * A build context archive that cannot be unpacked safely.
+ *
+ * @example
+ * throw new BuildContextError('build context entry escapes the context: ../x');
+ */
 export class BuildContextError extends Error {
   constructor(message: string) {
     super(message);

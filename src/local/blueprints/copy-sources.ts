@@ -24,7 +24,12 @@ export interface CopyPlan {
   readonly archives: readonly { readonly hostPath: string; readonly destDir: string }[];
 }
 
-/** A COPY source that does not exist in, or escapes, the build context. */
+/**
+ * A COPY source that does not exist in, or escapes, the build context.
+ *
+ * @example
+ * throw new CopySourceError('app/: not found in the build context');
+ */
 export class CopySourceError extends Error {
   constructor(message: string) {
     super(message);

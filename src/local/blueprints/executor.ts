@@ -43,7 +43,12 @@ export interface BuildOutcome {
   readonly metadata: ImageMetadata;
 }
 
-/** A build that failed; its message is already in the build log. */
+/**
+ * A build that failed; its message is already in the build log.
+ *
+ * @example
+ * runBuild(runtime, job, onPhase).catch((e) => { if (e instanceof BuildFailedError) markFailed(); });
+ */
 export class BuildFailedError extends Error {
   constructor(message: string) {
     super(message);

@@ -32,7 +32,12 @@ export interface BlueprintRecord {
   readonly files_removed: boolean;
 }
 
-/** Store layout: newest first, filterable by name, status and state. */
+/**
+ * Store layout: newest first, filterable by name, status and state.
+ *
+ * @example
+ * const blueprints = store.collection('blueprints', BLUEPRINT_COLLECTION);
+ */
 export const BLUEPRINT_COLLECTION: CollectionSpec<BlueprintRecord> = {
   createdAt: (b) => b.create_time_ms,
   indexes: {

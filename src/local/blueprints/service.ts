@@ -206,7 +206,10 @@ export class BlueprintService {
     const log = this.#log(id);
     const params = record.parameters;
     try {
-      if (this.ctx.runtime === undefined) throw new BuildFailedError('no devbox runtime is available on this server');
+      if (this.ctx.runtime === undefined) {
+        log.append('error', 'Build failed: no devbox runtime is available on this server');
+        throw new BuildFailedError('no devbox runtime is available on this server');
+      }
       for (const ignored of ['services', 'code_mounts', 'secrets'] as const) {
         const value = params[ignored];
         if (value && Object.keys(value).length > 0) log.append('warn', `${ignored} are not supported by runloop-local builds; ignored`);
@@ -247,8 +250,8 @@ export class BlueprintService {
         build_finish_time_ms: this.ctx.now(),
       }));
     } catch (error) {
+      // runBuild logs its own failures; anything else (context, objects) is logged here.
       if (!(error instanceof BuildFailedError)) log.append('error', `Build failed: ${error instanceof Error ? error.message : String(error)}`);
-      else if (error.message === 'no devbox runtime is available on this server') log.append('error', `Build failed: ${error.message}`);
       this.records.update(id, (r) => ({ ...r, status: 'failed', failure_reason: 'build_failed', build_finish_time_ms: this.ctx.now() }));
     } finally {
       await rm(join(dir, 'context'), { recursive: true, force: true }).catch(() => undefined);

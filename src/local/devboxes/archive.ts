@@ -9,8 +9,14 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
 import type { DevboxHandle } from '../runtime/types.js';
+import { writeOwnedFile } from './write-file.js';
 
-/** What an unpack did, for the devbox log. */
+/**
+ * What an unpack did, for the devbox log.
+ *
+ * @example
+ * const { files, skipped } = await unpackArchive(handle, stream, '/home/user/data', { gzip: true });
+ */
 export interface UnpackResult {
   readonly files: number;
   readonly directories: number;
@@ -67,7 +73,7 @@ export async function unpackArchive(
         continue;
       }
       // tar-stream entries are streamx streams: adapt them to a Node Readable for the runtime.
-      await handle.writeFile(target, Readable.from(entry as AsyncIterable<Buffer>));
+      await writeOwnedFile(handle, target, Readable.from(entry as AsyncIterable<Buffer>));
       files++;
       if (((mode ?? 0) & 0o111) !== 0) executables.push(target);
     }

@@ -5,10 +5,28 @@
  */
 import type { DevboxLogEntry } from '../../api/views/devbox.js';
 
-/** Entries kept per devbox; older ones are dropped first. */
+/**
+ * Entries kept per devbox; older ones are dropped first.
+ *
+ * @example
+ * new DevboxLogs(Date.now, MAX_LOG_ENTRIES);
+ */
 export const MAX_LOG_ENTRIES = 2000;
 
-/** Filters of a log query. */
+/**
+ * Devboxes whose logs are kept; the oldest devbox's log is forgotten first.
+ *
+ * @example
+ * new DevboxLogs(Date.now, MAX_LOG_ENTRIES, MAX_LOGGED_DEVBOXES);
+ */
+export const MAX_LOGGED_DEVBOXES = 1000;
+
+/**
+ * Filters of a log query.
+ *
+ * @example
+ * logs.list('dbx_1', { execution_id: 'exe_1' });
+ */
 export interface LogFilter {
   readonly execution_id?: string;
   readonly shell_name?: string;
@@ -28,6 +46,7 @@ export class DevboxLogs {
   constructor(
     private readonly now: () => number,
     private readonly max = MAX_LOG_ENTRIES,
+    private readonly maxDevboxes = MAX_LOGGED_DEVBOXES,
   ) {}
 
   /** Appends an entry stamped with the current time. */
@@ -36,6 +55,8 @@ export class DevboxLogs {
     if (list === undefined) {
       list = [];
       this.#entries.set(devboxId, list);
+      // Maps iterate in insertion order: the first key is the oldest devbox.
+      if (this.#entries.size > this.maxDevboxes) this.#entries.delete(this.#entries.keys().next().value!);
     }
     list.push({ ...entry, timestamp_ms: this.now() });
     if (list.length > this.max) list.splice(0, list.length - this.max);

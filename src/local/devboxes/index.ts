@@ -10,7 +10,9 @@ import { DevboxService } from './service.js';
 import { DevboxWaits } from './waits.js';
 
 export { DevboxService } from './service.js';
-export type { LayerResolution, LayerResolver, LiveDevbox } from './service.js';
+/** Hooks for other areas. @example devboxes.registerLayerResolver(resolver) */
+export type { LayerResolution, LayerResolver, LiveDevbox, ShutdownGuard } from './service.js';
+/** The stored devbox. @example const record: DevboxRecord = ctx.services.devboxes.get(id); */
 export type { DevboxRecord, DevboxBoot } from './record.js';
 export { toDevboxView } from './record.js';
 export { DevboxWaits } from './waits.js';
@@ -22,7 +24,12 @@ declare module '../context.js' {
   }
 }
 
-/** Environment override of the devbox `wait_for_status` hold (ms), for tests only; default 25 s. */
+/**
+ * Environment override of the devbox `wait_for_status` hold (ms), for tests only; default 25 s.
+ *
+ * @example
+ * process.env[DEVBOX_WAIT_ENV] = '1500'; // before starting a test server
+ */
 export const DEVBOX_WAIT_ENV = 'RUNLOOP_LOCAL_DEVBOX_WAIT_MS';
 
 function holdFromEnv(): number | undefined {

@@ -7,7 +7,12 @@ import type { ResourceLimits } from '../runtime/types.js';
 
 const GIB = 1024 * 1024 * 1024;
 
-/** cpu cores and GiB of memory per named size. */
+/**
+ * cpu cores and GiB of memory per named size.
+ *
+ * @example
+ * RESOURCE_SIZES.MEDIUM; // { cpu: 2, memGb: 4 }
+ */
 export const RESOURCE_SIZES: Readonly<Record<string, { readonly cpu: number; readonly memGb: number }>> = {
   X_SMALL: { cpu: 0.5, memGb: 1 },
   SMALL: { cpu: 1, memGb: 2 },

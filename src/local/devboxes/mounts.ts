@@ -11,14 +11,25 @@ import type { Mount } from '../../api/views/mount.js';
 import { HttpError } from '../http/route.js';
 import type { DevboxHandle } from '../runtime/types.js';
 import { unpackArchive } from './archive.js';
+import { writeOwnedFile } from './write-file.js';
 
-/** An object's bytes as a stream, with its content type (`text`, `tgz`…). */
+/**
+ * An object's bytes as a stream, with its content type (`text`, `tgz`…).
+ *
+ * @example
+ * const object: MountObject = { contentType: 'tgz', body: createReadStream('project.tgz') };
+ */
 export interface MountObject {
   readonly contentType: string;
   readonly body: Readable;
 }
 
-/** Stored objects as mounts see them (the objects service). */
+/**
+ * Stored objects as mounts see them (the objects service).
+ *
+ * @example
+ * const objects: MountObjects = { check: (id) => void api.view(id), open: async (id) => toMountObject(await api.open(id)) };
+ */
 export interface MountObjects {
   /** Throws a 404 HttpError when the object does not exist (checked at create). */
   check(objectId: string): void;
@@ -85,14 +96,14 @@ export async function applyMounts(handle: DevboxHandle, mounts: readonly Mount[]
   for (const mount of mounts) {
     if (mount.type === 'file_mount') {
       const target = devboxPath(mount.target);
-      await handle.writeFile(target, mount.content);
+      await writeOwnedFile(handle, target, mount.content);
       lines.push(`file_mount: wrote ${target}`);
     } else if (mount.type === 'object_mount') {
       const target = devboxPath(mount.object_path);
       const object = await objects.open(mount.object_id);
       const archive = ARCHIVES[object.contentType];
       if (archive === undefined) {
-        await handle.writeFile(target, object.body);
+        await writeOwnedFile(handle, target, object.body);
         lines.push(`object_mount: wrote ${mount.object_id} to ${target}`);
       } else {
         const result = await unpackArchive(handle, object.body, target, archive);

@@ -2,13 +2,20 @@
  * How a devbox is kept in the store: its public view plus the private facts
  * needed to (re)start it and to enforce its timers after a restart.
  */
-import type { DevboxStatusStrict, DevboxView, StateTransition } from '../../api/views/devbox.js';
+import type { DevboxCreateParams, DevboxStatusStrict, DevboxView, StateTransition } from '../../api/views/devbox.js';
 import type { LaunchParameters } from '../../api/views/launch.js';
 import type { Mount } from '../../api/views/mount.js';
 import type { ResourceLimits } from '../runtime/types.js';
 import type { CollectionSpec } from '../store/collection.js';
+import type { LayerResolution } from './hooks.js';
+import { limitsFor } from './limits.js';
 
-/** What a (re)start of the devbox needs, fixed at create. */
+/**
+ * What a (re)start of the devbox needs, fixed at create.
+ *
+ * @example
+ * const boot: DevboxBoot = { environment_variables: {}, entrypoint: null, launch_commands: [], layers: [], limits: {}, mounts: [] };
+ */
 export interface DevboxBoot {
   readonly environment_variables: Readonly<Record<string, string>>;
   readonly entrypoint: string | null;
@@ -20,7 +27,12 @@ export interface DevboxBoot {
   readonly mounts: readonly Mount[];
 }
 
-/** Absolute deadlines (epoch ms), kept in the store so they survive a restart. */
+/**
+ * Absolute deadlines (epoch ms), kept in the store so they survive a restart.
+ *
+ * @example
+ * const deadlines: DevboxDeadlines = { keep_alive_ms: Date.now() + 3_600_000, idle_ms: null };
+ */
 export interface DevboxDeadlines {
   /** Shutdown with `keep_alive_timeout` at this time unless `keep_alive` moves it. */
   readonly keep_alive_ms: number | null;
@@ -28,7 +40,12 @@ export interface DevboxDeadlines {
   readonly idle_ms: number | null;
 }
 
-/** The stored form of one devbox. */
+/**
+ * The stored form of one devbox.
+ *
+ * @example
+ * const record: DevboxRecord = devboxes.get('dbx_1');
+ */
 export interface DevboxRecord {
   readonly id: string;
   readonly status: DevboxStatusStrict;
@@ -48,7 +65,12 @@ export interface DevboxRecord {
   readonly deadlines: DevboxDeadlines;
 }
 
-/** Store layout of devboxes: newest first, filterable by status. */
+/**
+ * Store layout of devboxes: newest first, filterable by status.
+ *
+ * @example
+ * const devboxes = store.collection('devboxes', DEVBOX_COLLECTION);
+ */
 export const DEVBOX_COLLECTION: CollectionSpec<DevboxRecord> = {
   createdAt: (d) => d.create_time_ms,
   indexes: { status: (d) => d.status },
@@ -79,7 +101,12 @@ export function toDevboxView(record: DevboxRecord): DevboxView {
   };
 }
 
-/** Extra fields that change along with a status. */
+/**
+ * Extra fields that change along with a status.
+ *
+ * @example
+ * withStatus(record, 'shutdown', now, { shutdown_reason: 'idle' });
+ */
 export interface TransitionExtras {
   readonly failure_reason?: string;
   readonly shutdown_reason?: string;
@@ -107,5 +134,46 @@ export function withStatus(record: DevboxRecord, status: DevboxStatusStrict, now
     shutdown_reason: extras.shutdown_reason ?? record.shutdown_reason,
     state_transitions: [...record.state_transitions, transition],
     deadlines: terminal ? { keep_alive_ms: null, idle_ms: null } : record.deadlines,
+  };
+}
+
+/**
+ * The record of a devbox just created (`provisioning`), from its request,
+ * its merged launch parameters, its mounts and what a resolver contributed.
+ *
+ * @example
+ * const record = newDevboxRecord(newId('dbx'), Date.now(), params, params.launch_parameters ?? {}, [], undefined);
+ */
+export function newDevboxRecord(
+  id: string,
+  now: number,
+  params: DevboxCreateParams,
+  launch: LaunchParameters,
+  mounts: readonly Mount[],
+  resolution: LayerResolution | undefined,
+): DevboxRecord {
+  return {
+    id,
+    status: 'provisioning',
+    create_time_ms: now,
+    end_time_ms: null,
+    name: params.name ?? null,
+    metadata: params.metadata ?? {},
+    launch_parameters: launch,
+    state_transitions: [{ status: 'provisioning', transition_time_ms: now }],
+    blueprint_id: resolution?.blueprint_id ?? null,
+    snapshot_id: resolution?.snapshot_id ?? null,
+    failure_reason: null,
+    shutdown_reason: null,
+    mounted: mounts.length === 0,
+    boot: {
+      environment_variables: { ...(resolution?.environment_variables ?? {}), ...(params.environment_variables ?? {}) },
+      entrypoint: params.entrypoint ?? null,
+      launch_commands: launch.launch_commands ?? [],
+      layers: resolution?.layers ?? [],
+      limits: limitsFor(launch),
+      mounts,
+    },
+    deadlines: { keep_alive_ms: null, idle_ms: null },
   };
 }

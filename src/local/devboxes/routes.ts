@@ -11,7 +11,7 @@ import {
   type DevboxUsageView,
 } from '../../api/views/devbox.js';
 import { json, route, type Route } from '../http/route.js';
-import { toDevboxView, type DevboxRecord } from './record.js';
+import type { DevboxRecord } from './record.js';
 import type { DevboxService } from './service.js';
 import type { DevboxWaits } from './waits.js';
 
@@ -53,7 +53,7 @@ export function usageOf(record: DevboxRecord, now: number): DevboxUsageView {
  * router.add(devboxRoutes(service, waits, Date.now));
  */
 export function devboxRoutes(devboxes: DevboxService, waits: DevboxWaits, now: () => number): Route<any, any>[] {
-  const view = (r: DevboxRecord) => json(toDevboxView(r));
+  const view = (r: DevboxRecord) => json(devboxes.viewOf(r));
   return [
     route({ method: 'POST', path: '/v1/devboxes', body: DevboxCreateParams, handler: async ({ body }) => view(await devboxes.create(body)) }),
     route({
@@ -77,7 +77,7 @@ export function devboxRoutes(devboxes: DevboxService, waits: DevboxWaits, now: (
           where: { status: query.status },
         });
         const body: { devboxes: unknown[]; has_more: boolean; total_count?: number } = {
-          devboxes: page.items.map(toDevboxView),
+          devboxes: page.items.map((r) => devboxes.viewOf(r)),
           has_more: page.hasMore,
         };
         if (page.totalCount !== undefined) body.total_count = page.totalCount;
@@ -101,7 +101,7 @@ export function devboxRoutes(devboxes: DevboxService, waits: DevboxWaits, now: (
       method: 'POST',
       path: '/v1/devboxes/:id/shutdown',
       query: DevboxShutdownQuery,
-      handler: async ({ params }) => view(await devboxes.shutdown(params.id!)),
+      handler: async ({ params, query }) => view(await devboxes.shutdown(params.id!, 'api_shutdown', query.force === true)),
     }),
     route({ method: 'POST', path: '/v1/devboxes/:id/suspend', handler: async ({ params }) => view(await devboxes.suspend(params.id!)) }),
     route({ method: 'POST', path: '/v1/devboxes/:id/resume', handler: async ({ params }) => view(await devboxes.resume(params.id!)) }),

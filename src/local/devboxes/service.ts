@@ -15,36 +15,13 @@ import { ID_PREFIX, newId } from '../store/ids.js';
 import type { DevboxHandle, DevboxRuntime } from '../runtime/types.js';
 import { DevboxLogs } from './devbox-logs.js';
 import { canTransition, isFinal } from './lifecycle.js';
-import { limitsFor } from './limits.js';
 import { applyMounts, mountsOf, type MountObjects } from './mounts.js';
-import { DEVBOX_COLLECTION, toDevboxView, withStatus, type DevboxRecord, type TransitionExtras } from './record.js';
+import type { LayerResolution, LayerResolver, LiveDevbox, ShutdownGuard } from './hooks.js';
+import { DEVBOX_COLLECTION, newDevboxRecord, toDevboxView, withStatus, type DevboxRecord, type TransitionExtras } from './record.js';
 import { runLaunchCommands, startEntrypoint, type LogSink } from './startup.js';
 import { DevboxTimers } from './timers.js';
 
-/** Extra layers and facts a blueprint or snapshot contributes to a new devbox. */
-export interface LayerResolution {
-  /** Read-only layers, topmost first. */
-  readonly layers: readonly string[];
-  readonly blueprint_id?: string | null;
-  readonly snapshot_id?: string | null;
-  /** Defaults inherited from the blueprint; the request's own fields win. */
-  readonly launch_parameters?: LaunchParameters | null;
-}
-
-/**
- * Resolves `blueprint_id` / `blueprint_name` / `snapshot_id` of a create
- * request. Returns undefined when the request is not its kind; throws an
- * HttpError (404, 422…) when it is but cannot be used.
- */
-export type LayerResolver = (params: DevboxCreateParams) => Promise<LayerResolution | undefined>;
-
-/** A devbox that can run commands now. */
-export interface LiveDevbox {
-  readonly id: string;
-  readonly handle: DevboxHandle;
-  /** The devbox's `environment_variables`, to pass to every command. */
-  readonly env: Readonly<Record<string, string>>;
-}
+export type { LayerResolution, LayerResolver, LiveDevbox, ShutdownGuard } from './hooks.js';
 
 interface Live {
   readonly handle: DevboxHandle;
@@ -77,6 +54,7 @@ export class DevboxService {
   readonly changes$: Observable<DevboxRecord> = this.#changes.asObservable();
   readonly #live = new Map<string, Live>();
   readonly #resolvers: LayerResolver[] = [];
+  readonly #guards: ShutdownGuard[] = [];
   readonly #tasks = new Set<Promise<void>>();
   readonly #timers: DevboxTimers;
   #closing = false;
@@ -95,6 +73,11 @@ export class DevboxService {
     this.#resolvers.push(resolver);
   }
 
+  /** Adds a check run before a shutdown without `force` (a 409 when it objects). */
+  registerShutdownGuard(guard: ShutdownGuard): void {
+    this.#guards.push(guard);
+  }
+
   /** The record of `id`; unknown id ⇒ 404. */
   get(id: string): DevboxRecord {
     const record = this.records.get(id);
@@ -102,8 +85,15 @@ export class DevboxService {
     return record;
   }
 
+  /** The view of devbox `id`; unknown id ⇒ 404. */
   view(id: string): DevboxView {
-    return toDevboxView(this.get(id));
+    return this.viewOf(this.get(id));
+  }
+
+  /** The public view of a record, with its tunnel when the tunnels service runs. */
+  viewOf(record: DevboxRecord): DevboxView {
+    const view = toDevboxView(record);
+    return this.ctx.registry.has('tunnels') ? { ...view, tunnel: this.ctx.services.tunnels.viewOf(record.id) } : view;
   }
 
   /** Where the runtime keeps this devbox's writable layer. */
@@ -149,32 +139,10 @@ export class DevboxService {
     const problems = launchParametersProblems(launch);
     if (problems.length > 0) throw new HttpError(400, 'invalid_request', `invalid body.launch_parameters: ${problems.join('; ')}`);
     const now = this.ctx.now();
-    const record: DevboxRecord = {
-      id: newId(ID_PREFIX.devbox, now),
-      status: 'provisioning',
-      create_time_ms: now,
-      end_time_ms: null,
-      name: params.name ?? null,
-      metadata: params.metadata ?? {},
-      launch_parameters: launch,
-      state_transitions: [{ status: 'provisioning', transition_time_ms: now }],
-      blueprint_id: resolution?.blueprint_id ?? null,
-      snapshot_id: resolution?.snapshot_id ?? null,
-      failure_reason: null,
-      shutdown_reason: null,
-      mounted: mounts.length === 0,
-      boot: {
-        environment_variables: params.environment_variables ?? {},
-        entrypoint: params.entrypoint ?? null,
-        launch_commands: launch.launch_commands ?? [],
-        layers: resolution?.layers ?? [],
-        limits: limitsFor(launch),
-        mounts,
-      },
-      deadlines: { keep_alive_ms: null, idle_ms: null },
-    };
+    const record = newDevboxRecord(newId(ID_PREFIX.devbox, now), now, params, launch, mounts, resolution);
     this.records.put(record);
     this.#changes.next(record);
+    if (params.tunnel) this.#enableTunnel(record.id, params.tunnel);
     this.#track(this.#boot(runtime, record.id));
     return record;
   }
@@ -191,10 +159,17 @@ export class DevboxService {
     return next;
   }
 
-  /** Shuts a devbox down (idempotent on a final devbox). */
-  async shutdown(id: string, reason = 'api_shutdown'): Promise<DevboxRecord> {
+  /**
+   * Shuts a devbox down (idempotent on a final devbox). Without `force`, a
+   * registered guard may refuse with a 409.
+   */
+  async shutdown(id: string, reason = 'api_shutdown', force = true): Promise<DevboxRecord> {
     const record = this.get(id);
     if (isFinal(record.status)) return record;
+    if (!force) {
+      const objection = this.#guards.map((guard) => guard(id)).find((why) => why !== undefined);
+      if (objection !== undefined) throw conflict(`devbox ${id} cannot be shut down now: ${objection}; use force=true to shut it down anyway`);
+    }
     const next = this.#transition(id, 'shutdown', { shutdown_reason: reason }) ?? this.get(id);
     await this.#release(id, { discard: true });
     return next;
@@ -235,10 +210,12 @@ export class DevboxService {
   async resume(id: string): Promise<DevboxRecord> {
     const record = this.get(id);
     if (record.status !== 'suspended') throw conflict(`devbox ${id} is ${record.status}; only a suspended devbox can be resumed`);
+    const live = this.#live.get(id);
+    // A cold start needs the runtime: check before the status moves.
+    const runtime = live === undefined ? this.#runtime() : undefined;
     const resuming = this.#transition(id, 'resuming');
     if (resuming === undefined) throw conflict(`devbox ${id} changed state; try again`);
-    const live = this.#live.get(id);
-    this.#track(live === undefined ? this.#boot(this.#runtime(), id) : this.#thaw(id, live));
+    this.#track(runtime !== undefined ? this.#boot(runtime, id) : this.#thaw(id, live!));
     return resuming;
   }
 
@@ -255,14 +232,25 @@ export class DevboxService {
   async close(): Promise<void> {
     this.#closing = true;
     this.#timers.close();
+    const pass = () =>
+      Promise.allSettled(
+        [...this.#live.keys()].map(async (id) => {
+          const record = this.records.get(id);
+          if (record?.status === 'suspended') await this.#release(id, { discard: false });
+          else await this.shutdown(id, 'api_shutdown');
+        }),
+      );
+    // Stopping live devboxes first also ends boots stuck in a launch command;
+    // the second pass catches devboxes whose start finished meanwhile.
+    await pass();
     await Promise.allSettled([...this.#tasks]);
-    await Promise.allSettled(
-      [...this.#live.keys()].map(async (id) => {
-        const record = this.records.get(id);
-        if (record?.status === 'suspended') await this.#release(id, { discard: false });
-        else await this.shutdown(id, 'api_shutdown');
-      }),
-    );
+    await pass();
+  }
+
+  /** `tunnel` at create: provisioned by the tunnels service when it runs. */
+  #enableTunnel(id: string, params: NonNullable<DevboxCreateParams['tunnel']>): void {
+    if (this.ctx.registry.has('tunnels')) this.ctx.services.tunnels.enable(id, params);
+    else this.logs.add(id, { level: 'warn', source: 'setup_commands', message: 'tunnel requested but this server runs no tunnels service' });
   }
 
   #runtime(): DevboxRuntime {

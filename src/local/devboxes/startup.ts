@@ -7,12 +7,22 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { DevboxLogEntry } from '../../api/views/devbox.js';
 import type { DevboxHandle } from '../runtime/types.js';
-import { exitStatusOf } from '../executions/runner.js';
+import { exitOf } from '../executions/runner.js';
 
-/** Adds one entry to the devbox log. */
+/**
+ * Adds one entry to the devbox log.
+ *
+ * @example
+ * const log: LogSink = (entry) => logs.add(id, entry);
+ */
 export type LogSink = (entry: Omit<DevboxLogEntry, 'timestamp_ms'>) => void;
 
-/** A launch command exited non-zero; the devbox fails to start. */
+/**
+ * A launch command exited non-zero; the devbox fails to start.
+ *
+ * @example
+ * catch (e) { if (e instanceof LaunchCommandError) console.log(e.command, e.exitCode); }
+ */
 export class LaunchCommandError extends Error {
   override name = 'LaunchCommandError';
   constructor(
@@ -46,14 +56,6 @@ export function forEachLine(stream: Readable, onLine: (line: string) => void): v
   });
 }
 
-/** Resolves with the exit status (128 + signal number when killed) once the child exits; a background child holding its output does not delay it. */
-export function exitCodeOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('error', () => resolve(null));
-    child.once('exit', (code, signal) => resolve(exitStatusOf(code, signal)));
-  });
-}
-
 /**
  * Runs the launch commands one after another as the user; the first that
  * fails throws {@link LaunchCommandError}. Output goes to the log.
@@ -72,7 +74,7 @@ export async function runLaunchCommands(
     child.stdin.end();
     forEachLine(child.stdout, (message) => log({ level: 'info', source: 'setup_commands', cmd: command, message }));
     forEachLine(child.stderr, (message) => log({ level: 'error', source: 'setup_commands', cmd: command, message }));
-    const code = await exitCodeOf(child);
+    const code = await exitOf(child);
     log({ level: code === 0 ? 'info' : 'error', source: 'setup_commands', cmd: command, exit_code: code });
     if (code !== 0) throw new LaunchCommandError(command, code);
   }
@@ -95,7 +97,7 @@ export function startEntrypoint(
   child.stdin.end();
   forEachLine(child.stdout, (message) => log({ level: 'info', source: 'entrypoint', cmd: command, message }));
   forEachLine(child.stderr, (message) => log({ level: 'error', source: 'entrypoint', cmd: command, message }));
-  void exitCodeOf(child).then((code) => {
+  void exitOf(child).then((code) => {
     log({ level: 'info', source: 'entrypoint', cmd: command, exit_code: code, message: `entrypoint exited with ${code}` });
     onExit(code);
   });

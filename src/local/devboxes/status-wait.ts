@@ -5,10 +5,20 @@
  */
 import { asyncScheduler, defer, filter, first, merge, type Observable, of, timeout, type SchedulerLike } from 'rxjs';
 
-/** Default hold of a devbox `wait_for_status` before answering 408, in ms. */
+/**
+ * Default hold of a devbox `wait_for_status` before answering 408, in ms.
+ *
+ * @example
+ * new DevboxWaits(service, stopping, DEFAULT_DEVBOX_WAIT_MS);
+ */
 export const DEFAULT_DEVBOX_WAIT_MS = 25_000;
 
-/** The part of a devbox record the wait looks at. */
+/**
+ * The part of a devbox record the wait looks at.
+ *
+ * @example
+ * const r: HasStatus = { id: 'dbx_1', status: 'running' };
+ */
 export interface HasStatus {
   readonly id: string;
   readonly status: string;

@@ -9,7 +9,12 @@ import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import type { AfterIdle } from '../../api/views/launch.js';
 import type { DevboxRecord } from './record.js';
 
-/** Which deadline has passed. */
+/**
+ * Which deadline has passed.
+ *
+ * @example
+ * if (timers.due(record) === 'idle_suspend') await service.suspend(record.id);
+ */
 export type DueAction = 'keep_alive' | 'idle_shutdown' | 'idle_suspend';
 
 /**

@@ -7,7 +7,6 @@ import type { DevboxStatusStrict, DevboxView } from '../../api/views/devbox.js';
 import { HttpError } from '../http/route.js';
 import { firstOrAbort } from '../executions/abortable.js';
 import { isFinal } from './lifecycle.js';
-import { toDevboxView } from './record.js';
 import type { DevboxService } from './service.js';
 import { awaitStatus, DEFAULT_DEVBOX_WAIT_MS } from './status-wait.js';
 
@@ -36,7 +35,7 @@ export class DevboxWaits {
    */
   async waitFor(id: string, statuses: readonly DevboxStatusStrict[], signal: AbortSignal): Promise<DevboxView> {
     const found = await this.#hold(id, [...statuses, 'failure', 'shutdown'], this.holdMs, signal);
-    if (found !== undefined && statuses.includes(found.status)) return toDevboxView(found);
+    if (found !== undefined && statuses.includes(found.status)) return this.devboxes.viewOf(found);
     if (found !== undefined && isFinal(found.status)) {
       throw new HttpError(
         422,

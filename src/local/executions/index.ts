@@ -8,9 +8,12 @@ import { executionRoutes } from './routes.js';
 import { ExecutionService } from './service.js';
 
 export { ExecutionService } from './service.js';
+/** @example ctx.services.executions.start(id, { command: 'ls' } satisfies StartParams); */
 export type { StartParams, StreamName } from './service.js';
+/** @example const record: ExecutionRecord = ctx.services.executions.get(devboxId, executionId); */
 export type { ExecutionRecord } from './record.js';
 export { OutputLog, finishedOutput, openReader } from './output-log.js';
+/** @example const source: OutputSource = await ctx.services.executions.output(record, 'stdout'); */
 export type { OutputProgress, OutputReader, OutputSource } from './output-log.js';
 export { outputEvents, nextOutput, DEFAULT_STREAM_IDLE_MS, MAX_CHUNK_BYTES } from './output-stream.js';
 export { completeUtf8Prefix } from './utf8.js';
@@ -22,7 +25,12 @@ declare module '../context.js' {
   }
 }
 
-/** Environment override of the SSE idle timeout (ms), for tests only; default 20 s. */
+/**
+ * Environment override of the SSE idle timeout (ms), for tests only; default 20 s.
+ *
+ * @example
+ * process.env[STREAM_IDLE_ENV] = '1000'; // before starting a test server
+ */
 export const STREAM_IDLE_ENV = 'RUNLOOP_LOCAL_STREAM_IDLE_MS';
 
 function idleFromEnv(): number | undefined {

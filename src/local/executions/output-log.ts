@@ -9,7 +9,12 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { Observable, of, ReplaySubject } from 'rxjs';
 
-/** How far an output is flushed, and whether it can still grow. */
+/**
+ * How far an output is flushed, and whether it can still grow.
+ *
+ * @example
+ * log.progress$.subscribe(({ size, done }) => console.log(size, done));
+ */
 export interface OutputProgress {
   /** Bytes written to disk so far: everything below this offset can be read. */
   readonly size: number;
@@ -17,7 +22,12 @@ export interface OutputProgress {
   readonly done: boolean;
 }
 
-/** Random access to an output's bytes, open until `close`. */
+/**
+ * Random access to an output's bytes, open until `close`.
+ *
+ * @example
+ * const reader = await log.open(); const head = await reader.read(0, 100); await reader.close();
+ */
 export interface OutputReader {
   /** Reads the bytes in `[start, end)`; fewer only at end of file. */
   read(start: number, end: number): Promise<Buffer>;
@@ -26,7 +36,12 @@ export interface OutputReader {
   close(): Promise<void>;
 }
 
-/** What a reader needs from an output: its progress and its bytes. */
+/**
+ * What a reader needs from an output: its progress and its bytes.
+ *
+ * @example
+ * outputEvents(await executions.output(record, 'stdout'), 0);
+ */
 export interface OutputSource {
   /** Emits the current progress at once, then every change; completes after `done`. */
   readonly progress$: Observable<OutputProgress>;

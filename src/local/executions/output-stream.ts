@@ -12,12 +12,27 @@ import { firstOrAbort } from './abortable.js';
 import type { OutputProgress, OutputSource } from './output-log.js';
 import { completeUtf8Prefix } from './utf8.js';
 
-/** Default for how long a stream may see no new output before it is closed with a 408. */
+/**
+ * Default for how long a stream may see no new output before it is closed with a 408.
+ *
+ * @example
+ * outputEvents(log, 0, { idleMs: DEFAULT_STREAM_IDLE_MS });
+ */
 export const DEFAULT_STREAM_IDLE_MS = 20_000;
-/** Upper bound of one chunk's size, in bytes. */
+/**
+ * Upper bound of one chunk's size, in bytes.
+ *
+ * @example
+ * outputEvents(log, 0, { maxChunkBytes: MAX_CHUNK_BYTES });
+ */
 export const MAX_CHUNK_BYTES = 64 * 1024;
 
-/** Tuning of {@link outputEvents}. */
+/**
+ * Tuning of {@link outputEvents}.
+ *
+ * @example
+ * outputEvents(log, 0, { idleMs: 20_000, signal: ctx.signal });
+ */
 export interface OutputStreamOptions {
   /** No new output for this long ⇒ `event: error` `{"code":"408"}` and close. Default 20 s. */
   readonly idleMs?: number;

@@ -5,7 +5,12 @@
 import type { ExecutionStatusStrict, ExecutionView } from '../../api/views/execution.js';
 import type { CollectionSpec } from '../store/collection.js';
 
-/** The stored form of one execution. */
+/**
+ * The stored form of one execution.
+ *
+ * @example
+ * const record: ExecutionRecord = executions.get('dbx_1', 'exe_1');
+ */
 export interface ExecutionRecord {
   readonly id: string;
   readonly devbox_id: string;
@@ -23,13 +28,23 @@ export interface ExecutionRecord {
   readonly lost: boolean;
 }
 
-/** Store layout: by creation, filterable by devbox, status and dedupe key. */
+/**
+ * Store layout: by creation, filterable by devbox, status and dedupe key.
+ *
+ * @example
+ * const executions = store.collection('executions', EXECUTION_COLLECTION);
+ */
 export const EXECUTION_COLLECTION: CollectionSpec<ExecutionRecord> = {
   createdAt: (e) => e.create_time_ms,
   indexes: { devbox_id: (e) => e.devbox_id, status: (e) => e.status, command_key: (e) => e.command_key },
 };
 
-/** The output tails to put into a view. */
+/**
+ * The output tails to put into a view.
+ *
+ * @example
+ * toExecutionView(record, { stdout: { text: 'hi\n', truncated: false }, stderr: { text: '', truncated: false } });
+ */
 export interface Tails {
   readonly stdout: { readonly text: string; readonly truncated: boolean };
   readonly stderr: { readonly text: string; readonly truncated: boolean };

@@ -17,7 +17,12 @@ import { outputEvents } from './output-stream.js';
 import type { ExecutionRecord } from './record.js';
 import type { ExecutionService, StreamName } from './service.js';
 
-/** Tuning of the execution routes; tests shorten the idle time. */
+/**
+ * Tuning of the execution routes; tests shorten the idle time.
+ *
+ * @example
+ * executionRoutes(service, { streamIdleMs: 1000, stopping: ctx.stopping });
+ */
 export interface ExecutionRouteOptions {
   /** SSE: no new output for this long ⇒ `event: error` 408 and close. */
   readonly streamIdleMs?: number;

@@ -11,6 +11,9 @@ import type { OutputLog } from './output-log.js';
  * After the command exits, how long its output pipes may stay open. A
  * background child that inherited them would otherwise keep the execution
  * running forever; after this grace its further output is discarded.
+ *
+ * @example
+ * // `sh -c 'server & echo started'` completes EXIT_GRACE_MS after `sh` exits.
  */
 export const EXIT_GRACE_MS = 500;
 
@@ -62,22 +65,34 @@ function drainInto(from: Readable, log: OutputLog): { readonly ended: Promise<vo
 }
 
 /**
- * Waits for `child` to exit and its output to be on disk, then closes both
- * logs. Resolves with the exit status (null only if it is unknowable).
+ * The exit status of `child`. Call it right after spawning: an exit that
+ * happens before anyone listens would be missed.
  *
  * @example
- * const status = await collectRun(child, stdoutLog, stderrLog);
+ * const exited = exitOf(spawn('ls'));
+ */
+export function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('exit', (code, signal) => resolve(exitStatusOf(code, signal)));
+  });
+}
+
+/**
+ * Waits for `child` to exit (`exited`, from {@link exitOf}) and its output
+ * to be on disk, then closes both logs. Resolves with the exit status (null
+ * only if it is unknowable).
+ *
+ * @example
+ * const status = await collectRun(child, exitOf(child), stdoutLog, stderrLog);
  */
 export async function collectRun(
   child: ChildProcessWithoutNullStreams,
+  exited: Promise<number | null>,
   stdout: OutputLog,
   stderr: OutputLog,
   scheduler: SchedulerLike = asyncScheduler,
 ): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('error', () => resolve(null));
-    child.once('exit', (code, signal) => resolve(exitStatusOf(code, signal)));
-  });
   const out = drainInto(child.stdout, stdout);
   const err = drainInto(child.stderr, stderr);
   const status = await exited;

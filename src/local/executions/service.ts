@@ -7,7 +7,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
-import type { ExecDetail, ExecutionStatusStrict, ExecutionView } from '../../api/views/execution.js';
+import type { ExecDetail, ExecutionView } from '../../api/views/execution.js';
 import type { ServerContext } from '../context.js';
 import type { DevboxService, LiveDevbox } from '../devboxes/service.js';
 import { awaitStatus } from '../devboxes/status-wait.js';
@@ -17,11 +17,16 @@ import { ID_PREFIX, newId } from '../store/ids.js';
 import { firstOrAbort } from './abortable.js';
 import { finishedOutput, openReader, OutputLog, type OutputSource } from './output-log.js';
 import { EXECUTION_COLLECTION, toExecutionView, type ExecutionRecord, type Tails } from './record.js';
-import { collectRun } from './runner.js';
+import { collectRun, exitOf } from './runner.js';
 import { inShell, KeyedQueue } from './shell.js';
 import { DEFAULT_LAST_N, MAX_TAIL_BYTES, tailLines } from './tail.js';
 
-/** What starts an execution. */
+/**
+ * What starts an execution.
+ *
+ * @example
+ * executions.start('dbx_1', { command: 'make test', shell_name: 'build' });
+ */
 export interface StartParams {
   readonly command: string;
   readonly command_id?: string | null;
@@ -29,7 +34,12 @@ export interface StartParams {
   readonly attach_stdin?: boolean | null;
 }
 
-/** Which output. */
+/**
+ * Which output.
+ *
+ * @example
+ * await executions.output(record, 'stderr' satisfies StreamName);
+ */
 export type StreamName = 'stdout' | 'stderr';
 
 interface LiveExecution {
@@ -40,6 +50,14 @@ interface LiveExecution {
   readonly done: Promise<ExecutionRecord>;
   child: ChildProcessWithoutNullStreams | undefined;
   killed: boolean;
+  /** Stdin sent before the process started (queued, or still opening its logs). */
+  readonly pendingStdin: Array<{ readonly text?: string | null; readonly signal?: string | null }>;
+}
+
+function feedStdin(live: LiveExecution, child: ChildProcessWithoutNullStreams, text: string | null | undefined, signal: string | null | undefined): void {
+  if (typeof text === 'string' && text.length > 0 && child.stdin.writable) child.stdin.write(text);
+  if (signal === 'EOF') child.stdin.end();
+  if (signal === 'INTERRUPT') live.devbox.handle.killGroup(child, 'SIGINT');
 }
 
 function notFound(devboxId: string, id: string): HttpError {
@@ -117,7 +135,7 @@ export class ExecutionService {
     this.devboxes.log(devboxId, { level: 'info', source: 'exec', cmd: params.command, cmd_id: record.id, shell_name: shell });
     const logs = this.#openLogs(record.id);
     let markDone!: (r: ExecutionRecord) => void;
-    const live: LiveExecution = { devbox, logs, done: new Promise((resolve) => (markDone = resolve)), child: undefined, killed: false };
+    const live: LiveExecution = { devbox, logs, done: new Promise((resolve) => (markDone = resolve)), child: undefined, killed: false, pendingStdin: [] };
     this.#live.set(record.id, live);
     const run = () => this.#run(record, live);
     const finished = shellKey === null ? run() : this.#shells.run(shellKey, run);
@@ -170,12 +188,11 @@ export class ExecutionService {
   sendStdin(record: ExecutionRecord, text: string | null | undefined, signal: string | null | undefined): void {
     const live = this.#live.get(record.id);
     if (!record.attach_stdin) throw new HttpError(422, 'stdin_not_attached', `execution ${record.id} was not started with attach_stdin`, { 'x-should-retry': 'false' });
-    if (live === undefined || live.child === undefined || record.status === 'completed') {
+    if (live === undefined || record.status === 'completed') {
       throw new HttpError(409, 'invalid_state', `execution ${record.id} is ${record.status}; its stdin is not open`, { 'x-should-retry': 'false' });
     }
-    if (typeof text === 'string' && text.length > 0 && live.child.stdin.writable) live.child.stdin.write(text);
-    if (signal === 'EOF') live.child.stdin.end();
-    if (signal === 'INTERRUPT') live.devbox.handle.killGroup(live.child, 'SIGINT');
+    if (live.child === undefined) live.pendingStdin.push({ text, signal });
+    else feedStdin(live, live.child, text, signal);
   }
 
   /** An output of an execution, live while it runs, from disk afterwards. */
@@ -194,9 +211,14 @@ export class ExecutionService {
     }
   }
 
-  /** Server stop: waits for running executions to end (their devboxes are being shut down). */
+  /** Server stop: kills every running execution (its devbox is shut down next) and waits for the records. */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.#live.values()].map((l) => l.done));
+    const live = [...this.#live.values()];
+    for (const execution of live) {
+      execution.killed = true;
+      if (execution.child !== undefined) execution.devbox.handle.killGroup(execution.child, 'SIGKILL');
+    }
+    await Promise.allSettled(live.map((l) => l.done));
   }
 
   async #openLogs(id: string): Promise<{ stdout: OutputLog; stderr: OutputLog }> {
@@ -207,20 +229,29 @@ export class ExecutionService {
   }
 
   async #run(record: ExecutionRecord, live: LiveExecution): Promise<ExecutionRecord> {
-    const { stdout, stderr } = await live.logs;
-    const status = this.records.get(record.id)?.status;
+    // The logs must be open before the spawn: Node discards a child's unread
+    // output once it exits, so its pipes need a reader from the start.
+    const logs = await live.logs;
     if (live.killed || this.devboxes.records.get(record.devbox_id)?.status !== 'running') {
-      await Promise.all([stdout.close(), stderr.close()]);
+      await Promise.all([logs.stdout.close(), logs.stderr.close()]);
       return this.#complete(record.id, live.killed ? 137 : null);
     }
-    if (status === 'queued') this.#setRunning(record.id);
+    if (this.records.get(record.id)?.status === 'queued') this.#setRunning(record.id);
     const command = record.shell_name === null ? record.command : inShell(record.shell_name, record.command);
-    const child = live.devbox.handle.spawn({ command, env: live.devbox.env });
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = live.devbox.handle.spawn({ command, env: live.devbox.env });
+    } catch (error) {
+      await Promise.all([logs.stdout.close(), logs.stderr.close()]);
+      throw error;
+    }
     live.child = child;
-    if (!record.attach_stdin) child.stdin.end();
+    const exited = exitOf(child);
+    const collected = collectRun(child, exited, logs.stdout, logs.stderr);
     child.stdin.on('error', () => undefined);
-    const exit = await collectRun(child, stdout, stderr);
-    return this.#complete(record.id, exit);
+    if (!record.attach_stdin) child.stdin.end();
+    for (const { text, signal } of live.pendingStdin.splice(0)) feedStdin(live, child, text, signal);
+    return this.#complete(record.id, await collected);
   }
 
   #setRunning(id: string): void {

@@ -6,7 +6,12 @@
  * run one at a time, in order.
  */
 
-/** Where inside the devbox a shell keeps its state; the name is hex-encoded so any name is a safe path. */
+/**
+ * Where inside the devbox a shell keeps its state; the name is hex-encoded so any name is a safe path.
+ *
+ * @example
+ * shellStateDir('build'); // '/tmp/.runloop-shells/6275696c64'
+ */
 export function shellStateDir(shellName: string): string {
   return `/tmp/.runloop-shells/${Buffer.from(shellName, 'utf8').toString('hex')}`;
 }

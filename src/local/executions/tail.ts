@@ -4,13 +4,28 @@
  */
 import type { OutputReader } from './output-log.js';
 
-/** Default `last_n` (runloop-api.md §7). */
+/**
+ * Default `last_n` (runloop-api.md §7).
+ *
+ * @example
+ * await tailLines(reader, size, query.last_n ?? DEFAULT_LAST_N);
+ */
 export const DEFAULT_LAST_N = 100;
-/** The tail put into a view is capped, whatever `last_n` says; the rest is behind the SSE stream. */
+/**
+ * The tail put into a view is capped, whatever `last_n` says; the rest is behind the SSE stream.
+ *
+ * @example
+ * await tailLines(reader, size, 100, MAX_TAIL_BYTES);
+ */
 export const MAX_TAIL_BYTES = 1024 * 1024;
 const BLOCK = 64 * 1024;
 
-/** A tail: the text and whether anything before it was left out. */
+/**
+ * A tail: the text and whether anything before it was left out.
+ *
+ * @example
+ * const { text, truncated }: OutputTail = await tailLines(reader, size, 10);
+ */
 export interface OutputTail {
   readonly text: string;
   readonly truncated: boolean;

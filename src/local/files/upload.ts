@@ -13,7 +13,12 @@ import { randomBytes } from 'node:crypto';
 import busboy from 'busboy';
 import { HttpError } from '../http/route.js';
 
-/** Where to put the bytes: called once per upload with the `path` field and the content. */
+/**
+ * Where to put the bytes: called once per upload with the `path` field and the content.
+ *
+ * @example
+ * const sink: UploadSink = (path, content) => handle.writeFile(path, content);
+ */
 export type UploadSink = (path: string, content: Readable) => Promise<void>;
 
 function badRequest(message: string): HttpError {

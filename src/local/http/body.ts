@@ -6,7 +6,12 @@
 import type { Readable } from 'node:stream';
 import { HttpError } from './route.js';
 
-/** 64 MiB: write_file_contents carries whole files as JSON strings. */
+/**
+ * 64 MiB: write_file_contents carries whole files as JSON strings.
+ *
+ * @example
+ * await readJsonBody(req, undefined, DEFAULT_JSON_LIMIT)
+ */
 export const DEFAULT_JSON_LIMIT = 64 * 1024 * 1024;
 
 /**

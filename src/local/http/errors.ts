@@ -4,7 +4,12 @@
 import { CursorNotFoundError } from '../store/collection.js';
 import { HttpError, type ErrorBody } from './route.js';
 
-/** A fully resolved error response. */
+/**
+ * A fully resolved error response.
+ *
+ * @example
+ * const { status, headers, body } = toErrorReply(error);
+ */
 export interface ErrorReply {
   readonly status: number;
   readonly headers: Record<string, string>;

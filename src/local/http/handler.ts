@@ -14,7 +14,12 @@ import { HttpError, type Reply, type Route, type RouteContext } from './route.js
 import type { Router } from './router.js';
 import { decodeOrThrow, decodeQuery } from './validate.js';
 
-/** What the pipeline needs. */
+/**
+ * What the pipeline needs.
+ *
+ * @example
+ * createRequestHandler({ router, token, idempotency, log, stopping: controller.signal })
+ */
 export interface RequestHandlerOptions {
   readonly router: Router;
   readonly token: string;
@@ -70,14 +75,20 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: AnyR
   const jsonLimit = options.jsonLimit ?? DEFAULT_JSON_LIMIT;
 
   const handle = async (req: AnyRequest, res: AnyResponse, signal: AbortSignal): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      throw new HttpError(400, 'invalid_request', 'the request target is not a valid URL');
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     const match = options.router.match(method, url.pathname);
+    const shownPath = url.pathname.length > 200 ? `${url.pathname.slice(0, 200)}…` : url.pathname;
     if (match.kind === 'not_found') {
-      throw new HttpError(404, 'not_found', `no route for ${method} ${url.pathname}`);
+      throw new HttpError(404, 'not_found', `no route for ${method.slice(0, 16)} ${shownPath}`);
     }
     if (match.kind === 'method_not_allowed') {
-      throw new HttpError(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}`, {
+      throw new HttpError(405, 'method_not_allowed', `${method.slice(0, 16)} is not allowed on ${shownPath}`, {
         allow: match.allowed.join(', '),
       });
     }
@@ -121,14 +132,16 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: AnyR
     }
     const abort = new AbortController();
     const onStop = (): void => abort.abort();
-    options.stopping.addEventListener('abort', onStop, { once: true });
+    if (options.stopping.aborted) abort.abort();
+    else options.stopping.addEventListener('abort', onStop, { once: true });
     res.on('close', () => {
       options.stopping.removeEventListener('abort', onStop);
       if (!res.writableFinished) abort.abort();
     });
     handle(req, res, abort.signal).catch((error: unknown) => {
       const reply = toErrorReply(error);
-      if (reply.bug && !options.stopping.aborted) {
+      // A client that left mid-body (or a stopping server) is not a bug.
+      if (reply.bug && !abort.signal.aborted) {
         options.log.error('request failed', {
           method: req.method,
           path: req.url?.split('?')[0],

@@ -17,7 +17,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { HttpError, type Reply } from './route.js';
 
-/** How long a stored reply stays replayable. */
+/**
+ * How long a stored reply stays replayable.
+ *
+ * @example
+ * new Idempotency(dataDir, Date.now, IDEMPOTENCY_TTL_MS)
+ */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** A stored reply, ready to send again. */
@@ -36,7 +41,12 @@ interface Row {
   expires_ms: number;
 }
 
-/** Identifies one logical call. */
+/**
+ * Identifies one logical call.
+ *
+ * @example
+ * const key: IdempotencyKey = { token, method: 'POST', path: '/v1/objects', requestId: 'stainless-node-retry-…' };
+ */
 export interface IdempotencyKey {
   readonly token: string;
   readonly method: string;

@@ -9,21 +9,42 @@ import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHt
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 
+const SNIFF_TIMEOUT_MS = 60_000;
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
-/** A request from either protocol (the http2 compat API mirrors http's). */
+/**
+ * A request from either protocol (the http2 compat API mirrors http's).
+ *
+ * @example
+ * const onRequest = (req: AnyRequest, res: AnyResponse) => res.end();
+ */
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
-/** A response for either protocol. */
+/**
+ * A response for either protocol.
+ *
+ * @example
+ * res.end('ok');
+ */
 export type AnyResponse = ServerResponse | Http2ServerResponse;
 
-/** What the listener calls. */
+/**
+ * What the listener calls.
+ *
+ * @example
+ * const handlers: ListenerHandlers = { onRequest: (_req, res) => res.end(), onUpgrade: (_req, socket) => socket.destroy() };
+ */
 export interface ListenerHandlers {
   readonly onRequest: (req: AnyRequest, res: AnyResponse) => void;
   /** HTTP/1.1 `Upgrade` requests; must take or destroy the socket. */
   readonly onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
-/** A bound dual-protocol listener. */
+/**
+ * A bound dual-protocol listener.
+ *
+ * @example
+ * const listener = await listenDual({ host: '127.0.0.1', port: 0 }, handlers); await listener.close();
+ */
 export interface DualListener {
   readonly port: number;
   readonly host: string;
@@ -55,7 +76,11 @@ export async function listenDual(
     else socket.destroy();
   });
 
-  const h2 = http2.createServer({ settings: { maxConcurrentStreams: 256, initialWindowSize: 16 * 1024 * 1024 } });
+  const h2 = http2.createServer({
+    settings: { maxConcurrentStreams: 256, initialWindowSize: 16 * 1024 * 1024 },
+    // Room for several full 16 MiB stream windows (large uploads) before nghttp2 calls it abuse.
+    maxSessionMemory: 128,
+  });
   h2.on('request', handlers.onRequest);
   h2.on('session', (session) => {
     sessions.add(session);
@@ -88,12 +113,17 @@ export async function listenDual(
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     let peeked: Buffer = Buffer.alloc(0);
+    // A connection that never says anything must not be held open forever.
+    const onSilence = (): void => void socket.destroy();
+    socket.setTimeout(SNIFF_TIMEOUT_MS, onSilence);
     const onData = (chunk: Buffer): void => {
       peeked = peeked.length === 0 ? chunk : Buffer.concat([peeked, chunk]);
       const n = Math.min(peeked.length, H2_PREFACE.length);
       const stillPreface = peeked.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
       if (stillPreface && peeked.length < H2_PREFACE.length) return;
       socket.off('data', onData);
+      socket.setTimeout(0);
+      socket.off('timeout', onSilence);
       dispatch(socket, peeked);
     };
     socket.on('data', onData);

@@ -4,7 +4,12 @@
  */
 import type { Logger } from '../context.js';
 
-/** Levels in increasing severity. */
+/**
+ * Levels in increasing severity.
+ *
+ * @example
+ * createLogger('warn' satisfies LogLevel)
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 

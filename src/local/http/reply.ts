@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import type { AnyResponse } from './listener.js';
-import type { Reply, SseEvent } from './route.js';
+import { HttpError, type Reply, type SseEvent } from './route.js';
 
 type Headers = Record<string, string | number>;
 
@@ -31,7 +31,12 @@ export function writeJson(res: AnyResponse, status: number, body: unknown, heade
   res.end(text);
 }
 
-/** Formats one SSE event: `event:` line, one `data:` line per data line, blank line. */
+/**
+ * Formats one SSE event: `event:` line, one `data:` line per data line, blank line.
+ *
+ * @example
+ * formatSse({ event: 'error', data: '{"code":"408"}' }) // 'event: error\ndata: {"code":"408"}\n\n'
+ */
 export function formatSse(event: SseEvent): string {
   const lines = event.event === undefined ? [] : [`event: ${event.event}`];
   for (const line of event.data.split(/\r\n|\r|\n/)) lines.push(`data: ${line}`);
@@ -59,7 +64,12 @@ async function writeSse(res: AnyResponse, events: AsyncIterable<SseEvent>, signa
       await write(res, formatSse(next.value), signal);
     }
   } catch (error) {
-    if (!signal.aborted) throw error;
+    if (signal.aborted) return;
+    // After the headers the status is sent; the SSE way to fail is an `error`
+    // event whose code the client maps to an APIError (408 makes it resume).
+    if (!(error instanceof HttpError)) throw error;
+    const data = JSON.stringify({ code: String(error.status), message: error.message });
+    await write(res, formatSse({ event: 'error', data }), signal).catch(() => undefined);
   } finally {
     signal.removeEventListener('abort', onAbort);
     if (!res.writableEnded && !res.destroyed) res.end();
@@ -105,5 +115,7 @@ export async function writeReply(res: AnyResponse, reply: Reply, signal: AbortSi
     case 'sse':
       await writeSse(res, reply.events, signal);
       return;
+    default:
+      throw new Error(`handler returned an unknown reply kind: ${String((reply as { kind?: unknown }).kind)}`);
   }
 }

@@ -64,7 +64,12 @@ export type Reply =
   | { readonly kind: 'json'; readonly status?: number; readonly body: unknown; readonly headers?: Record<string, string> }
   | { readonly kind: 'text'; readonly status?: number; readonly body: string; readonly contentType?: string }
   | { readonly kind: 'stream'; readonly status?: number; readonly body: Readable; readonly contentType: string; readonly contentLength?: number }
-  /** Written as `text/event-stream`; the response ends when the iterable ends. */
+  /**
+   * Written as `text/event-stream`; the response ends when the iterable ends.
+   * An HttpError thrown by the iterable ends it with `event: error` and data
+   * `{"code": "<status>", "message"}` (408 makes the official client resume).
+   * When the client leaves, the iterable's `return()` is called.
+   */
   | { readonly kind: 'sse'; readonly events: AsyncIterable<SseEvent> }
   | { readonly kind: 'empty'; readonly status: number };
 

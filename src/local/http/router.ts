@@ -9,7 +9,12 @@ interface Compiled {
   readonly segments: readonly string[];
 }
 
-/** The outcome of matching one request. */
+/**
+ * The outcome of matching one request.
+ *
+ * @example
+ * const m: Match = router.match('GET', '/v1/objects'); if (m.kind === 'found') m.route.handler;
+ */
 export type Match =
   | { readonly kind: 'found'; readonly route: Route<any, any>; readonly params: Record<string, string> }
   | { readonly kind: 'method_not_allowed'; readonly allowed: readonly string[] }

@@ -11,7 +11,12 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 
-/** Uploaded bytes on disk, not yet visible. */
+/**
+ * Uploaded bytes on disk, not yet visible.
+ *
+ * @example
+ * const staged = await blobs.stage(id, body); await staged.commit();
+ */
 export interface StagedBlob {
   readonly sizeBytes: number;
   /** Atomically replaces the object's bytes with these. */

@@ -4,10 +4,21 @@
  */
 import type { LocalService, ServerContext, ServiceFactory } from '../context.js';
 import { ObjectExpiry } from './expiry.js';
-import { StorageObjects } from './objects.js';
+import { StorageObjects, type ObjectContent } from './objects.js';
 import { objectRoutes } from './routes.js';
 
 export { StorageObjects, UPLOAD_URL_TTL_MS } from './objects.js';
+
+/**
+ * Opens a READ_ONLY object's bytes by id (for mounts and build contexts).
+ * Unknown id ⇒ HttpError 404; not READ_ONLY ⇒ HttpError 409.
+ *
+ * @example
+ * const { stream, contentType, sizeBytes } = await openObjectContent(ctx, 'obj_…');
+ */
+export function openObjectContent(ctx: ServerContext, id: string): Promise<ObjectContent> {
+  return ctx.services.objects.open(id);
+}
 export type { ObjectContent, ObjectsApi } from './objects.js';
 export { presignUrl, verifyPresigned, PRESIGNED_PREFIX } from './presign.js';
 export type { PresignedOp, PresignedCheck } from './presign.js';

@@ -13,10 +13,20 @@ import { BlobStore } from './blobs.js';
 import { presignUrl, verifyPresigned, type PresignedOp } from './presign.js';
 import { OBJECTS_COLLECTION, toObjectView, type ObjectRecord } from './record.js';
 
-/** How long an upload URL stays valid. */
+/**
+ * How long an upload URL stays valid.
+ *
+ * @example
+ * presignUrl(baseUrl, secret, 'upload', id, now + UPLOAD_URL_TTL_MS)
+ */
 export const UPLOAD_URL_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** An object's bytes, opened for reading. */
+/**
+ * An object's bytes, opened for reading.
+ *
+ * @example
+ * const { stream, sizeBytes, contentType } = await ctx.services.objects.open(id);
+ */
 export interface ObjectContent {
   readonly stream: Readable;
   readonly sizeBytes: number;
@@ -24,7 +34,12 @@ export interface ObjectContent {
   readonly name: string;
 }
 
-/** What other services may use: `ctx.services.objects`. */
+/**
+ * What other services may use: `ctx.services.objects`.
+ *
+ * @example
+ * const view = ctx.services.objects.view(objectId);
+ */
 export interface ObjectsApi {
   /**
    * Opens a READ_ONLY object's bytes as a stream (mounts, build contexts).

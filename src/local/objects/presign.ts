@@ -5,10 +5,20 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** What a presigned URL allows. */
+/**
+ * What a presigned URL allows.
+ *
+ * @example
+ * presignUrl(baseUrl, secret, 'download' satisfies PresignedOp, id, expires)
+ */
 export type PresignedOp = 'upload' | 'download';
 
-/** Path prefix of presigned object URLs. */
+/**
+ * Path prefix of presigned object URLs.
+ *
+ * @example
+ * route({ method: 'GET', path: `${PRESIGNED_PREFIX}/:id`, public: true, handler })
+ */
 export const PRESIGNED_PREFIX = '/presigned/objects';
 
 function signature(secret: Buffer, op: PresignedOp, id: string, expiresMs: number): string {
@@ -26,7 +36,12 @@ export function presignUrl(baseUrl: string, secret: Buffer, op: PresignedOp, id:
   return `${baseUrl}${PRESIGNED_PREFIX}/${encodeURIComponent(id)}?${query.toString()}`;
 }
 
-/** Why a presigned URL is refused. */
+/**
+ * Why a presigned URL is refused.
+ *
+ * @example
+ * if (verifyPresigned(secret, 'upload', id, query, Date.now()) !== 'ok') throw forbidden;
+ */
 export type PresignedCheck = 'ok' | 'bad_signature' | 'wrong_op' | 'expired';
 
 /**

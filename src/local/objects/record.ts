@@ -4,7 +4,12 @@
 import type { ObjectContentTypeStrict, ObjectStateStrict, ObjectView } from '../../api/views/object.js';
 import type { CollectionSpec } from '../store/collection.js';
 
-/** A storage object as persisted. */
+/**
+ * A storage object as persisted.
+ *
+ * @example
+ * objects.records.get(id)?.state // 'READ_ONLY'
+ */
 export interface ObjectRecord {
   readonly id: string;
   readonly name: string;
@@ -17,7 +22,12 @@ export interface ObjectRecord {
   readonly size_bytes: number | null;
 }
 
-/** The `objects` collection: filter by state, content type, name; sweep by expiry. */
+/**
+ * The `objects` collection: filter by state, content type, name; sweep by expiry.
+ *
+ * @example
+ * store.collection('objects', OBJECTS_COLLECTION)
+ */
 export const OBJECTS_COLLECTION: CollectionSpec<ObjectRecord> = {
   createdAt: (o) => o.create_time_ms,
   indexes: {
@@ -47,7 +57,12 @@ export function toObjectView(record: ObjectRecord): ObjectView {
   };
 }
 
-/** The MIME type served for a content type on download. */
+/**
+ * The MIME type served for a content type on download.
+ *
+ * @example
+ * mimeTypeOf('tgz') // 'application/gzip'
+ */
 export function mimeTypeOf(contentType: ObjectContentTypeStrict): string {
   switch (contentType) {
     case 'text':

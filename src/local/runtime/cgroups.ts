@@ -44,7 +44,12 @@ export function detectCgroupLayout(): CgroupLayout | { readonly missing: string 
   return { unified, pureV2: false, v1 };
 }
 
-/** Which limits this layout can enforce, for `info.detail`. */
+/**
+ * Which limits this layout can enforce, for `info.detail`.
+ *
+ * @example
+ * enforceableLimits(layout); // ['memory', 'cpu', 'pids']
+ */
 export function enforceableLimits(layout: CgroupLayout): string[] {
   if (layout.pureV2) {
     const available = readFileSync(join(layout.unified, 'cgroup.controllers'), 'utf8').split(/\s+/);
@@ -227,6 +232,9 @@ async function enableV2Controllers(dir: string): Promise<void> {
 /**
  * rmdir with a retry on EBUSY (the kernel frees a group a moment after its
  * last process exits); a missing dir is fine.
+ *
+ * @example
+ * await removeCgroupDir('/sys/fs/cgroup/unified/runloop-local-ab12/dbx_1');
  */
 export async function removeCgroupDir(dir: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -8,11 +8,17 @@ import { join } from 'node:path';
 import { RuntimeUnavailableError } from './errors.js';
 import { NamespaceRuntime } from './namespace-runtime.js';
 import { probeNamespaces } from './probe.js';
+import { prepareRuntimeDir } from './runtime-dir.js';
 import { ProcessRuntime } from './process-runtime.js';
 import { COMPLETE_MARKER, ROOTFS_VERSION, defaultRootfsCacheDir, ensureBaseRootfs } from './rootfs.js';
 import type { DevboxRuntime, RuntimeInfo } from './types.js';
 
-/** Options of {@link createRuntime}. */
+/**
+ * Options of {@link createRuntime}.
+ *
+ * @example
+ * const options: CreateRuntimeOptions = { mode: 'auto', dataDir: '/var/lib/runloop-local', log: console.log };
+ */
 export interface CreateRuntimeOptions {
   /** `auto` (default) prefers namespaces; `namespaces` fails if unavailable; `process` forces the fallback. */
   readonly mode?: 'auto' | 'namespaces' | 'process';
@@ -23,6 +29,11 @@ export interface CreateRuntimeOptions {
   readonly rootfsDir?: string;
   /** Cache for the base rootfs; see `ensureBaseRootfs`. */
   readonly cacheDir?: string;
+  /**
+   * Confine devbox root to a user namespace (default: whenever the host allows it).
+   * `false` gives devbox root the host's capabilities: only for trusted workloads.
+   */
+  readonly userNamespaces?: boolean;
 }
 
 const NAMESPACE_DETAIL =
@@ -62,12 +73,18 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
     return fallback(`no base root filesystem: ${(error as Error).message}`);
   }
   const limits = probe.limits.length > 0 ? `limits: ${probe.limits.join(', ')}` : 'no resource limits (controllers missing)';
+  const userns = probe.userns && options.userNamespaces !== false;
+  const rootNote = userns
+    ? 'devbox root is confined to a user namespace'
+    : `${probe.userns ? 'user namespaces disabled by option' : 'no user namespaces here'}: devbox root keeps host capabilities (trusted workloads only)`;
   const info: RuntimeInfo = {
     mode: 'namespaces',
-    detail: `${NAMESPACE_DETAIL}; ${limits}; isolated devboxes have loopback only (no outbound internet)`,
+    detail: `${NAMESPACE_DETAIL}; ${limits}; ${rootNote}; isolated devboxes have loopback only (no outbound internet)`,
   };
+  const runtimeDir = join(options.dataDir, '.runtime');
+  await prepareRuntimeDir(runtimeDir);
   log(formatRuntimeInfo(info));
-  return new NamespaceRuntime({ dataDir: options.dataDir, rootfs, layout: probe.layout, info });
+  return new NamespaceRuntime({ dataDir: options.dataDir, runtimeDir, rootfs, layout: probe.layout, info, userns });
 }
 
 function processDetail(why: string): string {

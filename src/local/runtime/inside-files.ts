@@ -8,7 +8,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { RuntimeFileError, fileErrorCodeFromStderr } from './errors.js';
-import { nsenterArgv } from './namespace-launch.js';
+import { insideCommand } from './namespace-launch.js';
 
 // The shell opens the file itself so an open error surfaces before any byte,
 // then says OK and hands the descriptor to cat.
@@ -19,14 +19,16 @@ const OK = Buffer.from('OK\n');
 /** Identifies the devbox and the account file operations run as. */
 export interface InsideTarget {
   readonly initPid: number;
+  readonly userns: boolean;
   readonly uid: number;
   readonly gid: number;
   readonly home: string;
 }
 
 function spawnInside(target: InsideTarget, script: string, path: string): ChildProcessWithoutNullStreams {
-  const [file, args] = nsenterArgv({
+  const { file, args, options } = insideCommand({
     initPid: target.initPid,
+    userns: target.userns,
     // Not in the devbox cgroup: file access keeps working while the devbox is frozen.
     cgroupProcs: [],
     uid: target.uid,
@@ -35,7 +37,7 @@ function spawnInside(target: InsideTarget, script: string, path: string): ChildP
     env: { PATH: '/usr/bin:/bin', HOME: target.home, LC_ALL: 'C' },
     argv: ['/bin/sh', '-c', script, 'sh', path],
   });
-  return spawn(file, args, { stdio: 'pipe', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  return spawn(file, args, { ...options, stdio: 'pipe' });
 }
 
 /**
@@ -44,7 +46,7 @@ function spawnInside(target: InsideTarget, script: string, path: string): ChildP
  * failure errors the stream.
  *
  * @example
- * const stream = await readInside({ initPid, uid: 1000, gid: 1000, home: '/home/user' }, '/home/user/a.txt');
+ * const stream = await readInside({ initPid, userns: true, uid: 1000, gid: 1000, home: '/home/user' }, '/home/user/a.txt');
  */
 export function readInside(target: InsideTarget, path: string): Promise<Readable> {
   const child = spawnInside(target, READ_SCRIPT, path);
@@ -99,7 +101,7 @@ function bodyStream(child: ChildProcessWithoutNullStreams, first: Buffer, failur
  * directories; everything is created by the devbox account.
  *
  * @example
- * await writeInside({ initPid, uid: 1000, gid: 1000, home: '/home/user' }, '/home/user/a.txt', 'hello');
+ * await writeInside({ initPid, userns: true, uid: 1000, gid: 1000, home: '/home/user' }, '/home/user/a.txt', 'hello');
  */
 export function writeInside(target: InsideTarget, path: string, content: Readable | Uint8Array | string): Promise<void> {
   const child = spawnInside(target, WRITE_SCRIPT, path);

@@ -12,7 +12,7 @@ import type { DevboxCgroups } from './cgroups.js';
 import { DevboxNotRunningError, RuntimeInputError } from './errors.js';
 import { readInside, writeInside, type InsideTarget } from './inside-files.js';
 import { copyLayer } from './layer-copy.js';
-import { nsenterArgv, type Launched } from './namespace-launch.js';
+import { insideCommand, type Launched } from './namespace-launch.js';
 import { PortForwarder } from './port-forward.js';
 import type { DevboxHandle, DevboxSpec, ExecSpec } from './types.js';
 import { DEVBOX_HOME, devboxPath, execCwd, execEnvironment } from './validate.js';
@@ -43,6 +43,7 @@ export class NamespaceDevbox implements DevboxHandle {
   /** File writes bypass the freezer: a capture waits for them and holds new ones back. */
   private readonly writes = new Set<Promise<unknown>>();
   private capturing: Promise<unknown> = Promise.resolve();
+  private frozenByCaller = false;
 
   constructor(
     private readonly spec: DevboxSpec,
@@ -52,7 +53,7 @@ export class NamespaceDevbox implements DevboxHandle {
   ) {
     this.id = spec.id;
     this.pid = launched.initPid;
-    this.fileTarget = { initPid: this.pid, ...ACCOUNTS.user };
+    this.fileTarget = { initPid: this.pid, userns: launched.userns, ...ACCOUNTS.user };
     this.ports = new PortForwarder({ id: spec.id, initPid: this.pid, stateDir: spec.stateDir, cgroupProcs: cgroups.procsFiles() });
     const oomBefore = cgroups.oomKills();
     this.exited = new Promise<ExitReason>((resolve) => {
@@ -72,8 +73,9 @@ export class NamespaceDevbox implements DevboxHandle {
     this.assertRunning();
     const account = ACCOUNTS[exec.user ?? 'user'];
     if (!account) throw new RuntimeInputError(`user must be 'user' or 'root'`);
-    const [file, args] = nsenterArgv({
+    const { file, args, options } = insideCommand({
       initPid: this.pid,
+      userns: this.launched.userns,
       cgroupProcs: this.cgroups.procsFiles(),
       uid: account.uid,
       gid: account.gid,
@@ -83,7 +85,7 @@ export class NamespaceDevbox implements DevboxHandle {
     });
     // detached: the child leads its own process group, which the command's
     // background children inherit inside the devbox; killGroup ends them all.
-    return spawn(file, args, { detached: true, stdio: 'pipe', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    return spawn(file, args, { ...options, detached: true, stdio: 'pipe' });
   }
 
   killGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGKILL'): void {
@@ -97,10 +99,12 @@ export class NamespaceDevbox implements DevboxHandle {
 
   async freeze(): Promise<void> {
     this.assertRunning();
+    this.frozenByCaller = true;
     await this.cgroups.freeze();
   }
 
   async thaw(): Promise<void> {
+    this.frozenByCaller = false;
     if (this.gone) return;
     await this.cgroups.thaw();
   }
@@ -131,7 +135,8 @@ export class NamespaceDevbox implements DevboxHandle {
         await Promise.allSettled([...this.writes]);
         return { sizeBytes: await copyLayer(join(this.spec.stateDir, 'upper'), destDir) };
       } finally {
-        if (!this.gone) await this.cgroups.thaw();
+        // A devbox the caller froze (suspended) stays frozen after the capture.
+        if (!this.gone && !this.frozenByCaller) await this.cgroups.thaw();
       }
     })();
     this.capturing = capture.catch(() => undefined);

@@ -6,11 +6,12 @@
  * different data dirs never touch each other's devboxes.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rmdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DevboxCgroups, reapInstanceCgroups, type CgroupLayout } from './cgroups.js';
-import { RuntimeInputError } from './errors.js';
-import { launchNamespaceDevbox } from './namespace-launch.js';
+import { DevboxStartError, RuntimeInputError } from './errors.js';
+import { devboxFstab, launchNamespaceDevbox } from './namespace-launch.js';
 import { NamespaceDevbox } from './namespace-devbox.js';
 import type { DevboxHandle, DevboxRuntime, DevboxSpec, RuntimeInfo } from './types.js';
 import { checkMountablePath, checkSpec } from './validate.js';
@@ -40,7 +41,7 @@ export function devboxHostname(id: string): string {
  * A {@link DevboxRuntime} on Linux namespaces. Build it with `createRuntime`.
  *
  * @example
- * const runtime = new NamespaceRuntime({ dataDir, rootfs, layout, info });
+ * const runtime = new NamespaceRuntime({ dataDir, runtimeDir, rootfs, layout, info, userns: true });
  */
 export class NamespaceRuntime implements DevboxRuntime {
   readonly info: RuntimeInfo;
@@ -51,13 +52,28 @@ export class NamespaceRuntime implements DevboxRuntime {
   private readonly starting = new Set<string>();
   private readonly watchdog: Watchdog;
 
-  constructor(options: { readonly dataDir: string; readonly rootfs: string; readonly layout: CgroupLayout; readonly info: RuntimeInfo }) {
+  private readonly runtimeDir: string;
+  private readonly userns: boolean;
+
+  /** `runtimeDir` must have been made by `prepareRuntimeDir`. */
+  constructor(options: {
+    readonly dataDir: string;
+    readonly runtimeDir: string;
+    readonly rootfs: string;
+    readonly layout: CgroupLayout;
+    readonly info: RuntimeInfo;
+    /** Give each devbox an identity-mapped user namespace (root there has no host capabilities). */
+    readonly userns: boolean;
+  }) {
+    this.userns = options.userns;
     checkMountablePath(options.rootfs);
+    checkMountablePath(options.runtimeDir);
+    this.runtimeDir = options.runtimeDir;
     this.info = options.info;
     this.instance = runtimeInstanceName(options.dataDir);
     this.layout = options.layout;
     this.rootfs = options.rootfs;
-    this.watchdog = new Watchdog(
+    this.watchdog = Watchdog.forCgroups(
       join(options.layout.unified, this.instance),
       Object.values(options.layout.v1).map((root) => join(root, this.instance)),
     );
@@ -75,9 +91,17 @@ export class NamespaceRuntime implements DevboxRuntime {
   }
 
   private async launch(spec: DevboxSpec): Promise<NamespaceDevbox> {
+    const missing = spec.layers.find((layer) => !existsSync(layer));
+    if (missing) throw new DevboxStartError(`layer ${missing} does not exist`, '');
     for (const sub of ['upper', 'work', 'merged']) await mkdir(join(spec.stateDir, sub), { recursive: true });
+    // /dev's writable layer is scratch: fresh on every start.
+    await rm(join(spec.stateDir, 'dev'), { recursive: true, force: true });
+    for (const sub of ['dev/upper', 'dev/work']) await mkdir(join(spec.stateDir, sub), { recursive: true });
+    const lowerdir = [...spec.layers, this.rootfs].join(':');
+    await writeFile(join(spec.stateDir, 'fstab'), devboxFstab({ stateDir: spec.stateDir, lowerdir, runtimeDir: this.runtimeDir }));
     const hostname = devboxHostname(spec.id);
-    await writeFile(join(spec.stateDir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`);
+    const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`;
+    const resolvConf = spec.network === 'host' ? await readFile('/etc/resolv.conf', 'utf8').catch(() => '') : '';
     const cgroups = new DevboxCgroups(this.layout, this.instance, spec.id);
     await cgroups.create(spec.limits);
     this.watchdog.add(spec.id);
@@ -85,10 +109,12 @@ export class NamespaceRuntime implements DevboxRuntime {
     try {
       launched = await launchNamespaceDevbox({
         stateDir: spec.stateDir,
-        lowerdir: [...spec.layers, this.rootfs].join(':'),
         hostname,
+        hosts,
+        resolvConf,
         network: spec.network,
         cgroupProcs: cgroups.procsFiles(),
+        userns: this.userns,
       });
     } catch (error) {
       await cgroups.kill().catch(() => undefined);

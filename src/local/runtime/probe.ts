@@ -15,7 +15,7 @@ const run = promisify(execFile);
 
 /** Outcome of {@link probeNamespaces}. */
 export type NamespaceProbe =
-  | { readonly ok: true; readonly layout: CgroupLayout; readonly limits: readonly string[] }
+  | { readonly ok: true; readonly layout: CgroupLayout; readonly limits: readonly string[]; readonly userns: boolean }
   | { readonly ok: false; readonly reason: string };
 
 const TOOLS = ['/usr/bin/unshare', '/usr/bin/nsenter', TINI_PATH, '/usr/bin/socat', '/bin/cp', '/usr/bin/du'];
@@ -39,7 +39,17 @@ export async function probeNamespaces(scratchDir: string): Promise<NamespaceProb
   if (cgroupProblem) return { ok: false, reason: cgroupProblem };
   const overlayProblem = await probeOverlay(scratchDir);
   if (overlayProblem) return { ok: false, reason: overlayProblem };
-  return { ok: true, layout, limits: enforceableLimits(layout) };
+  return { ok: true, layout, limits: enforceableLimits(layout), userns: await probeUserNamespace() };
+}
+
+/** Whether root can create a user namespace with its own mount namespace (for devbox root without host capabilities). */
+async function probeUserNamespace(): Promise<boolean> {
+  try {
+    await run('/usr/bin/unshare', ['--user', '--mount', '--', '/bin/true']);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function probeCgroupV2(unified: string): Promise<string | undefined> {

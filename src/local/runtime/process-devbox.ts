@@ -4,7 +4,7 @@
  * per-devbox directory. No filesystem, PID or network isolation; no limits.
  */
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
@@ -30,22 +30,31 @@ export class ProcessDevbox implements DevboxHandle {
   readonly id: string;
   readonly pid: number;
   readonly exited: Promise<ExitReason>;
-  private readonly children = new Set<ChildProcess>();
+  /**
+   * Process groups of commands that still have members. A group outlives its
+   * leader while background children run; once empty it is forgotten, since
+   * its number may then be reused by an unrelated group.
+   */
+  private readonly liveGroups = new Set<number>();
   private stopping = false;
   private gone = false;
   private stopPromise: Promise<void> | undefined;
 
+  /** `groups` learns every process group this devbox creates (the runtime's watchdog). */
   constructor(
     private readonly spec: DevboxSpec,
     private readonly dirs: ProcessDirs,
     private readonly supervisor: ChildProcess,
+    private readonly groups: { add(pgid: number): void; remove(pgid: number): void },
   ) {
     this.id = spec.id;
     this.pid = supervisor.pid ?? -1;
+    groups.add(this.pid);
     this.exited = new Promise<ExitReason>((resolve) => {
       supervisor.once('exit', () => {
         this.gone = true;
-        for (const child of this.children) this.killGroup(child as ChildProcessWithoutNullStreams);
+        groups.remove(this.pid);
+        this.signalGroups('SIGKILL');
         resolve({ reason: this.stopping ? 'stopped' : 'died' });
       });
     });
@@ -58,8 +67,12 @@ export class ProcessDevbox implements DevboxHandle {
     const env = { ...execEnvironment(exec, this.dirs.home, userInfo().username), TMPDIR: this.dirs.tmp };
     const shell = existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh';
     const child = spawn(shell, ['-c', exec.command], { cwd: hostCwd, env, detached: true, stdio: 'pipe' });
-    this.children.add(child);
-    child.once('exit', () => this.children.delete(child));
+    const pgid = child.pid;
+    if (pgid !== undefined) {
+      this.liveGroups.add(pgid);
+      this.groups.add(pgid);
+      child.once('exit', () => this.forgetIfEmpty(pgid));
+    }
     return child;
   }
 
@@ -74,11 +87,11 @@ export class ProcessDevbox implements DevboxHandle {
 
   async freeze(): Promise<void> {
     this.assertRunning();
-    for (const child of this.children) this.killGroup(child as ChildProcessWithoutNullStreams, 'SIGSTOP');
+    this.signalGroups('SIGSTOP');
   }
 
   async thaw(): Promise<void> {
-    for (const child of this.children) this.killGroup(child as ChildProcessWithoutNullStreams, 'SIGCONT');
+    this.signalGroups('SIGCONT');
   }
 
   async readFile(path: string): Promise<Readable> {
@@ -121,15 +134,31 @@ export class ProcessDevbox implements DevboxHandle {
   stop(options?: { readonly discard?: boolean }): Promise<void> {
     this.stopPromise ??= (async () => {
       this.stopping = !this.gone;
-      for (const child of this.children) {
-        this.killGroup(child as ChildProcessWithoutNullStreams, 'SIGCONT');
-        this.killGroup(child as ChildProcessWithoutNullStreams, 'SIGKILL');
-      }
+      this.signalGroups('SIGKILL');
+      for (const pgid of this.liveGroups) this.groups.remove(pgid);
+      this.liveGroups.clear();
       this.supervisor.kill('SIGKILL');
       await this.exited;
     })();
     if (!options?.discard) return this.stopPromise;
     return this.stopPromise.then(() => rm(this.spec.stateDir, { recursive: true, force: true }));
+  }
+
+  private signalGroups(signal: NodeJS.Signals): void {
+    for (const pgid of [...this.liveGroups]) {
+      try {
+        process.kill(-pgid, signal);
+      } catch {
+        this.liveGroups.delete(pgid);
+        this.groups.remove(pgid);
+      }
+    }
+  }
+
+  private forgetIfEmpty(pgid: number): void {
+    if (groupHasMembers(pgid)) return;
+    this.liveGroups.delete(pgid);
+    this.groups.remove(pgid);
   }
 
   private assertRunning(): void {
@@ -143,4 +172,19 @@ function mapCwd(dirs: ProcessDirs, cwd: string): string {
   } catch {
     throw new RuntimeInputError(`cwd ${cwd} does not exist in a process-mode devbox (only /home/user and /tmp do)`);
   }
+}
+
+/** Whether any process still belongs to process group `pgid` (field 5 of /proc/<pid>/stat). */
+function groupHasMembers(pgid: number): boolean {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid) return true;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return false;
 }

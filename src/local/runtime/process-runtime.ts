@@ -10,6 +10,7 @@ import { RuntimeInputError } from './errors.js';
 import { ProcessDevbox } from './process-devbox.js';
 import type { DevboxHandle, DevboxRuntime, DevboxSpec, RuntimeInfo } from './types.js';
 import { checkSpec } from './validate.js';
+import { Watchdog } from './watchdog.js';
 
 /**
  * A {@link DevboxRuntime} of plain processes. Build it with `createRuntime`.
@@ -19,6 +20,8 @@ import { checkSpec } from './validate.js';
  */
 export class ProcessRuntime implements DevboxRuntime {
   private readonly devboxes = new Map<string, ProcessDevbox>();
+  /** Kills every command's process group if the server dies without stopping its devboxes. */
+  private readonly watchdog = Watchdog.forProcessGroups();
 
   constructor(readonly info: RuntimeInfo) {}
 
@@ -43,16 +46,20 @@ export class ProcessRuntime implements DevboxRuntime {
       supervisor.once('spawn', resolve);
       supervisor.once('error', reject);
     });
-    const devbox = new ProcessDevbox(spec, dirs, supervisor);
+    const devbox = new ProcessDevbox(spec, dirs, supervisor, {
+      add: (pgid) => this.watchdog.add(pgid),
+      remove: (pgid) => this.watchdog.remove(pgid),
+    });
     this.devboxes.set(spec.id, devbox);
     void devbox.exited.then(() => this.devboxes.delete(spec.id));
     return devbox;
   }
 
-  /** Plain processes leave no cgroups or mounts; a crashed server's commands are not tracked. */
+  /** Plain processes leave no cgroups or mounts, and the watchdog ends a dead server's commands. */
   async reapOrphans(): Promise<void> {}
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.devboxes.values()].map((devbox) => devbox.stop()));
+    this.watchdog.end();
   }
 }

@@ -23,7 +23,12 @@ const PREPARE_SCRIPT = fileURLToPath(new URL('../../../scripts/prepare-rootfs.sh
 const LOCK_MAX_AGE_MS = 15 * 60_000;
 const LOCK_POLL_MS = 250;
 
-/** Options of {@link ensureBaseRootfs}. */
+/**
+ * Options of {@link ensureBaseRootfs}.
+ *
+ * @example
+ * const options: EnsureRootfsOptions = { cacheDir: '/var/cache/runloop-local/rootfs', log: console.log };
+ */
 export interface EnsureRootfsOptions {
   /** Defaults to `${XDG_CACHE_HOME:-~/.cache}/runloop-local/rootfs`. */
   readonly cacheDir?: string;

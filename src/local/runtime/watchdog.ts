@@ -13,6 +13,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Writable } from 'node:stream';
 
+/** Reads `+name` / `-name` lines until EOF, then runs RL_ON_EOF with the live names in $ids. */
 const SCRIPT = `ids=" "
 while read -r line; do
   case $line in
@@ -20,33 +21,54 @@ while read -r line; do
     -*) x=\${line#-}; new=" "; for i in $ids; do [ "$i" = "$x" ] || new="$new$i "; done; ids=$new ;;
   esac
 done
-for i in $ids; do echo 1 > "$RL_UNIFIED/$i/cgroup.kill" 2>/dev/null || true; done
-sleep 1
-for i in $ids; do for root in $RL_ROOTS; do rmdir "$root/$i" 2>/dev/null || true; done; done
-for root in $RL_ROOTS; do rmdir "$root" 2>/dev/null || true; done
+eval "$RL_ON_EOF"
 `;
 
+/** On EOF: kill each devbox cgroup, then remove the groups and the instance dirs. */
+const KILL_CGROUPS = `for i in $ids; do echo 1 > "$RL_UNIFIED/$i/cgroup.kill" 2>/dev/null || true; done
+sleep 1
+for i in $ids; do for root in $RL_ROOTS; do rmdir "$root/$i" 2>/dev/null || true; done; done
+for root in $RL_ROOTS; do rmdir "$root" 2>/dev/null || true; done`;
+
+/** On EOF: SIGKILL each process group (plain-process devboxes' commands and supervisors). */
+const KILL_GROUPS = `for i in $ids; do kill -KILL "-$i" 2>/dev/null || true; done`;
+
 /**
- * The watchdog of one runtime.
+ * The watchdog of one runtime: registered names are devbox ids (cgroup
+ * mode) or process-group ids (process mode).
  *
  * @example
- * const dog = new Watchdog('/sys/fs/cgroup/unified/runloop-local-ab12', ['/sys/fs/cgroup/memory/runloop-local-ab12']);
+ * const dog = Watchdog.forCgroups('/sys/fs/cgroup/unified/runloop-local-ab12', ['/sys/fs/cgroup/memory/runloop-local-ab12']);
  * dog.add('dbx_1'); dog.remove('dbx_1'); dog.end();
  */
 export class Watchdog {
   private child: ChildProcessByStdio<Writable, null, null> | undefined;
+  private readonly live = new Set<string>();
 
-  constructor(
-    private readonly unifiedInstanceDir: string,
-    private readonly otherInstanceDirs: readonly string[],
-  ) {}
+  private constructor(private readonly env: Readonly<Record<string, string>>) {}
 
-  add(id: string): void {
-    this.send(`+${id}`);
+  /** Kills `<unifiedInstanceDir>/<id>` groups and removes them from every hierarchy. */
+  static forCgroups(unifiedInstanceDir: string, otherInstanceDirs: readonly string[]): Watchdog {
+    return new Watchdog({
+      RL_ON_EOF: KILL_CGROUPS,
+      RL_UNIFIED: unifiedInstanceDir,
+      RL_ROOTS: [unifiedInstanceDir, ...otherInstanceDirs].join(' '),
+    });
   }
 
-  remove(id: string): void {
-    this.send(`-${id}`);
+  /** Kills registered process groups. */
+  static forProcessGroups(): Watchdog {
+    return new Watchdog({ RL_ON_EOF: KILL_GROUPS });
+  }
+
+  add(name: string | number): void {
+    this.live.add(String(name));
+    this.send(`+${name}`);
+  }
+
+  remove(name: string | number): void {
+    this.live.delete(String(name));
+    this.send(`-${name}`);
   }
 
   /** Ends the watchdog: it kills whatever is still registered, so deregister stopped devboxes first. */
@@ -56,7 +78,13 @@ export class Watchdog {
   }
 
   private send(line: string): void {
-    const child = (this.child ??= this.startChild());
+    let child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      // (Re)start; a restarted watchdog must learn every live name again.
+      child = this.child = this.startChild();
+      for (const name of this.live) child.stdin.write(`+${name}\n`);
+      if (line.startsWith('+')) return;
+    }
     child.stdin.write(`${line}\n`);
   }
 
@@ -64,11 +92,7 @@ export class Watchdog {
     const child = spawn('/bin/sh', ['-c', SCRIPT], {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
-      env: {
-        PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-        RL_UNIFIED: this.unifiedInstanceDir,
-        RL_ROOTS: [this.unifiedInstanceDir, ...this.otherInstanceDirs].join(' '),
-      },
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...this.env },
     });
     // The watchdog must never keep the server alive, nor crash it when it is gone.
     child.unref();

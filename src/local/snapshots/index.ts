@@ -2,13 +2,11 @@
  * Disk snapshots (runloop-api.md §10): the service plugged into the server,
  * and the API other areas use through `ctx.services.snapshots`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LocalService, ServerContext, ServiceFactory } from '../context.js';
-import { isAuthorized } from '../http/handler.js';
-import { writeJson } from '../http/reply.js';
 import type { Subscription } from 'rxjs';
 import { applyEnvironmentDefaults } from './environment-defaults.js';
 import { snapshotRoutes } from './routes.js';
+import { shutdownGuard } from './shutdown-guard.js';
 import { SnapshotService } from './service.js';
 
 export { SnapshotService } from './service.js';
@@ -22,8 +20,6 @@ declare module '../context.js' {
     snapshots: SnapshotService;
   }
 }
-
-const SHUTDOWN_PATH = /^\/v1\/devboxes\/([^/?]+)\/shutdown(?:\?(.*))?$/;
 
 /**
  * The snapshots service: routes, `ctx.services.snapshots`, the `snapshot_id`
@@ -55,17 +51,7 @@ export const createService: ServiceFactory = (ctx: ServerContext): LocalService 
       ended?.unsubscribe();
       await snapshots.close();
     },
-    // Stopgap until the devboxes area offers a shutdown guard: a shutdown
-    // while a snapshot is being captured is refused with 409 unless `force=true`.
-    interceptRequest: (req: IncomingMessage, res: ServerResponse) => {
-      if (req.method !== 'POST') return false;
-      const match = SHUTDOWN_PATH.exec(req.url ?? '');
-      if (!match || !snapshots.isCapturing(decodeURIComponent(match[1]!))) return false;
-      if (!isAuthorized(req.headers.authorization, ctx.config.token)) return false; // let the router answer 401
-      if (new URLSearchParams(match[2] ?? '').get('force') === 'true') return false;
-      req.resume();
-      writeJson(res, 409, { error: 'snapshot_in_progress', message: `devbox ${match[1]} has a disk snapshot in progress; retry later or pass force=true` }, { 'x-should-retry': 'false' });
-      return true;
-    },
+    // Stopgap until the devboxes area offers a shutdown guard (see shutdown-guard.ts).
+    interceptRequest: shutdownGuard((id) => snapshots.isCapturing(id), ctx.config.token),
   };
 };

@@ -30,7 +30,12 @@ export interface SnapshotRecord {
   readonly files_removed: boolean;
 }
 
-/** Store layout: newest first; filterable by source devbox, blueprint and status. */
+/**
+ * Store layout: newest first; filterable by source devbox, blueprint and status.
+ *
+ * @example
+ * const snapshots = store.collection('disk_snapshots', SNAPSHOT_COLLECTION);
+ */
 export const SNAPSHOT_COLLECTION: CollectionSpec<SnapshotRecord> = {
   createdAt: (s) => s.create_time_ms,
   indexes: {

@@ -75,8 +75,12 @@ export class SnapshotService {
    */
   async create(devboxId: string, params: SnapshotCreateParams, options: { readonly wait: boolean }): Promise<SnapshotRecord> {
     const devboxes = this.ctx.services.devboxes;
-    const live = devboxes.requireRunning(devboxId);
     const source = devboxes.get(devboxId);
+    // A suspended devbox is still frozen in place: capturing it keeps it frozen.
+    const handle = source.status === 'running' || source.status === 'suspended' ? devboxes.handle(devboxId) : undefined;
+    if (handle === undefined) {
+      throw new HttpError(409, 'invalid_state', `devbox ${devboxId} is ${source.status}; only a running or suspended devbox can be snapshotted`, { 'x-should-retry': 'false' });
+    }
     const now = this.ctx.now();
     const id = newId(ID_PREFIX.snapshot, now);
     const dir = join(this.ctx.config.dataDir, 'snapshots', id);
@@ -98,7 +102,7 @@ export class SnapshotService {
     };
     this.records.put(record);
     this.#capturing.set(devboxId, (this.#capturing.get(devboxId) ?? 0) + 1);
-    const capture = this.#capture(record, dir, live.handle.captureLayer.bind(live.handle)).finally(() => {
+    const capture = this.#capture(record, dir, handle.captureLayer.bind(handle)).finally(() => {
       const left = (this.#capturing.get(devboxId) ?? 1) - 1;
       if (left <= 0) this.#capturing.delete(devboxId);
       else this.#capturing.set(devboxId, left);
@@ -108,6 +112,10 @@ export class SnapshotService {
     if (!options.wait) return record;
     const done = await capture;
     if (done.status === 'error') {
+      const now = devboxes.records.get(devboxId)?.status;
+      if (now === 'shutdown' || now === 'failure') {
+        throw new HttpError(409, 'invalid_state', `devbox ${devboxId} ended (${now}) during the snapshot`, { 'x-should-retry': 'false' });
+      }
       throw new HttpError(500, 'snapshot_failed', `snapshot of ${devboxId} failed: ${done.error_message ?? 'unknown error'}`, { 'x-should-retry': 'false' });
     }
     return done;

@@ -5,7 +5,7 @@
  * name, or another devbox's id, is refused. Sessions run commands as uid
  * 1000 inside the devbox; `direct-tcpip` forwards reach ports inside it.
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Server, type Connection } from 'ssh2';
 import type { DevboxHandle } from '../runtime/types.js';
 import type { SshKeys } from './keys.js';
@@ -17,6 +17,8 @@ export interface SshServerOptions {
   readonly keys: SshKeys;
   /** The running devbox's handle, or undefined when it is not running. */
   readonly handleOf: (devboxId: string) => DevboxHandle | undefined;
+  /** The devbox's own environment variables, under the client's `env` requests. */
+  readonly envOf?: (devboxId: string) => Readonly<Record<string, string>>;
   readonly host?: string;
   /** 0 = any free port. */
   readonly port?: number;
@@ -56,7 +58,7 @@ export function startSshServer(options: SshServerOptions): Promise<SshServer> {
     });
     client.on('ready', () => {
       const id = devboxId!;
-      client.on('session', (accept) => serveSession(accept(), () => options.handleOf(id)));
+      client.on('session', (accept) => serveSession(accept(), () => options.handleOf(id), options.envOf?.(id) ?? {}));
       client.on('tcpip', (accept, reject, info) => {
         const handle = options.handleOf(id);
         if (handle === undefined) return reject();
@@ -75,6 +77,12 @@ export function startSshServer(options: SshServerOptions): Promise<SshServer> {
     client.on('close', () => connections.delete(client));
   });
   server.on('error', (error: Error) => options.onError?.(error));
+  const sockets = new Set<Socket>();
+  // ssh2 wraps a net.Server; its raw sockets are what a stop must be able to cut.
+  (server as unknown as { _srv: import('node:net').Server })._srv.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -85,8 +93,10 @@ export function startSshServer(options: SshServerOptions): Promise<SshServer> {
         port,
         close: () =>
           new Promise<void>((done) => {
-            for (const c of connections) c.end();
             server.close(() => done());
+            // Destroy rather than end: a client that never answers must not hold the server's stop.
+            for (const socket of sockets) socket.destroy();
+            for (const c of connections) c.end();
           }),
       });
     });

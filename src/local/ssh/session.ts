@@ -15,8 +15,12 @@ import { shellQuote } from '../blueprints/dockerfile/shell-quote.js';
  * @example
  * client.on('session', (accept) => serveSession(accept(), () => handles.get(devboxId)));
  */
-export function serveSession(session: Session, handleOf: () => DevboxHandle | undefined): void {
-  const env: Record<string, string> = {};
+export function serveSession(
+  session: Session,
+  handleOf: () => DevboxHandle | undefined,
+  devboxEnv: Readonly<Record<string, string>> = {},
+): void {
+  const env: Record<string, string> = { ...devboxEnv };
   let pty: { term: string; cols: number; rows: number } | undefined;
   const children = new Set<ChildProcessWithoutNullStreams>();
 

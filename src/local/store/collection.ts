@@ -5,10 +5,20 @@
  */
 import type Database from 'better-sqlite3';
 
-/** A value an index column can hold. Booleans are stored as 0/1. */
+/**
+ * A value an index column can hold. Booleans are stored as 0/1.
+ *
+ * @example
+ * const spec = { createdAt: (d: Doc) => d.t, indexes: { running: (d: Doc): IndexValue => d.running } };
+ */
 export type IndexValue = string | number | boolean | null;
 
-/** How to store documents of one kind. */
+/**
+ * How to store documents of one kind.
+ *
+ * @example
+ * const spec: CollectionSpec<DevboxRecord> = { createdAt: (d) => d.create_time_ms, indexes: { status: (d) => d.status } };
+ */
 export interface CollectionSpec<T> {
   /** Creation time in epoch ms: lists are ordered by it, then by id. */
   readonly createdAt: (doc: T) => number;
@@ -16,14 +26,24 @@ export interface CollectionSpec<T> {
   readonly indexes?: Readonly<Record<string, (doc: T) => IndexValue>>;
 }
 
-/** A filter on one column: equality, substring, one-of, or not-equal. */
+/**
+ * A filter on one column: equality, substring, one-of, or not-equal.
+ *
+ * @example
+ * devboxes.list({ where: { status: { in: ['running', 'suspended'] }, name: { contains: 'web' } } });
+ */
 export type Condition =
   | IndexValue
   | { readonly contains: string }
   | { readonly in: readonly IndexValue[] }
   | { readonly not: IndexValue };
 
-/** One page request. */
+/**
+ * One page request.
+ *
+ * @example
+ * devboxes.list({ limit: 10, startingAfter: 'dbx_…', where: { status: 'running' } });
+ */
 export interface ListQuery {
   /** Page size; default 20, clamped to 1..5000. */
   readonly limit?: number;
@@ -39,7 +59,12 @@ export interface ListQuery {
   readonly includeTotalCount?: boolean;
 }
 
-/** One page of results. */
+/**
+ * One page of results.
+ *
+ * @example
+ * const { items, hasMore, totalCount } = devboxes.list({ limit: 10 });
+ */
 export interface Page<T> {
   readonly items: T[];
   /** True when another page exists after the last item. */
@@ -48,7 +73,12 @@ export interface Page<T> {
   readonly totalCount: number | undefined;
 }
 
-/** Thrown when `startingAfter` names no document of the collection. */
+/**
+ * Thrown when `startingAfter` names no document of the collection.
+ *
+ * @example
+ * try { devboxes.list({ startingAfter: 'dbx_gone' }); } catch (e) { e instanceof CursorNotFoundError; }
+ */
 export class CursorNotFoundError extends Error {
   constructor(readonly cursor: string) {
     super(`starting_after ${JSON.stringify(cursor)} does not name an existing item`);
@@ -56,7 +86,12 @@ export class CursorNotFoundError extends Error {
   }
 }
 
-/** Durable documents of one kind. All calls are synchronous and committed on return. */
+/**
+ * Durable documents of one kind. All calls are synchronous and committed on return.
+ *
+ * @example
+ * const devboxes: Collection<DevboxRecord> = store.collection('devboxes', spec);
+ */
 export interface Collection<T extends { readonly id: string }> {
   readonly name: string;
   /** Inserts or replaces a document (index columns recomputed). */

@@ -4,7 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 
-/** The id prefixes used by runloop-local, one per resource kind. */
+/**
+ * The id prefixes used by runloop-local, one per resource kind.
+ *
+ * @example
+ * newId(ID_PREFIX.devbox) // 'dbx_…'
+ */
 export const ID_PREFIX = {
   devbox: 'dbx',
   execution: 'exe',

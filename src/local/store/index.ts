@@ -5,3 +5,4 @@ export { CursorNotFoundError } from './collection.js';
 export type { KeyValue } from './kv.js';
 export type { Migration } from './migrations.js';
 export { ID_PREFIX, isIdOf, newId } from './ids.js';
+export { acquireDataDirLock, DataDirLockedError } from './lock.js';

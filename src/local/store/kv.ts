@@ -4,7 +4,12 @@
  */
 import type Database from 'better-sqlite3';
 
-/** Durable key-value access; every write is committed before it returns. */
+/**
+ * Durable key-value access; every write is committed before it returns.
+ *
+ * @example
+ * store.kv.set('host-key', pem); store.kv.get<string>('host-key');
+ */
 export interface KeyValue {
   get<T>(key: string): T | undefined;
   set(key: string, value: unknown): void;

@@ -4,13 +4,23 @@
  */
 import type Database from 'better-sqlite3';
 
-/** One named schema step. Names are permanent: never rename or edit a shipped one. */
+/**
+ * One named schema step. Names are permanent: never rename or edit a shipped one.
+ *
+ * @example
+ * const m: Migration = { name: 'tunnels/001-keys', up: (db) => db.exec('CREATE TABLE tunnel_keys (key TEXT PRIMARY KEY)') };
+ */
 export interface Migration {
   readonly name: string;
   readonly up: (db: Database.Database) => void;
 }
 
-/** The store's own tables. Services add theirs via `store.migrate`. */
+/**
+ * The store's own tables. Services add theirs via `store.migrate`.
+ *
+ * @example
+ * applyMigrations(db, CORE_MIGRATIONS);
+ */
 export const CORE_MIGRATIONS: readonly Migration[] = [
   {
     name: 'core/001-kv',

@@ -87,10 +87,18 @@ export function proxyUpgrade(req: IncomingMessage, client: Duplex, head: Buffer,
   }
   upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
   if (head.length > 0) upstream.write(head);
-  upstream.on('error', () => client.destroy());
+  let answered = false;
+  upstream.once('data', () => (answered = true));
+  upstream.on('error', () => undefined); // 'close' follows and decides
   client.on('error', () => upstream.destroy());
-  upstream.on('close', () => client.destroy());
+  upstream.on('close', () => {
+    // Nothing listening behind the devbox port: say so rather than hang up silently.
+    if (!answered) {
+      const body = JSON.stringify({ error: 'bad_gateway', message: 'tunnel: nothing answered inside the devbox' });
+      client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    } else client.destroy();
+  });
   client.on('close', () => upstream.destroy());
-  upstream.pipe(client);
+  upstream.pipe(client, { end: false });
   client.pipe(upstream);
 }

@@ -8,6 +8,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { filter, firstValueFrom, take, timeout } from 'rxjs';
 import type { EnableTunnelParams, TunnelView } from '../../api/views/net.js';
 import type { ServerContext } from '../context.js';
 import { writeJson } from '../http/reply.js';
@@ -27,7 +28,15 @@ export interface TunnelRecord {
   readonly create_time_ms: number;
 }
 
-/** The header an authenticated tunnel requires: `Bearer <auth_token>`. */
+/** How long a `wake_on_http` request waits for its devbox to resume. */
+const WAKE_TIMEOUT_MS = 30_000;
+
+/**
+ * The header an authenticated tunnel requires: `Bearer <auth_token>`.
+ *
+ * @example
+ * fetch(url, { headers: { [TUNNEL_AUTH_HEADER]: `Bearer ${tunnel.auth_token}` } });
+ */
 export const TUNNEL_AUTH_HEADER = 'x-runloop-tunnel-authorization';
 
 /**
@@ -95,7 +104,9 @@ export class TunnelService {
     void this.#open_(req, target).then(
       ({ devboxId, socket }) => {
         this.#track(devboxId, socket);
-        this.#track(devboxId, res.socket ?? { destroy: () => res.destroy() });
+        // Over h2c only this request's stream may go, never the client's whole session.
+        const stream = (res as unknown as { stream?: { destroy(): void; once(e: 'close', l: () => void): unknown } }).stream;
+        this.#track(devboxId, stream ?? res.socket ?? { destroy: () => res.destroy() });
         proxyHttp(req, res, socket, `localhost:${target.port}`, target.path);
       },
       (error: unknown) => {
@@ -137,6 +148,7 @@ export class TunnelService {
     if (record.auth_mode === 'authenticated' && !tokenMatches(req.headers[TUNNEL_AUTH_HEADER], record.auth_token ?? '')) {
       throw new HttpError(401, 'unauthorized', `this tunnel needs the header X-Runloop-Tunnel-Authorization: Bearer <auth_token>`);
     }
+    if (record.wake_on_http) await this.#wake(record.id);
     const handle = this.ctx.services.devboxes.handle(record.id);
     const status = this.ctx.services.devboxes.records.get(record.id)?.status;
     if (handle === undefined || status !== 'running') {
@@ -148,6 +160,23 @@ export class TunnelService {
     } catch (error) {
       throw new HttpError(502, 'bad_gateway', `nothing answers on port ${target.port} inside devbox ${record.id}: ${(error as Error).message}`);
     }
+  }
+
+  /** `wake_on_http`: a request to a suspended devbox resumes it and waits (≤ 30 s) until it runs. */
+  async #wake(devboxId: string): Promise<void> {
+    const devboxes = this.ctx.services.devboxes;
+    const status = devboxes.records.get(devboxId)?.status;
+    if (status !== 'suspended' && status !== 'resuming') return;
+    // Listen before resuming so the `running` change cannot be missed.
+    const settled = firstValueFrom(
+      devboxes.changes$.pipe(
+        filter((r) => r.id === devboxId && ['running', 'failure', 'shutdown'].includes(r.status)),
+        take(1),
+        timeout({ first: WAKE_TIMEOUT_MS }),
+      ),
+    ).catch(() => undefined);
+    if (status === 'suspended') await devboxes.resume(devboxId).catch(() => undefined);
+    if (devboxes.records.get(devboxId)?.status !== 'running') await settled;
   }
 
   #track(devboxId: string, connection: { destroy(): void; once?(event: 'close', listener: () => void): unknown }): void {

@@ -8,7 +8,12 @@ import { Observable } from 'rxjs';
 import * as tar from 'tar-stream';
 import { createIgnoreMatcher, parseIgnoreFile, type IgnoreMatcher } from './ignore-matcher.js';
 
-/** How a build context decides what to leave out; only one source is used (§13). */
+/**
+ * How a build context decides what to leave out; only one source is used (§13).
+ *
+ * @example
+ * buildContextStream('./app', { ignore: ['node_modules', '*.log'] });
+ */
 export interface BuildContextOptions {
   /** A matcher or a pattern list; wins over every other source. */
   readonly ignore?: IgnoreMatcher | readonly string[];

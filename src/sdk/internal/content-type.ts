@@ -2,7 +2,12 @@
  * Storage-object content types (runloop-api.md §12) and inference from a file name.
  */
 
-/** The `content_type` values the objects API accepts. */
+/**
+ * The `content_type` values the objects API accepts.
+ *
+ * @example
+ * const type: ObjectContentType = inferContentType('a.tgz'); // 'tgz'
+ */
 export type ObjectContentType = 'unspecified' | 'text' | 'binary' | 'gzip' | 'tar' | 'tgz';
 
 const TEXT_EXTENSIONS = new Set(['.txt', '.html', '.css', '.js', '.json', '.xml', '.yaml', '.yml', '.md', '.csv']);

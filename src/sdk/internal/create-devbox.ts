@@ -8,7 +8,12 @@ import { requestOptions, type SdkContext } from './context.js';
 import { detachedStart } from './detached-start.js';
 import { awaitDevboxStatus } from './devbox-waits.js';
 
-/** Anything with an object id, e.g. a `StorageObject`. */
+/**
+ * Anything with an object id, e.g. a `StorageObject`.
+ *
+ * @example
+ * const ref: ObjectRef = { id: 'obj_1' };
+ */
 export interface ObjectRef {
   readonly id: string;
 }
@@ -16,10 +21,18 @@ export interface ObjectRef {
 /**
  * A mount: the API's union, or the shortcut `{ '/home/user/data.txt': storageObject }`
  * (one `object_mount` per key).
+ *
+ * @example
+ * const mounts: SdkMount[] = [{ '/home/user/data.txt': obj }, { type: 'file_mount', target: '/etc/motd', content: 'hi' }];
  */
 export type SdkMount = Mount | Readonly<Record<string, ObjectRef>>;
 
-/** Devbox create parameters, with the storage-object mount shortcut. */
+/**
+ * Devbox create parameters, with the storage-object mount shortcut.
+ *
+ * @example
+ * const params: SdkDevboxCreateParams = { name: 'dev', mounts: [{ '/data': archiveObject }] };
+ */
 export type SdkDevboxCreateParams = Omit<DevboxCreateParams, 'mounts'> & { readonly mounts?: readonly SdkMount[] | null };
 
 /**

@@ -5,7 +5,12 @@ import { resumableSse, type OutputChunk } from '../../core/resumable-sse.js';
 import type { OutputLine, OutputStream } from './output-line.js';
 import { splitLines } from './split-lines.js';
 
-/** Where to start reading each stream, in bytes; both default to 0 (the start). */
+/**
+ * Where to start reading each stream, in bytes; both default to 0 (the start).
+ *
+ * @example
+ * execution.outputFrom({ stdout: lastLine.offset });
+ */
 export interface OutputPosition {
   readonly stdout?: number;
   readonly stderr?: number;

@@ -3,7 +3,12 @@
  * runloop-api.md §13 (written from those rules, not ported).
  */
 
-/** Decides whether a path (relative to the context root, `/`-separated) is left out. */
+/**
+ * Decides whether a path (relative to the context root, `/`-separated) is left out.
+ *
+ * @example
+ * const ignored: IgnoreMatcher = (path) => path.startsWith('node_modules');
+ */
 export type IgnoreMatcher = (relativePath: string) => boolean;
 
 interface CompiledPattern {

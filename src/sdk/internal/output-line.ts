@@ -2,7 +2,12 @@
  * Command output as data: one tagged line per emission (DESIGN.md "Command output is data").
  */
 
-/** Which output stream a line came from. */
+/**
+ * Which output stream a line came from.
+ *
+ * @example
+ * const stream: OutputStream = 'stderr';
+ */
 export type OutputStream = 'stdout' | 'stderr';
 
 /**

@@ -4,10 +4,20 @@ import { request, type Dispatcher } from 'undici';
 import { APIConnectionError, APIUserAbortError } from '../../core/errors.js';
 import { ObjectTransferError } from '../errors.js';
 
-/** A body for a presigned PUT: bytes, text, or a stream (sent chunked unless `length` is given). */
+/**
+ * A body for a presigned PUT: bytes, text, or a stream (sent chunked unless `length` is given).
+ *
+ * @example
+ * const body: UploadBody = fs.createReadStream('big.bin');
+ */
 export type UploadBody = Uint8Array | string | Readable;
 
-/** Options for presigned transfers. */
+/**
+ * Options for presigned transfers.
+ *
+ * @example
+ * presignedGet(url, { signal: AbortSignal.timeout(10_000) });
+ */
 export interface TransferOptions {
   readonly signal?: AbortSignal;
   /** Defaults to undici's global dispatcher. */

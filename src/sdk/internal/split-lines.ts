@@ -27,23 +27,27 @@ export function splitLines(stream: OutputStream, startOffset = 0): OperatorFunct
       return source.subscribe({
         next(chunk) {
           const { output } = chunk;
-          const end = typeof chunk.offset === 'number' ? chunk.offset : position + Buffer.byteLength(output);
+          const bytes = Buffer.byteLength(output);
+          const end = typeof chunk.offset === 'number' ? chunk.offset : position + bytes;
           // Byte position where this chunk starts; positions inside it are counted up from here.
-          let cursor = end - Buffer.byteLength(output);
+          const start = end - bytes;
+          // Pure ASCII (the common case): byte offsets equal string indexes, no per-line byte counting.
+          const ascii = bytes === output.length;
+          let cursor = start;
           let from = 0;
           let newline = output.indexOf('\n', from);
           while (newline !== -1) {
             const segment = output.slice(from, newline);
-            cursor += Buffer.byteLength(segment) + 1;
-            let line = pending + segment;
+            cursor = ascii ? start + newline + 1 : cursor + Buffer.byteLength(segment) + 1;
+            let line = pending === '' ? segment : pending + segment;
             pending = '';
-            if (line.endsWith('\r')) line = line.slice(0, -1);
+            if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
             subscriber.next({ stream, line, offset: cursor });
             if (subscriber.closed) return;
             from = newline + 1;
             newline = output.indexOf('\n', from);
           }
-          pending += output.slice(from);
+          pending = pending === '' ? output.slice(from) : pending + output.slice(from);
           position = end;
         },
         error(err: unknown) {

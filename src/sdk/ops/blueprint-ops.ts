@@ -10,12 +10,20 @@ import type { BuildContextOptions } from '../internal/build-context.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
 import type { StorageObjectOps } from './storage-object-ops.js';
 
-/** How long a build context uploaded from a directory is kept (runloop-api.md §13). */
+/**
+ * How long a build context uploaded from a directory is kept (runloop-api.md §13).
+ *
+ * @example
+ * runloop.storageObject.uploadFromDir('./app', { name: 'ctx', ttl_ms: BUILD_CONTEXT_TTL_MS });
+ */
 export const BUILD_CONTEXT_TTL_MS = 3_600_000;
 
 /**
  * Blueprint create parameters: the API's, plus camelCase conveniences.
  * `buildContextDir` is packed and uploaded first (and wins over `buildContext`).
+ *
+ * @example
+ * const params: SdkBlueprintCreateParams = { name: 'app', dockerfile: 'FROM debian', buildContextDir: './app' };
  */
 export type SdkBlueprintCreateParams = Omit<BlueprintCreateParams, 'build_context'> & {
   readonly build_context?: BuildContext | null;

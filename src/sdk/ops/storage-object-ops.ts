@@ -12,20 +12,35 @@ import { requestOptions, type SdkContext } from '../internal/context.js';
 import { detachedStart } from '../internal/detached-start.js';
 import type { UploadBody } from '../internal/presigned.js';
 
-/** Extra fields of an upload helper's object. */
+/**
+ * Extra fields of an upload helper's object.
+ *
+ * @example
+ * runloop.storageObject.uploadFromText('hi', 'hi.txt', { metadata: { team: 'a' }, ttl_ms: 60_000 });
+ */
 export interface UploadObjectOptions extends CallOptions {
   readonly metadata?: Readonly<Record<string, string>> | null;
   /** Delete automatically this long after creation. */
   readonly ttl_ms?: number | null;
 }
 
-/** Options of `uploadFromFile`. */
+/**
+ * Options of `uploadFromFile`.
+ *
+ * @example
+ * runloop.storageObject.uploadFromFile('./data.out', 'data.out', { contentType: 'binary' });
+ */
 export interface UploadFileOptions extends UploadObjectOptions {
   /** Overrides the type inferred from the file name. */
   readonly contentType?: ObjectContentTypeStrict;
 }
 
-/** Options of `uploadFromDir`: object fields plus the build-context ignore rules. */
+/**
+ * Options of `uploadFromDir`: object fields plus the build-context ignore rules.
+ *
+ * @example
+ * runloop.storageObject.uploadFromDir('./app', { name: 'app.tgz', ignore: ['*.log'] });
+ */
 export interface UploadDirOptions extends UploadObjectOptions, BuildContextOptions {}
 
 /**

@@ -113,4 +113,31 @@ describe('blueprints end to end', () => {
     expect((await server.request('GET', '/v1/blueprints/bpt_nope')).status).toBe(404);
     expect((await server.request('POST', '/v1/devboxes', { blueprint_name: 'never-built' })).status).toBe(404);
   });
+  it('deleting a blueprint during its build cancels the build and leaves nothing behind', async () => {
+    const created = (await server.request('POST', '/v1/blueprints', { name: 'e2e-cancel', dockerfile: 'FROM debian\nRUN echo sleeping && sleep 60' })).json;
+    const logsOf = async () => (await server.request('GET', `/v1/blueprints/${created.id}/logs`)).json.logs.map((l: any) => l.message);
+    for (let i = 0; i < 200 && !(await logsOf()).includes('sleeping'); i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect((await server.request('GET', `/v1/blueprints/${created.id}`)).json.status).toBe('building');
+    expect((await server.request('POST', `/v1/blueprints/${created.id}/delete`)).status).toBe(200);
+    const done = await waitBlueprint(server, created.id);
+    expect(done).toMatchObject({ state: 'deleted', status: 'failed' });
+    for (let i = 0; i < 100 && existsSync(join(server.dataDir, 'blueprints', created.id)); i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(join(server.dataDir, 'blueprints', created.id))).toBe(false);
+  });
+  it('stacks a blueprint on a base blueprint (by name), inheriting its files and ENV', async () => {
+    const base = (await server.request('POST', '/v1/blueprints', { name: 'e2e-base', dockerfile: 'FROM debian\nENV BASE_VAR=from-base\nRUN echo base > /base.txt' })).json;
+    expect((await waitBlueprint(server, base.id)).status).toBe('build_complete');
+    const child = await server.request('POST', '/v1/blueprints', {
+      name: 'e2e-child',
+      base_blueprint_name: 'e2e-base',
+      dockerfile: 'FROM base\nENV CHILD_VAR=from-child\nRUN cat /base.txt > /child.txt',
+    });
+    expect(child.status, child.text).toBe(200);
+    expect(child.json.base_blueprint_id).toBe(base.id);
+    expect((await waitBlueprint(server, child.json.id)).status).toBe('build_complete');
+    const devbox = await createRunning(server, { blueprint_id: child.json.id, environment_variables: { CHILD_VAR: 'overridden' } });
+    expect((await exec(server, devbox.id, 'cat /base.txt /child.txt; echo "$BASE_VAR $CHILD_VAR"')).stdout).toBe('base\nbase\nfrom-base overridden\n');
+    expect((await server.request('POST', `/v1/blueprints/${base.id}/delete`)).status).toBe(409);
+    await shutdown(server, devbox.id);
+  });
 });

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import * as tar from 'tar-stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildLog } from '../../../src/local/blueprints/build-log.js';
@@ -114,5 +116,19 @@ describe('runBuild', () => {
     const topOutcome = await runBuild(runtime, top, () => undefined);
     expect((await sh([topOutcome.layerDir, baseOutcome.layerDir], 'cat /top.txt /base.txt')).stdout).toBe('base\nbase\n');
     expect(await readFile(join(top.dir, 'image.json'), 'utf8')).toContain('"env":{}');
+  });
+  it('ADD unpacks a local archive into a directory; --chmod sets modes', async () => {
+    const context = join(root, 'ctx-add');
+    await mkdir(context, { recursive: true });
+    const pack = tar.pack();
+    pack.entry({ name: 'inner/x.txt' }, 'from-archive\n');
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack) chunks.push(c as Buffer);
+    await writeFile(join(context, 'bundle.tar.gz'), gzipSync(Buffer.concat(chunks)));
+    await writeFile(join(context, 'run.sh'), 'echo run\n');
+    const j = await job('FROM x\nADD bundle.tar.gz /opt/b/\nCOPY --chmod=750 run.sh /usr/local/bin/run.sh', { contextDir: context });
+    const outcome = await runBuild(runtime, j, () => undefined);
+    expect((await sh([outcome.layerDir], 'cat /opt/b/inner/x.txt; stat -c %a /usr/local/bin/run.sh')).stdout).toBe('from-archive\n750\n');
   });
 });

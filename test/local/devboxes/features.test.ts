@@ -84,6 +84,8 @@ describe('devbox features over HTTP', () => {
         { type: 'object_mount', object_id: text, object_path: '/home/user/notes.txt' },
         { type: 'object_mount', object_id: archive, object_path: '/home/user/project' },
         { type: 'file_mount', target: '/home/user/conf/app.ini', content: 'a=1\n' },
+        { type: 'file_mount', target: '/opt/app/settings.ini', content: "it's=1\n" },
+        { type: 'object_mount', object_id: archive, object_path: '/srv/project' },
       ],
       file_mounts: { 'legacy.txt': 'legacy\n' },
     });
@@ -94,6 +96,8 @@ describe('devbox features over HTTP', () => {
         'cat notes.txt project/README conf/app.ini legacy.txt; project/src/main.sh; test -d project/empty && echo empty-dir; ls -A project; test -e escape.txt || echo no-escape',
       );
       expect(out.stdout).toBe('object text\nreadme\na=1\nlegacy\nmain\nempty-dir\nREADME\nempty\nsrc\nno-escape\n');
+      const outside = await exec(server, box.id, 'cat /opt/app/settings.ini; stat -c %U /opt/app/settings.ini /srv/project/README; /srv/project/src/main.sh');
+      expect(outside.stdout).toBe("it's=1\nuser\nuser\nmain\n");
     } finally {
       await shutdown(server, box.id);
     }
@@ -143,6 +147,19 @@ describe('devbox features over HTTP', () => {
     await shutdown(server, sleepy.id);
   });
 
+  it('shuts down after keep_alive_time_seconds, and reports usage', async () => {
+    const box = await createRunning(server, { launch_parameters: { keep_alive_time_seconds: 1 } });
+    const kept = await server.request('POST', `/v1/devboxes/${box.id}/keep_alive`);
+    expect(kept.status).toBe(200);
+    const ended = await waitDevbox(server, box.id, ['shutdown', 'failure']);
+    expect(ended).toMatchObject({ status: 'shutdown', shutdown_reason: 'keep_alive_timeout' });
+    const usage = await server.request('GET', `/v1/devboxes/${box.id}/usage`);
+    expect(usage.json).toMatchObject({ id: box.id, status: 'shutdown', end_time_ms: ended.end_time_ms });
+    expect(usage.json.total_active_seconds).toBeGreaterThan(0);
+    expect(usage.json.total_elapsed_seconds).toBeGreaterThanOrEqual(usage.json.total_active_seconds);
+    expect((await server.request('POST', `/v1/devboxes/${box.id}/keep_alive`)).status).toBe(409);
+  });
+
   it('holds wait_for_status, then answers 408 with x-should-retry: true', async () => {
     const box = await createRunning(server);
     const res = await server.request('POST', `/v1/devboxes/${box.id}/wait_for_status`, { statuses: ['suspended'] });
@@ -174,6 +191,14 @@ describe('devbox features over HTTP', () => {
       ['POST', '/v1/devboxes/dbx_missing/suspend', undefined, 404],
       ['POST', '/v1/devboxes/dbx_missing/wait_for_status', { statuses: ['running'] }, 404],
       ['GET', '/v1/devboxes/dbx_missing/logs', undefined, 404],
+      ['GET', '/v1/devboxes/dbx_missing/usage', undefined, 404],
+      ['POST', '/v1/devboxes/dbx_missing/keep_alive', undefined, 404],
+      ['POST', '/v1/devboxes/dbx_missing/resume', undefined, 404],
+      ['POST', '/v1/devboxes/dbx_missing', { name: 'x' }, 404],
+      ['POST', '/v1/devboxes/create_and_await_running', { metadata: 'x' }, 400],
+      ['POST', '/v1/devboxes', { mounts: [{ type: 'nfs_mount' }] }, 400],
+      ['POST', '/v1/devboxes', { launch_parameters: { after_idle: { idle_time_seconds: 0, on_idle: 'shutdown' } } }, 400],
+      ['POST', '/v1/devboxes', { launch_parameters: { keep_alive_time_seconds: 999999 } }, 400],
       ['POST', '/v1/devboxes', { launch_parameters: { resource_size_request: 'HUGE' } }, 400],
       ['POST', '/v1/devboxes', { launch_parameters: { custom_cpu_cores: 2, custom_gb_memory: 32 } }, 400],
       ['POST', '/v1/devboxes', { environment_variables: { A: 1 } }, 400],

@@ -58,4 +58,16 @@ describe('devbox lifecycle over HTTP', () => {
     expect(never.status).toBe(422);
     expect(never.headers.get('x-should-retry')).toBe('false');
   });
+
+  it('shuts down a devbox that is still booting, and it stays shut down', async () => {
+    const created = await server.request('POST', '/v1/devboxes', { launch_parameters: { launch_commands: ['sleep 0.5'] } });
+    const down = await server.request('POST', `/v1/devboxes/${created.json.id}/shutdown`);
+    expect(down.json.status).toBe('shutdown');
+    const final = await server.request('POST', `/v1/devboxes/${created.json.id}/wait_for_status`, { statuses: ['shutdown'] });
+    expect(final.json.status).toBe('shutdown');
+    const again = await server.request('POST', `/v1/devboxes/${created.json.id}/shutdown`);
+    expect(again.json.status).toBe('shutdown');
+    const statuses = again.json.state_transitions.map((t: { status: string }) => t.status);
+    expect(statuses).not.toContain('running');
+  });
 });

@@ -45,6 +45,29 @@ describe('restarts', () => {
     }
   });
 
+  it('stops cleanly while a devbox is stuck in a launch command, and records it shut down', async () => {
+    const dataDir = await tempDataDir();
+    try {
+      const first = await startDevboxServer({ dataDir, keepDataDir: true });
+      let id: string;
+      try {
+        const created = await first.request('POST', '/v1/devboxes', { launch_parameters: { launch_commands: ['sleep 300'] } });
+        id = created.json.id;
+        expect((await waitDevbox(first, id, ['initializing'])).status).toBe('initializing');
+      } finally {
+        await first.dispose();
+      }
+      const second = await startDevboxServer({ dataDir });
+      try {
+        expect((await second.request('GET', `/v1/devboxes/${id}`)).json).toMatchObject({ status: 'shutdown', shutdown_reason: 'api_shutdown' });
+      } finally {
+        await second.dispose();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('after a crash (SIGKILL), marks running devboxes failed and lost executions completed with no exit status', async () => {
     const dataDir = await tempDataDir();
     const token = 'crash-test-token';

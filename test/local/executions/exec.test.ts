@@ -63,6 +63,18 @@ describe('executions over HTTP', () => {
     expect(after.stdout).toBe('/ red\n');
   });
 
+  it('feeds stdin of an attached execution and closes it on EOF', async () => {
+    const started = await server.request('POST', `/v1/devboxes/${box.id}/execute_async`, { command: 'read first; echo "got $first"; cat', attach_stdin: true });
+    const id = started.json.execution_id;
+    const sent = await server.request('POST', `/v1/devboxes/${box.id}/executions/${id}/send_std_in`, { text: 'hello\nrest\n' });
+    expect(sent.json).toEqual({ devbox_id: box.id, execution_id: id, success: true });
+    await server.request('POST', `/v1/devboxes/${box.id}/executions/${id}/send_std_in`, { signal: 'EOF' });
+    const done = await server.request('POST', `/v1/devboxes/${box.id}/executions/${id}/wait_for_status`, { statuses: ['completed'] });
+    expect(done.json).toMatchObject({ status: 'completed', exit_status: 0, stdout: 'got hello\nrest\n' });
+    const logs = await server.request('GET', `/v1/devboxes/${box.id}/logs?execution_id=${id}`);
+    expect(logs.json.logs.map((l: { exit_code?: number | null }) => l.exit_code ?? null)).toEqual([null, 0]);
+  });
+
   it('returns last_n lines with a truncation flag', async () => {
     const view = await exec(server, box.id, 'seq 1 500');
     expect(view.stdout.split('\n').filter(Boolean)).toHaveLength(100);

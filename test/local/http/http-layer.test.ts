@@ -132,6 +132,25 @@ describe('HTTP layer (real server, HTTP/1.1 and h2c on one port)', () => {
     expect(response).toContain('payload_too_large');
   });
 
+  it('writes text, empty and stream replies (the stream from ctx.services.objects)', async () => {
+    const text = await server.request('POST', '/v1/probe/text');
+    expect(text.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(text.text).toBe('plain ünïcode\n');
+    const empty = await server.request('POST', '/v1/probe/empty');
+    expect(empty.status).toBe(204);
+    expect(empty.text).toBe('');
+    const created = await server.request('POST', '/v1/objects', { name: 'o', content_type: 'binary' });
+    const bytes = Buffer.from([0, 1, 2, 255, 254]);
+    await (await fetch(created.json.upload_url, { method: 'PUT', body: bytes })).text();
+    const early = await server.request('GET', `/v1/probe/objects/${created.json.id}/content`);
+    expect(early.status).toBe(409);
+    await server.request('POST', `/v1/objects/${created.json.id}/complete`);
+    const h2 = await h2Request(server.url, { method: 'GET', path: `/v1/probe/objects/${created.json.id}/content`, headers: auth });
+    expect(h2.headers['content-length']).toBe('5');
+    expect(h2.body.equals(bytes)).toBe(true);
+    expect((await server.request('GET', '/v1/probe/objects/obj_nope/content')).status).toBe(404);
+  });
+
   it('writes SSE events as data:/event: lines and ends with the iterable', async () => {
     const res = await fetch(`${server.url}/v1/probe/sse?count=3`, { headers: auth });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
@@ -144,6 +163,14 @@ describe('HTTP layer (real server, HTTP/1.1 and h2c on one port)', () => {
     );
     const h2 = await h2Request(server.url, { method: 'GET', path: '/v1/probe/sse?count=1', headers: auth });
     expect(h2.body.toString()).toBe('data: {"output":"line 0\\nnext","offset":0}\n\n');
+  });
+
+  it('turns an HttpError thrown mid-stream into an SSE error event and ends the stream', async () => {
+    const res = await fetch(`${server.url}/v1/probe/sse-fails`, { headers: auth });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(
+      'data: {"output":"a","offset":1}\n\nevent: error\ndata: {"code":"408","message":"no output for a while"}\n\n',
+    );
   });
 
   it('stops the SSE producer when the client disconnects', async () => {

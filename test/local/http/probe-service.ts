@@ -5,6 +5,7 @@
 import * as t from 'io-ts';
 import type { ServiceFactory } from '../../../src/local/context.js';
 import { HttpError, json, route, type SseEvent } from '../../../src/local/http/route.js';
+import { openObjectContent } from '../../../src/local/objects/index.js';
 
 /** What the probe saw, for assertions. */
 export interface ProbeState {
@@ -23,7 +24,7 @@ const EchoBody = t.type({ value: t.number, secret: t.union([t.string, t.undefine
 export function probeService(state: ProbeState): ServiceFactory {
   let markStopped: () => void = () => undefined;
   state.sseStopped = new Promise<void>((resolve) => (markStopped = resolve));
-  return () => ({
+  return (ctx) => ({
     name: 'probe',
     routes: () => [
       route({
@@ -57,6 +58,35 @@ export function probeService(state: ProbeState): ServiceFactory {
         method: 'GET',
         path: '/v1/probe/items/special/sub/:sub',
         handler: async () => json({ literal: true }),
+      }),
+      route({
+        method: 'GET',
+        path: '/v1/probe/sse-fails',
+        handler: async () => {
+          async function* events(): AsyncGenerator<SseEvent> {
+            yield { data: '{"output":"a","offset":1}' };
+            throw new HttpError(408, 'idle', 'no output for a while');
+          }
+          return { kind: 'sse', events: events() };
+        },
+      }),
+      route({
+        method: 'POST',
+        path: '/v1/probe/text',
+        handler: async () => ({ kind: 'text', body: 'plain ünïcode\n' }),
+      }),
+      route({
+        method: 'POST',
+        path: '/v1/probe/empty',
+        handler: async () => ({ kind: 'empty', status: 204 }),
+      }),
+      route({
+        method: 'GET',
+        path: '/v1/probe/objects/:id/content',
+        handler: async ({ params }) => {
+          const content = await openObjectContent(ctx, params.id!);
+          return { kind: 'stream', body: content.stream, contentType: 'application/octet-stream', contentLength: content.sizeBytes };
+        },
       }),
       route({
         method: 'POST',

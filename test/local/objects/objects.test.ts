@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { readdir, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createObjectsService } from '../../../src/local/objects/index.js';
@@ -65,6 +67,28 @@ describe('storage objects (real server)', () => {
     const late = await readResponse(await fetch(created.json.upload_url, { method: 'PUT', body: 'changed' }));
     expect(late.status).toBe(409);
     expect((await download(server, created.json.id)).toString()).toBe('x');
+  });
+
+  it('leaves no trace of an upload the client abandoned mid-body', async () => {
+    const created = await server.request('POST', '/v1/objects', { name: 'abandoned', content_type: 'binary' });
+    const url = new URL(created.json.upload_url);
+    const socket = net.connect(Number(url.port), url.hostname);
+    await once(socket, 'connect');
+    socket.write(`PUT ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-length: 1000000\r\n\r\n`);
+    socket.write(randomBytes(100_000));
+    const tmpDir = join(server.dataDir, 'objects', '.tmp');
+    const settle = async (until: (n: number) => boolean): Promise<void> => {
+      for (let i = 0; i < 1000 && !until((await readdir(tmpDir)).length); i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    // Abandon only once the server is staging the bytes.
+    await settle((n) => n > 0);
+    expect((await readdir(tmpDir)).length).toBe(1);
+    socket.destroy();
+    await settle((n) => n === 0);
+    expect(await readdir(tmpDir)).toEqual([]);
+    expect(existsSync(join(server.dataDir, 'objects', created.json.id))).toBe(false);
+    expect((await server.request('GET', `/v1/objects/${created.json.id}`)).json.size_bytes).toBeNull();
+    expect((await server.request('POST', `/v1/objects/${created.json.id}/complete`, {})).status).toBe(409);
   });
 
   it('refuses tampered, wrong-op and expired presigned URLs with 403 JSON', async () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type DevboxHandle, type DevboxRuntime } from '../../../src/local/runtime/index.js';
+import { createRuntime, runtimeInstanceName, type DevboxHandle, type DevboxRuntime } from '../../../src/local/runtime/index.js';
 import { collect, eventually, expectNoLeftovers, makeDataDir, readAll, removeDataDir, run, sharedRootfs, specFor } from './helpers.js';
 
 describe('namespace runtime: freeze, kill, layers, ports', () => {
@@ -102,6 +102,22 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     await collect(server);
   });
 
+  it('connects to a port of a host-network devbox, and serves files while frozen', async () => {
+    const devbox = await start({ network: 'host' });
+    const host = createServer((socket) => socket.end('from host loopback'));
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = await devbox.connect((host.address() as { port: number }).port);
+      expect(await readAll(socket)).toBe('from host loopback');
+    } finally {
+      host.close();
+    }
+    await devbox.writeFile('note.txt', 'readable while frozen');
+    await devbox.freeze();
+    expect(await readAll(await devbox.readFile('note.txt'))).toBe('readable while frozen');
+    await devbox.thaw();
+  });
+
   it('does not reach a host port from an isolated devbox', async () => {
     const host = createServer((socket) => socket.end('host'));
     await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
@@ -133,6 +149,17 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     await crashed.close();
     await expectNoLeftovers(crashedDir);
     removeDataDir(crashedDir);
+  });
+
+  it('keeps a frozen devbox frozen across a capture', async () => {
+    const devbox = await start();
+    await devbox.writeFile('a.txt', 'a');
+    await devbox.freeze();
+    await devbox.captureLayer(join(dataDir, 'layers', 'frozen'));
+    const events = readFileSync(join('/sys/fs/cgroup/unified', runtimeInstanceName(dataDir), devbox.id, 'cgroup.events'), 'utf8');
+    expect(events).toMatch(/^frozen 1$/m);
+    await devbox.thaw();
+    expect((await run(devbox, 'cat a.txt')).stdout).toBe('a');
   });
 
   it('stops a frozen devbox', async () => {

@@ -33,8 +33,8 @@ describe('devboxes do not outlive a SIGKILLed server', () => {
     removeDataDir(dataDir);
   });
 
-  it('kills the devbox and its commands, and removes its cgroups, when the server dies', async () => {
-    const server = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir, rootfs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  async function crashServer(mode: 'namespaces' | 'process'): Promise<{ initPid: number; execPid: number }> {
+    const server = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir, rootfs, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve, reject) => {
       let out = '';
       server.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -43,12 +43,21 @@ describe('devboxes do not outlive a SIGKILLed server', () => {
       });
       server.on('exit', (code) => reject(new Error(`fixture exited early (${code})`)));
     });
-    const { initPid, execPid } = JSON.parse(line) as { initPid: number; execPid: number };
-    expect(isLive(initPid)).toBe(true);
-    expect(isLive(execPid)).toBe(true);
-
+    const pids = JSON.parse(line) as { initPid: number; execPid: number };
+    expect(isLive(pids.initPid)).toBe(true);
+    expect(isLive(pids.execPid)).toBe(true);
     server.kill('SIGKILL');
+    return pids;
+  }
+
+  it('kills the devbox and its commands, and removes its cgroups, when the server dies', async () => {
+    const { initPid, execPid } = await crashServer('namespaces');
     await eventually(() => !isLive(initPid) && !isLive(execPid));
     await eventually(() => !existsSync(`/sys/fs/cgroup/unified/${runtimeInstanceName(dataDir)}`));
+  });
+
+  it('kills plain-process devboxes and their commands when the server dies', async () => {
+    const { initPid, execPid } = await crashServer('process');
+    await eventually(() => !isLive(initPid) && !isLive(execPid));
   });
 });

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../support/local-server.js';
-import { createRunning, exec, shutdown, startAreaServer, waitSnapshot } from './helpers.js';
+import { createRunning, exec, shutdown, startAreaServer, waitDevbox, waitSnapshot } from './helpers.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -83,5 +85,32 @@ describe('disk snapshots', () => {
     expect(res.headers.get('x-should-retry')).toBe('false');
     const long = await server.request('POST', `/v1/devboxes/${e.id}/snapshot_disk`, { commit_message: 'x'.repeat(1001) });
     expect(long.status).toBe(400);
+  });
+  it('keeps a deleted snapshot\'s files while a devbox uses them, and removes them after', async () => {
+    const source = await createRunning(server);
+    await run(source.id, 'echo layered > ~/l.txt');
+    const snap = (await server.request('POST', `/v1/devboxes/${source.id}/snapshot_disk`, {})).json;
+    const user = await createRunning(server, { snapshot_id: snap.id });
+    const dir = join(server.dataDir, 'snapshots', snap.id);
+    expect(existsSync(join(dir, 'layer'))).toBe(true);
+    expect((await server.request('POST', `/v1/devboxes/disk_snapshots/${snap.id}/delete`)).status).toBe(200);
+    expect(existsSync(join(dir, 'layer'))).toBe(true);
+    expect(await run(user.id, 'cat ~/l.txt')).toBe('layered\n');
+    await shutdown(server, user.id);
+    await shutdown(server, source.id);
+    for (let i = 0; i < 100 && existsSync(dir); i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(dir)).toBe(false);
+  });
+  it('snapshots a suspended devbox without waking it', async () => {
+    const devbox = await createRunning(server);
+    await run(devbox.id, 'echo frozen > ~/f.txt');
+    expect((await server.request('POST', `/v1/devboxes/${devbox.id}/suspend`)).status).toBe(200);
+    await waitDevbox(server, devbox.id, ['suspended']);
+    const snap = await server.request('POST', `/v1/devboxes/${devbox.id}/snapshot_disk`, {});
+    expect(snap.status, snap.text).toBe(200);
+    expect((await server.request('GET', `/v1/devboxes/${devbox.id}`)).json.status).toBe('suspended');
+    const copy = await createRunning(server, { snapshot_id: snap.json.id });
+    expect(await run(copy.id, 'cat ~/f.txt')).toBe('frozen\n');
+    await Promise.all([shutdown(server, devbox.id), shutdown(server, copy.id)]);
   });
 });

@@ -1,8 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { h2Request } from '../../support/h2.js';
 import type { TestServer } from '../../support/local-server.js';
-import { createRunning, exec, pollUntil, shutdown, startAreaServer } from '../snapshots/helpers.js';
+import { createRunning, exec, pollUntil, shutdown, startAreaServer, waitDevbox } from '../snapshots/helpers.js';
 
 let server: TestServer;
 let port: number;
@@ -71,6 +72,9 @@ describe('tunnels', () => {
     expect(byHost.body).toBe('hello through the tunnel\n');
     const byPath = await get(`/tunnel/${tunnel.tunnel_key}/8000/hello.txt`, {});
     expect(byPath).toEqual({ status: 200, body: 'hello through the tunnel\n' });
+    // h2c clients (the official client's transport) reach tunnels too.
+    const overH2 = await h2Request(server.url, { method: 'GET', path: '/hello.txt', headers: { ':authority': host } });
+    expect({ status: overH2.status, body: overH2.body.toString() }).toEqual({ status: 200, body: 'hello through the tunnel\n' });
     const missing = await get('/nope.txt', { host });
     expect(missing.status).toBe(404);
     const closedPort = await get('/', { host: `8001-${tunnel.tunnel_key}.tunnel.localhost` });
@@ -117,6 +121,7 @@ describe('tunnels', () => {
             }
           });
           s.on('error', () => resolve({ socket: s, head: 'error' }));
+          s.on('close', () => resolve({ socket: s, head: head || 'closed' }));
           s.write(`GET /ws?x=1 HTTP/1.1\r\nHost: 9000-${tunnel.tunnel_key}.tunnel.localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`);
         }),
       (r) => {
@@ -138,5 +143,25 @@ describe('tunnels', () => {
   it('answers 404 for unknown keys and devboxes', async () => {
     expect((await get('/', { host: '80-0123456789abcdef.tunnel.localhost' })).status).toBe(404);
     expect((await server.request('POST', '/v1/devboxes/dbx_nope/enable_tunnel', {})).status).toBe(404);
+  });
+  it('wake_on_http resumes a suspended devbox; without it a suspended devbox answers 503', async () => {
+    const devbox = await createRunning(server);
+    await exec(server, devbox.id, 'cd /tmp && echo awake > w.txt && (nohup python3 -m http.server 8090 --bind 127.0.0.1 >/dev/null 2>&1 &)');
+    const tunnel = (await server.request('POST', `/v1/devboxes/${devbox.id}/enable_tunnel`, { wake_on_http: true })).json;
+    expect(tunnel.wake_on_http).toBe(true);
+    const host = `8090-${tunnel.tunnel_key}.tunnel.localhost`;
+    await pollUntil(() => get('/w.txt', { host }), (a) => a.status === 200);
+    expect((await server.request('POST', `/v1/devboxes/${devbox.id}/suspend`)).status).toBe(200);
+    await waitDevbox(server, devbox.id, ['suspended']);
+    const woken = await get('/w.txt', { host });
+    expect(woken).toEqual({ status: 200, body: 'awake\n' });
+    expect((await server.request('GET', `/v1/devboxes/${devbox.id}`)).json.status).toBe('running');
+
+    const other = await createRunning(server);
+    const sleepy = (await server.request('POST', `/v1/devboxes/${other.id}/enable_tunnel`, {})).json;
+    await server.request('POST', `/v1/devboxes/${other.id}/suspend`);
+    await waitDevbox(server, other.id, ['suspended']);
+    expect((await get('/', { host: `8090-${sleepy.tunnel_key}.tunnel.localhost` })).status).toBe(503);
+    await Promise.all([shutdown(server, devbox.id), shutdown(server, other.id)]);
   });
 });

@@ -1,0 +1,55 @@
+/**
+ * `npm run bench`: starts a real runloop-local, runs every case against it
+ * (SDK and raw HTTP side by side), prints one table, and cleans up. It
+ * reports; it never fails on a missed target.
+ * Run one case: `npm run bench -- exec` (exec, streaming, transfer, fleet, waits).
+ */
+import { cpus } from 'node:os';
+import { benchExec } from './exec.js';
+import { benchFleet } from './fleet.js';
+import { benchStreaming } from './streaming.js';
+import { benchTransfer } from './transfer.js';
+import { benchWaits } from './waits.js';
+import { closeContext, createContext, type BenchCase } from './support/context.js';
+import { startBenchServer } from './support/server.js';
+import { printTable, type ResultRow } from './support/stats.js';
+
+const CASES: Record<string, BenchCase> = {
+  exec: benchExec,
+  streaming: benchStreaming,
+  transfer: benchTransfer,
+  fleet: benchFleet,
+  waits: benchWaits,
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((name) => name in CASES);
+  const selected = wanted.length > 0 ? wanted : Object.keys(CASES);
+  console.log(`runloop-rx bench: ${cpus().length} cores, node ${process.version}; cases: ${selected.join(', ')}`);
+  const server = await startBenchServer();
+  console.log(`runloop-local at ${server.url}, runtime ${server.runtime}`);
+  const ctx = createContext(server);
+  const rows: ResultRow[] = [];
+  let stopping: Promise<void> | undefined;
+  const cleanUp = () => (stopping ??= closeContext(ctx).finally(() => server.stop()));
+  process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
+  try {
+    for (const name of selected) {
+      const started = performance.now();
+      process.stdout.write(`running ${name} … `);
+      try {
+        rows.push(...(await (CASES[name] as BenchCase)(ctx)));
+        console.log(`${((performance.now() - started) / 1000).toFixed(1)} s`);
+      } catch (err) {
+        console.log('failed');
+        rows.push({ benchmark: `${name}: ERROR ${String(err).slice(0, 120)}`, sdk: '-', raw: '-', ratio: '-', target: '-', verdict: 'ERROR' });
+      }
+    }
+  } finally {
+    await cleanUp();
+  }
+  console.log('');
+  printTable(rows);
+}
+
+await main();

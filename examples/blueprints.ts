@@ -1,0 +1,96 @@
+// Blueprints: build one from a Dockerfile plus system setup commands, build
+// one with a Docker build context packed from a local directory (the SDK's
+// buildContext$ helper + uploadFromBytes + asBuildContext, and the
+// buildContextDir shortcut), then getInfo, logs, list, createDevbox, delete.
+// runloop-local maps any FROM image onto its Debian base root filesystem.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { concat, concatWith, defer, finalize, ignoreElements, map, reduce, switchMap, tap, toArray } from 'rxjs';
+import { buildContext$, type Blueprint, type RunloopSDK } from '../src/index.js';
+import { runExample } from './support/runloop.js';
+import { shutdownAfter } from './support/shutdown.js';
+
+const APP_DOCKERFILE = `FROM node:22
+WORKDIR /usr/src/app
+# copy using the build context from the object
+COPY package.json package.json
+COPY src src
+CMD ["node", "src/app.js"]
+`;
+
+/** A tiny app directory to use as a build context; removed at the end. */
+const appDir$ = defer(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'my-app-'));
+  await mkdir(join(dir, 'src'));
+  await writeFile(join(dir, 'package.json'), '{ "name": "my-app", "version": "1.0.0" }\n');
+  await writeFile(join(dir, 'src', 'app.js'), 'console.log("hello from my-app");\n');
+  await writeFile(join(dir, 'secrets.env'), 'TOKEN=never-uploaded\n');
+  await writeFile(join(dir, '.dockerignore'), 'secrets.env\n');
+  return dir;
+});
+
+/** Inspects a built blueprint, runs a devbox from it, and deletes it. */
+const inspectAndUse = (blueprint: Blueprint, command: string) =>
+  concat(
+    blueprint.getInfo().pipe(tap((info) => console.log(`  ${info.name} (${info.id}): ${info.status}`))),
+    blueprint.logs().pipe(tap(({ logs }) => console.log(`  build log: ${logs.length} lines, last: ${logs.at(-1)?.message ?? '-'}`))),
+    blueprint.createDevbox({ name: 'devbox-from-blueprint' }).pipe(
+      switchMap((devbox) =>
+        devbox.cmd.exec(command).pipe(
+          switchMap((result) => result.stdout()),
+          tap((out) => console.log(`  ${command} =>`, out.trimEnd().split('\n').join(' | '))),
+          shutdownAfter(devbox),
+        ),
+      ),
+    ),
+  );
+
+const withSetupCommands = (runloop: RunloopSDK) =>
+  runloop.blueprint
+    .create({
+      name: 'my-blueprint',
+      dockerfile: 'FROM ubuntu:22.04\nRUN python3 --version > /python-version.txt\n',
+      systemSetupCommands: ['echo "set up by system_setup_commands" > /setup.txt'],
+    })
+    .pipe(switchMap((blueprint) => inspectAndUse(blueprint, 'cat /python-version.txt /setup.txt').pipe(concatWith(blueprint.delete()))));
+
+const withBuildContext = (runloop: RunloopSDK, dir: string) =>
+  buildContext$(dir).pipe(
+    // The context as bytes, like the seed's build_docker_context_tar (uploadFromDir streams instead).
+    reduce((chunks, chunk) => [...chunks, chunk], [] as Uint8Array[]),
+    map((chunks) => Buffer.concat(chunks)),
+    switchMap((tarBytes) => runloop.storageObject.uploadFromBytes(tarBytes, 'my-app-context.tar.gz', 'tgz')),
+    switchMap((contextObject) =>
+      runloop.blueprint.create({ name: 'my-blueprint-with-context', dockerfile: APP_DOCKERFILE, buildContext: contextObject.asBuildContext() }).pipe(
+        switchMap((blueprint) => inspectAndUse(blueprint, 'ls /usr/src/app /usr/src/app/src').pipe(concatWith(blueprint.delete()))),
+        concatWith(contextObject.delete()),
+      ),
+    ),
+  );
+
+// The shortcut: the SDK packs and uploads the directory itself (streamed, honouring .dockerignore).
+const withBuildContextDir = (runloop: RunloopSDK, dir: string) =>
+  runloop.blueprint
+    .create({ name: 'my-blueprint-from-dir', dockerfile: APP_DOCKERFILE, buildContextDir: dir })
+    .pipe(switchMap((blueprint) => inspectAndUse(blueprint, 'ls /usr/src/app').pipe(concatWith(blueprint.delete()))));
+
+const listing = (runloop: RunloopSDK) =>
+  runloop.blueprint.list().pipe(
+    toArray(),
+    tap((all) => console.log(`blueprint.list(): ${all.length} blueprint(s)`)),
+  );
+
+runExample('blueprints', (runloop) =>
+  appDir$.pipe(
+    switchMap((dir) =>
+      concat(
+        withSetupCommands(runloop).pipe(tap({ subscribe: () => console.log('== dockerfile + systemSetupCommands') })),
+        withBuildContext(runloop, dir).pipe(tap({ subscribe: () => console.log('== build context: buildContext$ + asBuildContext') })),
+        withBuildContextDir(runloop, dir).pipe(tap({ subscribe: () => console.log('== build context: buildContextDir') })),
+        listing(runloop),
+      ).pipe(finalize(() => void rm(dir, { recursive: true, force: true }))),
+    ),
+    ignoreElements(),
+  ),
+);

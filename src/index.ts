@@ -1,0 +1,69 @@
+/**
+ * runloop-rx: an RxJS-native SDK for Runloop devboxes.
+ *
+ * Every method returns a cold, lazy Observable. Start with {@link RunloopSDK}.
+ *
+ * @example
+ * import { RunloopSDK } from 'runloop-rx';
+ * const runloop = new RunloopSDK();
+ * runloop.devbox.use({ name: 'hi' }, (d) => d.cmd.exec('echo hi')).subscribe((r) => console.log(r.exitCode));
+ */
+export { RunloopSDK, type RunloopSDKOptions } from './sdk/runloop-sdk.js';
+export type { LocalRunloopSDK, LocalSdkOptions } from './sdk/local.js';
+export { Devbox, type DevboxShell } from './sdk/devbox.js';
+export { DevboxCmd, type ExecCallbacks, type ExecEvent, type ExecExit, type ExecOptions } from './sdk/devbox-cmd.js';
+export { DevboxFile, type FileUploadSource } from './sdk/devbox-file.js';
+export { DevboxNet } from './sdk/devbox-net.js';
+export { Execution } from './sdk/execution.js';
+export { ExecutionResult } from './sdk/execution-result.js';
+export { Blueprint } from './sdk/blueprint.js';
+export { Snapshot, type DevboxFromSourceParams } from './sdk/snapshot.js';
+export { StorageObject, type UploadContentOptions } from './sdk/storage-object.js';
+export { DevboxOps } from './sdk/ops/devbox-ops.js';
+export { BlueprintOps, BUILD_CONTEXT_TTL_MS, type SdkBlueprintCreateParams } from './sdk/ops/blueprint-ops.js';
+export { SnapshotOps } from './sdk/ops/snapshot-ops.js';
+export {
+  StorageObjectOps,
+  type UploadDirOptions,
+  type UploadFileOptions,
+  type UploadObjectOptions,
+} from './sdk/ops/storage-object-ops.js';
+export { DEFAULT_POLL_INTERVAL_MS, type CallOptions, type WaitOptions } from './sdk/options.js';
+export { BlueprintBuildError, DevboxStateError, InvalidArgumentError, ObjectTransferError, SnapshotError } from './sdk/errors.js';
+export type { ObjectRef, SdkDevboxCreateParams, SdkMount } from './sdk/internal/create-devbox.js';
+export type { OutputChunk, OutputLine, OutputStream } from './sdk/internal/output-line.js';
+export type { OutputPosition } from './sdk/internal/execution-output.js';
+export { splitLines } from './sdk/internal/split-lines.js';
+export { toAsyncIterable } from './sdk/internal/async-iterable.js';
+export { buildContext$, buildContextStream, type BuildContextOptions } from './sdk/internal/build-context.js';
+export { createIgnoreMatcher, parseIgnoreFile, type IgnoreMatcher } from './sdk/internal/ignore-matcher.js';
+export { inferContentType } from './sdk/internal/content-type.js';
+export { tunnelUrl } from './sdk/internal/tunnel-url.js';
+
+// Core: errors, config, polling.
+export {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  AuthenticationError,
+  BadRequestError,
+  ConflictError,
+  InternalServerError,
+  MaxAttemptsExceededError,
+  NotFoundError,
+  PermissionDeniedError,
+  PollingTimeoutError,
+  RateLimitError,
+  ResponseDecodeError,
+  RunloopConfigError,
+  RunloopError,
+  UnprocessableEntityError,
+  type DecodeFailure,
+} from './core/errors.js';
+export type { ClientOptions } from './core/config.js';
+export type { PollingConfig } from './core/polling.js';
+export type { ApiCaller, ApiRequest, RequestOptions, SseMessage } from './core/request.js';
+
+// The raw API and every codec with its type.
+export * from './api/index.js';

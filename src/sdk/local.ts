@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Observable } from 'rxjs';
+import type { ClientOptions } from '../core/config.js';
+import type { RuntimeMode } from '../local/server.js';
+
+/**
+ * Options of `RunloopSDK.local()` / `startLocal()`.
+ *
+ * @example
+ * RunloopSDK.local({ dataDir: './.runloop-local', runtimeMode: 'process' });
+ */
+export interface LocalSdkOptions {
+  /** Where the server keeps its state; default a fresh temp dir, removed on dispose. */
+  readonly dataDir?: string;
+  /** Default 0 (a free port). */
+  readonly port?: number;
+  /** Default `auto`. */
+  readonly runtimeMode?: RuntimeMode;
+  /** Server logging; default silent. */
+  readonly log?: boolean;
+  /** Client options for the SDK (the base URL and token come from the server). */
+  readonly client?: Omit<ClientOptions, 'baseURL' | 'bearerToken'>;
+}
+
+/**
+ * An SDK bound to a running embedded server.
+ *
+ * @example
+ * const local = await RunloopSDK.startLocal();
+ * await local.dispose();
+ */
+export interface LocalRunloopSDK<S> {
+  readonly sdk: S;
+  /** The server's base URL and token (for other clients, e.g. the official one). */
+  readonly url: string;
+  readonly token: string;
+  /** Closes the SDK, stops the server (its devboxes shut down) and removes a temp data dir. Idempotent. */
+  dispose(): Promise<void>;
+}
+
+/** Anything with `close()`, such as a RunloopSDK. */
+interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * Starts runloop-local (dynamically imported) and builds an SDK bound to it.
+ *
+ * @example
+ * const local = await startLocalSdk({}, (o) => new RunloopSDK(o)); await local.dispose();
+ */
+export async function startLocalSdk<S extends Closable>(options: LocalSdkOptions, makeSdk: (client: ClientOptions) => S): Promise<LocalRunloopSDK<S>> {
+  const { startLocalServer } = await import('../local/index.js');
+  const ownDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'runloop-local-sdk-')) : undefined;
+  let server;
+  try {
+    server = await startLocalServer({
+      port: options.port ?? 0,
+      dataDir: options.dataDir ?? (ownDir as string),
+      log: options.log ?? false,
+      ...(options.runtimeMode ? { runtimeMode: options.runtimeMode } : {}),
+    });
+  } catch (err) {
+    if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true });
+    throw err;
+  }
+  const running = server;
+  const sdk = makeSdk({ ...options.client, baseURL: running.url, bearerToken: running.token });
+  let disposed: Promise<void> | undefined;
+  return {
+    sdk,
+    url: running.url,
+    token: running.token,
+    dispose: () =>
+      (disposed ??= (async () => {
+        await sdk.close();
+        await running.stop();
+        if (ownDir !== undefined) await rm(ownDir, { recursive: true, force: true });
+      })()),
+  };
+}
+
+/**
+ * The Observable form: start on subscribe, emit the SDK, stop on unsubscribe
+ * (also when unsubscribed while still starting).
+ *
+ * @example
+ * localSdk$({}, (o) => new RunloopSDK(o)).pipe(take(1)).subscribe();
+ */
+export function localSdk$<S extends Closable>(options: LocalSdkOptions, makeSdk: (client: ClientOptions) => S): Observable<S> {
+  return new Observable<S>((subscriber) => {
+    let local: LocalRunloopSDK<S> | undefined;
+    let closed = false;
+    startLocalSdk(options, makeSdk).then(
+      (started) => {
+        if (closed) void started.dispose();
+        else {
+          local = started;
+          subscriber.next(started.sdk);
+        }
+      },
+      (err: unknown) => subscriber.error(err),
+    );
+    return () => {
+      closed = true;
+      void local?.dispose();
+    };
+  });
+}

@@ -1,0 +1,108 @@
+import type { Observable } from 'rxjs';
+import { RunloopApi } from '../api/index.js';
+import { createApiCaller, type CoreClient } from '../core/caller.js';
+import { DEFAULT_BASE_URL, type ClientOptions } from '../core/config.js';
+import type { ApiCaller } from '../core/request.js';
+import type { SdkContext } from './internal/context.js';
+import { localSdk$, startLocalSdk, type LocalRunloopSDK, type LocalSdkOptions } from './local.js';
+import { BlueprintOps } from './ops/blueprint-ops.js';
+import { DevboxOps } from './ops/devbox-ops.js';
+import { SnapshotOps } from './ops/snapshot-ops.js';
+import { StorageObjectOps } from './ops/storage-object-ops.js';
+
+/**
+ * Options of {@link RunloopSDK}: the client options (`bearerToken` defaults
+ * to env `RUNLOOP_API_KEY`, `baseURL` to env `RUNLOOP_BASE_URL` then
+ * `https://api.runloop.ai`, `timeoutMs` 30 000, `maxRetries` 5,
+ * `defaultHeaders`, an undici `dispatcher`), or a ready `caller`.
+ *
+ * @example
+ * const options: RunloopSDKOptions = { bearerToken: process.env.RUNLOOP_API_KEY, maxRetries: 3 };
+ */
+export interface RunloopSDKOptions extends ClientOptions {
+  /** Sends every API call through this instead of a new core client (e.g. `FakeApiCaller` in tests). */
+  readonly caller?: ApiCaller;
+}
+
+/**
+ * The object SDK: `devbox`, `blueprint`, `snapshot`, `storageObject`, and
+ * the raw REST client as `api`. Every method returns an Observable: cold and
+ * lazy (nothing is sent until you subscribe, each subscription sends again,
+ * unsubscribing aborts), usable with `firstValueFrom` / `lastValueFrom`.
+ *
+ * @example
+ * const runloop = new RunloopSDK();
+ * runloop.devbox
+ *   .use({ name: 'hello' }, (devbox) => devbox.cmd.exec("echo 'Hello from Runloop!'"))
+ *   .pipe(switchMap((result) => result.stdout()))
+ *   .subscribe(console.log);
+ */
+export class RunloopSDK {
+  /** The raw REST client. */
+  readonly api: RunloopApi;
+  /** Devboxes: create, find, list, and the scoped `use`. */
+  readonly devbox: DevboxOps;
+  /** Blueprints: build, find, list. */
+  readonly blueprint: BlueprintOps;
+  /** Disk snapshots: find, list. */
+  readonly snapshot: SnapshotOps;
+  /** Storage objects: create, upload, find, list. */
+  readonly storageObject: StorageObjectOps;
+  /** The base URL every call goes to. */
+  readonly baseURL: string;
+  readonly #core: CoreClient | undefined;
+
+  /** Throws `RunloopConfigError` when no API key is configured (and no `caller` given). */
+  constructor(options: RunloopSDKOptions = {}) {
+    const { caller, ...clientOptions } = options;
+    this.#core = caller === undefined ? createApiCaller(clientOptions) : undefined;
+    this.baseURL = this.#core?.config.baseURL ?? (options.baseURL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.api = new RunloopApi(caller ?? (this.#core as CoreClient));
+    const dispatcher = options.dispatcher ?? this.#core?.config.dispatcher;
+    const ctx: SdkContext = { api: this.api, baseURL: this.baseURL, ...(dispatcher ? { dispatcher } : {}) };
+    this.devbox = new DevboxOps(ctx);
+    this.storageObject = new StorageObjectOps(ctx);
+    this.blueprint = new BlueprintOps(ctx, this.storageObject);
+    this.snapshot = new SnapshotOps(ctx);
+  }
+
+  /**
+   * Closes the HTTP connection pool if this SDK created it. Streams still
+   * open fail afterwards.
+   *
+   * @example
+   * await runloop.close();
+   */
+  close(): Promise<void> {
+    return this.#core?.close() ?? Promise.resolve();
+  }
+
+  /**
+   * An SDK bound to an embedded runloop-local server, as an Observable: the
+   * server starts on subscription (loaded by dynamic import, so importing
+   * the SDK never loads server code), the SDK is emitted once, and the
+   * server stops (shutting its devboxes down) when you unsubscribe. It never
+   * completes on its own, so `firstValueFrom(RunloopSDK.local())` would stop
+   * the server at once: for `await` style use {@link startLocal}.
+   *
+   * @example
+   * RunloopSDK.local()
+   *   .pipe(switchMap((runloop) => runloop.devbox.use({}, (d) => d.cmd.exec('uname -a'))), take(1))
+   *   .subscribe((result) => console.log(result.exitCode));
+   */
+  static local(options: LocalSdkOptions = {}): Observable<RunloopSDK> {
+    return localSdk$(options, (clientOptions) => new RunloopSDK(clientOptions));
+  }
+
+  /**
+   * The promise form of {@link local}: resolves once the server is up; call
+   * `dispose()` to stop it.
+   *
+   * @example
+   * const { sdk, dispose } = await RunloopSDK.startLocal();
+   * try { ... } finally { await dispose(); }
+   */
+  static startLocal(options: LocalSdkOptions = {}): Promise<LocalRunloopSDK<RunloopSDK>> {
+    return startLocalSdk(options, (clientOptions) => new RunloopSDK(clientOptions));
+  }
+}
