@@ -2,10 +2,11 @@
  * `npm run bench`: starts a real runloop-local, runs every case against it
  * (SDK and raw HTTP side by side), prints one table, and cleans up. It
  * reports; it never fails on a missed target.
- * Run one case: `npm run bench -- exec` (exec, streaming, transfer, fleet, waits).
+ * Run one case: `npm run bench -- exec` (exec, streaming, transfer, files, fleet, waits).
  */
 import { cpus } from 'node:os';
 import { benchExec } from './exec.js';
+import { benchFileTransfer } from './file-transfer.js';
 import { benchFleet } from './fleet.js';
 import { benchStreaming } from './streaming.js';
 import { benchTransfer } from './transfer.js';
@@ -18,6 +19,7 @@ const CASES: Record<string, BenchCase> = {
   exec: benchExec,
   streaming: benchStreaming,
   transfer: benchTransfer,
+  files: benchFileTransfer,
   fleet: benchFleet,
   waits: benchWaits,
 };
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   const selected = wanted.length > 0 ? wanted : Object.keys(CASES);
   console.log(`runloop-rx bench: ${cpus().length} cores, node ${process.version}; cases: ${selected.join(', ')}`);
   const server = await startBenchServer();
-  console.log(`runloop-local at ${server.url}, runtime ${server.runtime}`);
+  console.log(server.banner);
   const ctx = createContext(server);
   const rows: ResultRow[] = [];
   let stopping: Promise<void> | undefined;

@@ -2,6 +2,7 @@
  * Object transfer: upload + download of a 100 MB file through the SDK
  * (`uploadFromFile`, `downloadStream`) against the same three-step flow and
  * presigned GET done with raw undici. Rounds interleave SDK and raw.
+ * (Devbox files: see file-transfer.ts, which reuses the payload helper.)
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -14,10 +15,17 @@ import { request } from 'undici';
 import type { BenchContext } from './support/context.js';
 import { elapsedMs, fmt, type ResultRow } from './support/stats.js';
 
-const SIZE = 100 * 1024 * 1024;
+/** Bytes moved per transfer. */
+export const SIZE = 100 * 1024 * 1024;
 const ROUNDS = 3;
 
-async function writeRandomFile(path: string): Promise<void> {
+/**
+ * Writes `SIZE` random bytes to `path`, streamed.
+ *
+ * @example
+ * await writeRandomFile('/tmp/payload.bin');
+ */
+export async function writeRandomFile(path: string): Promise<void> {
   const out = createWriteStream(path);
   const chunk = randomBytes(1024 * 1024);
   for (let i = 0; i < SIZE / chunk.length; i++) if (!out.write(chunk)) await once(out, 'drain');
@@ -25,7 +33,8 @@ async function writeRandomFile(path: string): Promise<void> {
   await once(out, 'finish');
 }
 
-interface Timing {
+/** How long one upload and one download took. */
+export interface Timing {
   readonly uploadMs: number;
   readonly downloadMs: number;
 }
@@ -83,21 +92,31 @@ export async function benchTransfer(ctx: BenchContext): Promise<ResultRow[]> {
         sdk.push(await sdkRound(ctx, file));
       }
     }
-    const mbps = (ms: number) => SIZE / 1024 / 1024 / (ms / 1000);
-    const best = (ts: Timing[], key: keyof Timing) => Math.max(...ts.map((t) => mbps(t[key])));
-    const row = (key: keyof Timing, label: string): ResultRow => {
-      const ratio = best(sdk, key) / best(raw, key);
-      return {
-        benchmark: `object ${label} 100 MB, MB/s (best of ${ROUNDS})`,
-        sdk: fmt(best(sdk, key)),
-        raw: fmt(best(raw, key)),
-        ratio: fmt(ratio, 2),
-        target: '>= 0.8x raw',
-        verdict: ratio >= 0.8 ? 'met' : 'MISSED',
-      };
-    };
-    return [row('uploadMs', 'upload'), row('downloadMs', 'download')];
+    return transferRows('object', sdk, raw);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Table rows for upload and download: best MB/s of each side and the ratio.
+ *
+ * @example
+ * transferRows('object', sdkTimings, rawTimings);
+ */
+export function transferRows(what: string, sdk: readonly Timing[], raw: readonly Timing[]): ResultRow[] {
+  const mbps = (ms: number) => SIZE / 1024 / 1024 / (ms / 1000);
+  const best = (ts: readonly Timing[], key: keyof Timing) => Math.max(...ts.map((t) => mbps(t[key])));
+  const row = (key: keyof Timing, label: string): ResultRow => {
+    const ratio = best(sdk, key) / best(raw, key);
+    return {
+      benchmark: `${what} ${label} 100 MB, MB/s (best of ${sdk.length})`,
+      sdk: fmt(best(sdk, key)),
+      raw: fmt(best(raw, key)),
+      ratio: fmt(ratio, 2),
+      target: '>= 0.8x raw',
+      verdict: ratio >= 0.8 ? 'met' : 'MISSED',
+    };
+  };
+  return [row('uploadMs', 'upload'), row('downloadMs', 'download')];
 }

@@ -3,7 +3,7 @@
 // built from a Dockerfile and a devbox started from it, and a storage object
 // is uploaded from text and read back. Every devbox is shut down before the
 // script ends; the blueprint and the object are deleted again.
-import { concat, concatWith, filter, ignoreElements, map, switchMap, tap } from 'rxjs';
+import { concat, concatWith, ignoreElements, map, switchMap, tap } from 'rxjs';
 import type { RunloopSDK } from '../src/index.js';
 import { runExample } from './support/runloop.js';
 

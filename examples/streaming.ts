@@ -2,7 +2,7 @@
 // functions, called with whole lines), and the RxJS way: output as data, a
 // stream of tagged lines `{ stream, line, offset }` you can filter, count,
 // buffer or replay from an offset.
-import { concat, count, filter, ignoreElements, last, map, switchMap, tap, toArray } from 'rxjs';
+import { concat, count, filter, ignoreElements, map, switchMap, tap, toArray } from 'rxjs';
 import type { Devbox, OutputLine } from '../src/index.js';
 import { runExample } from './support/runloop.js';
 
@@ -44,7 +44,6 @@ const replay = (devbox: Devbox) =>
         ),
       ),
     ),
-    last(),
     ignoreElements(),
   );
 

@@ -1,7 +1,7 @@
 /**
  * Errors raised by the raw API client itself, before any request is sent.
  */
-import { RunloopError } from '../core/errors.js';
+import { RunloopError, brandErrorClass } from '../core/errors.js';
 
 /**
  * Parameters broke a rule the client checks before sending (so no request
@@ -11,6 +11,9 @@ import { RunloopError } from '../core/errors.js';
  * catchError((e) => (e instanceof InvalidParamsError ? of(e.problems) : throwError(() => e)));
  */
 export class InvalidParamsError extends RunloopError {
+  static {
+    brandErrorClass(this, 'InvalidParamsError');
+  }
   override readonly code: string = 'RUNLOOP_INVALID_PARAMS';
   constructor(
     readonly problems: readonly string[],

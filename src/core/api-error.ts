@@ -2,36 +2,7 @@
  * Turns an HTTP error response into the right {@link APIError} subclass,
  * with the message rules of runloop-api.md §3.
  */
-import {
-  APIError,
-  AuthenticationError,
-  BadRequestError,
-  ConflictError,
-  InternalServerError,
-  NotFoundError,
-  PermissionDeniedError,
-  RateLimitError,
-  UnprocessableEntityError,
-  type ResponseHeaders,
-} from './errors.js';
-
-type ApiErrorClass = new (
-  status: number,
-  headers: ResponseHeaders | undefined,
-  error: unknown,
-  message: string,
-  requestId?: string,
-) => APIError;
-
-const BY_STATUS: Readonly<Record<number, ApiErrorClass>> = {
-  400: BadRequestError,
-  401: AuthenticationError,
-  403: PermissionDeniedError,
-  404: NotFoundError,
-  409: ConflictError,
-  422: UnprocessableEntityError,
-  429: RateLimitError,
-};
+import { apiErrorClassFor, type APIError, type ResponseHeaders } from './errors.js';
 
 function parseJsonOrUndefined(text: string): unknown {
   try {
@@ -72,6 +43,6 @@ export function apiErrorFromResponse(status: number, headers: ResponseHeaders | 
   const parsed = bodyText.length > 0 ? parseJsonOrUndefined(bodyText) : undefined;
   const error = parsed !== undefined ? parsed : bodyText.length > 0 ? bodyText : undefined;
   const message = messageOf(status, parsed, bodyText);
-  const Class = status >= 500 ? InternalServerError : (BY_STATUS[status] ?? APIError);
+  const Class = apiErrorClassFor(status);
   return new Class(status, headers, error, message, requestIdOf(headers, parsed));
 }

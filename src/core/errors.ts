@@ -47,6 +47,17 @@ export class RunloopError extends Error {
 }
 
 /**
+ * Gives an error class (outside this file) its own `Symbol.for` brand, so
+ * `instanceof` recognises its instances across two installed copies too.
+ *
+ * @example
+ * class MyError extends RunloopError { static { brandErrorClass(this, 'MyError'); } }
+ */
+export function brandErrorClass(ctor: abstract new (...args: never[]) => RunloopError, name: string): void {
+  Object.defineProperty(ctor, BRAND, { value: Symbol.for(`runloop-rx.${name}`) });
+}
+
+/**
  * The client was configured wrongly, e.g. no API key.
  *
  * @example
@@ -88,46 +99,59 @@ export class APIError extends RunloopError {
   }
 }
 
+const BY_STATUS = new Map<number, typeof APIError>();
+
+/**
+ * One status-mapped {@link APIError} subclass: its own `name`, stable
+ * `code` and `Symbol.for` brand (so `instanceof` works across two installed
+ * copies), registered for {@link apiErrorClassFor}. A factory because the
+ * classes differ in nothing else.
+ */
+function statusErrorClass(status: number, name: string, code: string): typeof APIError {
+  const Class = class extends APIError {
+    static override readonly [BRAND]: symbol = Symbol.for(`runloop-rx.${name}`);
+    override readonly code: string = code;
+  };
+  Object.defineProperty(Class, 'name', { value: name });
+  BY_STATUS.set(status, Class);
+  return Class;
+}
+
+/**
+ * The APIError subclass for an HTTP status: the mapped class (any status
+ * >= 500 maps to {@link InternalServerError}), else `APIError` itself.
+ *
+ * @example
+ * new (apiErrorClassFor(404))(404, undefined, undefined, '404 gone') instanceof NotFoundError; // true
+ */
+export function apiErrorClassFor(status: number): typeof APIError {
+  return BY_STATUS.get(status >= 500 ? 500 : status) ?? APIError;
+}
+
 /** 400 @example if (err instanceof BadRequestError) showForm(err.error); */
-export class BadRequestError extends APIError {
-  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.BadRequestError');
-  override readonly code: string = 'RUNLOOP_BAD_REQUEST';
-}
+export const BadRequestError = statusErrorClass(400, 'BadRequestError', 'RUNLOOP_BAD_REQUEST');
+export type BadRequestError = APIError;
 /** 401 @example if (err instanceof AuthenticationError) askForNewKey(); */
-export class AuthenticationError extends APIError {
-  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.AuthenticationError');
-  override readonly code: string = 'RUNLOOP_AUTHENTICATION';
-}
+export const AuthenticationError = statusErrorClass(401, 'AuthenticationError', 'RUNLOOP_AUTHENTICATION');
+export type AuthenticationError = APIError;
 /** 403 @example if (err instanceof PermissionDeniedError) console.error('no access'); */
-export class PermissionDeniedError extends APIError {
-  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.PermissionDeniedError');
-  override readonly code: string = 'RUNLOOP_PERMISSION_DENIED';
-}
+export const PermissionDeniedError = statusErrorClass(403, 'PermissionDeniedError', 'RUNLOOP_PERMISSION_DENIED');
+export type PermissionDeniedError = APIError;
 /** 404 @example if (err instanceof NotFoundError) return of(undefined); */
-export class NotFoundError extends APIError {
-  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.NotFoundError');
-  override readonly code: string = 'RUNLOOP_NOT_FOUND';
-}
+export const NotFoundError = statusErrorClass(404, 'NotFoundError', 'RUNLOOP_NOT_FOUND');
+export type NotFoundError = APIError;
 /** 409 @example if (err instanceof ConflictError) console.warn('busy'); */
-export class ConflictError extends APIError {
-  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.ConflictError');
-  override readonly code: string = 'RUNLOOP_CONFLICT';
-}
+export const ConflictError = statusErrorClass(409, 'ConflictError', 'RUNLOOP_CONFLICT');
+export type ConflictError = APIError;
 /** 422 @example if (err instanceof UnprocessableEntityError) console.error(err.message); */
-export class UnprocessableEntityError extends APIError {
-  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.UnprocessableEntityError');
-  override readonly code: string = 'RUNLOOP_UNPROCESSABLE_ENTITY';
-}
+export const UnprocessableEntityError = statusErrorClass(422, 'UnprocessableEntityError', 'RUNLOOP_UNPROCESSABLE_ENTITY');
+export type UnprocessableEntityError = APIError;
 /** 429 @example if (err instanceof RateLimitError) console.warn(err.headers?.['retry-after']); */
-export class RateLimitError extends APIError {
-  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.RateLimitError');
-  override readonly code: string = 'RUNLOOP_RATE_LIMIT';
-}
+export const RateLimitError = statusErrorClass(429, 'RateLimitError', 'RUNLOOP_RATE_LIMIT');
+export type RateLimitError = APIError;
 /** Any status >= 500. @example if (err instanceof InternalServerError) report(err.requestId); */
-export class InternalServerError extends APIError {
-  static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.InternalServerError');
-  override readonly code: string = 'RUNLOOP_INTERNAL_SERVER';
-}
+export const InternalServerError = statusErrorClass(500, 'InternalServerError', 'RUNLOOP_INTERNAL_SERVER');
+export type InternalServerError = APIError;
 
 /**
  * No response: refused, reset, DNS, or a body cut short.

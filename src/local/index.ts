@@ -6,7 +6,8 @@
  * import { startLocalServer } from 'runloop-rx/local';
  * const server = await startLocalServer({ port: 0 });
  */
-export { startLocalServer, SERVICE_MODULES } from './server.js';
+export { startLocalServer } from './server.js';
+export { DEFAULT_SERVICES } from './services.js';
 export type { LocalServer, LocalServerOptions, RuntimeMode } from './server.js';
 export type { LocalService, Logger, ServerConfig, ServerContext, ServiceFactory, ServiceMap, ServiceRegistry } from './context.js';
 export { HttpError, json, route } from './http/route.js';

@@ -13,31 +13,11 @@ import { listenDual, type AnyRequest, type AnyResponse } from './http/listener.j
 import { createLogger, silentLogger } from './http/logger.js';
 import { writeJson } from './http/reply.js';
 import { Router } from './http/router.js';
-import { createObjectsService } from './objects/index.js';
 import { createRuntime } from './runtime/index.js';
 import type { DevboxRuntime, RuntimeInfo } from './runtime/types.js';
+import { DEFAULT_SERVICES } from './services.js';
 import { acquireDataDirLock } from './store/lock.js';
 import { Store } from './store/store.js';
-
-/**
- * ─── SERVICE LIST ──────────────────────────────────────────────────────────
- * Area index modules, in start order after `objects`. Each must export
- * `createService: ServiceFactory`. A module that does not exist yet is
- * skipped, so an area joins the server just by exporting `createService`.
- *
- * @example
- * // src/local/tunnels/index.ts
- * export const createService: ServiceFactory = (ctx) => new TunnelsService(ctx);
- */
-export const SERVICE_MODULES: readonly string[] = [
-  './devboxes/index.js',
-  './executions/index.js',
-  './files/index.js',
-  './snapshots/index.js',
-  './blueprints/index.js',
-  './tunnels/index.js',
-  './ssh/index.js',
-];
 
 /**
  * Which runtime to run devboxes with; `none` serves the API without devboxes (tests of other areas).
@@ -66,7 +46,7 @@ export interface LocalServerOptions {
   readonly runtimeMode?: RuntimeMode;
   /** `true` (default) logs to stderr at info, `false` is silent, or a Logger. */
   readonly log?: boolean | Logger;
-  /** Replaces the service list (objects + every module in {@link SERVICE_MODULES}). */
+  /** Replaces the service list (default {@link DEFAULT_SERVICES}), e.g. a subset for tests. */
   readonly services?: readonly ServiceFactory[];
   /** Clock in epoch ms; default `Date.now`. */
   readonly now?: () => number;
@@ -181,8 +161,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     const { registry, services: serviceMap } = createServiceRegistry();
     const ctx: ServerContext = { config, store, now, log, runtime, services: serviceMap, registry, stopping: stopController.signal };
 
-    const factories = options.services ?? [createObjectsService, ...(await loadServiceModules(log))];
-    for (const factory of factories) {
+    for (const factory of options.services ?? DEFAULT_SERVICES) {
       const service = factory(ctx);
       // Registered before routes are checked, so a bad route list still gets the service stopped.
       services.push(service);
@@ -216,29 +195,6 @@ async function runCleanups(cleanups: ReadonlyArray<() => Promise<void> | void>, 
       log.error('shutdown step failed', { error: String(error) });
     }
   }
-}
-
-function isMissingModule(error: unknown, path: string): boolean {
-  const code = (error as { code?: string }).code;
-  return code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(path.replace(/^\.\//, '').replace(/\.js$/, ''));
-}
-
-/** Imports every area module that exists; a broken one is logged and skipped so the rest still serves. */
-async function loadServiceModules(log: Logger): Promise<ServiceFactory[]> {
-  const factories: ServiceFactory[] = [];
-  for (const path of SERVICE_MODULES) {
-    let module: { createService?: unknown };
-    try {
-      module = (await import(path)) as { createService?: unknown };
-    } catch (error) {
-      if (isMissingModule(error, path)) log.debug('service module not present', { module: path });
-      else log.error('service module failed to load; continuing without it', { module: path, error: String(error) });
-      continue;
-    }
-    if (typeof module.createService === 'function') factories.push(module.createService as ServiceFactory);
-    else log.warn('service module exports no createService; skipped', { module: path });
-  }
-  return factories;
 }
 
 /** Creates the runtime (probing the host) and cleans up after a crashed earlier run. */

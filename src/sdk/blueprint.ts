@@ -1,5 +1,6 @@
 import { asyncScheduler, concat, defer, exhaustMap, from, switchMap, takeWhile, timer, type Observable, type SchedulerLike } from 'rxjs';
-import { BLUEPRINT_IN_PROGRESS_STATUSES, type BlueprintBuildLog, type BlueprintBuildLogsView, type BlueprintView } from '../api/views/blueprint.js';
+import { isBlueprintBuildOver, type BlueprintBuildLog, type BlueprintBuildLogsView, type BlueprintView } from '../api/views/blueprint.js';
+import { abortOn } from '../core/abort.js';
 import type { Devbox } from './devbox.js';
 import { pollingConfigOf, type CallOptions, type WaitOptions } from './options.js';
 import type { DevboxFromSourceParams } from './snapshot.js';
@@ -54,12 +55,12 @@ export class Blueprint {
         );
       const whileBuilding$ = timer(0, intervalMs, scheduler).pipe(
         exhaustMap(() => this.getInfo(options)),
-        takeWhile((view) => BLUEPRINT_IN_PROGRESS_STATUSES.includes(view.status)),
+        takeWhile((view) => !isBlueprintBuildOver(view.status)),
         exhaustMap(() => newEntries()),
       );
       // One last read after the build ended picks up its final lines.
       return concat(whileBuilding$, defer(() => newEntries()));
-    });
+    }).pipe(abortOn(options.signal));
   }
 
   /** Deletes the blueprint. @example bp.delete().subscribe(); */

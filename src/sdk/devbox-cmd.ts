@@ -27,6 +27,11 @@ const EXECUTE_TIMEOUT_MS = 600_000;
 /**
  * Synchronous per-line callbacks, called as output arrives.
  *
+ * Backpressure: output is pushed as it arrives (the core's SSE reader does
+ * not wait for consumers), so callbacks must be quick and synchronous; the
+ * SDK keeps no line once it was delivered (memory stays flat for any output
+ * size), so a slow consumer should hand lines to its own bounded buffer.
+ *
  * @example
  * const callbacks: ExecCallbacks = { stdout: (line) => console.log(line), stderr: (line) => console.error(line) };
  */
@@ -91,7 +96,9 @@ export class DevboxCmd {
    * Runs `command` and emits one {@link ExecutionResult} when it has finished.
    * With callbacks, output is streamed and each callback gets whole lines
    * (split across chunk boundaries correctly); the result comes after all
-   * output was delivered.
+   * output was delivered. Lines are handed to the callbacks and dropped:
+   * nothing accumulates the output (use `result.stdout()` for the whole
+   * text). Output is pushed with no backpressure: keep callbacks quick.
    *
    * @example
    * const result = await lastValueFrom(devbox.cmd.exec('make test', { stderr: (l) => console.error(l) }));
@@ -151,6 +158,7 @@ export class DevboxCmd {
    * Runs `command` and streams it: tagged lines of both streams as they
    * arrive, then one `{ stream: 'exit', exitCode, result }`. Cold;
    * unsubscribing early kills the command unless `killOnUnsubscribe: false`.
+   * Lines are pushed as they arrive, with no backpressure and no buffering.
    *
    * @example
    * devbox.cmd.stream('tail -n 100 app.log').subscribe((e) => (e.stream === 'exit' ? done(e.exitCode) : print(e.line)));

@@ -87,6 +87,8 @@ export class DevboxFile {
 
   /**
    * Downloads a file as a stream of byte chunks (flat memory for any size).
+   * Chunks are pushed as they arrive, with no backpressure: write them to a
+   * sink that copes (or buffers) on its side.
    *
    * @example
    * devbox.file.downloadStream({ path: 'big.tar' }).subscribe((chunk) => out.write(chunk));

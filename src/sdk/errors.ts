@@ -2,17 +2,10 @@
  * Errors raised by the object SDK on top of the core ones. They extend
  * {@link RunloopError}, so `err instanceof RunloopError` catches them too.
  */
-import { RunloopError } from '../core/errors.js';
+import { RunloopError, brandErrorClass } from '../core/errors.js';
 import type { BlueprintBuildLog, BlueprintView } from '../api/views/blueprint.js';
 import type { DevboxView } from '../api/views/devbox.js';
 import type { SnapshotStatusView } from '../api/views/disk-snapshot.js';
-
-// The same global brand key core uses, so these classes survive two installed copies too.
-const BRAND = Symbol.for('runloop-rx.error.brand');
-
-function brand(ctor: object, symbol: symbol): void {
-  Object.defineProperty(ctor, BRAND, { value: symbol });
-}
 
 /**
  * A devbox reached a state it cannot leave for the one awaited (e.g. `failure`
@@ -23,7 +16,7 @@ function brand(ctor: object, symbol: symbol): void {
  */
 export class DevboxStateError extends RunloopError {
   static {
-    brand(this, Symbol.for('runloop-rx.DevboxStateError'));
+    brandErrorClass(this, 'DevboxStateError');
   }
   override readonly code: string = 'RUNLOOP_DEVBOX_STATE';
   constructor(
@@ -43,7 +36,7 @@ export class DevboxStateError extends RunloopError {
  */
 export class BlueprintBuildError extends RunloopError {
   static {
-    brand(this, Symbol.for('runloop-rx.BlueprintBuildError'));
+    brandErrorClass(this, 'BlueprintBuildError');
   }
   override readonly code: string = 'RUNLOOP_BLUEPRINT_BUILD';
   constructor(
@@ -65,7 +58,7 @@ export class BlueprintBuildError extends RunloopError {
  */
 export class SnapshotError extends RunloopError {
   static {
-    brand(this, Symbol.for('runloop-rx.SnapshotError'));
+    brandErrorClass(this, 'SnapshotError');
   }
   override readonly code: string = 'RUNLOOP_SNAPSHOT';
   constructor(
@@ -84,7 +77,7 @@ export class SnapshotError extends RunloopError {
  */
 export class ObjectTransferError extends RunloopError {
   static {
-    brand(this, Symbol.for('runloop-rx.ObjectTransferError'));
+    brandErrorClass(this, 'ObjectTransferError');
   }
   override readonly code: string = 'RUNLOOP_OBJECT_TRANSFER';
   constructor(
@@ -104,7 +97,7 @@ export class ObjectTransferError extends RunloopError {
  */
 export class InvalidArgumentError extends RunloopError {
   static {
-    brand(this, Symbol.for('runloop-rx.InvalidArgumentError'));
+    brandErrorClass(this, 'InvalidArgumentError');
   }
   override readonly code: string = 'RUNLOOP_INVALID_ARGUMENT';
 }

@@ -5,6 +5,7 @@ import { ExecutionResult } from './execution-result.js';
 import type { CallOptions, WaitOptions } from './options.js';
 import { toAsyncIterable } from './internal/async-iterable.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
+import { STATE_FETCH_OPTIONS, withLastStateOnTimeout } from './internal/timeout-state.js';
 import { outputLines, type OutputPosition } from './internal/execution-output.js';
 import type { OutputLine } from './internal/output-line.js';
 
@@ -23,6 +24,8 @@ export class Execution {
    * from the start; later concurrent subscribers join live. Lines are never
    * lost or repeated across reconnects. Completes when the command is done
    * and all output is read. For an exact position use {@link outputFrom}.
+   * Lines are pushed as they arrive (no backpressure) and never buffered
+   * by the SDK, so memory stays flat; slow Observers must buffer themselves.
    */
   readonly output$: Observable<OutputLine>;
 
@@ -56,7 +59,9 @@ export class Execution {
   }
 
   /**
-   * Waits for completion (long-poll) and emits the result. Cold.
+   * Waits for completion (long-poll) and emits the result. Cold. The
+   * `pollingConfig.timeoutMs` deadline fails with `PollingTimeoutError`
+   * carrying the last state (fetched once if no long-poll had answered).
    *
    * @example
    * execution.result({ pollingConfig: { timeoutMs: 60_000 } }).subscribe((r) => console.log(r.exitCode));
@@ -66,8 +71,10 @@ export class Execution {
     const wait$ = defer(() =>
       this.ctx.api.executions.waitForStatus(this.devboxId, this.executionId, { statuses: ['completed'] }, requestOptions(options)),
     );
+    const state$ = defer(() => this.ctx.api.executions.retrieve(this.devboxId, this.executionId, {}, { ...requestOptions(options), ...STATE_FETCH_OPTIONS }));
     return longPoll(wait$, (view) => view.status === 'completed', timeoutMs === undefined ? {} : { timeoutMs }, scheduler).pipe(
       last(),
+      withLastStateOnTimeout(state$),
       map((view) => new ExecutionResult(this.ctx, view)),
     );
   }
@@ -95,7 +102,10 @@ export class Execution {
   }
 
   /**
-   * Lines for `for await`, from `position` (default: the start).
+   * Lines for `for await`, from `position` (default: the start). Lines that
+   * arrive while the loop body runs are queued (the HTTP stream is not
+   * paused), so a loop much slower than the command's output grows that
+   * queue; keep the body quick or subscribe to {@link outputFrom} instead.
    *
    * @example
    * for await (const { line } of execution.lines()) console.log(line);

@@ -83,7 +83,8 @@ export class StorageObject {
   }
 
   /**
-   * The content as byte chunks, streamed from the presigned URL.
+   * The content as byte chunks, streamed from the presigned URL (flat
+   * memory). Chunks are pushed as they arrive, with no backpressure.
    *
    * @example
    * obj.downloadStream().subscribe((chunk) => out.write(chunk));

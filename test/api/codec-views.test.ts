@@ -33,17 +33,9 @@ import {
   validate,
   WriteFileParams,
 } from '../../src/api/views/index.js';
+import { devboxView } from './support/fixtures.js';
 
-const devbox = {
-  id: 'dbx_1',
-  status: 'running',
-  create_time_ms: 1,
-  end_time_ms: null,
-  capabilities: [],
-  launch_parameters: {},
-  metadata: {},
-  state_transitions: [{ status: 'provisioning', transition_time_ms: 1 }],
-};
+const devbox = { ...devboxView, state_transitions: [{ status: 'provisioning', transition_time_ms: 1 }] };
 
 describe('DevboxView', () => {
   it('decodes a minimal view', () => {

@@ -30,6 +30,19 @@ export type BlueprintStatusStrict = t.TypeOf<typeof BlueprintStatusStrict>;
 /** Statuses during which a build is still in progress; anything else is terminal. @example BLUEPRINT_IN_PROGRESS_STATUSES.includes(view.status) */
 export const BLUEPRINT_IN_PROGRESS_STATUSES: readonly string[] = ['queued', 'provisioning', 'building'];
 
+/**
+ * Whether a build is over: a known status outside
+ * {@link BLUEPRINT_IN_PROGRESS_STATUSES}. A status this SDK does not know
+ * yet counts as still in progress, so a new server status never ends a wait
+ * early (the wait's deadline bounds it).
+ *
+ * @example
+ * isBlueprintBuildOver('failed'); // true; isBlueprintBuildOver('signing'); // false
+ */
+export function isBlueprintBuildOver(status: string): boolean {
+  return BlueprintStatus.isKnown(status) && !BLUEPRINT_IN_PROGRESS_STATUSES.includes(status);
+}
+
 /** @example BlueprintState.is('deleted') // true */
 export const BlueprintState = openEnum('BlueprintState', ['created', 'deleted']);
 export type BlueprintState = t.TypeOf<typeof BlueprintState>;

@@ -5,7 +5,12 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 
-/** One log line, as the API returns it. */
+/**
+ * One log line, as the API returns it.
+ *
+ * @example
+ * const entry: BuildLogEntry = { level: 'error', message: 'Step 3/5: RUN make: exit code 2', timestamp_ms: Date.now() };
+ */
 export interface BuildLogEntry {
   readonly level: 'info' | 'warn' | 'error';
   readonly message: string;

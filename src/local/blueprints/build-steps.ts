@@ -26,7 +26,13 @@ export class BuildStepError extends Error {
   }
 }
 
-/** What every step needs. */
+/**
+ * What every step needs.
+ *
+ * @example
+ * const ctx: StepContext = { handle, log: new BuildLog(join(dir, 'build.log')), contextDir: join(dir, 'context'), signal };
+ * await executeStep(ctx, step);
+ */
 export interface StepContext {
   readonly handle: DevboxHandle;
   readonly log: BuildLog;

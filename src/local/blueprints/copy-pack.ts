@@ -11,7 +11,13 @@ import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { CopyEntry } from './copy-sources.js';
 
-/** Owner and mode applied to every packed entry. */
+/**
+ * Owner and mode applied to every packed entry.
+ *
+ * @example
+ * // COPY --chown=1000:1000 --chmod=644 app/ /srv/app/
+ * const owner: PackOwnership = { uid: 1000, gid: 1000, mode: 0o644 };
+ */
 export interface PackOwnership {
   readonly uid: number;
   readonly gid: number;

@@ -8,7 +8,12 @@ import type { Stats } from 'node:fs';
 import { lstat, opendir, readdir, realpath } from 'node:fs/promises';
 import { join, posix, sep } from 'node:path';
 
-/** One filesystem entry to place in the devbox. */
+/**
+ * One filesystem entry to place in the devbox.
+ *
+ * @example
+ * const entry: CopyEntry = { hostPath: join(contextDir, 'app/main.py'), destPath: '/srv/app/main.py', stats: await lstat(hostPath) };
+ */
 export interface CopyEntry {
   readonly hostPath: string;
   /** Absolute path inside the devbox. */
@@ -16,7 +21,13 @@ export interface CopyEntry {
   readonly stats: Stats;
 }
 
-/** What one COPY/ADD puts into the devbox. */
+/**
+ * What one COPY/ADD puts into the devbox.
+ *
+ * @example
+ * const plan: CopyPlan = await planCopy(contextDir, ['app/'], '/srv/app/', false);
+ * plan.entries.map((e) => e.destPath); // ['/srv/app', '/srv/app/main.py']
+ */
 export interface CopyPlan {
   /** Parents before children. */
   readonly entries: readonly CopyEntry[];

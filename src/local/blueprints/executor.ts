@@ -14,7 +14,12 @@ import { DockerfileError } from './dockerfile/errors.js';
 import { parseDockerfile } from './dockerfile/parse.js';
 import { planBuild, type BuildPlan, type ImageMetadata } from './dockerfile/plan.js';
 
-/** Everything one build needs. */
+/**
+ * Everything one build needs.
+ *
+ * @example
+ * const job: BuildJob = { id: 'bpt_1', dockerfile: 'FROM debian\nRUN echo hi', systemSetupCommands: [], buildArgs: {}, fileMounts: {}, baseLayers: [], baseEnv: {}, dir: '/data/blueprints/bpt_1', log };
+ */
 export interface BuildJob {
   /** The blueprint id; also the build devbox's id. */
   readonly id: string;
@@ -35,7 +40,13 @@ export interface BuildJob {
   readonly signal?: AbortSignal;
 }
 
-/** A finished build. */
+/**
+ * A finished build.
+ *
+ * @example
+ * const { layerDir, sizeBytes, metadata } = await runBuild(runtime, job, onPhase);
+ * records.update(job.id, (r) => ({ ...r, layer_dir: layerDir, size_bytes: sizeBytes, metadata }));
+ */
 export interface BuildOutcome {
   /** `<dir>/layer`. */
   readonly layerDir: string;
@@ -56,7 +67,12 @@ export class BuildFailedError extends Error {
   }
 }
 
-/** Where the build stands, for the blueprint's status. */
+/**
+ * Where the build stands, for the blueprint's status.
+ *
+ * @example
+ * await runBuild(runtime, job, (phase: BuildPhase) => records.update(job.id, (r) => ({ ...r, status: phase })));
+ */
 export type BuildPhase = 'provisioning' | 'building';
 
 /**

@@ -44,9 +44,8 @@ export const createService: ServiceFactory = (ctx: ServerContext): LocalService 
       snapshots.blueprintEnvironment = (id) => blueprints.environmentOf(id);
       snapshots.layerUsage.addHolder(() => blueprints.records.all({ state: 'created' }).map(blueprintChain));
       ctx.services.devboxes.registerLayerResolver((params) => blueprints.resolve(params));
-      ended = ctx.services.devboxes.changes$.subscribe((record) => {
-        if (record.status === 'shutdown' || record.status === 'failure') void blueprints.collectGarbage().catch(() => undefined);
-      });
+      // A devbox that ends may free the layers of deleted blueprints.
+      ended = ctx.services.devboxes.ended$.subscribe(() => void blueprints.collectGarbage().catch(() => undefined));
       await blueprints.recover();
     },
     stop: async () => {

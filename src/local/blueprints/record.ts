@@ -7,10 +7,21 @@ import type { BlueprintBuildParameters, BlueprintView } from '../../api/views/bl
 import type { CollectionSpec } from '../store/collection.js';
 import type { ImageMetadata } from './dockerfile/plan.js';
 
-/** Blueprint status (runloop-api.md §11). */
+/**
+ * Blueprint status (runloop-api.md §11).
+ *
+ * @example
+ * const usable = (s: BlueprintStatusStrict) => s === 'build_complete';
+ */
 export type BlueprintStatusStrict = 'queued' | 'provisioning' | 'building' | 'build_complete' | 'failed';
 
-/** The stored form of one blueprint. */
+/**
+ * The stored form of one blueprint.
+ *
+ * @example
+ * const record: BlueprintRecord = blueprints.get('bpt_1');
+ * const view = toBlueprintView(record);
+ */
 export interface BlueprintRecord {
   readonly id: string;
   readonly name: string;

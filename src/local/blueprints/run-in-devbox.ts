@@ -5,10 +5,16 @@
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { DevboxHandle, ExecSpec } from '../runtime/types.js';
+import { exitStatusOf, type DevboxHandle, type ExecSpec } from '../runtime/index.js';
 import type { BuildLog } from './build-log.js';
 
-/** How a build command ended. */
+/**
+ * How a build command ended.
+ *
+ * @example
+ * const { exitCode, stderrTail } = await runInDevbox(handle, { command: 'make' });
+ * if (exitCode !== 0) throw new Error(stderrTail);
+ */
 export interface RunResult {
   readonly exitCode: number;
   /** The last lines of stderr, for the failure message. */
@@ -17,7 +23,12 @@ export interface RunResult {
   readonly stdout: string;
 }
 
-/** Options of {@link runInDevbox}. */
+/**
+ * Options of {@link runInDevbox}.
+ *
+ * @example
+ * await runInDevbox(handle, { command: 'cat > /etc/motd', user: 'root' }, { stdin: Readable.from(['hi\n']), log, signal: build.signal });
+ */
 export interface RunOptions {
   readonly stdin?: Readable;
   readonly log?: BuildLog;
@@ -65,7 +76,7 @@ export function runInDevbox(handle: DevboxHandle, spec: ExecSpec, options: RunOp
       else out.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    const onAbort = (): void => handle.killGroup(child, 'SIGKILL');
+    const onAbort = (): void => void handle.killGroup(child, 'SIGKILL');
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.stdin) {
       // A command that exits early closes its stdin (EPIPE): its exit code tells the story.
@@ -79,11 +90,8 @@ export function runInDevbox(handle: DevboxHandle, spec: ExecSpec, options: RunOp
       options.signal?.removeEventListener('abort', onAbort);
       out.end();
       err.end();
-      resolve({ exitCode: code ?? 128 + signalNumber(signal), stderrTail: tail.join('\n'), stdout });
+      // 'close' always has a code or a signal; should it ever lack both, report failure, never success.
+      resolve({ exitCode: exitStatusOf(code, signal) ?? 1, stderrTail: tail.join('\n'), stdout });
     });
   });
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1;
 }

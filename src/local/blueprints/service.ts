@@ -10,7 +10,7 @@ import type { BlueprintCreateParams, BlueprintListQuery } from '../../api/views/
 import type { DevboxCreateParams } from '../../api/views/devbox.js';
 import type { ServerContext } from '../context.js';
 import { HttpError } from '../http/route.js';
-import type { LayerResolutionWithEnv } from '../snapshots/service.js';
+import type { LayerResolution } from '../devboxes/hooks.js';
 import type { Collection, ListQuery, Page } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import { BuildLog, type BuildLogEntry } from './build-log.js';
@@ -128,7 +128,7 @@ export class BlueprintService {
   }
 
   /** The layer resolver for `blueprint_id` / `blueprint_name` on devbox create. */
-  async resolve(params: DevboxCreateParams): Promise<LayerResolutionWithEnv | undefined> {
+  async resolve(params: DevboxCreateParams): Promise<LayerResolution | undefined> {
     let record: BlueprintRecord | undefined;
     if (params.blueprint_id) {
       record = this.records.get(params.blueprint_id);

@@ -5,6 +5,7 @@
  */
 import type { DevboxCreateParams } from '../../api/views/devbox.js';
 import type { LaunchParameters } from '../../api/views/launch.js';
+import { HttpError } from '../http/route.js';
 import type { DevboxHandle } from '../runtime/types.js';
 
 /**
@@ -55,4 +56,38 @@ export interface LiveDevbox {
   readonly handle: DevboxHandle;
   /** The devbox's `environment_variables`, to pass to every command. */
   readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Asks each resolver in turn; the first that recognises the request wins.
+ * A blueprint or snapshot reference nobody resolves is a 404 (or a 422
+ * when no resolver is registered at all: the server cannot do it).
+ *
+ * @example
+ * const resolution = await resolveLayers(resolvers, { snapshot_id: 'snp_1' });
+ */
+export async function resolveLayers(resolvers: readonly LayerResolver[], params: DevboxCreateParams): Promise<LayerResolution | undefined> {
+  for (const resolver of resolvers) {
+    const resolution = await resolver(params);
+    if (resolution !== undefined) return resolution;
+  }
+  const wanted = params.blueprint_id ?? params.blueprint_name ?? params.snapshot_id;
+  if (wanted === undefined || wanted === null) return undefined;
+  const kind = params.snapshot_id ? 'snapshot' : 'blueprint';
+  if (resolvers.length === 0) throw new HttpError(422, 'unsupported', `devboxes from a ${kind} are not available on this server`, { 'x-should-retry': 'false' });
+  throw new HttpError(404, 'not_found', `${kind} ${wanted} does not exist`);
+}
+
+/**
+ * The first objection of `guards` to shutting down `id`, or undefined.
+ *
+ * @example
+ * const why = objectionOf(guards, 'dbx_1'); // 'a disk snapshot is being captured'
+ */
+export function objectionOf(guards: readonly ShutdownGuard[], id: string): string | undefined {
+  for (const guard of guards) {
+    const why = guard(id);
+    if (why !== undefined) return why;
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Subject, type Observable } from 'rxjs';
+import { filter, Subject, type Observable } from 'rxjs';
 import type { DevboxCreateParams, DevboxStatusStrict, DevboxUpdateParams, DevboxView } from '../../api/views/devbox.js';
 import { launchParametersProblems, type LaunchParameters } from '../../api/views/launch.js';
 import type { ServerContext } from '../context.js';
@@ -16,7 +16,7 @@ import type { DevboxHandle, DevboxRuntime } from '../runtime/types.js';
 import { DevboxLogs } from './devbox-logs.js';
 import { canTransition, isFinal } from './lifecycle.js';
 import { applyMounts, mountsOf, type MountObjects } from './mounts.js';
-import type { LayerResolution, LayerResolver, LiveDevbox, ShutdownGuard } from './hooks.js';
+import { objectionOf, resolveLayers, type LayerResolver, type LiveDevbox, type ShutdownGuard } from './hooks.js';
 import { DEVBOX_COLLECTION, newDevboxRecord, toDevboxView, withStatus, type DevboxRecord, type TransitionExtras } from './record.js';
 import { runLaunchCommands, startEntrypoint, type LogSink } from './startup.js';
 import { DevboxTimers } from './timers.js';
@@ -52,6 +52,8 @@ export class DevboxService {
   readonly #changes = new Subject<DevboxRecord>();
   /** Every status or field change of any devbox, as stored. */
   readonly changes$: Observable<DevboxRecord> = this.#changes.asObservable();
+  /** Each devbox as it reaches a final status (shutdown, failure): what it held may go. */
+  readonly ended$: Observable<DevboxRecord> = this.changes$.pipe(filter((record) => isFinal(record.status)));
   readonly #live = new Map<string, Live>();
   readonly #resolvers: LayerResolver[] = [];
   readonly #guards: ShutdownGuard[] = [];
@@ -134,7 +136,7 @@ export class DevboxService {
     const runtime = this.#runtime();
     const mounts = mountsOf(params);
     for (const mount of mounts) if (mount.type === 'object_mount') this.objects.check(mount.object_id);
-    const resolution = await this.#resolve(params);
+    const resolution = await resolveLayers(this.#resolvers, params);
     const launch: LaunchParameters = { ...(resolution?.launch_parameters ?? {}), ...(params.launch_parameters ?? {}) };
     const problems = launchParametersProblems(launch);
     if (problems.length > 0) throw new HttpError(400, 'invalid_request', `invalid body.launch_parameters: ${problems.join('; ')}`);
@@ -167,7 +169,7 @@ export class DevboxService {
     const record = this.get(id);
     if (isFinal(record.status)) return record;
     if (!force) {
-      const objection = this.#guards.map((guard) => guard(id)).find((why) => why !== undefined);
+      const objection = objectionOf(this.#guards, id);
       if (objection !== undefined) throw conflict(`devbox ${id} cannot be shut down now: ${objection}; use force=true to shut it down anyway`);
     }
     const next = this.#transition(id, 'shutdown', { shutdown_reason: reason }) ?? this.get(id);
@@ -258,18 +260,6 @@ export class DevboxService {
       throw new HttpError(503, 'runtime_unavailable', 'the devbox runtime is not available', { 'x-should-retry': 'false' });
     }
     return this.ctx.runtime;
-  }
-
-  async #resolve(params: DevboxCreateParams): Promise<LayerResolution | undefined> {
-    for (const resolver of this.#resolvers) {
-      const resolution = await resolver(params);
-      if (resolution !== undefined) return resolution;
-    }
-    const wanted = params.blueprint_id ?? params.blueprint_name ?? params.snapshot_id;
-    if (wanted === undefined || wanted === null) return undefined;
-    const kind = params.snapshot_id ? 'snapshot' : 'blueprint';
-    if (this.#resolvers.length === 0) throw new HttpError(422, 'unsupported', `devboxes from a ${kind} are not available on this server`, { 'x-should-retry': 'false' });
-    throw new HttpError(404, 'not_found', `${kind} ${wanted} does not exist`);
   }
 
   #track(task: Promise<void>): void {
@@ -387,6 +377,8 @@ export class DevboxService {
     const record = this.records.get(id);
     if (record === undefined || record.status !== 'running') return;
     const due = this.#timers.due(record);
+    // A deadline never cuts a guarded operation (a snapshot) short: look again shortly.
+    if (due !== undefined && objectionOf(this.#guards, id) !== undefined) return this.#timers.retry(id);
     if (due === 'keep_alive') void this.shutdown(id, 'keep_alive_timeout');
     else if (due === 'idle_shutdown') void this.shutdown(id, 'idle');
     else if (due === 'idle_suspend') void this.suspend(id).catch(() => undefined);

@@ -10,6 +10,14 @@ import type { AfterIdle } from '../../api/views/launch.js';
 import type { DevboxRecord } from './record.js';
 
 /**
+ * How long a deadline blocked by a shutdown guard waits before it is looked at again.
+ *
+ * @example
+ * timers.retry(id, DEADLINE_RETRY_MS);
+ */
+export const DEADLINE_RETRY_MS = 500;
+
+/**
  * Which deadline has passed.
  *
  * @example
@@ -71,13 +79,25 @@ export class DevboxTimers {
     this.disarm(record.id);
     const deadlines = [record.deadlines.keep_alive_ms, this.idleDeadline(record)].filter((d): d is number => d !== null);
     if (deadlines.length === 0) return;
-    const delay = Math.max(0, Math.min(...deadlines) - this.now());
+    this.#schedule(record.id, Math.max(0, Math.min(...deadlines) - this.now()));
+  }
+
+  /**
+   * Fires `onDeadline(id)` again after `delayMs`: a deadline that passed
+   * while a guard objected is looked at again until the guard lets go.
+   */
+  retry(id: string, delayMs = DEADLINE_RETRY_MS): void {
+    this.disarm(id);
+    this.#schedule(id, delayMs);
+  }
+
+  #schedule(id: string, delayMs: number): void {
     this.#armed.set(
-      record.id,
+      id,
       this.scheduler.schedule(() => {
-        this.#armed.delete(record.id);
-        this.onDeadline(record.id);
-      }, delay),
+        this.#armed.delete(id);
+        this.onDeadline(id);
+      }, delayMs),
     );
   }
 

@@ -5,7 +5,11 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { asyncScheduler, firstValueFrom, timer, type SchedulerLike } from 'rxjs';
+import { exitOf, exitStatusOf, groupExists } from '../runtime/index.js';
 import type { OutputLog } from './output-log.js';
+
+// Moved to the runtime (shared with builds and devbox start-up); re-exported for existing callers.
+export { exitOf, exitStatusOf };
 
 /**
  * After the command exits, how long its output pipes may stay open. A
@@ -17,21 +21,15 @@ import type { OutputLog } from './output-log.js';
  */
 export const EXIT_GRACE_MS = 500;
 
-const SIGNALS: Readonly<Record<string, number>> = {
-  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15,
-};
-
 /**
- * The shell-style exit status: the code, or 128 + the signal's number.
+ * When the command's group is gone but a pipe is still open (a descendant
+ * that left the group holds it, or the EOF is not read yet), how much longer
+ * to wait for the pipes to end before dropping further output.
  *
  * @example
- * exitStatusOf(null, 'SIGKILL'); // 137
+ * // `setsid daemon & echo started` completes EXIT_GRACE_MS + ORPHAN_DRAIN_MS after `sh` exits.
  */
-export function exitStatusOf(code: number | null, signal: NodeJS.Signals | null): number | null {
-  if (code !== null) return code;
-  if (signal === null) return null;
-  return 128 + (SIGNALS[signal] ?? 0);
-}
+export const ORPHAN_DRAIN_MS = 2_000;
 
 /** Pipes `from` into `log` until it ends or `detach` is called; resolves when the log has everything it got. */
 function drainInto(from: Readable, log: OutputLog): { readonly ended: Promise<void>; readonly flushed: Promise<void>; detach(): void } {
@@ -65,20 +63,6 @@ function drainInto(from: Readable, log: OutputLog): { readonly ended: Promise<vo
 }
 
 /**
- * The exit status of `child`. Call it right after spawning: an exit that
- * happens before anyone listens would be missed.
- *
- * @example
- * const exited = exitOf(spawn('ls'));
- */
-export function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise<number | null>((resolve) => {
-    child.once('error', () => resolve(null));
-    child.once('exit', (code, signal) => resolve(exitStatusOf(code, signal)));
-  });
-}
-
-/**
  * Waits for `child` to exit (`exited`, from {@link exitOf}) and its output
  * to be on disk, then closes both logs. Resolves with the exit status (null
  * only if it is unknowable).
@@ -97,8 +81,20 @@ export async function collectRun(
   const err = drainInto(child.stderr, stderr);
   const status = await exited;
   const bothEnded = Promise.all([out.ended, err.ended]).then(() => 'ended' as const);
-  const outcome = await Promise.race([bothEnded, firstValueFrom(timer(EXIT_GRACE_MS, scheduler)).then(() => 'grace' as const)]);
-  if (outcome === 'grace') {
+  const after = (ms: number) => firstValueFrom(timer(ms, scheduler)).then(() => 'timeout' as const);
+  let outcome = await Promise.race([bothEnded, after(EXIT_GRACE_MS)]);
+  if (outcome === 'timeout') {
+    // A stalled event loop (a loaded machine) runs due timers before it reads
+    // pipes that already hold the command's last output and EOF: let that
+    // pending I/O in before deciding anything.
+    outcome = await Promise.race([bothEnded, new Promise<'timeout'>((resolve) => setImmediate(() => resolve('timeout')))]);
+  }
+  // Only live background children of the command justify dropping output;
+  // with the group gone the pipes end soon (bounded: a setsid'd orphan may hold them).
+  if (outcome === 'timeout' && (child.pid === undefined || !groupExists(child.pid))) {
+    outcome = await Promise.race([bothEnded, after(ORPHAN_DRAIN_MS)]);
+  }
+  if (outcome === 'timeout') {
     out.detach();
     err.detach();
   }

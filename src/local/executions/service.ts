@@ -57,7 +57,7 @@ interface LiveExecution {
 function feedStdin(live: LiveExecution, child: ChildProcessWithoutNullStreams, text: string | null | undefined, signal: string | null | undefined): void {
   if (typeof text === 'string' && text.length > 0 && child.stdin.writable) child.stdin.write(text);
   if (signal === 'EOF') child.stdin.end();
-  if (signal === 'INTERRUPT') live.devbox.handle.killGroup(child, 'SIGINT');
+  if (signal === 'INTERRUPT') void live.devbox.handle.killGroup(child, 'SIGINT');
 }
 
 function notFound(devboxId: string, id: string): HttpError {
@@ -180,8 +180,10 @@ export class ExecutionService {
     const live = this.#live.get(record.id);
     if (live === undefined) return this.records.get(record.id) ?? record;
     live.killed = true;
-    if (live.child !== undefined) live.devbox.handle.killGroup(live.child, 'SIGKILL');
-    return live.done;
+    // The answer means "nothing of it runs any more": wait for the whole group, not just the leader.
+    const groupGone = live.child === undefined ? Promise.resolve() : live.devbox.handle.killGroup(live.child, 'SIGKILL');
+    const [done] = await Promise.all([live.done, groupGone]);
+    return done;
   }
 
   /** Writes to (or closes, or interrupts) the stdin of an execution started with `attach_stdin`. */
@@ -216,7 +218,7 @@ export class ExecutionService {
     const live = [...this.#live.values()];
     for (const execution of live) {
       execution.killed = true;
-      if (execution.child !== undefined) execution.devbox.handle.killGroup(execution.child, 'SIGKILL');
+      if (execution.child !== undefined) void execution.devbox.handle.killGroup(execution.child, 'SIGKILL');
     }
     await Promise.allSettled(live.map((l) => l.done));
   }

@@ -3,7 +3,6 @@
  * Bodies are never compressed (the official client does not decompress
  * over HTTP/2) and streams are piped, never buffered whole.
  */
-import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import type { AnyResponse } from './listener.js';
 import { HttpError, type Reply, type SseEvent } from './route.js';
@@ -43,9 +42,39 @@ export function formatSse(event: SseEvent): string {
   return `${lines.join('\n')}\n\n`;
 }
 
+/**
+ * Waits until `res` drains, closes or errors, or `signal` aborts. Every
+ * listener goes again once one fires: a long SSE stream waits here per
+ * event, and leftovers would pile up (MaxListenersExceededWarning).
+ */
+function settled(res: NodeJS.EventEmitter, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      res.off('error', failed);
+      signal.removeEventListener('abort', done);
+    };
+    const done = (): void => {
+      cleanup();
+      resolve();
+    };
+    const failed = (error: unknown): void => {
+      cleanup();
+      reject(error);
+    };
+    if (signal.aborted) return resolve();
+    res.on('drain', done);
+    res.on('close', done);
+    res.on('error', failed);
+    signal.addEventListener('abort', done);
+  });
+}
+
 async function write(res: AnyResponse, chunk: string, signal: AbortSignal): Promise<void> {
   if ((res as { write(c: string): boolean }).write(chunk)) return;
-  await Promise.race([once(res as NodeJS.EventEmitter, 'drain', { signal }), once(res as NodeJS.EventEmitter, 'close')]);
+  if (res.destroyed) return;
+  await settled(res as NodeJS.EventEmitter, signal);
 }
 
 async function writeSse(res: AnyResponse, events: AsyncIterable<SseEvent>, signal: AbortSignal): Promise<void> {
@@ -58,7 +87,8 @@ async function writeSse(res: AnyResponse, events: AsyncIterable<SseEvent>, signa
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
-      if (signal.aborted) return;
+      // A response destroyed under us (client gone, no abort yet) ends the stream too.
+      if (signal.aborted || res.destroyed) return;
       const next = await iterator.next();
       if (next.done === true || signal.aborted) return;
       await write(res, formatSse(next.value), signal);

@@ -9,7 +9,12 @@
 import type { Readable } from 'node:stream';
 import type * as t from 'io-ts';
 
-/** A JSON error body that the server sends; `message` says what is wrong. */
+/**
+ * A JSON error body that the server sends; `message` says what is wrong.
+ *
+ * @example
+ * const body: ErrorBody = { error: 'not_found', message: 'devbox dbx_1 does not exist' };
+ */
 export interface ErrorBody {
   readonly error: string;
   readonly message: string;
@@ -37,7 +42,12 @@ export class HttpError extends Error {
   }
 }
 
-/** What a handler receives. */
+/**
+ * What a handler receives.
+ *
+ * @example
+ * const handler = async ({ params, query }: RouteContext<unknown, { force?: boolean }>) => json(await devboxes.shutdown(params.id!, 'api_shutdown', query.force === true));
+ */
 export interface RouteContext<Body, Query> {
   /** Path parameters by name, e.g. `{ id: 'dbx_…' }` for `/v1/devboxes/:id`. */
   readonly params: Readonly<Record<string, string>>;
@@ -53,13 +63,25 @@ export interface RouteContext<Body, Query> {
   readonly signal: AbortSignal;
 }
 
-/** One Server-Sent Event to write. */
+/**
+ * One Server-Sent Event to write.
+ *
+ * @example
+ * const event: SseEvent = { event: 'output', data: JSON.stringify({ output: 'hello\n', offset: 0 }) };
+ */
 export interface SseEvent {
   readonly event?: string;
   readonly data: string;
 }
 
-/** What a handler answers. */
+/**
+ * What a handler answers.
+ *
+ * @example
+ * const ok: Reply = json({ id: 'dbx_1' });
+ * const file: Reply = { kind: 'stream', body: createReadStream(path), contentType: 'application/octet-stream' };
+ * const none: Reply = { kind: 'empty', status: 204 };
+ */
 export type Reply =
   | { readonly kind: 'json'; readonly status?: number; readonly body: unknown; readonly headers?: Record<string, string> }
   | { readonly kind: 'text'; readonly status?: number; readonly body: string; readonly contentType?: string }
@@ -73,7 +95,12 @@ export type Reply =
   | { readonly kind: 'sse'; readonly events: AsyncIterable<SseEvent> }
   | { readonly kind: 'empty'; readonly status: number };
 
-/** A route, declared as data. */
+/**
+ * A route, declared as data.
+ *
+ * @example
+ * const getObject: Route<unknown, unknown> = route({ method: 'GET', path: '/v1/objects/:id', handler: async ({ params }) => json(objects.view(params.id!)) });
+ */
 export interface Route<Body = unknown, Query = unknown> {
   readonly method: 'GET' | 'POST' | 'PUT';
   /** Express-style pattern: `/v1/devboxes/:id/executions/:executionId`. */

@@ -14,7 +14,14 @@ import type { ResourceLimits } from './types.js';
 const CGROUP_ROOT = '/sys/fs/cgroup';
 const POLL_MS = 2;
 
-/** Where each needed piece of the cgroup machinery lives on this host (probed, never assumed). */
+/**
+ * Where each needed piece of the cgroup machinery lives on this host (probed, never assumed).
+ *
+ * @example
+ * const layout = detectCgroupLayout();
+ * if ('missing' in layout) throw new Error(layout.missing);
+ * console.log(layout.unified, Object.keys(layout.v1)); // '/sys/fs/cgroup/unified' ['memory', 'cpu', 'pids']
+ */
 export interface CgroupLayout {
   /** The cgroup v2 mount: `/sys/fs/cgroup` (pure v2) or `/sys/fs/cgroup/unified` (hybrid). */
   readonly unified: string;

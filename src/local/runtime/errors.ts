@@ -65,7 +65,13 @@ export class DevboxNotRunningError extends RuntimeError {
   override name = 'DevboxNotRunningError';
 }
 
-/** Why a file operation failed, errno-style. */
+/**
+ * Why a file operation failed, errno-style.
+ *
+ * @example
+ * const code: RuntimeFileErrorCode = error instanceof RuntimeFileError ? error.code : 'EIO';
+ * if (code === 'ENOENT') reply404();
+ */
 export type RuntimeFileErrorCode = 'ENOENT' | 'EISDIR' | 'ENOTDIR' | 'EACCES' | 'EINVAL' | 'ENOSPC' | 'EIO';
 
 /**
@@ -94,7 +100,10 @@ export class RuntimeFileError extends RuntimeError {
  * fileErrorCodeFromStderr('cat: x: No such file or directory'); // 'ENOENT'
  */
 export function fileErrorCodeFromStderr(stderr: string): RuntimeFileErrorCode {
-  if (/No such file/i.test(stderr)) return 'ENOENT';
+  // dash says "Directory nonexistent" when the parent of a file it creates is missing.
+  if (/No such file|Directory nonexistent/i.test(stderr)) return 'ENOENT';
+  // `mkdir -p` of a parent that exists as a file or a dangling link: a parent is not a directory.
+  if (/cannot create directory .*: File exists/i.test(stderr)) return 'ENOTDIR';
   if (/Is a directory/i.test(stderr)) return 'EISDIR';
   if (/Not a directory/i.test(stderr)) return 'ENOTDIR';
   if (/Permission denied|Operation not permitted|Read-only file system/i.test(stderr)) return 'EACCES';

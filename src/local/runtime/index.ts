@@ -25,3 +25,4 @@ export {
   type RuntimeFileErrorCode,
 } from './errors.js';
 export { runtimeInstanceName, devboxHostname } from './namespace-runtime.js';
+export { exitOf, exitStatusOf, groupExists, signalGroup } from './process-group.js';

@@ -16,7 +16,13 @@ const READ_SCRIPT = 'exec 3< "$1"; if [ -d "$1" ]; then echo "$1: Is a directory
 const WRITE_SCRIPT = 'd=${1%/*}; [ -n "$d" ] || d=/; mkdir -p -- "$d" && exec cat > "$1"';
 const OK = Buffer.from('OK\n');
 
-/** Identifies the devbox and the account file operations run as. */
+/**
+ * Identifies the devbox and the account file operations run as.
+ *
+ * @example
+ * const target: InsideTarget = { initPid: launched.initPid, userns: true, uid: 1000, gid: 1000, home: '/home/user' };
+ * await writeInside(target, '/home/user/a.txt', 'hello');
+ */
 export interface InsideTarget {
   readonly initPid: number;
   readonly userns: boolean;

@@ -9,6 +9,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { DevboxCgroups } from './cgroups.js';
+import { signalGroup } from './process-group.js';
 import { DevboxNotRunningError, RuntimeInputError } from './errors.js';
 import { readInside, writeInside, type InsideTarget } from './inside-files.js';
 import { copyLayer } from './layer-copy.js';
@@ -88,13 +89,8 @@ export class NamespaceDevbox implements DevboxHandle {
     return spawn(file, args, { ...options, detached: true, stdio: 'pipe' });
   }
 
-  killGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // the group is already gone
-    }
+  killGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return child.pid === undefined ? Promise.resolve() : signalGroup(child.pid, signal);
   }
 
   async freeze(): Promise<void> {

@@ -12,7 +12,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { DevboxStartError } from './errors.js';
 
-/** Host path of the static tini that becomes every devbox's PID 1. */
+/**
+ * Host path of the static tini that becomes every devbox's PID 1.
+ *
+ * @example
+ * if (!existsSync(TINI_PATH)) throw new RuntimeUnavailableError('install tini (tini-static)');
+ */
 export const TINI_PATH = '/usr/bin/tini-static';
 
 const OUTER = `set -eu
@@ -97,7 +102,13 @@ export function devboxFstab(options: { readonly stateDir: string; readonly lower
   return rows.map((row) => `${row.map(fstabField).join(' ')} 0 0\n`).join('');
 }
 
-/** What the launcher needs. Directories must exist (upper/, work/, merged/, dev/upper, dev/work) and `fstab` be written. */
+/**
+ * What the launcher needs. Directories must exist (upper/, work/, merged/, dev/upper, dev/work) and `fstab` be written.
+ *
+ * @example
+ * const options: LaunchOptions = { stateDir, hostname: 'dbx-1', hosts: '127.0.0.1 localhost dbx-1\n', resolvConf: '', network: 'isolated', cgroupProcs: cgroups.procsFiles(), userns: true };
+ * const launched = await launchNamespaceDevbox(options);
+ */
 export interface LaunchOptions {
   readonly stateDir: string;
   readonly hostname: string;
@@ -111,7 +122,13 @@ export interface LaunchOptions {
   readonly userns: boolean;
 }
 
-/** A launched devbox: its supervisor (`unshare`), the host PID of tini, and its shell. */
+/**
+ * A launched devbox: its supervisor (`unshare`), the host PID of tini, and its shell.
+ *
+ * @example
+ * const { initPid, shell, supervisor } = await launchNamespaceDevbox(options);
+ * supervisor.once('exit', () => console.log(`devbox with PID 1 = ${initPid} (${shell}) is gone`));
+ */
 export interface Launched {
   readonly supervisor: ChildProcessByStdio<Writable, Readable, Readable>;
   readonly initPid: number;
@@ -196,7 +213,13 @@ export function launchNamespaceDevbox(options: LaunchOptions): Promise<Launched>
   });
 }
 
-/** How to spawn a process inside a devbox: pass all three to `child_process.spawn`. */
+/**
+ * How to spawn a process inside a devbox: pass all three to `child_process.spawn`.
+ *
+ * @example
+ * const { file, args, options } = insideCommand({ initPid, userns: true, cgroupProcs: [], uid: 1000, gid: 1000, cwd: '/', env: {}, argv: ['/bin/true'] });
+ * const child = spawn(file, args, { ...options, stdio: 'pipe' });
+ */
 export interface InsideCommand {
   readonly file: string;
   readonly args: string[];

@@ -13,7 +13,13 @@ import { TINI_PATH } from './namespace-launch.js';
 
 const run = promisify(execFile);
 
-/** Outcome of {@link probeNamespaces}. */
+/**
+ * Outcome of {@link probeNamespaces}.
+ *
+ * @example
+ * const probe: NamespaceProbe = await probeNamespaces(dataDir);
+ * if (!probe.ok) log.warn(`process mode: ${probe.reason}`);
+ */
 export type NamespaceProbe =
   | { readonly ok: true; readonly layout: CgroupLayout; readonly limits: readonly string[]; readonly userns: boolean }
   | { readonly ok: false; readonly reason: string };

@@ -11,6 +11,7 @@ import { userInfo } from 'node:os';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { signalGroup } from './process-group.js';
 import { DevboxNotRunningError, RuntimeInputError } from './errors.js';
 import { copyLayer } from './layer-copy.js';
 import { mapProcessPath, openConfinedForRead, openConfinedForWrite, type ProcessDirs } from './process-paths.js';
@@ -76,13 +77,8 @@ export class ProcessDevbox implements DevboxHandle {
     return child;
   }
 
-  killGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
+  killGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return child.pid === undefined ? Promise.resolve() : signalGroup(child.pid, signal);
   }
 
   async freeze(): Promise<void> {

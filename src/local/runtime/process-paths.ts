@@ -10,7 +10,13 @@ import { dirname, join, posix, relative, sep } from 'node:path';
 import { RuntimeFileError, type RuntimeFileErrorCode } from './errors.js';
 import { DEVBOX_HOME, devboxPath } from './validate.js';
 
-/** The host directories that stand for a process devbox's `/home/user` and `/tmp`. */
+/**
+ * The host directories that stand for a process devbox's `/home/user` and `/tmp`.
+ *
+ * @example
+ * const dirs: ProcessDirs = { home: join(stateDir, 'home'), tmp: join(stateDir, 'tmp') };
+ * mapProcessPath(dirs, '/tmp/a'); // { root: dirs.tmp, host: `${dirs.tmp}/a` }
+ */
 export interface ProcessDirs {
   readonly home: string;
   readonly tmp: string;
@@ -44,6 +50,8 @@ function fileError(error: unknown, path: string): RuntimeFileError {
   const known: Record<string, RuntimeFileErrorCode> = {
     ENOENT: 'ENOENT', EISDIR: 'EISDIR', ENOTDIR: 'ENOTDIR', EACCES: 'EACCES', EPERM: 'EACCES', ELOOP: 'EACCES', ENOSPC: 'ENOSPC',
     ENAMETOOLONG: 'EINVAL',
+    // mkdir of a parent that exists as a file (or a dangling link): like the namespace writer's mkdir -p.
+    EEXIST: 'ENOTDIR',
   };
   return new RuntimeFileError((code && known[code]) || 'EIO', path);
 }

@@ -13,7 +13,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeUnavailableError } from './errors.js';
 
-/** Bump when prepare-rootfs.sh changes what it builds: a new tag builds a new cache entry. */
+/**
+ * Bump when prepare-rootfs.sh changes what it builds: a new tag builds a new cache entry.
+ *
+ * @example
+ * const cached = join(defaultRootfsCacheDir(), ROOTFS_VERSION); // one directory per version
+ */
 export const ROOTFS_VERSION = 'bookworm-minbase-v1';
 
 /** Where prepare-rootfs.sh lives, from src/ or dist/ alike. */
@@ -113,7 +118,12 @@ export async function ensureCachedBuild(options: {
   }
 }
 
-/** Written last into a finished build: its presence is what "cached" means. */
+/**
+ * Written last into a finished build: its presence is what "cached" means.
+ *
+ * @example
+ * const ready = existsSync(join(rootfsDir, COMPLETE_MARKER));
+ */
 export const COMPLETE_MARKER = '.runloop-rootfs-complete';
 
 function isComplete(target: string): boolean {

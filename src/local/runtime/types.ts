@@ -9,14 +9,25 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable } from 'node:stream';
 
-/** Which isolation is in force, and why, so start-up can say it plainly. */
+/**
+ * Which isolation is in force, and why, so start-up can say it plainly.
+ *
+ * @example
+ * const { mode, detail } = runtime.info;
+ * console.log(`devboxes run as ${mode}: ${detail}`);
+ */
 export interface RuntimeInfo {
   readonly mode: 'namespaces' | 'process';
   /** Why the fallback was chosen, or a short description of the isolation in force. */
   readonly detail: string;
 }
 
-/** Resource limits, from the devbox's launch parameters. Absent = unlimited. */
+/**
+ * Resource limits, from the devbox's launch parameters. Absent = unlimited.
+ *
+ * @example
+ * const limits: ResourceLimits = { memoryBytes: 1 << 30, cpuCores: 0.5, maxPids: 512 };
+ */
 export interface ResourceLimits {
   readonly memoryBytes?: number;
   /** Fractional cores (0.5, 1, 2…), enforced as a CPU quota. */
@@ -24,7 +35,12 @@ export interface ResourceLimits {
   readonly maxPids?: number;
 }
 
-/** Everything needed to start (or restart after resume) one devbox. */
+/**
+ * Everything needed to start (or restart after resume) one devbox.
+ *
+ * @example
+ * const devbox = await runtime.start({ id: 'dbx_1', stateDir: join(dataDir, 'devboxes', 'dbx_1'), layers: [], limits: {}, network: 'isolated' } satisfies DevboxSpec);
+ */
 export interface DevboxSpec {
   /** The API id, e.g. `dbx_…`; also names the cgroup and the hostname. */
   readonly id: string;
@@ -45,7 +61,12 @@ export interface DevboxSpec {
   readonly network: 'host' | 'isolated';
 }
 
-/** How to run one process inside a devbox. */
+/**
+ * How to run one process inside a devbox.
+ *
+ * @example
+ * const child = devbox.spawn({ command: 'apt-get install -y jq', user: 'root', cwd: '/', env: { DEBIAN_FRONTEND: 'noninteractive' } } satisfies ExecSpec);
+ */
 export interface ExecSpec {
   /** Run with `/bin/bash -c` (or `/bin/sh -c` when bash is absent). */
   readonly command: string;
@@ -57,7 +78,15 @@ export interface ExecSpec {
   readonly user?: 'user' | 'root';
 }
 
-/** A running devbox. All methods are safe to call more than once. */
+/**
+ * A running devbox. All methods are safe to call more than once.
+ *
+ * @example
+ * const devbox: DevboxHandle = await runtime.start(spec);
+ * await devbox.writeFile('hello.txt', 'hi');
+ * const child = devbox.spawn({ command: 'cat hello.txt' });
+ * await devbox.stop();
+ */
 export interface DevboxHandle {
   readonly id: string;
   /** Host PID of the devbox's PID 1 (tini), or of its supervisor in process mode. */
@@ -70,8 +99,13 @@ export interface DevboxHandle {
    * namespace mode); killing its group kills the command's whole tree.
    */
   spawn(exec: ExecSpec): ChildProcessWithoutNullStreams;
-  /** Kills every process of one command: the process group of a child from `spawn`. */
-  killGroup(child: ChildProcessWithoutNullStreams, signal?: NodeJS.Signals): void;
+  /**
+   * Signals every process of one command: the process group of a child from
+   * `spawn` (default SIGKILL). For SIGKILL the promise resolves once every
+   * member is gone (reaped), so "killed" can be answered truthfully; for
+   * other signals once sent. Never rejects; ignoring the promise is fine.
+   */
+  killGroup(child: ChildProcessWithoutNullStreams, signal?: NodeJS.Signals): Promise<void>;
   /** Freezes every process of the devbox (cgroup freeze in namespace mode). */
   freeze(): Promise<void>;
   thaw(): Promise<void>;
@@ -94,7 +128,15 @@ export interface DevboxHandle {
   stop(options?: { readonly discard?: boolean }): Promise<void>;
 }
 
-/** The runtime: one per server. */
+/**
+ * The runtime: one per server.
+ *
+ * @example
+ * const runtime: DevboxRuntime = await createRuntime({ dataDir });
+ * await runtime.reapOrphans();
+ * const devbox = await runtime.start(spec);
+ * await runtime.close();
+ */
 export interface DevboxRuntime {
   readonly info: RuntimeInfo;
   /** Starts a devbox and resolves once its PID 1 is ready to run commands. */

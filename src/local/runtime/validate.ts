@@ -8,10 +8,20 @@ import { posix } from 'node:path';
 import { RuntimeFileError, RuntimeInputError } from './errors.js';
 import type { DevboxSpec, ExecSpec } from './types.js';
 
-/** The devbox user's home inside every devbox. */
+/**
+ * The devbox user's home inside every devbox.
+ *
+ * @example
+ * devbox.spawn({ command: 'ls', cwd: DEVBOX_HOME });
+ */
 export const DEVBOX_HOME = '/home/user';
 
-/** A clean PATH: never the host's. */
+/**
+ * A clean PATH: never the host's.
+ *
+ * @example
+ * const env = { PATH: DEVBOX_PATH, HOME: DEVBOX_HOME };
+ */
 export const DEVBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -4,13 +4,11 @@
  */
 import type { LocalService, ServerContext, ServiceFactory } from '../context.js';
 import type { Subscription } from 'rxjs';
-import { applyEnvironmentDefaults } from './environment-defaults.js';
 import { snapshotRoutes } from './routes.js';
-import { shutdownGuard } from './shutdown-guard.js';
 import { SnapshotService } from './service.js';
 
 export { SnapshotService } from './service.js';
-export type { LayerResolutionWithEnv, SnapshotListOptions } from './service.js';
+export type { SnapshotListOptions } from './service.js';
 export type { SnapshotRecord, SnapshotStatusStrict } from './record.js';
 export { layerChain, toSnapshotView } from './record.js';
 export { LayerUsage, devboxLayerHolder } from './layer-usage.js';
@@ -39,19 +37,15 @@ export const createService: ServiceFactory = (ctx: ServerContext): LocalService 
     start: async () => {
       const devboxes = ctx.services.devboxes;
       devboxes.registerLayerResolver((params) => snapshots.resolve(params));
+      // A plain shutdown waits for captures in flight (a timer's too); force=true does not.
+      devboxes.registerShutdownGuard((id) => (snapshots.isCapturing(id) ? 'a disk snapshot is being captured' : undefined));
       // A devbox that ends may free the layers of deleted snapshots.
-      ended = devboxes.changes$.subscribe((record) => {
-        // Synchronous on purpose: it must land before the new devbox boots.
-        applyEnvironmentDefaults(devboxes.records, record, (r) => snapshots.environmentDefaultsOf(r));
-        if (record.status === 'shutdown' || record.status === 'failure') void snapshots.collectGarbage().catch(() => undefined);
-      });
+      ended = devboxes.ended$.subscribe(() => void snapshots.collectGarbage().catch(() => undefined));
       await snapshots.recover();
     },
     stop: async () => {
       ended?.unsubscribe();
       await snapshots.close();
     },
-    // Stopgap until the devboxes area offers a shutdown guard (see shutdown-guard.ts).
-    interceptRequest: shutdownGuard((id) => snapshots.isCapturing(id), ctx.config.token),
   };
 };

@@ -8,7 +8,12 @@
 import type { DevboxRecord } from '../devboxes/record.js';
 import type { Collection } from '../store/collection.js';
 
-/** Something that holds layers: a live record's layer chain. */
+/**
+ * Something that holds layers: each call lists the layer chains in use now.
+ *
+ * @example
+ * const liveBlueprints: LayerHolder = () => blueprints.records.all({ state: 'created' }).map(blueprintChain);
+ */
 export type LayerHolder = () => Iterable<readonly string[]>;
 
 /**

@@ -5,10 +5,21 @@
 import type { SnapshotView } from '../../api/views/disk-snapshot.js';
 import type { CollectionSpec } from '../store/collection.js';
 
-/** Snapshot status (runloop-api.md §10). */
+/**
+ * Snapshot status (runloop-api.md §10).
+ *
+ * @example
+ * const canStartDevbox = (s: SnapshotStatusStrict) => s === 'complete';
+ */
 export type SnapshotStatusStrict = 'in_progress' | 'complete' | 'error' | 'deleted';
 
-/** The stored form of one snapshot. */
+/**
+ * The stored form of one snapshot.
+ *
+ * @example
+ * const record: SnapshotRecord = snapshots.get('snp_1');
+ * layerChain(record); // [record.layer_dir, ...record.parent_layers]
+ */
 export interface SnapshotRecord {
   readonly id: string;
   readonly create_time_ms: number;

@@ -18,10 +18,12 @@ import { ID_PREFIX, newId } from '../store/ids.js';
 import { devboxLayerHolder, LayerUsage } from './layer-usage.js';
 import { layerChain, SNAPSHOT_COLLECTION, type SnapshotRecord } from './record.js';
 
-/** What a layer resolution carries beyond the devboxes contract: environment defaults. */
-export type LayerResolutionWithEnv = LayerResolution & { readonly environment_variables?: Readonly<Record<string, string>> };
-
-/** Query of {@link SnapshotService.list}. */
+/**
+ * Query of {@link SnapshotService.list}.
+ *
+ * @example
+ * snapshots.list({ devboxId: 'dbx_1', metadata: { stage: ['one', 'two'] }, limit: 10 });
+ */
 export interface SnapshotListOptions {
   readonly limit?: number;
   readonly startingAfter?: string;
@@ -189,7 +191,7 @@ export class SnapshotService {
   }
 
   /** The layer resolver for `snapshot_id` on devbox create. */
-  async resolve(params: DevboxCreateParams): Promise<LayerResolutionWithEnv | undefined> {
+  async resolve(params: DevboxCreateParams): Promise<LayerResolution | undefined> {
     const id = params.snapshot_id;
     if (id === undefined || id === null) return undefined;
     const record = this.records.get(id);
@@ -238,11 +240,6 @@ export class SnapshotService {
     if (source.blueprint_id !== null) return source.blueprint_id;
     if (source.snapshot_id !== null) return this.records.get(source.snapshot_id)?.source_blueprint_id ?? null;
     return null;
-  }
-
-  /** What a devbox made from a snapshot or blueprint inherits as environment defaults. */
-  environmentDefaultsOf(devbox: DevboxRecord): Readonly<Record<string, string>> {
-    return this.#environmentOf(devbox);
   }
 
   #environmentOf(source: DevboxRecord): Readonly<Record<string, string>> {

@@ -21,7 +21,12 @@ import { startSshServer, type SshServer } from './server.js';
 export { SshKeys, loadHostKey, type SshKeyRecord, type NewSshKey } from './keys.js';
 export { startSshServer, type SshServer, type SshServerOptions } from './server.js';
 
-/** The SSH API other areas (and tests) can reach through `ctx.services.ssh`. */
+/**
+ * The SSH API other areas (and tests) can reach through `ctx.services.ssh`.
+ *
+ * @example
+ * const address = ctx.services.ssh.address(); // { host: '127.0.0.1', port: 40123 }
+ */
 export interface SshApi {
   /** `host:port` of the SSH server, once started. */
   address(): { readonly host: string; readonly port: number } | undefined;
@@ -73,9 +78,7 @@ export const createService: ServiceFactory = (ctx: ServerContext): LocalService 
       server = await startSshServer({ ...options, port: previous ?? 0 }).catch(() => startSshServer({ ...options, port: 0 }));
       ctx.store.kv.set('ssh/port', server.port);
       ctx.log.info('ssh server listening', { host: server.host, port: server.port });
-      ended = devboxes.changes$.subscribe((record) => {
-        if (record.status === 'shutdown' || record.status === 'failure') keys.revokeDevbox(record.id);
-      });
+      ended = devboxes.ended$.subscribe((record) => keys.revokeDevbox(record.id));
     },
     stop: async () => {
       ended?.unsubscribe();

@@ -3,12 +3,20 @@
  * the public half stored (so it survives a restart), the private half
  * returned once and never kept.
  */
-import { utils, type ParsedKey } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader sees only its default export (named imports pass under vitest but fail in `node`).
+import ssh2, { type ParsedKey } from 'ssh2';
 import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import type { Store } from '../store/store.js';
 
-/** One authorised key: it opens exactly one devbox. */
+const { utils } = ssh2;
+
+/**
+ * One authorised key: it opens exactly one devbox.
+ *
+ * @example
+ * const found = keys.findByBlob(offeredKey.data); // found?.record.devbox_id === 'dbx_1'
+ */
 export interface SshKeyRecord {
   readonly id: string;
   readonly devbox_id: string;
@@ -17,7 +25,13 @@ export interface SshKeyRecord {
   readonly create_time_ms: number;
 }
 
-/** A key pair just made for a devbox. */
+/**
+ * A key pair just made for a devbox.
+ *
+ * @example
+ * const { record, privateKey }: NewSshKey = keys.create('dbx_1');
+ * json({ id: record.devbox_id, ssh_private_key: privateKey, ssh_user: 'user' });
+ */
 export interface NewSshKey {
   readonly record: SshKeyRecord;
   /** OpenSSH private key (`-----BEGIN OPENSSH PRIVATE KEY-----`). */

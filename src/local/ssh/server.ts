@@ -6,12 +6,20 @@
  * 1000 inside the devbox; `direct-tcpip` forwards reach ports inside it.
  */
 import type { AddressInfo, Socket } from 'node:net';
-import { Server, type Connection } from 'ssh2';
+// ssh2 is CommonJS: only its default export exists under Node's ESM loader.
+import ssh2, { type Connection } from 'ssh2';
 import type { DevboxHandle } from '../runtime/types.js';
 import type { SshKeys } from './keys.js';
 import { serveSession } from './session.js';
 
-/** Options of {@link startSshServer}. */
+const { Server } = ssh2;
+
+/**
+ * Options of {@link startSshServer}.
+ *
+ * @example
+ * const options: SshServerOptions = { hostKey: loadHostKey(store), keys, handleOf: (id) => devboxes.handle(id), port: 0 };
+ */
 export interface SshServerOptions {
   readonly hostKey: string;
   readonly keys: SshKeys;
@@ -25,7 +33,14 @@ export interface SshServerOptions {
   readonly onError?: (error: Error) => void;
 }
 
-/** A listening SSH server. */
+/**
+ * A listening SSH server.
+ *
+ * @example
+ * const ssh: SshServer = await startSshServer(options);
+ * const url = `${ssh.host}:${ssh.port}`;
+ * await ssh.close();
+ */
 export interface SshServer {
   readonly host: string;
   readonly port: number;

@@ -48,9 +48,7 @@ export const createService: ServiceFactory = (ctx: ServerContext): LocalService 
     name: 'tunnels',
     routes: () => routes,
     start: async () => {
-      ended = ctx.services.devboxes.changes$.subscribe((record) => {
-        if (record.status === 'shutdown' || record.status === 'failure') tunnels.devboxEnded(record.id);
-      });
+      ended = ctx.services.devboxes.ended$.subscribe((record) => tunnels.devboxEnded(record.id));
       // Devboxes that ended while the server was down.
       for (const record of tunnels.records.all()) {
         const status = ctx.services.devboxes.records.get(record.id)?.status;

@@ -17,7 +17,13 @@ import type { Collection } from '../store/collection.js';
 import { proxyHttp, proxyUpgrade } from './proxy.js';
 import { tunnelTarget, type TunnelTarget } from './target.js';
 
-/** The stored tunnel of a devbox (`id` = the devbox id). */
+/**
+ * The stored tunnel of a devbox (`id` = the devbox id).
+ *
+ * @example
+ * const record: TunnelRecord | undefined = tunnels.records.get('dbx_1');
+ * if (record) toTunnelView(record);
+ */
 export interface TunnelRecord {
   readonly id: string;
   readonly tunnel_key: string;

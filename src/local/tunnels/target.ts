@@ -10,7 +10,12 @@
  *   `http://127.0.0.1:<serverport>/tunnel/<tunnel_key>/<port>/path`.
  */
 
-/** A request addressed to a tunnel. */
+/**
+ * A request addressed to a tunnel.
+ *
+ * @example
+ * tunnelTarget('8000-abcd1234.tunnel.localhost:4000', '/a?b=1'); // { tunnelKey: 'abcd1234', port: 8000, path: '/a?b=1' }
+ */
 export interface TunnelTarget {
   readonly tunnelKey: string;
   readonly port: number;

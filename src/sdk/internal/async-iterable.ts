@@ -3,6 +3,8 @@ import type { Observable } from 'rxjs';
 /**
  * Iterates an Observable with `for await`. Values that arrive faster than
  * the loop consumes them are queued; breaking out of the loop unsubscribes.
+ * Backpressure caveat: an Observable cannot be paused, so the queue is
+ * unbounded; memory stays flat only while the loop keeps up.
  *
  * @example
  * for await (const line of toAsyncIterable(execution.output$)) console.log(line.line);

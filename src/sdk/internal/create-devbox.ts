@@ -1,11 +1,11 @@
-import { Observable, asyncScheduler, defer, map, of, switchMap, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, map, of, switchMap, type Observable, type SchedulerLike } from 'rxjs';
 import type { DevboxCreateParams, DevboxView } from '../../api/views/devbox.js';
 import type { Mount } from '../../api/views/mount.js';
 import { abortOn } from '../../core/abort.js';
 import { Devbox } from '../devbox.js';
 import type { WaitOptions } from '../options.js';
 import { requestOptions, type SdkContext } from './context.js';
-import { detachedStart } from './detached-start.js';
+import { cleanUpUnlessDelivered, detachedStart } from './detached-start.js';
 import { awaitDevboxStatus } from './devbox-waits.js';
 
 /**
@@ -79,28 +79,10 @@ export function createDevbox(
     return create$.pipe(
       switchMap((view) => {
         const running$ = view.status === 'running' ? of(view) : awaitDevboxStatus(ctx.api, view.id, 'running', options, view, scheduler);
-        return withShutdownOnAbandon(running$, view, shutdown);
+        // While waiting for `running`, leaving (or failing) shuts the new devbox down.
+        return cleanUpUnlessDelivered(running$, () => shutdown(view));
       }),
       map((view) => new Devbox(ctx, view.id, view, scheduler)),
     );
   }).pipe(abortOn(options.signal));
-}
-
-/** While waiting for `running`, leaving (or failing) shuts the new devbox down. */
-function withShutdownOnAbandon(running$: Observable<DevboxView>, created: DevboxView, shutdown: (view: DevboxView) => void): Observable<DevboxView> {
-  return new Observable<DevboxView>((subscriber) => {
-    let handedOver = false;
-    const subscription = running$.subscribe({
-      next: (view) => {
-        handedOver = true;
-        subscriber.next(view);
-      },
-      error: (err: unknown) => subscriber.error(err),
-      complete: () => subscriber.complete(),
-    });
-    return () => {
-      subscription.unsubscribe();
-      if (!handedOver) shutdown(created);
-    };
-  });
 }

@@ -1,11 +1,11 @@
-import { EMPTY, asyncScheduler, catchError, defer, expand, last, map, takeWhile, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import { EMPTY, asyncScheduler, defer, expand, last, map, of, takeWhile, type Observable, type SchedulerLike } from 'rxjs';
 import type { RunloopApi } from '../../api/index.js';
 import { DevboxStatus, isTerminalDevboxStatus, type DevboxStatusStrict, type DevboxView } from '../../api/views/devbox.js';
-import { PollingTimeoutError } from '../../core/errors.js';
 import { longPoll } from '../../core/long-poll.js';
 import { DevboxStateError } from '../errors.js';
 import type { WaitOptions } from '../options.js';
 import { requestOptions } from './context.js';
+import { STATE_FETCH_OPTIONS, withLastStateOnTimeout } from './timeout-state.js';
 
 /** States a devbox passes through on its own; waiting on them is worth it. */
 const TRANSITIONAL: readonly string[] = ['scheduled', 'queued', 'provisioning', 'initializing', 'resuming', 'suspending'];
@@ -15,7 +15,8 @@ const TRANSITIONAL: readonly string[] = ['scheduled', 'queued', 'provisioning', 
  * §5): 408 ⇒ ask again at once. Emits the view once and completes; a
  * terminal or unexpected state fails with {@link DevboxStateError}; the
  * `pollingConfig.timeoutMs` deadline fails with `PollingTimeoutError`
- * carrying the last state seen (or `known`, the state before waiting).
+ * carrying the last state seen (or `known`, the state before waiting, or,
+ * failing both, the state fetched once with a GET).
  *
  * @example
  * awaitDevboxStatus(api, 'dbx_1', 'running').subscribe((view) => console.log(view.status));
@@ -42,13 +43,7 @@ export function awaitDevboxStatus(
       if (view.status !== target) throw new DevboxStateError(view, target);
       return view;
     }),
-    catchError((err: unknown) =>
-      throwError(() =>
-        err instanceof PollingTimeoutError && err.lastValue === undefined && known !== undefined
-          ? new PollingTimeoutError(known, err.timeoutMs)
-          : err,
-      ),
-    ),
+    withLastStateOnTimeout(known === undefined ? defer(() => api.devboxes.retrieve(id, { ...requestOptions(options), ...STATE_FETCH_OPTIONS })) : of(known)),
   );
 }
 

@@ -1,6 +1,7 @@
 import { asyncScheduler, defer, last, map, of, switchMap, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { BlueprintCreateParams, BlueprintListQuery, BuildContext } from '../../api/views/blueprint.js';
-import { BLUEPRINT_IN_PROGRESS_STATUSES } from '../../api/views/blueprint.js';
+import { isBlueprintBuildOver } from '../../api/views/blueprint.js';
+import { abortOn } from '../../core/abort.js';
 import { paginateItems } from '../../core/paginate.js';
 import { pollUntil } from '../../core/polling.js';
 import { Blueprint } from '../blueprint.js';
@@ -52,7 +53,8 @@ export class BlueprintOps {
   /**
    * Creates a blueprint and waits until it is built (polling every
    * `pollingConfig.intervalMs`, default 1 s). A failed build errors with
-   * {@link BlueprintBuildError} holding the final view and the whole build log.
+   * {@link BlueprintBuildError} holding the final view and the whole build
+   * log. A status this SDK does not know yet keeps the wait going.
    *
    * @example
    * runloop.blueprint.create({ name: 'app', dockerfile, buildContextDir: './app' }).subscribe();
@@ -78,6 +80,8 @@ export class BlueprintOps {
     return context$.pipe(
       switchMap((createBody) => this.ctx.api.blueprints.create(createBody, requestOptions(options))),
       switchMap((view) => this.#awaitBuilt(view.id, options, scheduler)),
+      // Between polls no request is in flight to carry the abort: end the wait at once.
+      abortOn(options.signal),
     );
   }
 
@@ -100,7 +104,7 @@ export class BlueprintOps {
 
   #awaitBuilt(id: string, options: WaitOptions, scheduler: SchedulerLike): Observable<Blueprint> {
     const fetch$ = defer(() => this.ctx.api.blueprints.retrieve(id, requestOptions(options)));
-    return pollUntil(fetch$, (view) => !BLUEPRINT_IN_PROGRESS_STATUSES.includes(view.status), pollingConfigOf(options.pollingConfig), scheduler).pipe(
+    return pollUntil(fetch$, (view) => isBlueprintBuildOver(view.status), pollingConfigOf(options.pollingConfig), scheduler).pipe(
       last(),
       switchMap((view) =>
         view.status === 'build_complete'

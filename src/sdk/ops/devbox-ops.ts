@@ -1,21 +1,5 @@
-import {
-  Observable,
-  asyncScheduler,
-  defer,
-  dematerialize,
-  from,
-  ignoreElements,
-  materialize,
-  map,
-  concatMap,
-  of,
-  catchError,
-  endWith,
-  switchMap,
-  type ObservableInput,
-  type SchedulerLike,
-} from 'rxjs';
-import type { DevboxListQuery } from '../../api/views/devbox.js';
+import { asyncScheduler, map, type Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
+import type { DevboxEvictionEventView, DevboxListQuery } from '../../api/views/devbox.js';
 import { paginateItems } from '../../core/paginate.js';
 import { Devbox } from '../devbox.js';
 import type { CallOptions, WaitOptions } from '../options.js';
@@ -23,6 +7,8 @@ import type { DevboxFromSourceParams } from '../snapshot.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
 import { createDevbox, type SdkDevboxCreateParams } from '../internal/create-devbox.js';
 import { awaitDevboxStatus } from '../internal/devbox-waits.js';
+import { evictionFeed } from '../internal/eviction-feed.js';
+import { useDevbox } from '../internal/scoped-devbox.js';
 
 /**
  * `runloop.devbox`: create, find, list and scope devboxes. Every method is
@@ -50,33 +36,18 @@ export class DevboxOps {
   }
 
   /** Creates from a blueprint id. @example runloop.devbox.createFromBlueprintId('bpt_1', { name: 'dev' }).subscribe(); */
-  createFromBlueprintId(
-    blueprintId: string,
-    params: DevboxFromSourceParams = {},
-    options: WaitOptions = {},
-    scheduler: SchedulerLike = asyncScheduler,
-  ): Observable<Devbox> {
-    return createDevbox(this.ctx, { ...params, blueprint_id: blueprintId }, options, scheduler);
+  createFromBlueprintId(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<Devbox> {
+    return this.create({ ...params, blueprint_id: id }, options, scheduler);
   }
 
   /** Creates from the latest successful build of a named blueprint. @example runloop.devbox.createFromBlueprintName('py').subscribe(); */
-  createFromBlueprintName(
-    blueprintName: string,
-    params: DevboxFromSourceParams = {},
-    options: WaitOptions = {},
-    scheduler: SchedulerLike = asyncScheduler,
-  ): Observable<Devbox> {
-    return createDevbox(this.ctx, { ...params, blueprint_name: blueprintName }, options, scheduler);
+  createFromBlueprintName(name: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<Devbox> {
+    return this.create({ ...params, blueprint_name: name }, options, scheduler);
   }
 
   /** Creates from a disk snapshot. @example runloop.devbox.createFromSnapshot('snp_1').subscribe(); */
-  createFromSnapshot(
-    snapshotId: string,
-    params: DevboxFromSourceParams = {},
-    options: WaitOptions = {},
-    scheduler: SchedulerLike = asyncScheduler,
-  ): Observable<Devbox> {
-    return createDevbox(this.ctx, { ...params, snapshot_id: snapshotId }, options, scheduler);
+  createFromSnapshot(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<Devbox> {
+    return this.create({ ...params, snapshot_id: id }, options, scheduler);
   }
 
   /**
@@ -121,6 +92,15 @@ export class DevboxOps {
    * BEFORE the result completes (or errors), so nothing is left running once
    * you see the end; on unsubscribe it is sent in the background.
    *
+   * Shutdown failures: the work's error always wins. A devbox already gone
+   * (404) or already shut down (409, then re-read) is success. A 409 because
+   * a disk snapshot is still being captured is answered with a forced
+   * shutdown: leaving the scope leaves nothing behind, so await
+   * `snapshotDisk` (not `snapshotDiskAsync`) inside the work if you need the
+   * snapshot. Any other shutdown failure after successful work replaces the
+   * completion (the values were already emitted), since the devbox may
+   * still be running.
+   *
    * @example
    * runloop.devbox.use({ name: 'tmp' }, (devbox) => devbox.cmd.exec('echo hi')).subscribe((r) => console.log(r.exitCode));
    */
@@ -130,37 +110,20 @@ export class DevboxOps {
     options: WaitOptions = {},
     scheduler: SchedulerLike = asyncScheduler,
   ): Observable<T> {
-    return new Observable<T>((subscriber) => {
-      let devbox: Devbox | undefined;
-      let shutdownSent = false;
-      const shutdown$ = (box: Devbox): Observable<never> =>
-        defer(() => {
-          shutdownSent = true;
-          return box.shutdown();
-        }).pipe(ignoreElements());
-      const subscription = createDevbox(this.ctx, params, options, scheduler)
-        .pipe(
-          switchMap((created) => {
-            devbox = created;
-            return from(work(created)).pipe(
-              materialize(),
-              concatMap((notification) => {
-                if (notification.kind === 'N') return of(notification);
-                // Shut down first, then pass on the end; a shutdown failure replaces a completion but not an error.
-                return shutdown$(created).pipe(
-                  catchError((err: unknown) => (notification.kind === 'E' ? of() : of({ kind: 'E' as const, error: err }))),
-                  endWith(notification),
-                );
-              }),
-              dematerialize(),
-            );
-          }),
-        )
-        .subscribe(subscriber);
-      return () => {
-        subscription.unsubscribe();
-        if (devbox !== undefined && !shutdownSent) devbox.shutdown().subscribe({ error: () => undefined });
-      };
-    });
+    return useDevbox(this.ctx, params, work, options, scheduler);
+  }
+
+  /**
+   * The eviction feed: one event per devbox the server is about to evict
+   * (`{ devbox_id, eviction_deadline_ms }`). Hot on the server side, cold
+   * here: each subscription opens its own SSE connection; it reconnects
+   * with a 0.5 s → 30 s doubling backoff and never completes on its own.
+   * Events are pushed as they arrive (no backpressure).
+   *
+   * @example
+   * runloop.devbox.evictions$().pipe(filter((e) => e.devbox_id === devbox.id)).subscribe(() => saveWork());
+   */
+  evictions$(options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<DevboxEvictionEventView> {
+    return evictionFeed(this.ctx.api, requestOptions(options), scheduler);
   }
 }

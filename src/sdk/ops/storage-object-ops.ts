@@ -9,7 +9,7 @@ import { StorageObject } from '../storage-object.js';
 import { buildContextStream, type BuildContextOptions } from '../internal/build-context.js';
 import { inferContentType } from '../internal/content-type.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
-import { detachedStart } from '../internal/detached-start.js';
+import { cleanUpUnlessDelivered, detachedStart } from '../internal/detached-start.js';
 import type { UploadBody } from '../internal/presigned.js';
 
 /**
@@ -157,7 +157,8 @@ export class StorageObjectOps {
       switchMap((view) => {
         const object = new StorageObject(this.ctx, view.id, view);
         const steps$ = concat(object.uploadContent(body, length === undefined ? {} : { length }), object.complete(request)).pipe(last());
-        return deleteUnlessCompleted(steps$, view, remove);
+        // Deletes the object if the upload fails or is left before the completed view.
+        return cleanUpUnlessDelivered(steps$, () => remove(view));
       }),
       map((view) => new StorageObject(this.ctx, view.id, view)),
       abortOn(options.signal),
@@ -170,25 +171,6 @@ function objectFields(options: UploadObjectOptions): Pick<ObjectCreateParams, 'm
     ...(options.metadata === undefined ? {} : { metadata: options.metadata === null ? null : { ...options.metadata } }),
     ...(options.ttl_ms === undefined ? {} : { ttl_ms: options.ttl_ms }),
   };
-}
-
-/** Deletes the object if `steps$` fails or is left before emitting the completed view. */
-function deleteUnlessCompleted(steps$: Observable<ObjectView>, created: ObjectView, remove: (view: ObjectView) => void): Observable<ObjectView> {
-  return new Observable<ObjectView>((subscriber) => {
-    let completed = false;
-    const subscription = steps$.subscribe({
-      next: (view) => {
-        completed = true;
-        subscriber.next(view);
-      },
-      error: (err: unknown) => subscriber.error(err),
-      complete: () => subscriber.complete(),
-    });
-    return () => {
-      subscription.unsubscribe();
-      if (!completed) remove(created);
-    };
-  });
 }
 
 /** The size of a file, as a cold Observable (fs.stat's callback cannot be cancelled, only ignored). */

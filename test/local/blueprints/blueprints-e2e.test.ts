@@ -75,6 +75,13 @@ describe('blueprints end to end', () => {
     expect(snap.json.source_blueprint_id).toBe(created.json.id);
     const refused = await server.request('POST', `/v1/blueprints/${created.json.id}/delete`);
     expect(refused.status).toBe(409);
+    // A devbox from that snapshot still gets the blueprint's ENV; the request's own variables win.
+    const fromSnap = await createRunning(server, { snapshot_id: snap.json.id, environment_variables: { EXTRA: 'mine' } });
+    expect((await exec(server, fromSnap.id, 'echo "$APP_MODE $EXTRA"')).stdout).toBe('blueprint mine\n');
+    const overridden = await createRunning(server, { snapshot_id: snap.json.id, environment_variables: { APP_MODE: 'request' } });
+    expect((await exec(server, overridden.id, 'echo "$APP_MODE"')).stdout).toBe('request\n');
+    await shutdown(server, fromSnap.id);
+    await shutdown(server, overridden.id);
     await server.request('POST', `/v1/devboxes/disk_snapshots/${snap.json.id}/delete`);
     await shutdown(server, byName.id);
     const deleted = await server.request('POST', `/v1/blueprints/${created.json.id}/delete`);

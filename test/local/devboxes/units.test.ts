@@ -179,6 +179,30 @@ describe('DevboxTimers (virtual time)', () => {
     expect(DevboxTimers.afterIdleOf(record({ launch_parameters: { lifecycle: { after_idle: { idle_time_seconds: 5, on_idle: 'suspend' } } } }))).toEqual({ idle_time_seconds: 5, on_idle: 'suspend' });
   });
 
+  it('retries a deadline a guard held back, replacing any armed timer', () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    scheduler.run(() => {
+      const fired: Array<[string, number]> = [];
+      let held = 2;
+      const timers = new DevboxTimers(
+        () => scheduler.now(),
+        (id) => {
+          fired.push([id, scheduler.now()]);
+          // What the service does while a shutdown guard objects.
+          if (held-- > 0) timers.retry(id, 100);
+        },
+        scheduler,
+      );
+      timers.arm(record({ id: 'ka', deadlines: { keep_alive_ms: 50, idle_ms: null } }));
+      scheduler.flush();
+      expect(fired).toEqual([
+        ['ka', 50],
+        ['ka', 150],
+        ['ka', 250],
+      ]);
+    });
+  });
+
   it('disarms: nothing fires after disarm or close', () => {
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
     scheduler.run(() => {

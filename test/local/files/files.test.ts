@@ -85,8 +85,14 @@ describe('devbox files over HTTP', () => {
   });
 
   it('maps missing files to 404, directories to 400, and bad bodies to 400', async () => {
+    expect((await exec(server, box.id, 'mkdir -p dir && touch plain')).exit_status).toBe(0);
     const cases: Array<[string, unknown, number]> = [
       ['read_file_contents', { file_path: 'nope.txt' }, 404],
+      ['read_file_contents', { file_path: 'no/such/parent.txt' }, 404],
+      ['read_file_contents', { file_path: 'plain/under-a-file.txt' }, 404],
+      ['write_file_contents', { file_path: 'dir', contents: 'x' }, 400],
+      ['write_file_contents', { file_path: 'plain/under-a-file.txt', contents: 'x' }, 400],
+      ['download_file', { path: 'dir' }, 400],
       ['read_file_contents', { file_path: 'dir' }, 400],
       ['read_file_contents', { file_path: '' }, 400],
       ['read_file_contents', {}, 400],

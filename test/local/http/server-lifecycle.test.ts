@@ -99,6 +99,25 @@ describe('server lifecycle', () => {
     expect(String(missing)).toContain('service nothing is not available');
   });
 
+  it('runs every area by default, and each serves its routes', async () => {
+    const dataDir = await tempDataDir();
+    dirs.push(dataDir);
+    const infos: Array<[string, Record<string, unknown> | undefined]> = [];
+    const log = { debug: () => undefined, info: (m: string, f?: Record<string, unknown>) => void infos.push([m, f]), warn: () => undefined, error: () => undefined };
+    const server = await startLocalServer({ dataDir, token: 't', runtimeMode: 'none', log });
+    try {
+      const listening = infos.find(([m]) => m === 'listening')?.[1];
+      expect(String(listening?.services).split(',')).toEqual(['objects', 'devboxes', 'executions', 'files', 'snapshots', 'blueprints', 'tunnels', 'ssh']);
+      for (const path of ['/v1/objects', '/v1/devboxes', '/v1/devboxes/disk_snapshots', '/v1/blueprints']) {
+        const res = await fetch(`${server.url}${path}`, { headers: { authorization: 'Bearer t' } });
+        expect(res.status, path).toBe(200);
+        await res.arrayBuffer();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('stop() is idempotent', async () => {
     const server = await startTestServer({ runtimeMode: 'none', services: [] });
     await Promise.all([server.stop(), server.stop()]);

@@ -7,8 +7,16 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { expect } from 'vitest';
-import { ensureBaseRootfs, runtimeInstanceName, type DevboxHandle, type DevboxSpec, type ExecSpec } from '../../../src/local/runtime/index.js';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import {
+  createRuntime,
+  ensureBaseRootfs,
+  runtimeInstanceName,
+  type DevboxHandle,
+  type DevboxRuntime,
+  type DevboxSpec,
+  type ExecSpec,
+} from '../../../src/local/runtime/index.js';
 
 export const CGROUP_ROOTS = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup/memory', '/sys/fs/cgroup/cpu', '/sys/fs/cgroup/pids'];
 
@@ -95,4 +103,58 @@ export async function expectNoLeftovers(dataDir: string): Promise<void> {
   for (const root of CGROUP_ROOTS) expect(existsSync(join(root, instance)), `${root}/${instance}`).toBe(false);
   expect(processesOfInstance(instance)).toEqual([]);
   expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(dataDir);
+}
+
+/** What {@link useRuntime} gives a test file; fields are set once its `beforeAll` ran. */
+export interface RuntimeFixture {
+  readonly dataDir: string;
+  readonly runtime: DevboxRuntime;
+  /** The shared base rootfs (namespace mode only). */
+  readonly rootfs: string;
+  /** Devboxes to stop (and discard) after the current test. */
+  readonly started: DevboxHandle[];
+  /** Starts a devbox with a unique id, stopped after the current test. */
+  start(overrides?: Partial<DevboxSpec>): Promise<DevboxHandle>;
+}
+
+/**
+ * The set-up every runtime test file shares: a temp data dir and a runtime
+ * for the whole file, every devbox a test started stopped after it, and
+ * (namespace mode) a check that nothing was left behind. Call inside `describe`.
+ */
+export function useRuntime(mode: 'namespaces' | 'process'): RuntimeFixture {
+  const state = { dataDir: '', rootfs: '', runtime: undefined as DevboxRuntime | undefined };
+  const started: DevboxHandle[] = [];
+  const fixture: RuntimeFixture = {
+    get dataDir() {
+      return state.dataDir;
+    },
+    get rootfs() {
+      return state.rootfs;
+    },
+    get runtime() {
+      if (state.runtime === undefined) throw new Error('useRuntime: the runtime exists only once beforeAll ran');
+      return state.runtime;
+    },
+    started,
+    start: async (overrides = {}) => {
+      const devbox = await fixture.runtime.start(specFor(state.dataDir, overrides));
+      started.push(devbox);
+      return devbox;
+    },
+  };
+  beforeAll(async () => {
+    state.dataDir = makeDataDir();
+    if (mode === 'namespaces') state.rootfs = await sharedRootfs();
+    state.runtime = await createRuntime(mode === 'namespaces' ? { mode, dataDir: state.dataDir, rootfsDir: state.rootfs } : { mode, dataDir: state.dataDir });
+  });
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((devbox) => devbox.stop({ discard: true })));
+  });
+  afterAll(async () => {
+    await state.runtime?.close();
+    if (mode === 'namespaces' && state.dataDir !== '') await expectNoLeftovers(state.dataDir);
+    if (state.dataDir !== '') removeDataDir(state.dataDir);
+  });
+  return fixture;
 }

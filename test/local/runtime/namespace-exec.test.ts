@@ -1,40 +1,20 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, DevboxNotRunningError, RuntimeInputError, type DevboxHandle, type DevboxRuntime } from '../../../src/local/runtime/index.js';
-import { expectNoLeftovers, makeDataDir, removeDataDir, run, sharedRootfs, specFor } from './helpers.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DevboxNotRunningError, RuntimeInputError } from '../../../src/local/runtime/index.js';
+import { run, specFor, useRuntime } from './helpers.js';
 
 describe('namespace runtime: exec and isolation', () => {
-  let dataDir: string;
-  let runtime: DevboxRuntime;
-  const started: DevboxHandle[] = [];
+  const fx = useRuntime('namespaces');
+  const { start } = fx;
   const hostMarkers: string[] = [];
-
-  async function start(overrides: Parameters<typeof specFor>[1] = {}): Promise<DevboxHandle> {
-    const devbox = await runtime.start(specFor(dataDir, overrides));
-    started.push(devbox);
-    return devbox;
-  }
-
-  beforeAll(async () => {
-    dataDir = makeDataDir();
-    runtime = await createRuntime({ mode: 'namespaces', dataDir, rootfsDir: await sharedRootfs() });
-  });
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((devbox) => devbox.stop({ discard: true })));
+  afterEach(() => {
     for (const marker of hostMarkers.splice(0)) rmSync(marker, { force: true });
   });
 
-  afterAll(async () => {
-    await runtime?.close();
-    await expectNoLeftovers(dataDir);
-    removeDataDir(dataDir);
-  });
-
   it('says it runs namespaces', () => {
-    expect(runtime.info.mode).toBe('namespaces');
-    expect(runtime.info.detail).toMatch(/namespaces/);
+    expect(fx.runtime.info.mode).toBe('namespaces');
+    expect(fx.runtime.info.detail).toMatch(/namespaces/);
   });
 
   it('runs commands with their exit codes, stdout and stderr, as uid 1000 in /home/user', async () => {
@@ -80,14 +60,14 @@ describe('namespace runtime: exec and isolation', () => {
     const marker = join('/root', `runloop-host-marker-${process.pid}`);
     writeFileSync(marker, 'host secret');
     hostMarkers.push(marker);
-    mkdirSync(join(dataDir, 'visible-to-host-only'), { recursive: true });
+    mkdirSync(join(fx.dataDir, 'visible-to-host-only'), { recursive: true });
 
     expect((await run(a, 'echo from-a > ~/a.txt && echo tmp-a > /tmp/a.txt')).code).toBe(0);
     const seenByB = await run(b, 'ls -a ~ /tmp; cat ~/a.txt /tmp/a.txt');
     expect(seenByB.stdout).not.toContain('a.txt');
     expect(seenByB.code).not.toBe(0);
 
-    const hostView = await run(a, `cat ${marker}; ls ${dataDir}; ls /work`, { user: 'root' });
+    const hostView = await run(a, `cat ${marker}; ls ${fx.dataDir}; ls /work`, { user: 'root' });
     expect(hostView.stdout).toBe('');
     expect(hostView.stderr).toMatch(/No such file/);
   });
@@ -102,7 +82,7 @@ describe('namespace runtime: exec and isolation', () => {
   });
 
   it('reports a stop through exited and refuses work afterwards', async () => {
-    const devbox = await runtime.start(specFor(dataDir));
+    const devbox = await fx.runtime.start(specFor(fx.dataDir));
     await devbox.stop({ discard: true });
     await expect(devbox.exited).resolves.toEqual({ reason: 'stopped' });
     expect(() => devbox.spawn({ command: 'true' })).toThrow(DevboxNotRunningError);
@@ -116,8 +96,8 @@ describe('namespace runtime: exec and isolation', () => {
   });
 
   it('rejects malformed specs with a typed error', async () => {
-    await expect(runtime.start(specFor(dataDir, { id: '../evil' }))).rejects.toThrow(RuntimeInputError);
-    await expect(runtime.start(specFor(dataDir, { layers: ['/tmp/a,upperdir=/'] }))).rejects.toThrow(RuntimeInputError);
-    await expect(runtime.start(specFor(dataDir, { limits: { memoryBytes: -1 } }))).rejects.toThrow(RuntimeInputError);
+    await expect(fx.runtime.start(specFor(fx.dataDir, { id: '../evil' }))).rejects.toThrow(RuntimeInputError);
+    await expect(fx.runtime.start(specFor(fx.dataDir, { layers: ['/tmp/a,upperdir=/'] }))).rejects.toThrow(RuntimeInputError);
+    await expect(fx.runtime.start(specFor(fx.dataDir, { limits: { memoryBytes: -1 } }))).rejects.toThrow(RuntimeInputError);
   });
 });

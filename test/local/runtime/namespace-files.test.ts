@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, RuntimeFileError, type DevboxHandle, type DevboxRuntime } from '../../../src/local/runtime/index.js';
-import { expectNoLeftovers, makeDataDir, readAll, removeDataDir, run, sharedRootfs, specFor } from './helpers.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RuntimeFileError } from '../../../src/local/runtime/index.js';
+import { readAll, run, useRuntime } from './helpers.js';
 
 async function fileError(promise: Promise<unknown>): Promise<RuntimeFileError> {
   const error = await promise.then(
@@ -16,31 +16,11 @@ async function fileError(promise: Promise<unknown>): Promise<RuntimeFileError> {
 }
 
 describe('namespace runtime: files', () => {
-  let dataDir: string;
-  let runtime: DevboxRuntime;
-  const started: DevboxHandle[] = [];
+  const fx = useRuntime('namespaces');
+  const { start } = fx;
   const hostFiles: string[] = [];
-
-  async function start(): Promise<DevboxHandle> {
-    const devbox = await runtime.start(specFor(dataDir));
-    started.push(devbox);
-    return devbox;
-  }
-
-  beforeAll(async () => {
-    dataDir = makeDataDir();
-    runtime = await createRuntime({ mode: 'namespaces', dataDir, rootfsDir: await sharedRootfs() });
-  });
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((devbox) => devbox.stop({ discard: true })));
+  afterEach(() => {
     for (const file of hostFiles.splice(0)) rmSync(file, { force: true });
-  });
-
-  afterAll(async () => {
-    await runtime?.close();
-    await expectNoLeftovers(dataDir);
-    removeDataDir(dataDir);
   });
 
   it('writes (creating parents, owned by the user) and reads back, relative to /home/user', async () => {
@@ -76,9 +56,39 @@ describe('namespace runtime: files', () => {
     expect((await fileError(devbox.readFile('a\0b'))).code).toBe('EINVAL');
   });
 
+  it('reads a missing parent as ENOENT, creates missing parents on write, and names what is in the way', async () => {
+    const devbox = await start();
+    const setup = await run(devbox, 'touch plain && ln -s /nonexistent/dir dangling && mkdir -p locked && chmod 500 locked');
+    expect(setup.code).toBe(0);
+    const codes: Record<string, string> = {};
+    const note = async (label: string, op: Promise<unknown>) => {
+      codes[label] = await op.then(() => 'ok', (e: unknown) => (e instanceof RuntimeFileError ? e.code : String(e)));
+    };
+    await note('read missing parent', devbox.readFile('no/such/dir/a.txt'));
+    await note('read under a file', devbox.readFile('plain/a.txt'));
+    await note('read through a dangling link', devbox.readFile('dangling/a.txt'));
+    await note('write missing parents', devbox.writeFile('new/deeper/a.txt', 'x'));
+    await note('write under a file', devbox.writeFile('plain/a.txt', 'x'));
+    await note('write through a dangling link', devbox.writeFile('dangling/a.txt', 'x'));
+    await note('write in a read-only dir', devbox.writeFile('locked/sub/a.txt', 'x'));
+    await note('write to a directory', devbox.writeFile('new/deeper', 'x'));
+    expect(codes).toEqual({
+      'read missing parent': 'ENOENT',
+      // dash reports an open under a file as "No such file": the file is missing either way.
+      'read under a file': 'ENOENT',
+      'read through a dangling link': 'ENOENT',
+      'write missing parents': 'ok',
+      'write under a file': 'ENOTDIR',
+      // mkdir -p cannot tell a dangling link from a file: a parent that is not a directory.
+      'write through a dangling link': 'ENOTDIR',
+      'write in a read-only dir': 'EACCES',
+      'write to a directory': 'EISDIR',
+    });
+  });
+
   it('never lets .. reach the host', async () => {
     const devbox = await start();
-    const marker = join(dataDir, 'host-marker.txt');
+    const marker = join(fx.dataDir, 'host-marker.txt');
     writeFileSync(marker, 'host secret');
     hostFiles.push(marker);
     expect((await fileError(devbox.readFile(`../../../../../..${marker}`))).code).toBe('ENOENT');
@@ -93,8 +103,8 @@ describe('namespace runtime: files', () => {
     const a = await start();
     const b = await start();
     await b.writeFile('secret.txt', 'b-only');
-    const bUpper = join(dataDir, 'devboxes', b.id, 'upper', 'home', 'user', 'secret.txt');
-    const marker = join(dataDir, 'host-link-marker.txt');
+    const bUpper = join(fx.dataDir, 'devboxes', b.id, 'upper', 'home', 'user', 'secret.txt');
+    const marker = join(fx.dataDir, 'host-link-marker.txt');
     writeFileSync(marker, 'host secret');
     hostFiles.push(marker);
     const plant = await run(a, [

@@ -1,34 +1,12 @@
 import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, DevboxStartError, type DevboxHandle, type DevboxRuntime } from '../../../src/local/runtime/index.js';
-import { expectNoLeftovers, makeDataDir, removeDataDir, run, sharedRootfs, specFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createRuntime, DevboxStartError } from '../../../src/local/runtime/index.js';
+import { expectNoLeftovers, makeDataDir, removeDataDir, run, sharedRootfs, specFor, useRuntime } from './helpers.js';
 
 describe('namespace runtime: devbox plumbing and hostile layers', () => {
-  let dataDir: string;
-  let runtime: DevboxRuntime;
-  const started: DevboxHandle[] = [];
-
-  async function start(overrides: Parameters<typeof specFor>[1] = {}): Promise<DevboxHandle> {
-    const devbox = await runtime.start(specFor(dataDir, overrides));
-    started.push(devbox);
-    return devbox;
-  }
-
-  beforeAll(async () => {
-    dataDir = makeDataDir();
-    runtime = await createRuntime({ mode: 'namespaces', dataDir, rootfsDir: await sharedRootfs() });
-  });
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((devbox) => devbox.stop({ discard: true })));
-  });
-
-  afterAll(async () => {
-    await runtime?.close();
-    await expectNoLeftovers(dataDir);
-    removeDataDir(dataDir);
-  });
+  const fx = useRuntime('namespaces');
+  const { start } = fx;
 
   it('gives a devbox working /dev nodes, ptys, /dev/shm, /etc/hosts and no host console', async () => {
     const devbox = await start();
@@ -44,7 +22,7 @@ describe('namespace runtime: devbox plumbing and hostile layers', () => {
   });
 
   it('confines devbox root to a user namespace: file ownership works, host powers do not', async () => {
-    expect(runtime.info.detail).toMatch(/devbox root is confined to a user namespace/);
+    expect(fx.runtime.info.detail).toMatch(/devbox root is confined to a user namespace/);
     const devbox = await start();
     expect((await run(devbox, 'readlink /proc/self/ns/user', { user: 'root' })).stdout).not.toBe(`${readlinkSync('/proc/self/ns/user')}\n`);
     const allowed = await run(devbox, 'mkdir -p /opt/app && chown user:user /opt/app && stat -c %U /opt/app && runuser -u user -- id -un', { user: 'root', cwd: '/' });
@@ -66,8 +44,8 @@ describe('namespace runtime: devbox plumbing and hostile layers', () => {
   });
 
   it('does not let a layer with planted links write or mount onto the host', async () => {
-    const layer = join(dataDir, 'hostile-layer');
-    const victim = join(dataDir, 'victim.txt');
+    const layer = join(fx.dataDir, 'hostile-layer');
+    const victim = join(fx.dataDir, 'victim.txt');
     writeFileSync(victim, 'untouched');
     mkdirSync(join(layer, 'etc'), { recursive: true });
     symlinkSync(victim, join(layer, 'etc', 'hosts'));
@@ -78,7 +56,7 @@ describe('namespace runtime: devbox plumbing and hostile layers', () => {
   });
 
   it('fails to start with a typed error when a layer is missing, leaving nothing behind', async () => {
-    const error = await runtime.start(specFor(dataDir, { layers: [join(dataDir, 'no-such-layer')] })).catch((e: unknown) => e);
+    const error = await fx.runtime.start(specFor(fx.dataDir, { layers: [join(fx.dataDir, 'no-such-layer')] })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DevboxStartError);
     expect((error as DevboxStartError).message).toMatch(/no-such-layer|No such file/);
   });

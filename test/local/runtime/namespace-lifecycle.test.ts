@@ -1,43 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, runtimeInstanceName, type DevboxHandle, type DevboxRuntime } from '../../../src/local/runtime/index.js';
-import { collect, eventually, expectNoLeftovers, makeDataDir, readAll, removeDataDir, run, sharedRootfs, specFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createRuntime, runtimeInstanceName } from '../../../src/local/runtime/index.js';
+import { collect, eventually, expectNoLeftovers, makeDataDir, readAll, removeDataDir, run, specFor, useRuntime } from './helpers.js';
 
 describe('namespace runtime: freeze, kill, layers, ports', () => {
-  let dataDir: string;
-  let rootfs: string;
-  let runtime: DevboxRuntime;
-  const started: DevboxHandle[] = [];
-
-  async function start(overrides: Parameters<typeof specFor>[1] = {}): Promise<DevboxHandle> {
-    const devbox = await runtime.start(specFor(dataDir, overrides));
-    started.push(devbox);
-    return devbox;
-  }
-
-  beforeAll(async () => {
-    dataDir = makeDataDir();
-    rootfs = await sharedRootfs();
-    runtime = await createRuntime({ mode: 'namespaces', dataDir, rootfsDir: rootfs });
-  });
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((devbox) => devbox.stop({ discard: true })));
-  });
-
-  afterAll(async () => {
-    await runtime?.close();
-    await expectNoLeftovers(dataDir);
-    removeDataDir(dataDir);
-  });
+  const fx = useRuntime('namespaces');
+  const { start, started } = fx;
 
   it('freeze stops a running counter and thaw resumes it', async () => {
     const devbox = await start();
     const counter = devbox.spawn({ command: 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.01; done' });
     const count = async (): Promise<number> => Number(await readAll(await devbox.readFile('/tmp/count')));
-    await eventually(async () => existsSync(join(dataDir, 'devboxes', devbox.id, 'upper', 'tmp', 'count')) && (await count()) > 3);
+    await eventually(async () => existsSync(join(fx.dataDir, 'devboxes', devbox.id, 'upper', 'tmp', 'count')) && (await count()) > 3);
     await devbox.freeze();
     const frozenAt = await count();
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -66,7 +42,7 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
   it('captures a layer (new files and deletions) that later devboxes stack on', async () => {
     const a = await start();
     expect((await run(a, 'rm /etc/debian_version && mkdir -p /opt/app && echo one > /opt/app/one && echo hi > /home/user/hello', { user: 'root' })).code).toBe(0);
-    const layer1 = join(dataDir, 'layers', 'one');
+    const layer1 = join(fx.dataDir, 'layers', 'one');
     const { sizeBytes } = await a.captureLayer(layer1);
     expect(sizeBytes).toBeGreaterThan(0);
     // The devbox is thawed afterwards.
@@ -76,11 +52,11 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     const seen = await run(b, 'cat /opt/app/one ~/hello; ls /etc/debian_version');
     expect(seen.stdout).toBe('one\nhi\n');
     expect(seen.stderr).toMatch(/No such file/);
-    expect(existsSync(join(rootfs, 'etc', 'debian_version'))).toBe(true);
+    expect(existsSync(join(fx.rootfs, 'etc', 'debian_version'))).toBe(true);
 
     // A second layer on top: an opaque directory replaces /opt/app, and a file of layer one is deleted.
     expect((await run(b, 'rm -rf /opt/app && mkdir /opt/app && echo two > /opt/app/two && rm /home/user/hello', { user: 'root' })).code).toBe(0);
-    const layer2 = join(dataDir, 'layers', 'two');
+    const layer2 = join(fx.dataDir, 'layers', 'two');
     await b.captureLayer(layer2);
     const c = await start({ layers: [layer2, layer1] });
     const stacked = await run(c, 'ls /opt/app; ls ~/hello; ls /etc/debian_version');
@@ -134,13 +110,13 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
 
   it('reaps the devboxes of a crashed runtime that used the same data dir', async () => {
     const crashedDir = makeDataDir();
-    const crashed = await createRuntime({ mode: 'namespaces', dataDir: crashedDir, rootfsDir: rootfs });
+    const crashed = await createRuntime({ mode: 'namespaces', dataDir: crashedDir, rootfsDir: fx.rootfs });
     const orphan = await crashed.start(specFor(crashedDir));
     // Another server (other data dir) must survive the reaping.
     const bystander = await start();
     const orphanPid = orphan.pid;
     // "Crash": forget the handle and the runtime; a new runtime on the same data dir reaps.
-    const successor = await createRuntime({ mode: 'namespaces', dataDir: crashedDir, rootfsDir: rootfs });
+    const successor = await createRuntime({ mode: 'namespaces', dataDir: crashedDir, rootfsDir: fx.rootfs });
     await successor.reapOrphans();
     await expect(orphan.exited).resolves.toEqual({ reason: 'died' });
     expect(existsSync(`/proc/${orphanPid}`) && !readFileSync(`/proc/${orphanPid}/stat`, 'utf8').includes(') Z')).toBe(false);
@@ -155,27 +131,27 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     const devbox = await start();
     await devbox.writeFile('a.txt', 'a');
     await devbox.freeze();
-    await devbox.captureLayer(join(dataDir, 'layers', 'frozen'));
-    const events = readFileSync(join('/sys/fs/cgroup/unified', runtimeInstanceName(dataDir), devbox.id, 'cgroup.events'), 'utf8');
+    await devbox.captureLayer(join(fx.dataDir, 'layers', 'frozen'));
+    const events = readFileSync(join('/sys/fs/cgroup/unified', runtimeInstanceName(fx.dataDir), devbox.id, 'cgroup.events'), 'utf8');
     expect(events).toMatch(/^frozen 1$/m);
     await devbox.thaw();
     expect((await run(devbox, 'cat a.txt')).stdout).toBe('a');
   });
 
   it('stops a frozen devbox', async () => {
-    const devbox = await runtime.start(specFor(dataDir));
+    const devbox = await fx.runtime.start(specFor(fx.dataDir));
     await devbox.freeze();
     await devbox.stop({ discard: true });
     await expect(devbox.exited).resolves.toEqual({ reason: 'stopped' });
-    expect(existsSync(join(dataDir, 'devboxes', devbox.id))).toBe(false);
+    expect(existsSync(join(fx.dataDir, 'devboxes', devbox.id))).toBe(false);
   });
 
   it('keeps the filesystem across stop and start of the same state dir', async () => {
-    const spec = specFor(dataDir);
-    const first = await runtime.start(spec);
+    const spec = specFor(fx.dataDir);
+    const first = await fx.runtime.start(spec);
     await first.writeFile('kept.txt', 'survives');
     await first.stop();
-    const second = await runtime.start(spec);
+    const second = await fx.runtime.start(spec);
     started.push(second);
     expect(await readAll(await second.readFile('kept.txt'))).toBe('survives');
   });

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, runtimeInstanceName, type DevboxHandle, type DevboxRuntime } from '../../../src/local/runtime/index.js';
-import { expectNoLeftovers, makeDataDir, removeDataDir, run, sharedRootfs, specFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { runtimeInstanceName } from '../../../src/local/runtime/index.js';
+import { run, specFor, useRuntime } from './helpers.js';
 
 const FORK_UNTIL_REFUSED = `
 import os, signal
@@ -22,27 +22,11 @@ for pid in children:
 `;
 
 describe('namespace runtime: resource limits', () => {
-  let dataDir: string;
-  let runtime: DevboxRuntime;
-  const started: DevboxHandle[] = [];
-
-  beforeAll(async () => {
-    dataDir = makeDataDir();
-    runtime = await createRuntime({ mode: 'namespaces', dataDir, rootfsDir: await sharedRootfs() });
-  });
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((devbox) => devbox.stop({ discard: true })));
-  });
-
-  afterAll(async () => {
-    await runtime?.close();
-    await expectNoLeftovers(dataDir);
-    removeDataDir(dataDir);
-  });
+  const fx = useRuntime('namespaces');
+  const { started } = fx;
 
   it('OOM-kills a command that exceeds the memory limit; the devbox lives on', async () => {
-    const devbox = await runtime.start(specFor(dataDir, { limits: { memoryBytes: 64 * 1024 * 1024 } }));
+    const devbox = await fx.runtime.start(specFor(fx.dataDir, { limits: { memoryBytes: 64 * 1024 * 1024 } }));
     started.push(devbox);
     const hog = await run(devbox, 'python3 -c "b = bytearray(300 * 1024 * 1024); print(len(b))"; echo "exit $?"');
     expect(hog.stdout).toBe('exit 137\n');
@@ -54,25 +38,25 @@ describe('namespace runtime: resource limits', () => {
   });
 
   it('refuses new processes beyond the pids limit', async () => {
-    const devbox = await runtime.start(specFor(dataDir, { limits: { maxPids: 24 } }));
+    const devbox = await fx.runtime.start(specFor(fx.dataDir, { limits: { maxPids: 24 } }));
     started.push(devbox);
     const limited = await run(devbox, `python3 -c '${FORK_UNTIL_REFUSED}'`);
     expect(limited.stdout).toMatch(/^refused after \d+\n$/);
     expect(Number(/\d+/.exec(limited.stdout)?.[0])).toBeLessThan(24);
 
-    const free = await runtime.start(specFor(dataDir));
+    const free = await fx.runtime.start(specFor(fx.dataDir));
     started.push(free);
     expect((await run(free, `python3 -c '${FORK_UNTIL_REFUSED}'`)).stdout).toBe('unlimited 200\n');
   });
 
   it('sets a CPU quota from cpuCores', async () => {
-    const devbox = await runtime.start(specFor(dataDir, { limits: { cpuCores: 0.5 } }));
+    const devbox = await fx.runtime.start(specFor(fx.dataDir, { limits: { cpuCores: 0.5 } }));
     started.push(devbox);
-    const dir = join('/sys/fs/cgroup/cpu', runtimeInstanceName(dataDir), devbox.id);
+    const dir = join('/sys/fs/cgroup/cpu', runtimeInstanceName(fx.dataDir), devbox.id);
     expect(readFileSync(join(dir, 'cpu.cfs_quota_us'), 'utf8').trim()).toBe('50000');
     expect(readFileSync(join(dir, 'cpu.cfs_period_us'), 'utf8').trim()).toBe('100000');
     // Commands join the devbox's cgroup, so the quota covers them.
     const cgroup = await run(devbox, 'cat /proc/self/cgroup');
-    expect(cgroup.stdout).toContain(`cpu:/${runtimeInstanceName(dataDir)}/${devbox.id}`);
+    expect(cgroup.stdout).toContain(`cpu:/${runtimeInstanceName(fx.dataDir)}/${devbox.id}`);
   });
 });

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, RuntimeFileError, type DevboxHandle, type DevboxRuntime } from '../../../src/local/runtime/index.js';
-import { collect, eventually, makeDataDir, readAll, removeDataDir, run, specFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { RuntimeFileError } from '../../../src/local/runtime/index.js';
+import { collect, eventually, readAll, run, useRuntime } from './helpers.js';
 
 async function fileErrorCode(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -14,39 +14,18 @@ async function fileErrorCode(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('process runtime (forced fallback)', () => {
-  let dataDir: string;
-  let runtime: DevboxRuntime;
-  const started: DevboxHandle[] = [];
-
-  async function start(overrides: Parameters<typeof specFor>[1] = {}): Promise<DevboxHandle> {
-    const devbox = await runtime.start(specFor(dataDir, overrides));
-    started.push(devbox);
-    return devbox;
-  }
-
-  beforeAll(async () => {
-    dataDir = makeDataDir();
-    runtime = await createRuntime({ mode: 'process', dataDir });
-  });
-
-  afterEach(async () => {
-    await Promise.all(started.splice(0).map((devbox) => devbox.stop({ discard: true })));
-  });
-
-  afterAll(async () => {
-    await runtime?.close();
-    removeDataDir(dataDir);
-  });
+  const fx = useRuntime('process');
+  const { start } = fx;
 
   it('says plainly that it is the fallback and why', () => {
-    expect(runtime.info.mode).toBe('process');
-    expect(runtime.info.detail).toMatch(/forced by mode: 'process'/);
-    expect(runtime.info.detail).toMatch(/no filesystem, PID or network isolation/);
+    expect(fx.runtime.info.mode).toBe('process');
+    expect(fx.runtime.info.detail).toMatch(/forced by mode: 'process'/);
+    expect(fx.runtime.info.detail).toMatch(/no filesystem, PID or network isolation/);
   });
 
   it('runs commands in the devbox home with exit codes, output and a clean environment', async () => {
     const devbox = await start();
-    const home = join(dataDir, 'devboxes', devbox.id, 'home');
+    const home = join(fx.dataDir, 'devboxes', devbox.id, 'home');
     const result = await run(devbox, 'pwd; echo "$HOME"; echo "$GREETING"; echo err >&2; exit 7', { env: { GREETING: 'hi' } });
     expect(result).toEqual({ code: 7, signal: null, stdout: `${home}\n${home}\nhi\n`, stderr: 'err\n' });
     expect((await run(devbox, 'pwd', { cwd: '/home/user/sub' }).catch(() => null))?.code).not.toBe(0);
@@ -56,16 +35,16 @@ describe('process runtime (forced fallback)', () => {
 
   it('maps /home/user files into the devbox directory and confines them', async () => {
     const devbox = await start();
-    const home = join(dataDir, 'devboxes', devbox.id, 'home');
+    const home = join(fx.dataDir, 'devboxes', devbox.id, 'home');
     await devbox.writeFile('a/b.txt', 'hello');
     expect(await readAll(await devbox.readFile('/home/user/a/b.txt'))).toBe('hello');
     expect(existsSync(join(home, 'a', 'b.txt'))).toBe(true);
 
-    const outside = join(dataDir, 'outside.txt');
+    const outside = join(fx.dataDir, 'outside.txt');
     writeFileSync(outside, 'host secret');
     symlinkSync(outside, join(home, 'abs-link'));
     symlinkSync('../../../outside.txt', join(home, 'rel-link'));
-    symlinkSync(dataDir, join(home, 'dir-link'));
+    symlinkSync(fx.dataDir, join(home, 'dir-link'));
     expect(await fileErrorCode(devbox.readFile('abs-link'))).toBe('EACCES');
     expect(await fileErrorCode(devbox.readFile('rel-link'))).toBe('EACCES');
     expect(await fileErrorCode(devbox.readFile('dir-link/outside.txt'))).toBe('EACCES');
@@ -76,7 +55,7 @@ describe('process runtime (forced fallback)', () => {
     expect(await fileErrorCode(devbox.readFile('a'))).toBe('EISDIR');
     // A host path under /tmp means the devbox's own /tmp, where it does not exist.
     expect(await fileErrorCode(devbox.readFile(outside))).toBe('ENOENT');
-    expect(existsSync(join(dataDir, 'new.txt'))).toBe(false);
+    expect(existsSync(join(fx.dataDir, 'new.txt'))).toBe(false);
   });
 
   it('kills a command with its background children, and freezes with SIGSTOP', async () => {
@@ -104,7 +83,7 @@ describe('process runtime (forced fallback)', () => {
   it('captures the home as a layer that seeds a new devbox', async () => {
     const a = await start();
     await a.writeFile('kept.txt', 'from a');
-    const layer = join(dataDir, 'layers', 'one');
+    const layer = join(fx.dataDir, 'layers', 'one');
     expect((await a.captureLayer(layer)).sizeBytes).toBeGreaterThan(0);
     const b = await start({ layers: [layer] });
     expect(await readAll(await b.readFile('kept.txt'))).toBe('from a');

@@ -87,6 +87,28 @@ describe('tunnels', () => {
     await shutdown(server, devbox.id);
   });
 
+  it('a tunnel asked for at devbox create is live once the devbox runs, and shows in every view', async () => {
+    const created = await server.request('POST', '/v1/devboxes', { tunnel: { auth_mode: 'authenticated' } });
+    expect(created.status, created.text).toBe(200);
+    const tunnel = created.json.tunnel;
+    expect(tunnel).toMatchObject({ auth_mode: 'authenticated', tunnel_key: expect.stringMatching(/^[a-z0-9]+$/), auth_token: expect.any(String) });
+    const running = await waitDevbox(server, created.json.id, ['running', 'failure']);
+    expect(running.status).toBe('running');
+    expect(running.tunnel).toEqual(tunnel);
+    expect((await server.request('GET', `/v1/devboxes/${created.json.id}`)).json.tunnel).toEqual(tunnel);
+    // Enabling again is not a second tunnel.
+    expect((await server.request('POST', `/v1/devboxes/${created.json.id}/enable_tunnel`, {})).json.tunnel_key).toBe(tunnel.tunnel_key);
+
+    await exec(server, created.json.id, 'cd /tmp && echo created > c.txt && (nohup python3 -m http.server 8081 --bind 127.0.0.1 >/dev/null 2>&1 &)');
+    const host = `8081-${tunnel.tunnel_key}.tunnel.localhost`;
+    const auth = { host, 'x-runloop-tunnel-authorization': `Bearer ${tunnel.auth_token}` };
+    const ok = await pollUntil(() => get('/c.txt', auth), (a) => a.status === 200);
+    expect(ok.body).toBe('created\n');
+    expect((await get('/c.txt', { host })).status).toBe(401);
+    await shutdown(server, created.json.id);
+    expect((await get('/c.txt', auth)).status).toBe(404);
+  });
+
   it('an authenticated tunnel needs its token', async () => {
     const devbox = await createRunning(server);
     await exec(server, devbox.id, 'cd /tmp && echo secret > s.txt && (nohup python3 -m http.server 8080 --bind 127.0.0.1 >/dev/null 2>&1 &)');

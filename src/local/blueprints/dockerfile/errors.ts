@@ -3,7 +3,12 @@
  * point at the instruction that cannot be built here.
  */
 
-/** Why a Dockerfile was refused. */
+/**
+ * Why a Dockerfile was refused.
+ *
+ * @example
+ * new DockerfileError('unsupported_instruction', 4, 'HEALTHCHECK is not supported').code; // 'unsupported_instruction'
+ */
 export type DockerfileErrorCode =
   | 'syntax'
   | 'unsupported_instruction'

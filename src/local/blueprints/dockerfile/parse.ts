@@ -10,12 +10,25 @@
  */
 import { DockerfileError } from './errors.js';
 
-/** A command in exec form (`["a","b"]`) or shell form (`a b`). */
+/**
+ * A command in exec form (`["a","b"]`) or shell form (`a b`).
+ *
+ * @example
+ * // CMD ["python3", "app.py"]  and  RUN make all
+ * const exec: CommandForm = { form: 'exec', argv: ['python3', 'app.py'] };
+ * const shell: CommandForm = { form: 'shell', text: 'make all' };
+ */
 export type CommandForm =
   | { readonly form: 'exec'; readonly argv: readonly string[] }
   | { readonly form: 'shell'; readonly text: string };
 
-/** Leading `--name=value` flags of an instruction (`--name` alone ⇒ `'true'`). */
+/**
+ * Leading `--name=value` flags of an instruction (`--name` alone ⇒ `'true'`).
+ *
+ * @example
+ * // COPY --chown=1000:1000 --link src/ /app/
+ * const flags: Flags = { chown: '1000:1000', link: 'true' };
+ */
 export type Flags = Readonly<Record<string, string>>;
 
 interface Base {
@@ -24,7 +37,12 @@ interface Base {
   readonly flags: Flags;
 }
 
-/** One parsed instruction. Text fields are unexpanded (quotes and `$X` intact). */
+/**
+ * One parsed instruction. Text fields are unexpanded (quotes and `$X` intact).
+ *
+ * @example
+ * parseDockerfile('FROM debian AS base\nENV A="$HOME/x"')[1]; // { kind: 'ENV', line: 2, flags: {}, text: 'A="$HOME/x"' }
+ */
 export type Instruction =
   | (Base & { readonly kind: 'FROM'; readonly image: string; readonly alias?: string })
   | (Base & { readonly kind: 'RUN' | 'CMD' | 'ENTRYPOINT'; readonly command: CommandForm })

@@ -10,7 +10,16 @@ import type { CommandForm, Instruction } from './parse.js';
 import { shellJoin } from './shell-quote.js';
 import { expandWord, expandWords, type Vars } from './words.js';
 
-/** One thing the executor does inside the build devbox. */
+/**
+ * One thing the executor does inside the build devbox.
+ *
+ * @example
+ * // WORKDIR /srv then RUN make, as planned:
+ * const steps: BuildStep[] = [
+ *   { kind: 'workdir', line: 2, path: '/srv' },
+ *   { kind: 'run', line: 3, command: 'make', env: { PATH: '/usr/bin:/bin' }, cwd: '/srv', user: 'root' },
+ * ];
+ */
 export type BuildStep =
   | { readonly kind: 'from'; readonly line: number; readonly image: string }
   | {
@@ -37,7 +46,14 @@ export type BuildStep =
     }
   | { readonly kind: 'workdir'; readonly line: number; readonly path: string };
 
-/** What a built image records for the devboxes made from it. */
+/**
+ * What a built image records for the devboxes made from it.
+ *
+ * @example
+ * const { metadata } = planBuild(parseDockerfile('FROM debian\nENV MODE=prod\nWORKDIR /srv'), {});
+ * metadata.env.MODE; // 'prod'
+ * metadata.workdir; // '/srv'
+ */
 export interface ImageMetadata {
   readonly env: Readonly<Record<string, string>>;
   readonly workdir: string;
@@ -51,7 +67,13 @@ export interface ImageMetadata {
   readonly baseImage: string;
 }
 
-/** The result of planning a Dockerfile. */
+/**
+ * The result of planning a Dockerfile.
+ *
+ * @example
+ * const plan: BuildPlan = planBuild(parseDockerfile(text), { VERSION: '1.2' });
+ * for (const step of plan.steps) await executeStep(ctx, step);
+ */
 export interface BuildPlan {
   readonly steps: readonly BuildStep[];
   readonly metadata: ImageMetadata;

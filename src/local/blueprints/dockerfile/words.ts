@@ -6,7 +6,13 @@
  */
 import { DockerfileError } from './errors.js';
 
-/** Variables visible to an instruction: its ARGs and ENVs so far. */
+/**
+ * Variables visible to an instruction: its ARGs and ENVs so far (an ARG without default is undefined).
+ *
+ * @example
+ * const vars: Vars = { HOME: '/root', VERSION: undefined };
+ * expandWord('${VERSION:-latest}', vars, 4); // 'latest'
+ */
 export type Vars = Readonly<Record<string, string | undefined>>;
 
 const NAME_START = /[A-Za-z_]/;
