@@ -1,5 +1,5 @@
-import { asyncScheduler, defer, distinctUntilChanged, map, share, switchMap, type Observable, type SchedulerLike } from 'rxjs';
-import type { DevboxLogsQuery, DevboxLogsView, DevboxStatus, DevboxView } from '../api/views/devbox.js';
+import { asyncScheduler, defer, distinctUntilChanged, filter, map, share, switchMap, take, type Observable, type SchedulerLike } from 'rxjs';
+import type { DevboxEvictionEventView, DevboxLogsQuery, DevboxLogsView, DevboxStatus, DevboxView } from '../api/views/devbox.js';
 import type { SnapshotCreateParams } from '../api/views/disk-snapshot.js';
 import type { TunnelView } from '../api/views/net.js';
 import { DevboxCmd, type ExecOptions } from './devbox-cmd.js';
@@ -11,6 +11,7 @@ import type { CallOptions, WaitOptions } from './options.js';
 import { Snapshot } from './snapshot.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { awaitDevboxStatus, watchDevbox } from './internal/devbox-waits.js';
+import { evictionFeed } from './internal/eviction-feed.js';
 import { awaitSnapshotCompleted } from './internal/snapshot-waits.js';
 
 /**
@@ -151,6 +152,22 @@ export class Devbox {
   snapshotDiskAsync(params: SnapshotCreateParams = {}, options?: CallOptions): Observable<Snapshot> {
     return defer(() => this.ctx.api.devboxes.snapshotDiskAsync(this.id, params, requestOptions(options))).pipe(
       map((view) => new Snapshot(this.ctx, view.id)),
+    );
+  }
+
+  /**
+   * The eviction notice for this devbox: emits the feed's event once when
+   * the server announces it will evict this devbox, then completes (the
+   * feed stays open until then, reconnecting as needed; see
+   * `runloop.devbox.evictions$`).
+   *
+   * @example
+   * devbox.eviction$().subscribe((e) => console.warn(`evicted by ${new Date(e.eviction_deadline_ms)}`));
+   */
+  eviction$(options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<DevboxEvictionEventView> {
+    return evictionFeed(this.ctx.api, requestOptions(options), scheduler).pipe(
+      filter((event) => event.devbox_id === this.id),
+      take(1),
     );
   }
 

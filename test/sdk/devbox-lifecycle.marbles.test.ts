@@ -88,3 +88,20 @@ describe('devbox.create is orphan-free', () => {
     caller.expectNone({ path: /shutdown$/ });
   }));
 });
+
+describe('devbox create variants', () => {
+  it('each source variant sends its one source field with the params, and waits like create', marbles((m) => {
+    const { sdk, caller } = testSdk();
+    caller.when(CREATE).respond(devboxView({ id: 'dbx_1' }));
+    const ids = (d: { id: string }) => d.id;
+    m.expect(sdk.devbox.createFromBlueprintId('bpt_1', { name: 'a' }).pipe(map(ids))).toBeObservable('(i|)', { i: 'dbx_1' });
+    m.expect(sdk.devbox.createFromBlueprintName('py', { name: 'b' }).pipe(map(ids))).toBeObservable('(i|)', { i: 'dbx_1' });
+    m.expect(sdk.devbox.createFromSnapshot('snp_1').pipe(map(ids))).toBeObservable('(i|)', { i: 'dbx_1' });
+    m.scheduler.flush();
+    expect(caller.match(CREATE).map((r) => r.body)).toEqual([
+      { name: 'a', blueprint_id: 'bpt_1' },
+      { name: 'b', blueprint_name: 'py' },
+      { snapshot_id: 'snp_1' },
+    ]);
+  }));
+});

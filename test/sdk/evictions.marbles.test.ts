@@ -45,4 +45,13 @@ describe('runloop.devbox.evictions$ (the eviction feed)', () => {
     bad.caller.when(WATCH).respond(sseReply([{ devbox_id: 5 }]));
     m.expect(bad.sdk.devbox.evictions$().pipe(catchError(name))).toBeObservable('(x|)', { x: 'ResponseDecodeError' });
   }));
+
+  it('devbox.eviction$ emits only this devbox\'s notice, once, then closes the feed', marbles((m) => {
+    const { sdk, caller } = testSdk();
+    const feed = m.cold('-a-b-c-', { a: event('dbx_2', 1), b: event('dbx_1', 2), c: event('dbx_1', 3) });
+    caller.when(WATCH).respond(feed);
+    const notice$ = sdk.devbox.attach('dbx_1').eviction$().pipe(map((e) => e.eviction_deadline_ms));
+    m.expect(notice$).toBeObservable('---(b|)', { b: 2 });
+    m.expect(feed).toHaveSubscriptions('^--!');
+  }));
 });

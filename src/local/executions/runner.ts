@@ -3,7 +3,7 @@
  * output logs on disk, and reports its exit code once the output is flushed.
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { asyncScheduler, firstValueFrom, timer, type SchedulerLike } from 'rxjs';
 import { exitOf, exitStatusOf, groupExists } from '../runtime/index.js';
 import type { OutputLog } from './output-log.js';
@@ -31,40 +31,54 @@ export const EXIT_GRACE_MS = 500;
  */
 export const ORPHAN_DRAIN_MS = 2_000;
 
-/** Pipes `from` into `log` until it ends or `detach` is called; resolves when the log has everything it got. */
-function drainInto(from: Readable, log: OutputLog): { readonly ended: Promise<void>; readonly flushed: Promise<void>; detach(): void } {
-  const sink = log.writable();
+/**
+ * Pipes `from` into `log` until it ends or `detach` is called; `flushed`
+ * resolves when the log has everything it got. The log may still be opening:
+ * a PassThrough holds the bytes meanwhile (Node throws away the output of a
+ * child that nobody reads by the time it exits, so reading starts at once).
+ */
+function drainInto(from: Readable, log: OutputLog | Promise<OutputLog>): { readonly ended: Promise<void>; readonly flushed: Promise<void>; detach(): void } {
+  const held = new PassThrough();
   let markEnded!: () => void;
   const ended = new Promise<void>((resolve) => (markEnded = resolve));
-  const flushed = new Promise<void>((resolve) => {
-    sink.once('finish', resolve);
-    sink.once('error', () => resolve());
-  });
-  const endSink = (): void => {
-    if (!sink.writableEnded) sink.end();
+  const endHeld = (): void => {
+    if (!held.writableEnded) held.end();
   };
   from.once('end', markEnded);
   from.once('error', markEnded);
-  // A pipe that closes without 'end' (destroyed) must still finish the sink.
+  // A pipe that closes without 'end' (destroyed) must still finish the log.
   from.once('close', () => {
     markEnded();
-    endSink();
+    endHeld();
   });
-  from.pipe(sink);
+  from.pipe(held);
+  const flushed = Promise.resolve(log).then(
+    (opened) =>
+      new Promise<void>((resolve) => {
+        const sink = opened.writable();
+        sink.once('finish', resolve);
+        sink.once('error', () => resolve());
+        held.pipe(sink);
+      }),
+    () => {
+      held.resume(); // no log to write to: the caller learns it from closing the log
+    },
+  );
   return {
     ended,
     flushed,
     detach: () => {
-      from.unpipe(sink);
+      from.unpipe(held);
       from.resume();
-      endSink();
+      endHeld();
     },
   };
 }
 
 /**
  * Waits for `child` to exit (`exited`, from {@link exitOf}) and its output
- * to be on disk, then closes both logs. Resolves with the exit status (null
+ * to be on disk, then closes both logs. Call it right after spawning; the
+ * logs may still be opening (their promises), so spawning need not wait. Resolves with the exit status (null
  * only if it is unknowable).
  *
  * @example
@@ -73,8 +87,8 @@ function drainInto(from: Readable, log: OutputLog): { readonly ended: Promise<vo
 export async function collectRun(
   child: ChildProcessWithoutNullStreams,
   exited: Promise<number | null>,
-  stdout: OutputLog,
-  stderr: OutputLog,
+  stdout: OutputLog | Promise<OutputLog>,
+  stderr: OutputLog | Promise<OutputLog>,
   scheduler: SchedulerLike = asyncScheduler,
 ): Promise<number | null> {
   const out = drainInto(child.stdout, stdout);
@@ -99,6 +113,6 @@ export async function collectRun(
     err.detach();
   }
   await Promise.all([out.flushed, err.flushed]);
-  await Promise.all([stdout.close(), stderr.close()]);
+  await Promise.all([(await stdout).close(), (await stderr).close()]);
   return status;
 }

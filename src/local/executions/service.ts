@@ -231,10 +231,8 @@ export class ExecutionService {
   }
 
   async #run(record: ExecutionRecord, live: LiveExecution): Promise<ExecutionRecord> {
-    // The logs must be open before the spawn: Node discards a child's unread
-    // output once it exits, so its pipes need a reader from the start.
-    const logs = await live.logs;
     if (live.killed || this.devboxes.records.get(record.devbox_id)?.status !== 'running') {
+      const logs = await live.logs;
       await Promise.all([logs.stdout.close(), logs.stderr.close()]);
       return this.#complete(record.id, live.killed ? 137 : null);
     }
@@ -244,12 +242,15 @@ export class ExecutionService {
     try {
       child = live.devbox.handle.spawn({ command, env: live.devbox.env });
     } catch (error) {
+      const logs = await live.logs;
       await Promise.all([logs.stdout.close(), logs.stderr.close()]);
       throw error;
     }
     live.child = child;
     const exited = exitOf(child);
-    const collected = collectRun(child, exited, logs.stdout, logs.stderr);
+    // Spawning does not wait for the logs to open (a few ms on the hot path):
+    // collectRun reads the pipes at once and holds the bytes until they are.
+    const collected = collectRun(child, exited, live.logs.then((l) => l.stdout), live.logs.then((l) => l.stderr));
     child.stdin.on('error', () => undefined);
     if (!record.attach_stdin) child.stdin.end();
     for (const { text, signal } of live.pendingStdin.splice(0)) feedStdin(live, child, text, signal);

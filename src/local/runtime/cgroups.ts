@@ -12,6 +12,8 @@ import { RuntimeError } from './errors.js';
 import type { ResourceLimits } from './types.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
+/** Which limit each v1 controller enforces. */
+const LIMIT_OF = { memory: 'memoryBytes', cpu: 'cpuCores', pids: 'maxPids' } as const;
 const POLL_MS = 2;
 
 /**
@@ -77,6 +79,13 @@ export function enforceableLimits(layout: CgroupLayout): string[] {
 export class DevboxCgroups {
   private readonly unifiedDir: string;
   private readonly v1Dirs: Partial<Record<'memory' | 'cpu' | 'pids', string>>;
+  /**
+   * The v1 groups this devbox's processes join: only those enforcing a limit.
+   * Each join is a cgroup migration on every command's start, so an
+   * unlimited controller is not worth its cost (the v2 group alone gives
+   * freeze and kill). Until `create` runs (a reaper's view): all of them.
+   */
+  private joinedV1: ReadonlyArray<'memory' | 'cpu' | 'pids'>;
 
   constructor(
     private readonly layout: CgroupLayout,
@@ -87,11 +96,13 @@ export class DevboxCgroups {
     this.v1Dirs = Object.fromEntries(
       Object.entries(layout.v1).map(([controller, root]) => [controller, join(root, instance, id)]),
     );
+    this.joinedV1 = Object.keys(this.v1Dirs) as Array<'memory' | 'cpu' | 'pids'>;
   }
 
   /** Every `cgroup.procs` a process must be written to, to join this devbox. */
   procsFiles(): string[] {
-    return [this.unifiedDir, ...Object.values(this.v1Dirs)].map((dir) => join(dir, 'cgroup.procs'));
+    const v1 = this.joinedV1.map((controller) => this.v1Dirs[controller]).filter((dir): dir is string => dir !== undefined);
+    return [this.unifiedDir, ...v1].map((dir) => join(dir, 'cgroup.procs'));
   }
 
   /** Creates the groups (fresh: a leftover of a crash is emptied first) and applies limits. */
@@ -105,7 +116,10 @@ export class DevboxCgroups {
       await enableV2Controllers(join(this.layout.unified, this.instance));
     }
     await mkdir(this.unifiedDir, { recursive: true });
-    for (const dir of Object.values(this.v1Dirs)) await mkdir(dir, { recursive: true });
+    this.joinedV1 = (['memory', 'cpu', 'pids'] as const).filter(
+      (controller) => this.v1Dirs[controller] !== undefined && limits[LIMIT_OF[controller]] !== undefined,
+    );
+    for (const controller of this.joinedV1) await mkdir(this.v1Dirs[controller]!, { recursive: true });
     await this.applyLimits(limits);
   }
 

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { DevboxCgroups } from './cgroups.js';
@@ -14,7 +14,7 @@ import { DevboxNotRunningError, RuntimeInputError } from './errors.js';
 import { readInside, writeInside, type InsideTarget } from './inside-files.js';
 import { copyLayer } from './layer-copy.js';
 import { insideCommand, type Launched } from './namespace-launch.js';
-import { PortForwarder } from './port-forward.js';
+import { connectLoopback, PortForwarder } from './port-forward.js';
 import type { DevboxHandle, DevboxSpec, ExecSpec } from './types.js';
 import { DEVBOX_HOME, devboxPath, execCwd, execEnvironment } from './validate.js';
 
@@ -141,17 +141,7 @@ export class NamespaceDevbox implements DevboxHandle {
 
   async connect(port: number): Promise<Socket> {
     this.assertRunning();
-    if (this.spec.network === 'host') {
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RuntimeInputError(`port must be 1..65535, got ${port}`);
-      return new Promise<Socket>((resolve, reject) => {
-        const socket = netConnect(port, '127.0.0.1');
-        socket.once('connect', () => {
-          socket.off('error', reject);
-          resolve(socket);
-        });
-        socket.once('error', reject);
-      });
-    }
+    if (this.spec.network === 'host') return connectLoopback(port);
     return this.ports.connect(port);
   }
 

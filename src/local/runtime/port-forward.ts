@@ -17,6 +17,36 @@ import { RuntimeError, RuntimeInputError } from './errors.js';
 const MAX_SOCKET_PATH = 100;
 
 /**
+ * Throws a {@link RuntimeInputError} unless `port` is a TCP port number.
+ *
+ * @example
+ * checkPort(8080); // fine
+ * checkPort(0); // throws: port must be 1..65535, got 0
+ */
+export function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RuntimeInputError(`port must be 1..65535, got ${port}`);
+}
+
+/**
+ * Connects to `127.0.0.1:port` in the server's own network namespace (a
+ * devbox on the host network, or a process-mode devbox).
+ *
+ * @example
+ * const socket = await connectLoopback(8080);
+ */
+export function connectLoopback(port: number): Promise<Socket> {
+  checkPort(port);
+  return new Promise<Socket>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+/**
  * Forwarders for one devbox; `close()` ends them (the devbox's cgroup kill
  * ends them too).
  *
@@ -38,7 +68,7 @@ export class PortForwarder {
 
   /** Connects to 127.0.0.1:`port` inside the devbox. */
   async connect(port: number): Promise<Socket> {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RuntimeInputError(`port must be 1..65535, got ${port}`);
+    checkPort(port);
     const socketPath = await this.listener(port);
     return connectWithRetry(socketPath);
   }

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { userInfo } from 'node:os';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import { signalGroup } from './process-group.js';
 import { DevboxNotRunningError, RuntimeInputError } from './errors.js';
 import { copyLayer } from './layer-copy.js';
+import { connectLoopback } from './port-forward.js';
 import { mapProcessPath, openConfinedForRead, openConfinedForWrite, type ProcessDirs } from './process-paths.js';
 import type { DevboxHandle, DevboxSpec, ExecSpec } from './types.js';
 import { DEVBOX_HOME, execCwd, execEnvironment } from './validate.js';
@@ -116,15 +117,7 @@ export class ProcessDevbox implements DevboxHandle {
 
   async connect(port: number): Promise<Socket> {
     this.assertRunning();
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RuntimeInputError(`port must be 1..65535, got ${port}`);
-    return new Promise<Socket>((resolve, reject) => {
-      const socket = netConnect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        resolve(socket);
-      });
-      socket.once('error', reject);
-    });
+    return connectLoopback(port);
   }
 
   stop(options?: { readonly discard?: boolean }): Promise<void> {

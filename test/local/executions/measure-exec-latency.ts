@@ -77,6 +77,11 @@ try {
     const res = await server.request('POST', `/v1/devboxes/${box.id}/execute`, { command: 'true' });
     if (res.json?.status !== 'completed') throw new Error(res.text);
   });
+  const rows = (globalThis as any).__rows as Array<Record<string, number>> | undefined;
+  if (rows) {
+    const keys = Object.keys(rows[rows.length - 1]!);
+    for (const k of keys) { const xs = rows.map((r) => r[k] ?? 0).sort((a, b) => a - b); console.log('  phase', k.padEnd(10), 'p50', xs[Math.floor(xs.length / 2)]!.toFixed(2), 'p90', xs[Math.floor(xs.length * 0.9)]!.toFixed(2)); }
+  }
   if (handle !== undefined) {
     await measure('runtime handle.spawn `true` (exit + close)', () => new Promise<void>((resolve) => {
       const child = handle.spawn({ command: 'true' });
@@ -95,6 +100,7 @@ try {
     await measure('sh joins the v2 cgroup only, nsenter, env, bash', parts(procs.slice(0, 1), ['/bin/bash', '-c', 'true']));
     await measure('no cgroup join: nsenter, env, bash', parts([], ['/bin/bash', '-c', 'true']));
     await measure('no cgroup join: nsenter, env, true', parts([], ['/bin/true']));
+    await measure('bare nsenter bash -c true', () => run('/usr/bin/nsenter', ['-t', pid, '-U', '-m', '-u', '-i', '-n', '-p', '-r', '-S', '1000', '-G', '1000', '/bin/bash', '-c', 'true']));
     await measure('bare nsenter -U -m -u -i -n -p -r true', () => run('/usr/bin/nsenter', ['-t', pid, '-U', '-m', '-u', '-i', '-n', '-p', '-r', '-S', '1000', '-G', '1000', '/bin/true']));
   } else {
     console.log('(runtime handle not reachable from the server object: runtime rows skipped)');

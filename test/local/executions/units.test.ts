@@ -95,6 +95,23 @@ describe('collectRun', () => {
     }
   });
 
+  it('keeps the output of a command that exits before its logs are open', async () => {
+    const child = spawn('sh', ['-c', 'seq 1 3000; echo bad >&2']);
+    child.stdin.end();
+    const exited = exitOf(child);
+    let openLogs!: () => void;
+    const opened = new Promise<void>((resolve) => (openLogs = resolve));
+    const out = opened.then(() => OutputLog.create(join(dir, 'out')));
+    const err = opened.then(() => OutputLog.create(join(dir, 'err')));
+    const collected = collectRun(child, exited, out, err);
+    await exited;
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the pipes are at EOF by now
+    openLogs();
+    expect(await collected).toBe(0);
+    expect((await readFile(join(dir, 'out'), 'utf8')).split('\n').filter(Boolean)).toHaveLength(3000);
+    expect(await readFile(join(dir, 'err'), 'utf8')).toBe('bad\n');
+  });
+
   it('maps signals to 128 + n', () => {
     expect(exitStatusOf(null, 'SIGKILL')).toBe(137);
     expect(exitStatusOf(null, 'SIGTERM')).toBe(143);
