@@ -2,11 +2,12 @@
 // one with a Docker build context packed from a local directory (the SDK's
 // buildContext$ helper + uploadFromBytes + asBuildContext, and the
 // buildContextDir shortcut), then getInfo, logs, list, createDevbox, delete.
+// Both build context objects are deleted again once their blueprint is.
 // runloop-local maps any FROM image onto its Debian base root filesystem.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { concat, concatWith, defer, finalize, ignoreElements, map, reduce, switchMap, tap, toArray } from 'rxjs';
+import { EMPTY, concat, concatWith, defer, finalize, ignoreElements, map, reduce, switchMap, tap, toArray } from 'rxjs';
 import { buildContext$, type Blueprint, type RunloopSDK } from '../src/index.js';
 import { runExample } from './support/runloop.js';
 import { shutdownAfter } from './support/shutdown.js';
@@ -69,11 +70,35 @@ const withBuildContext = (runloop: RunloopSDK, dir: string) =>
     ),
   );
 
+/**
+ * Deletes the build context object the SDK uploaded for `buildContextDir`
+ * (the blueprint's parameters name it). Left alone it would expire after
+ * BUILD_CONTEXT_TTL_MS (1 h); deleting it frees the storage now, and the
+ * built blueprint no longer needs it.
+ */
+const deleteUploadedContext = (runloop: RunloopSDK, objectId: string | undefined) =>
+  objectId === undefined
+    ? EMPTY
+    : runloop.storageObject.fromId(objectId).pipe(
+        switchMap((object) => object.delete()),
+        tap(() => console.log(`  deleted the uploaded build context ${objectId}`)),
+      );
+
 // The shortcut: the SDK packs and uploads the directory itself (streamed, honouring .dockerignore).
 const withBuildContextDir = (runloop: RunloopSDK, dir: string) =>
-  runloop.blueprint
-    .create({ name: 'my-blueprint-from-dir', dockerfile: APP_DOCKERFILE, buildContextDir: dir })
-    .pipe(switchMap((blueprint) => inspectAndUse(blueprint, 'ls /usr/src/app').pipe(concatWith(blueprint.delete()))));
+  runloop.blueprint.create({ name: 'my-blueprint-from-dir', dockerfile: APP_DOCKERFILE, buildContextDir: dir }).pipe(
+    switchMap((blueprint) =>
+      blueprint.getInfo().pipe(
+        switchMap((info) =>
+          concat(
+            inspectAndUse(blueprint, 'ls /usr/src/app'),
+            blueprint.delete(),
+            deleteUploadedContext(runloop, info.parameters.build_context?.object_id),
+          ),
+        ),
+      ),
+    ),
+  );
 
 const listing = (runloop: RunloopSDK) =>
   runloop.blueprint.list().pipe(

@@ -9,10 +9,20 @@
 import { Observable, dematerialize, materialize, switchMap } from 'rxjs';
 import { RunloopSDK } from '../../src/index.js';
 
-/** Client options an example may tune (timeouts, retries, headers, dispatcher); the server and key are chosen here. */
+/**
+ * Client options an example may tune (timeouts, retries, headers, dispatcher); the server and key are chosen here.
+ *
+ * @example
+ * const client: ExampleClientOptions = { timeoutMs: 30_000, maxRetries: 3 };
+ */
 export type ExampleClientOptions = Omit<NonNullable<ConstructorParameters<typeof RunloopSDK>[0]>, 'baseURL' | 'bearerToken' | 'caller'>;
 
-/** True when the examples talk to a server named by the environment rather than an embedded one. */
+/**
+ * True when the examples talk to a server named by the environment rather than an embedded one.
+ *
+ * @example
+ * if (!usesRemoteServer()) console.log('using an embedded runloop-local');
+ */
 export function usesRemoteServer(): boolean {
   return (process.env['RUNLOOP_API_KEY'] ?? '').trim() !== '';
 }

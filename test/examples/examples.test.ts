@@ -1,9 +1,9 @@
 /**
  * Runs every example script as a real subprocess (`node --import tsx`)
  * against ONE shared runloop-local (RUNLOOP_BASE_URL + RUNLOOP_API_KEY point
- * at it), checking the exit code, a few key lines, and that no devbox was
- * left running afterwards. quickstart.ts also runs once without
- * RUNLOOP_API_KEY, starting its own embedded server.
+ * at it), checking the exit code, a few key lines, and that no devbox (nor,
+ * where listed, a storage object) was left behind. quickstart.ts also runs
+ * once without RUNLOOP_API_KEY, starting its own embedded server.
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,26 @@ async function devboxesLeftRunning(server: TestServer): Promise<string[]> {
   return (await allDevboxes(server)).filter((d) => d.status !== 'shutdown' && d.status !== 'failure').map((d) => `${d.id}:${d.status}`);
 }
 
+/** Names of every storage object the server still keeps (not deleted), page after page. */
+async function liveObjectNames(server: TestServer): Promise<string[]> {
+  const names: string[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const res = await server.request('GET', `/v1/objects?limit=100${after ? `&starting_after=${after}` : ''}`);
+    expect(res.status).toBe(200);
+    const page = res.json as { objects: { id: string; name: string }[]; has_more: boolean };
+    names.push(...page.objects.map((o) => o.name));
+    if (!page.has_more || page.objects.length === 0) return names;
+    after = page.objects.at(-1)?.id;
+  }
+}
+
+/** Storage objects an example creates and must delete again, by name. */
+const OBJECTS_CLEANED_UP: Record<string, readonly string[]> = {
+  // The context it uploads itself, and the one the SDK uploads for buildContextDir.
+  blueprints: ['my-app-context.tar.gz', 'build-context-my-blueprint-from-dir'],
+};
+
 /** Each example with lines its output must contain (strings, or patterns). */
 const EXAMPLES: Record<string, readonly (string | RegExp)[]> = {
   quickstart: ['Hello from Runloop!', /stdout: .*\.bashrc/, '(exit code 0)', 'devbox from blueprint reads /hello.txt: Hello', /object obj_\S+ holds: Hello world!/],
@@ -61,10 +81,23 @@ const EXAMPLES: Record<string, readonly (string | RegExp)[]> = {
   commands: ['Exit code: 3', 'Standard error: "oops\\n"', 'Standard output: "test\\n"', /Execution ID: exe_/, 'killed', 'after kill: status completed'],
   streaming: ['LOG: step 1', 'ERR: warning 3', 'ANY: step 2', /\[stderr @\d+\] warning 2/, '6 tagged lines', 'replay after line "2": 3,4,5'],
   files: ['read /home/user/app.js: console.log("Hello from devbox!");', 'uploaded from the local disk\nchanged in the devbox'],
-  network: [/SSH (URL|keys)/, /Public URL: http/, 'fetched through the tunnel: Hello through the tunnel!', 'tunnel removed'],
+  network: [
+    /SSH URL: 127\.0\.0\.1:\d+ \| user: user \| private key bytes: [1-9]\d*/,
+    // getTunnelUrl's path form for an http:// base URL, on the shared server's port.
+    /tunnel key: (\S+)\nPublic URL: http:\/\/127\.0\.0\.1:\d+\/tunnel\/\1\/8080\//,
+    'fetched through the tunnel: Hello through the tunnel!',
+    'tunnel removed',
+  ],
   snapshots: ['awaitCompleted: complete', 'devbox from snapshot reads notes.txt: written before the snapshot', 'Snapshot status: complete', 'updated: updated-snapshot-name {"version":"v2.0"}', 'deleted 2 snapshots'],
   'suspend-resume': ['suspend(): suspended', 'resume(): running', 'kept.txt after resume: still here', 'awaitSuspended(): suspended', 'awaitRunning(): running'],
-  blueprints: ['Python 3', 'set up by system_setup_commands', /my-blueprint-with-context \(bpt_\S+\): build_complete/, 'app.js', /ls \/usr\/src\/app => package.json \| src/],
+  blueprints: [
+    'Python 3',
+    'set up by system_setup_commands',
+    /my-blueprint-with-context \(bpt_\S+\): build_complete/,
+    'app.js',
+    /ls \/usr\/src\/app => package.json \| src/,
+    /deleted the uploaded build context obj_\S+/,
+  ],
   'storage-objects': [/manual upload: obj_\S+ is READ_ONLY, 13 bytes/, 'downloadAsText: Hello, World!', 'bytes back: deadbeef', /uploadFromFile: obj_\S+ report.csv \(text, 21 bytes\)/, 'main.py', 'deleted 6 object(s)'],
   'raw-api': ['api.devboxes.waitForStatus: running', 'stdout "raw exec\\n"', 'devbox.attach(id).getInfo(): raw-devbox', 'api.devboxes.shutdown: shutdown'],
   'error-handling': ['NotFoundError (status 404)', /APIConnectionError: .*ECONNREFUSED/, 'RateLimitError', 'the SDK sent 3 requests', 'exit code 127', 'PollingTimeoutError after 500 ms'],
@@ -103,6 +136,8 @@ describe('examples against one shared runloop-local', () => {
       expectSuccess(name, run, expected);
       expect(run.stdout).toContain(`[${name}] using ${server.url}`);
       expect(await devboxesLeftRunning(server)).toEqual([]);
+      const leftovers = (await liveObjectNames(server)).filter((n) => OBJECTS_CLEANED_UP[name]?.includes(n));
+      expect(leftovers).toEqual([]);
     });
   }
 

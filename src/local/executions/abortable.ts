@@ -6,6 +6,26 @@
 import type { Observable } from 'rxjs';
 
 /**
+ * One 'abort' listener per signal, fanning out to every waiter: the server's
+ * stopping signal serves every concurrent long-poll, and a listener each
+ * would trip Node's MaxListeners warning for no leak at all.
+ */
+const waiters = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbortOf(signal: AbortSignal): Set<() => void> {
+  let set = waiters.get(signal);
+  if (set === undefined) {
+    const created = new Set<() => void>();
+    signal.addEventListener('abort', () => {
+      for (const waiter of [...created]) waiter();
+    }, { once: true });
+    waiters.set(signal, created);
+    set = created;
+  }
+  return set;
+}
+
+/**
  * First value of `source$`; `undefined` if it completes empty or `signals` abort first.
  *
  * @example
@@ -21,9 +41,9 @@ export function firstOrAbort<T>(source$: Observable<T>, ...signals: ReadonlyArra
       resolve(undefined);
     };
     const settle = (): void => {
-      for (const s of live) s.removeEventListener('abort', onAbort);
+      for (const s of live) onAbortOf(s).delete(onAbort);
     };
-    for (const s of live) s.addEventListener('abort', onAbort, { once: true });
+    for (const s of live) onAbortOf(s).add(onAbort);
     const sub = source$.subscribe({
       next: (v) => {
         settle();

@@ -14,7 +14,9 @@ export { exitOf, exitStatusOf };
 /**
  * After the command exits, how long its output pipes may stay open. A
  * background child that inherited them would otherwise keep the execution
- * running forever; after this grace its further output is discarded.
+ * running forever; after this grace, if members of the command's process
+ * group still live, their further output is discarded (output the command
+ * wrote before it exited is never dropped: pending reads are let in first).
  *
  * @example
  * // `sh -c 'server & echo started'` completes EXIT_GRACE_MS after `sh` exits.

@@ -11,6 +11,7 @@ import { fingerprintOf, type Idempotency } from './idempotency.js';
 import type { AnyRequest, AnyResponse } from './listener.js';
 import { writeJson, writeReply } from './reply.js';
 import { HttpError, type Reply, type Route, type RouteContext } from './route.js';
+import { RequestSignals } from './request-signals.js';
 import type { Router } from './router.js';
 import { decodeOrThrow, decodeQuery } from './validate.js';
 
@@ -73,6 +74,7 @@ function queryOf(url: URL): Record<string, string> {
  */
 export function createRequestHandler(options: RequestHandlerOptions): (req: AnyRequest, res: AnyResponse) => void {
   const jsonLimit = options.jsonLimit ?? DEFAULT_JSON_LIMIT;
+  const signals = new RequestSignals(options.stopping);
 
   const handle = async (req: AnyRequest, res: AnyResponse, signal: AbortSignal): Promise<void> => {
     let url: URL;
@@ -130,13 +132,11 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: AnyR
     } catch (error) {
       options.log.error('request interceptor failed', { error: String(error) });
     }
-    const abort = new AbortController();
-    const onStop = (): void => abort.abort();
-    if (options.stopping.aborted) abort.abort();
-    else options.stopping.addEventListener('abort', onStop, { once: true });
+    // One listener on `stopping` for all requests, not one each (see request-signals.ts).
+    const abort = signals.open();
     res.on('close', () => {
-      options.stopping.removeEventListener('abort', onStop);
       if (!res.writableFinished) abort.abort();
+      abort.release();
     });
     handle(req, res, abort.signal).catch((error: unknown) => {
       const reply = toErrorReply(error);

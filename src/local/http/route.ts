@@ -59,7 +59,11 @@ export interface RouteContext<Body, Query> {
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** The raw request body, for routes declared with `raw: true` (multipart, presigned PUT). */
   readonly raw: Readable;
-  /** Aborts when the client goes away; long-polls and SSE must stop on it. */
+  /**
+   * Aborts when the client goes away or the server begins to stop; long-polls
+   * and SSE must stop on it. It already covers `ctx.stopping`: a handler need
+   * not (and should not, per request) listen to that shared signal as well.
+   */
   readonly signal: AbortSignal;
 }
 

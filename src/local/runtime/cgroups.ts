@@ -196,7 +196,8 @@ export class DevboxCgroups {
       try {
         events = await readFile(file, 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // group gone: nothing to wait for
+        // Group gone (ENODEV: removed while we read it): nothing to wait for.
+        if (isGone(error)) return;
         throw error;
       }
       if (new RegExp(`^${key} ${value}$`, 'm').test(events)) return;
@@ -274,7 +275,13 @@ export async function removeCgroupDir(dir: string, timeoutMs = 5_000): Promise<v
 }
 
 function ignoreMissing(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'ENOENT') throw error;
+  if (!isGone(error)) throw error;
+}
+
+/** A cgroup file of a group removed meanwhile: ENOENT on open, ENODEV on a read or write of an open one. */
+function isGone(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENODEV';
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,7 +3,7 @@
  * overlay root, one cgroup. Commands, files and ports all go through
  * processes that enter its namespaces; freeze and kill go through its cgroup.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -13,9 +13,10 @@ import { signalGroup } from './process-group.js';
 import { DevboxNotRunningError, RuntimeInputError } from './errors.js';
 import { readInside, writeInside, type InsideTarget } from './inside-files.js';
 import { copyLayer } from './layer-copy.js';
-import { insideCommand, type Launched } from './namespace-launch.js';
+import { nsenterArgv, type Launched } from './namespace-launch.js';
 import { connectLoopback, PortForwarder } from './port-forward.js';
 import type { DevboxHandle, DevboxSpec, ExecSpec } from './types.js';
+import { WarmSpawner } from './warm-spawner.js';
 import { DEVBOX_HOME, devboxPath, execCwd, execEnvironment } from './validate.js';
 
 type ExitReason = { readonly reason: 'stopped' | 'died' | 'oom' };
@@ -45,6 +46,10 @@ export class NamespaceDevbox implements DevboxHandle {
   private readonly writes = new Set<Promise<unknown>>();
   private capturing: Promise<unknown> = Promise.resolve();
   private frozenByCaller = false;
+  /** Keeps the next command's host process ready (created on the first command). */
+  private warm: WarmSpawner | undefined;
+  /** The cgroup sweep after a death on its own (see the constructor). */
+  private selfCleanup: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly spec: DevboxSpec,
@@ -60,11 +65,13 @@ export class NamespaceDevbox implements DevboxHandle {
     this.exited = new Promise<ExitReason>((resolve) => {
       launched.supervisor.once('exit', () => {
         this.gone = true;
+        this.warm?.close();
         const reason = this.stopping ? 'stopped' : cgroups.oomKills() > oomBefore ? 'oom' : 'died';
         this.ports.close();
         onGone();
-        // A devbox that died on its own still has its (now emptying) cgroups.
-        if (!this.stopping) void cgroups.kill().then(() => cgroups.remove()).catch(() => undefined);
+        // A devbox that died on its own still has its (now emptying) cgroups;
+        // a later stop() waits for this sweep instead of racing it.
+        if (!this.stopping) this.selfCleanup = cgroups.kill().then(() => cgroups.remove()).catch(() => undefined);
         resolve({ reason });
       });
     });
@@ -74,19 +81,19 @@ export class NamespaceDevbox implements DevboxHandle {
     this.assertRunning();
     const account = ACCOUNTS[exec.user ?? 'user'];
     if (!account) throw new RuntimeInputError(`user must be 'user' or 'root'`);
-    const { file, args, options } = insideCommand({
+    const argv = nsenterArgv({
       initPid: this.pid,
       userns: this.launched.userns,
-      cgroupProcs: this.cgroups.procsFiles(),
       uid: account.uid,
       gid: account.gid,
       cwd: execCwd(exec),
       env: execEnvironment(exec, account.home, account.name),
       argv: [this.launched.shell, '-c', exec.command],
     });
-    // detached: the child leads its own process group, which the command's
+    // The child leads its own process group (detached), which the command's
     // background children inherit inside the devbox; killGroup ends them all.
-    return spawn(file, args, { ...options, detached: true, stdio: 'pipe' });
+    this.warm ??= new WarmSpawner(this.cgroups.procsFiles());
+    return this.warm.spawn(argv);
   }
 
   killGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -155,6 +162,7 @@ export class NamespaceDevbox implements DevboxHandle {
   private async stopNow(): Promise<void> {
     this.stopping = !this.gone;
     this.ports.close();
+    this.warm?.close();
     // Kill PID 1 first, so its parent (unshare, still alive) reaps it and the
     // kernel ends the whole pid namespace; then sweep what lives outside it
     // (host-side nsenter wrappers, socat) with cgroup.kill. SIGKILL reaches frozen tasks too.
@@ -168,6 +176,7 @@ export class NamespaceDevbox implements DevboxHandle {
       await this.cgroups.thaw().catch(() => undefined);
     }
     await this.exited;
+    await this.selfCleanup;
     await this.cgroups.kill();
     await this.cgroups.remove();
   }

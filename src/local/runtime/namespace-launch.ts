@@ -250,13 +250,33 @@ export function insideCommand(options: {
   readonly env: Readonly<Record<string, string>>;
   readonly argv: readonly string[];
 }): InsideCommand {
-  const nsenter = [
-    '/usr/bin/nsenter', '-t', String(options.initPid), ...(options.userns ? ['-U'] : []), '-m', '-u', '-i', '-n', '-p', '-r',
-    '-S', String(options.uid), '-G', String(options.gid), `--wdns=${options.cwd}`,
-    '/usr/bin/env', '-i', ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`), ...options.argv,
-  ];
+  const nsenter = nsenterArgv(options);
   const spawnOptions = { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, cwd: '/' as const };
   if (options.cgroupProcs.length === 0) return { file: '/usr/bin/nsenter', args: nsenter.slice(1), options: spawnOptions };
   const join = 'for f in $1; do echo $$ > "$f"; done; shift; exec "$@"';
   return { file: '/bin/sh', args: ['-c', join, 'sh', options.cgroupProcs.join(' '), ...nsenter], options: spawnOptions };
+}
+
+/**
+ * The argv (from `/usr/bin/nsenter` on) that runs `argv` inside the devbox;
+ * see {@link insideCommand} for the rest.
+ *
+ * @example
+ * nsenterArgv({ initPid, userns: true, uid: 1000, gid: 1000, cwd: '/home/user', env: { HOME: '/home/user' }, argv: ['/bin/true'] });
+ * // ['/usr/bin/nsenter', '-t', '4242', '-U', '-m', …, '/usr/bin/env', '-i', 'HOME=/home/user', '/bin/true']
+ */
+export function nsenterArgv(options: {
+  readonly initPid: number;
+  readonly userns: boolean;
+  readonly uid: number;
+  readonly gid: number;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly argv: readonly string[];
+}): string[] {
+  return [
+    '/usr/bin/nsenter', '-t', String(options.initPid), ...(options.userns ? ['-U'] : []), '-m', '-u', '-i', '-n', '-p', '-r',
+    '-S', String(options.uid), '-G', String(options.gid), `--wdns=${options.cwd}`,
+    '/usr/bin/env', '-i', ...Object.entries(options.env).map(([k, v]) => `${k}=${v}`), ...options.argv,
+  ];
 }

@@ -77,15 +77,15 @@ export async function signalGroup(pgid: number, signal: NodeJS.Signals, timeoutM
   const started = Date.now();
   // Inside a devbox tini reaps at once, so the group vanishes in a few ms. A
   // process-mode orphan goes to the host's PID 1, which may never reap it:
-  // after a moment, a group of zombies only is dead enough.
+  // after a moment, zombies left to PID 1 count as gone.
   while (groupExists(pgid) && Date.now() - started < timeoutMs) {
-    if (Date.now() - started > ZOMBIE_CHECK_AFTER_MS && !hasLiveMember(pgid)) return;
+    if (Date.now() - started > ZOMBIE_CHECK_AFTER_MS && !hasMemberToWaitFor(pgid)) return;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
-/** Scans /proc for a member of `pgid` that is not a zombie. */
-function hasLiveMember(pgid: number): boolean {
+/** Scans /proc for a member of `pgid` that lives, or is a zombie whose parent (not PID 1) will reap it. */
+function hasMemberToWaitFor(pgid: number): boolean {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     let stat: string;
@@ -95,8 +95,8 @@ function hasLiveMember(pgid: number): boolean {
       continue; // exited meanwhile
     }
     // Fields after the parenthesised command: state ppid pgrp …
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z') return true;
+    const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && (state !== 'Z' || ppid !== '1')) return true;
   }
   return false;
 }

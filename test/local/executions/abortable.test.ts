@@ -22,6 +22,18 @@ describe('firstOrAbort', () => {
     expect(unsubscribed).toBe(true);
   });
 
+  it('serves many waiters of one signal with a single abort listener', async () => {
+    const a = new AbortController();
+    let added = 0;
+    const add = a.signal.addEventListener.bind(a.signal);
+    a.signal.addEventListener = ((...args: Parameters<typeof add>) => ((added += 1), add(...args))) as typeof add;
+    expect(await firstOrAbort(of(7), a.signal)).toBe(7);
+    const pending = Array.from({ length: 20 }, () => firstOrAbort(NEVER, a.signal));
+    expect(added).toBe(1);
+    a.abort();
+    expect(await Promise.all(pending)).toEqual(Array.from({ length: 20 }, () => undefined));
+  });
+
   it('does not subscribe when already aborted', async () => {
     const a = new AbortController();
     a.abort();

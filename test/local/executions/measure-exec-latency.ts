@@ -3,12 +3,12 @@
  *
  *   npx tsx test/local/executions/measure-exec-latency.ts [count]
  *
- * Prints p50/p90 of: `POST /v1/devboxes/:id/execute` of `true` over HTTP,
- * the runtime alone (`handle.spawn` → exit and pipes closed), and the cost of
- * its parts (bare nsenter; sh joining the cgroups then nsenter).
+ * Prints p50/p90 of `POST /v1/devboxes/:id/execute` of `true` over HTTP, then,
+ * interleaved so they share the load: the spawn chain as it was (joining every
+ * v1 group) and as it is (v2 only when unlimited), `handle.spawn`, and bare nsenter.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { insideCommand } from '../../../src/local/runtime/namespace-launch.js';
 import type { ServerContext } from '../../../src/local/context.js';
 import { startTestServer, type TestServer } from '../../support/local-server.js';
@@ -20,6 +20,19 @@ function percentiles(samples: number[]): string {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(1);
   return `p50 ${at(0.5)} ms  p90 ${at(0.9)} ms  (n=${sorted.length})`;
+}
+
+async function measureSideBySide(cases: Array<[string, () => Promise<unknown>]>): Promise<void> {
+  for (const [, once] of cases) for (let i = 0; i < 10; i++) await once(); // warm-up
+  const samples = cases.map(() => [] as number[]);
+  for (let i = 0; i < COUNT; i++) {
+    for (const [k, [, once]] of cases.entries()) {
+      const t0 = performance.now();
+      await once();
+      samples[k]!.push(performance.now() - t0);
+    }
+  }
+  for (const [k, [label]] of cases.entries()) console.log(`${label.padEnd(60)} ${percentiles(samples[k]!)}`);
 }
 
 async function measure(label: string, once: () => Promise<unknown>): Promise<void> {
@@ -77,33 +90,33 @@ try {
     const res = await server.request('POST', `/v1/devboxes/${box.id}/execute`, { command: 'true' });
     if (res.json?.status !== 'completed') throw new Error(res.text);
   });
-  const rows = (globalThis as any).__rows as Array<Record<string, number>> | undefined;
-  if (rows) {
-    const keys = Object.keys(rows[rows.length - 1]!);
-    for (const k of keys) { const xs = rows.map((r) => r[k] ?? 0).sort((a, b) => a - b); console.log('  phase', k.padEnd(10), 'p50', xs[Math.floor(xs.length / 2)]!.toFixed(2), 'p90', xs[Math.floor(xs.length * 0.9)]!.toFixed(2)); }
-  }
   if (handle !== undefined) {
-    await measure('runtime handle.spawn `true` (exit + close)', () => new Promise<void>((resolve) => {
-      const child = handle.spawn({ command: 'true' });
-      child.stdin.end();
-      child.stdout.resume();
-      child.stderr.resume();
-      child.once('close', () => resolve());
-    }));
     const pid = String(handle.pid);
-    const procs = cgroupProcsOf(handle.pid);
-    const parts = (cgroupProcs: string[], argv: string[]) => {
-      const { file, args } = insideCommand({ initPid: handle.pid, userns: true, cgroupProcs, uid: 1000, gid: 1000, cwd: '/home/user', env: { HOME: '/home/user' }, argv });
-      return () => run(file, args);
-    };
-    await measure(`sh joins ${procs.length} cgroups, nsenter, env, bash`, parts(procs, ['/bin/bash', '-c', 'true']));
-    await measure('sh joins the v2 cgroup only, nsenter, env, bash', parts(procs.slice(0, 1), ['/bin/bash', '-c', 'true']));
-    await measure('no cgroup join: nsenter, env, bash', parts([], ['/bin/bash', '-c', 'true']));
-    await measure('no cgroup join: nsenter, env, true', parts([], ['/bin/true']));
-    await measure('bare nsenter bash -c true', () => run('/usr/bin/nsenter', ['-t', pid, '-U', '-m', '-u', '-i', '-n', '-p', '-r', '-S', '1000', '-G', '1000', '/bin/bash', '-c', 'true']));
-    await measure('bare nsenter -U -m -u -i -n -p -r true', () => run('/usr/bin/nsenter', ['-t', pid, '-U', '-m', '-u', '-i', '-n', '-p', '-r', '-S', '1000', '-G', '1000', '/bin/true']));
-  } else {
-    console.log('(runtime handle not reachable from the server object: runtime rows skipped)');
+    const v2 = cgroupProcsOf(handle.pid)[0]!;
+    // Before: every command also joined the v1 memory, cpu and pids groups, limited or not.
+    const v1 = ['memory', 'cpu', 'pids'].map((c) => `/sys/fs/cgroup/${c}/rl-measure-${process.pid}`);
+    for (const dir of v1) mkdirSync(dir, { recursive: true });
+    try {
+      const chain = (cgroupProcs: string[]) => {
+        const { file, args } = insideCommand({ initPid: handle.pid, userns: true, cgroupProcs, uid: 1000, gid: 1000, cwd: '/home/user', env: { HOME: '/home/user' }, argv: ['/bin/bash', '-c', 'true'] });
+        return () => run(file, args);
+      };
+      // Interleaved, so both see the same load.
+      await measureSideBySide([
+        ['before: sh joins v2 + 3 v1 groups, nsenter, env, bash', chain([v2, ...v1.map((d) => `${d}/cgroup.procs`)])],
+        ['after (unlimited devbox): sh joins v2, nsenter, env, bash', chain([v2])],
+        ['handle.spawn `true` (exit + close), as the server runs it', () => new Promise<void>((resolve) => {
+          const child = handle.spawn({ command: 'true' });
+          child.stdin.end();
+          child.stdout.resume();
+          child.stderr.resume();
+          child.once('close', () => resolve());
+        })],
+        ['floor: bare nsenter, /bin/true', () => run('/usr/bin/nsenter', ['-t', pid, '-U', '-m', '-u', '-i', '-n', '-p', '-r', '-S', '1000', '-G', '1000', '/bin/true'])],
+      ]);
+    } finally {
+      for (const dir of v1) rmdirSync(dir);
+    }
   }
 } finally {
   await server.dispose();

@@ -14,7 +14,7 @@ const EXECS = 150 * SCALE;
 const CONCURRENCY = 6;
 const FRESH_SERVERS = 2 * SCALE;
 /** A stop that waits for a forgotten execution would hang far longer than this. */
-const STOP_BOUND_MS = 20_000;
+const STOP_BOUND_MS = 15_000;
 
 /** Runs `count` tasks, `concurrency` at a time, and returns every result in order. */
 async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
@@ -38,6 +38,17 @@ async function settled(server: TestServer, box: string, id: string): Promise<any
     expect(res.status, res.text).toBe(408);
   }
   return (await server.request('GET', `/v1/devboxes/${box}/executions/${id}`)).json;
+}
+
+/** Disposes `server`, or gives up waiting after `ms` (then it is left running: the failure says why). */
+async function stopWithin(server: TestServer, ms: number): Promise<'stopped' | 'hung'> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), ms)));
+  try {
+    return await Promise.race([server.dispose().then(() => 'stopped' as const), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function summary(view: any): string {
@@ -84,21 +95,15 @@ describe('the first execution of a fresh server', () => {
   it(`completes with its output and lets the server stop, ${FRESH_SERVERS} servers in turn`, async () => {
     for (let n = 0; n < FRESH_SERVERS; n++) {
       const fresh = await startDevboxServer();
-      let disposed = false;
       try {
         const box = await createRunning(fresh);
         const first = await fresh.request('POST', `/v1/devboxes/${box.id}/execute`, { command: 'echo first; echo second >&2' });
         expect(first.status, first.text).toBe(200);
         const view = first.json.status === 'completed' ? first.json : await settled(fresh, box.id, first.json.execution_id);
         expect(summary(view)).toBe(summary({ status: 'completed', exit_status: 0, stdout: 'first\n', stderr: 'second\n', stdout_truncated: false, stderr_truncated: false }));
-        let timer: NodeJS.Timeout | undefined;
-        const bound = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), STOP_BOUND_MS)));
-        const stopped = await Promise.race([fresh.dispose().then(() => 'stopped' as const), bound]);
-        clearTimeout(timer);
-        disposed = true;
-        expect(stopped).toBe('stopped');
       } finally {
-        if (!disposed) await fresh.dispose();
+        // Always stop, bounded: a stop that waits for a forgotten execution is the bug this looks for.
+        expect(await stopWithin(fresh, STOP_BOUND_MS), `server ${n} stopped`).toBe('stopped');
       }
     }
   });

@@ -53,6 +53,10 @@ describe('process runtime (forced fallback)', () => {
     expect(await fileErrorCode(devbox.readFile('../../../etc/passwd'))).toBe('EACCES');
     expect(await fileErrorCode(devbox.readFile('missing'))).toBe('ENOENT');
     expect(await fileErrorCode(devbox.readFile('a'))).toBe('EISDIR');
+    // Like the namespace runtime: a missing parent is ENOENT on read, a file in the way is ENOTDIR on write.
+    expect(await fileErrorCode(devbox.readFile('no/such/parent.txt'))).toBe('ENOENT');
+    expect(await fileErrorCode(devbox.writeFile('a/b.txt/under-a-file.txt', 'x'))).toBe('ENOTDIR');
+    expect(await fileErrorCode(devbox.writeFile('a', 'x'))).toBe('EISDIR');
     // A host path under /tmp means the devbox's own /tmp, where it does not exist.
     expect(await fileErrorCode(devbox.readFile(outside))).toBe('ENOENT');
     expect(existsSync(join(fx.dataDir, 'new.txt'))).toBe(false);
