@@ -3,9 +3,11 @@
  *
  *   npx tsx test/local/executions/measure-exec-latency.ts [count]
  *
- * Prints p50/p90 of `POST /v1/devboxes/:id/execute` of `true` over HTTP, then,
- * interleaved so they share the load: the spawn chain as it was (joining every
- * v1 group) and as it is (v2 only when unlimited), `handle.spawn`, and bare nsenter.
+ * Prints p50/p90, interleaved so that both sides share the load, of
+ * `POST /v1/devboxes/:id/execute` of `true` on a devbox whose commands start
+ * the old way (Node spawns `sh`, which joins every cgroup, then nsenter) and
+ * on one using the warm spawner; then the runtime alone: the old chain, the
+ * chain without v1 joins, `handle.spawn`, and bare nsenter as the floor.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
@@ -86,10 +88,35 @@ const server = await startTestServer({ services: [(c) => ((ctx = c), { name: 'me
 try {
   const box = await createRunning(server);
   const handle = ctx?.services.devboxes.handle(box.id);
-  await measure('HTTP execute `true`', async () => {
-    const res = await server.request('POST', `/v1/devboxes/${box.id}/execute`, { command: 'true' });
+  const execute = (id: string) => async () => {
+    const res = await server.request('POST', `/v1/devboxes/${id}/execute`, { command: 'true' });
     if (res.json?.status !== 'completed') throw new Error(res.text);
-  });
+  };
+  // A second devbox whose commands start the way they did before the warm spawner:
+  // Node spawns `sh`, which joins the v2 group and every v1 group, then execs nsenter.
+  const old = await createRunning(server);
+  const oldHandle = ctx?.services.devboxes.handle(old.id);
+  const oldV1 = ['memory', 'cpu', 'pids'].map((c) => `/sys/fs/cgroup/${c}/rl-measure-http-${process.pid}`);
+  if (oldHandle !== undefined) {
+    for (const dir of oldV1) mkdirSync(dir, { recursive: true });
+    const procs = [cgroupProcsOf(oldHandle.pid)[0]!, ...oldV1.map((d) => `${d}/cgroup.procs`)];
+    oldHandle.spawn = (exec) => {
+      const { file, args, options } = insideCommand({
+        initPid: oldHandle.pid, userns: true, cgroupProcs: procs, uid: 1000, gid: 1000, cwd: '/home/user',
+        env: { HOME: '/home/user', PATH: '/usr/bin:/bin' }, argv: ['/bin/bash', '-c', exec.command],
+      });
+      return spawn(file, args, { ...options, detached: true, stdio: 'pipe' });
+    };
+  }
+  try {
+    await measureSideBySide([
+      ['HTTP execute `true`, before (sh joins v2 + 3 v1, then nsenter)', execute(old.id)],
+      ['HTTP execute `true`, after (warm spawner, v2 only)', execute(box.id)],
+    ]);
+  } finally {
+    await server.request('POST', `/v1/devboxes/${old.id}/shutdown`);
+    for (const dir of oldV1) rmdirSync(dir);
+  }
   if (handle !== undefined) {
     const pid = String(handle.pid);
     const v2 = cgroupProcsOf(handle.pid)[0]!;

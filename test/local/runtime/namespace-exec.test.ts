@@ -1,8 +1,14 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevboxNotRunningError, RuntimeInputError } from '../../../src/local/runtime/index.js';
-import { run, specFor, useRuntime } from './helpers.js';
+import { collect, eventually, run, specFor, useRuntime } from './helpers.js';
+
+/** The v2 cgroup directory of the process `pid`. */
+function cgroupDirOf(pid: number): string {
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'))!;
+  return `/sys/fs/cgroup/unified${line.slice(3)}`;
+}
 
 describe('namespace runtime: exec and isolation', () => {
   const fx = useRuntime('namespaces');
@@ -87,6 +93,34 @@ describe('namespace runtime: exec and isolation', () => {
     await expect(devbox.exited).resolves.toEqual({ reason: 'stopped' });
     expect(() => devbox.spawn({ command: 'true' })).toThrow(DevboxNotRunningError);
     await devbox.stop(); // idempotent
+  });
+
+  it('starts each command in its own fresh group, even when the prepared host process was killed', async () => {
+    const devbox = await start();
+    const groups = new Set<number>();
+    for (let i = 0; i < 3; i++) {
+      const child = devbox.spawn({ command: `echo ${i}` });
+      groups.add(child.pid!);
+      expect(await collect(child)).toMatchObject({ code: 0, stdout: `${i}\n`, stderr: '' });
+    }
+    expect(groups.size).toBe(3);
+    // Kill the host process waiting for the next command (it sits in the devbox's v2 cgroup).
+    const waitingProcesses = (): number[] =>
+      readFileSync(join(cgroupDirOf(devbox.pid), 'cgroup.procs'), 'utf8')
+        .split('\n').filter(Boolean).map(Number)
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('mapfile');
+          } catch {
+            return false;
+          }
+        });
+    await eventually(() => waitingProcesses().length === 1);
+    const [waiting] = waitingProcesses();
+    process.kill(waiting!, 'SIGKILL');
+    // Reaped means the server has seen it exit.
+    await eventually(() => !existsSync(`/proc/${waiting}`));
+    expect(await run(devbox, 'echo after')).toMatchObject({ code: 0, stdout: 'after\n' });
   });
 
   it('reports a devbox whose PID 1 was killed from outside as died', async () => {
