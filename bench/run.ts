@@ -2,10 +2,11 @@
  * `npm run bench`: starts a real runloop-local, runs every case against it
  * (SDK and raw HTTP side by side), prints one table, and cleans up. It
  * reports; it never fails on a missed target.
- * Run one case: `npm run bench -- exec` (exec, streaming, transfer, files, fleet, waits).
+ * Run one case: `npm run bench -- exec` (exec, exec-server, streaming, transfer, files, fleet, waits).
  */
 import { cpus } from 'node:os';
 import { benchExec } from './exec.js';
+import { benchExecServer } from './exec-server.js';
 import { benchFileTransfer } from './file-transfer.js';
 import { benchFleet } from './fleet.js';
 import { benchStreaming } from './streaming.js';
@@ -17,6 +18,7 @@ import { printTable, type ResultRow } from './support/stats.js';
 
 const CASES: Record<string, BenchCase> = {
   exec: benchExec,
+  'exec-server': benchExecServer,
   streaming: benchStreaming,
   transfer: benchTransfer,
   files: benchFileTransfer,

@@ -38,15 +38,16 @@ const complete = snapshotStatusView({ status: 'complete' });
 describe('snapshotOutcome (app code polling a snapshot)', () => {
   it('polls once a second until complete', marbles((m) => {
     const { sdk, caller } = testSdk();
-    // Each request answers after 1 ms of virtual time: fromId's read at 0, then polls at 1, 1001, 2001 ms.
+    // Each request answers after 1 ms of virtual time: fromId's read at 0, then polls at 1, 1002, 2003 ms
+    // (the interval is the pause between the end of one poll and the start of the next).
     const replies = [inProgress, inProgress, inProgress, complete].map((view) => m.cold('-(a|)', { a: view }));
     caller.when(STATUS_PATH).respond(...replies);
 
-    m.expect(snapshotOutcome(sdk, 'snp_1')).toBeObservable('2002ms (r|)', { r: 'snp_1 is complete' });
+    m.expect(snapshotOutcome(sdk, 'snp_1')).toBeObservable('2004ms (r|)', { r: 'snp_1 is complete' });
     m.expect(replies[0]!).toHaveSubscriptions('^!');
     m.expect(replies[1]!).toHaveSubscriptions('-^!');
-    m.expect(replies[2]!).toHaveSubscriptions('1001ms ^!');
-    m.expect(replies[3]!).toHaveSubscriptions('2001ms ^!');
+    m.expect(replies[2]!).toHaveSubscriptions('1002ms ^!');
+    m.expect(replies[3]!).toHaveSubscriptions('2003ms ^!');
     m.scheduler.flush();
     expect(caller.match(STATUS_PATH)).toHaveLength(4);
     caller.verify();
@@ -55,15 +56,15 @@ describe('snapshotOutcome (app code polling a snapshot)', () => {
   it('gives up at its deadline and cancels the poll in flight', marbles((m) => {
     const { sdk, caller } = testSdk();
     const first = m.cold('-(a|)', { a: inProgress });
-    // Every poll takes 1.6 s: ticks that fall during a poll are skipped, never stacked.
+    // Every poll takes 1.6 s; the next one starts 1 s after the previous one ends: never stacked, never cut by a tick.
     const slowPoll = m.cold('1600ms (a|)', { a: inProgress });
     caller.when(STATUS_PATH).respond(first, slowPoll);
 
-    // The 9.5 s deadline counts from the first poll, at 1 ms.
-    m.expect(snapshotOutcome(sdk, 'snp_1', 9_500)).toBeObservable('9501ms (r|)', { r: 'snp_1 gave up' });
-    // Polls at 1, 2001, 4001 and 6001 ms run to their end; the one from 8001 ms is cut at the deadline.
-    const finished = [1, 2001, 4001, 6001].map((start) => `${start}ms ^ 1599ms !`);
-    m.expect(slowPoll).toHaveSubscriptions([...finished, '8001ms ^ 1499ms !']);
+    // The 11 s deadline counts from the first poll, at 1 ms.
+    m.expect(snapshotOutcome(sdk, 'snp_1', 11_000)).toBeObservable('11001ms (r|)', { r: 'snp_1 gave up' });
+    // Polls at 1, 2601, 5201 and 7801 ms run to their end; the one from 10401 ms is cut at the deadline.
+    const finished = [1, 2601, 5201, 7801].map((start) => `${start}ms ^ 1599ms !`);
+    m.expect(slowPoll).toHaveSubscriptions([...finished, '10401ms ^ 599ms !']);
     m.scheduler.flush();
     caller.verify();
   }));

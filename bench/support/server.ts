@@ -3,6 +3,9 @@
  * so the client's numbers are not shared with the server's event loop: a
  * fresh temp data dir, port 0, quiet. `stop()` sends SIGTERM to that one
  * process (which shuts its devboxes down), waits for it, removes the dir.
+ *
+ * Profile the server: `BENCH_SERVER_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- streaming`
+ * (Node refuses `--cpu-prof` in NODE_OPTIONS, and the client needs its own flags anyway).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -55,7 +58,8 @@ async function awaitReady(child: ChildProcess): Promise<{ url: string; banner: s
 export async function startBenchServer(): Promise<BenchServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'runloop-bench-'));
   const token = `bench_${randomBytes(12).toString('hex')}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/cli.ts', '--port', '0', '--data-dir', dataDir, '--token', token, '--quiet'], {
+  const nodeFlags = (process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/local/cli.ts', '--port', '0', '--data-dir', dataDir, '--token', token, '--quiet'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const stop = async (): Promise<void> => {

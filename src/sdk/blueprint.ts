@@ -1,6 +1,7 @@
-import { asyncScheduler, concat, defer, exhaustMap, from, switchMap, takeWhile, timer, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, concat, concatMap, defer, from, switchMap, takeWhile, type Observable, type SchedulerLike } from 'rxjs';
 import { isBlueprintBuildOver, type BlueprintBuildLog, type BlueprintBuildLogsView, type BlueprintView } from '../api/views/blueprint.js';
 import { abortOn } from '../core/abort.js';
+import { pollUntil } from '../core/polling.js';
 import type { Devbox } from './devbox.js';
 import { pollingConfigOf, type CallOptions, type WaitOptions } from './options.js';
 import type { DevboxFromSourceParams } from './snapshot.js';
@@ -35,7 +36,7 @@ export class Blueprint {
 
   /**
    * The build log as a live stream of entries: every entry once, in order,
-   * polled every `pollingConfig.intervalMs` (default 1 s) while the build is
+   * polled with `pollingConfig.intervalMs` (default 1 s) between reads while the build is
    * in progress, ending after the final entries once it is over.
    *
    * @example
@@ -53,10 +54,9 @@ export class Blueprint {
             return from(fresh);
           }),
         );
-      const whileBuilding$ = timer(0, intervalMs, scheduler).pipe(
-        exhaustMap(() => this.getInfo(options)),
+      const whileBuilding$ = pollUntil(this.getInfo(options), (view) => isBlueprintBuildOver(view.status), { intervalMs }, scheduler).pipe(
         takeWhile((view) => !isBlueprintBuildOver(view.status)),
-        exhaustMap(() => newEntries()),
+        concatMap(() => newEntries()),
       );
       // One last read after the build ended picks up its final lines.
       return concat(whileBuilding$, defer(() => newEntries()));

@@ -52,6 +52,13 @@ export const SnapshotStatusView = t.intersection(
 );
 export type SnapshotStatusView = t.TypeOf<typeof SnapshotStatusView>;
 
+// Create and update take the same fields; only their meaning differs (update replaces metadata wholesale).
+const snapshotFields = {
+  name: nullable(t.string),
+  metadata: nullable(StringMap),
+  commit_message: nullable(maxLengthString(MAX_COMMIT_MESSAGE_LENGTH)),
+};
+
 /**
  * Body of `snapshot_disk` / `snapshot_disk_async`.
  *
@@ -59,11 +66,7 @@ export type SnapshotStatusView = t.TypeOf<typeof SnapshotStatusView>;
  * SnapshotCreateParams.is({ name: 'before-upgrade', commit_message: 'x'.repeat(1001) }); // false
  */
 export const SnapshotCreateParams = t.partial(
-  {
-    name: nullable(t.string),
-    metadata: nullable(StringMap),
-    commit_message: nullable(maxLengthString(MAX_COMMIT_MESSAGE_LENGTH)),
-  },
+  snapshotFields,
   'SnapshotCreateParams',
 );
 export type SnapshotCreateParams = t.TypeOf<typeof SnapshotCreateParams>;
@@ -75,11 +78,7 @@ export type SnapshotCreateParams = t.TypeOf<typeof SnapshotCreateParams>;
  * SnapshotUpdateParams.is({ metadata: { stage: 'gold' } }); // true
  */
 export const SnapshotUpdateParams = t.partial(
-  {
-    name: nullable(t.string),
-    metadata: nullable(StringMap),
-    commit_message: nullable(maxLengthString(MAX_COMMIT_MESSAGE_LENGTH)),
-  },
+  snapshotFields,
   'SnapshotUpdateParams',
 );
 export type SnapshotUpdateParams = t.TypeOf<typeof SnapshotUpdateParams>;

@@ -7,7 +7,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { DevboxLogEntry } from '../../api/views/devbox.js';
 import type { DevboxHandle } from '../runtime/types.js';
-import { exitOf } from '../executions/runner.js';
+import { exitOf } from '../runtime/index.js';
 
 /**
  * Adds one entry to the devbox log.

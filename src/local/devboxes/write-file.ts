@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { exitOf } from '../executions/runner.js';
+import { exitOf } from '../runtime/index.js';
 import { shellQuote } from '../blueprints/dockerfile/shell-quote.js';
 import type { DevboxHandle } from '../runtime/types.js';
 

@@ -50,6 +50,15 @@ export interface OutputSource {
 }
 
 /**
+ * How many bytes {@link OutputLog.writable} takes before it pushes back on
+ * the producer (per output; a bound, not a whole output).
+ *
+ * @example
+ * new Writable({ highWaterMark: WRITE_BUFFER_BYTES });
+ */
+export const WRITE_BUFFER_BYTES = 1024 * 1024;
+
+/**
  * An append-only output file with a byte counter and a change notification.
  *
  * @example
@@ -101,12 +110,24 @@ export class OutputLog implements OutputSource {
    * await log.append(Buffer.from('hello\n'));
    */
   async append(chunk: Uint8Array): Promise<void> {
+    await this.appendAll([chunk]);
+  }
+
+  /**
+   * Appends several chunks with one `writev`, then tells readers once.
+   *
+   * @example
+   * await log.appendAll([Buffer.from('a\n'), Buffer.from('b\n')]);
+   */
+  async appendAll(chunks: readonly Uint8Array[]): Promise<void> {
     if (this.done) throw new Error(`output ${this.path} is already closed`);
-    if (chunk.byteLength === 0) return;
-    let written = 0;
-    while (written < chunk.byteLength) {
-      const { bytesWritten } = await this.fh.write(chunk, written, chunk.byteLength - written);
-      written += bytesWritten;
+    const total = chunks.reduce((sum, c) => sum + c.byteLength, 0);
+    if (total === 0) return;
+    let written = (await this.fh.writev(chunks as Uint8Array[])).bytesWritten;
+    if (written < total) {
+      // A short write (disk nearly full, signal): finish the rest one write at a time.
+      const rest = Buffer.concat(chunks);
+      while (written < total) written += (await this.fh.write(rest, written, total - written)).bytesWritten;
     }
     this.#publish({ size: this.size + written, done: false });
   }
@@ -114,17 +135,21 @@ export class OutputLog implements OutputSource {
   /**
    * A Writable that appends to this log with backpressure, so a fast
    * producer never piles up in memory. It does not close the log on finish.
+   * Up to {@link WRITE_BUFFER_BYTES} queue while a write is on its way to
+   * disk, and go to disk together: the producer's pipe keeps being read
+   * instead of waiting for each chunk's write.
    *
    * @example
    * await pipeline(child.stdout, log.writable());
    */
   writable(): Writable {
     return new Writable({
+      highWaterMark: WRITE_BUFFER_BYTES,
       write: (chunk: Buffer, _enc, cb) => {
         this.append(chunk).then(() => cb(), cb);
       },
       writev: (chunks, cb) => {
-        this.append(Buffer.concat(chunks.map((c) => c.chunk as Buffer))).then(() => cb(), cb);
+        this.appendAll(chunks.map((c) => c.chunk as Buffer)).then(() => cb(), cb);
       },
     });
   }

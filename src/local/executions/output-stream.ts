@@ -26,6 +26,8 @@ export const DEFAULT_STREAM_IDLE_MS = 20_000;
  * outputEvents(log, 0, { maxChunkBytes: MAX_CHUNK_BYTES });
  */
 export const MAX_CHUNK_BYTES = 64 * 1024;
+/** Chunks read from disk at once, so a stream that is behind needs fewer reads. */
+const CHUNKS_PER_READ = 4;
 
 /**
  * Tuning of {@link outputEvents}.
@@ -90,14 +92,22 @@ export async function* outputEvents(
         return;
       }
       while (pos < next.size) {
-        const end = Math.min(next.size, pos + maxChunk);
-        const bytes = await reader.read(pos, end);
+        // One read serves several chunks: fewer trips through the thread pool.
+        const block = await reader.read(pos, Math.min(next.size, pos + maxChunk * CHUNKS_PER_READ));
         // A final output may end in a broken character: send it rather than stall.
-        const cut = next.done && end === next.size ? bytes.length : completeUtf8Prefix(bytes);
-        if (cut === 0) break;
-        pos += cut;
-        yield { data: JSON.stringify({ output: bytes.subarray(0, cut).toString('utf8'), offset: pos }) };
-        if (options.signal?.aborted) return;
+        const endsOutput = next.done && pos + block.length === next.size;
+        let at = 0;
+        while (at < block.length) {
+          const piece = block.subarray(at, at + maxChunk);
+          const cut = endsOutput && at + piece.length === block.length ? piece.length : completeUtf8Prefix(piece);
+          if (cut === 0) break;
+          at += cut;
+          yield { data: JSON.stringify({ output: piece.toString('utf8', 0, cut), offset: pos + at }) };
+          if (options.signal?.aborted) return;
+        }
+        // Only part of a character is there yet: wait for the rest.
+        if (at === 0) break;
+        pos += at;
       }
       seen = Math.max(seen, next.size);
       if (next.done) return;

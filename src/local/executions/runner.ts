@@ -5,11 +5,8 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import { asyncScheduler, firstValueFrom, timer, type SchedulerLike } from 'rxjs';
-import { exitOf, exitStatusOf, groupExists } from '../runtime/index.js';
+import { groupExists } from '../runtime/index.js';
 import type { OutputLog } from './output-log.js';
-
-// Moved to the runtime (shared with builds and devbox start-up); re-exported for existing callers.
-export { exitOf, exitStatusOf };
 
 /**
  * After the command exits, how long its output pipes may stay open. A
@@ -78,7 +75,7 @@ function drainInto(from: Readable, log: OutputLog | Promise<OutputLog>): { reado
 }
 
 /**
- * Waits for `child` to exit (`exited`, from {@link exitOf}) and its output
+ * Waits for `child` to exit (`exited`, from the runtime's `exitOf`) and its output
  * to be on disk, then closes both logs. Call it right after spawning; the
  * logs may still be opening (their promises), so spawning need not wait. Resolves with the exit status (null
  * only if it is unknowable).

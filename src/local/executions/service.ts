@@ -12,12 +12,13 @@ import type { ServerContext } from '../context.js';
 import type { DevboxService, LiveDevbox } from '../devboxes/service.js';
 import { awaitStatus } from '../devboxes/status-wait.js';
 import { HttpError } from '../http/route.js';
+import { exitOf } from '../runtime/index.js';
 import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import { firstOrAbort } from './abortable.js';
 import { finishedOutput, openReader, OutputLog, type OutputSource } from './output-log.js';
 import { EXECUTION_COLLECTION, toExecutionView, type ExecutionRecord, type Tails } from './record.js';
-import { collectRun, exitOf } from './runner.js';
+import { collectRun } from './runner.js';
 import { inShell, KeyedQueue } from './shell.js';
 import { DEFAULT_LAST_N, MAX_TAIL_BYTES, tailLines } from './tail.js';
 

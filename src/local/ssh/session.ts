@@ -52,7 +52,9 @@ export function serveSession(
   });
   session.on('subsystem', (_accept, reject) => reject?.());
   session.on('close', () => {
-    for (const child of children) handleOf()?.killGroup(child, 'SIGKILL');
+    // Fire and forget: the session is gone, nobody waits for the groups to vanish,
+    // and killGroup never rejects (a group that is already gone counts as killed).
+    for (const child of children) void handleOf()?.killGroup(child, 'SIGKILL');
   });
 }
 

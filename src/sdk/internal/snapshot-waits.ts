@@ -11,7 +11,7 @@ import { requestOptions } from './context.js';
 const SETTLED: readonly string[] = ['complete', 'error', 'deleted'];
 
 /**
- * Polls a disk snapshot's status (every `pollingConfig.intervalMs`, default
+ * Polls a disk snapshot's status (pausing `pollingConfig.intervalMs` between polls, default
  * 1 s) until it is `complete` (emitted) or `error` / `deleted` (fails with
  * {@link SnapshotError}). The deadline fails with `PollingTimeoutError`
  * carrying the last status. Unlike the official client, `deleted` ends the

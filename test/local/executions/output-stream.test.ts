@@ -1,6 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { finishedOutput, OutputLog } from '../../../src/local/executions/output-log.js';
 import { outputEvents } from '../../../src/local/executions/output-stream.js';
@@ -64,6 +67,41 @@ describe('outputEvents', () => {
     }
   });
 
+  it('cuts a finished output read in large blocks into bounded chunks on character boundaries', async () => {
+    const log = await OutputLog.create(join(dir, 'stdout'));
+    // Characters of 1 to 4 bytes, so chunk ends fall at every position within a character.
+    const text = Array.from({ length: 500 }, (_, i) => ['a', 'é', '€', '😀'][i % 4]! + (i % 7 === 0 ? '\n' : '')).join('');
+    await log.append(Buffer.from(text));
+    await log.close();
+    for (const maxChunkBytes of [4, 5, 6, 7, 64]) {
+      const { chunks } = await collect(outputEvents(log, 0, { maxChunkBytes }));
+      expect(chunks.map((c) => c.output).join('')).toBe(text);
+      let end = 0;
+      for (const c of chunks) {
+        expect(c.output).not.toContain('\uFFFD');
+        const size = Buffer.byteLength(c.output);
+        expect(size).toBeGreaterThan(0);
+        expect(size).toBeLessThanOrEqual(maxChunkBytes);
+        end += size;
+        expect(c.offset).toBe(end);
+      }
+    }
+  });
+
+  it('holds back a half-written character until the rest arrives, but sends a final broken one', async () => {
+    const log = await OutputLog.create(join(dir, 'stdout'));
+    const euro = Buffer.from('€');
+    await log.append(Buffer.concat([Buffer.from('ab'), euro.subarray(0, 2)]));
+    const events = outputEvents(log, 0, { maxChunkBytes: 4 })[Symbol.asyncIterator]();
+    expect(JSON.parse((await events.next()).value.data)).toEqual({ output: 'ab', offset: 2 });
+    await log.append(Buffer.concat([euro.subarray(2), euro.subarray(0, 1)]));
+    expect(JSON.parse((await events.next()).value.data)).toEqual({ output: '€', offset: 5 });
+    await log.close();
+    // The output ended inside a character: it is sent as is (decoded as U+FFFD) rather than never.
+    expect(JSON.parse((await events.next()).value.data)).toEqual({ output: '\uFFFD', offset: 6 });
+    expect((await events.next()).done).toBe(true);
+  });
+
   it('resumes from any chunk offset with no loss and no repeat', async () => {
     const log = await OutputLog.create(join(dir, 'stdout'));
     const text = Array.from({ length: 300 }, (_, i) => `line ${i} ✓\n`).join('');
@@ -102,5 +140,39 @@ describe('outputEvents', () => {
     controller.abort();
     expect(await done).toEqual({ chunks: [], errors: [] });
     await log.close();
+  });
+});
+
+describe('OutputLog writing', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rl-log-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('appends several chunks at once and tells readers the new size once', async () => {
+    const log = await OutputLog.create(join(dir, 'stdout'));
+    const sizes: number[] = [];
+    const sub = log.progress$.subscribe((p) => sizes.push(p.size));
+    await log.appendAll([Buffer.from('ab'), Buffer.alloc(0), Buffer.from('cde')]);
+    await log.appendAll([]);
+    await log.close();
+    sub.unsubscribe();
+    expect(sizes).toEqual([0, 5, 5]);
+    expect(await readFile(join(dir, 'stdout'), 'utf8')).toBe('abcde');
+    await expect(log.appendAll([Buffer.from('x')])).rejects.toThrow(/already closed/);
+  });
+
+  it('keeps every byte, in order, of a producer much faster than the disk', async () => {
+    const log = await OutputLog.create(join(dir, 'stdout'));
+    // Many small pieces queue behind a write in flight and reach the disk batched.
+    const pieces = Array.from({ length: 20_000 }, (_, i) => Buffer.from(`line ${i}\n`));
+    await pipeline(Readable.from(pieces), log.writable());
+    const expected = Buffer.concat(pieces);
+    expect(log.size).toBe(expected.length);
+    await log.close();
+    expect((await readFile(join(dir, 'stdout'))).equals(expected)).toBe(true);
   });
 });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutputLog } from '../../../src/local/executions/output-log.js';
-import { collectRun, exitOf, exitStatusOf } from '../../../src/local/executions/runner.js';
+import { collectRun } from '../../../src/local/executions/runner.js';
+import { exitOf, exitStatusOf } from '../../../src/local/runtime/index.js';
 import { inShell, KeyedQueue, shellStateDir } from '../../../src/local/executions/shell.js';
 
 describe('named shell script', () => {
