@@ -70,6 +70,8 @@ export class OutputLog implements OutputSource {
   // A ReplaySubject, not a BehaviorSubject: late readers of a closed log must still see its final size.
   readonly #progress = new ReplaySubject<OutputProgress>(1);
   #current: OutputProgress;
+  // The latest append, still in memory: a reader that keeps up reads it from here, not from disk.
+  #latest: { readonly start: number; readonly bytes: Buffer } | undefined;
   readonly progress$: Observable<OutputProgress>;
 
   private constructor(
@@ -114,7 +116,9 @@ export class OutputLog implements OutputSource {
   }
 
   /**
-   * Appends several chunks with one `writev`, then tells readers once.
+   * Appends several chunks with one `writev`, then tells readers once. The
+   * log keeps the latest append for its readers: do not change a chunk after
+   * appending it (stream chunks never are).
    *
    * @example
    * await log.appendAll([Buffer.from('a\n'), Buffer.from('b\n')]);
@@ -129,6 +133,8 @@ export class OutputLog implements OutputSource {
       const rest = Buffer.concat(chunks);
       while (written < total) written += (await this.fh.write(rest, written, total - written)).bytesWritten;
     }
+    const bytes = chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks);
+    this.#latest = { start: this.size, bytes };
     this.#publish({ size: this.size + written, done: false });
   }
 
@@ -155,8 +161,16 @@ export class OutputLog implements OutputSource {
   }
 
   /** @example const reader = await log.open(); await reader.read(0, 10); */
-  open(): Promise<OutputReader> {
-    return openReader(this.path);
+  async open(): Promise<OutputReader> {
+    const disk = await openReader(this.path);
+    return { ...disk, read: (start, end) => this.#fromLatest(start, end) ?? disk.read(start, end) };
+  }
+
+  /** `[start, end)` if the latest append holds all of it. */
+  #fromLatest(start: number, end: number): Promise<Buffer> | undefined {
+    const latest = this.#latest;
+    if (latest === undefined || start < latest.start || end > latest.start + latest.bytes.length) return undefined;
+    return Promise.resolve(latest.bytes.subarray(start - latest.start, end - latest.start));
   }
 
   #publish(progress: OutputProgress): void {
@@ -174,6 +188,7 @@ export class OutputLog implements OutputSource {
     if (this.done) return;
     this.#publish({ size: this.size, done: true });
     this.#progress.complete();
+    this.#latest = undefined;
     await this.fh.close();
   }
 }

@@ -165,6 +165,20 @@ describe('OutputLog writing', () => {
     await expect(log.appendAll([Buffer.from('x')])).rejects.toThrow(/already closed/);
   });
 
+  it('reads every range alike, whether the latest append still holds it or only the disk does', async () => {
+    const log = await OutputLog.create(join(dir, 'stdout'));
+    const reader = await log.open();
+    await log.append(Buffer.from('0123456789'));
+    await log.appendAll([Buffer.from('abc'), Buffer.from('def')]);
+    const disk = await readFile(join(dir, 'stdout'));
+    for (const [start, end] of [[10, 16], [12, 15], [0, 16], [8, 12], [0, 10], [16, 16], [14, 20]] as const) {
+      expect((await reader.read(start, end)).toString()).toBe(disk.subarray(start, end).toString());
+    }
+    await log.close();
+    expect((await reader.read(10, 16)).toString()).toBe('abcdef');
+    await reader.close();
+  });
+
   it('keeps every byte, in order, of a producer much faster than the disk', async () => {
     const log = await OutputLog.create(join(dir, 'stdout'));
     // Many small pieces queue behind a write in flight and reach the disk batched.
