@@ -37,9 +37,10 @@ export function writeJson(res: AnyResponse, status: number, body: unknown, heade
  * formatSse({ event: 'error', data: '{"code":"408"}' }) // 'event: error\ndata: {"code":"408"}\n\n'
  */
 export function formatSse(event: SseEvent): string {
-  const lines = event.event === undefined ? [] : [`event: ${event.event}`];
-  for (const line of event.data.split(/\r\n|\r|\n/)) lines.push(`data: ${line}`);
-  return `${lines.join('\n')}\n\n`;
+  const head = event.event === undefined ? '' : `event: ${event.event}\n`;
+  // Output chunks are one JSON line: skip the split on the hot path.
+  if (!/[\r\n]/.test(event.data)) return `${head}data: ${event.data}\n\n`;
+  return `${head}${event.data.split(/\r\n|\r|\n/).map((line) => `data: ${line}`).join('\n')}\n\n`;
 }
 
 /**

@@ -78,5 +78,7 @@ describe('helpers', () => {
   it('formats multi-line SSE data as several data: lines', () => {
     expect(formatSse({ data: 'a\nb' })).toBe('data: a\ndata: b\n\n');
     expect(formatSse({ event: 'error', data: '{}' })).toBe('event: error\ndata: {}\n\n');
+    expect(formatSse({ event: 'x', data: 'a\r\nb\rc' })).toBe('event: x\ndata: a\ndata: b\ndata: c\n\n');
+    expect(formatSse({ data: '' })).toBe('data: \n\n');
   });
 });
