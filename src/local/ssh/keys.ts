@@ -61,7 +61,7 @@ export class SshKeys {
 
   /** Makes and stores a key pair for `devboxId`. */
   create(devboxId: string): NewSshKey {
-    const pair = utils.generateKeyPairSync('ed25519', { comment: `runloop-local ${devboxId}` });
+    const pair = generateEd25519(`runloop-local ${devboxId}`);
     const record: SshKeyRecord = {
       id: newId(ID_PREFIX.sshKey, this.now()),
       devbox_id: devboxId,
@@ -109,5 +109,29 @@ export class SshKeys {
  * const hostKey = loadHostKey(store);
  */
 export function loadHostKey(store: Store): string {
-  return store.kv.getOrCreate<string>('ssh/host-key', () => utils.generateKeyPairSync('ed25519').private);
+  const stored = store.kv.get<string>('ssh/host-key');
+  if (stored !== undefined && !(utils.parseKey(stored) instanceof Error)) return stored;
+  // A data dir written before generateEd25519 existed may hold a broken key: replace it.
+  const fresh = generateEd25519().private;
+  store.kv.set('ssh/host-key', fresh);
+  return fresh;
+}
+
+/** How often to draw a new pair before giving up; one bad draw is ~1 in 250. */
+const MAX_KEY_DRAWS = 16;
+
+/**
+ * A new ed25519 pair in OpenSSH format that is known to parse. ssh2's
+ * generator emits an unreadable private key about once in 250 draws (neither
+ * ssh2 nor `ssh-keygen` can load it), so every pair is checked and redrawn.
+ *
+ * @example
+ * const { private: pem, public: line } = generateEd25519('runloop-local dbx_1');
+ */
+export function generateEd25519(comment?: string): { readonly private: string; readonly public: string } {
+  for (let draw = 0; draw < MAX_KEY_DRAWS; draw++) {
+    const pair = utils.generateKeyPairSync('ed25519', comment === undefined ? {} : { comment });
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) return pair;
+  }
+  throw new Error(`ssh2 produced ${MAX_KEY_DRAWS} unreadable ed25519 keys in a row`);
 }
