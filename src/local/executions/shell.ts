@@ -7,13 +7,16 @@
  */
 
 /**
- * Where inside the devbox a shell keeps its state; the name is hex-encoded so any name is a safe path.
+ * Where a shell keeps its state, relative to the devbox's temp dir
+ * (`$TMPDIR`, else `/tmp`: the process-mode fallback points TMPDIR into the
+ * devbox's own directory, so nothing lands in the host's /tmp). The name is
+ * hex-encoded so any name is a safe path.
  *
  * @example
- * shellStateDir('build'); // '/tmp/.runloop-shells/6275696c64'
+ * shellStateDir('build'); // '.runloop-shells/6275696c64'
  */
 export function shellStateDir(shellName: string): string {
-  return `/tmp/.runloop-shells/${Buffer.from(shellName, 'utf8').toString('hex')}`;
+  return `.runloop-shells/${Buffer.from(shellName, 'utf8').toString('hex')}`;
 }
 
 /**
@@ -26,7 +29,7 @@ export function inShell(shellName: string, command: string): string {
   const dir = shellStateDir(shellName);
   // The EXIT trap saves cwd and exports even when the command calls `exit`.
   return [
-    `__rl_shell='${dir}'`,
+    `__rl_shell="\${TMPDIR:-/tmp}/${dir}"`,
     `if [ -f "$__rl_shell/env" ]; then . "$__rl_shell/env"; fi`,
     `if [ -f "$__rl_shell/cwd" ]; then cd "$(cat "$__rl_shell/cwd")" 2>/dev/null || true; fi`,
     `__rl_save() { __rl_rc=$?; mkdir -p "$__rl_shell" && export -p > "$__rl_shell/env" && pwd > "$__rl_shell/cwd"; exit $__rl_rc; }`,

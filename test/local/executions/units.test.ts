@@ -11,10 +11,15 @@ import { inShell, KeyedQueue, shellStateDir } from '../../../src/local/execution
 
 describe('named shell script', () => {
   const name = `test shell ${randomBytes(4).toString('hex')} 'quoted' $x`;
-  afterEach(async () => {
-    await rm(shellStateDir(name), { recursive: true, force: true });
+  let tmp: string;
+  beforeEach(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'runloop-shell-test-'));
   });
-  const run = (command: string) => spawnSync('bash', ['-c', inShell(name, command)], { cwd: '/', encoding: 'utf8', env: { PATH: process.env.PATH } });
+  afterEach(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+  const run = (command: string) =>
+    spawnSync('bash', ['-c', inShell(name, command)], { cwd: '/', encoding: 'utf8', env: { PATH: process.env.PATH, TMPDIR: tmp } });
 
   it('carries cwd and exports to the next command, even after exit or a failure', () => {
     expect(run('cd /tmp && export A="x y"').status).toBe(0);
@@ -27,7 +32,12 @@ describe('named shell script', () => {
   });
 
   it('keeps the state dir name safe for any shell name', () => {
-    expect(shellStateDir('../../etc')).toMatch(/^\/tmp\/\.runloop-shells\/[0-9a-f]+$/);
+    expect(shellStateDir('../../etc')).toMatch(/^\.runloop-shells\/[0-9a-f]+$/);
+  });
+
+  it('keeps its state under $TMPDIR', () => {
+    expect(run('cd / && export B=1').status).toBe(0);
+    expect(spawnSync('ls', [join(tmp, '.runloop-shells')], { encoding: 'utf8' }).stdout.trim()).toMatch(/^[0-9a-f]+$/);
   });
 });
 
