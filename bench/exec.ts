@@ -6,7 +6,7 @@ import { firstValueFrom, lastValueFrom, timeout } from 'rxjs';
 import { uuidv7 } from '../src/index.js';
 import type { Devbox } from '../src/index.js';
 import type { BenchContext } from './support/context.js';
-import { elapsedMs, fmt, quantile, type ResultRow } from './support/stats.js';
+import { elapsedMs, fmt, quantile, sideBySide, type ResultRow } from './support/stats.js';
 
 const ROUNDS = 300;
 const WARMUP = 20;
@@ -41,18 +41,13 @@ export async function benchExec(ctx: BenchContext): Promise<ResultRow[]> {
       await sdkExec(devbox);
       await rawExec(ctx, devbox.id);
     }
-    const sdk: number[] = [];
-    const raw: number[] = [];
-    let sdkMisses = 0;
-    let rawMisses = 0;
-    for (let i = 0; i < ROUNDS; i++) {
-      const order = i % 2 === 0 ? (['sdk', 'raw'] as const) : (['raw', 'sdk'] as const);
-      for (const which of order) {
-        const ms = which === 'sdk' ? await sdkExec(devbox) : await rawExec(ctx, devbox.id);
-        if (ms === undefined) which === 'sdk' ? sdkMisses++ : rawMisses++;
-        else (which === 'sdk' ? sdk : raw).push(ms);
-      }
-    }
+    const runs = await sideBySide(ROUNDS, () => sdkExec(devbox), () => rawExec(ctx, devbox.id));
+    // A run that did not complete in time is counted, not timed.
+    const completed = (ms: number | undefined): ms is number => ms !== undefined;
+    const sdk = runs.sdk.filter(completed);
+    const raw = runs.raw.filter(completed);
+    const sdkMisses = runs.sdk.length - sdk.length;
+    const rawMisses = runs.raw.length - raw.length;
     const [s50, s90, r50, r90] = [quantile(sdk, 0.5), quantile(sdk, 0.9), quantile(raw, 0.5), quantile(raw, 0.9)];
     const misses = sdkMisses + rawMisses > 0 ? ` (${sdkMisses} sdk / ${rawMisses} raw runs did not complete in ${HANG_MS / 1000} s)` : '';
     return [

@@ -11,7 +11,7 @@ import { firstValueFrom, lastValueFrom, reduce } from 'rxjs';
 import { FormData, request } from 'undici';
 import type { Devbox } from '../src/index.js';
 import type { BenchContext } from './support/context.js';
-import { elapsedMs, type ResultRow } from './support/stats.js';
+import { elapsedMs, sideBySide, type ResultRow } from './support/stats.js';
 import { SIZE, transferRows, writeRandomFile, type Timing } from './transfer.js';
 
 const ROUNDS = 3;
@@ -56,17 +56,7 @@ export async function benchFileTransfer(ctx: BenchContext): Promise<ResultRow[]>
   try {
     const file = join(dir, 'payload.bin');
     await writeRandomFile(file);
-    const sdk: Timing[] = [];
-    const raw: Timing[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      if (i % 2 === 0) {
-        sdk.push(await sdkRound(devbox, file));
-        raw.push(await rawRound(ctx, devbox.id, file));
-      } else {
-        raw.push(await rawRound(ctx, devbox.id, file));
-        sdk.push(await sdkRound(devbox, file));
-      }
-    }
+    const { sdk, raw } = await sideBySide(ROUNDS, () => sdkRound(devbox, file), () => rawRound(ctx, devbox.id, file));
     return transferRows('devbox file', sdk, raw);
   } finally {
     await lastValueFrom(devbox.shutdown());

@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { lastValueFrom, reduce } from 'rxjs';
 import { request } from 'undici';
 import type { BenchContext } from './support/context.js';
-import { elapsedMs, fmt, type ResultRow } from './support/stats.js';
+import { elapsedMs, fmt, sideBySide, type ResultRow } from './support/stats.js';
 
 /** Bytes moved per transfer. */
 export const SIZE = 100 * 1024 * 1024;
@@ -81,17 +81,7 @@ export async function benchTransfer(ctx: BenchContext): Promise<ResultRow[]> {
   try {
     const file = join(dir, 'payload.bin');
     await writeRandomFile(file);
-    const sdk: Timing[] = [];
-    const raw: Timing[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      if (i % 2 === 0) {
-        sdk.push(await sdkRound(ctx, file));
-        raw.push(await rawRound(ctx, file));
-      } else {
-        raw.push(await rawRound(ctx, file));
-        sdk.push(await sdkRound(ctx, file));
-      }
-    }
+    const { sdk, raw } = await sideBySide(ROUNDS, () => sdkRound(ctx, file), () => rawRound(ctx, file));
     return transferRows('object', sdk, raw);
   } finally {
     await rm(dir, { recursive: true, force: true });

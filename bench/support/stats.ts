@@ -69,3 +69,19 @@ export function printTable(rows: readonly ResultRow[]): void {
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const row of rows) console.log(line(headers.map((h) => row[h])));
 }
+
+/**
+ * Runs `sdk` and `raw` `rounds` times each, alternating which goes first, so
+ * drift in the machine's load hits both sides alike.
+ *
+ * @example
+ * const { sdk, raw } = await sideBySide(3, () => sdkRound(file), () => rawRound(file));
+ */
+export async function sideBySide<T>(rounds: number, sdk: () => Promise<T>, raw: () => Promise<T>): Promise<{ readonly sdk: T[]; readonly raw: T[] }> {
+  const result = { sdk: [] as T[], raw: [] as T[] };
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? (['sdk', 'raw'] as const) : (['raw', 'sdk'] as const);
+    for (const side of order) result[side].push(await (side === 'sdk' ? sdk() : raw()));
+  }
+  return result;
+}
