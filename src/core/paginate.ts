@@ -36,6 +36,17 @@ export function nextCursor<K extends string>(page: Page<K, unknown>, itemsKey: K
 }
 
 /**
+ * `query` for the page after `startingAfter`: unchanged for the first page
+ * (no cursor), else with `starting_after` set. Every list's `fetchPage` needs it.
+ *
+ * @example
+ * paginateItems((after) => api.objects.list(withCursor({ limit: 50 }, after)), 'objects');
+ */
+export function withCursor<Q extends object>(query: Q, startingAfter: string | undefined): Q | (Q & { readonly starting_after: string }) {
+  return startingAfter === undefined ? query : { ...query, starting_after: startingAfter };
+}
+
+/**
  * Every page, in order: the first without a cursor, each next one with
  * `starting_after` = last id of the previous. Lazy: a page is fetched only
  * when the previous one has arrived, and unsubscribing stops fetching.

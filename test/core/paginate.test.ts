@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { marbles } from 'rxjs-marbles';
 import type { Observable } from 'rxjs';
-import { nextCursor, paginate, paginateItems, paginatePages } from '../../src/core/index.js';
+import { nextCursor, paginate, paginateItems, paginatePages, withCursor } from '../../src/core/index.js';
 
 interface Item {
   readonly id?: string;
@@ -86,5 +86,14 @@ describe('paginate', () => {
   it('nextCursor', () => {
     expect(nextCursor(p1, 'devboxes')).toBe('b');
     expect(nextCursor({ devboxes: [{ id: 'x' }], has_more: null }, 'devboxes')).toBeUndefined();
+  });
+});
+
+describe('withCursor', () => {
+  it('keeps the first page query as is and adds starting_after for the next ones', () => {
+    const query = { limit: 5, name: 'x' };
+    expect(withCursor(query, undefined)).toBe(query);
+    expect(withCursor(query, 'bpt_9')).toEqual({ limit: 5, name: 'x', starting_after: 'bpt_9' });
+    expect(query).toEqual({ limit: 5, name: 'x' });
   });
 });

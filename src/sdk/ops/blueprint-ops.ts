@@ -2,7 +2,7 @@ import { asyncScheduler, defer, last, map, of, switchMap, throwError, type Obser
 import type { BlueprintCreateParams, BlueprintListQuery, BuildContext } from '../../api/views/blueprint.js';
 import { isBlueprintBuildOver } from '../../api/views/blueprint.js';
 import { abortOn } from '../../core/abort.js';
-import { paginateItems } from '../../core/paginate.js';
+import { paginateItems, withCursor } from '../../core/paginate.js';
 import { pollUntil } from '../../core/polling.js';
 import { Blueprint } from '../blueprint.js';
 import { BlueprintBuildError } from '../errors.js';
@@ -98,7 +98,7 @@ export class BlueprintOps {
    */
   list(query: BlueprintListQuery = {}, options?: CallOptions): Observable<Blueprint> {
     const fetchPage = (startingAfter?: string) =>
-      this.ctx.api.blueprints.list(startingAfter === undefined ? query : { ...query, starting_after: startingAfter }, requestOptions(options));
+      this.ctx.api.blueprints.list(withCursor(query, startingAfter), requestOptions(options));
     return paginateItems(fetchPage, 'blueprints').pipe(map((view) => new Blueprint(this.ctx, view.id, view)));
   }
 

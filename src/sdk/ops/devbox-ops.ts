@@ -1,6 +1,6 @@
 import { asyncScheduler, map, type Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
 import type { DevboxEvictionEventView, DevboxListQuery } from '../../api/views/devbox.js';
-import { paginateItems } from '../../core/paginate.js';
+import { paginateItems, withCursor } from '../../core/paginate.js';
 import { Devbox } from '../devbox.js';
 import type { CallOptions, WaitOptions } from '../options.js';
 import type { DevboxFromSourceParams } from '../snapshot.js';
@@ -81,7 +81,7 @@ export class DevboxOps {
    */
   list(query: DevboxListQuery = {}, options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
     const fetchPage = (startingAfter?: string) =>
-      this.ctx.api.devboxes.list(startingAfter === undefined ? query : { ...query, starting_after: startingAfter }, requestOptions(options));
+      this.ctx.api.devboxes.list(withCursor(query, startingAfter), requestOptions(options));
     return paginateItems(fetchPage, 'devboxes').pipe(map((view) => new Devbox(this.ctx, view.id, view, scheduler)));
   }
 

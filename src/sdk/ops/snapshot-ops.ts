@@ -1,6 +1,6 @@
 import { defer, map, type Observable } from 'rxjs';
 import type { SnapshotListRequest } from '../../api/resources/disk-snapshots.js';
-import { paginateItems } from '../../core/paginate.js';
+import { paginateItems, withCursor } from '../../core/paginate.js';
 import type { CallOptions } from '../options.js';
 import { Snapshot } from '../snapshot.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
@@ -35,7 +35,7 @@ export class SnapshotOps {
     const { devboxId, ...rest } = query;
     const base: SnapshotListRequest = devboxId === undefined ? rest : { ...rest, devbox_id: devboxId };
     const fetchPage = (startingAfter?: string) =>
-      this.ctx.api.diskSnapshots.list(startingAfter === undefined ? base : { ...base, starting_after: startingAfter }, requestOptions(options));
+      this.ctx.api.diskSnapshots.list(withCursor(base, startingAfter), requestOptions(options));
     return paginateItems(fetchPage, 'snapshots').pipe(map((view) => new Snapshot(this.ctx, view.id)));
   }
 }

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { Observable, concat, defer, last, map, switchMap } from 'rxjs';
 import type { ObjectContentTypeStrict, ObjectCreateParams, ObjectListQuery, ObjectView } from '../../api/views/object.js';
 import { abortOn } from '../../core/abort.js';
-import { paginateItems } from '../../core/paginate.js';
+import { paginateItems, withCursor } from '../../core/paginate.js';
 import type { CallOptions } from '../options.js';
 import { StorageObject } from '../storage-object.js';
 import { buildContextStream, type BuildContextOptions } from '../internal/build-context.js';
@@ -81,7 +81,7 @@ export class StorageObjectOps {
    */
   list(query: ObjectListQuery = {}, options?: CallOptions): Observable<StorageObject> {
     const fetchPage = (startingAfter?: string) =>
-      this.ctx.api.objects.list(startingAfter === undefined ? query : { ...query, starting_after: startingAfter }, requestOptions(options));
+      this.ctx.api.objects.list(withCursor(query, startingAfter), requestOptions(options));
     return paginateItems(fetchPage, 'objects').pipe(map((view) => new StorageObject(this.ctx, view.id, view)));
   }
 
