@@ -1,6 +1,8 @@
 import {
+  EMPTY,
   Observable,
   asyncScheduler,
+  isObservable,
   concat,
   defer,
   forkJoin,
@@ -8,6 +10,7 @@ import {
   map,
   of,
   switchMap,
+  take,
   tap,
   type SchedulerLike,
 } from 'rxjs';
@@ -16,7 +19,8 @@ import { abortOn } from '../core/abort.js';
 import { Execution } from './execution.js';
 import { ExecutionResult } from './execution-result.js';
 import type { WaitOptions } from './options.js';
-import { requestOptions, type SdkContext } from './internal/context.js';
+import { uuidv7 } from '../api/uuidv7.js';
+import { requestOptions, teardown, type SdkContext } from './internal/context.js';
 import { detachedStart } from './internal/detached-start.js';
 import { outputLines } from './internal/execution-output.js';
 import type { OutputLine, OutputStream } from './internal/output-line.js';
@@ -106,25 +110,34 @@ export class DevboxCmd {
   exec(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<ExecutionResult> {
     const { stdout, stderr, output } = options;
     if (stdout === undefined && stderr === undefined && output === undefined) {
-      const start$ = defer(() =>
-        this.ctx.api.devboxes.execute(
-          this.devboxId,
-          {
-            command,
-            ...(options.shellName === undefined ? {} : { shell_name: options.shellName }),
-            ...(options.lastN === undefined ? {} : { last_n: options.lastN }),
-          },
-          { ...requestOptions({ ...options, signal: undefined }), timeoutMs: options.timeoutMs ?? EXECUTE_TIMEOUT_MS },
-        ),
-      );
-      return this.#run(start$, options, (view) =>
-        view.status === 'completed' ? of(new ExecutionResult(this.ctx, view)) : this.#execution(view, scheduler).result(options, scheduler),
-      );
+      return defer(() => {
+        // One id per run: a retried or repeated `/execute` with it never starts a second command.
+        const commandId = uuidv7();
+        const execute = (optimisticTimeout?: number): Observable<ExecutionView> =>
+          this.ctx.api.devboxes.execute(
+            this.devboxId,
+            {
+              command,
+              command_id: commandId,
+              ...(optimisticTimeout === undefined ? {} : { optimistic_timeout: optimisticTimeout }),
+              ...(options.shellName === undefined ? {} : { shell_name: options.shellName }),
+              ...(options.lastN === undefined ? {} : { last_n: options.lastN }),
+            },
+            { ...requestOptions({ ...options, signal: undefined }), timeoutMs: options.timeoutMs ?? EXECUTE_TIMEOUT_MS },
+          );
+        // `/execute` may hold for 25 s, so it is aborted with the subscription rather than
+        // awaited; the command it started is then found again by its id (`optimistic_timeout: 0`
+        // answers at once) and killed.
+        const start: ExecStart = { start$: execute(), locate: { locate$: execute(0), commandId } };
+        return this.#run(start, options, (view) =>
+          view.status === 'completed' ? of(new ExecutionResult(this.ctx, view)) : this.#execution(view, scheduler).result(options, scheduler),
+        );
+      });
     }
     const streams: OutputStream[] = [];
     if (stdout !== undefined || output !== undefined) streams.push('stdout');
     if (stderr !== undefined || output !== undefined) streams.push('stderr');
-    return this.#run(this.#startAsync(command, options), options, (view) =>
+    return this.#run({ start$: this.#startAsync(command, options) }, options, (view) =>
       forkJoin([
         outputLines(this.ctx.api, this.devboxId, view.execution_id, streams, {}, requestOptions(options), scheduler).pipe(
           tap(({ stream, line }) => {
@@ -148,7 +161,7 @@ export class DevboxCmd {
    * devbox.cmd.execAsync('npm run dev').subscribe((execution) => console.log(execution.executionId));
    */
   execAsync(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Execution> {
-    return detachedStart(this.#startAsync(command, options), (view) => this.#kill(view)).pipe(
+    return detachedStart(this.#startAsync(command, options), (view) => this.#kill(view, view.execution_id)).pipe(
       map((view) => this.#execution(view, scheduler)),
       abortOn(options.signal),
     );
@@ -164,7 +177,7 @@ export class DevboxCmd {
    * devbox.cmd.stream('tail -n 100 app.log').subscribe((e) => (e.stream === 'exit' ? done(e.exitCode) : print(e.line)));
    */
   stream(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<ExecEvent> {
-    return this.#run(this.#startAsync(command, options), options, (view) => {
+    return this.#run({ start$: this.#startAsync(command, options) }, options, (view) => {
       const execution = this.#execution(view, scheduler);
       return concat(
         execution.outputFrom({}, requestOptions(options), scheduler),
@@ -188,18 +201,31 @@ export class DevboxCmd {
     return new Execution(this.ctx, view, scheduler);
   }
 
-  #kill(view: ExecutionView): void {
-    this.ctx.api.executions.kill(view.devbox_id, view.execution_id).subscribe({ error: () => undefined });
+  /** Kills the command once `view$` names it, unless it has completed; failures go to the teardown channel. */
+  #kill(view$: Observable<ExecutionView> | ExecutionView, id: string): void {
+    const kill$ = (isObservable(view$) ? view$ : of(view$)).pipe(
+      switchMap((view) => (view.status === 'completed' ? EMPTY : this.ctx.api.executions.kill(view.devbox_id, view.execution_id))),
+    );
+    teardown(this.ctx, 'kill', id, kill$);
   }
 
-  /** Start, then `body`; kill the command if the subscriber leaves first (unless told not to). */
-  #run<T>(start$: Observable<ExecutionView>, options: ExecOptions, body: (view: ExecutionView) => Observable<T>): Observable<T> {
+  /**
+   * Start, then `body`. Unless `killOnUnsubscribe: false`, the command is
+   * killed when the subscription ends in any way but completion: unsubscribe,
+   * abort, or an error (a throwing callback, a deadline), because nobody is
+   * left to wait for it.
+   */
+  #run<T>(start: ExecStart, options: ExecOptions, body: (view: ExecutionView) => Observable<T>): Observable<T> {
     const kill = options.killOnUnsubscribe !== false;
+    const { start$, locate } = start;
     return new Observable<T>((subscriber) => {
       let started: ExecutionView | undefined;
-      let finished = false;
-      const subscription = (kill ? detachedStart(start$, (view) => this.#kill(view)) : start$)
+      let completed = false;
+      const first$ = !kill || locate !== undefined ? start$ : detachedStart(start$, (view) => this.#kill(view, view.execution_id));
+      const subscription = first$
         .pipe(
+          // A start answers once; not waiting for its completion keeps the result as early as the answer.
+          take(1),
           tap((view) => {
             started = view;
           }),
@@ -207,20 +233,33 @@ export class DevboxCmd {
         )
         .subscribe({
           next: (value) => subscriber.next(value),
-          error: (err: unknown) => {
-            finished = true;
-            subscriber.error(err);
-          },
+          error: (err: unknown) => subscriber.error(err),
           complete: () => {
-            finished = true;
+            completed = true;
             subscriber.complete();
           },
         });
       return () => {
         subscription.unsubscribe();
-        if (kill && !finished && started !== undefined && started.status !== 'completed') this.#kill(started);
+        if (!kill || completed) return;
+        if (started !== undefined) {
+          if (started.status !== 'completed') this.#kill(started, started.execution_id);
+        } else if (locate !== undefined) {
+          this.#kill(locate.locate$, locate.commandId);
+        }
       };
       // Outside, so an abort unsubscribes this Observable and so kills the command.
     }).pipe(abortOn(options.signal));
   }
+}
+
+/**
+ * How a run starts: `start$` answers with the execution; `locate.locate$`,
+ * when given, finds the command `commandId` again after `start$` was aborted
+ * mid-flight (then `start$` is aborted with the subscription instead of
+ * being left to finish).
+ */
+interface ExecStart {
+  readonly start$: Observable<ExecutionView>;
+  readonly locate?: { readonly locate$: Observable<ExecutionView>; readonly commandId: string };
 }

@@ -1,4 +1,4 @@
-import { asyncScheduler, defer, distinctUntilChanged, filter, map, share, switchMap, take, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, distinctUntilChanged, filter, map, switchMap, take, type Observable, type SchedulerLike } from 'rxjs';
 import type { DevboxEvictionEventView, DevboxLogsQuery, DevboxLogsView, DevboxStatus, DevboxView } from '../api/views/devbox.js';
 import type { SnapshotCreateParams } from '../api/views/disk-snapshot.js';
 import type { TunnelView } from '../api/views/net.js';
@@ -12,6 +12,7 @@ import { Snapshot } from './snapshot.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { awaitDevboxStatus, watchDevbox } from './internal/devbox-waits.js';
 import { evictionFeed } from './internal/eviction-feed.js';
+import { shareState } from './internal/share-state.js';
 import { awaitSnapshotCompleted } from './internal/snapshot-waits.js';
 
 /**
@@ -45,10 +46,12 @@ export class Devbox {
   /**
    * The devbox's view now, then at every status change (long-polls, no
    * busy polling); completes after a terminal state (`shutdown`, `failure`).
-   * Shared while subscribed, restarted for the next subscriber after all left.
+   * Hot while anyone listens: one upstream shared by all subscribers, and a
+   * subscriber that arrives late gets the latest view at once. Restarted
+   * (a fresh GET) for the next subscriber after all left or it completed.
    */
   readonly info$: Observable<DevboxView>;
-  /** The distinct statuses of {@link info$}. */
+  /** The distinct statuses of {@link info$}; shared and replaying like it. */
   readonly status$: Observable<DevboxStatus>;
 
   /** @internal use `runloop.devbox.*`. */
@@ -63,7 +66,9 @@ export class Devbox {
     this.cmd = new DevboxCmd(ctx, id);
     this.file = new DevboxFile(ctx, id);
     this.net = new DevboxNet(ctx, id);
-    this.info$ = watchDevbox(ctx.api, id, {}, scheduler).pipe(share({ resetOnRefCountZero: true }));
+    // Replays the latest view: a second subscriber (a fleet view's combineLatest
+    // next to a card that already watches) must not wait for the next change.
+    this.info$ = watchDevbox(ctx.api, id, {}, scheduler).pipe(shareState());
     this.status$ = this.info$.pipe(
       map((view) => view.status),
       distinctUntilChanged(),

@@ -4,6 +4,7 @@ import { createApiCaller, type CoreClient } from '../core/caller.js';
 import { DEFAULT_BASE_URL, type ClientOptions } from '../core/config.js';
 import type { ApiCaller } from '../core/request.js';
 import type { SdkContext } from './internal/context.js';
+import type { TeardownErrorHandler } from './internal/teardown.js';
 import { localSdk$, startLocalSdk, type LocalRunloopSDK, type LocalSdkOptions } from './local.js';
 import { BlueprintOps } from './ops/blueprint-ops.js';
 import { DevboxOps } from './ops/devbox-ops.js';
@@ -22,6 +23,16 @@ import { StorageObjectOps } from './ops/storage-object-ops.js';
 export interface RunloopSDKOptions extends ClientOptions {
   /** Sends every API call through this instead of a new core client (e.g. `FakeApiCaller` in tests). */
   readonly caller?: ApiCaller;
+  /**
+   * Where a failed background clean-up goes: a kill sent because you
+   * unsubscribed from an exec, a shutdown sent when a scoped devbox ends
+   * by unsubscribe, a delete of a half-uploaded object. Default: a Node
+   * process warning of type `RunloopTeardownWarning`.
+   *
+   * @example
+   * new RunloopSDK({ onTeardownError: ({ action, id, error }) => log.warn(`${action} ${id}`, error) });
+   */
+  readonly onTeardownError?: TeardownErrorHandler;
 }
 
 /**
@@ -54,12 +65,17 @@ export class RunloopSDK {
 
   /** Throws `RunloopConfigError` when no API key is configured (and no `caller` given). */
   constructor(options: RunloopSDKOptions = {}) {
-    const { caller, ...clientOptions } = options;
+    const { caller, onTeardownError, ...clientOptions } = options;
     this.#core = caller === undefined ? createApiCaller(clientOptions) : undefined;
     this.baseURL = this.#core?.config.baseURL ?? (options.baseURL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.api = new RunloopApi(caller ?? (this.#core as CoreClient));
     const dispatcher = options.dispatcher ?? this.#core?.config.dispatcher;
-    const ctx: SdkContext = { api: this.api, baseURL: this.baseURL, ...(dispatcher ? { dispatcher } : {}) };
+    const ctx: SdkContext = {
+      api: this.api,
+      baseURL: this.baseURL,
+      ...(dispatcher ? { dispatcher } : {}),
+      ...(onTeardownError ? { onTeardownError } : {}),
+    };
     this.devbox = new DevboxOps(ctx);
     this.storageObject = new StorageObjectOps(ctx);
     this.blueprint = new BlueprintOps(ctx, this.storageObject);

@@ -1,6 +1,8 @@
+import type { Observable } from 'rxjs';
 import type { Dispatcher } from 'undici';
 import type { RunloopApi } from '../../api/index.js';
 import type { RequestOptions } from '../../core/request.js';
+import { sendTeardown, warnOnTeardownError, type TeardownErrorHandler, type TeardownFailure } from './teardown.js';
 
 /**
  * What every SDK object holds: the raw API, the base URL (for tunnel URLs)
@@ -13,6 +15,19 @@ export interface SdkContext {
   readonly api: RunloopApi;
   readonly baseURL: string;
   readonly dispatcher?: Dispatcher;
+  /** Where background clean-up failures go; default {@link warnOnTeardownError}. */
+  readonly onTeardownError?: TeardownErrorHandler;
+}
+
+/**
+ * Sends a clean-up request in the background, reporting a failure to the
+ * context's teardown channel.
+ *
+ * @example
+ * teardown(ctx, 'kill', 'exe_1', api.executions.kill('dbx_1', 'exe_1'));
+ */
+export function teardown(ctx: SdkContext, action: TeardownFailure['action'], id: string, request$: Observable<unknown>): void {
+  sendTeardown(request$, action, id, ctx.onTeardownError ?? warnOnTeardownError);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Mount } from '../../api/views/mount.js';
 import { abortOn } from '../../core/abort.js';
 import { Devbox } from '../devbox.js';
 import type { WaitOptions } from '../options.js';
-import { requestOptions, type SdkContext } from './context.js';
+import { requestOptions, teardown, type SdkContext } from './context.js';
 import { cleanUpUnlessDelivered, detachedStart } from './detached-start.js';
 import { awaitDevboxStatus } from './devbox-waits.js';
 
@@ -72,7 +72,7 @@ export function createDevbox(
     const { mounts, ...rest } = params;
     const body: DevboxCreateParams = mounts ? { ...rest, mounts: toApiMounts(mounts) } : rest;
     const shutdown = (view: DevboxView): void => {
-      ctx.api.devboxes.shutdown(view.id).subscribe({ error: () => undefined });
+      teardown(ctx, 'shutdown', view.id, ctx.api.devboxes.shutdown(view.id));
     };
     // The create request is never aborted by the caller: its response is the only way to learn the id.
     const create$ = detachedStart(ctx.api.devboxes.createAndAwaitRunning(body, requestOptions({ ...options, signal: undefined })), shutdown);

@@ -7,7 +7,6 @@ import {
   defer,
   dematerialize,
   endWith,
-  from,
   ignoreElements,
   materialize,
   of,
@@ -20,7 +19,7 @@ import { isTerminalDevboxStatus } from '../../api/views/devbox.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { Devbox } from '../devbox.js';
 import type { WaitOptions } from '../options.js';
-import type { SdkContext } from './context.js';
+import { teardown, type SdkContext } from './context.js';
 import { createDevbox, type SdkDevboxCreateParams } from './create-devbox.js';
 
 /**
@@ -82,7 +81,8 @@ export function useDevbox<T>(
       .pipe(
         switchMap((created) => {
           devbox = created;
-          return from(work(created)).pipe(
+          // `defer`: a synchronous throw in `work` is an error like any other, so the shutdown comes first.
+          return defer(() => work(created)).pipe(
             materialize(),
             concatMap((notification) => {
               if (notification.kind === 'N') return of(notification);
@@ -98,7 +98,7 @@ export function useDevbox<T>(
       .subscribe(subscriber);
     return () => {
       subscription.unsubscribe();
-      if (devbox !== undefined && !shutdownSent) scopeShutdown(ctx, devbox.id).subscribe({ error: () => undefined });
+      if (devbox !== undefined && !shutdownSent) teardown(ctx, 'shutdown', devbox.id, scopeShutdown(ctx, devbox.id));
     };
   });
 }

@@ -8,7 +8,7 @@ import type { CallOptions } from '../options.js';
 import { StorageObject } from '../storage-object.js';
 import { buildContextStream, type BuildContextOptions } from '../internal/build-context.js';
 import { inferContentType } from '../internal/content-type.js';
-import { requestOptions, type SdkContext } from '../internal/context.js';
+import { requestOptions, teardown, type SdkContext } from '../internal/context.js';
 import { cleanUpUnlessDelivered, detachedStart } from '../internal/detached-start.js';
 import type { UploadBody } from '../internal/presigned.js';
 
@@ -150,7 +150,7 @@ export class StorageObjectOps {
 
   #upload(params: ObjectCreateParams, body: () => UploadBody, length: number | undefined, options: CallOptions): Observable<StorageObject> {
     const remove = (view: ObjectView): void => {
-      this.ctx.api.objects.delete(view.id).subscribe({ error: () => undefined });
+      teardown(this.ctx, 'delete', view.id, this.ctx.api.objects.delete(view.id));
     };
     const request = requestOptions({ ...options, signal: undefined });
     return detachedStart(defer(() => this.ctx.api.objects.create(params, request)), remove).pipe(
