@@ -14,7 +14,7 @@ import {
   tap,
   type SchedulerLike,
 } from 'rxjs';
-import type { ExecutionView } from '../api/views/execution.js';
+import { MAX_EXEC_WAIT_SECONDS, type ExecutionView } from '../api/views/execution.js';
 import { abortOn } from '../core/abort.js';
 import { Execution } from './execution.js';
 import { ExecutionResult } from './execution-result.js';
@@ -123,7 +123,11 @@ export class DevboxCmd {
               ...(options.shellName === undefined ? {} : { shell_name: options.shellName }),
               ...(options.lastN === undefined ? {} : { last_n: options.lastN }),
             },
-            { ...requestOptions({ ...options, signal: undefined }), timeoutMs: options.timeoutMs ?? EXECUTE_TIMEOUT_MS },
+            // Like a long-poll: `requestTimeoutMs` counts from the end of the longest optimistic hold.
+            {
+              ...requestOptions({ ...options, signal: undefined }),
+              timeoutMs: options.requestTimeoutMs === undefined ? EXECUTE_TIMEOUT_MS : MAX_EXEC_WAIT_SECONDS * 1000 + options.requestTimeoutMs,
+            },
           );
         // `/execute` may hold for 25 s, so it is aborted with the subscription rather than
         // awaited; the command it started is then found again by its id (`optimistic_timeout: 0`

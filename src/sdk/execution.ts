@@ -1,8 +1,8 @@
-import { asyncScheduler, defer, last, map, merge, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, last, map, merge, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { ExecutionView } from '../api/views/execution.js';
 import { longPoll } from '../core/long-poll.js';
 import { ExecutionResult } from './execution-result.js';
-import type { CallOptions, WaitOptions } from './options.js';
+import { longPollDeadline, type CallOptions, type WaitOptions } from './options.js';
 import { toAsyncIterable } from './internal/async-iterable.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { STATE_FETCH_OPTIONS, withLastStateOnTimeout } from './internal/timeout-state.js';
@@ -75,12 +75,13 @@ export class Execution {
    * execution.result({ pollingConfig: { timeoutMs: 60_000 } }).subscribe((r) => console.log(r.exitCode));
    */
   result(options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<ExecutionResult> {
-    const timeoutMs = options.pollingConfig?.timeoutMs;
+    const deadline = longPollDeadline(options);
+    if (deadline instanceof Error) return throwError(() => deadline);
     const wait$ = defer(() =>
       this.ctx.api.executions.waitForStatus(this.devboxId, this.executionId, { statuses: ['completed'] }, requestOptions(options)),
     );
     const state$ = defer(() => this.ctx.api.executions.retrieve(this.devboxId, this.executionId, {}, { ...requestOptions(options), ...STATE_FETCH_OPTIONS }));
-    return longPoll(wait$, (view) => view.status === 'completed', timeoutMs === undefined ? {} : { timeoutMs }, scheduler).pipe(
+    return longPoll(wait$, (view) => view.status === 'completed', deadline, scheduler).pipe(
       last(),
       withLastStateOnTimeout(state$),
       map((view) => new ExecutionResult(this.ctx, view)),

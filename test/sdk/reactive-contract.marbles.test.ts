@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { marbles } from 'rxjs-marbles';
-import { combineLatest, map } from 'rxjs';
-import { RunloopSDK } from '../../src/index.js';
+import { catchError, combineLatest, map, of, switchMap } from 'rxjs';
+import { RunloopConfigError, RunloopSDK } from '../../src/index.js';
 import { FakeApiCaller, devboxView, executionView, statusReply, timeout408 } from '../../src/testing/index.js';
 import type { TeardownFailure } from '../../src/sdk/internal/teardown.js';
 
@@ -147,3 +147,23 @@ describe('teardown failures reach onTeardownError', () => {
   }));
 });
 
+
+describe('timeouts: one name per meaning', () => {
+  it('a long-poll wait refuses polling options it cannot honour, before sending anything', marbles((m) => {
+    const caller = new FakeApiCaller();
+    const wait$ = sdkWith(caller).devbox.attach('dbx_1').awaitRunning({ pollingConfig: { intervalMs: 500, timeoutMs: 1_000 } });
+    m.expect(wait$.pipe(catchError((e: unknown) => of(e instanceof RunloopConfigError ? 'refused' : String(e))))).toBeObservable('(r|)', { r: 'refused' });
+    m.scheduler.flush();
+    expect(caller.requests).toHaveLength(0);
+  }));
+
+  it('requestTimeoutMs is sent as the request timeout, and on a long-poll counts after the 25 s hold', marbles((m) => {
+    const caller = new FakeApiCaller();
+    caller.when(`GET ${EXEC}`).respond(running).when(`POST ${EXEC}/wait_for_status`).respond(completed);
+    const execution$ = sdkWith(caller).devbox.attach('dbx_1').cmd.execAsync('true');
+    caller.when(`POST ${BASE}/execute_async`).respond(running);
+    m.expect(execution$.pipe(switchMap((e) => e.result({ requestTimeoutMs: 200, pollingConfig: { timeoutMs: 3_000 } })), map((r) => r.exitCode))).toBeObservable('(a|)', { a: 0 });
+    m.scheduler.flush();
+    expect(caller.expectOne(`POST ${EXEC}/wait_for_status`).request.options?.timeoutMs).toBe(25_200);
+  }));
+});

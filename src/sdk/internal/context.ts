@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { Dispatcher } from 'undici';
 import type { RunloopApi } from '../../api/index.js';
 import type { RequestOptions } from '../../core/request.js';
+import type { CallOptions } from '../options.js';
 import { sendTeardown, warnOnTeardownError, type TeardownErrorHandler, type TeardownFailure } from './teardown.js';
 
 /**
@@ -31,13 +32,14 @@ export function teardown(ctx: SdkContext, action: TeardownFailure['action'], id:
 }
 
 /**
- * Drops the SDK-only keys of an options bag, leaving the request options.
+ * The raw request options of an SDK options bag: drops the SDK-only keys
+ * and renames `requestTimeoutMs` to the core's `timeoutMs`.
  *
  * @example
- * requestOptions({ signal, pollingConfig: { timeoutMs: 5 } }); // { signal }
+ * requestOptions({ signal, requestTimeoutMs: 2_000, pollingConfig: { timeoutMs: 5 } }); // { signal, timeoutMs: 2000 }
  */
-export function requestOptions(options: RequestOptions = {}): RequestOptions | undefined {
-  const { signal, timeoutMs, maxRetries, headers, idempotencyKey } = options;
+export function requestOptions(options: CallOptions = {}): RequestOptions | undefined {
+  const { signal, requestTimeoutMs: timeoutMs, maxRetries, headers, idempotencyKey } = options;
   const picked: { -readonly [K in keyof RequestOptions]: RequestOptions[K] } = {};
   if (signal !== undefined) picked.signal = signal;
   if (timeoutMs !== undefined) picked.timeoutMs = timeoutMs;

@@ -57,6 +57,14 @@ describe('cancellation (real runloop-local)', () => {
   });
 });
 
+describe('timeouts (real runloop-local)', () => {
+  it('a short request timeout never cuts a long-poll hold', async () => {
+    const execution = await firstValueFrom(devbox.cmd.execAsync('sleep 1; exit 3'));
+    const result = await lastValueFrom(execution.result({ requestTimeoutMs: 200, pollingConfig: { timeoutMs: 3_000 } }));
+    expect(result.exitCode).toBe(3);
+  });
+});
+
 describe('execution.output$ (real runloop-local)', () => {
   it('before, during and after the run: every subscriber gets all 30 lines once, in order', async () => {
     const execution = await firstValueFrom(devbox.cmd.execAsync('for i in $(seq 1 30); do echo "line $i"; sleep 0.05; done'));
