@@ -19,11 +19,14 @@ export { ExecutionResult } from './sdk/execution-result.js';
 export { Blueprint } from './sdk/blueprint.js';
 export { Snapshot, type DevboxFromSourceParams } from './sdk/snapshot.js';
 export { StorageObject, type UploadContentOptions } from './sdk/storage-object.js';
-export { DevboxOps } from './sdk/ops/devbox-ops.js';
-export { BlueprintOps, BUILD_CONTEXT_TTL_MS, type SdkBlueprintCreateParams } from './sdk/ops/blueprint-ops.js';
-export { SnapshotOps } from './sdk/ops/snapshot-ops.js';
+export { DevboxOps, type DevboxListParams } from './sdk/ops/devbox-ops.js';
+export { BlueprintOps, BUILD_CONTEXT_TTL_MS, type BlueprintListParams, type SdkBlueprintCreateParams } from './sdk/ops/blueprint-ops.js';
+export { SnapshotOps, type SnapshotListParams } from './sdk/ops/snapshot-ops.js';
+export type { ListOptions } from './sdk/internal/list-items.js';
+export type { TeardownErrorHandler, TeardownFailure } from './sdk/internal/teardown.js';
 export {
   StorageObjectOps,
+  type ObjectListParams,
   type UploadDirOptions,
   type UploadFileOptions,
   type UploadObjectOptions,

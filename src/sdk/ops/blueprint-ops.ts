@@ -1,8 +1,9 @@
 import { asyncScheduler, defer, last, map, of, switchMap, throwError, type Observable, type SchedulerLike } from 'rxjs';
-import type { BlueprintCreateParams, BlueprintListQuery, BuildContext } from '../../api/views/blueprint.js';
+import type { BlueprintCreateParams, BuildContext } from '../../api/views/blueprint.js';
 import { isBlueprintBuildOver } from '../../api/views/blueprint.js';
 import { abortOn } from '../../core/abort.js';
-import { paginateItems, withCursor } from '../../core/paginate.js';
+import type { PageQuery } from '../../api/views/shared.js';
+import { listItems, type ListOptions } from '../internal/list-items.js';
 import { pollUntil } from '../../core/polling.js';
 import { Blueprint } from '../blueprint.js';
 import { BlueprintBuildError } from '../errors.js';
@@ -10,6 +11,17 @@ import { pollingConfigOf, type CallOptions, type WaitOptions } from '../options.
 import type { BuildContextOptions } from '../internal/build-context.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
 import type { StorageObjectOps } from './storage-object-ops.js';
+
+/**
+ * What `runloop.blueprint.list` reads: filters, the total `limit` and the `pageSize`.
+ *
+ * @example
+ * const params: BlueprintListParams = { name: 'py', limit: 5 };
+ */
+export interface BlueprintListParams extends ListOptions {
+  readonly name?: string;
+  readonly status?: string;
+}
 
 /**
  * How long a build context uploaded from a directory is kept (runloop-api.md §13).
@@ -91,15 +103,17 @@ export class BlueprintOps {
   }
 
   /**
-   * Every blueprint matching `query`, page after page, fetched lazily.
+   * Blueprints matching `params`, at most `limit` in all, page after page
+   * (`pageSize` each), fetched lazily.
    *
    * @example
-   * runloop.blueprint.list({ name: 'py' }).subscribe((bp) => console.log(bp.id));
+   * runloop.blueprint.list({ name: 'py', limit: 5 }).subscribe((bp) => console.log(bp.id));
    */
-  list(query: BlueprintListQuery = {}, options?: CallOptions): Observable<Blueprint> {
-    const fetchPage = (startingAfter?: string) =>
-      this.ctx.api.blueprints.list(withCursor(query, startingAfter), requestOptions(options));
-    return paginateItems(fetchPage, 'blueprints').pipe(map((view) => new Blueprint(this.ctx, view.id, view)));
+  list(params: BlueprintListParams = {}, options?: CallOptions): Observable<Blueprint> {
+    const { name, status } = params;
+    const filters = { ...(name === undefined ? {} : { name }), ...(status === undefined ? {} : { status }) };
+    const fetchPage = (page: PageQuery) => this.ctx.api.blueprints.list({ ...page, ...filters }, requestOptions(options));
+    return listItems(fetchPage, 'blueprints', params).pipe(map((view) => new Blueprint(this.ctx, view.id, view)));
   }
 
   #awaitBuilt(id: string, options: WaitOptions, scheduler: SchedulerLike): Observable<Blueprint> {

@@ -1,9 +1,10 @@
 import { createReadStream, stat } from 'node:fs';
 import { basename } from 'node:path';
 import { Observable, concat, defer, last, map, switchMap } from 'rxjs';
-import type { ObjectContentTypeStrict, ObjectCreateParams, ObjectListQuery, ObjectView } from '../../api/views/object.js';
+import type { ObjectContentTypeStrict, ObjectCreateParams, ObjectListQuery, ObjectStateStrict, ObjectView } from '../../api/views/object.js';
 import { abortOn } from '../../core/abort.js';
-import { paginateItems, withCursor } from '../../core/paginate.js';
+import type { PageQuery } from '../../api/views/shared.js';
+import { listItems, type ListOptions } from '../internal/list-items.js';
 import type { CallOptions } from '../options.js';
 import { StorageObject } from '../storage-object.js';
 import { buildContextStream, type BuildContextOptions } from '../internal/build-context.js';
@@ -11,6 +12,20 @@ import { inferContentType } from '../internal/content-type.js';
 import { requestOptions, teardown, type SdkContext } from '../internal/context.js';
 import { cleanUpUnlessDelivered, detachedStart } from '../internal/detached-start.js';
 import type { UploadBody } from '../internal/presigned.js';
+
+/**
+ * What `runloop.storageObject.list` reads: filters (`name` matches
+ * partially, `search` an id or a name), the total `limit` and the `pageSize`.
+ *
+ * @example
+ * const params: ObjectListParams = { contentType: 'tgz', state: 'READ_ONLY', limit: 10 };
+ */
+export interface ObjectListParams extends ListOptions {
+  readonly contentType?: ObjectContentTypeStrict;
+  readonly name?: string;
+  readonly search?: string;
+  readonly state?: ObjectStateStrict;
+}
 
 /**
  * Extra fields of an upload helper's object.
@@ -74,15 +89,22 @@ export class StorageObjectOps {
   }
 
   /**
-   * Every object matching `query`, page after page, fetched lazily as you consume.
+   * Objects matching `params`, at most `limit` in all, page after page
+   * (`pageSize` each), fetched lazily as you consume.
    *
    * @example
-   * runloop.storageObject.list({ content_type: 'tgz' }).pipe(take(10)).subscribe((o) => console.log(o.id));
+   * runloop.storageObject.list({ contentType: 'tgz', limit: 10 }).subscribe((o) => console.log(o.id));
    */
-  list(query: ObjectListQuery = {}, options?: CallOptions): Observable<StorageObject> {
-    const fetchPage = (startingAfter?: string) =>
-      this.ctx.api.objects.list(withCursor(query, startingAfter), requestOptions(options));
-    return paginateItems(fetchPage, 'objects').pipe(map((view) => new StorageObject(this.ctx, view.id, view)));
+  list(params: ObjectListParams = {}, options?: CallOptions): Observable<StorageObject> {
+    const { contentType, name, search, state } = params;
+    const filters: ObjectListQuery = {
+      ...(contentType === undefined ? {} : { content_type: contentType }),
+      ...(name === undefined ? {} : { name }),
+      ...(search === undefined ? {} : { search }),
+      ...(state === undefined ? {} : { state }),
+    };
+    const fetchPage = (page: PageQuery) => this.ctx.api.objects.list({ ...page, ...filters }, requestOptions(options));
+    return listItems(fetchPage, 'objects', params).pipe(map((view) => new StorageObject(this.ctx, view.id, view)));
   }
 
   /**

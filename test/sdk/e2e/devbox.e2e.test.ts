@@ -27,9 +27,10 @@ describe('Devbox (real runloop-local)', () => {
   });
 
   it('lists devboxes lazily across pages', async () => {
-    const ids = await lastValueFrom(h.sdk.devbox.list({ limit: 1 }).pipe(map((d) => d.id), toArray()));
+    const ids = await lastValueFrom(h.sdk.devbox.list({ pageSize: 1 }).pipe(map((d) => d.id), toArray()));
     expect(ids).toContain(devbox.id);
     expect(new Set(ids).size).toBe(ids.length);
+    expect(await lastValueFrom(h.sdk.devbox.list({ limit: 1 }).pipe(toArray()))).toHaveLength(1);
   });
 
   it('exec: exit codes, stdout/stderr, named shells', async () => {

@@ -66,8 +66,11 @@ describe('storage objects (real runloop-local)', () => {
   });
 
   it('lists lazily; fromId of a missing object fails with NotFoundError', async () => {
-    const names = await lastValueFrom(h.sdk.storageObject.list({ limit: 2 }).pipe(map((o) => o.id), toArray()));
+    const names = await lastValueFrom(h.sdk.storageObject.list({ pageSize: 2 }).pipe(map((o) => o.id), toArray()));
     expect(names.length).toBeGreaterThanOrEqual(4);
+    // `limit` caps the total, across pages.
+    const capped = await lastValueFrom(h.sdk.storageObject.list({ limit: 3, pageSize: 2 }).pipe(map((o) => o.id), toArray()));
+    expect(capped).toEqual(names.slice(0, 3));
     await expect(lastValueFrom(h.sdk.storageObject.fromId('obj_missing'))).rejects.toBeInstanceOf(NotFoundError);
   });
 });
