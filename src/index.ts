@@ -62,7 +62,10 @@ export {
   RunloopConfigError,
   RunloopError,
   UnprocessableEntityError,
+  type AwaitedState,
   type DecodeFailure,
+  type StatusError,
+  type StatusErrorClass,
 } from './core/errors.js';
 export type { ClientOptions } from './core/config.js';
 export type { PollingConfig } from './core/polling.js';

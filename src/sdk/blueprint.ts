@@ -7,6 +7,7 @@ import { pollingConfigOf, type CallOptions, type WaitOptions } from './options.j
 import type { DevboxFromSourceParams } from './snapshot.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { createDevbox } from './internal/create-devbox.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * A blueprint (a devbox image built from a Dockerfile). Every method is cold.
@@ -63,9 +64,9 @@ export class Blueprint {
     }).pipe(abortOn(options.signal));
   }
 
-  /** Deletes the blueprint. @example bp.delete().subscribe(); */
-  delete(options?: CallOptions): Observable<unknown> {
-    return defer(() => this.ctx.api.blueprints.delete(this.id, requestOptions(options)));
+  /** Deletes the blueprint; emits once when done. @example bp.delete().subscribe(); */
+  delete(options?: CallOptions): Observable<void> {
+    return defer(() => this.ctx.api.blueprints.delete(this.id, requestOptions(options))).pipe(asVoid());
   }
 
   /**

@@ -9,6 +9,7 @@ import type { UploadSource } from '../api/upload.js';
 import type { ExecDetail } from '../api/views/execution.js';
 import type { CallOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * What to upload: a local file path, bytes, a Blob, or a Readable stream.
@@ -57,11 +58,12 @@ export class DevboxFile {
   /**
    * Uploads a file (multipart), streamed: a path is sent straight from disk,
    * a Readable is first spooled to a temporary file (never held in memory).
+   * Emits once when stored.
    *
    * @example
    * devbox.file.upload({ path: 'data/input.csv', file: './input.csv' }).subscribe();
    */
-  upload(params: { readonly path: string; readonly file: FileUploadSource }, options?: CallOptions): Observable<unknown> {
+  upload(params: { readonly path: string; readonly file: FileUploadSource }, options?: CallOptions): Observable<void> {
     const { file } = params;
     if (file instanceof Readable) {
       return spoolToFile(file, (filePath) => this.#upload(params.path, { filePath }, options));
@@ -97,8 +99,8 @@ export class DevboxFile {
     return defer(() => this.ctx.api.devboxes.downloadFile(this.devboxId, { path: params.path }, requestOptions(options)));
   }
 
-  #upload(path: string, file: UploadSource, options: CallOptions | undefined): Observable<unknown> {
-    return defer(() => this.ctx.api.devboxes.uploadFile(this.devboxId, { path, file }, requestOptions(options)));
+  #upload(path: string, file: UploadSource, options: CallOptions | undefined): Observable<void> {
+    return defer(() => this.ctx.api.devboxes.uploadFile(this.devboxId, { path, file }, requestOptions(options))).pipe(asVoid());
   }
 }
 

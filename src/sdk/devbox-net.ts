@@ -4,6 +4,7 @@ import { InvalidArgumentError } from './errors.js';
 import type { CallOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { tunnelUrl } from './internal/tunnel-url.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * `devbox.net`: SSH keys and the devbox's HTTP tunnel. Every method is cold.
@@ -49,13 +50,13 @@ export class DevboxNet {
   }
 
   /**
-   * Removes the devbox's tunnel.
+   * Removes the devbox's tunnel; emits once when done.
    *
    * @example
    * devbox.net.removeTunnel().subscribe();
    */
-  removeTunnel(options?: CallOptions): Observable<unknown> {
-    return defer(() => this.ctx.api.devboxes.removeTunnel(this.devboxId, requestOptions(options)));
+  removeTunnel(options?: CallOptions): Observable<void> {
+    return defer(() => this.ctx.api.devboxes.removeTunnel(this.devboxId, requestOptions(options))).pipe(asVoid());
   }
 
   /**

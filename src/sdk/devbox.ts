@@ -14,6 +14,7 @@ import { awaitDevboxStatus, watchDevbox } from './internal/devbox-waits.js';
 import { evictionFeed } from './internal/eviction-feed.js';
 import { shareState } from './internal/share-state.js';
 import { awaitSnapshotCompleted } from './internal/snapshot-waits.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * A named persistent shell: `cmd` with `shellName` filled in.
@@ -120,9 +121,9 @@ export class Devbox {
     return defer(() => this.ctx.api.devboxes.resume(this.id, requestOptions(options)));
   }
 
-  /** Resets the idle timer. @example devbox.keepAlive().subscribe(); */
-  keepAlive(options?: CallOptions): Observable<unknown> {
-    return defer(() => this.ctx.api.devboxes.keepAlive(this.id, requestOptions(options)));
+  /** Resets the idle timer; emits once when done. @example devbox.keepAlive().subscribe(); */
+  keepAlive(options?: CallOptions): Observable<void> {
+    return defer(() => this.ctx.api.devboxes.keepAlive(this.id, requestOptions(options))).pipe(asVoid());
   }
 
   /**

@@ -83,7 +83,7 @@ export class Execution {
     const state$ = defer(() => this.ctx.api.executions.retrieve(this.devboxId, this.executionId, {}, { ...requestOptions(options), ...STATE_FETCH_OPTIONS }));
     return longPoll(wait$, (view) => view.status === 'completed', deadline, scheduler).pipe(
       last(),
-      withLastStateOnTimeout(state$),
+      withLastStateOnTimeout(state$, { resource: `execution ${this.executionId}`, state: 'completed' }),
       map((view) => new ExecutionResult(this.ctx, view)),
     );
   }

@@ -5,6 +5,7 @@ import type { CallOptions, WaitOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { createDevbox, type SdkDevboxCreateParams } from './internal/create-devbox.js';
 import { awaitSnapshotCompleted } from './internal/snapshot-waits.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * Devbox create parameters without the image source (the snapshot or blueprint is the source).
@@ -55,13 +56,13 @@ export class Snapshot {
   }
 
   /**
-   * Deletes the snapshot.
+   * Deletes the snapshot; emits once when done.
    *
    * @example
    * snapshot.delete().subscribe();
    */
-  delete(options?: CallOptions): Observable<unknown> {
-    return defer(() => this.ctx.api.diskSnapshots.delete(this.id, requestOptions(options)));
+  delete(options?: CallOptions): Observable<void> {
+    return defer(() => this.ctx.api.diskSnapshots.delete(this.id, requestOptions(options))).pipe(asVoid());
   }
 
   /**

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from './errors.js';
 import type { CallOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { presignedGet, presignedPut, type UploadBody } from './internal/presigned.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * Options of a presigned upload.
@@ -53,17 +54,17 @@ export class StorageObject {
 
   /**
    * PUTs the content to the upload URL (streamed for a Readable). Call
-   * {@link complete} afterwards. Emits nothing; completes when stored.
+   * {@link complete} afterwards. Emits once when stored.
    *
    * @example
    * obj.uploadContent(fs.createReadStream('data.bin'), { length: size }).pipe(concatWith(obj.complete())).subscribe();
    */
-  uploadContent(content: UploadBody | (() => UploadBody), options: UploadContentOptions = {}): Observable<never> {
+  uploadContent(content: UploadBody | (() => UploadBody), options: UploadContentOptions = {}): Observable<void> {
     const url = this.uploadUrl;
     if (url === undefined) {
       return throwError(() => new InvalidArgumentError(`object ${this.id} has no upload URL: only a handle from create() can upload`));
     }
-    return presignedPut(url, content, { ...options, ...(this.ctx.dispatcher ? { dispatcher: this.ctx.dispatcher } : {}) });
+    return presignedPut(url, content, { ...options, ...(this.ctx.dispatcher ? { dispatcher: this.ctx.dispatcher } : {}) }).pipe(asVoid());
   }
 
   /** Marks the upload complete (UPLOADING ⇒ READ_ONLY). @example obj.complete().subscribe(); */
@@ -121,9 +122,9 @@ export class StorageObject {
     return this.downloadAsBytes(options).pipe(map((bytes) => Buffer.from(bytes).toString('utf8')));
   }
 
-  /** Deletes the object. @example obj.delete().subscribe(); */
-  delete(options?: CallOptions): Observable<ObjectView> {
-    return defer(() => this.ctx.api.objects.delete(this.id, requestOptions(options)));
+  /** Deletes the object; emits once when done. @example obj.delete().subscribe(); */
+  delete(options?: CallOptions): Observable<void> {
+    return defer(() => this.ctx.api.objects.delete(this.id, requestOptions(options))).pipe(asVoid());
   }
 
   /**

@@ -39,7 +39,10 @@ export function awaitDevboxStatus(
       if (view.status !== target) throw new DevboxStateError(view, target);
       return view;
     }),
-    withLastStateOnTimeout(known === undefined ? defer(() => api.devboxes.retrieve(id, { ...requestOptions(options), ...STATE_FETCH_OPTIONS })) : of(known)),
+    withLastStateOnTimeout(
+      known === undefined ? defer(() => api.devboxes.retrieve(id, { ...requestOptions(options), ...STATE_FETCH_OPTIONS })) : of(known),
+      { resource: `devbox ${id}`, state: target },
+    ),
   );
 }
 

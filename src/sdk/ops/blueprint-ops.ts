@@ -4,6 +4,7 @@ import { isBlueprintBuildOver } from '../../api/views/blueprint.js';
 import { abortOn } from '../../core/abort.js';
 import type { PageQuery } from '../../api/views/shared.js';
 import { listItems, type ListOptions } from '../internal/list-items.js';
+import { describeTimeout } from '../internal/timeout-state.js';
 import { pollUntil } from '../../core/polling.js';
 import { Blueprint } from '../blueprint.js';
 import { BlueprintBuildError } from '../errors.js';
@@ -120,6 +121,7 @@ export class BlueprintOps {
     const fetch$ = defer(() => this.ctx.api.blueprints.retrieve(id, requestOptions(options)));
     return pollUntil(fetch$, (view) => isBlueprintBuildOver(view.status), pollingConfigOf(options.pollingConfig), scheduler).pipe(
       last(),
+      describeTimeout({ resource: `blueprint ${id}`, state: 'build_complete' }),
       switchMap((view) =>
         view.status === 'build_complete'
           ? of(new Blueprint(this.ctx, view.id, view))

@@ -178,7 +178,10 @@ export class StorageObjectOps {
     return detachedStart(defer(() => this.ctx.api.objects.create(params, request)), remove).pipe(
       switchMap((view) => {
         const object = new StorageObject(this.ctx, view.id, view);
-        const steps$ = concat(object.uploadContent(body, length === undefined ? {} : { length }), object.complete(request)).pipe(last());
+        const steps$ = object.uploadContent(body, length === undefined ? {} : { length }).pipe(
+          last(),
+          switchMap(() => object.complete(request)),
+        );
         // Deletes the object if the upload fails or is left before the completed view.
         return cleanUpUnlessDelivered(steps$, () => remove(view));
       }),
