@@ -41,9 +41,9 @@ export class Blueprint {
    * in progress, ending after the final entries once it is over.
    *
    * @example
-   * bp.buildLog$().subscribe((entry) => console.log(entry.level, entry.message));
+   * bp.buildLog().subscribe((entry) => console.log(entry.level, entry.message));
    */
-  buildLog$(options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<BlueprintBuildLog> {
+  buildLog(options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<BlueprintBuildLog> {
     return defer(() => {
       let seen = 0;
       const { intervalMs } = pollingConfigOf(options.pollingConfig);

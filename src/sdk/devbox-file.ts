@@ -24,7 +24,7 @@ export type FileUploadSource = string | Uint8Array | Blob | Readable;
  * to the devbox user's home unless absolute. Every method is cold.
  *
  * @example
- * devbox.file.write({ file_path: 'hello.txt', contents: 'hi' }).pipe(switchMap(() => devbox.file.read({ file_path: 'hello.txt' })));
+ * devbox.file.write({ path: 'hello.txt', contents: 'hi' }).pipe(switchMap(() => devbox.file.read({ path: 'hello.txt' })));
  */
 export class DevboxFile {
   /** @internal */
@@ -37,21 +37,21 @@ export class DevboxFile {
    * A text file's contents (UTF-8), for files under ~100 MB.
    *
    * @example
-   * devbox.file.read({ file_path: '/etc/hostname' }).subscribe(console.log);
+   * devbox.file.read({ path: '/etc/hostname' }).subscribe(console.log);
    */
-  read(params: { readonly file_path: string }, options?: CallOptions): Observable<string> {
-    return defer(() => this.ctx.api.devboxes.readFileContents(this.devboxId, { file_path: params.file_path }, requestOptions(options)));
+  read(params: { readonly path: string }, options?: CallOptions): Observable<string> {
+    return defer(() => this.ctx.api.devboxes.readFileContents(this.devboxId, { file_path: params.path }, requestOptions(options)));
   }
 
   /**
    * Writes a UTF-8 text file, creating parent directories.
    *
    * @example
-   * devbox.file.write({ file_path: 'app.js', contents: 'console.log(1)' }).subscribe();
+   * devbox.file.write({ path: 'app.js', contents: 'console.log(1)' }).subscribe();
    */
-  write(params: { readonly file_path: string; readonly contents: string }, options?: CallOptions): Observable<ExecDetail> {
+  write(params: { readonly path: string; readonly contents: string }, options?: CallOptions): Observable<ExecDetail> {
     return defer(() =>
-      this.ctx.api.devboxes.writeFileContents(this.devboxId, { file_path: params.file_path, contents: params.contents }, requestOptions(options)),
+      this.ctx.api.devboxes.writeFileContents(this.devboxId, { file_path: params.path, contents: params.contents }, requestOptions(options)),
     );
   }
 

@@ -23,15 +23,10 @@ export class DevboxNet {
    * Creates an SSH key for the devbox: `{ id, ssh_private_key, ssh_user, url }`.
    *
    * @example
-   * devbox.net.createSSHKey().subscribe((key) => fs.writeFileSync('id', key.ssh_private_key, { mode: 0o600 }));
+   * devbox.net.createSshKey().subscribe((key) => fs.writeFileSync('id', key.ssh_private_key, { mode: 0o600 }));
    */
-  createSSHKey(options?: CallOptions): Observable<SshKeyView> {
-    return defer(() => this.ctx.api.devboxes.createSshKey(this.devboxId, requestOptions(options)));
-  }
-
-  /** Alias of {@link createSSHKey}. @example devbox.net.createSshKey().subscribe(); */
   createSshKey(options?: CallOptions): Observable<SshKeyView> {
-    return this.createSSHKey(options);
+    return defer(() => this.ctx.api.devboxes.createSshKey(this.devboxId, requestOptions(options)));
   }
 
   /**
@@ -42,11 +37,6 @@ export class DevboxNet {
    */
   enableTunnel(params: EnableTunnelParams = {}, options?: CallOptions): Observable<TunnelView> {
     return defer(() => this.ctx.api.devboxes.enableTunnel(this.devboxId, params, requestOptions(options)));
-  }
-
-  /** Alias of {@link enableTunnel}. @example devbox.net.createTunnel().subscribe(); */
-  createTunnel(params: EnableTunnelParams = {}, options?: CallOptions): Observable<TunnelView> {
-    return this.enableTunnel(params, options);
   }
 
   /**

@@ -165,12 +165,12 @@ export class Devbox {
    * The eviction notice for this devbox: emits the feed's event once when
    * the server announces it will evict this devbox, then completes (the
    * feed stays open until then, reconnecting as needed; see
-   * `runloop.devbox.evictions$`).
+   * `runloop.devbox.evictions`).
    *
    * @example
-   * devbox.eviction$().subscribe((e) => console.warn(`evicted by ${new Date(e.eviction_deadline_ms)}`));
+   * devbox.eviction().subscribe((e) => console.warn(`evicted by ${new Date(e.eviction_deadline_ms)}`));
    */
-  eviction$(options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<DevboxEvictionEventView> {
+  eviction(options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<DevboxEvictionEventView> {
     return evictionFeed(this.ctx.api, requestOptions(options), scheduler).pipe(
       filter((event) => event.devbox_id === this.id),
       take(1),

@@ -60,9 +60,9 @@ export class Execution {
    * The current state (GET). Cold.
    *
    * @example
-   * execution.getState().subscribe((s) => console.log(s.status, s.exit_status));
+   * execution.getInfo().subscribe((s) => console.log(s.status, s.exit_status));
    */
-  getState(options?: CallOptions): Observable<ExecutionView> {
+  getInfo(options?: CallOptions): Observable<ExecutionView> {
     return defer(() => this.ctx.api.executions.retrieve(this.devboxId, this.executionId, {}, requestOptions(options)));
   }
 

@@ -40,11 +40,6 @@ export class Snapshot {
     return defer(() => this.ctx.api.diskSnapshots.queryStatus(this.id, requestOptions(options)));
   }
 
-  /** Alias of {@link getInfo}, the official client's name. @example snapshot.queryStatus().subscribe(); */
-  queryStatus(options?: CallOptions): Observable<SnapshotStatusView> {
-    return this.getInfo(options);
-  }
-
   /**
    * Updates name, metadata (replaced wholesale) or commit message.
    *

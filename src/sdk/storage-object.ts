@@ -42,14 +42,9 @@ export class StorageObject {
     return this.initial?.upload_url ?? undefined;
   }
 
-  /** The object's current view (GET). @example obj.refresh().subscribe((v) => console.log(v.state)); */
-  refresh(options?: CallOptions): Observable<ObjectView> {
-    return defer(() => this.ctx.api.objects.retrieve(this.id, requestOptions(options)));
-  }
-
-  /** Alias of {@link refresh}, the official client's name. @example obj.getInfo().subscribe(); */
+  /** The object's current view (GET). @example obj.getInfo().subscribe((v) => console.log(v.state)); */
   getInfo(options?: CallOptions): Observable<ObjectView> {
-    return this.refresh(options);
+    return defer(() => this.ctx.api.objects.retrieve(this.id, requestOptions(options)));
   }
 
   /**
@@ -110,11 +105,6 @@ export class StorageObject {
       }, []),
       map((parts) => Buffer.concat(parts)),
     );
-  }
-
-  /** Alias of {@link downloadAsBytes}, the official client's name. @example obj.downloadAsBuffer().subscribe(); */
-  downloadAsBuffer(options?: CallOptions): Observable<Uint8Array> {
-    return this.downloadAsBytes(options);
   }
 
   /** The whole content as UTF-8 text. @example obj.downloadAsText().subscribe(console.log); */

@@ -28,7 +28,7 @@ export interface BlueprintListParams extends ListOptions {
  * How long a build context uploaded from a directory is kept (runloop-api.md §13).
  *
  * @example
- * runloop.storageObject.uploadFromDir('./app', { name: 'ctx', ttl_ms: BUILD_CONTEXT_TTL_MS });
+ * runloop.storageObject.uploadFromDir('./app', { name: 'ctx', ttlMs: BUILD_CONTEXT_TTL_MS });
  */
 export const BUILD_CONTEXT_TTL_MS = 3_600_000;
 
@@ -39,8 +39,8 @@ export const BUILD_CONTEXT_TTL_MS = 3_600_000;
  * @example
  * const params: SdkBlueprintCreateParams = { name: 'app', dockerfile: 'FROM debian', buildContextDir: './app' };
  */
-export type SdkBlueprintCreateParams = Omit<BlueprintCreateParams, 'build_context'> & {
-  readonly build_context?: BuildContext | null;
+export type SdkBlueprintCreateParams = Omit<BlueprintCreateParams, 'build_context' | 'system_setup_commands'> & {
+  /** Shell commands run after the Dockerfile, as root. */
   readonly systemSetupCommands?: readonly string[];
   /** A build context: an object reference such as `obj.asBuildContext()`. */
   readonly buildContext?: BuildContext;
@@ -85,7 +85,7 @@ export class BlueprintOps {
         : this.objects
             .uploadFromDir(buildContextDir, {
               name: `build-context-${params.name}`,
-              ttl_ms: BUILD_CONTEXT_TTL_MS,
+              ttlMs: BUILD_CONTEXT_TTL_MS,
               ...(buildContextIgnore ? { ignore: buildContextIgnore } : {}),
               ...(options.signal ? { signal: options.signal } : {}),
             })

@@ -134,9 +134,9 @@ export class DevboxOps {
    * Events are pushed as they arrive (no backpressure).
    *
    * @example
-   * runloop.devbox.evictions$().pipe(filter((e) => e.devbox_id === devbox.id)).subscribe(() => saveWork());
+   * runloop.devbox.evictions().pipe(filter((e) => e.devbox_id === devbox.id)).subscribe(() => saveWork());
    */
-  evictions$(options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<DevboxEvictionEventView> {
+  evictions(options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<DevboxEvictionEventView> {
     return evictionFeed(this.ctx.api, requestOptions(options), scheduler);
   }
 }

@@ -31,12 +31,12 @@ export interface ObjectListParams extends ListOptions {
  * Extra fields of an upload helper's object.
  *
  * @example
- * runloop.storageObject.uploadFromText('hi', 'hi.txt', { metadata: { team: 'a' }, ttl_ms: 60_000 });
+ * runloop.storageObject.uploadFromText('hi', 'hi.txt', { metadata: { team: 'a' }, ttlMs: 60_000 });
  */
 export interface UploadObjectOptions extends CallOptions {
   readonly metadata?: Readonly<Record<string, string>> | null;
   /** Delete automatically this long after creation. */
-  readonly ttl_ms?: number | null;
+  readonly ttlMs?: number | null;
 }
 
 /**
@@ -157,7 +157,7 @@ export class StorageObjectOps {
    * walked) and uploads it.
    *
    * @example
-   * runloop.storageObject.uploadFromDir('./my-app', { name: 'my-app.tgz', ttl_ms: 3_600_000 }).subscribe();
+   * runloop.storageObject.uploadFromDir('./my-app', { name: 'my-app.tgz', ttlMs: 3_600_000 }).subscribe();
    */
   uploadFromDir(directory: string, options: UploadDirOptions & { readonly name: string }): Observable<StorageObject> {
     const { ignore, ignoreFile } = options;
@@ -194,7 +194,7 @@ export class StorageObjectOps {
 function objectFields(options: UploadObjectOptions): Pick<ObjectCreateParams, 'metadata' | 'ttl_ms'> {
   return {
     ...(options.metadata === undefined ? {} : { metadata: options.metadata === null ? null : { ...options.metadata } }),
-    ...(options.ttl_ms === undefined ? {} : { ttl_ms: options.ttl_ms }),
+    ...(options.ttlMs === undefined ? {} : { ttl_ms: options.ttlMs }),
   };
 }
 
