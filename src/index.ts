@@ -34,7 +34,7 @@ export {
 export { DEFAULT_POLL_INTERVAL_MS, type CallOptions, type WaitOptions } from './sdk/options.js';
 export { BlueprintBuildError, DevboxStateError, InvalidArgumentError, ObjectTransferError, SnapshotError } from './sdk/errors.js';
 export type { ObjectRef, SdkDevboxCreateParams, SdkMount } from './sdk/internal/create-devbox.js';
-export type { OutputChunk, OutputLine, OutputStream } from './sdk/internal/output-line.js';
+export type { OutputLine, OutputStream } from './sdk/internal/output-line.js';
 export type { OutputPosition } from './sdk/internal/execution-output.js';
 export { splitLines } from './sdk/internal/split-lines.js';
 export { toAsyncIterable } from './sdk/internal/async-iterable.js';
