@@ -6,6 +6,7 @@ import type { ApiCaller } from '../core/request.js';
 import type { SdkContext } from './internal/context.js';
 import type { TeardownErrorHandler } from './internal/teardown.js';
 import { localSdk$, startLocalSdk, type LocalRunloopSDK, type LocalSdkOptions } from './local.js';
+import { Devbox } from './devbox.js';
 import { BlueprintOps } from './ops/blueprint-ops.js';
 import { DevboxOps } from './ops/devbox-ops.js';
 import { SnapshotOps } from './ops/snapshot-ops.js';
@@ -75,6 +76,7 @@ export class RunloopSDK {
       baseURL: this.baseURL,
       ...(dispatcher ? { dispatcher } : {}),
       ...(onTeardownError ? { onTeardownError } : {}),
+      devbox: (id, view, scheduler) => new Devbox(ctx, id, view, scheduler),
     };
     this.devbox = new DevboxOps(ctx);
     this.storageObject = new StorageObjectOps(ctx);

@@ -1,7 +1,9 @@
-import type { Observable } from 'rxjs';
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { DevboxView } from '../../api/views/devbox.js';
 import type { Dispatcher } from 'undici';
 import type { RunloopApi } from '../../api/index.js';
 import type { RequestOptions } from '../../core/request.js';
+import type { Devbox } from '../devbox.js';
 import type { CallOptions } from '../options.js';
 import { sendTeardown, warnOnTeardownError, type TeardownErrorHandler, type TeardownFailure } from './teardown.js';
 
@@ -10,7 +12,7 @@ import { sendTeardown, warnOnTeardownError, type TeardownErrorHandler, type Tear
  * and the dispatcher used for presigned object URLs.
  *
  * @example
- * const ctx: SdkContext = { api: new RunloopApi(caller), baseURL: 'http://127.0.0.1:4000' };
+ * const ctx: SdkContext = { api: new RunloopApi(caller), baseURL: 'http://127.0.0.1:4000', devbox: (id, view, s) => new Devbox(ctx, id, view, s) };
  */
 export interface SdkContext {
   readonly api: RunloopApi;
@@ -18,6 +20,12 @@ export interface SdkContext {
   readonly dispatcher?: Dispatcher;
   /** Where background clean-up failures go; default {@link warnOnTeardownError}. */
   readonly onTeardownError?: TeardownErrorHandler;
+  /**
+   * Makes a Devbox handle. Injected (by `RunloopSDK`) rather than imported so
+   * that modules which create devboxes for a snapshot or a blueprint need no
+   * value import of `devbox.ts`, which itself imports `snapshot.ts`.
+   */
+  readonly devbox: (id: string, view: DevboxView | undefined, scheduler: SchedulerLike) => Devbox;
 }
 
 /**
