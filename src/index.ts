@@ -11,6 +11,7 @@
 export { RunloopSDK, type RunloopSDKOptions } from './sdk/runloop-sdk.js';
 export type { LocalRunloopSDK, LocalSdkOptions } from './sdk/local.js';
 export { Devbox, type DevboxShell } from './sdk/devbox.js';
+export { OwnedDevbox } from './sdk/owned-devbox.js';
 export { DevboxCmd, type ExecCallbacks, type ExecEvent, type ExecExit, type ExecOptions } from './sdk/devbox-cmd.js';
 export { DevboxFile, type FileUploadSource } from './sdk/devbox-file.js';
 export { DevboxNet } from './sdk/devbox-net.js';

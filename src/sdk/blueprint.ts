@@ -2,7 +2,7 @@ import { asyncScheduler, concat, concatMap, defer, from, switchMap, takeWhile, t
 import { isBlueprintBuildOver, type BlueprintBuildLog, type BlueprintBuildLogsView, type BlueprintView } from '../api/views/blueprint.js';
 import { abortOn } from '../core/abort.js';
 import { pollUntil } from '../core/polling.js';
-import type { Devbox } from './devbox.js';
+import type { OwnedDevbox } from './owned-devbox.js';
 import { pollingConfigOf, type CallOptions, type WaitOptions } from './options.js';
 import type { DevboxFromSourceParams } from './snapshot.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
@@ -75,7 +75,7 @@ export class Blueprint {
    * @example
    * bp.createDevbox({ name: 'dev' }).subscribe((devbox) => console.log(devbox.id));
    */
-  createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+  createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<OwnedDevbox> {
     return createDevbox(this.ctx, { ...params, blueprint_id: this.id }, options, scheduler);
   }
 }

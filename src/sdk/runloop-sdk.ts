@@ -6,7 +6,7 @@ import type { ApiCaller } from '../core/request.js';
 import type { SdkContext } from './internal/context.js';
 import type { TeardownErrorHandler } from './internal/teardown.js';
 import { localSdk$, startLocalSdk, type LocalRunloopSDK, type LocalSdkOptions } from './local.js';
-import { Devbox } from './devbox.js';
+import { OwnedDevbox } from './owned-devbox.js';
 import { BlueprintOps } from './ops/blueprint-ops.js';
 import { DevboxOps } from './ops/devbox-ops.js';
 import { SnapshotOps } from './ops/snapshot-ops.js';
@@ -49,7 +49,7 @@ export interface RunloopSDKOptions extends ClientOptions {
  *   .pipe(switchMap((result) => result.stdout()))
  *   .subscribe(console.log);
  */
-export class RunloopSDK {
+export class RunloopSDK implements AsyncDisposable {
   /** The raw REST client. */
   readonly api: RunloopApi;
   /** Devboxes: create, find, list, and the scoped `use`. */
@@ -76,7 +76,7 @@ export class RunloopSDK {
       baseURL: this.baseURL,
       ...(dispatcher ? { dispatcher } : {}),
       ...(onTeardownError ? { onTeardownError } : {}),
-      devbox: (id, view, scheduler) => new Devbox(ctx, id, view, scheduler),
+      ownedDevbox: (id, view, scheduler) => new OwnedDevbox(ctx, id, view, scheduler),
     };
     this.devbox = new DevboxOps(ctx);
     this.storageObject = new StorageObjectOps(ctx);
@@ -93,6 +93,11 @@ export class RunloopSDK {
    */
   close(): Promise<void> {
     return this.#core?.close() ?? Promise.resolve();
+  }
+
+  /** {@link close} for `await using`. @example { await using runloop = new RunloopSDK(); ... } */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /**

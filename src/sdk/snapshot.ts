@@ -1,6 +1,6 @@
 import { asyncScheduler, defer, type Observable, type SchedulerLike } from 'rxjs';
 import type { SnapshotStatusView, SnapshotUpdateParams, SnapshotView } from '../api/views/disk-snapshot.js';
-import type { Devbox } from './devbox.js';
+import type { OwnedDevbox } from './owned-devbox.js';
 import type { CallOptions, WaitOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { createDevbox, type SdkDevboxCreateParams } from './internal/create-devbox.js';
@@ -78,7 +78,7 @@ export class Snapshot {
    * @example
    * snapshot.createDevbox({ name: 'from-snapshot' }).subscribe((devbox) => console.log(devbox.id));
    */
-  createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+  createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<OwnedDevbox> {
     return createDevbox(this.ctx, { ...params, snapshot_id: this.id }, options, scheduler);
   }
 }

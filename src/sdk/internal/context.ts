@@ -3,7 +3,7 @@ import type { DevboxView } from '../../api/views/devbox.js';
 import type { Dispatcher } from 'undici';
 import type { RunloopApi } from '../../api/index.js';
 import type { RequestOptions } from '../../core/request.js';
-import type { Devbox } from '../devbox.js';
+import type { OwnedDevbox } from '../owned-devbox.js';
 import type { CallOptions } from '../options.js';
 import { sendTeardown, warnOnTeardownError, type TeardownErrorHandler, type TeardownFailure } from './teardown.js';
 
@@ -12,7 +12,7 @@ import { sendTeardown, warnOnTeardownError, type TeardownErrorHandler, type Tear
  * and the dispatcher used for presigned object URLs.
  *
  * @example
- * const ctx: SdkContext = { api: new RunloopApi(caller), baseURL: 'http://127.0.0.1:4000', devbox: (id, view, s) => new Devbox(ctx, id, view, s) };
+ * const ctx: SdkContext = { api: new RunloopApi(caller), baseURL: 'http://127.0.0.1:4000', ownedDevbox: (id, view, s) => new OwnedDevbox(ctx, id, view, s) };
  */
 export interface SdkContext {
   readonly api: RunloopApi;
@@ -21,11 +21,12 @@ export interface SdkContext {
   /** Where background clean-up failures go; default {@link warnOnTeardownError}. */
   readonly onTeardownError?: TeardownErrorHandler;
   /**
-   * Makes a Devbox handle. Injected (by `RunloopSDK`) rather than imported so
-   * that modules which create devboxes for a snapshot or a blueprint need no
-   * value import of `devbox.ts`, which itself imports `snapshot.ts`.
+   * Makes the handle of a devbox the SDK created. Injected (by `RunloopSDK`)
+   * rather than imported so that modules which create devboxes for a
+   * snapshot or a blueprint need no value import of `devbox.ts`, which
+   * itself imports `snapshot.ts`.
    */
-  readonly devbox: (id: string, view: DevboxView | undefined, scheduler: SchedulerLike) => Devbox;
+  readonly ownedDevbox: (id: string, view: DevboxView | undefined, scheduler: SchedulerLike) => OwnedDevbox;
 }
 
 /**

@@ -2,7 +2,7 @@ import { asyncScheduler, defer, map, of, switchMap, type Observable, type Schedu
 import type { DevboxCreateParams, DevboxView } from '../../api/views/devbox.js';
 import type { Mount } from '../../api/views/mount.js';
 import { abortOn } from '../../core/abort.js';
-import type { Devbox } from '../devbox.js';
+import type { OwnedDevbox } from '../owned-devbox.js';
 import type { WaitOptions } from '../options.js';
 import { requestOptions, teardown, type SdkContext } from './context.js';
 import { cleanUpUnlessDelivered, detachedStart } from './detached-start.js';
@@ -67,7 +67,7 @@ export function createDevbox(
   params: SdkDevboxCreateParams,
   options: WaitOptions = {},
   scheduler: SchedulerLike = asyncScheduler,
-): Observable<Devbox> {
+): Observable<OwnedDevbox> {
   return defer(() => {
     const { mounts, ...rest } = params;
     const body: DevboxCreateParams = mounts ? { ...rest, mounts: toApiMounts(mounts) } : rest;
@@ -82,7 +82,7 @@ export function createDevbox(
         // While waiting for `running`, leaving (or failing) shuts the new devbox down.
         return cleanUpUnlessDelivered(running$, () => shutdown(view));
       }),
-      map((view) => ctx.devbox(view.id, view, scheduler)),
+      map((view) => ctx.ownedDevbox(view.id, view, scheduler)),
     );
   }).pipe(abortOn(options.signal));
 }

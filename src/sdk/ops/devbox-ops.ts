@@ -3,6 +3,7 @@ import type { DevboxEvictionEventView, DevboxStatusStrict } from '../../api/view
 import type { PageQuery } from '../../api/views/shared.js';
 import { listItems, type ListOptions } from '../internal/list-items.js';
 import { Devbox } from '../devbox.js';
+import type { OwnedDevbox } from '../owned-devbox.js';
 import type { CallOptions, WaitOptions } from '../options.js';
 import type { DevboxFromSourceParams } from '../snapshot.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
@@ -43,22 +44,22 @@ export class DevboxOps {
    * @example
    * runloop.devbox.create({ name: 'dev', mounts: [{ '/home/user/data.txt': obj }] }).subscribe();
    */
-  create(params: SdkDevboxCreateParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+  create(params: SdkDevboxCreateParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<OwnedDevbox> {
     return createDevbox(this.ctx, params, options, scheduler);
   }
 
   /** Creates from a blueprint id. @example runloop.devbox.createFromBlueprintId('bpt_1', { name: 'dev' }).subscribe(); */
-  createFromBlueprintId(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<Devbox> {
+  createFromBlueprintId(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
     return this.create({ ...params, blueprint_id: id }, options, scheduler);
   }
 
   /** Creates from the latest successful build of a named blueprint. @example runloop.devbox.createFromBlueprintName('py').subscribe(); */
-  createFromBlueprintName(name: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<Devbox> {
+  createFromBlueprintName(name: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
     return this.create({ ...params, blueprint_name: name }, options, scheduler);
   }
 
   /** Creates from a disk snapshot. @example runloop.devbox.createFromSnapshot('snp_1').subscribe(); */
-  createFromSnapshot(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<Devbox> {
+  createFromSnapshot(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
     return this.create({ ...params, snapshot_id: id }, options, scheduler);
   }
 
