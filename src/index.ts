@@ -69,7 +69,9 @@ export {
   type StatusErrorClass,
 } from './core/errors.js';
 export type { ClientOptions } from './core/config.js';
-export type { PollingConfig } from './core/polling.js';
+// Polling building blocks, public so you can wait for your own things the same way.
+export { pollUntil, type PollingConfig } from './core/polling.js';
+export { longPoll, type LongPollOptions } from './core/long-poll.js';
 export type { ApiCaller, ApiRequest, RequestOptions, SseMessage } from './core/request.js';
 
 // The raw API and every codec with its type.
