@@ -4,9 +4,15 @@
 # `npm test` can run it every time. Never run on `import` of the SDK.
 set -euo pipefail
 
-# command -> Debian package providing it
+# command (or file) -> Debian package providing it
+LIBC_A="/usr/lib/$(uname -m)-linux-gnu/libc.a"  # static libc: the devbox agent is built static
 declare -A NEEDED=(
-  [tini-static]=tini
+  [runc]=runc
+  [/usr/share/containers/seccomp.json]=golang-github-containers-common
+  [cc]=gcc
+  [$LIBC_A]=libc6-dev
+  [mkfs.ext4]=e2fsprogs
+  [losetup]=mount
   [socat]=socat
   [debootstrap]=debootstrap
   [slirp4netns]=slirp4netns
@@ -20,7 +26,9 @@ declare -A NEEDED=(
 
 missing=()
 for cmd in "${!NEEDED[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}")
+  # A key with a slash is a file the package provides; the others are commands.
+  if [[ "$cmd" == /* ]]; then [ -e "$cmd" ] || missing+=("${NEEDED[$cmd]}")
+  else command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}"); fi
 done
 [ "${#missing[@]}" -eq 0 ] && exit 0
 

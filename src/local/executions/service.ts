@@ -3,7 +3,6 @@
  * named-shell queues, kill, stdin, status waits and output access. Output
  * goes to files on disk; records go to the store and survive a restart.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
@@ -12,7 +11,7 @@ import type { ServerContext } from '../context.js';
 import type { DevboxService, LiveDevbox } from '../devboxes/service.js';
 import { awaitStatus } from '../devboxes/status-wait.js';
 import { HttpError } from '../http/route.js';
-import { exitOf } from '../runtime/index.js';
+import type { DevboxProcess } from '../runtime/index.js';
 import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import { firstOrAbort } from './abortable.js';
@@ -49,13 +48,13 @@ interface LiveExecution {
   readonly logs: Promise<{ readonly stdout: OutputLog; readonly stderr: OutputLog }>;
   /** Resolves with the completed record. */
   readonly done: Promise<ExecutionRecord>;
-  child: ChildProcessWithoutNullStreams | undefined;
+  child: DevboxProcess | undefined;
   killed: boolean;
   /** Stdin sent before the process started (queued, or still opening its logs). */
   readonly pendingStdin: Array<{ readonly text?: string | null; readonly signal?: string | null }>;
 }
 
-function feedStdin(live: LiveExecution, child: ChildProcessWithoutNullStreams, text: string | null | undefined, signal: string | null | undefined): void {
+function feedStdin(live: LiveExecution, child: DevboxProcess, text: string | null | undefined, signal: string | null | undefined): void {
   if (typeof text === 'string' && text.length > 0 && child.stdin.writable) child.stdin.write(text);
   if (signal === 'EOF') child.stdin.end();
   if (signal === 'INTERRUPT') void live.devbox.handle.killGroup(child, 'SIGINT');
@@ -239,7 +238,7 @@ export class ExecutionService {
     }
     if (this.records.get(record.id)?.status === 'queued') this.#setRunning(record.id);
     const command = record.shell_name === null ? record.command : inShell(record.shell_name, record.command);
-    let child: ChildProcessWithoutNullStreams;
+    let child: DevboxProcess;
     try {
       child = live.devbox.handle.spawn({ command, env: live.devbox.env });
     } catch (error) {
@@ -248,7 +247,7 @@ export class ExecutionService {
       throw error;
     }
     live.child = child;
-    const exited = exitOf(child);
+    const exited = child.exited;
     // Spawning does not wait for the logs to open (a few ms on the hot path):
     // collectRun reads the pipes at once and holds the bytes until they are.
     const collected = collectRun(child, exited, live.logs.then((l) => l.stdout), live.logs.then((l) => l.stderr));
