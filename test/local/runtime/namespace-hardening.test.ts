@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRuntime, DevboxStartError } from '../../../src/local/runtime/index.js';
+import { createRuntime, DevboxStartError, RuntimeUnavailableError } from '../../../src/local/runtime/index.js';
 import { expectNoLeftovers, makeDataDir, removeDataDir, run, sharedRootfs, specFor, useRuntime } from './helpers.js';
 
 describe('namespace runtime: devbox plumbing and hostile layers', () => {
@@ -59,5 +59,27 @@ describe('namespace runtime: devbox plumbing and hostile layers', () => {
     const error = await fx.runtime.start(specFor(fx.dataDir, { layers: [join(fx.dataDir, 'no-such-layer')] })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DevboxStartError);
     expect((error as DevboxStartError).message).toMatch(/no-such-layer|No such file/);
+  });
+
+  it('fails fast under mode namespaces when isolation cannot be set up, and falls back loudly under auto', async () => {
+    // An id range holding a host account (root, uid 0) would hand devboxes host-owned files: refused.
+    const dir = makeDataDir();
+    try {
+      const refused = await createRuntime({ mode: 'namespaces', dataDir: dir, ids: { hostStart: 0, size: 65_536 } }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(RuntimeUnavailableError);
+      expect((refused as Error).message).toMatch(/host account root .* uses id 0/);
+      const lines: string[] = [];
+      const fallback = await createRuntime({ mode: 'auto', dataDir: dir, ids: { hostStart: 0, size: 65_536 }, log: (line) => lines.push(line) });
+      expect(fallback.info.mode).toBe('process');
+      expect(lines.join('\n')).toMatch(/NOT A SANDBOX/);
+      await fallback.close();
+    } finally {
+      removeDataDir(dir);
+    }
+  });
+
+  it('keeps the data dir 0700, whatever mode it had', async () => {
+    const { mode } = statSync(fx.dataDir);
+    expect(mode & 0o777).toBe(0o700);
   });
 });
