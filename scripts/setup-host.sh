@@ -24,6 +24,13 @@ declare -A NEEDED=(
   [tar]=tar
 )
 
+# Each devbox's inotify use is charged to host root as well (runc creates its user namespace;
+# the runtime caps every devbox at 64 instances): give root room for many devboxes plus itself.
+if [ "$(id -u)" -eq 0 ]; then
+  [ "$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 0)" -ge 8192 ] || sysctl -qw fs.inotify.max_user_instances=8192 || true
+  [ "$(cat /proc/sys/fs/inotify/max_user_watches 2>/dev/null || echo 0)" -ge 1048576 ] || sysctl -qw fs.inotify.max_user_watches=1048576 || true
+fi
+
 missing=()
 for cmd in "${!NEEDED[@]}"; do
   # A key with a slash is a file the package provides; the others are commands.

@@ -111,7 +111,7 @@ export class DevboxService {
     if (record.status !== 'running' || live === undefined) {
       throw conflict(`devbox ${id} is ${record.status}; it must be running for this operation`);
     }
-    return { id, handle: live.handle, env: record.boot.environment_variables };
+    return { id, handle: live.handle, env: record.boot.environment_variables, outputBudgetBytes: record.boot.limits.diskBytes };
   }
 
   /** The live runtime handle of `id` (running or frozen), if any. */

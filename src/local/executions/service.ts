@@ -15,6 +15,7 @@ import type { DevboxProcess } from '../runtime/index.js';
 import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import { firstOrAbort } from './abortable.js';
+import { OutputBudget, outputLimitNotice } from './output-budget.js';
 import { finishedOutput, openReader, OutputLog, type OutputSource } from './output-log.js';
 import { EXECUTION_COLLECTION, toExecutionView, type ExecutionRecord, type Tails } from './record.js';
 import { collectRun } from './runner.js';
@@ -78,6 +79,7 @@ export class ExecutionService {
   readonly changes$: Observable<ExecutionRecord> = this.#changes.asObservable();
   readonly #live = new Map<string, LiveExecution>();
   readonly #shells = new KeyedQueue();
+  readonly #outputBudget = new OutputBudget();
 
   constructor(
     private readonly ctx: ServerContext,
@@ -250,11 +252,25 @@ export class ExecutionService {
     const exited = child.exited;
     // Spawning does not wait for the logs to open (a few ms on the hot path):
     // collectRun reads the pipes at once and holds the bytes until they are.
-    const collected = collectRun(child, exited, live.logs.then((l) => l.stdout), live.logs.then((l) => l.stderr));
+    const collected = collectRun(this.#metered(live, child), exited, live.logs.then((l) => l.stdout), live.logs.then((l) => l.stderr));
     child.stdin.on('error', () => undefined);
     if (!record.attach_stdin) child.stdin.end();
     for (const { text, signal } of live.pendingStdin.splice(0)) feedStdin(live, child, text, signal);
     return this.#complete(record.id, await collected);
+  }
+
+  /** The command's output as it is stored: within its devbox's output budget (see output-budget.ts). */
+  #metered(live: LiveExecution, child: DevboxProcess): DevboxProcess {
+    const { id, outputBudgetBytes: cap } = live.devbox;
+    let noticed = false;
+    const notice = (): void => {
+      if (noticed || stderr.writableEnded) return;
+      noticed = true;
+      stderr.push(Buffer.from(outputLimitNotice(cap)));
+    };
+    const stdout = child.stdout.pipe(this.#outputBudget.meter(id, cap, notice));
+    const stderr = child.stderr.pipe(this.#outputBudget.meter(id, cap, notice));
+    return { stdin: child.stdin, stdout, stderr, exited: child.exited, closed: child.closed, groupAlive: () => child.groupAlive(), kill: (signal) => child.kill(signal) };
   }
 
   #setRunning(id: string): void {

@@ -68,6 +68,8 @@ describe('attack over HTTP: filling the host disk through command output', () =>
         const view = await server.request('GET', `/v1/devboxes/${box.id}/executions/${executionId}`);
         if (view.json?.status === 'completed') {
           finished = true;
+          // The command learns nothing, but whoever reads its output is told where it was cut.
+          expect(view.json.stderr).toContain('further output is discarded');
           stored = bytesUnder(join(server.dataDir, 'executions'));
           break;
         }

@@ -249,6 +249,33 @@ describe('attack: escaping a devbox as devbox root', () => {
     expect((await run(devbox, 'echo alive')).stdout).toBe('alive\n');
   });
 
+  it('PID 1 survives every signal devbox root sends, lends no fds (pidfd_getfd), no memory (process_vm_readv), and leaks none to commands', async () => {
+    const devbox = await start();
+    const fds = await run(devbox, 'ls /proc/self/fd | sort -n | tr "\\n" " "', asRoot);
+    // 0-2 and the directory ls reads: nothing of the agent's (its request/event pipes) is inherited.
+    expect(fds.stdout).toBe('0 1 2 3 ');
+    const signals = await run(devbox, 'for s in TERM INT HUP QUIT USR1 USR2 SEGV ABRT BUS PIPE ALRM STOP CONT CHLD KILL; do kill -$s 1; done; sleep 0.3; echo still', asRoot);
+    expect(signals.stdout).toBe('still\n');
+    const steal = await run(devbox, `python3 -c '
+import ctypes, os
+l = ctypes.CDLL(None, use_errno=True)
+pidfd = l.syscall(434, 1, 0)
+assert pidfd >= 0, "pidfd_open"
+stolen = [fd for fd in range(0, 16) if l.syscall(438, pidfd, fd, 0) >= 0]
+class iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+buf = ctypes.create_string_buffer(16)
+local, remote = iovec(ctypes.cast(buf, ctypes.c_void_p), 16), iovec(0x400000, 16)
+read = l.process_vm_readv(1, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+l.syscall(424, pidfd, 9, 0, 0)
+print("stolen", stolen, "vm_read", read)
+'`, asRoot);
+    expect(steal).toMatchObject({ code: 0, stdout: 'stolen [] vm_read -1\n' });
+    expect((await run(devbox, 'echo alive')).stdout).toBe('alive\n');
+    const exited = await Promise.race([devbox.exited, new Promise((resolve) => setTimeout(() => resolve('running'), 100))]);
+    expect(exited).toBe('running');
+  });
+
   it('devbox root cannot write /proc/sys, mount proc/sysfs/tmpfs, or create a user namespace', async () => {
     const devbox = await start();
     const result = await run(devbox, [

@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { DevboxHandle, DevboxProcess } from '../../../src/local/runtime/index.js';
-import { collect, eventually, run, useRuntime } from './helpers.js';
+import { eventually, run, useRuntime } from './helpers.js';
 
 /** Creates inotify instances until refused (at most 4096), says how many, holds them until stdin closes. */
 const INOTIFY_HOG = `
@@ -119,10 +119,10 @@ describe('attack: kernel quotas shared beyond one devbox', () => {
     expect(hostInotifyProbe()).toBe('ok');
   });
 
-  it('a devbox that takes every kernel key it can leaves other devboxes theirs', async () => {
+  it('a devbox cannot take kernel keys at all, so it cannot exhaust the quota every devbox root shares', async () => {
+    // Key quotas are per host uid and every devbox root is host uid 100000: the keyring is refused (ENOSYS, as Docker does).
     const hog = await start();
     const neighbour = await start();
-    expect((await run(neighbour, `python3 -c '${KEYRING_PROBE}'`, { user: 'root' })).stdout).toBe('ok\n');
     const holder = await hold(hog, KEYRING_HOG, 'root');
     let neighbourProbe: string;
     try {
@@ -130,8 +130,9 @@ describe('attack: kernel quotas shared beyond one devbox', () => {
     } finally {
       await holder.release();
     }
-    console.log(`keys: devbox root held ${holder.held} session keyrings; then another devbox's root joining a keyring: ${neighbourProbe}`);
-    expect(neighbourProbe, "another devbox's root ran out of kernel keys").toBe('ok');
-    expect((await collect(neighbour.spawn({ command: `python3 -c '${KEYRING_PROBE}'`, user: 'root' }))).stdout).toBe('ok\n');
+    console.log(`keys: devbox root got ${holder.held} session keyrings; another devbox's root joining one: ${neighbourProbe}`);
+    expect(holder.held).toBe(0);
+    expect(neighbourProbe).toBe('Function not implemented');
+    expect(neighbourProbe, "a devbox's root ran out of kernel keys").not.toMatch(/quota/i);
   });
 });

@@ -93,4 +93,9 @@ describe('seccomp profile conversion', () => {
     }
     expect(rulesFor('clone3')).toEqual([{ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }]);
   });
+
+  it('refuses the kernel keyring (key quotas are shared by every devbox root)', () => {
+    expect(rulesFor('keyctl')).toEqual([{ names: ['keyctl'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }]);
+    expect(rulesFor('add_key').every((r) => r.action === 'SCMP_ACT_ERRNO')).toBe(true);
+  });
 });

@@ -155,12 +155,14 @@ export class OciRuntime implements DevboxRuntime {
       // An agent that hangs up before READY means the start failed: the shim's exit says why.
       const ready = agent.ready.catch(() => failed.then((error) => Promise.reject(error)));
       const { shell } = await Promise.race([ready, failed.then((error) => Promise.reject(error)), timeout]);
+      const initPid = await initPidOf(cgroups);
+      await limitUserNamespace(initPid);
       const devbox = new OciDevbox({
         spec,
         shim,
         agent,
         shell,
-        initPid: await initPidOf(cgroups),
+        initPid,
         cgroups,
         diskMount,
         upperDir: upper,
@@ -240,6 +242,28 @@ async function initPidOf(cgroups: DevboxCgroups): Promise<number> {
   if (!Number.isSafeInteger(pid)) throw new DevboxStartError('devbox has no init process', procs);
   return pid;
 }
+
+/**
+ * Per-devbox caps on the kernel counters that are charged to the creator of
+ * the devbox's user namespace (host root, since runc made it): without them,
+ * one devbox could use up host root's inotify instances (128 by default) and
+ * break the server and every other devbox. Set by host root from inside that
+ * user namespace only (no other namespace, so nothing of it is visible to the
+ * devbox); the devbox cannot raise them (`/proc/sys` is read-only there and it
+ * has no CAP_SYS_RESOURCE). Nested user namespaces go to zero as well, behind
+ * the seccomp filter that already refuses them.
+ */
+async function limitUserNamespace(initPid: number): Promise<void> {
+  const settings = Object.entries(USER_NAMESPACE_LIMITS).map(([name, value]) => `echo ${value} > /proc/sys/user/${name}`);
+  try {
+    await run('nsenter', ['-t', String(initPid), '-U', '--', '/bin/sh', '-ec', settings.join('\n')], { env: PATH_ENV });
+  } catch (error) {
+    throw new DevboxStartError('cannot set the devbox user namespace limits', (error as { stderr?: string }).stderr ?? String(error));
+  }
+}
+
+/** `user.*` sysctls of a devbox's user namespace (see {@link limitUserNamespace}). */
+const USER_NAMESPACE_LIMITS = { max_inotify_instances: 64, max_inotify_watches: 16_384, max_user_namespaces: 0 } as const;
 
 /** /etc/hosts names the devbox; written as devbox root, so it resolves inside the devbox's own root. */
 async function writeHosts(devbox: OciDevbox, spec: DevboxSpec): Promise<void> {

@@ -9,6 +9,10 @@
  * them (for nested rootless containers), but an unprivileged user namespace
  * is where most kernel privilege-escalation bugs of recent years start, and a
  * devbox never needs one. Docker's profile refuses them the same way.
+ * Nor may they use the kernel keyring (`keyctl`; the profile already refuses
+ * `add_key` and `request_key`): key quotas belong to the host uid, which every
+ * devbox's root shares, so one devbox could fill the quota of all (Docker
+ * refuses keyctl too).
  */
 import { readFile } from 'node:fs/promises';
 import { RuntimeUnavailableError } from '../errors.js';
@@ -60,8 +64,8 @@ interface ContainersProfile {
 }
 
 const CLONE_NEWUSER = 0x10000000;
-/** Syscalls whose user-namespace flag is filtered below instead of allowed outright. */
-const NAMESPACE_SYSCALLS = new Set(['clone', 'clone3', 'unshare']);
+/** Syscalls never allowed outright: the namespace ones are filtered by flag below, keyctl is refused. */
+const NOT_ALLOWED = new Set(['clone', 'clone3', 'unshare', 'keyctl']);
 
 /** Node's `process.arch` → the profile's arch names and libseccomp's. */
 const ARCHES: Record<string, { readonly profile: string; readonly seccomp: string }> = {
@@ -90,7 +94,7 @@ export function convertContainersProfile(profile: ContainersProfile, caps: reado
   };
   const rules: OciSyscallRule[] = [];
   for (const rule of profile.syscalls.filter(applies)) {
-    const names = (rule.names ?? (rule.name ? [rule.name] : [])).filter((name) => rule.action !== 'SCMP_ACT_ALLOW' || !NAMESPACE_SYSCALLS.has(name));
+    const names = (rule.names ?? (rule.name ? [rule.name] : [])).filter((name) => rule.action !== 'SCMP_ACT_ALLOW' || !NOT_ALLOWED.has(name));
     if (names.length === 0) continue;
     rules.push({
       names,
@@ -105,6 +109,8 @@ export function convertContainersProfile(profile: ContainersProfile, caps: reado
     { names: ['clone', 'unshare'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: CLONE_NEWUSER, valueTwo: CLONE_NEWUSER, op: 'SCMP_CMP_MASKED_EQ' }] },
     // clone3 passes its flags in memory, out of a filter's reach: ENOSYS makes libc fall back to clone.
     { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+    // ENOSYS reads as "no keyring in this kernel", which tools handle.
+    { names: ['keyctl'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
   );
   const sub = profile.archMap?.find((entry) => entry.architecture === target.seccomp)?.subArchitectures ?? [];
   return {
