@@ -136,9 +136,8 @@ export class OciRuntime implements DevboxRuntime {
         init: ['/.runloop/agent', 'init'],
       });
       await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
+      // (A leftover container of a crashed run under this id is gone: reapOrphans ran at start-up.)
       await mkdir(this.runcRoot, { recursive: true, mode: 0o700 });
-      // A leftover container of a crashed run under the same id would make runc refuse.
-      await run('runc', ['--root', this.runcRoot, 'delete', '--force', spec.id], { env: PATH_ENV }).catch(() => undefined);
       shim = launchOciDevbox({
         id: spec.id,
         bundle,
