@@ -2,8 +2,11 @@
  * Where an exec round trip's time goes inside the server (`npm run bench -- exec-server`).
  * Unlike the other cases it runs runloop-local in this process, because it
  * needs the devbox's runtime handle: the layers are measured side by side
- * (interleaved, so load hits them all alike), from the HTTP call down to a
- * bare `nsenter /bin/true`, which is the floor of any command in a devbox.
+ * (interleaved, so load hits them all alike): the HTTP call, the runtime's
+ * spawn through the devbox's agent, the host-side `nsenter` chain that ran
+ * every command before the agent existed (the "before" of that change, kept
+ * here so both are measured in one run), a bare `nsenter /bin/true`, and the
+ * machine's own process-spawn floor (`/bin/true` on the host).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,7 +17,6 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import type { ServerContext } from '../src/local/context.js';
 import { createLogger } from '../src/local/http/logger.js';
-import { insideCommand } from '../src/local/runtime/namespace-launch.js';
 import type { DevboxHandle } from '../src/local/runtime/types.js';
 import { startLocalServer, type LocalServer } from '../src/local/server.js';
 import { DEFAULT_SERVICES } from '../src/local/services.js';
@@ -81,25 +83,25 @@ async function createRunning(server: LocalServer): Promise<string> {
 /** The layers below HTTP; only the namespace runtime has nsenter ones. */
 function runtimeLayers(handle: DevboxHandle, namespaces: boolean): Layer[] {
   const layers: Layer[] = [
-    ['handle.spawn `true` (exit + close), as the server runs it', () => new Promise<void>((resolve) => {
+    ['after: handle.spawn `true` through the agent (exit + close), as the server runs it', async () => {
       const child = handle.spawn({ command: 'true' });
       child.stdin.end();
       child.stdout.resume();
       child.stderr.resume();
-      child.once('close', () => resolve());
-    })],
+      await child.closed;
+    }],
+    ['floor: host spawn /bin/true (the machine\'s own process cost)', () => run('/bin/true', [])],
   ];
   if (!namespaces) return layers;
   const procs = cgroupV2ProcsOf(handle.pid);
-  const chain = insideCommand({
-    initPid: handle.pid, userns: true, cgroupProcs: procs === undefined ? [] : [procs], uid: 1000, gid: 1000, cwd: '/home/user',
-    env: { HOME: '/home/user' }, argv: ['/bin/bash', '-c', 'true'],
-  });
-  const floor = ['-t', String(handle.pid), '-U', '-m', '-u', '-i', '-n', '-p', '-r', '-S', '1000', '-G', '1000', '/bin/true'];
+  const enter = ['-t', String(handle.pid), '-U', '-m', '-u', '-i', '-n', '-p', '-r', '-S', '1000', '-G', '1000'];
+  // The pre-agent exec path: a host sh joins the devbox's v2 cgroup, then nsenter, env -i and bash.
+  const join = 'for f in $1; do echo $$ > "$f"; done; shift; exec "$@"';
+  const chain = ['-c', join, 'sh', procs ?? '', '/usr/bin/nsenter', ...enter, '--wdns=/home/user', '/usr/bin/env', '-i', 'HOME=/home/user', '/bin/bash', '-c', 'true'];
   return [
     ...layers,
-    ['cold chain: sh joins the v2 cgroup, nsenter, env, bash', () => run(chain.file, chain.args, chain.options)],
-    ['floor: bare nsenter /bin/true', () => run('/usr/bin/nsenter', floor)],
+    ['before: host sh + nsenter + env + bash (the pre-agent exec path)', () => run('/bin/sh', chain, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } })],
+    ['floor of the before path: bare nsenter /bin/true', () => run('/usr/bin/nsenter', [...enter, '/bin/true'])],
   ];
 }
 

@@ -2,13 +2,14 @@
  * `npm run bench`: starts a real runloop-local, runs every case against it
  * (SDK and raw HTTP side by side), prints one table, and cleans up. It
  * reports; it never fails on a missed target.
- * Run one case: `npm run bench -- exec` (exec, exec-server, streaming, sse-pipeline, transfer, files, fleet, waits).
+ * Run one case: `npm run bench -- exec` (exec, exec-server, streaming, sse-pipeline, transfer, files, fleet, isolation, waits).
  */
 import { cpus } from 'node:os';
 import { benchExec } from './exec.js';
 import { benchExecServer } from './exec-server.js';
 import { benchFileTransfer } from './file-transfer.js';
 import { benchFleet } from './fleet.js';
+import { benchIsolation } from './isolation.js';
 import { benchSsePipeline } from './sse-pipeline.js';
 import { benchStreaming } from './streaming.js';
 import { benchTransfer } from './transfer.js';
@@ -25,6 +26,7 @@ const CASES: Record<string, BenchCase> = {
   transfer: benchTransfer,
   files: benchFileTransfer,
   fleet: benchFleet,
+  isolation: benchIsolation,
   waits: benchWaits,
 };
 

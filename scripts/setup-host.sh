@@ -4,9 +4,15 @@
 # `npm test` can run it every time. Never run on `import` of the SDK.
 set -euo pipefail
 
-# command -> Debian package providing it
+# command (or file) -> Debian package providing it
+LIBC_A="/usr/lib/$(uname -m)-linux-gnu/libc.a"  # static libc: the devbox agent is built static
 declare -A NEEDED=(
-  [tini-static]=tini
+  [runc]=runc
+  [/usr/share/containers/seccomp.json]=golang-github-containers-common
+  [cc]=gcc
+  [$LIBC_A]=libc6-dev
+  [mkfs.ext4]=e2fsprogs
+  [losetup]=mount
   [socat]=socat
   [debootstrap]=debootstrap
   [slirp4netns]=slirp4netns
@@ -18,9 +24,18 @@ declare -A NEEDED=(
   [tar]=tar
 )
 
+# Each devbox's inotify use is charged to host root as well (runc creates its user namespace;
+# the runtime caps every devbox at 64 instances): give root room for many devboxes plus itself.
+if [ "$(id -u)" -eq 0 ]; then
+  [ "$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 0)" -ge 8192 ] || sysctl -qw fs.inotify.max_user_instances=8192 || true
+  [ "$(cat /proc/sys/fs/inotify/max_user_watches 2>/dev/null || echo 0)" -ge 1048576 ] || sysctl -qw fs.inotify.max_user_watches=1048576 || true
+fi
+
 missing=()
 for cmd in "${!NEEDED[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}")
+  # A key with a slash is a file the package provides; the others are commands.
+  if [[ "$cmd" == /* ]]; then [ -e "$cmd" ] || missing+=("${NEEDED[$cmd]}")
+  else command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEEDED[$cmd]}"); fi
 done
 [ "${#missing[@]}" -eq 0 ] && exit 0
 

@@ -13,6 +13,10 @@ import { BuildStepError, executeStep, runSetupCommand, type StepContext } from '
 import { DockerfileError } from './dockerfile/errors.js';
 import { parseDockerfile } from './dockerfile/parse.js';
 import { planBuild, type BuildPlan, type ImageMetadata } from './dockerfile/plan.js';
+import { limitsFor } from '../devboxes/limits.js';
+
+/** The resource size a blueprint build runs with. */
+const BUILD_SIZE = 'LARGE';
 
 /**
  * Everything one build needs.
@@ -94,7 +98,8 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
       id: job.id,
       stateDir: join(job.dir, 'build'),
       layers: job.baseLayers,
-      limits: {},
+      // Builds install toolchains: the LARGE size's memory and 16 GiB of disk, still bounded.
+      limits: limitsFor({ resource_size_request: BUILD_SIZE }),
       network: 'host',
     });
     onPhase('building');

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { exitStatusOf, type DevboxHandle, type ExecSpec } from '../runtime/index.js';
+import type { DevboxHandle, ExecSpec } from '../runtime/index.js';
 import type { BuildLog } from './build-log.js';
 
 /**
@@ -82,16 +82,12 @@ export function runInDevbox(handle: DevboxHandle, spec: ExecSpec, options: RunOp
       // A command that exits early closes its stdin (EPIPE): its exit code tells the story.
       pipeline(options.stdin, child.stdin).catch(() => undefined);
     } else child.stdin.end();
-    child.once('error', (error) => {
-      options.signal?.removeEventListener('abort', onAbort);
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
+    void child.closed.then((status) => {
       options.signal?.removeEventListener('abort', onAbort);
       out.end();
       err.end();
-      // 'close' always has a code or a signal; should it ever lack both, report failure, never success.
-      resolve({ exitCode: exitStatusOf(code, signal) ?? 1, stderrTail: tail.join('\n'), stdout });
+      // An unknown status (the devbox went away) is a failure, never a success.
+      resolve({ exitCode: status ?? 1, stderrTail: tail.join('\n'), stdout });
     });
   });
 }

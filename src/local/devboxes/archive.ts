@@ -96,10 +96,7 @@ async function xargs0(handle: DevboxHandle, command: string, paths: readonly str
   child.stdout.resume();
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(0, 4096)));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve(code));
-  });
+  const exited = child.closed;
   await pipeline(Readable.from(paths.map((p) => `${p}\0`)), child.stdin).catch(() => undefined);
   const code = await exited;
   if (code !== 0) throw new Error(`unpacking an archive failed (${command.split(' ')[0]}): ${stderr.trim()}`);

@@ -56,6 +56,8 @@ export interface LiveDevbox {
   readonly handle: DevboxHandle;
   /** The devbox's `environment_variables`, to pass to every command. */
   readonly env: Readonly<Record<string, string>>;
+  /** How many bytes of command output the server keeps for it in all: its disk size. */
+  readonly outputBudgetBytes: number;
 }
 
 /**

@@ -3,6 +3,7 @@
  * live runtime handles, and restart reconciliation. Timers and long-polls
  * live in their own modules; HTTP is in routes.ts.
  */
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { filter, Subject, type Observable } from 'rxjs';
@@ -110,7 +111,7 @@ export class DevboxService {
     if (record.status !== 'running' || live === undefined) {
       throw conflict(`devbox ${id} is ${record.status}; it must be running for this operation`);
     }
-    return { id, handle: live.handle, env: record.boot.environment_variables };
+    return { id, handle: live.handle, env: record.boot.environment_variables, outputBudgetBytes: record.boot.limits.diskBytes };
   }
 
   /** The live runtime handle of `id` (running or frozen), if any. */
@@ -228,6 +229,11 @@ export class DevboxService {
       this.#transition(record.id, 'failure', { failure_reason: 'health_check_failed', transition_reason: 'server_restarted' });
       this.logs.add(record.id, { level: 'error', source: 'kmsg', message: 'the server restarted and the devbox processes were lost' });
     }
+    // A failed or shut-down devbox never runs again: reclaim disks an earlier run left (crash, older version).
+    for (const record of this.records.all({ status: { in: ['failure', 'shutdown'] } })) {
+      const dir = this.stateDir(record.id);
+      if (existsSync(dir)) this.#track(rm(dir, { recursive: true, force: true }).catch(() => undefined));
+    }
   }
 
   /** Server stop: shuts down running devboxes, stops frozen ones keeping their disk (they stay suspended). */
@@ -323,7 +329,8 @@ export class DevboxService {
       this.ctx.log.warn('devbox failed to start', { id, error: message });
       this.logs.add(id, { level: 'error', source: 'setup_commands', message });
       this.#fail(id, 'execution_failed', message);
-      if (live !== undefined) await this.#release(id, { discard: false });
+      // A failed devbox never runs again: its disk goes now, not at some later clean-up.
+      await this.#release(id, { discard: true });
     }
   }
 
@@ -335,7 +342,7 @@ export class DevboxService {
       if (this.#transition(id, 'running') !== undefined) this.#armFresh(id);
     } catch (error) {
       this.#fail(id, 'execution_failed', error instanceof Error ? error.message : String(error));
-      await this.#release(id, { discard: false });
+      await this.#release(id, { discard: true });
     }
   }
 
@@ -357,7 +364,7 @@ export class DevboxService {
     if (live.stopping || this.#live.get(id) !== live) return;
     this.#live.delete(id);
     this.#fail(id, reason === 'oom' ? 'out_of_memory' : 'execution_failed', `devbox init process ${reason}`);
-    void live.handle.stop({ discard: false }).catch(() => undefined);
+    void live.handle.stop({ discard: true }).catch(() => undefined);
   }
 
   #keepAliveDeadline(record: DevboxRecord): number | null {

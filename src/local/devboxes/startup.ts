@@ -3,11 +3,9 @@
  * order, each must succeed) and then the entrypoint, whose output goes to
  * the devbox log line by line.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { DevboxLogEntry } from '../../api/views/devbox.js';
-import type { DevboxHandle } from '../runtime/types.js';
-import { exitOf } from '../runtime/index.js';
+import type { DevboxHandle, DevboxProcess } from '../runtime/types.js';
 
 /**
  * Adds one entry to the devbox log.
@@ -74,7 +72,7 @@ export async function runLaunchCommands(
     child.stdin.end();
     forEachLine(child.stdout, (message) => log({ level: 'info', source: 'setup_commands', cmd: command, message }));
     forEachLine(child.stderr, (message) => log({ level: 'error', source: 'setup_commands', cmd: command, message }));
-    const code = await exitOf(child);
+    const code = await child.exited;
     log({ level: code === 0 ? 'info' : 'error', source: 'setup_commands', cmd: command, exit_code: code });
     if (code !== 0) throw new LaunchCommandError(command, code);
   }
@@ -92,12 +90,12 @@ export function startEntrypoint(
   command: string,
   log: LogSink,
   onExit: (code: number | null) => void,
-): ChildProcessWithoutNullStreams {
+): DevboxProcess {
   const child = handle.spawn({ command, env });
   child.stdin.end();
   forEachLine(child.stdout, (message) => log({ level: 'info', source: 'entrypoint', cmd: command, message }));
   forEachLine(child.stderr, (message) => log({ level: 'error', source: 'entrypoint', cmd: command, message }));
-  void exitOf(child).then((code) => {
+  void child.exited.then((code) => {
     log({ level: 'info', source: 'entrypoint', cmd: command, exit_code: code, message: `entrypoint exited with ${code}` });
     onExit(code);
   });

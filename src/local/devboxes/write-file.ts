@@ -5,7 +5,6 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { exitOf } from '../runtime/index.js';
 import { shellQuote } from '../blueprints/dockerfile/shell-quote.js';
 import type { DevboxHandle } from '../runtime/types.js';
 
@@ -24,7 +23,7 @@ export async function writeOwnedFile(handle: DevboxHandle, path: string, content
     command: `mkdir -p -- "$(dirname -- ${target})" && cat > ${target} && chown 1000:1000 -- ${target}`,
     user: 'root',
   });
-  const exited = exitOf(child);
+  const exited = child.exited;
   child.stdout.resume();
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));

@@ -2,10 +2,9 @@
  * Runs one command in a devbox with its stdout and stderr appended to
  * output logs on disk, and reports its exit code once the output is flushed.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import { asyncScheduler, firstValueFrom, timer, type SchedulerLike } from 'rxjs';
-import { groupExists } from '../runtime/index.js';
+import type { DevboxProcess } from '../runtime/index.js';
 import type { OutputLog } from './output-log.js';
 
 /**
@@ -75,16 +74,16 @@ function drainInto(from: Readable, log: OutputLog | Promise<OutputLog>): { reado
 }
 
 /**
- * Waits for `child` to exit (`exited`, from the runtime's `exitOf`) and its output
+ * Waits for `child` to exit (`exited`, usually `child.exited`) and its output
  * to be on disk, then closes both logs. Call it right after spawning; the
  * logs may still be opening (their promises), so spawning need not wait. Resolves with the exit status (null
  * only if it is unknowable).
  *
  * @example
- * const status = await collectRun(child, exitOf(child), stdoutLog, stderrLog);
+ * const status = await collectRun(child, child.exited, stdoutLog, stderrLog);
  */
 export async function collectRun(
-  child: ChildProcessWithoutNullStreams,
+  child: DevboxProcess,
   exited: Promise<number | null>,
   stdout: OutputLog | Promise<OutputLog>,
   stderr: OutputLog | Promise<OutputLog>,
@@ -104,7 +103,7 @@ export async function collectRun(
   }
   // Only live background children of the command justify dropping output;
   // with the group gone the pipes end soon (bounded: a setsid'd orphan may hold them).
-  if (outcome === 'timeout' && (child.pid === undefined || !groupExists(child.pid))) {
+  if (outcome === 'timeout' && !child.groupAlive()) {
     outcome = await Promise.race([bothEnded, after(ORPHAN_DRAIN_MS)]);
   }
   if (outcome === 'timeout') {

@@ -3,7 +3,6 @@
  * named-shell queues, kill, stdin, status waits and output access. Output
  * goes to files on disk; records go to the store and survive a restart.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
@@ -12,10 +11,11 @@ import type { ServerContext } from '../context.js';
 import type { DevboxService, LiveDevbox } from '../devboxes/service.js';
 import { awaitStatus } from '../devboxes/status-wait.js';
 import { HttpError } from '../http/route.js';
-import { exitOf } from '../runtime/index.js';
+import type { DevboxProcess } from '../runtime/index.js';
 import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import { firstOrAbort } from './abortable.js';
+import { OutputBudget, outputLimitNotice } from './output-budget.js';
 import { finishedOutput, openReader, OutputLog, type OutputSource } from './output-log.js';
 import { EXECUTION_COLLECTION, toExecutionView, type ExecutionRecord, type Tails } from './record.js';
 import { collectRun } from './runner.js';
@@ -49,13 +49,13 @@ interface LiveExecution {
   readonly logs: Promise<{ readonly stdout: OutputLog; readonly stderr: OutputLog }>;
   /** Resolves with the completed record. */
   readonly done: Promise<ExecutionRecord>;
-  child: ChildProcessWithoutNullStreams | undefined;
+  child: DevboxProcess | undefined;
   killed: boolean;
   /** Stdin sent before the process started (queued, or still opening its logs). */
   readonly pendingStdin: Array<{ readonly text?: string | null; readonly signal?: string | null }>;
 }
 
-function feedStdin(live: LiveExecution, child: ChildProcessWithoutNullStreams, text: string | null | undefined, signal: string | null | undefined): void {
+function feedStdin(live: LiveExecution, child: DevboxProcess, text: string | null | undefined, signal: string | null | undefined): void {
   if (typeof text === 'string' && text.length > 0 && child.stdin.writable) child.stdin.write(text);
   if (signal === 'EOF') child.stdin.end();
   if (signal === 'INTERRUPT') void live.devbox.handle.killGroup(child, 'SIGINT');
@@ -79,6 +79,7 @@ export class ExecutionService {
   readonly changes$: Observable<ExecutionRecord> = this.#changes.asObservable();
   readonly #live = new Map<string, LiveExecution>();
   readonly #shells = new KeyedQueue();
+  readonly #outputBudget = new OutputBudget();
 
   constructor(
     private readonly ctx: ServerContext,
@@ -239,7 +240,7 @@ export class ExecutionService {
     }
     if (this.records.get(record.id)?.status === 'queued') this.#setRunning(record.id);
     const command = record.shell_name === null ? record.command : inShell(record.shell_name, record.command);
-    let child: ChildProcessWithoutNullStreams;
+    let child: DevboxProcess;
     try {
       child = live.devbox.handle.spawn({ command, env: live.devbox.env });
     } catch (error) {
@@ -248,14 +249,28 @@ export class ExecutionService {
       throw error;
     }
     live.child = child;
-    const exited = exitOf(child);
+    const exited = child.exited;
     // Spawning does not wait for the logs to open (a few ms on the hot path):
     // collectRun reads the pipes at once and holds the bytes until they are.
-    const collected = collectRun(child, exited, live.logs.then((l) => l.stdout), live.logs.then((l) => l.stderr));
+    const collected = collectRun(this.#metered(live, child), exited, live.logs.then((l) => l.stdout), live.logs.then((l) => l.stderr));
     child.stdin.on('error', () => undefined);
     if (!record.attach_stdin) child.stdin.end();
     for (const { text, signal } of live.pendingStdin.splice(0)) feedStdin(live, child, text, signal);
     return this.#complete(record.id, await collected);
+  }
+
+  /** The command's output as it is stored: within its devbox's output budget (see output-budget.ts). */
+  #metered(live: LiveExecution, child: DevboxProcess): DevboxProcess {
+    const { id, outputBudgetBytes: cap } = live.devbox;
+    let noticed = false;
+    const notice = (): void => {
+      if (noticed || stderr.writableEnded) return;
+      noticed = true;
+      stderr.push(Buffer.from(outputLimitNotice(cap)));
+    };
+    const stdout = child.stdout.pipe(this.#outputBudget.meter(id, cap, notice));
+    const stderr = child.stderr.pipe(this.#outputBudget.meter(id, cap, notice));
+    return { stdin: child.stdin, stdout, stderr, exited: child.exited, closed: child.closed, groupAlive: () => child.groupAlive(), kill: (signal) => child.kill(signal) };
   }
 
   #setRunning(id: string): void {

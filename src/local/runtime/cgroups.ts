@@ -9,11 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RuntimeError } from './errors.js';
-import type { ResourceLimits } from './types.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
-/** Which limit each v1 controller enforces. */
-const LIMIT_OF = { memory: 'memoryBytes', cpu: 'cpuCores', pids: 'maxPids' } as const;
 const POLL_MS = 2;
 
 /**
@@ -68,25 +65,17 @@ export function enforceableLimits(layout: CgroupLayout): string[] {
 }
 
 /**
- * The cgroups of one devbox. Create before start, join through
- * {@link procsFiles}, remove after its processes are gone.
+ * The cgroups of one devbox, which runc creates (with its limits) under
+ * `/<instance>/<id>` in every hierarchy: freeze, thaw and kill through the
+ * v2 group, OOM kills from the memory controller, removal after the end.
  *
  * @example
  * const cg = new DevboxCgroups(layout, 'runloop-local-1a2b3c', 'dbx_1');
- * await cg.create({ memoryBytes: 512 << 20 });
  * await cg.freeze(); await cg.thaw(); await cg.kill(); await cg.remove();
  */
 export class DevboxCgroups {
   private readonly unifiedDir: string;
   private readonly v1Dirs: Partial<Record<'memory' | 'cpu' | 'pids', string>>;
-  /**
-   * The v1 groups this devbox's processes join: only those enforcing a limit.
-   * Each join is a cgroup migration on every command's start, so an
-   * unlimited controller is not worth its cost (the v2 group alone gives
-   * freeze and kill). Until `create` runs (a reaper's view): all of them.
-   */
-  private joinedV1: ReadonlyArray<'memory' | 'cpu' | 'pids'>;
-
   constructor(
     private readonly layout: CgroupLayout,
     readonly instance: string,
@@ -96,58 +85,11 @@ export class DevboxCgroups {
     this.v1Dirs = Object.fromEntries(
       Object.entries(layout.v1).map(([controller, root]) => [controller, join(root, instance, id)]),
     );
-    this.joinedV1 = Object.keys(this.v1Dirs) as Array<'memory' | 'cpu' | 'pids'>;
   }
 
-  /** Every `cgroup.procs` a process must be written to, to join this devbox. */
+  /** Every `cgroup.procs` of this devbox, the v2 group's first (a process joining it is frozen and killed with the devbox). */
   procsFiles(): string[] {
-    const v1 = this.joinedV1.map((controller) => this.v1Dirs[controller]).filter((dir): dir is string => dir !== undefined);
-    return [this.unifiedDir, ...v1].map((dir) => join(dir, 'cgroup.procs'));
-  }
-
-  /** Creates the groups (fresh: a leftover of a crash is emptied first) and applies limits. */
-  async create(limits: ResourceLimits): Promise<void> {
-    if (existsSync(this.unifiedDir)) {
-      await this.kill();
-      await this.remove();
-    }
-    if (this.layout.pureV2) {
-      await mkdir(join(this.layout.unified, this.instance), { recursive: true });
-      await enableV2Controllers(join(this.layout.unified, this.instance));
-    }
-    await mkdir(this.unifiedDir, { recursive: true });
-    this.joinedV1 = (['memory', 'cpu', 'pids'] as const).filter(
-      (controller) => this.v1Dirs[controller] !== undefined && limits[LIMIT_OF[controller]] !== undefined,
-    );
-    for (const controller of this.joinedV1) await mkdir(this.v1Dirs[controller]!, { recursive: true });
-    await this.applyLimits(limits);
-  }
-
-  private async applyLimits(limits: ResourceLimits): Promise<void> {
-    const { memoryBytes, cpuCores, maxPids } = limits;
-    const period = 100_000;
-    const quota = cpuCores === undefined ? undefined : Math.max(1000, Math.round(cpuCores * period));
-    if (this.layout.pureV2) {
-      const dir = this.unifiedDir;
-      if (memoryBytes !== undefined) {
-        await writeFile(join(dir, 'memory.max'), String(memoryBytes));
-        await writeFile(join(dir, 'memory.swap.max'), '0').catch(() => undefined);
-      }
-      if (quota !== undefined) await writeFile(join(dir, 'cpu.max'), `${quota} ${period}`);
-      if (maxPids !== undefined) await writeFile(join(dir, 'pids.max'), String(maxPids));
-      return;
-    }
-    const { memory, cpu, pids } = this.v1Dirs;
-    if (memoryBytes !== undefined && memory) {
-      await writeFile(join(memory, 'memory.limit_in_bytes'), String(memoryBytes));
-      // Without swap accounting the file is absent; with it, forbid swapping around the limit.
-      await writeFile(join(memory, 'memory.memsw.limit_in_bytes'), String(memoryBytes)).catch(() => undefined);
-    }
-    if (quota !== undefined && cpu) {
-      await writeFile(join(cpu, 'cpu.cfs_period_us'), String(period));
-      await writeFile(join(cpu, 'cpu.cfs_quota_us'), String(quota));
-    }
-    if (maxPids !== undefined && pids) await writeFile(join(pids, 'pids.max'), String(maxPids));
+    return [this.unifiedDir, ...Object.values(this.v1Dirs)].map((dir) => join(dir, 'cgroup.procs'));
   }
 
   /** Freezes every process (and every process that joins later) and waits until the kernel says so. */
@@ -208,30 +150,45 @@ export class DevboxCgroups {
 }
 
 /**
- * Kills and removes every devbox group under `instance` except those in
- * `keep` (the caller's live devboxes). Returns the ids reaped.
+ * Kills and removes every devbox group under `instance` in each of
+ * `hierarchies` (cgroup mount points), except those in `keep` (the caller's
+ * live devboxes). Returns the ids reaped.
  *
  * @example
- * await reapInstanceCgroups(layout, 'runloop-local-1a2b3c', new Set());
+ * await reapInstanceCgroups(['/sys/fs/cgroup/unified', '/sys/fs/cgroup/memory'], '/sys/fs/cgroup/unified', 'runloop-local-1a2b3c', new Set());
  */
-export async function reapInstanceCgroups(layout: CgroupLayout, instance: string, keep: ReadonlySet<string>): Promise<string[]> {
+export async function reapInstanceCgroups(hierarchies: readonly string[], unified: string, instance: string, keep: ReadonlySet<string>): Promise<string[]> {
   const ids = new Set<string>();
-  for (const root of [layout.unified, ...Object.values(layout.v1)]) {
+  for (const root of hierarchies) {
     for (const name of await readdir(join(root, instance)).catch(() => [] as string[])) {
       if (existsSync(join(root, instance, name, 'cgroup.procs')) && !keep.has(name)) ids.add(name);
     }
   }
   for (const id of ids) {
-    const group = new DevboxCgroups(layout, instance, id);
-    await group.kill();
-    // A group that only survived in a v1 hierarchy has no cgroup.kill: signal its members.
-    for (const procs of group.procsFiles()) await killMembers(procs);
-    await group.remove();
+    const v2 = join(unified, instance, id);
+    if (existsSync(v2)) {
+      await writeFile(join(v2, 'cgroup.kill'), '1').catch(() => undefined);
+      await waitUntilEmpty(join(v2, 'cgroup.events'));
+    }
+    for (const root of hierarchies) {
+      // A group that only survived in a v1 hierarchy has no cgroup.kill: signal its members.
+      await killMembers(join(root, instance, id, 'cgroup.procs'));
+      await removeCgroupDir(join(root, instance, id));
+    }
   }
   if (keep.size === 0) {
-    for (const root of [layout.unified, ...Object.values(layout.v1)]) await removeCgroupDir(join(root, instance));
+    for (const root of hierarchies) await removeCgroupDir(join(root, instance)).catch(() => undefined);
   }
   return [...ids];
+}
+
+async function waitUntilEmpty(eventsFile: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const events = await readFile(eventsFile, 'utf8').catch(() => 'populated 0');
+    if (/^populated 0$/m.test(events)) return;
+    await sleep(POLL_MS);
+  }
 }
 
 async function killMembers(procsFile: string): Promise<void> {
@@ -243,12 +200,6 @@ async function killMembers(procsFile: string): Promise<void> {
       // already gone
     }
   }
-}
-
-async function enableV2Controllers(dir: string): Promise<void> {
-  const available = (await readFile(join(dir, 'cgroup.controllers'), 'utf8')).split(/\s+/);
-  const wanted = ['memory', 'cpu', 'pids'].filter((c) => available.includes(c));
-  if (wanted.length > 0) await writeFile(join(dir, 'cgroup.subtree_control'), wanted.map((c) => `+${c}`).join(' ')).catch(() => undefined);
 }
 
 /**

@@ -1,17 +1,31 @@
 /**
- * Chooses and builds the devbox runtime: namespaces where this machine
- * allows them (probed now, never assumed), the plain-process fallback
- * otherwise, and says plainly which one is in force and why.
+ * Chooses and builds the devbox runtime: isolated devboxes under runc where
+ * this machine allows them (probed now, never assumed), the plain-process
+ * fallback otherwise, and says plainly which one is in force and why. The
+ * fallback is no sandbox: it is announced as such, loudly.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ensureAgentBinary } from './agent/binary.js';
 import { RuntimeUnavailableError } from './errors.js';
-import { NamespaceRuntime } from './namespace-runtime.js';
+import { DEFAULT_CAPABILITIES, type IdRange } from './oci/config.js';
+import { ensureShiftedRootfs } from './oci/id-shift.js';
+import { OciRuntime } from './oci/runtime.js';
+import { CONTAINERS_SECCOMP_PROFILE, loadSeccompProfile } from './oci/seccomp.js';
 import { probeNamespaces } from './probe.js';
-import { prepareRuntimeDir } from './runtime-dir.js';
 import { ProcessRuntime } from './process-runtime.js';
 import { COMPLETE_MARKER, ROOTFS_VERSION, defaultRootfsCacheDir, ensureBaseRootfs } from './rootfs.js';
+import { prepareInitLayer } from './runtime-dir.js';
 import type { DevboxRuntime, RuntimeInfo } from './types.js';
+
+/**
+ * The host ids devboxes run as by default: devbox uid n is host uid 100000 + n.
+ *
+ * @example
+ * await createRuntime({ dataDir, ids: DEFAULT_ID_RANGE });
+ */
+export const DEFAULT_ID_RANGE: IdRange = { hostStart: 100_000, size: 65_536 };
 
 /**
  * Options of {@link createRuntime}.
@@ -20,35 +34,33 @@ import type { DevboxRuntime, RuntimeInfo } from './types.js';
  * const options: CreateRuntimeOptions = { mode: 'auto', dataDir: '/var/lib/runloop-local', log: console.log };
  */
 export interface CreateRuntimeOptions {
-  /** `auto` (default) prefers namespaces; `namespaces` fails if unavailable; `process` forces the fallback. */
+  /** `auto` (default) prefers isolation; `namespaces` fails if it is unavailable; `process` forces the unisolated fallback. */
   readonly mode?: 'auto' | 'namespaces' | 'process';
   /** The server's data dir: names this runtime's cgroups (so servers with different dirs never collide). */
   readonly dataDir: string;
   readonly log?: (line: string) => void;
-  /** Use this base rootfs instead of the cached one (tests, custom images). */
+  /** Use this base rootfs (owned by real ids: 0, 1000…) instead of the cached one. */
   readonly rootfsDir?: string;
-  /** Cache for the base rootfs; see `ensureBaseRootfs`. */
+  /** Cache for the base rootfs and the agent; see `ensureBaseRootfs`. */
   readonly cacheDir?: string;
-  /**
-   * Confine devbox root to a user namespace (default: whenever the host allows it).
-   * `false` gives devbox root the host's capabilities: only for trusted workloads.
-   */
-  readonly userNamespaces?: boolean;
+  /** The host id range devbox ids map to; no host account may use it. Default {@link DEFAULT_ID_RANGE}. */
+  readonly ids?: IdRange;
 }
 
-const NAMESPACE_DETAIL =
-  'Linux namespaces (mount, pid, uts, ipc, net) with an overlayfs root over Debian bookworm, tini as PID 1, ' +
-  'cgroup v2 freeze/kill';
+const ISOLATED_DETAIL =
+  'runc containers: user namespace (devbox root = host uid {start}), pid/mount/uts/ipc/net/cgroup namespaces, ' +
+  "Docker's capability set, seccomp (containers-common profile, no user namespaces inside), masked /proc, " +
+  'an agent inside as PID 1 (no host binary reachable), a disk image per devbox';
 
 /**
- * Builds the runtime for a server. In namespace mode it makes sure the base
- * rootfs exists (building it once, ~40 s) and logs one line saying what is
- * in force. Call `reapOrphans()` next to clean up after a crashed server.
+ * Builds the runtime for a server. In isolated mode it makes sure the base
+ * rootfs (once ~40 s), its id-shifted copy (once, seconds) and the agent
+ * (once, ~1 s) exist, and logs what is in force. Call `reapOrphans()` next
+ * to clean up after a crashed server.
  *
  * @example
  * const runtime = await createRuntime({ dataDir: '/var/lib/runloop-local', log: console.log });
  * await runtime.reapOrphans();
- * const devbox = await runtime.start({ id: 'dbx_1', stateDir: '/var/lib/runloop-local/dbx_1', layers: [], limits: {}, network: 'isolated' });
  */
 export async function createRuntime(options: CreateRuntimeOptions): Promise<DevboxRuntime> {
   const mode = options.mode ?? 'auto';
@@ -60,42 +72,67 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
   };
   if (mode === 'process') return fallback("forced by mode: 'process'");
 
-  const probe = await probeNamespaces(join(options.dataDir, '.runtime'));
-  if (!probe.ok) {
-    if (mode === 'namespaces') throw new RuntimeUnavailableError(`namespace devboxes are unavailable: ${probe.reason}`);
-    return fallback(probe.reason);
+  const runtimeDir = join(options.dataDir, '.runtime');
+  const probe = await probeNamespaces(runtimeDir);
+  const ids = options.ids ?? DEFAULT_ID_RANGE;
+  const problem = probe.ok ? await idRangeProblem(ids) : probe.reason;
+  if (problem !== undefined || !probe.ok) {
+    if (mode === 'namespaces') throw new RuntimeUnavailableError(`isolated devboxes are unavailable: ${problem}`);
+    return fallback(problem ?? 'unknown');
   }
-  let rootfs: string;
   try {
-    rootfs = options.rootfsDir ?? (await ensureBaseRootfs({ cacheDir: options.cacheDir, log }));
+    await secureDataDir(options.dataDir);
+    const cacheDir = options.cacheDir ?? defaultRootfsCacheDir();
+    const base = options.rootfsDir ?? (await ensureBaseRootfs({ cacheDir, log }));
+    const rootfs = await ensureShiftedRootfs(base, ids);
+    const agent = await ensureAgentBinary(join(dirname(cacheDir), 'agent'));
+    const initLayer = await prepareInitLayer(runtimeDir, agent, basename(dirname(agent)));
+    const seccomp = await loadSeccompProfile(CONTAINERS_SECCOMP_PROFILE, DEFAULT_CAPABILITIES);
+    const info: RuntimeInfo = {
+      mode: 'namespaces',
+      detail: `${ISOLATED_DETAIL.replace('{start}', String(ids.hostStart))}; limits always on: ${probe.limits.join(', ')}, /dev/shm, disk; isolated devboxes have loopback only (no outbound internet)`,
+    };
+    log(formatRuntimeInfo(info));
+    return new OciRuntime({ dataDir: options.dataDir, runtimeDir, rootfs, initLayer, agent, layout: probe.layout, info, ids, seccomp });
   } catch (error) {
     if (mode === 'namespaces') throw error;
-    return fallback(`no base root filesystem: ${(error as Error).message}`);
+    return fallback((error as Error).message);
   }
-  const limits = probe.limits.length > 0 ? `limits: ${probe.limits.join(', ')}` : 'no resource limits (controllers missing)';
-  const userns = probe.userns && options.userNamespaces !== false;
-  const rootNote = userns
-    ? 'devbox root is confined to a user namespace'
-    : `${probe.userns ? 'user namespaces disabled by option' : 'no user namespaces here'}: devbox root keeps host capabilities (trusted workloads only)`;
-  const info: RuntimeInfo = {
-    mode: 'namespaces',
-    detail: `${NAMESPACE_DETAIL}; ${limits}; ${rootNote}; isolated devboxes have loopback only (no outbound internet)`,
-  };
-  const runtimeDir = join(options.dataDir, '.runtime');
-  await prepareRuntimeDir(runtimeDir);
-  log(formatRuntimeInfo(info));
-  return new NamespaceRuntime({ dataDir: options.dataDir, runtimeDir, rootfs, layout: probe.layout, info, userns });
 }
 
 function processDetail(why: string): string {
-  return `plain processes in a per-devbox directory (${why}): no filesystem, PID or network isolation, no resource limits`;
+  return (
+    `plain processes in a per-devbox directory (${why}). ` +
+    'WARNING: NOT A SANDBOX: commands run as the server user with no filesystem, PID, network or resource isolation; run only trusted code'
+  );
+}
+
+/** The data dir holds devbox files (setuid ones too): no other host user may even look inside. */
+async function secureDataDir(dataDir: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
+}
+
+/** A host account inside the devboxes' range would own every devbox's files. */
+async function idRangeProblem(ids: IdRange): Promise<string | undefined> {
+  for (const file of ['/etc/passwd', '/etc/group']) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      const [name, , id] = line.split(':');
+      const number = Number(id);
+      if (Number.isInteger(number) && number >= ids.hostStart && number < ids.hostStart + ids.size) {
+        return `host account ${name} (${file}) uses id ${number}, inside the devbox id range ${ids.hostStart}–${ids.hostStart + ids.size - 1}`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
  * One line for a CLI banner.
  *
  * @example
- * formatRuntimeInfo(runtime.info); // 'runloop-local: devboxes run as namespaces — Linux namespaces (…)'
+ * formatRuntimeInfo(runtime.info); // 'runloop-local: devboxes run as namespaces — runc containers (…)'
  */
 export function formatRuntimeInfo(info: RuntimeInfo): string {
   return `runloop-local: devboxes run as ${info.mode} — ${info.detail}`;
@@ -103,7 +140,7 @@ export function formatRuntimeInfo(info: RuntimeInfo): string {
 
 /**
  * Checks which mode `createRuntime` would pick, without building anything
- * (for a CLI banner or `--check`): probes namespaces and looks for a cached
+ * (for a CLI banner or `--check`): probes the host and looks for a cached
  * base rootfs.
  *
  * @example
@@ -115,6 +152,6 @@ export async function checkRuntimeMode(options: { readonly dataDir: string; read
   const cached = existsSync(join(options.cacheDir ?? defaultRootfsCacheDir(), ROOTFS_VERSION, COMPLETE_MARKER));
   return {
     mode: 'namespaces',
-    detail: `${NAMESPACE_DETAIL}; limits: ${probe.limits.join(', ') || 'none'}; base rootfs ${cached ? 'cached' : 'not built yet (~40 s on first start)'}`,
+    detail: `${ISOLATED_DETAIL.replace('{start}', String(DEFAULT_ID_RANGE.hostStart))}; limits: ${probe.limits.join(', ')}; base rootfs ${cached ? 'cached' : 'not built yet (~40 s on first start)'}`,
   };
 }

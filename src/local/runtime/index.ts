@@ -10,10 +10,11 @@ export type {
   DevboxRuntime,
   DevboxSpec,
   ExecSpec,
+  DevboxProcess,
   ResourceLimits,
   RuntimeInfo,
 } from './types.js';
-export { createRuntime, checkRuntimeMode, formatRuntimeInfo, type CreateRuntimeOptions } from './create-runtime.js';
+export { createRuntime, checkRuntimeMode, formatRuntimeInfo, DEFAULT_ID_RANGE, type CreateRuntimeOptions } from './create-runtime.js';
 export { ensureBaseRootfs, defaultRootfsCacheDir, ROOTFS_VERSION, type EnsureRootfsOptions } from './rootfs.js';
 export {
   RuntimeError,
@@ -24,5 +25,5 @@ export {
   DevboxNotRunningError,
   type RuntimeFileErrorCode,
 } from './errors.js';
-export { runtimeInstanceName, devboxHostname } from './namespace-runtime.js';
+export { runtimeInstanceName, devboxHostname } from './instance.js';
 export { exitOf, exitStatusOf, groupExists, signalGroup } from './process-group.js';

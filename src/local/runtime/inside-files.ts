@@ -1,14 +1,13 @@
 /**
- * File reads and writes inside a namespace devbox, done by a short-lived
- * process that runs INSIDE it (nsenter into its root, as the devbox user).
- * The kernel then confines every path: `..` stops at the devbox root and
- * absolute symlinks resolve against it, so no planted link can reach the
- * host or another devbox. Content streams; nothing is buffered whole.
+ * File reads and writes inside a devbox, done by a short-lived process that
+ * runs INSIDE it (spawned by its agent, as the devbox user). The kernel then
+ * confines every path: `..` stops at the devbox root and absolute symlinks
+ * resolve against it, so no planted link can reach the host or another
+ * devbox. Content streams; nothing is buffered whole.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import { RuntimeFileError, fileErrorCodeFromStderr } from './errors.js';
-import { insideCommand } from './namespace-launch.js';
+import type { DevboxProcess } from './types.js';
 
 // The shell opens the file itself so an open error surfaces before any byte,
 // then says OK and hands the descriptor to cat.
@@ -17,33 +16,15 @@ const WRITE_SCRIPT = 'd=${1%/*}; [ -n "$d" ] || d=/; mkdir -p -- "$d" && exec ca
 const OK = Buffer.from('OK\n');
 
 /**
- * Identifies the devbox and the account file operations run as.
+ * Runs `argv` inside the devbox as the account files are accessed as.
  *
  * @example
- * const target: InsideTarget = { initPid: launched.initPid, userns: true, uid: 1000, gid: 1000, home: '/home/user' };
- * await writeInside(target, '/home/user/a.txt', 'hello');
+ * const spawnInside: SpawnInside = (argv) => devbox.spawnArgv(argv, 'user');
  */
-export interface InsideTarget {
-  readonly initPid: number;
-  readonly userns: boolean;
-  readonly uid: number;
-  readonly gid: number;
-  readonly home: string;
-}
+export type SpawnInside = (argv: readonly string[]) => DevboxProcess;
 
-function spawnInside(target: InsideTarget, script: string, path: string): ChildProcessWithoutNullStreams {
-  const { file, args, options } = insideCommand({
-    initPid: target.initPid,
-    userns: target.userns,
-    // Not in the devbox cgroup: file access keeps working while the devbox is frozen.
-    cgroupProcs: [],
-    uid: target.uid,
-    gid: target.gid,
-    cwd: '/',
-    env: { PATH: '/usr/bin:/bin', HOME: target.home, LC_ALL: 'C' },
-    argv: ['/bin/sh', '-c', script, 'sh', path],
-  });
-  return spawn(file, args, { ...options, stdio: 'pipe' });
+function spawnScript(spawnInside: SpawnInside, script: string, path: string): DevboxProcess {
+  return spawnInside(['/bin/sh', '-c', script, 'sh', path]);
 }
 
 /**
@@ -52,10 +33,10 @@ function spawnInside(target: InsideTarget, script: string, path: string): ChildP
  * failure errors the stream.
  *
  * @example
- * const stream = await readInside({ initPid, userns: true, uid: 1000, gid: 1000, home: '/home/user' }, '/home/user/a.txt');
+ * const stream = await readInside((argv) => devbox.spawnArgv(argv, 'user'), '/home/user/a.txt');
  */
-export function readInside(target: InsideTarget, path: string): Promise<Readable> {
-  const child = spawnInside(target, READ_SCRIPT, path);
+export function readInside(spawnInside: SpawnInside, path: string): Promise<Readable> {
+  const child = spawnScript(spawnInside, READ_SCRIPT, path);
   child.stdin.end();
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -72,32 +53,33 @@ export function readInside(target: InsideTarget, path: string): Promise<Readable
       child.stdout.off('data', onData);
       child.stdout.pause();
       if (!header.subarray(0, OK.length).equals(OK)) {
-        child.kill('SIGKILL');
+        void child.kill('SIGKILL');
         reject(new RuntimeFileError('EIO', path, 'unexpected reader output'));
         return;
       }
       resolve(bodyStream(child, header.subarray(OK.length), failure));
     };
     child.stdout.on('data', onData);
-    child.on('error', (error) => reject(new RuntimeFileError('EIO', path, error.message)));
-    child.on('close', (code) => {
+    void child.closed.then((code) => {
       if (header.length < OK.length) reject(failure(code));
     });
   });
 }
 
 /** The file's bytes: what followed the header, then the rest of stdout; errors if the reader failed. */
-function bodyStream(child: ChildProcessWithoutNullStreams, first: Buffer, failure: (code: number | null) => Error): Readable {
+function bodyStream(child: DevboxProcess, first: Buffer, failure: (code: number | null) => Error): Readable {
   const out = new PassThrough();
   if (first.length > 0) out.write(first);
   child.stdout.pipe(out, { end: false });
-  child.on('close', (code) => {
+  let done = false;
+  void child.closed.then((code) => {
+    done = true;
     if (code === 0) out.end();
     else out.destroy(failure(code));
   });
   // A consumer that stops early must not leave the reader running.
   out.on('close', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (!done) void child.kill('SIGKILL');
   });
   return out;
 }
@@ -107,10 +89,10 @@ function bodyStream(child: ChildProcessWithoutNullStreams, first: Buffer, failur
  * directories; everything is created by the devbox account.
  *
  * @example
- * await writeInside({ initPid, userns: true, uid: 1000, gid: 1000, home: '/home/user' }, '/home/user/a.txt', 'hello');
+ * await writeInside((argv) => devbox.spawnArgv(argv, 'user'), '/home/user/a.txt', 'hello');
  */
-export function writeInside(target: InsideTarget, path: string, content: Readable | Uint8Array | string): Promise<void> {
-  const child = spawnInside(target, WRITE_SCRIPT, path);
+export function writeInside(spawnInside: SpawnInside, path: string, content: Readable | Uint8Array | string): Promise<void> {
+  const child = spawnScript(spawnInside, WRITE_SCRIPT, path);
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-2000);
@@ -122,18 +104,14 @@ export function writeInside(target: InsideTarget, path: string, content: Readabl
   if (content instanceof Readable) {
     content.on('error', (error) => {
       sourceError = error;
-      child.kill('SIGKILL');
+      void child.kill('SIGKILL');
     });
     content.pipe(child.stdin);
   } else {
     child.stdin.end(content);
   }
-  return new Promise<void>((resolve, reject) => {
-    child.on('error', (error) => reject(new RuntimeFileError('EIO', path, error.message)));
-    child.on('close', (code) => {
-      if (sourceError) reject(sourceError);
-      else if (code === 0) resolve();
-      else reject(new RuntimeFileError(fileErrorCodeFromStderr(stderr), path, stderr.trim() || `exit ${code}`));
-    });
+  return child.closed.then((code) => {
+    if (sourceError) throw sourceError;
+    if (code !== 0) throw new RuntimeFileError(fileErrorCodeFromStderr(stderr), path, stderr.trim() || `exit ${code}`);
   });
 }

@@ -1,7 +1,9 @@
 /**
- * Checks, on this machine and right now, whether namespace devboxes can run:
- * root, the tools, a cgroup v2 tree with freeze/kill, and an overlay mount
- * inside a throwaway mount namespace on the data dir's filesystem.
+ * Checks, on this machine and right now, whether isolated devboxes can run:
+ * root, the tools (runc, the seccomp profile, mkfs.ext4 and loop devices for
+ * disk images), user namespaces, a cgroup v2 tree with freeze/kill, the
+ * limit controllers, and an overlay mount inside a throwaway mount namespace
+ * on the data dir's filesystem. Nothing is assumed; every refusal says why.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,7 +11,7 @@ import { mkdir, mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { detectCgroupLayout, enforceableLimits, type CgroupLayout } from './cgroups.js';
-import { TINI_PATH } from './namespace-launch.js';
+import { CONTAINERS_SECCOMP_PROFILE } from './oci/seccomp.js';
 
 const run = promisify(execFile);
 
@@ -21,10 +23,15 @@ const run = promisify(execFile);
  * if (!probe.ok) log.warn(`process mode: ${probe.reason}`);
  */
 export type NamespaceProbe =
-  | { readonly ok: true; readonly layout: CgroupLayout; readonly limits: readonly string[]; readonly userns: boolean }
+  | { readonly ok: true; readonly layout: CgroupLayout; readonly limits: readonly string[] }
   | { readonly ok: false; readonly reason: string };
 
-const TOOLS = ['/usr/bin/unshare', '/usr/bin/nsenter', TINI_PATH, '/usr/bin/socat', '/bin/cp', '/usr/bin/du'];
+const TOOLS = [
+  '/usr/sbin/runc', '/usr/bin/unshare', '/usr/bin/nsenter', '/usr/bin/socat', '/sbin/mkfs.ext4', '/bin/mount', '/bin/cp', '/usr/bin/du',
+  '/usr/bin/truncate', CONTAINERS_SECCOMP_PROFILE, '/dev/loop-control',
+];
+/** Limits every devbox gets; a host that cannot enforce one of them runs no isolated devbox. */
+const REQUIRED_LIMITS = ['memory', 'cpu', 'pids'];
 
 /**
  * Probes namespace support; `scratchDir` must be on the filesystem that
@@ -41,14 +48,18 @@ export async function probeNamespaces(scratchDir: string): Promise<NamespaceProb
   if (missingTool) return { ok: false, reason: `${missingTool} is missing (run scripts/setup-host.sh)` };
   const layout = detectCgroupLayout();
   if ('missing' in layout) return { ok: false, reason: layout.missing };
+  const limits = enforceableLimits(layout);
+  const unenforceable = REQUIRED_LIMITS.filter((limit) => !limits.includes(limit));
+  if (unenforceable.length > 0) return { ok: false, reason: `cgroup controllers missing, limits not enforceable: ${unenforceable.join(', ')}` };
+  if (!(await probeUserNamespace())) return { ok: false, reason: 'user namespaces are refused (devbox root would be host root)' };
   const cgroupProblem = await probeCgroupV2(layout.unified);
   if (cgroupProblem) return { ok: false, reason: cgroupProblem };
   const overlayProblem = await probeOverlay(scratchDir);
   if (overlayProblem) return { ok: false, reason: overlayProblem };
-  return { ok: true, layout, limits: enforceableLimits(layout), userns: await probeUserNamespace() };
+  return { ok: true, layout, limits };
 }
 
-/** Whether root can create a user namespace with its own mount namespace (for devbox root without host capabilities). */
+/** Whether root can create a user namespace with its own mount namespace (where devbox root lives). */
 async function probeUserNamespace(): Promise<boolean> {
   try {
     await run('/usr/bin/unshare', ['--user', '--mount', '--', '/bin/true']);

@@ -3,7 +3,7 @@
  * the server's user, each in its own process group, working in a
  * per-devbox directory. No filesystem, PID or network isolation; no limits.
  */
-import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
@@ -11,12 +11,12 @@ import { userInfo } from 'node:os';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { signalGroup } from './process-group.js';
+import { asDevboxProcess } from './process-group.js';
 import { DevboxNotRunningError, RuntimeInputError } from './errors.js';
 import { copyLayer } from './layer-copy.js';
 import { connectLoopback } from './port-forward.js';
 import { mapProcessPath, openConfinedForRead, openConfinedForWrite, type ProcessDirs } from './process-paths.js';
-import type { DevboxHandle, DevboxSpec, ExecSpec } from './types.js';
+import type { DevboxHandle, DevboxProcess, DevboxSpec, ExecSpec } from './types.js';
 import { DEVBOX_HOME, execCwd, execEnvironment } from './validate.js';
 
 type ExitReason = { readonly reason: 'stopped' | 'died' | 'oom' };
@@ -62,7 +62,7 @@ export class ProcessDevbox implements DevboxHandle {
     });
   }
 
-  spawn(exec: ExecSpec): ChildProcessWithoutNullStreams {
+  spawn(exec: ExecSpec): DevboxProcess {
     this.assertRunning();
     const cwd = execCwd(exec);
     const hostCwd = cwd === '/' ? this.dirs.home : mapCwd(this.dirs, cwd);
@@ -75,11 +75,11 @@ export class ProcessDevbox implements DevboxHandle {
       this.groups.add(pgid);
       child.once('exit', () => this.forgetIfEmpty(pgid));
     }
-    return child;
+    return asDevboxProcess(child);
   }
 
-  killGroup(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    return child.pid === undefined ? Promise.resolve() : signalGroup(child.pid, signal);
+  killGroup(child: DevboxProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return child.kill(signal);
   }
 
   async freeze(): Promise<void> {

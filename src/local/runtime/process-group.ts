@@ -3,9 +3,10 @@
  * knowing when every member is gone, and the shell-style exit status of a
  * leader. Shared by both runtimes and by every caller that runs commands.
  */
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { constants } from 'node:os';
+import type { DevboxProcess } from './types.js';
 
 const POLL_MS = 2;
 /** After this long, members that are only zombies count as gone (see {@link signalGroup}). */
@@ -99,4 +100,28 @@ function hasMemberToWaitFor(pgid: number): boolean {
     if (Number(pgrp) === pgid && (state !== 'Z' || ppid !== '1')) return true;
   }
   return false;
+}
+
+/**
+ * A host child process (leader of its own process group) seen as a
+ * {@link DevboxProcess}: for the plain-process fallback.
+ *
+ * @example
+ * const proc = asDevboxProcess(spawn('/bin/sh', ['-c', 'ls'], { detached: true, stdio: 'pipe' }));
+ */
+export function asDevboxProcess(child: ChildProcessWithoutNullStreams): DevboxProcess {
+  const exited = exitOf(child);
+  const closed = new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('close', (code, signal) => resolve(exitStatusOf(code, signal)));
+  });
+  return {
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    exited,
+    closed,
+    groupAlive: () => child.pid !== undefined && groupExists(child.pid),
+    kill: (signal: NodeJS.Signals = 'SIGKILL') => (child.pid === undefined ? Promise.resolve() : signalGroup(child.pid, signal)),
+  };
 }

@@ -1,51 +1,41 @@
 /**
- * Host-side files that every namespace devbox of a runtime shares, read-only:
- * `bin/tini` (bound at /run/devbox) and `dev/`, a template of the few safe
- * device nodes a devbox gets (overlaid at /dev, so a layer's own /dev, and
- * the host's console, never show up). Made once per data dir.
+ * The runtime's private directory in the data dir (`<dataDir>/.runtime`,
+ * 0700 like the data dir itself) and the init layer every devbox shares:
+ * `init/.runloop/agent`, a copy of the agent binary stacked read-only on top
+ * of each devbox's root. The copy is owned by host root, which is no uid
+ * inside a devbox: devbox root can run it but never write or replace it, and
+ * it is not the host's binary, so nothing the host runs is reachable from a
+ * devbox.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { TINI_PATH } from './namespace-launch.js';
-
-const run = promisify(execFile);
-
-const MAKE_DEV = `set -eu
-cd "$1"
-mknod -m 666 null c 1 3; mknod -m 666 zero c 1 5; mknod -m 666 full c 1 7
-mknod -m 666 random c 1 8; mknod -m 666 urandom c 1 9; mknod -m 666 tty c 5 0
-ln -s pts/ptmx ptmx; ln -s /proc/self/fd fd
-ln -s /proc/self/fd/0 stdin; ln -s /proc/self/fd/1 stdout; ln -s /proc/self/fd/2 stderr
-mkdir -m 755 pts; mkdir -m 1777 shm
-`;
 
 /**
- * Makes sure `<runtimeDir>/bin/tini` and `<runtimeDir>/dev/` exist; safe
- * when two runtimes on one data dir race.
+ * Makes `<runtimeDir>/init/.runloop/agent` (a copy of `agentBinary`) and
+ * returns the init layer's path; safe when two runtimes on one data dir
+ * race. A new agent build gets a new layer (keyed by the binary's cache dir name).
  *
  * @example
- * await prepareRuntimeDir('/var/lib/runloop-local/.runtime');
+ * const initLayer = await prepareInitLayer('/var/lib/runloop-local/.runtime', agentBinary, 'ab12cd');
  */
-export async function prepareRuntimeDir(runtimeDir: string): Promise<void> {
-  if (existsSync(join(runtimeDir, 'dev', 'urandom')) && existsSync(join(runtimeDir, 'bin', 'tini'))) return;
-  await mkdir(runtimeDir, { recursive: true });
+export async function prepareInitLayer(runtimeDir: string, agentBinary: string, version: string): Promise<string> {
+  const layer = join(runtimeDir, `init-${version}`);
+  if (existsSync(join(layer, '.runloop', 'agent'))) return layer;
+  await mkdir(runtimeDir, { recursive: true, mode: 0o700 });
   const temp = await mkdtemp(join(runtimeDir, '.prepare-'));
   try {
-    await mkdir(join(temp, 'bin'));
-    await copyFile(TINI_PATH, join(temp, 'bin', 'tini'));
-    await chmod(join(temp, 'bin', 'tini'), 0o755);
-    await mkdir(join(temp, 'dev'), { mode: 0o755 });
-    await run('/bin/sh', ['-c', MAKE_DEV, 'sh', join(temp, 'dev')]);
-    for (const part of ['bin', 'dev']) {
-      await rename(join(temp, part), join(runtimeDir, part)).catch((error: NodeJS.ErrnoException) => {
-        // Another runtime finished first: its copy is as good as ours.
-        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-      });
-    }
+    await mkdir(join(temp, '.runloop'));
+    await copyFile(agentBinary, join(temp, '.runloop', 'agent'));
+    await chmod(join(temp, '.runloop', 'agent'), 0o555);
+    await chmod(join(temp, '.runloop'), 0o555);
+    await chmod(temp, 0o755);
+    await rename(temp, layer).catch((error: NodeJS.ErrnoException) => {
+      // Another runtime finished first: its copy is as good as ours.
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+    });
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
+  return layer;
 }

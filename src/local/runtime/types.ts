@@ -6,8 +6,7 @@
  *
  * Nothing here knows about HTTP, the store or the API's status names.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * Which isolation is in force, and why, so start-up can say it plainly.
@@ -23,16 +22,23 @@ export interface RuntimeInfo {
 }
 
 /**
- * Resource limits, from the devbox's launch parameters. Absent = unlimited.
+ * Resource limits of one devbox. Every field is always set: a devbox never
+ * runs unlimited (defaults come from its resource size, see
+ * `devboxes/limits.ts`). The process fallback cannot enforce them and says so.
  *
  * @example
- * const limits: ResourceLimits = { memoryBytes: 1 << 30, cpuCores: 0.5, maxPids: 512 };
+ * const limits: ResourceLimits = { memoryBytes: 2 << 30, cpuCores: 1, maxPids: 1024, diskBytes: 4 << 30, shmBytes: 64 << 20 };
  */
 export interface ResourceLimits {
-  readonly memoryBytes?: number;
+  readonly memoryBytes: number;
   /** Fractional cores (0.5, 1, 2…), enforced as a CPU quota. */
-  readonly cpuCores?: number;
-  readonly maxPids?: number;
+  readonly cpuCores: number;
+  /** Processes and threads at once (cgroup pids.max): a fork bomb stops here. */
+  readonly maxPids: number;
+  /** The devbox's writable disk (its own filesystem image): writes past it get ENOSPC. */
+  readonly diskBytes: number;
+  /** Size of the `/dev/shm` tmpfs (counts against memory too). */
+  readonly shmBytes: number;
 }
 
 /**
@@ -79,6 +85,38 @@ export interface ExecSpec {
 }
 
 /**
+ * One command running inside a devbox (in its own process group), seen from
+ * the server. Its streams are plain Node streams; `exited` and `closed`
+ * never reject.
+ *
+ * @example
+ * const proc: DevboxProcess = devbox.spawn({ command: 'make test' });
+ * proc.stdout.pipe(process.stdout);
+ * console.log('exit status', await proc.exited);
+ */
+export interface DevboxProcess {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /**
+   * The leader's shell-style exit status (128 + n for signal n; 127 when it
+   * could not be started, with the reason on stderr), or null when the devbox
+   * went away before it was known.
+   */
+  readonly exited: Promise<number | null>;
+  /** Resolves (with the exit status) once the leader exited and stdout and stderr have ended. */
+  readonly closed: Promise<number | null>;
+  /** Whether any member of the command's process group still lives. */
+  groupAlive(): boolean;
+  /**
+   * Signals every member of the command's process group (default SIGKILL).
+   * For SIGKILL, resolves once every member is gone; for others, once sent.
+   * Never rejects.
+   */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
  * A running devbox. All methods are safe to call more than once.
  *
  * @example
@@ -95,17 +133,16 @@ export interface DevboxHandle {
   readonly exited: Promise<{ readonly reason: 'stopped' | 'died' | 'oom' }>;
   /**
    * Starts a process inside the devbox in its own process group, with piped
-   * stdin/stdout/stderr. The child is the host-side process (`nsenter` in
-   * namespace mode); killing its group kills the command's whole tree.
+   * stdin/stdout/stderr; killing its group kills the command's whole tree.
    */
-  spawn(exec: ExecSpec): ChildProcessWithoutNullStreams;
+  spawn(exec: ExecSpec): DevboxProcess;
   /**
    * Signals every process of one command: the process group of a child from
    * `spawn` (default SIGKILL). For SIGKILL the promise resolves once every
    * member is gone (reaped), so "killed" can be answered truthfully; for
    * other signals once sent. Never rejects; ignoring the promise is fine.
    */
-  killGroup(child: ChildProcessWithoutNullStreams, signal?: NodeJS.Signals): Promise<void>;
+  killGroup(child: DevboxProcess, signal?: NodeJS.Signals): Promise<void>;
   /** Freezes every process of the devbox (cgroup freeze in namespace mode). */
   freeze(): Promise<void>;
   thaw(): Promise<void>;

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import { RuntimeFileError, RuntimeInputError } from './errors.js';
-import type { DevboxSpec, ExecSpec } from './types.js';
+import type { DevboxSpec, ExecSpec, ResourceLimits } from './types.js';
 
 /**
  * The devbox user's home inside every devbox.
@@ -32,21 +32,34 @@ const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * into overlayfs' comma/colon-separated mount options.
  *
  * @example
- * checkSpec({ id: 'dbx_1', stateDir: '/data/dbx_1', layers: [], limits: {}, network: 'isolated' });
+ * checkSpec({ id: 'dbx_1', stateDir: '/data/dbx_1', layers: [], limits: limitsFor(undefined), network: 'isolated' });
  */
 export function checkSpec(spec: DevboxSpec): void {
   if (!ID_PATTERN.test(spec.id)) throw new RuntimeInputError(`devbox id must match ${ID_PATTERN.source}: ${JSON.stringify(spec.id)}`);
   for (const dir of [spec.stateDir, ...spec.layers]) checkMountablePath(dir);
   if (spec.network !== 'host' && spec.network !== 'isolated') throw new RuntimeInputError(`network must be 'host' or 'isolated'`);
-  const { memoryBytes, cpuCores, maxPids } = spec.limits;
-  if (memoryBytes !== undefined && !(Number.isSafeInteger(memoryBytes) && memoryBytes >= 4 * 1024 * 1024)) {
-    throw new RuntimeInputError(`memoryBytes must be an integer ≥ 4 MiB, got ${memoryBytes}`);
-  }
-  if (cpuCores !== undefined && !(Number.isFinite(cpuCores) && cpuCores >= 0.01 && cpuCores <= 1024)) {
+  checkLimits(spec.limits);
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Checks that every limit is present and sane: a devbox never runs unlimited.
+ *
+ * @example
+ * checkLimits({ memoryBytes: 2 << 30, cpuCores: 1, maxPids: 1024, diskBytes: 4 << 30, shmBytes: 64 << 20 });
+ */
+export function checkLimits(limits: ResourceLimits): void {
+  const { memoryBytes, cpuCores, maxPids, diskBytes, shmBytes } = limits;
+  const integer = (name: string, value: number, min: number, unit = ''): void => {
+    if (!(Number.isSafeInteger(value) && value >= min)) throw new RuntimeInputError(`${name} must be an integer ≥ ${min}${unit}, got ${value}`);
+  };
+  integer('memoryBytes', memoryBytes, 4 * MIB);
+  integer('maxPids', maxPids, 1);
+  integer('diskBytes', diskBytes, 64 * MIB);
+  integer('shmBytes', shmBytes, MIB);
+  if (!(Number.isFinite(cpuCores) && cpuCores >= 0.01 && cpuCores <= 1024)) {
     throw new RuntimeInputError(`cpuCores must be between 0.01 and 1024, got ${cpuCores}`);
-  }
-  if (maxPids !== undefined && !(Number.isSafeInteger(maxPids) && maxPids >= 1)) {
-    throw new RuntimeInputError(`maxPids must be a positive integer, got ${maxPids}`);
   }
 }
 

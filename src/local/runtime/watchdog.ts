@@ -24,9 +24,10 @@ done
 eval "$RL_ON_EOF"
 `;
 
-/** On EOF: kill each devbox cgroup, then remove the groups and the instance dirs. */
+/** On EOF: kill each devbox cgroup, unmount its disk, then remove the groups and the instance dirs. */
 const KILL_CGROUPS = `for i in $ids; do echo 1 > "$RL_UNIFIED/$i/cgroup.kill" 2>/dev/null || true; done
 sleep 1
+for i in $ids; do [ -z "$RL_MOUNTS" ] || umount -l "$RL_MOUNTS/$i" 2>/dev/null || true; done
 for i in $ids; do for root in $RL_ROOTS; do rmdir "$root/$i" 2>/dev/null || true; done; done
 for root in $RL_ROOTS; do rmdir "$root" 2>/dev/null || true; done`;
 
@@ -38,7 +39,7 @@ const KILL_GROUPS = `for i in $ids; do kill -KILL "-$i" 2>/dev/null || true; don
  * mode) or process-group ids (process mode).
  *
  * @example
- * const dog = Watchdog.forCgroups('/sys/fs/cgroup/unified/runloop-local-ab12', ['/sys/fs/cgroup/memory/runloop-local-ab12']);
+ * const dog = Watchdog.forCgroups('/sys/fs/cgroup/unified/runloop-local-ab12', ['/sys/fs/cgroup/memory/runloop-local-ab12'], '/data/.runtime/mnt');
  * dog.add('dbx_1'); dog.remove('dbx_1'); dog.end();
  */
 export class Watchdog {
@@ -47,12 +48,16 @@ export class Watchdog {
 
   private constructor(private readonly env: Readonly<Record<string, string>>) {}
 
-  /** Kills `<unifiedInstanceDir>/<id>` groups and removes them from every hierarchy. */
-  static forCgroups(unifiedInstanceDir: string, otherInstanceDirs: readonly string[]): Watchdog {
+  /**
+   * Kills `<unifiedInstanceDir>/<id>` groups, unmounts `<mountRoot>/<id>`
+   * (the devbox's disk) and removes the groups from every hierarchy.
+   */
+  static forCgroups(unifiedInstanceDir: string, otherInstanceDirs: readonly string[], mountRoot = ''): Watchdog {
     return new Watchdog({
       RL_ON_EOF: KILL_CGROUPS,
       RL_UNIFIED: unifiedInstanceDir,
-      RL_ROOTS: [unifiedInstanceDir, ...otherInstanceDirs].join(' '),
+      RL_ROOTS: [unifiedInstanceDir, ...otherInstanceDirs.filter((dir) => dir !== unifiedInstanceDir)].join(' '),
+      RL_MOUNTS: mountRoot,
     });
   }
 

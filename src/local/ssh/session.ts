@@ -4,9 +4,9 @@
  * `shell` runs bash (under `script` for a pseudo-terminal when one was
  * requested, since the runtime's spawn has pipes only).
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { ServerChannel, Session } from 'ssh2';
-import type { DevboxHandle } from '../runtime/types.js';
+import { constants } from 'node:os';
+import type { DevboxHandle, DevboxProcess } from '../runtime/types.js';
 import { shellQuote } from '../blueprints/dockerfile/shell-quote.js';
 
 /**
@@ -22,7 +22,7 @@ export function serveSession(
 ): void {
   const env: Record<string, string> = { ...devboxEnv };
   let pty: { term: string; cols: number; rows: number } | undefined;
-  const children = new Set<ChildProcessWithoutNullStreams>();
+  const children = new Set<DevboxProcess>();
 
   session.on('env', (accept, _reject, info) => {
     // Only names a shell could export; never let a client set the loader path.
@@ -63,9 +63,9 @@ function run(
   channel: ServerChannel,
   command: string,
   env: Readonly<Record<string, string>>,
-  children: Set<ChildProcessWithoutNullStreams>,
+  children: Set<DevboxProcess>,
 ): void {
-  let child: ChildProcessWithoutNullStreams;
+  let child: DevboxProcess;
   try {
     child = handle.spawn({ command, env, user: 'user' });
   } catch (error) {
@@ -80,15 +80,17 @@ function run(
   child.stderr.pipe(channel.stderr, { end: false });
   child.stdin.on('error', () => undefined); // the command may exit before reading its input
   channel.on('error', () => undefined);
-  child.once('error', () => {
+  void child.closed.then((status) => {
     children.delete(child);
-    channel.exit(127);
+    // A shell-style status above 128 is the signal that ended the command.
+    const signal = status !== null && status > 128 ? signalName(status - 128) : undefined;
+    if (signal !== undefined) channel.exit(signal.replace(/^SIG/, ''), false, '');
+    else channel.exit(status ?? 1);
     channel.end();
   });
-  child.once('close', (code, signal) => {
-    children.delete(child);
-    if (signal !== null) channel.exit(signal.replace(/^SIG/, ''), false, '');
-    else channel.exit(code ?? 1);
-    channel.end();
-  });
+}
+
+/** `SIGTERM` for 15; undefined for a number no signal has. */
+function signalName(number: number): string | undefined {
+  return Object.entries(constants.signals).find(([, value]) => value === number)?.[0];
 }

@@ -9,6 +9,7 @@ import { BuildLog } from '../../../src/local/blueprints/build-log.js';
 import { BuildFailedError, runBuild, type BuildJob, type BuildPhase } from '../../../src/local/blueprints/executor.js';
 import { runInDevbox } from '../../../src/local/blueprints/run-in-devbox.js';
 import { createRuntime, type DevboxRuntime } from '../../../src/local/runtime/index.js';
+import { TEST_LIMITS } from '../runtime/test-limits.js';
 
 let root: string;
 let runtime: DevboxRuntime;
@@ -45,7 +46,7 @@ async function job(dockerfile: string, extra: Partial<BuildJob> = {}): Promise<B
 async function sh(layers: string[], command: string, env: Record<string, string> = {}): Promise<{ exitCode: number; stdout: string }> {
   counter += 1;
   const id = `dbx_exectest${process.pid}x${counter}`;
-  const handle = await runtime.start({ id, stateDir: join(root, 'devboxes', id), layers, limits: {}, network: 'isolated' });
+  const handle = await runtime.start({ id, stateDir: join(root, 'devboxes', id), layers, limits: TEST_LIMITS, network: 'isolated' });
   try {
     return await runInDevbox(handle, { command, env }, { captureStdout: true });
   } finally {

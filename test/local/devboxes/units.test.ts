@@ -27,7 +27,7 @@ function record(overrides: Partial<DevboxRecord> = {}): DevboxRecord {
     failure_reason: null,
     shutdown_reason: null,
     mounted: true,
-    boot: { environment_variables: {}, entrypoint: null, launch_commands: [], layers: [], limits: {}, mounts: [] },
+    boot: { environment_variables: {}, entrypoint: null, launch_commands: [], layers: [], limits: limitsFor(undefined), mounts: [] },
     deadlines: { keep_alive_ms: null, idle_ms: null },
     ...overrides,
   };
@@ -35,11 +35,16 @@ function record(overrides: Partial<DevboxRecord> = {}): DevboxRecord {
 
 describe('limitsFor', () => {
   it('maps named sizes, custom sizes and nothing', () => {
-    expect(limitsFor(undefined)).toEqual({});
-    expect(limitsFor({ resource_size_request: 'X_SMALL' })).toEqual({ cpuCores: 0.5, memoryBytes: GIB });
-    expect(limitsFor({ resource_size_request: 'LARGE' })).toEqual({ cpuCores: 2, memoryBytes: 8 * GIB });
-    expect(limitsFor({ resource_size_request: 'CUSTOM_SIZE', custom_cpu_cores: 4, custom_gb_memory: 16 })).toEqual({ cpuCores: 4, memoryBytes: 16 * GIB });
-    expect(limitsFor({ custom_gb_memory: 2 })).toEqual({ memoryBytes: 2 * GIB });
+    const MIB = 1024 ** 2;
+    // Nothing requested is SMALL: a devbox is never unlimited.
+    expect(limitsFor(undefined)).toEqual({ cpuCores: 1, memoryBytes: 2 * GIB, diskBytes: 4 * GIB, maxPids: 1024, shmBytes: 128 * MIB });
+    expect(limitsFor({ resource_size_request: 'X_SMALL' })).toEqual({ cpuCores: 0.5, memoryBytes: GIB, diskBytes: 4 * GIB, maxPids: 512, shmBytes: 64 * MIB });
+    expect(limitsFor({ resource_size_request: 'LARGE' })).toEqual({ cpuCores: 2, memoryBytes: 8 * GIB, diskBytes: 16 * GIB, maxPids: 2048, shmBytes: 512 * MIB });
+    expect(limitsFor({ resource_size_request: 'CUSTOM_SIZE', custom_cpu_cores: 4, custom_gb_memory: 16, custom_disk_size: 32 })).toEqual({
+      cpuCores: 4, memoryBytes: 16 * GIB, diskBytes: 32 * GIB, maxPids: 4096, shmBytes: GIB,
+    });
+    expect(limitsFor({ custom_gb_memory: 4 })).toMatchObject({ cpuCores: 1, memoryBytes: 4 * GIB, diskBytes: 4 * GIB });
+    expect(limitsFor({ custom_disk_size: 2 })).toMatchObject({ diskBytes: 2 * GIB });
   });
 });
 
@@ -131,7 +136,7 @@ describe('usageOf', () => {
     const r = record({
       status: 'shutdown',
       end_time_ms: 21_000,
-      boot: { ...record().boot, limits: { cpuCores: 2, memoryBytes: 4 * GIB } },
+      boot: { ...record().boot, limits: { ...limitsFor(undefined), cpuCores: 2, memoryBytes: 4 * GIB } },
       state_transitions: [
         { status: 'provisioning', transition_time_ms: 1000 },
         { status: 'running', transition_time_ms: 2000 },

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OutputLog } from '../../../src/local/executions/output-log.js';
 import { collectRun } from '../../../src/local/executions/runner.js';
-import { exitOf, exitStatusOf } from '../../../src/local/runtime/index.js';
+import { exitStatusOf } from '../../../src/local/runtime/index.js';
+import { asDevboxProcess } from '../../../src/local/runtime/process-group.js';
 import { inShell, KeyedQueue, shellStateDir } from '../../../src/local/executions/shell.js';
 
 describe('named shell script', () => {
@@ -83,9 +84,9 @@ describe('collectRun', () => {
   it('writes both outputs to disk and reports the exit status', async () => {
     const out = await OutputLog.create(join(dir, 'out'));
     const err = await OutputLog.create(join(dir, 'err'));
-    const child = spawn('sh', ['-c', 'seq 1 20000; echo bad >&2; exit 3']);
+    const child = asDevboxProcess(spawn('sh', ['-c', 'seq 1 20000; echo bad >&2; exit 3'], { detached: true }));
     child.stdin.end();
-    expect(await collectRun(child, exitOf(child), out, err)).toBe(3);
+    expect(await collectRun(child, child.exited, out, err)).toBe(3);
     expect(out.done && err.done).toBe(true);
     const text = await readFile(join(dir, 'out'), 'utf8');
     expect(text.split('\n').filter(Boolean)).toHaveLength(20000);
@@ -96,20 +97,21 @@ describe('collectRun', () => {
   it('completes when the command exits even if a background child keeps the pipes open', async () => {
     const out = await OutputLog.create(join(dir, 'out'));
     const err = await OutputLog.create(join(dir, 'err'));
-    const child = spawn('sh', ['-c', 'sleep 30 & echo hi'], { detached: true });
+    const host = spawn('sh', ['-c', 'sleep 30 & echo hi'], { detached: true });
+    const child = asDevboxProcess(host);
     child.stdin.end();
     try {
-      expect(await collectRun(child, exitOf(child), out, err)).toBe(0);
+      expect(await collectRun(child, child.exited, out, err)).toBe(0);
       expect(await readFile(join(dir, 'out'), 'utf8')).toBe('hi\n');
     } finally {
-      process.kill(-child.pid!, 'SIGKILL');
+      process.kill(-host.pid!, 'SIGKILL');
     }
   });
 
   it('keeps the output of a command that exits before its logs are open', async () => {
-    const child = spawn('sh', ['-c', 'seq 1 3000; echo bad >&2']);
+    const child = asDevboxProcess(spawn('sh', ['-c', 'seq 1 3000; echo bad >&2'], { detached: true }));
     child.stdin.end();
-    const exited = exitOf(child);
+    const exited = child.exited;
     let openLogs!: () => void;
     const opened = new Promise<void>((resolve) => (openLogs = resolve));
     const out = opened.then(() => OutputLog.create(join(dir, 'out')));

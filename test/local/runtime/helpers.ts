@@ -3,7 +3,6 @@
  * shared cached rootfs, running a command to completion, and a leftover
  * check (cgroups, processes, mounts) that every file runs at the end.
  */
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -13,12 +12,21 @@ import {
   ensureBaseRootfs,
   runtimeInstanceName,
   type DevboxHandle,
+  type DevboxProcess,
   type DevboxRuntime,
   type DevboxSpec,
   type ExecSpec,
 } from '../../../src/local/runtime/index.js';
 
-export const CGROUP_ROOTS = ['/sys/fs/cgroup/unified', '/sys/fs/cgroup/memory', '/sys/fs/cgroup/cpu', '/sys/fs/cgroup/pids'];
+/** Every cgroup hierarchy of this host (runc makes a devbox's group in each). */
+export const CGROUP_ROOTS = readFileSync('/proc/self/mounts', 'utf8')
+  .split('\n')
+  .map((line) => line.split(' '))
+  .filter((fields) => fields[2] === 'cgroup' || fields[2] === 'cgroup2')
+  .map((fields) => fields[1]!);
+
+export { TEST_LIMITS } from './test-limits.js';
+import { TEST_LIMITS } from './test-limits.js';
 
 /** The cached base rootfs (built on the very first run only). */
 export function sharedRootfs(): Promise<string> {
@@ -38,27 +46,25 @@ let counter = 0;
 /** A spec with a unique id and its state under `dataDir`. */
 export function specFor(dataDir: string, overrides: Partial<DevboxSpec> = {}): DevboxSpec {
   const id = overrides.id ?? `dbx_t${process.pid}_${++counter}`;
-  return { id, stateDir: join(dataDir, 'devboxes', id), layers: [], limits: {}, network: 'isolated', ...overrides };
+  return { id, stateDir: join(dataDir, 'devboxes', id), layers: [], limits: TEST_LIMITS, network: 'isolated', ...overrides };
 }
 
 export interface RunResult {
+  /** Shell-style: 128 + n when signal n ended the command. */
   readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
 }
 
 /** Waits for a spawned command and collects its output. */
-export function collect(child: ChildProcessWithoutNullStreams): Promise<RunResult> {
+export async function collect(child: DevboxProcess): Promise<RunResult> {
   child.stdin.end();
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  const code = await child.closed;
+  return { code, stdout, stderr };
 }
 
 /** Runs a command to completion inside `devbox`. */
@@ -103,6 +109,22 @@ export async function expectNoLeftovers(dataDir: string): Promise<void> {
   for (const root of CGROUP_ROOTS) expect(existsSync(join(root, instance)), `${root}/${instance}`).toBe(false);
   expect(processesOfInstance(instance)).toEqual([]);
   expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(dataDir);
+  expect(existsSync(join('/run/runloop-local', instance)), 'bundle dir').toBe(false);
+  expect(loopBackingFiles().filter((file) => file.startsWith(dataDir))).toEqual([]);
+}
+
+/** The files behind every attached loop device (a devbox disk left mounted would show here). */
+export function loopBackingFiles(): string[] {
+  return readdirSync('/sys/block')
+    .filter((name) => name.startsWith('loop'))
+    .map((name) => {
+      try {
+        return readFileSync(`/sys/block/${name}/loop/backing_file`, 'utf8').trim();
+      } catch {
+        return ''; // not attached
+      }
+    })
+    .filter(Boolean);
 }
 
 /** What {@link useRuntime} gives a test file; fields are set once its `beforeAll` ran. */

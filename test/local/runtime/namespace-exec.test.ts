@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevboxNotRunningError, RuntimeInputError } from '../../../src/local/runtime/index.js';
-import { collect, eventually, run, specFor, useRuntime } from './helpers.js';
+import { TEST_LIMITS, collect, eventually, run, specFor, useRuntime } from './helpers.js';
 
 /** The v2 cgroup directory of the process `pid`. */
 function cgroupDirOf(pid: number): string {
@@ -47,16 +47,14 @@ describe('namespace runtime: exec and isolation', () => {
     expect(() => devbox.spawn({ command: 'true', env: { 'BAD=KEY': 'x' } })).toThrow(RuntimeInputError);
   });
 
-  it('has its own hostname and PID space with tini as PID 1', async () => {
+  it('has its own hostname and PID space with the agent as PID 1', async () => {
     const devbox = await start();
     expect((await run(devbox, 'hostname')).stdout.trim()).toBe(devbox.id.replace(/_/g, '-'));
     const ps = await run(devbox, 'ps -eo pid=,comm=; true');
     const rows = ps.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/));
-    expect(rows[0]).toEqual(['1', 'tini']);
-    // Only tini, its sleep (maybe not forked yet), this shell and ps itself: no host process is visible.
-    const commands = rows.map((row) => row[1]);
-    expect(commands).toEqual(expect.arrayContaining(['tini', 'bash', 'ps']));
-    expect(commands.filter((c) => !['tini', 'sleep', 'bash', 'ps'].includes(c ?? ''))).toEqual([]);
+    expect(rows[0]).toEqual(['1', 'agent']);
+    // Only the agent, this shell and ps itself: no host process is visible.
+    expect(rows.map((row) => row[1])).toEqual(['agent', 'bash', 'ps']);
     expect(devbox.pid).toBeGreaterThan(1);
   });
 
@@ -95,32 +93,20 @@ describe('namespace runtime: exec and isolation', () => {
     await devbox.stop(); // idempotent
   });
 
-  it('starts each command in its own fresh group, even when the prepared host process was killed', async () => {
+  it('starts each command in its own session and process group, forked inside by the agent (PID 1)', async () => {
     const devbox = await start();
-    const groups = new Set<number>();
+    const groups = new Set<string>();
     for (let i = 0; i < 3; i++) {
-      const child = devbox.spawn({ command: `echo ${i}` });
-      groups.add(child.pid!);
-      expect(await collect(child)).toMatchObject({ code: 0, stdout: `${i}\n`, stderr: '' });
+      // pid, pgid, sid and parent of the shell itself: it leads its own group and session, a child of PID 1.
+      const { code, stdout } = await run(devbox, 'ps -o pid=,pgid=,sid=,ppid= -p $$');
+      expect(code).toBe(0);
+      const [pid, pgid, sid, ppid] = stdout.trim().split(/\s+/);
+      expect(pgid).toBe(pid);
+      expect(sid).toBe(pid);
+      expect(ppid).toBe('1');
+      groups.add(pgid!);
     }
     expect(groups.size).toBe(3);
-    // Kill the host process waiting for the next command (it sits in the devbox's v2 cgroup).
-    const waitingProcesses = (): number[] =>
-      readFileSync(join(cgroupDirOf(devbox.pid), 'cgroup.procs'), 'utf8')
-        .split('\n').filter(Boolean).map(Number)
-        .filter((pid) => {
-          try {
-            return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('mapfile');
-          } catch {
-            return false;
-          }
-        });
-    await eventually(() => waitingProcesses().length === 1);
-    const [waiting] = waitingProcesses();
-    process.kill(waiting!, 'SIGKILL');
-    // Reaped means the server has seen it exit.
-    await eventually(() => !existsSync(`/proc/${waiting}`));
-    expect(await run(devbox, 'echo after')).toMatchObject({ code: 0, stdout: 'after\n' });
   });
 
   it('reports a devbox whose PID 1 was killed from outside as died', async () => {
@@ -132,6 +118,6 @@ describe('namespace runtime: exec and isolation', () => {
   it('rejects malformed specs with a typed error', async () => {
     await expect(fx.runtime.start(specFor(fx.dataDir, { id: '../evil' }))).rejects.toThrow(RuntimeInputError);
     await expect(fx.runtime.start(specFor(fx.dataDir, { layers: ['/tmp/a,upperdir=/'] }))).rejects.toThrow(RuntimeInputError);
-    await expect(fx.runtime.start(specFor(fx.dataDir, { limits: { memoryBytes: -1 } }))).rejects.toThrow(RuntimeInputError);
+    await expect(fx.runtime.start(specFor(fx.dataDir, { limits: { ...TEST_LIMITS, memoryBytes: -1 } }))).rejects.toThrow(RuntimeInputError);
   });
 });

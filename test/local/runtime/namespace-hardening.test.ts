@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRuntime, DevboxStartError } from '../../../src/local/runtime/index.js';
+import { createRuntime, DevboxStartError, RuntimeUnavailableError } from '../../../src/local/runtime/index.js';
 import { expectNoLeftovers, makeDataDir, removeDataDir, run, sharedRootfs, specFor, useRuntime } from './helpers.js';
 
 describe('namespace runtime: devbox plumbing and hostile layers', () => {
@@ -22,7 +22,7 @@ describe('namespace runtime: devbox plumbing and hostile layers', () => {
   });
 
   it('confines devbox root to a user namespace: file ownership works, host powers do not', async () => {
-    expect(fx.runtime.info.detail).toMatch(/devbox root is confined to a user namespace/);
+    expect(fx.runtime.info.detail).toMatch(/user namespace \(devbox root = host uid 100000\)/);
     const devbox = await start();
     expect((await run(devbox, 'readlink /proc/self/ns/user', { user: 'root' })).stdout).not.toBe(`${readlinkSync('/proc/self/ns/user')}\n`);
     const allowed = await run(devbox, 'mkdir -p /opt/app && chown user:user /opt/app && stat -c %U /opt/app && runuser -u user -- id -un', { user: 'root', cwd: '/' });
@@ -61,19 +61,25 @@ describe('namespace runtime: devbox plumbing and hostile layers', () => {
     expect((error as DevboxStartError).message).toMatch(/no-such-layer|No such file/);
   });
 
-  it('still runs devboxes without a user namespace when told to (root then keeps host capabilities)', async () => {
-    const plainDir = makeDataDir();
-    const plain = await createRuntime({ mode: 'namespaces', dataDir: plainDir, rootfsDir: await sharedRootfs(), userNamespaces: false });
+  it('fails fast under mode namespaces when isolation cannot be set up, and falls back loudly under auto', async () => {
+    // An id range holding a host account (root, uid 0) would hand devboxes host-owned files: refused.
+    const dir = makeDataDir();
     try {
-      expect(plain.info.detail).toMatch(/devbox root keeps host capabilities/);
-      const devbox = await plain.start(specFor(plainDir));
-      const result = await run(devbox, 'id -u; readlink /proc/self/ns/user; hostname', { user: 'root' });
-      expect(result.stdout).toBe(`0\n${readlinkSync('/proc/self/ns/user')}\n${devbox.id.replace(/_/g, '-')}\n`);
-      await devbox.stop({ discard: true });
+      const refused = await createRuntime({ mode: 'namespaces', dataDir: dir, ids: { hostStart: 0, size: 65_536 } }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(RuntimeUnavailableError);
+      expect((refused as Error).message).toMatch(/host account root .* uses id 0/);
+      const lines: string[] = [];
+      const fallback = await createRuntime({ mode: 'auto', dataDir: dir, ids: { hostStart: 0, size: 65_536 }, log: (line) => lines.push(line) });
+      expect(fallback.info.mode).toBe('process');
+      expect(lines.join('\n')).toMatch(/NOT A SANDBOX/);
+      await fallback.close();
     } finally {
-      await plain.close();
-      await expectNoLeftovers(plainDir);
-      removeDataDir(plainDir);
+      removeDataDir(dir);
     }
+  });
+
+  it('keeps the data dir 0700, whatever mode it had', async () => {
+    const { mode } = statSync(fx.dataDir);
+    expect(mode & 0o777).toBe(0o700);
   });
 });

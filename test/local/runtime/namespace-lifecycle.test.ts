@@ -11,9 +11,12 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
 
   it('freeze stops a running counter and thaw resumes it', async () => {
     const devbox = await start();
-    const counter = devbox.spawn({ command: 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.01; done' });
-    const count = async (): Promise<number> => Number(await readAll(await devbox.readFile('/tmp/count')));
-    await eventually(async () => existsSync(join(fx.dataDir, 'devboxes', devbox.id, 'upper', 'tmp', 'count')) && (await count()) > 3);
+    // Written aside and renamed, so a read (or a freeze) never sees a half-written number.
+    const counter = devbox.spawn({ command: 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.01; done' });
+    // Read from the host side of its disk: the devbox's own file access is frozen with it.
+    const file = join(fx.dataDir, '.runtime', 'mnt', devbox.id, 'upper', 'tmp', 'count');
+    const count = async (): Promise<number> => Number(readFileSync(file, 'utf8'));
+    await eventually(async () => existsSync(file) && (await count()) > 3);
     await devbox.freeze();
     const frozenAt = await count();
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -33,10 +36,8 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     expect((await run(devbox, `kill -0 ${innerPid} && echo alive`)).stdout).toBe('alive\n');
     devbox.killGroup(child, 'SIGTERM');
     const result = await collect(child);
-    expect(result.signal ?? result.code).toBeTruthy();
-    await eventually(async () => (await run(devbox, 'ps -eo comm= | grep -c "^sleep$"; true')).stdout.trim() === '1');
-    // Only tini's own sleep remains.
-    expect((await run(devbox, 'ps -eo args= | grep "^sleep"; true')).stdout).toBe('sleep infinity\n');
+    expect(result.code).toBe(128 + 15);
+    await eventually(async () => (await run(devbox, 'ps -eo comm= | grep -c "^sleep$"; true')).stdout.trim() === '0');
   });
 
   it('answers a SIGKILL of a group only once every member, background children included, is gone', async () => {
@@ -92,7 +93,7 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     await collect(server);
   });
 
-  it('connects to a port of a host-network devbox, and serves files while frozen', async () => {
+  it('connects to a port of a host-network devbox', async () => {
     const devbox = await start({ network: 'host' });
     const host = createServer((socket) => socket.end('from host loopback'));
     await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
@@ -102,10 +103,6 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     } finally {
       host.close();
     }
-    await devbox.writeFile('note.txt', 'readable while frozen');
-    await devbox.freeze();
-    expect(await readAll(await devbox.readFile('note.txt'))).toBe('readable while frozen');
-    await devbox.thaw();
   });
 
   it('does not reach a host port from an isolated devbox', async () => {

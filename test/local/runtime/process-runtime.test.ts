@@ -20,14 +20,15 @@ describe('process runtime (forced fallback)', () => {
   it('says plainly that it is the fallback and why', () => {
     expect(fx.runtime.info.mode).toBe('process');
     expect(fx.runtime.info.detail).toMatch(/forced by mode: 'process'/);
-    expect(fx.runtime.info.detail).toMatch(/no filesystem, PID or network isolation/);
+    expect(fx.runtime.info.detail).toMatch(/NOT A SANDBOX/);
+    expect(fx.runtime.info.detail).toMatch(/no filesystem, PID, network or resource isolation/);
   });
 
   it('runs commands in the devbox home with exit codes, output and a clean environment', async () => {
     const devbox = await start();
     const home = join(fx.dataDir, 'devboxes', devbox.id, 'home');
     const result = await run(devbox, 'pwd; echo "$HOME"; echo "$GREETING"; echo err >&2; exit 7', { env: { GREETING: 'hi' } });
-    expect(result).toEqual({ code: 7, signal: null, stdout: `${home}\n${home}\nhi\n`, stderr: 'err\n' });
+    expect(result).toEqual({ code: 7, stdout: `${home}\n${home}\nhi\n`, stderr: 'err\n' });
     expect((await run(devbox, 'pwd', { cwd: '/home/user/sub' }).catch(() => null))?.code).not.toBe(0);
     mkdirSync(join(home, 'sub'));
     expect((await run(devbox, 'pwd', { cwd: '/home/user/sub' })).stdout).toBe(`${join(home, 'sub')}\n`);

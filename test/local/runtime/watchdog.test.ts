@@ -54,6 +54,8 @@ describe('devboxes do not outlive a SIGKILLed server', () => {
     const { initPid, execPid } = await crashServer('namespaces');
     await eventually(() => !isLive(initPid) && !isLive(execPid));
     await eventually(() => !existsSync(`/sys/fs/cgroup/unified/${runtimeInstanceName(dataDir)}`));
+    // Its disk image is unmounted too (the loop device goes with it).
+    await eventually(() => !readFileSync('/proc/self/mountinfo', 'utf8').includes(dataDir));
   });
 
   it('kills plain-process devboxes and their commands when the server dies', async () => {

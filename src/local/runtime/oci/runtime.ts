@@ -1,0 +1,276 @@
+/**
+ * The OCI runtime: every devbox is a runc container whose root is host uid
+ * `ids.hostStart`, with the hardened config of config.ts, its own disk image,
+ * and the agent as PID 1. One instance per server; its cgroups live under
+ * `runloop-local-<hash of the data dir>` and its runc state under
+ * `<runtimeDir>/runc`, so servers with different data dirs never touch each
+ * other's devboxes and a restarted server finds its orphans.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, chown, mkdir, readFile, readdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { AgentConnection } from '../agent/connection.js';
+import { DevboxCgroups, reapInstanceCgroups, type CgroupLayout } from '../cgroups.js';
+import { DevboxStartError, RuntimeInputError } from '../errors.js';
+import type { DevboxHandle, DevboxRuntime, DevboxSpec, RuntimeInfo } from '../types.js';
+import { checkSpec } from '../validate.js';
+import { Watchdog } from '../watchdog.js';
+import { devboxOciConfig, type IdRange } from './config.js';
+import { ACCOUNTS, OciDevbox } from './devbox.js';
+import { mountDisk, mountsUnder, unmountDisk } from './disk.js';
+import { collectStderr, launchOciDevbox, startFailure } from './launch.js';
+import type { OciSeccomp } from './seccomp.js';
+import { devboxHostname, runtimeInstanceName } from '../instance.js';
+
+const run = promisify(execFile);
+const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+/** A devbox that has not said READY by then will not. */
+const START_TIMEOUT_MS = 60_000;
+const BUNDLE_PARENT = '/run/runloop-local';
+
+/**
+ * What the runtime is built from; `createRuntime` prepares each piece.
+ *
+ * @example
+ * new OciRuntime({ dataDir, runtimeDir, rootfs, initLayer, agent, layout, info, ids, seccomp });
+ */
+export interface OciRuntimeOptions {
+  readonly dataDir: string;
+  /** `<dataDir>/.runtime`: runc state, disk mount points. */
+  readonly runtimeDir: string;
+  /** The base rootfs, owned inside `ids`. */
+  readonly rootfs: string;
+  /** Topmost read-only layer: `/.runloop/agent`, owned by host root (unwritable inside). */
+  readonly initLayer: string;
+  /** Host path of the agent binary (for the shim). */
+  readonly agent: string;
+  readonly layout: CgroupLayout;
+  readonly info: RuntimeInfo;
+  readonly ids: IdRange;
+  readonly seccomp: OciSeccomp;
+}
+
+/**
+ * A {@link DevboxRuntime} on runc. Build it with `createRuntime`.
+ *
+ * @example
+ * const runtime = new OciRuntime(options);
+ * const devbox = await runtime.start(spec);
+ */
+export class OciRuntime implements DevboxRuntime {
+  readonly info: RuntimeInfo;
+  private readonly instance: string;
+  private readonly devboxes = new Map<string, OciDevbox>();
+  private readonly starting = new Set<string>();
+  private readonly watchdog: Watchdog;
+  private readonly runcRoot: string;
+  private readonly mountRoot: string;
+  /**
+   * Where bundles live. runc binds the root filesystem as devbox root (host
+   * uid `ids.hostStart`), which must be able to walk the path to it; the
+   * data dir (0700, under a home that may be 0700 too) never lets it. So
+   * bundles go to /run, in a dir only root and devbox root's group may enter.
+   */
+  private readonly bundleRoot: string;
+
+  constructor(private readonly options: OciRuntimeOptions) {
+    this.info = options.info;
+    this.instance = runtimeInstanceName(options.dataDir);
+    this.runcRoot = join(options.runtimeDir, 'runc');
+    this.mountRoot = join(options.runtimeDir, 'mnt');
+    this.bundleRoot = join(BUNDLE_PARENT, this.instance);
+    this.watchdog = Watchdog.forCgroups(join(options.layout.unified, this.instance), allHierarchies(options.layout).map((root) => join(root, this.instance)), this.mountRoot);
+  }
+
+  async start(spec: DevboxSpec): Promise<DevboxHandle> {
+    checkSpec(spec);
+    if (this.devboxes.has(spec.id) || this.starting.has(spec.id)) throw new RuntimeInputError(`devbox ${spec.id} is already running`);
+    this.starting.add(spec.id);
+    try {
+      return await this.launch(spec);
+    } finally {
+      this.starting.delete(spec.id);
+    }
+  }
+
+  private async launch(spec: DevboxSpec): Promise<OciDevbox> {
+    const missing = spec.layers.find((layer) => !existsSync(layer));
+    if (missing) throw new DevboxStartError(`layer ${missing} does not exist`, '');
+    const { ids } = this.options;
+    await mkdir(spec.stateDir, { recursive: true, mode: 0o700 });
+    const bundle = join(this.bundleRoot, spec.id);
+    // The bundle is rebuilt on every start: links and config follow the current layers and limits.
+    await rm(bundle, { recursive: true, force: true });
+    await this.makeTraversable(bundle);
+    await mkdir(join(bundle, 'layers'), { mode: 0o700 });
+    await mkdir(join(bundle, 'rootfs'));
+    const diskMount = join(this.mountRoot, spec.id);
+    const cgroups = new DevboxCgroups(this.options.layout, this.instance, spec.id);
+    this.watchdog.add(spec.id);
+    const undo = async (): Promise<void> => {
+      await cgroups.kill().catch(() => undefined);
+      await run('runc', ['--root', this.runcRoot, 'delete', '--force', spec.id], { env: PATH_ENV }).catch(() => undefined);
+      await cgroups.remove().catch(() => undefined);
+      await unmountDisk(diskMount);
+      await rm(bundle, { recursive: true, force: true });
+      this.watchdog.remove(spec.id);
+    };
+    let shim;
+    try {
+      const { upper, work } = await mountDisk({ stateDir: spec.stateDir, mountPoint: diskMount, bytes: spec.limits.diskBytes, ids });
+      // Relative names in the overlay's options: its mountinfo line shows no host path.
+      const layers = [this.options.initLayer, ...spec.layers, this.options.rootfs];
+      await Promise.all(layers.map((layer, index) => symlink(layer, join(bundle, 'layers', String(index)))));
+      await symlink(upper, join(bundle, 'upper'));
+      await symlink(work, join(bundle, 'work'));
+      const config = devboxOciConfig({
+        hostname: devboxHostname(spec.id),
+        rootfs: 'rootfs',
+        ids,
+        limits: spec.limits,
+        network: spec.network,
+        cgroupsPath: `/${this.instance}/${spec.id}`,
+        seccomp: this.options.seccomp,
+        init: ['/.runloop/agent', 'init'],
+      });
+      await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
+      // (A leftover container of a crashed run under this id is gone: reapOrphans ran at start-up.)
+      await mkdir(this.runcRoot, { recursive: true, mode: 0o700 });
+      shim = launchOciDevbox({
+        id: spec.id,
+        bundle,
+        lower: layers.map((_, index) => `layers/${index}`).join(':'),
+        runcRoot: this.runcRoot,
+        agent: this.options.agent,
+      });
+      const stderr = collectStderr(shim);
+      const agent = new AgentConnection(shim.stdin, shim.stdout);
+      const failed = startFailure(shim, stderr);
+      const timeout = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new DevboxStartError('devbox did not come up in time', stderr())), START_TIMEOUT_MS).unref(),
+      );
+      // An agent that hangs up before READY means the start failed: the shim's exit says why.
+      const ready = agent.ready.catch(() => failed.then((error) => Promise.reject(error)));
+      const { shell } = await Promise.race([ready, failed.then((error) => Promise.reject(error)), timeout]);
+      const initPid = await initPidOf(cgroups);
+      await limitUserNamespace(initPid);
+      const devbox = new OciDevbox({
+        spec,
+        shim,
+        agent,
+        shell,
+        initPid,
+        cgroups,
+        diskMount,
+        upperDir: upper,
+        runcRoot: this.runcRoot,
+        bundle,
+        stderr,
+        onGone: () => {
+          this.devboxes.delete(spec.id);
+          this.watchdog.remove(spec.id);
+        },
+      });
+      this.devboxes.set(spec.id, devbox);
+      await writeHosts(devbox, spec);
+      return devbox;
+    } catch (error) {
+      if (shim?.pid !== undefined && shim.exitCode === null) shim.kill('SIGKILL');
+      await undo();
+      throw error;
+    }
+  }
+
+  /** Creates `dir` and its instance dir as root:<devbox root's gid> 0710: enterable by devbox root, readable by nobody else. */
+  private async makeTraversable(dir: string): Promise<void> {
+    await mkdir(BUNDLE_PARENT, { recursive: true, mode: 0o711 });
+    for (const path of [this.bundleRoot, dir]) {
+      await mkdir(path, { recursive: true, mode: 0o710 });
+      await chown(path, 0, this.options.ids.hostStart);
+      await chmod(path, 0o710);
+    }
+  }
+
+  async reapOrphans(): Promise<void> {
+    const live = new Set([...this.devboxes.keys(), ...this.starting]);
+    const listed = await run('runc', ['--root', this.runcRoot, 'list', '--quiet'], { env: PATH_ENV }).catch(() => ({ stdout: '' }));
+    for (const id of listed.stdout.split('\n').filter(Boolean)) {
+      if (!live.has(id)) await run('runc', ['--root', this.runcRoot, 'delete', '--force', id], { env: PATH_ENV }).catch(() => undefined);
+    }
+    await reapInstanceCgroups(allHierarchies(this.options.layout), this.options.layout.unified, this.instance, live);
+    for (const point of await mountsUnder(this.mountRoot)) {
+      if (!live.has(point.slice(this.mountRoot.length + 1))) await unmountDisk(point);
+    }
+    for (const id of await readdir(this.bundleRoot).catch(() => [] as string[])) {
+      if (!live.has(id)) await rm(join(this.bundleRoot, id), { recursive: true, force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.devboxes.values()].map((devbox) => devbox.stop()));
+    this.watchdog.end();
+    await rmdir(this.bundleRoot).catch(() => undefined);
+    // The instance dirs go once empty; another runtime on the same data dir may still use them.
+    for (const root of allHierarchies(this.options.layout)) await rmdir(join(root, this.instance)).catch(() => undefined);
+  }
+}
+
+/**
+ * Every cgroup hierarchy mounted under /sys/fs/cgroup: runc makes the
+ * devbox's group in each, so reaping and removal must look in each.
+ *
+ * @example
+ * allHierarchies(layout); // ['/sys/fs/cgroup/unified', '/sys/fs/cgroup/cpu', …]
+ */
+export function allHierarchies(layout: CgroupLayout): string[] {
+  if (layout.pureV2) return [layout.unified];
+  const roots = new Set([layout.unified, ...Object.values(layout.v1)]);
+  for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
+    const [, point, type] = line.split(' ');
+    if ((type === 'cgroup' || type === 'cgroup2') && point?.startsWith('/sys/fs/cgroup/')) roots.add(point);
+  }
+  return [...roots];
+}
+
+/** The agent is the only member of the devbox's group until the first command. */
+async function initPidOf(cgroups: DevboxCgroups): Promise<number> {
+  const procs = await readFile(cgroups.procsFiles()[0]!, 'utf8');
+  const pid = Number.parseInt(procs, 10);
+  if (!Number.isSafeInteger(pid)) throw new DevboxStartError('devbox has no init process', procs);
+  return pid;
+}
+
+/**
+ * Per-devbox caps on the kernel counters that are charged to the creator of
+ * the devbox's user namespace (host root, since runc made it): without them,
+ * one devbox could use up host root's inotify instances (128 by default) and
+ * break the server and every other devbox. Set by host root from inside that
+ * user namespace only (no other namespace, so nothing of it is visible to the
+ * devbox); the devbox cannot raise them (`/proc/sys` is read-only there and it
+ * has no CAP_SYS_RESOURCE). Nested user namespaces go to zero as well, behind
+ * the seccomp filter that already refuses them.
+ */
+async function limitUserNamespace(initPid: number): Promise<void> {
+  const settings = Object.entries(USER_NAMESPACE_LIMITS).map(([name, value]) => `echo ${value} > /proc/sys/user/${name}`);
+  try {
+    await run('nsenter', ['-t', String(initPid), '-U', '--', '/bin/sh', '-ec', settings.join('\n')], { env: PATH_ENV });
+  } catch (error) {
+    throw new DevboxStartError('cannot set the devbox user namespace limits', (error as { stderr?: string }).stderr ?? String(error));
+  }
+}
+
+/** `user.*` sysctls of a devbox's user namespace (see {@link limitUserNamespace}). */
+const USER_NAMESPACE_LIMITS = { max_inotify_instances: 64, max_inotify_watches: 16_384, max_user_namespaces: 0 } as const;
+
+/** /etc/hosts names the devbox; written as devbox root, so it resolves inside the devbox's own root. */
+async function writeHosts(devbox: OciDevbox, spec: DevboxSpec): Promise<void> {
+  const hostname = devboxHostname(spec.id);
+  const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`;
+  const proc = devbox.spawnArgv(['/bin/sh', '-c', 'cat > /etc/hosts'], 'root', { PATH: '/usr/bin:/bin', HOME: ACCOUNTS.root.home });
+  proc.stdout.resume();
+  proc.stderr.resume();
+  proc.stdin.end(hosts);
+  await proc.closed;
+}
