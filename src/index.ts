@@ -69,6 +69,7 @@ export {
   type StatusErrorClass,
 } from './core/errors.js';
 export type { ClientOptions } from './core/config.js';
+export type { HttpHandler, HttpInterceptor, HttpRequest, HttpResponse } from './core/http.js';
 // Polling building blocks, public so you can wait for your own things the same way.
 export { pollUntil, type PollingConfig } from './core/polling.js';
 export { longPoll, type LongPollOptions } from './core/long-poll.js';

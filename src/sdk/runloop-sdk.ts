@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import { RunloopApi } from '../api/index.js';
 import { createApiCaller, type CoreClient } from '../core/caller.js';
 import { DEFAULT_BASE_URL, type ClientOptions } from '../core/config.js';
+import type { HttpHandler, HttpInterceptor } from '../core/http.js';
 import type { ApiCaller } from '../core/request.js';
 import type { SdkContext } from './internal/context.js';
 import type { TeardownErrorHandler } from './internal/teardown.js';
@@ -34,6 +35,25 @@ export interface RunloopSDKOptions extends ClientOptions {
    * new RunloopSDK({ onTeardownError: ({ action, id, error }) => log.warn(`${action} ${id}`, error) });
    */
   readonly onTeardownError?: TeardownErrorHandler;
+  /**
+   * The one seam to the network: a function from request to
+   * `Observable<HttpResponse>` (default: undici). Retry, status mapping,
+   * idempotency keys and `interceptors` run above it, so a fake here (e.g.
+   * `FakeTransport` from `runloop-rx/testing`) sees what the server would.
+   *
+   * @example
+   * const transport = new FakeTransport(); new RunloopSDK({ bearerToken: 'k', transport: transport.handler });
+   */
+  readonly transport?: HttpHandler;
+  /**
+   * Functions around every HTTP attempt (retries included), in order: add a
+   * header, log, measure. They run below retry and status mapping, so they
+   * see each attempt and its raw status.
+   *
+   * @example
+   * new RunloopSDK({ interceptors: [(req, next) => next({ ...req, headers: { ...req.headers, 'x-trace': id() } })] });
+   */
+  readonly interceptors?: readonly HttpInterceptor[];
 }
 
 /**

@@ -15,6 +15,7 @@
  * });
  */
 export { FakeApiCaller, type ScriptBuilder } from './fake-api-caller.js';
+export { FakeTransport, PendingHttpRequest } from './fake-transport.js';
 export { TestRequest, type RequestKind, type RequestState } from './test-request.js';
 export { toPredicate, describeMatcher, type RequestMatcher } from './request-matcher.js';
 export { sseReply, statusReply, timeout408, type Reply, type Responder } from './replies.js';
