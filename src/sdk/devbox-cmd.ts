@@ -2,7 +2,6 @@ import {
   EMPTY,
   Observable,
   asyncScheduler,
-  isObservable,
   concat,
   defer,
   forkJoin,
@@ -20,8 +19,8 @@ import { Execution } from './execution.js';
 import { ExecutionResult } from './execution-result.js';
 import type { WaitOptions } from './options.js';
 import { uuidv7 } from '../api/uuidv7.js';
-import { requestOptions, teardown, type SdkContext } from './internal/context.js';
-import { detachedStart } from './internal/detached-start.js';
+import { requestOptions, type SdkContext } from './internal/context.js';
+import { startThenUse, type CleanUp } from './internal/lifecycle.js';
 import { outputLines } from './internal/execution-output.js';
 import type { OutputLine, OutputStream } from './internal/output-line.js';
 
@@ -165,7 +164,12 @@ export class DevboxCmd {
    * devbox.cmd.execAsync('npm run dev').subscribe((execution) => console.log(execution.executionId));
    */
   execAsync(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Execution> {
-    return detachedStart(this.#startAsync(command, options), (view) => this.#kill(view, view.execution_id)).pipe(
+    return startThenUse<ExecutionView, ExecutionView>(this.ctx, {
+      start$: this.#startAsync(command, options),
+      use: (view) => of(view),
+      cleanUp: this.#killCommand,
+      keep: 'untilDelivered',
+    }).pipe(
       map((view) => this.#execution(view, scheduler)),
       abortOn(options.signal),
     );
@@ -205,13 +209,12 @@ export class DevboxCmd {
     return new Execution(this.ctx, view, scheduler);
   }
 
-  /** Kills the command once `view$` names it, unless it has completed; failures go to the teardown channel. */
-  #kill(view$: Observable<ExecutionView> | ExecutionView, id: string): void {
-    const kill$ = (isObservable(view$) ? view$ : of(view$)).pipe(
-      switchMap((view) => (view.status === 'completed' ? EMPTY : this.ctx.api.executions.kill(view.devbox_id, view.execution_id))),
-    );
-    teardown(this.ctx, 'kill', id, kill$);
-  }
+  /** The clean-up of a command this SDK started: a kill, unless it has already completed. */
+  readonly #killCommand: CleanUp<ExecutionView> = {
+    action: 'kill',
+    id: (view) => view.execution_id,
+    request: (view) => (view.status === 'completed' ? EMPTY : this.ctx.api.executions.kill(view.devbox_id, view.execution_id)),
+  };
 
   /**
    * Start, then `body`. Unless `killOnUnsubscribe: false`, the command is
@@ -220,40 +223,19 @@ export class DevboxCmd {
    * left to wait for it.
    */
   #run<T>(start: ExecStart, options: ExecOptions, body: (view: ExecutionView) => Observable<T>): Observable<T> {
-    const kill = options.killOnUnsubscribe !== false;
     const { start$, locate } = start;
-    return new Observable<T>((subscriber) => {
-      let started: ExecutionView | undefined;
-      let completed = false;
-      const first$ = !kill || locate !== undefined ? start$ : detachedStart(start$, (view) => this.#kill(view, view.execution_id));
-      const subscription = first$
-        .pipe(
-          // A start answers once; not waiting for its completion keeps the result as early as the answer.
-          take(1),
-          tap((view) => {
-            started = view;
-          }),
-          switchMap(body),
-        )
-        .subscribe({
-          next: (value) => subscriber.next(value),
-          error: (err: unknown) => subscriber.error(err),
-          complete: () => {
-            completed = true;
-            subscriber.complete();
-          },
-        });
-      return () => {
-        subscription.unsubscribe();
-        if (!kill || completed) return;
-        if (started !== undefined) {
-          if (started.status !== 'completed') this.#kill(started, started.execution_id);
-        } else if (locate !== undefined) {
-          this.#kill(locate.locate$, locate.commandId);
-        }
-      };
-      // Outside, so an abort unsubscribes this Observable and so kills the command.
-    }).pipe(abortOn(options.signal));
+    const run$ =
+      options.killOnUnsubscribe === false
+        ? start$.pipe(take(1), switchMap(body))
+        : startThenUse<ExecutionView, T>(this.ctx, {
+            start$,
+            ...(locate === undefined ? {} : { abortable: { locate$: locate.locate$, locateId: locate.commandId } }),
+            use: body,
+            cleanUp: this.#killCommand,
+            keep: 'untilComplete',
+          });
+    // Outside, so an abort unsubscribes the run and so kills the command.
+    return run$.pipe(abortOn(options.signal));
   }
 }
 

@@ -1,11 +1,11 @@
-import { asyncScheduler, defer, map, of, switchMap, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, map, of, type Observable, type SchedulerLike } from 'rxjs';
 import type { DevboxCreateParams, DevboxView } from '../../api/views/devbox.js';
 import type { Mount } from '../../api/views/mount.js';
 import { abortOn } from '../../core/abort.js';
 import type { OwnedDevbox } from '../owned-devbox.js';
 import type { WaitOptions } from '../options.js';
-import { requestOptions, teardown, type SdkContext } from './context.js';
-import { cleanUpUnlessDelivered, detachedStart } from './detached-start.js';
+import { requestOptions, type SdkContext } from './context.js';
+import { startThenUse } from './lifecycle.js';
 import { awaitDevboxStatus } from './devbox-waits.js';
 
 /**
@@ -71,18 +71,13 @@ export function createDevbox(
   return defer(() => {
     const { mounts, ...rest } = params;
     const body: DevboxCreateParams = mounts ? { ...rest, mounts: toApiMounts(mounts) } : rest;
-    const shutdown = (view: DevboxView): void => {
-      teardown(ctx, 'shutdown', view.id, ctx.api.devboxes.shutdown(view.id));
-    };
-    // The create request is never aborted by the caller: its response is the only way to learn the id.
-    const create$ = detachedStart(ctx.api.devboxes.createAndAwaitRunning(body, requestOptions({ ...options, signal: undefined })), shutdown);
-    return create$.pipe(
-      switchMap((view) => {
-        const running$ = view.status === 'running' ? of(view) : awaitDevboxStatus(ctx.api, view.id, 'running', options, view, scheduler);
-        // While waiting for `running`, leaving (or failing) shuts the new devbox down.
-        return cleanUpUnlessDelivered(running$, () => shutdown(view));
-      }),
-      map((view) => ctx.ownedDevbox(view.id, view, scheduler)),
-    );
+    return startThenUse<DevboxView, DevboxView>(ctx, {
+      // Detached: the create's answer is the only way to learn the id to shut down.
+      start$: ctx.api.devboxes.createAndAwaitRunning(body, requestOptions({ ...options, signal: undefined })),
+      // While waiting for `running`, leaving (or failing) shuts the new devbox down.
+      use: (view) => (view.status === 'running' ? of(view) : awaitDevboxStatus(ctx.api, view.id, 'running', options, view, scheduler)),
+      cleanUp: { action: 'shutdown', id: (view) => view.id, request: (view) => ctx.api.devboxes.shutdown(view.id) },
+      keep: 'untilDelivered',
+    }).pipe(map((view) => ctx.ownedDevbox(view.id, view, scheduler)));
   }).pipe(abortOn(options.signal));
 }

@@ -9,8 +9,8 @@ import type { CallOptions } from '../options.js';
 import { StorageObject } from '../storage-object.js';
 import { buildContextStream, type BuildContextOptions } from '../internal/build-context.js';
 import { inferContentType } from '../internal/content-type.js';
-import { requestOptions, teardown, type SdkContext } from '../internal/context.js';
-import { cleanUpUnlessDelivered, detachedStart } from '../internal/detached-start.js';
+import { requestOptions, type SdkContext } from '../internal/context.js';
+import { startThenUse } from '../internal/lifecycle.js';
 import type { UploadBody } from '../internal/presigned.js';
 
 /**
@@ -171,20 +171,20 @@ export class StorageObjectOps {
   }
 
   #upload(params: ObjectCreateParams, body: () => UploadBody, length: number | undefined, options: CallOptions): Observable<StorageObject> {
-    const remove = (view: ObjectView): void => {
-      teardown(this.ctx, 'delete', view.id, this.ctx.api.objects.delete(view.id));
-    };
     const request = requestOptions({ ...options, signal: undefined });
-    return detachedStart(defer(() => this.ctx.api.objects.create(params, request)), remove).pipe(
-      switchMap((view) => {
+    return startThenUse<ObjectView, ObjectView>(this.ctx, {
+      start$: defer(() => this.ctx.api.objects.create(params, request)),
+      use: (view) => {
         const object = new StorageObject(this.ctx, view.id, view);
-        const steps$ = object.uploadContent(body, length === undefined ? {} : { length }).pipe(
+        return object.uploadContent(body, length === undefined ? {} : { length }).pipe(
           last(),
           switchMap(() => object.complete(request)),
         );
-        // Deletes the object if the upload fails or is left before the completed view.
-        return cleanUpUnlessDelivered(steps$, () => remove(view));
-      }),
+      },
+      // Deletes the object if the upload fails or is left before the completed view.
+      cleanUp: { action: 'delete', id: (view) => view.id, request: (view) => this.ctx.api.objects.delete(view.id) },
+      keep: 'untilDelivered',
+    }).pipe(
       map((view) => new StorageObject(this.ctx, view.id, view)),
       abortOn(options.signal),
     );
