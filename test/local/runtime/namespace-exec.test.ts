@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DevboxNotRunningError, RuntimeInputError } from '../../../src/local/runtime/index.js';
+import { OUTPUT_WINDOW_BYTES } from '../../../src/local/runtime/agent/protocol.js';
 import { TEST_LIMITS, collect, eventually, run, specFor, useRuntime } from './helpers.js';
 
 /** The v2 cgroup directory of the process `pid`. */
@@ -119,5 +120,21 @@ describe('namespace runtime: exec and isolation', () => {
     await expect(fx.runtime.start(specFor(fx.dataDir, { id: '../evil' }))).rejects.toThrow(RuntimeInputError);
     await expect(fx.runtime.start(specFor(fx.dataDir, { layers: ['/tmp/a,upperdir=/'] }))).rejects.toThrow(RuntimeInputError);
     await expect(fx.runtime.start(specFor(fx.dataDir, { limits: { ...TEST_LIMITS, memoryBytes: -1 } }))).rejects.toThrow(RuntimeInputError);
+  });
+
+  it('holds back the output of a command nobody reads, never more than one window, while other commands run', async () => {
+    const devbox = await start();
+    const total = 64 * 1024 * 1024;
+    const flood = devbox.spawn({ command: `head -c ${total} /dev/zero` });
+    flood.stdin.end();
+    flood.stderr.resume();
+    // Nobody reads stdout yet: the agent stops at its window, the server buffers no more.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(flood.stdout.readableLength).toBeLessThanOrEqual(OUTPUT_WINDOW_BYTES);
+    expect(await run(devbox, 'echo meanwhile')).toMatchObject({ code: 0, stdout: 'meanwhile\n' });
+    let received = 0;
+    for await (const chunk of flood.stdout) received += (chunk as Buffer).length;
+    expect(received).toBe(total);
+    expect(await flood.closed).toBe(0);
   });
 });

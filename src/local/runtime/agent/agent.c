@@ -24,7 +24,12 @@
  *
  * Wire format, both directions: frames of
  *   u32 body length (little endian) | u8 type | u32 id | body
- * Requests: SPAWN, STDIN (empty body = close), SIGNAL (u32 signo, to the group).
+ * Requests: SPAWN, STDIN (empty body = close), SIGNAL (u32 signo, to the group),
+ * CREDIT (u32 bytes: the server took that much of the command's output).
+ * Flow control is per command: the agent sends at most WINDOW bytes of a
+ * command's output beyond what the server has credited back, so a slow
+ * reader of one command (a file download to a slow client) holds back that
+ * command only, and the server never buffers more than a window of it.
  * Events: READY, STARTED (u32 pid), FAILED (i32 errno, text), STDOUT, STDERR,
  * EOF (u8 stream), EXIT (i32 wait status), GONE (group empty after exit).
  */
@@ -46,12 +51,13 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { REQ_SPAWN = 1, REQ_STDIN = 2, REQ_SIGNAL = 3 };
+enum { REQ_SPAWN = 1, REQ_STDIN = 2, REQ_SIGNAL = 3, REQ_CREDIT = 4 };
 enum { EV_READY = 1, EV_STARTED = 2, EV_FAILED = 3, EV_STDOUT = 4, EV_STDERR = 5, EV_EOF = 6, EV_EXIT = 7, EV_GONE = 8 };
 
 #define HEADER 9
 #define MAX_FRAME (16u << 20)    /* a spawn carries argv + env: bounded well above ARG_MAX */
 #define OUT_HIGH (1u << 20)      /* stop reading command output while this much waits for the server */
+#define WINDOW (1u << 20)        /* a command's output in flight before the server credits it back */
 #define STDIN_HIGH (1u << 20)    /* stop reading requests while a command's stdin holds this much */
 #define CHUNK (1 << 18)
 #define MAX_COMMANDS 4096
@@ -68,6 +74,7 @@ struct command {
   int out, err, in;   /* our ends; -1 once closed */
   struct buf pending; /* stdin not yet written */
   int stdin_close;    /* close `in` once pending drains */
+  uint64_t credit;    /* output bytes we may still send */
   int exited;
   int used;
 };
@@ -267,7 +274,7 @@ static void spawn_command(uint32_t id, char *body, uint32_t len) {
         emit_failed(id, (int)get_u32(msg), msg + 4);
         waitpid(pid, NULL, 0);
       } else {
-        *slot = (struct command){.id = id, .pid = pid, .in = in[1], .out = out[0], .err = err[0], .used = 1};
+        *slot = (struct command){.id = id, .pid = pid, .in = in[1], .out = out[0], .err = err[0], .used = 1, .credit = WINDOW};
         if (slot - commands >= slots_end) slots_end = (int)(slot - commands) + 1;
         in[1] = out[0] = err[0] = -1;
         /* Larger pipes: fewer wake-ups per megabyte of output (best effort). */
@@ -316,6 +323,9 @@ static void handle_request(uint8_t type, uint32_t id, char *body, uint32_t len) 
   case REQ_SIGNAL:
     if (c && len == 4) kill(-c->pid, (int)get_u32(body));
     break;
+  case REQ_CREDIT:
+    if (c && len == 4) c->credit += get_u32(body);
+    break;
   }
 }
 
@@ -352,11 +362,14 @@ static int read_requests(void) {
 
 static void read_output(struct command *c, int *fd, uint8_t type, uint8_t stream) {
   /* Read straight into the outgoing buffer behind a header filled in afterwards: no copy. */
-  buf_reserve(&to_server, HEADER + CHUNK);
+  if (c->credit == 0) return; /* the other stream of this command used it up in this round */
+  size_t want = c->credit < CHUNK ? (size_t)c->credit : CHUNK;
+  buf_reserve(&to_server, HEADER + want);
   char *header = to_server.data + to_server.len;
-  ssize_t n = read(*fd, header + HEADER, CHUNK);
+  ssize_t n = read(*fd, header + HEADER, want);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n > 0) {
+    c->credit -= (uint64_t)n;
     put_u32(header, (uint32_t)n);
     header[4] = (char)type;
     put_u32(header + 5, c->id);
@@ -418,8 +431,9 @@ static int init_main(void) {
       struct command *c = &commands[i];
       if (!c->used) continue;
       if (c->exited && c->out < 0 && c->err < 0) pending_groups = 1;
-      if (room && c->out >= 0) owner[nfds] = c, fds[nfds++] = (struct pollfd){c->out, POLLIN, 0};
-      if (room && c->err >= 0) owner[nfds] = c, fds[nfds++] = (struct pollfd){c->err, POLLIN, 0};
+      int readable = room && c->credit > 0;
+      if (readable && c->out >= 0) owner[nfds] = c, fds[nfds++] = (struct pollfd){c->out, POLLIN, 0};
+      if (readable && c->err >= 0) owner[nfds] = c, fds[nfds++] = (struct pollfd){c->err, POLLIN, 0};
       if (c->in >= 0 && c->pending.len) owner[nfds] = c, fds[nfds++] = (struct pollfd){c->in, POLLOUT, 0};
     }
     if (poll(fds, (nfds_t)nfds, pending_groups ? GROUP_POLL_MS : -1) < 0 && errno != EINTR) die("poll");

@@ -4,9 +4,8 @@
  * Node streams. Everything the agent says is treated as untrusted input from
  * inside the devbox: unknown ids and types are ignored, frame sizes bounded.
  */
-import { PassThrough, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { constants } from 'node:os';
-import type { Readable } from 'node:stream';
 import type { DevboxProcess } from '../types.js';
 import { Event, FrameDecoder, Request, encodeFrame, encodeSpawn, type Frame, type SpawnRequest } from './protocol.js';
 
@@ -24,10 +23,16 @@ export interface AgentHello {
 /** Largest stdin chunk per frame: big enough for throughput, small enough to interleave commands. */
 const STDIN_CHUNK = 256 * 1024;
 
+/** Credit goes back in batches of at least this much (one small frame per batch). */
+const CREDIT_BATCH = 64 * 1024;
+
 class AgentProcess implements DevboxProcess {
-  readonly stdout = new PassThrough();
-  readonly stderr = new PassThrough();
+  readonly stdout: Readable;
+  readonly stderr: Readable;
   readonly stdin: Writable;
+  /** Output bytes taken in, and bytes credited back to the agent so far. */
+  private delivered = 0;
+  private paid = 0;
   readonly exited: Promise<number | null>;
   readonly closed: Promise<number | null>;
   private resolveExit!: (status: number | null) => void;
@@ -41,6 +46,17 @@ class AgentProcess implements DevboxProcess {
     send: (frame: Buffer, callback: (error?: Error | null) => void) => void,
     private readonly signalGroup: (proc: AgentProcess, signal: NodeJS.Signals) => Promise<void>,
   ) {
+    // Output is credited back to the agent only once a reader has taken it out of these streams:
+    // a slow (or absent) reader holds back this command alone, and the server never holds more of
+    // it than one window. read() runs before the reader's bytes leave the buffer: settle after it.
+    const output = (): Readable => new Readable({ highWaterMark: 256 * 1024, read: () => queueMicrotask(() => this.settle()) });
+    this.stdout = output();
+    this.stderr = output();
+    this.sendCredit = (bytes) => {
+      const body = Buffer.allocUnsafe(4);
+      body.writeUInt32LE(bytes, 0);
+      send(encodeFrame(Request.credit, id, body), () => undefined);
+    };
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
     this.gone = new Promise((resolve) => (this.resolveGone = resolve));
     const ended = (stream: Readable): Promise<void> => new Promise((resolve) => stream.once('end', resolve).once('close', resolve));
@@ -57,6 +73,8 @@ class AgentProcess implements DevboxProcess {
     });
   }
 
+  private readonly sendCredit: (bytes: number) => void;
+
   groupAlive(): boolean {
     return !this.groupDone;
   }
@@ -70,22 +88,42 @@ class AgentProcess implements DevboxProcess {
     return this.gone;
   }
 
+  /** Credits the agent with what readers consumed: in batches, or all of it once nothing is buffered. */
+  private settle(): void {
+    // A destroyed stream's buffer will never be read: it holds nothing back.
+    const held = (stream: Readable): number => (stream.destroyed ? 0 : stream.readableLength);
+    const buffered = held(this.stdout) + held(this.stderr);
+    const due = this.delivered - buffered - this.paid;
+    if (due >= CREDIT_BATCH || (due > 0 && buffered === 0)) {
+      this.paid += due;
+      this.sendCredit(due);
+    }
+  }
+
+  private deliver(stream: Readable, body: Buffer): void {
+    this.delivered += body.length;
+    // A stream nobody reads any more holds nothing: its bytes count as consumed at once.
+    if (!stream.readableEnded && !stream.destroyed) stream.push(Buffer.from(body));
+    this.settle();
+  }
+
   onFrame(frame: Frame): void {
     switch (frame.type) {
       case Event.stdout:
-        this.stdout.write(Buffer.from(frame.body));
+        this.deliver(this.stdout, frame.body);
         break;
       case Event.stderr:
-        this.stderr.write(Buffer.from(frame.body));
+        this.deliver(this.stderr, frame.body);
         break;
       case Event.eof:
-        (frame.body[0] === 2 ? this.stderr : this.stdout).end();
+        (frame.body[0] === 2 ? this.stderr : this.stdout).push(null);
         break;
       case Event.failed: {
         // A command that could not start reads like a shell's: reason on stderr, status 127.
         const reason = frame.body.length > 4 ? frame.body.subarray(4).toString('utf8') : 'cannot start';
-        this.stderr.end(`runloop-agent: ${reason}\n`);
-        this.stdout.end();
+        this.stderr.push(`runloop-agent: ${reason}\n`);
+        this.stderr.push(null);
+        this.stdout.push(null);
         this.finish(127);
         break;
       }
@@ -100,8 +138,7 @@ class AgentProcess implements DevboxProcess {
 
   /** The devbox is gone (or the process never got going): end everything. */
   abort(): void {
-    this.stdout.end();
-    this.stderr.end();
+    for (const stream of [this.stdout, this.stderr]) if (!stream.readableEnded) stream.push(null);
     this.finish(null);
   }
 

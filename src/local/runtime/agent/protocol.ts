@@ -10,7 +10,7 @@
  * @example
  * pipe.write(encodeFrame(Request.stdin, id)); // empty body: close the command's stdin
  */
-export const Request = { spawn: 1, stdin: 2, signal: 3 } as const;
+export const Request = { spawn: 1, stdin: 2, signal: 3, credit: 4 } as const;
 
 /**
  * Event types (agent → server).
@@ -19,6 +19,15 @@ export const Request = { spawn: 1, stdin: 2, signal: 3 } as const;
  * if (frame.type === Event.exit) console.log('wait status', frame.body.readInt32LE(0));
  */
 export const Event = { ready: 1, started: 2, failed: 3, stdout: 4, stderr: 5, eof: 6, exit: 7, gone: 8 } as const;
+
+/**
+ * Output bytes of one command the agent sends before the server credits any
+ * back (agent.c's WINDOW): the most the server ever holds of one command.
+ *
+ * @example
+ * if (unconsumed > OUTPUT_WINDOW_BYTES) throw new Error('the agent broke flow control');
+ */
+export const OUTPUT_WINDOW_BYTES = 1024 * 1024;
 
 /**
  * Bytes before a frame's body.
