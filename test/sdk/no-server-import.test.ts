@@ -60,7 +60,8 @@ describe('importing the SDK never loads server code', () => {
     expect(pkg.peerDependencies).toMatchObject({ rxjs: expect.any(String), 'runloop-local': expect.any(String) });
     expect(pkg.peerDependenciesMeta['runloop-local']).toEqual({ optional: true });
     expect(pkg.bin).toBeUndefined();
-    for (const script of ['preinstall', 'install', 'postinstall']) expect(pkg.scripts[script]).toBeUndefined();
+    // `prepare` too: npm 11 flags it as an install script. The build runs on `prepack` instead.
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) expect(pkg.scripts[script]).toBeUndefined();
     const local = JSON.parse(await readFile(join(ROOT, 'local/package.json'), 'utf8'));
     expect(local.name).toBe('runloop-local');
     expect(Object.keys(local.dependencies)).toEqual(expect.arrayContaining(['runloop-rx', 'better-sqlite3', 'ssh2', 'busboy']));
