@@ -1,12 +1,19 @@
 /**
  * COPY/ADD source resolution against an extracted build context: glob
- * expansion (`*`, `?`, `[…]` per path segment), confinement to the context
- * (no `..` escape, no escape through a symlinked directory), and the mapping
- * of each source file to its destination inside the devbox, as Docker does it.
+ * expansion (`*`, `?`, `[…]` per path segment), confinement to the context,
+ * and the mapping of each source file to its destination inside the devbox,
+ * as Docker does it.
+ *
+ * Confinement is by construction, not by a check afterwards: every path is
+ * resolved inside the context as if the context were `/` (the semantics of
+ * openat2's RESOLVE_IN_ROOT): `..` stops at the root, and a symbolic link,
+ * absolute or relative, resolves within it. So no host directory outside the
+ * context is ever listed or even looked at, and a source that would lead out
+ * is simply not found: one error, which tells nothing about the host.
  */
 import type { Stats } from 'node:fs';
-import { lstat, opendir, readdir, realpath } from 'node:fs/promises';
-import { join, posix, sep } from 'node:path';
+import { lstat, opendir, readdir, readlink, realpath } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 
 /**
  * One filesystem entry to place in the devbox.
@@ -70,7 +77,6 @@ export async function planCopy(contextDir: string, sources: readonly string[], d
   const archives: Array<{ hostPath: string; destDir: string }> = [];
   for (const relative of matches) {
     const hostPath = relative === '' ? root : join(root, relative);
-    await assertConfined(root, hostPath, relative);
     const stats = await lstat(hostPath);
     if (stats.isDirectory()) {
       await walk(hostPath, dest.replace(/\/+$/, '') || '/', entries);
@@ -84,27 +90,69 @@ export async function planCopy(contextDir: string, sources: readonly string[], d
   return { entries, archives };
 }
 
-/** Relative paths (from the context root, `''` = the root) matching one source. */
+/** Relative paths (from the context root, `''` = the root, no symbolic link but maybe the last) matching one source. */
 async function expandSource(root: string, source: string): Promise<string[]> {
-  const normal = posix.normalize(source.replace(/^\/+/, ''));
-  if (normal === '..' || normal.startsWith('../')) throw new CopySourceError(`${source}: outside the build context`);
-  const segments = normal === '.' ? [] : normal.replace(/\/+$/, '').split('/');
+  const segments = source.split('/').filter((segment) => segment !== '' && segment !== '.');
   let candidates = [''];
-  for (const segment of segments) {
+  for (const [index, segment] of segments.entries()) {
+    // The source's own last name is copied as it is (a link stays a link); every other name is followed.
+    const last = index === segments.length - 1;
     const next: string[] = [];
     for (const base of candidates) {
       if (!GLOB.test(segment)) {
-        const path = base === '' ? segment : `${base}/${segment}`;
-        if (await exists(join(root, path))) next.push(path);
+        const found = await resolveInRoot(root, base === '' ? segment : `${base}/${segment}`, !last);
+        if (found !== undefined) next.push(found);
         continue;
       }
       const matcher = segmentMatcher(segment);
       const names = await readdir(join(root, base)).catch(() => [] as string[]);
-      for (const name of names.sort()) if (matcher.test(name)) next.push(base === '' ? name : `${base}/${name}`);
+      for (const name of names.sort()) {
+        if (!matcher.test(name)) continue;
+        const found = await resolveInRoot(root, base === '' ? name : `${base}/${name}`, !last);
+        if (found !== undefined) next.push(found);
+      }
     }
-    candidates = next;
+    candidates = [...new Set(next)];
   }
   return candidates;
+}
+
+/** A chain of more links than this is refused, as the kernel does (ELOOP). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * Resolves `relative` inside `root` as if `root` were `/` (RESOLVE_IN_ROOT):
+ * `..` stops at the root, symbolic links resolve within it (an absolute
+ * target starts again at the root). Returns the path relative to `root`, in
+ * which no name is a link (but the last, unless `followLast`), or undefined
+ * when some name does not exist.
+ *
+ * @example
+ * // ctx/rootlink -> /root
+ * await resolveInRoot('/tmp/ctx', 'rootlink/.npm', true); // undefined: ctx/root/.npm does not exist
+ */
+export async function resolveInRoot(root: string, relative: string, followLast: boolean): Promise<string | undefined> {
+  const pending = relative.split('/').filter((name) => name !== '' && name !== '.');
+  const resolved: string[] = [];
+  let hops = 0;
+  while (pending.length > 0) {
+    const name = pending.shift()!;
+    if (name === '..') {
+      resolved.pop();
+      continue;
+    }
+    const stats = await lstat(join(root, ...resolved, name)).catch(() => undefined);
+    if (stats === undefined) return undefined;
+    if (stats.isSymbolicLink() && (pending.length > 0 || followLast)) {
+      if (++hops > MAX_LINK_HOPS) return undefined;
+      const target = await readlink(join(root, ...resolved, name));
+      if (target.startsWith('/')) resolved.length = 0;
+      pending.unshift(...target.split('/').filter((part) => part !== '' && part !== '.'));
+      continue;
+    }
+    resolved.push(name);
+  }
+  return resolved.join('/');
 }
 
 function segmentMatcher(segment: string): RegExp {
@@ -124,19 +172,6 @@ function segmentMatcher(segment: string): RegExp {
     } else out += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
   return new RegExp(`^${out}$`);
-}
-
-async function exists(path: string): Promise<boolean> {
-  return (await lstat(path).catch(() => undefined)) !== undefined;
-}
-
-/** The source's parent directory must resolve inside the context (a symlinked dir cannot lead out). */
-async function assertConfined(root: string, hostPath: string, relative: string): Promise<void> {
-  if (hostPath === root) return;
-  const parent = await realpath(join(hostPath, '..'));
-  if (parent !== root && !parent.startsWith(root + sep)) {
-    throw new CopySourceError(`${relative}: outside the build context (through a symbolic link)`);
-  }
 }
 
 /** Adds every entry below `dir` (not `dir` itself), parents first, links not followed. */

@@ -8,10 +8,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RuntimeError } from './errors.js';
+import { DevboxBusyError, RuntimeError } from './errors.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 const POLL_MS = 2;
+/** How long a freeze may take before it is given up (a healthy group freezes in milliseconds). */
+const FREEZE_TIMEOUT_MS = 10_000;
 
 /**
  * Where each needed piece of the cgroup machinery lives on this host (probed, never assumed).
@@ -92,10 +94,21 @@ export class DevboxCgroups {
     return [this.unifiedDir, ...Object.values(this.v1Dirs)].map((dir) => join(dir, 'cgroup.procs'));
   }
 
-  /** Freezes every process (and every process that joins later) and waits until the kernel says so. */
-  async freeze(): Promise<void> {
+  /**
+   * Freezes every process (and every process that joins later) and waits
+   * until the kernel says so. A group that will not freeze in time (a task
+   * stuck in the kernel) is thawed again, and the caller gets a
+   * {@link DevboxBusyError}: never a devbox left half frozen.
+   */
+  async freeze(timeoutMs = FREEZE_TIMEOUT_MS): Promise<void> {
     await writeFile(join(this.unifiedDir, 'cgroup.freeze'), '1');
-    await this.waitForEvent('frozen', '1');
+    try {
+      await this.waitForEvent('frozen', '1', timeoutMs);
+    } catch (error) {
+      if (!(error instanceof RuntimeError)) throw error;
+      await writeFile(join(this.unifiedDir, 'cgroup.freeze'), '0').catch(() => undefined);
+      throw new DevboxBusyError(`devbox ${this.id} could not be paused within ${timeoutMs / 1000} s`);
+    }
   }
 
   async thaw(): Promise<void> {

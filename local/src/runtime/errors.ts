@@ -66,6 +66,18 @@ export class DevboxNotRunningError extends RuntimeError {
 }
 
 /**
+ * The devbox could not be paused in time (a process stuck in the kernel, a
+ * host under heavy load): nothing changed, and trying again later may work.
+ * Maps to a retryable 503.
+ *
+ * @example
+ * catch (e) { if (e instanceof DevboxBusyError) return reply503({ 'retry-after': '1' }); }
+ */
+export class DevboxBusyError extends RuntimeError {
+  override name = 'DevboxBusyError';
+}
+
+/**
  * Why a file operation failed, errno-style.
  *
  * @example

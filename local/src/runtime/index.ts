@@ -23,6 +23,7 @@ export {
   RuntimeFileError,
   DevboxStartError,
   DevboxNotRunningError,
+  DevboxBusyError,
   type RuntimeFileErrorCode,
 } from './errors.js';
 export { runtimeInstanceName, devboxHostname } from './instance.js';

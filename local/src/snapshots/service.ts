@@ -17,6 +17,10 @@ import type { Collection, ListQuery, Page } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import { devboxLayerHolder, LayerUsage } from './layer-usage.js';
 import { layerChain, SNAPSHOT_COLLECTION, type SnapshotRecord } from './record.js';
+import { DevboxBusyError } from '../runtime/index.js';
+
+/** What a snapshot that met a devbox that would not pause says: retryable, no internals. */
+const BUSY_MESSAGE = 'the devbox could not be paused for the snapshot in time; try again';
 
 /**
  * Query of {@link SnapshotService.list}.
@@ -117,6 +121,9 @@ export class SnapshotService {
       const now = devboxes.records.get(devboxId)?.status;
       if (now === 'shutdown' || now === 'failure') {
         throw new HttpError(409, 'invalid_state', `devbox ${devboxId} ended (${now}) during the snapshot`, { 'x-should-retry': 'false' });
+      }
+      if (done.error_message === BUSY_MESSAGE) {
+        throw new HttpError(503, 'devbox_busy', `snapshot of ${devboxId}: ${BUSY_MESSAGE}`, { 'x-should-retry': 'true', 'retry-after': '1' });
       }
       throw new HttpError(500, 'snapshot_failed', `snapshot of ${devboxId} failed: ${done.error_message ?? 'unknown error'}`, { 'x-should-retry': 'false' });
     }
@@ -230,8 +237,10 @@ export class SnapshotService {
       return this.records.update(record.id, (r) => ({ ...r, status: 'complete', size_bytes: sizeBytes }))!;
     } catch (error) {
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-      const message = error instanceof Error ? error.message : String(error);
-      this.ctx.log.warn('disk snapshot failed', { id: record.id, devbox: record.source_devbox_id, error: message });
+      const detail = error instanceof Error ? error.message : String(error);
+      this.ctx.log.warn('disk snapshot failed', { id: record.id, devbox: record.source_devbox_id, error: detail });
+      // The record is the client's: it says what happened, never host paths or runtime internals (those go to the log).
+      const message = error instanceof DevboxBusyError ? BUSY_MESSAGE : 'the devbox disk could not be copied (see the server log)';
       return this.records.update(record.id, (r) => ({ ...r, status: 'error', error_message: message }))!;
     }
   }

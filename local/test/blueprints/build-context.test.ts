@@ -98,11 +98,36 @@ describe('planCopy', () => {
     expect(dests).toEqual(['/g/a.py', '/g/b.py', '/g/d.py']);
   });
 
-  it('refuses missing sources and escapes', async () => {
+  it('refuses missing sources and escapes with one error that tells nothing about the host', async () => {
+    const notFound = (source: string) => new RegExp(`^${source.replace(/[.*?[\]]/g, '\\$&')}: not found in the build context$`);
     await expect(planCopy(dir, ['nope'], '/x', false)).rejects.toThrow(CopySourceError);
-    await expect(planCopy(dir, ['../etc/passwd'], '/x', false)).rejects.toThrow(/outside the build context/);
-    await symlink('/etc', join(dir, 'etc-link'));
-    await expect(planCopy(dir, ['etc-link/hostname'], '/x', false)).rejects.toThrow(/through a symbolic link/);
+    // `..` stops at the context's root, as at `/`.
+    await expect(planCopy(dir, ['../etc/passwd'], '/x', false)).rejects.toThrow(notFound('../etc/passwd'));
+    // A link out of the context resolves inside it (RESOLVE_IN_ROOT), so the host is never looked at.
+    const outside = await mkdtemp(join(tmpdir(), 'rl-outside-'));
+    try {
+      await writeFile(join(outside, '.npmrc'), 'token');
+      await symlink(outside, join(dir, 'rootlink'));
+      await symlink('/etc', join(dir, 'etc-link'));
+      await symlink('../../..', join(dir, 'src', 'up'));
+      for (const source of ['rootlink/.n*', 'rootlink/.npmrc', 'etc-link/hostname', 'src/up/etc/passwd']) {
+        const error = (await planCopy(dir, [source], '/x/', false).then(() => undefined, (e: unknown) => e)) as Error;
+        expect(error).toBeInstanceOf(CopySourceError);
+        expect(error.message).toMatch(notFound(source));
+        expect(error.message).not.toMatch(/npmrc(?!.*not found)/);
+      }
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('follows links that stay inside the context, and copies a source that is a link as a link', async () => {
+    await symlink('src', join(dir, 'code'));
+    await symlink('/src/sub', join(dir, 'abs-sub'));
+    expect((await planCopy(dir, ['code/a.py'], '/x', false)).entries.map((e) => [e.hostPath, e.destPath])).toEqual([[join(dir, 'src', 'a.py'), '/x']]);
+    expect((await planCopy(dir, ['abs-sub/d.py'], '/x', false)).entries.map((e) => e.hostPath)).toEqual([join(dir, 'src', 'sub', 'd.py')]);
+    const [link] = (await planCopy(dir, ['code'], '/x', false)).entries;
+    expect(link?.stats.isSymbolicLink()).toBe(true);
   });
 
   it('marks local archives for unpacking under ADD only', async () => {
