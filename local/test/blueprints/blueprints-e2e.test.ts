@@ -111,6 +111,17 @@ describe('blueprints end to end', () => {
     expect(logs.at(-1).message).toBe('Build failed: Dockerfile line 2: VOLUME is not supported by runloop-local (a devbox has one persistent filesystem)');
   });
 
+  it('refuses an unknown network policy (top level or in launch parameters) and creates nothing', async () => {
+    for (const body of [{ network_policy_id: 'np_nope' }, { launch_parameters: { network_policy_id: 'x'.repeat(100_000) } }]) {
+      const created = await server.request('POST', '/v1/blueprints', { name: 'e2e-np', dockerfile: 'FROM debian', ...body });
+      expect(created.status, created.text).toBe(404);
+      expect(created.json.message).toMatch(/network policy ".{1,200}…?" does not exist$/);
+      expect(created.text.length).toBeLessThan(400);
+    }
+    const listed = await server.request('GET', '/v1/blueprints?name=e2e-np');
+    expect(listed.json.blueprints).toEqual([]);
+  });
+
   it('validates creates and previews a Dockerfile', async () => {
     expect((await server.request('POST', '/v1/blueprints', { dockerfile: 'FROM x' })).status).toBe(400);
     expect((await server.request('POST', '/v1/blueprints', { name: 'x', base_blueprint_id: 'bpt_missing' })).status).toBe(400);

@@ -111,6 +111,18 @@ describe('devbox features over HTTP', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('refuses an unknown network policy instead of dropping it, echoing at most 200 characters of it', async () => {
+    const before = (await server.request('GET', '/v1/devboxes')).json.devboxes.length;
+    const devbox = await server.request('POST', '/v1/devboxes', { launch_parameters: { network_policy_id: 'np_nope' } });
+    expect(devbox.status).toBe(404);
+    expect(devbox.json.message).toBe('launch_parameters.network_policy_id: network policy "np_nope" does not exist');
+    const long = await server.request('POST', '/v1/devboxes', { launch_parameters: { network_policy_id: 'x'.repeat(100_000) } });
+    expect(long.status).toBe(404);
+    expect(long.text.length).toBeLessThan(400);
+    // Neither request created a devbox.
+    expect((await server.request('GET', '/v1/devboxes')).json.devboxes.length).toBe(before);
+  });
+
   it('suspends (freezing a counter) and resumes it', async () => {
     const box = await createRunning(server);
     await server.request('POST', `/v1/devboxes/${box.id}/execute_async`, {
