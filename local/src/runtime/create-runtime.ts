@@ -5,7 +5,7 @@
  * fallback is no sandbox: it is announced as such, loudly.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ensureAgentBinary } from './agent/binary.js';
 import { RuntimeUnavailableError } from './errors.js';
@@ -80,8 +80,10 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
     if (mode === 'namespaces') throw new RuntimeUnavailableError(`isolated devboxes are unavailable: ${problem}`);
     return fallback(problem ?? 'unknown');
   }
+  // A data dir of another format is refused whatever the mode: falling back would run unsandboxed.
+  await secureDataDir(options.dataDir);
+  await checkDataDirFormat(options.dataDir, runtimeDir, ids);
   try {
-    await secureDataDir(options.dataDir);
     const cacheDir = options.cacheDir ?? defaultRootfsCacheDir();
     const base = options.rootfsDir ?? (await ensureBaseRootfs({ cacheDir, log }));
     const rootfs = await ensureShiftedRootfs(base, ids);
@@ -111,6 +113,31 @@ function processDetail(why: string): string {
 async function secureDataDir(dataDir: string): Promise<void> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
+}
+
+/**
+ * The data dir's layout and id range, written on first use. Files of
+ * devboxes, blueprints and snapshots are owned inside the id range, so a data
+ * dir made for another range, or by an older runloop-local (host-owned files,
+ * no disk images), cannot be used as it is.
+ */
+async function checkDataDirFormat(dataDir: string, runtimeDir: string, ids: IdRange): Promise<void> {
+  const expected = `runloop-local data dir 2: runc devboxes, ids ${ids.hostStart}+${ids.size}\n`;
+  const file = join(runtimeDir, 'format');
+  const found = await readFile(file, 'utf8').catch(() => undefined);
+  if (found === expected) return;
+  if (found !== undefined) {
+    throw new RuntimeUnavailableError(`data dir ${dataDir} was made for ${found.trim()}, not ${expected.trim()}: use another --data-dir`);
+  }
+  const used = (await Promise.all(['devboxes', 'blueprints', 'snapshots'].map((dir) => readdir(join(dataDir, dir)).catch(() => [])))).some((names) => names.length > 0);
+  if (used) {
+    throw new RuntimeUnavailableError(
+      `data dir ${dataDir} was made by an older runloop-local (devbox files owned by host ids, no disk images): ` +
+        'start with a new --data-dir, or remove this one',
+    );
+  }
+  await mkdir(runtimeDir, { recursive: true, mode: 0o700 });
+  await writeFile(file, expected);
 }
 
 /** A host account inside the devboxes' range would own every devbox's files. */

@@ -78,6 +78,27 @@ describe('namespace runtime: devbox plumbing and hostile layers', () => {
     }
   });
 
+  it('refuses a data dir made for another id range or by an older runloop-local, in any mode', async () => {
+    const dir = makeDataDir();
+    try {
+      mkdirSync(join(dir, 'devboxes', 'dbx_old', 'upper'), { recursive: true });
+      for (const mode of ['namespaces', 'auto'] as const) {
+        await expect(createRuntime({ mode, dataDir: dir })).rejects.toThrow(/made by an older runloop-local/);
+      }
+      const other = makeDataDir();
+      try {
+        await (await createRuntime({ mode: 'namespaces', dataDir: other, rootfsDir: await sharedRootfs() })).close();
+        await expect(createRuntime({ mode: 'namespaces', dataDir: other, ids: { hostStart: 200_000, size: 65_536 } })).rejects.toThrow(
+          /was made for runloop-local data dir 2: runc devboxes, ids 100000\+65536/,
+        );
+      } finally {
+        removeDataDir(other);
+      }
+    } finally {
+      removeDataDir(dir);
+    }
+  });
+
   it('keeps the data dir 0700, whatever mode it had', async () => {
     const { mode } = statSync(fx.dataDir);
     expect(mode & 0o777).toBe(0o700);
