@@ -15,11 +15,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import type { ServerContext } from '../src/local/context.js';
-import { createLogger } from '../src/local/http/logger.js';
-import type { DevboxHandle } from '../src/local/runtime/types.js';
-import { startLocalServer, type LocalServer } from '../src/local/server.js';
-import { DEFAULT_SERVICES } from '../src/local/services.js';
+import type { DevboxHandle } from '../local/src/runtime/types.js';
+import { createLogger, DEFAULT_SERVICES, startLocalServer, type LocalServer, type ServerContext } from 'runloop-local';
 import type { BenchContext } from './support/context.js';
 import { fmt, quantile, type ResultRow } from './support/stats.js';
 

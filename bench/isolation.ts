@@ -8,8 +8,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { limitsFor } from '../src/local/devboxes/limits.js';
-import { createRuntime, type DevboxHandle, type DevboxRuntime } from '../src/local/runtime/index.js';
+import { limitsFor } from '../local/src/devboxes/limits.js';
+import { createRuntime, type DevboxHandle, type DevboxRuntime } from '../local/src/runtime/index.js';
 import type { BenchContext } from './support/context.js';
 import { fmt, quantile, type ResultRow } from './support/stats.js';
 

@@ -3,6 +3,8 @@
  * (SDK and raw HTTP side by side), prints one table, and cleans up. It
  * reports; it never fails on a missed target.
  * Run one case: `npm run bench -- exec` (exec, exec-server, streaming, sse-pipeline, transfer, files, fleet, isolation, waits).
+ * `npm run bench -- install` measures installing the packed packages instead
+ * (no server; see install-size.ts); it runs only when named.
  */
 import { cpus } from 'node:os';
 import { benchExec } from './exec.js';
@@ -10,6 +12,7 @@ import { benchExecServer } from './exec-server.js';
 import { benchFileTransfer } from './file-transfer.js';
 import { benchFleet } from './fleet.js';
 import { benchIsolation } from './isolation.js';
+import { benchInstall } from './install-size.js';
 import { benchSsePipeline } from './sse-pipeline.js';
 import { benchStreaming } from './streaming.js';
 import { benchTransfer } from './transfer.js';
@@ -31,6 +34,7 @@ const CASES: Record<string, BenchCase> = {
 };
 
 async function main(): Promise<void> {
+  if (process.argv.slice(2).includes('install')) return benchInstall();
   const wanted = process.argv.slice(2).filter((name) => name in CASES);
   const selected = wanted.length > 0 ? wanted : Object.keys(CASES);
   console.log(`runloop-rx bench: ${cpus().length} cores, node ${process.version}; cases: ${selected.join(', ')}`);

@@ -10,6 +10,7 @@
  */
 export { RunloopSDK, type RunloopSDKOptions } from './sdk/runloop-sdk.js';
 export type { LocalRunloopSDK, LocalSdkOptions } from './sdk/local.js';
+export type { LocalRuntimeMode } from './sdk/local-loader.js';
 export { Devbox, type DevboxShell } from './sdk/devbox.js';
 export { OwnedDevbox } from './sdk/owned-devbox.js';
 export { DevboxCmd, type ExecCallbacks, type ExecEvent, type ExecExit, type ExecOptions } from './sdk/devbox-cmd.js';
@@ -33,7 +34,7 @@ export {
   type UploadObjectOptions,
 } from './sdk/ops/storage-object-ops.js';
 export { DEFAULT_POLL_INTERVAL_MS, type CallOptions, type WaitOptions } from './sdk/options.js';
-export { BlueprintBuildError, DevboxStateError, InvalidArgumentError, ObjectTransferError, SnapshotError } from './sdk/errors.js';
+export { BlueprintBuildError, DevboxStateError, InvalidArgumentError, LocalServerUnavailableError, ObjectTransferError, SnapshotError } from './sdk/errors.js';
 export type { ObjectRef, SdkDevboxCreateParams, SdkMount } from './sdk/internal/create-devbox.js';
 export type { OutputLine, OutputStream } from './sdk/internal/output-line.js';
 export type { OutputPosition } from './sdk/internal/execution-output.js';

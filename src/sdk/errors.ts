@@ -101,3 +101,22 @@ export class InvalidArgumentError extends RunloopError {
   }
   override readonly code: string = 'RUNLOOP_INVALID_ARGUMENT';
 }
+
+/**
+ * `RunloopSDK.local()` / `startLocal()` need the optional peer package
+ * `runloop-local` (the embedded server), and it is not installed. The SDK
+ * ships without it on purpose, so its install stays small and free of native
+ * builds; `cause` is the module-not-found error.
+ *
+ * @example
+ * catchError((e) => (e instanceof LocalServerUnavailableError ? of(new RunloopSDK()) : throwError(() => e)));
+ */
+export class LocalServerUnavailableError extends RunloopError {
+  static {
+    brandErrorClass(this, 'LocalServerUnavailableError');
+  }
+  override readonly code: string = 'RUNLOOP_LOCAL_UNAVAILABLE';
+  constructor(options?: { cause?: unknown }) {
+    super('RunloopSDK.local() needs the embedded server package: npm install runloop-local', options);
+  }
+}

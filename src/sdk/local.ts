@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Observable } from 'rxjs';
 import type { ClientOptions } from '../core/config.js';
-import type { RuntimeMode } from '../local/server.js';
+import { importRunloopLocal, type LocalRuntimeMode, type LocalServerLoader } from './local-loader.js';
 
 /**
  * Options of `RunloopSDK.local()` / `startLocal()`.
@@ -17,7 +17,7 @@ export interface LocalSdkOptions {
   /** Default 0 (a free port). */
   readonly port?: number;
   /** Default `auto`. */
-  readonly runtimeMode?: RuntimeMode;
+  readonly runtimeMode?: LocalRuntimeMode;
   /** Server logging; default silent. */
   readonly log?: boolean;
   /** Client options for the SDK (the base URL and token come from the server). */
@@ -46,13 +46,19 @@ interface Closable {
 }
 
 /**
- * Starts runloop-local (dynamically imported) and builds an SDK bound to it.
+ * Starts runloop-local (dynamically imported: an optional peer package) and
+ * builds an SDK bound to it. Rejects with `LocalServerUnavailableError` when
+ * runloop-local is not installed, before creating anything.
  *
  * @example
  * const local = await startLocalSdk({}, (o) => new RunloopSDK(o)); await local.dispose();
  */
-export async function startLocalSdk<S extends Closable>(options: LocalSdkOptions, makeSdk: (client: ClientOptions) => S): Promise<LocalRunloopSDK<S>> {
-  const { startLocalServer } = await import('../local/index.js');
+export async function startLocalSdk<S extends Closable>(
+  options: LocalSdkOptions,
+  makeSdk: (client: ClientOptions) => S,
+  load: LocalServerLoader = importRunloopLocal,
+): Promise<LocalRunloopSDK<S>> {
+  const { startLocalServer } = await load();
   const ownDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'runloop-local-sdk-')) : undefined;
   let server;
   try {
@@ -89,11 +95,15 @@ export async function startLocalSdk<S extends Closable>(options: LocalSdkOptions
  * @example
  * localSdk$({}, (o) => new RunloopSDK(o)).pipe(take(1)).subscribe();
  */
-export function localSdk$<S extends Closable>(options: LocalSdkOptions, makeSdk: (client: ClientOptions) => S): Observable<S> {
+export function localSdk$<S extends Closable>(
+  options: LocalSdkOptions,
+  makeSdk: (client: ClientOptions) => S,
+  load: LocalServerLoader = importRunloopLocal,
+): Observable<S> {
   return new Observable<S>((subscriber) => {
     let local: LocalRunloopSDK<S> | undefined;
     let closed = false;
-    startLocalSdk(options, makeSdk).then(
+    startLocalSdk(options, makeSdk, load).then(
       (started) => {
         if (closed) void started.dispose();
         else {

@@ -126,7 +126,9 @@ export class RunloopSDK implements AsyncDisposable {
    * the SDK never loads server code), the SDK is emitted once, and the
    * server stops (shutting its devboxes down) when you unsubscribe. It never
    * completes on its own, so `firstValueFrom(RunloopSDK.local())` would stop
-   * the server at once: for `await` style use {@link startLocal}.
+   * the server at once: for `await` style use {@link startLocal}. The
+   * server is the optional peer package `runloop-local`; without it this
+   * errors with `LocalServerUnavailableError` (`npm install runloop-local`).
    *
    * @example
    * RunloopSDK.local()

@@ -7,7 +7,7 @@
  *
  * Register in vitest.config.ts: `test: { globalSetup: ['test/support/global-setup.ts'] }`.
  */
-import { ensureBaseRootfs } from '../../src/local/runtime/index.js';
+import { ensureBaseRootfs } from '../../local/src/runtime/index.js';
 
 /** Runs once per `vitest run`. @example export default setup */
 export default async function setup(): Promise<void> {

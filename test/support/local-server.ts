@@ -6,8 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createLogger } from '../../src/local/http/logger.js';
-import { startLocalServer, type LocalServer, type LocalServerOptions } from '../../src/local/server.js';
+import { createLogger, startLocalServer, type LocalServer, type LocalServerOptions } from 'runloop-local';
 
 /**
  * Options of {@link startTestServer}: server options plus test conveniences.

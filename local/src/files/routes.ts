@@ -1,0 +1,87 @@
+/**
+ * The file routes (runloop-api.md §8). Mind the naming trap: read/write use
+ * `file_path`, upload/download use `path`. Paths are relative to the user's
+ * home; the runtime confines them to the devbox root.
+ */
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { DownloadFileParams, ReadFileParams, WriteFileParams } from 'runloop-rx/views';
+import type { DevboxService } from '../devboxes/service.js';
+import { json, route, type Reply, type Route } from '../http/route.js';
+import { fileHttpError } from './errors.js';
+import { receiveUpload } from './upload.js';
+
+async function readStream(devboxes: DevboxService, id: string, path: string): Promise<Readable> {
+  const devbox = devboxes.requireRunning(id);
+  devboxes.touch(id);
+  try {
+    return await devbox.handle.readFile(path);
+  } catch (error) {
+    throw fileHttpError(error, path);
+  }
+}
+
+async function write(devboxes: DevboxService, id: string, path: string, content: Readable | string): Promise<void> {
+  const devbox = devboxes.requireRunning(id);
+  devboxes.touch(id);
+  try {
+    await devbox.handle.writeFile(path, content);
+  } catch (error) {
+    throw fileHttpError(error, path);
+  } finally {
+    devboxes.touch(id);
+  }
+}
+
+/**
+ * Every file route.
+ *
+ * @example
+ * router.add(fileRoutes(() => ctx.services.devboxes, join(dataDir, 'uploads')));
+ */
+export function fileRoutes(devboxesOf: () => DevboxService, spoolDir: string): Route<any, any>[] {
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/devboxes/:id/read_file_contents',
+      body: ReadFileParams,
+      handler: async ({ params, body }): Promise<Reply> => ({
+        kind: 'stream',
+        body: await readStream(devboxesOf(), params.id!, body.file_path),
+        contentType: 'text/plain; charset=utf-8',
+      }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/devboxes/:id/write_file_contents',
+      body: WriteFileParams,
+      handler: async ({ params, body }) => {
+        await write(devboxesOf(), params.id!, body.file_path, body.contents);
+        return json({ devbox_id: params.id!, exit_status: 0, stdout: '', stderr: '' });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/devboxes/:id/upload_file',
+      raw: true,
+      handler: async ({ params, raw, headers }) => {
+        const devboxes = devboxesOf();
+        devboxes.requireRunning(params.id!);
+        await receiveUpload(raw, headers['content-type'], join(spoolDir, params.id!), (path, content) =>
+          write(devboxes, params.id!, path, content),
+        );
+        return json({});
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/devboxes/:id/download_file',
+      body: DownloadFileParams,
+      handler: async ({ params, body }): Promise<Reply> => ({
+        kind: 'stream',
+        body: await readStream(devboxesOf(), params.id!, body.path),
+        contentType: 'application/octet-stream',
+      }),
+    }),
+  ];
+}

@@ -1,0 +1,30 @@
+/**
+ * runloop-local's devbox runtime: the only entry point other areas import.
+ *
+ * @example
+ * import { createRuntime } from './runtime/index.js';
+ * const runtime = await createRuntime({ dataDir, log: console.log });
+ */
+export type {
+  DevboxHandle,
+  DevboxRuntime,
+  DevboxSpec,
+  ExecSpec,
+  DevboxProcess,
+  ResourceLimits,
+  RuntimeInfo,
+} from './types.js';
+export { createRuntime, checkRuntimeMode, formatRuntimeInfo, DEFAULT_ID_RANGE, type CreateRuntimeOptions } from './create-runtime.js';
+export { ensureBaseRootfs, defaultRootfsCacheDir, ROOTFS_VERSION, type EnsureRootfsOptions } from './rootfs.js';
+export {
+  RuntimeError,
+  RuntimeInputError,
+  RuntimeUnavailableError,
+  RuntimeFileError,
+  DevboxStartError,
+  DevboxNotRunningError,
+  DevboxBusyError,
+  type RuntimeFileErrorCode,
+} from './errors.js';
+export { runtimeInstanceName, devboxHostname } from './instance.js';
+export { exitOf, exitStatusOf, groupExists, signalGroup } from './process-group.js';

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDataDir } from '../../../test/support/local-server.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const started: ChildProcessWithoutNullStreams[] = [];
+const dirs: string[] = [];
+
+function startCli(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/src/cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, RUNLOOP_API_KEY: '', ...env },
+  });
+  started.push(child);
+  return child;
+}
+
+/** Collects stdout until `count` lines arrived. */
+async function readLines(child: ChildProcessWithoutNullStreams, count: number): Promise<string[]> {
+  let text = '';
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  for await (const chunk of child.stdout) {
+    text += (chunk as Buffer).toString();
+    const lines = text.split('\n');
+    if (lines.length > count) return lines.slice(0, count);
+  }
+  throw new Error(`cli ended before printing ${count} lines; stderr: ${stderr}`);
+}
+
+async function exitCode(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
+afterEach(async () => {
+  for (const child of started.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exitCode(child);
+    }
+  }
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+describe('runloop-local CLI', () => {
+  it('prints the URL, the generated token and the runtime, serves, and stops cleanly on SIGTERM', async () => {
+    const dir = await tempDataDir();
+    dirs.push(dir);
+    const child = startCli(['--port', '0', '--data-dir', dir, '--runtime', 'process', '--quiet']);
+    const [ready, tokenLine, runtimeLine] = await readLines(child, 3);
+    const url = /http:\/\/127\.0\.0\.1:\d+/.exec(ready!)?.[0];
+    const token = /token: (\S+)/.exec(tokenLine!)?.[1];
+    expect(url).toBeDefined();
+    expect(token).toBeDefined();
+    expect(runtimeLine).toContain('runtime: process');
+    const ok = await fetch(`${url}/v1/objects`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    await ok.text();
+    const denied = await fetch(`${url}/v1/objects`);
+    expect(denied.status).toBe(401);
+    await denied.text();
+    child.kill('SIGTERM');
+    expect(await exitCode(child)).toBe(0);
+  });
+
+  it('takes the token from RUNLOOP_API_KEY and then prints no token line', async () => {
+    const dir = await tempDataDir();
+    dirs.push(dir);
+    const child = startCli(['--port', '0', '--data-dir', dir, '--runtime', 'process', '--quiet'], { RUNLOOP_API_KEY: 'env-token' });
+    const [ready, runtimeLine] = await readLines(child, 2);
+    expect(runtimeLine).toContain('runtime:');
+    const url = /http:\/\/127\.0\.0\.1:\d+/.exec(ready!)![0];
+    const res = await fetch(`${url}/v1/objects`, { headers: { authorization: 'Bearer env-token' } });
+    expect(res.status).toBe(200);
+    await res.text();
+    child.kill('SIGINT');
+    expect(await exitCode(child)).toBe(0);
+  });
+
+  it('prints usage on stderr and exits 2 for bad flags', async () => {
+    for (const args of [['--bogus'], ['--port', 'abc'], ['--runtime', 'docker'], ['extra']]) {
+      const child = startCli(args);
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      expect(await exitCode(child), args.join(' ')).toBe(2);
+      expect(stderr).toContain('usage: runloop-local');
+    }
+  });
+});
