@@ -38,12 +38,7 @@ export { BlueprintBuildError, DevboxStateError, InvalidArgumentError, LocalServe
 export type { ObjectRef, SdkDevboxCreateParams, SdkMount } from './sdk/internal/create-devbox.js';
 export type { OutputLine, OutputStream } from './sdk/internal/output-line.js';
 export type { OutputPosition } from './sdk/internal/execution-output.js';
-export { splitLines } from './sdk/internal/split-lines.js';
-export { toAsyncIterable } from './sdk/internal/async-iterable.js';
-export { buildContext$, buildContextStream, type BuildContextOptions } from './sdk/internal/build-context.js';
-export { createIgnoreMatcher, parseIgnoreFile, type IgnoreMatcher } from './sdk/internal/ignore-matcher.js';
-export { inferContentType } from './sdk/internal/content-type.js';
-export { tunnelUrl } from './sdk/internal/tunnel-url.js';
+export { buildContext$, buildContextStream, type BuildContextOptions } from './sdk/build-context.js';
 
 // Core: errors, config, polling.
 export {
@@ -76,5 +71,18 @@ export { pollUntil, type PollingConfig } from './core/polling.js';
 export { longPoll, type LongPollOptions } from './core/long-poll.js';
 export type { ApiCaller, ApiRequest, RequestOptions, SseMessage } from './core/request.js';
 
-// The raw API and every codec with its type.
-export * from './api/index.js';
+// The raw API (snake_case like the wire) and every codec with its type; not its plumbing.
+export { RunloopApi, InvalidParamsError, uuidv7, isUuidv7, type UploadSource } from './api/index.js';
+export type {
+  Blueprints,
+  Devboxes,
+  DiskSnapshots,
+  ExecuteRequest,
+  ExecutionWaitRequest,
+  Executions,
+  Objects,
+  ShutdownRequest,
+  SnapshotListRequest,
+  UploadFileRequest,
+} from './api/resources/index.js';
+export * from './api/views/index.js';

@@ -9,7 +9,7 @@ import { pollUntil } from '../../core/polling.js';
 import { Blueprint } from '../blueprint.js';
 import { BlueprintBuildError } from '../errors.js';
 import { pollingConfigOf, type CallOptions, type WaitOptions } from '../options.js';
-import type { BuildContextOptions } from '../internal/build-context.js';
+import type { BuildContextOptions } from '../build-context.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
 import type { StorageObjectOps } from './storage-object-ops.js';
 

@@ -7,7 +7,7 @@ import type { PageQuery } from '../../api/views/shared.js';
 import { listItems, type ListOptions } from '../internal/list-items.js';
 import type { CallOptions } from '../options.js';
 import { StorageObject } from '../storage-object.js';
-import { buildContextStream, type BuildContextOptions } from '../internal/build-context.js';
+import { buildContextStream, type BuildContextOptions } from '../build-context.js';
 import { inferContentType } from '../internal/content-type.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
 import { startThenUse } from '../internal/lifecycle.js';
