@@ -21,7 +21,7 @@ describe('an AbortSignal ends a polling wait at once', () => {
     caller.verify();
   }));
 
-  it('blueprint.create and buildLog$', marbles((m) => {
+  it('blueprint.create and buildLog()', marbles((m) => {
     const { sdk, caller } = testSdk();
     const controller = new AbortController();
     caller

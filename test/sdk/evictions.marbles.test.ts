@@ -7,7 +7,7 @@ import { sseReply, statusReply, testSdk } from '../../src/testing/index.js';
 const WATCH = 'GET /v1/devboxes/evictions/watch';
 const event = (id: string, at: number) => ({ data: JSON.stringify({ devbox_id: id, eviction_deadline_ms: at }) });
 
-describe('runloop.devbox.evictions$ (the eviction feed)', () => {
+describe('runloop.devbox.evictions() (the eviction feed)', () => {
   it('emits decoded events and reconnects after the server closes, 0.5 s then doubling', marbles((m) => {
     const { sdk, caller } = testSdk();
     const first = m.cold('-a|', { a: event('dbx_1', 10) });
@@ -46,7 +46,7 @@ describe('runloop.devbox.evictions$ (the eviction feed)', () => {
     m.expect(bad.sdk.devbox.evictions().pipe(catchError(name))).toBeObservable('(x|)', { x: 'ResponseDecodeError' });
   }));
 
-  it('devbox.eviction$ emits only this devbox\'s notice, once, then closes the feed', marbles((m) => {
+  it('devbox.eviction() emits only this devbox\'s notice, once, then closes the feed', marbles((m) => {
     const { sdk, caller } = testSdk();
     const feed = m.cold('-a-b-c-', { a: event('dbx_2', 1), b: event('dbx_1', 2), c: event('dbx_1', 3) });
     caller.when(WATCH).respond(feed);

@@ -79,7 +79,7 @@ describe('blueprint.create (fixed-interval polling)', () => {
     });
   }));
 
-  it('buildLog$ emits each entry once while building, then the final ones', marbles((m) => {
+  it('buildLog() emits each entry once while building, then the final ones', marbles((m) => {
     const { sdk, caller } = testSdk();
     const log = (message: string, t: number) => ({ level: 'info', message, timestamp_ms: t });
     caller
