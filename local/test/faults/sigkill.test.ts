@@ -2,8 +2,9 @@
  * SIGKILL in the middle of work, then a restart on the same data dir and
  * port: everything acknowledged is still there, an upload cut off is never
  * served as complete, devboxes get honest statuses, nothing of the killed
- * server stays behind (processes, cgroups, mounts), and a lost command ends
- * honestly (completed, no exit status).
+ * server stays behind (processes, cgroups, mounts), a lost command ends
+ * honestly (completed, no exit status), and an SDK that was waiting for it
+ * through the crash gets that answer by itself once the server is back.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +15,10 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { lastValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { longPoll } from '../../../src/core/index.js';
+import { RunloopSDK } from '../../../src/index.js';
 import { readResponse, tempDataDir, type TestResponse } from '../../../test/support/local-server.js';
 import { runtimeInstanceName } from '../../src/runtime/index.js';
 
@@ -78,7 +82,7 @@ async function waitStatus(call: ReturnType<typeof api>, id: string, statuses: st
 }
 
 describe('SIGKILL in the middle of work, then a restart on the same data dir', () => {
-  it('keeps what was acknowledged, never serves a cut-off upload, tells the truth about devboxes and commands, and leaves nothing behind', async () => {
+  it('keeps what was acknowledged, never serves a cut-off upload, tells the truth about devboxes and commands, leaves nothing behind, and lets a waiting SDK finish', async () => {
     const dataDir = await tempDataDir();
     const port = await freePort();
     const instance = runtimeInstanceName(dataDir);
@@ -101,6 +105,10 @@ describe('SIGKILL in the middle of work, then a restart on the same data dir', (
       // In flight: a devbox running a long command, an upload never completed.
       const running = (await call('POST', '/v1/devboxes/create_and_await_running', {})).json;
       const long = await call('POST', `/v1/devboxes/${running.id}/execute_async`, { command: 'sleep 300' });
+      const sdk = new RunloopSDK({ baseURL: first.url, bearerToken: TOKEN });
+      const waited = lastValueFrom(
+        longPoll(sdk.api.devboxes.executions.waitForStatus(running.id, long.json.execution_id, { statuses: ['completed'] }), (e) => e.status === 'completed'),
+      );
       const cut = await call('POST', '/v1/objects', { name: 'cut.bin', content_type: 'binary' });
       const upload = fetch(cut.json.upload_url, {
         method: 'PUT',
@@ -123,6 +131,8 @@ describe('SIGKILL in the middle of work, then a restart on the same data dir', (
       const again = api(second.url);
       const lost = await again('GET', `/v1/devboxes/${running.id}/executions/${long.json.execution_id}`);
       expect(lost.json).toMatchObject({ status: 'completed', exit_status: null });
+      // The SDK rode out the outage (connection refused while the server was down) on its own.
+      expect(await waited).toMatchObject({ status: 'completed', exit_status: null });
 
       const download = await again('GET', `/v1/objects/${object.json.id}/download`);
       expect(Buffer.from(await (await fetch(download.json.download_url)).arrayBuffer()).equals(bytes)).toBe(true);
