@@ -3,7 +3,8 @@
  * devbox runtime in this process: how long a hardened devbox takes to start
  * (first start makes its disk image; a restart reuses it), and how long a
  * shutdown takes while a fork bomb fills the devbox's pids limit under its
- * smallest CPU quota. Reports; never fails.
+ * smallest CPU quota, and how the API answers meanwhile (on the shared bench
+ * server, over HTTP). Reports; never fails.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,8 +40,39 @@ async function waitForProcesses(devbox: DevboxHandle, count: number): Promise<nu
   }
 }
 
+/** `GET /v1/devboxes/{id}` latency (p50, p99) while that devbox runs a fork bomb, and its shutdown time, over HTTP. */
+async function apiUnderForkBomb(ctx: BenchContext): Promise<ResultRow[]> {
+  const created = await ctx.raw.json('POST', '/v1/devboxes', { name: 'bench-bomb', launch_parameters: { resource_size_request: 'X_SMALL' } });
+  const id = created.id as string;
+  try {
+    for (let view = created; view.status !== 'running'; ) {
+      view = await ctx.raw.json('POST', `/v1/devboxes/${id}/wait_for_status`, { statuses: ['running', 'failure'] }).catch(() => view);
+      if (view.status === 'failure') throw new Error('bench devbox failed to start');
+    }
+    await ctx.raw.json('POST', `/v1/devboxes/${id}/execute_async`, { command: FORK_BOMB });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const latencies: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const started = performance.now();
+      await ctx.raw.json('GET', `/v1/devboxes/${id}`);
+      latencies.push(performance.now() - started);
+    }
+    const [p50, p99] = [quantile(latencies, 0.5), quantile(latencies, 0.99)];
+    const down = performance.now();
+    await ctx.raw.json('POST', `/v1/devboxes/${id}/shutdown`);
+    const downMs = performance.now() - down;
+    return [
+      { benchmark: 'isolation: GET /v1/devboxes/{id} during a fork bomb in it, p50 / p99 ms, n=200', sdk: `${fmt(p50, 1)} / ${fmt(p99, 1)}`, raw: '-', ratio: '-', target: 'p99 < 200 ms', verdict: p99 < 200 ? 'met' : 'MISSED' },
+      { benchmark: 'isolation: POST /shutdown of that devbox, ms', sdk: fmt(downMs, 0), raw: '-', ratio: '-', target: '< 2000 ms', verdict: downMs < 2000 ? 'met' : 'MISSED' },
+    ];
+  } finally {
+    await ctx.raw.json('POST', `/v1/devboxes/${id}/shutdown`).catch(() => undefined);
+  }
+}
+
 /** @example const rows = await benchIsolation(ctx); */
-export async function benchIsolation(_ctx: BenchContext): Promise<ResultRow[]> {
+export async function benchIsolation(ctx: BenchContext): Promise<ResultRow[]> {
+  const overHttp = await apiUnderForkBomb(ctx);
   const dataDir = await mkdtemp(join(tmpdir(), 'runloop-bench-isolation-'));
   let runtime: DevboxRuntime | undefined;
   try {
@@ -68,6 +100,7 @@ export async function benchIsolation(_ctx: BenchContext): Promise<ResultRow[]> {
     }
     const size = limitsFor({ resource_size_request: 'X_SMALL' });
     return [
+      ...overHttp,
       { benchmark: `isolation: devbox start, first (makes its disk image), p50 / max ms, n=${STARTS}`, sdk: `${fmt(quantile(first, 0.5), 0)} / ${fmt(Math.max(...first), 0)}`, raw: '-', ratio: '-', target: '-', verdict: '-' },
       { benchmark: `isolation: devbox restart (disk kept), p50 / max ms, n=${STARTS}`, sdk: `${fmt(quantile(again, 0.5), 0)} / ${fmt(Math.max(...again), 0)}`, raw: '-', ratio: '-', target: '-', verdict: '-' },
       {

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: starts a real runloop-local, runs every case against it
- * (SDK and raw HTTP side by side), prints one table, and cleans up. It
- * reports; it never fails on a missed target.
+ * (SDK and raw HTTP side by side), prints one table, writes it with the
+ * machine and the date to bench/RESULTS.md, and cleans up. It reports; it
+ * never fails on a missed target.
  * Run one case: `npm run bench -- exec` (exec, exec-server, streaming, sse-pipeline, transfer, files, fleet, isolation, waits).
  * `npm run bench -- install` measures installing the packed packages instead
  * (no server; see install-size.ts); it runs only when named.
@@ -19,6 +20,7 @@ import { benchTransfer } from './transfer.js';
 import { benchWaits } from './waits.js';
 import { closeContext, createContext, type BenchCase } from './support/context.js';
 import { startBenchServer } from './support/server.js';
+import { writeResults } from './support/results-file.js';
 import { printTable, type ResultRow } from './support/stats.js';
 
 const CASES: Record<string, BenchCase> = {
@@ -62,6 +64,9 @@ async function main(): Promise<void> {
   }
   console.log('');
   printTable(rows);
+  const results = new URL('./RESULTS.md', import.meta.url);
+  await writeResults(results, rows, selected);
+  console.log(`\nwritten to ${results.pathname}`);
 }
 
 await main();

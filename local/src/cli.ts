@@ -108,6 +108,10 @@ async function main(): Promise<void> {
   process.stdout.write(
     `runloop-local runtime: ${server.runtimeInfo?.mode ?? 'none'}${server.runtimeInfo ? ` (${server.runtimeInfo.detail})` : ''}\n`,
   );
+  if (server.runtimeInfo?.mode === 'process') {
+    // Said on stderr too, on its own line: whoever runs untrusted code here must not miss it.
+    process.stderr.write('runloop-local: WARNING: devboxes are plain host processes, NOT A SANDBOX: run only trusted code\n');
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

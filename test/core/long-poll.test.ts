@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { marbles } from 'rxjs-marbles';
 import { catchError, defer, throwError, type Observable } from 'rxjs';
-import { PollingTimeoutError, RunloopError, apiErrorFromResponse, longPoll } from '../../src/core/index.js';
+import { APIConnectionError, PollingTimeoutError, RunloopError, apiErrorFromResponse, longPoll } from '../../src/core/index.js';
 
 const timeout408 = apiErrorFromResponse(408, { 'x-should-retry': 'true' }, '{"message":"still waiting"}');
 const stop = (s: string) => s === 'running' || s === 'failure';
@@ -34,6 +34,25 @@ describe('longPoll', () => {
     m.expect(out).toBeObservable('--p--(r|)', { p: 'provisioning', r: 'running' });
     m.expect(a1).toHaveSubscriptions('^--!');
     m.expect(a2).toHaveSubscriptions('---^-!');
+  }));
+
+  it('rides out retryable failures (a server restart) with backoff, then goes on', marbles((m) => {
+    const down = new APIConnectionError('Connection error: ECONNREFUSED');
+    const a1 = m.cold<string>('--p|', { p: 'provisioning' });
+    const a2 = m.cold<string>('-#', undefined, down);
+    const a3 = m.cold<string>('-#', undefined, down);
+    const a4 = m.cold<string>('--r|', { r: 'running' });
+    // Backoff with no jitter: 1 s, then 2 s.
+    const out = longPoll(inTurn([a1, a2, a3, a4]), stop, { random: () => 0 }, m.scheduler);
+    m.expect(out).toBeObservable('--p 1000ms -- 2000ms --(r|)', { p: 'provisioning', r: 'running' });
+    m.expect(a2).toHaveSubscriptions('---^!');
+  }));
+
+  it('gives up after maxRetries retryable failures in a row', marbles((m) => {
+    const down = new APIConnectionError('Connection error: ECONNREFUSED');
+    const attempts = [m.cold<string>('-#', undefined, down), m.cold<string>('-#', undefined, down), m.cold<string>('-#', undefined, down)];
+    const out = longPoll(inTurn(attempts), stop, { maxRetries: 2, random: () => 0 }, m.scheduler);
+    m.expect(out).toBeObservable('- 1000ms -- 2000ms #', undefined, down);
   }));
 
   it('fails on any other error', marbles((m) => {

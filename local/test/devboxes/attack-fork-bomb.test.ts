@@ -8,10 +8,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runtimeInstanceName } from '../../src/runtime/index.js';
-import type { TestServer } from '../../../test/support/local-server.js';
-import { createRunning, exec, shutdown, startDevboxServer, waitDevbox } from './helpers.js';
+import { createRunning, exec, shutdown, waitDevbox, useIsolatedDevboxServer } from './helpers.js';
 
 const FORK_BOMB = 'ulimit -u 256; end=$((SECONDS + 60)); :(){ [ $SECONDS -lt $end ] || exit 0; :|:& }; : 2>/dev/null; sleep 65';
 
@@ -35,22 +34,15 @@ function percentile(sorted: number[], p: number): number {
 }
 
 describe('attack over HTTP: a fork bomb in one devbox', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startDevboxServer();
-    expect(server.runtimeInfo?.mode).toBe('namespaces');
-  });
-  afterAll(async () => {
-    await server?.dispose();
-  });
+  const fx = useIsolatedDevboxServer();
 
   it('keeps the API answering, the neighbour working and the host forking; shutdown ends the bomb', async () => {
     const small = { launch_parameters: { resource_size_request: 'X_SMALL' } };
-    const bomb = await createRunning(server, { name: 'bomb', ...small });
-    const neighbour = await createRunning(server, { name: 'neighbour', ...small });
-    const instance = runtimeInstanceName(server.dataDir);
+    const bomb = await createRunning(fx.server, { name: 'bomb', ...small });
+    const neighbour = await createRunning(fx.server, { name: 'neighbour', ...small });
+    const instance = runtimeInstanceName(fx.server.dataDir);
     try {
-      const started = await server.request('POST', `/v1/devboxes/${bomb.id}/execute_async`, { command: FORK_BOMB });
+      const started = await fx.server.request('POST', `/v1/devboxes/${bomb.id}/execute_async`, { command: FORK_BOMB });
       expect(started.status, started.text).toBe(200);
       // Let it spread: wait until the devbox holds many processes (bounded).
       const deadline = Date.now() + 20_000;
@@ -60,7 +52,7 @@ describe('attack over HTTP: a fork bomb in one devbox', () => {
       const latencies: number[] = [];
       for (let i = 0; i < 100; i += 1) {
         const t0 = performance.now();
-        const view = await server.request('GET', `/v1/devboxes/${bomb.id}`);
+        const view = await fx.server.request('GET', `/v1/devboxes/${bomb.id}`);
         latencies.push(performance.now() - t0);
         expect(view.status).toBe(200);
         expect(view.json.status).toBe('running');
@@ -73,7 +65,7 @@ describe('attack over HTTP: a fork bomb in one devbox', () => {
       expect(p99).toBeLessThan(2_000);
 
       const t1 = Date.now();
-      const other = await exec(server, neighbour.id, 'echo neighbour ok; ls / | wc -l');
+      const other = await exec(fx.server, neighbour.id, 'echo neighbour ok; ls / | wc -l');
       console.log(`fork bomb over HTTP: neighbour exec took ${Date.now() - t1} ms`);
       expect(other).toMatchObject({ status: 'completed', exit_status: 0 });
       expect(other.stdout).toMatch(/^neighbour ok\n\d+\n$/);
@@ -82,18 +74,18 @@ describe('attack over HTTP: a fork bomb in one devbox', () => {
       expect(host.status).toBe(0);
 
       const t2 = Date.now();
-      const down = await server.request('POST', `/v1/devboxes/${bomb.id}/shutdown`);
+      const down = await fx.server.request('POST', `/v1/devboxes/${bomb.id}/shutdown`);
       expect(down.status, down.text).toBe(200);
-      const gone = await waitDevbox(server, bomb.id, ['shutdown', 'failure']);
+      const gone = await waitDevbox(fx.server, bomb.id, ['shutdown', 'failure']);
       const shutdownMs = Date.now() - t2;
       console.log(`fork bomb over HTTP: shutdown took ${shutdownMs} ms`);
       expect(gone.status).toBe('shutdown');
       expect(shutdownMs).toBeLessThan(10_000);
       expect(processesOf(instance, bomb.id)).toEqual([]);
-      expect((await exec(server, neighbour.id, 'echo still here')).stdout).toBe('still here\n');
+      expect((await exec(fx.server, neighbour.id, 'echo still here')).stdout).toBe('still here\n');
     } finally {
-      await shutdown(server, bomb.id);
-      await shutdown(server, neighbour.id);
+      await shutdown(fx.server, bomb.id);
+      await shutdown(fx.server, neighbour.id);
     }
   });
 });

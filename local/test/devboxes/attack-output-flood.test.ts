@@ -11,9 +11,8 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../../test/support/local-server.js';
-import { createRunning, shutdown, startDevboxServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { createRunning, shutdown, useIsolatedDevboxServer } from './helpers.js';
 
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
@@ -40,43 +39,36 @@ function bytesUnder(dir: string): number {
 }
 
 describe('attack over HTTP: filling the host disk through command output', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startDevboxServer();
-    expect(server.runtimeInfo?.mode).toBe('namespaces');
-  });
-  afterAll(async () => {
-    await server?.dispose();
-  });
+  const fx = useIsolatedDevboxServer();
 
   it('keeps no more of a devbox’s output on the host than its disk cap', async () => {
     const diskBytes = 2 * GIB;
-    const box = await createRunning(server, {
+    const box = await createRunning(fx.server, {
       launch_parameters: { resource_size_request: 'CUSTOM_SIZE', custom_cpu_cores: 0.5, custom_gb_memory: 1, custom_disk_size: 2 },
     });
     const bound = diskBytes + 256 * MIB;
     let stored = 0;
     let finished = false;
     try {
-      const started = await server.request('POST', `/v1/devboxes/${box.id}/execute_async`, { command: 'head -c 2560M /dev/zero' });
+      const started = await fx.server.request('POST', `/v1/devboxes/${box.id}/execute_async`, { command: 'head -c 2560M /dev/zero' });
       expect(started.status, started.text).toBe(200);
       const executionId: string = started.json.execution_id;
       const deadline = Date.now() + 150_000;
       while (Date.now() < deadline) {
-        stored = bytesUnder(join(server.dataDir, 'executions'));
+        stored = bytesUnder(join(fx.server.dataDir, 'executions'));
         if (stored > bound) break;
-        const view = await server.request('GET', `/v1/devboxes/${box.id}/executions/${executionId}`);
+        const view = await fx.server.request('GET', `/v1/devboxes/${box.id}/executions/${executionId}`);
         if (view.json?.status === 'completed') {
           finished = true;
           // The command learns nothing, but whoever reads its output is told where it was cut.
           expect(view.json.stderr).toContain('further output is discarded');
-          stored = bytesUnder(join(server.dataDir, 'executions'));
+          stored = bytesUnder(join(fx.server.dataDir, 'executions'));
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     } finally {
-      await shutdown(server, box.id);
+      await shutdown(fx.server, box.id);
     }
     console.log(`output flood: the host keeps ${Math.round(stored / MIB)} MiB of execution output for a devbox with a ${diskBytes / MIB} MiB disk (command ${finished ? 'finished' : 'stopped early'})`);
     expect(stored, 'execution output stored on the host exceeds the devbox disk cap').toBeLessThanOrEqual(bound);

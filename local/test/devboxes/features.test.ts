@@ -111,14 +111,18 @@ describe('devbox features over HTTP', () => {
     expect(missing.status).toBe(404);
   });
 
-  it('refuses an unknown network policy instead of dropping it, echoing at most 200 characters of it', async () => {
+  it('refuses an unknown network policy instead of dropping it, and an over-long id as too long', async () => {
     const before = (await server.request('GET', '/v1/devboxes')).json.devboxes.length;
     const devbox = await server.request('POST', '/v1/devboxes', { launch_parameters: { network_policy_id: 'np_nope' } });
     expect(devbox.status).toBe(404);
     expect(devbox.json.message).toBe('launch_parameters.network_policy_id: network policy "np_nope" does not exist');
+    // At the limit the id is looked up (and not found); past it the request is refused as too long.
+    const atLimit = await server.request('POST', '/v1/devboxes', { launch_parameters: { network_policy_id: 'x'.repeat(256) } });
+    expect(atLimit.status).toBe(404);
+    expect(atLimit.text.length).toBeLessThan(500);
     const long = await server.request('POST', '/v1/devboxes', { launch_parameters: { network_policy_id: 'x'.repeat(100_000) } });
-    expect(long.status).toBe(404);
-    expect(long.text.length).toBeLessThan(400);
+    expect(long.status).toBe(400);
+    expect(long.json.message).toMatch(/network_policy_id: expected string \(at most 256 characters/);
     // Neither request created a devbox.
     expect((await server.request('GET', '/v1/devboxes')).json.devboxes.length).toBe(before);
   });

@@ -52,12 +52,17 @@ describe('runloop-local CLI', () => {
     const dir = await tempDataDir();
     dirs.push(dir);
     const child = startCli(['--port', '0', '--data-dir', dir, '--runtime', 'process', '--quiet']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const [ready, tokenLine, runtimeLine] = await readLines(child, 3);
     const url = /http:\/\/127\.0\.0\.1:\d+/.exec(ready!)?.[0];
     const token = /token: (\S+)/.exec(tokenLine!)?.[1];
     expect(url).toBeDefined();
     expect(token).toBeDefined();
     expect(runtimeLine).toContain('runtime: process');
+    expect(runtimeLine).toContain('NOT A SANDBOX');
+    // The unsandboxed fallback is also said on stderr, on a line of its own.
+    await expect.poll(() => stderr).toMatch(/^runloop-local: WARNING: devboxes are plain host processes, NOT A SANDBOX/m);
     const ok = await fetch(`${url}/v1/objects`, { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
     await ok.text();

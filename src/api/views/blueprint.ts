@@ -6,7 +6,8 @@ import { DevboxCapability } from './devbox.js';
 import { LaunchParameters, LaunchParametersParams } from './launch.js';
 import { listOf } from './list.js';
 import { CodeMountParameters } from './mount.js';
-import { NonEmptyString, nullable, openEnum, PageQuery, StringMap } from './shared.js';
+import { nullable, openEnum, PageQuery, StringMap } from './shared.js';
+import { CommandList, FileMounts, limitedArray, limitedBytes, limitedMap, Metadata, NonEmptyName, REQUEST_LIMITS, ResourceName, ShortRef } from './limits.js';
 
 /**
  * A blueprint's build status. Open: unknown statuses decode.
@@ -83,18 +84,18 @@ export const BuildContext = t.type({ type: t.literal('object'), object_id: t.str
 export type BuildContext = t.TypeOf<typeof BuildContext>;
 
 const optionalBuildFields = {
-  dockerfile: nullable(t.string),
-  system_setup_commands: nullable(t.array(t.string)),
+  dockerfile: nullable(limitedBytes(REQUEST_LIMITS.dockerfileBytes)),
+  system_setup_commands: nullable(CommandList),
   build_context: nullable(BuildContext),
-  base_blueprint_id: nullable(t.string),
-  base_blueprint_name: nullable(t.string),
-  build_args: nullable(StringMap),
-  file_mounts: nullable(StringMap),
-  code_mounts: nullable(t.array(CodeMountParameters)),
-  metadata: nullable(StringMap),
-  network_policy_id: nullable(t.string),
-  secrets: nullable(StringMap),
-  services: nullable(t.array(BlueprintService)),
+  base_blueprint_id: nullable(ShortRef),
+  base_blueprint_name: nullable(ResourceName),
+  build_args: nullable(limitedMap(REQUEST_LIMITS.buildArgs, REQUEST_LIMITS.envNameChars, REQUEST_LIMITS.textChars)),
+  file_mounts: nullable(FileMounts),
+  code_mounts: nullable(limitedArray(CodeMountParameters, REQUEST_LIMITS.mounts)),
+  metadata: nullable(Metadata),
+  network_policy_id: nullable(ShortRef),
+  secrets: nullable(limitedMap(REQUEST_LIMITS.envEntries, REQUEST_LIMITS.envNameChars, REQUEST_LIMITS.nameChars)),
+  services: nullable(limitedArray(BlueprintService, REQUEST_LIMITS.listEntries)),
 };
 
 /**
@@ -106,7 +107,7 @@ const optionalBuildFields = {
  * BlueprintCreateParams.is({ dockerfile: 'FROM x' }); // false
  */
 export const BlueprintCreateParams = t.intersection(
-  [t.type({ name: NonEmptyString }), t.partial({ ...optionalBuildFields, launch_parameters: nullable(LaunchParametersParams) })],
+  [t.type({ name: NonEmptyName }), t.partial({ ...optionalBuildFields, launch_parameters: nullable(LaunchParametersParams) })],
   'BlueprintCreateParams',
 );
 export type BlueprintCreateParams = t.TypeOf<typeof BlueprintCreateParams>;

@@ -7,6 +7,7 @@ import { listOf } from './list.js';
 import { CodeMountParameters, Mount } from './mount.js';
 import { EnableTunnelParams, TunnelView } from './net.js';
 import { nonEmptyArray, nullable, openEnum, PageQuery, QueryBoolean, refine, StringMap } from './shared.js';
+import { EnvironmentVariables, FileMounts, limitedArray, limitedMap, Metadata, REQUEST_LIMITS, ResourceName, ShellCommand, ShortRef } from './limits.js';
 
 /**
  * A devbox's status. Open: unknown statuses decode; `.strict` rejects them.
@@ -125,18 +126,18 @@ export const DevboxListView = listOf('devboxes', DevboxView, 'DevboxListView');
 export type DevboxListView = t.TypeOf<typeof DevboxListView>;
 
 const DevboxCreateFields = t.partial({
-  name: nullable(t.string),
-  blueprint_id: nullable(t.string),
-  blueprint_name: nullable(t.string),
-  snapshot_id: nullable(t.string),
-  entrypoint: nullable(t.string),
-  environment_variables: nullable(StringMap),
-  secrets: nullable(StringMap),
-  metadata: nullable(StringMap),
+  name: nullable(ResourceName),
+  blueprint_id: nullable(ShortRef),
+  blueprint_name: nullable(ResourceName),
+  snapshot_id: nullable(ShortRef),
+  entrypoint: nullable(ShellCommand),
+  environment_variables: nullable(EnvironmentVariables),
+  secrets: nullable(limitedMap(REQUEST_LIMITS.envEntries, REQUEST_LIMITS.envNameChars, REQUEST_LIMITS.nameChars)),
+  metadata: nullable(Metadata),
   launch_parameters: nullable(LaunchParametersParams),
-  mounts: nullable(t.array(Mount)),
-  code_mounts: nullable(t.array(CodeMountParameters)),
-  file_mounts: nullable(StringMap),
+  mounts: nullable(limitedArray(Mount, REQUEST_LIMITS.mounts)),
+  code_mounts: nullable(limitedArray(CodeMountParameters, REQUEST_LIMITS.mounts)),
+  file_mounts: nullable(FileMounts),
   tunnel: nullable(EnableTunnelParams),
   gateways: nullable(t.record(t.string, t.type({ gateway: t.string, secret: t.string }))),
   mcp: nullable(t.record(t.string, t.type({ mcp_config: t.string, secret: t.string }))),
@@ -164,7 +165,7 @@ export type DevboxCreateParams = t.TypeOf<typeof DevboxCreateParams>;
  * @example
  * DevboxUpdateParams.is({ name: 'renamed' }); // true
  */
-export const DevboxUpdateParams = t.partial({ name: nullable(t.string), metadata: nullable(StringMap) }, 'DevboxUpdateParams');
+export const DevboxUpdateParams = t.partial({ name: nullable(ResourceName), metadata: nullable(Metadata) }, 'DevboxUpdateParams');
 export type DevboxUpdateParams = t.TypeOf<typeof DevboxUpdateParams>;
 
 /**

@@ -4,6 +4,7 @@
 import * as t from 'io-ts';
 import { listOf } from './list.js';
 import { maxLengthString, nullable, openEnum, PageQuery, StringMap } from './shared.js';
+import { Metadata, ResourceName } from './limits.js';
 
 /** The longest accepted `commit_message`, in characters. @example message.length <= MAX_COMMIT_MESSAGE_LENGTH */
 export const MAX_COMMIT_MESSAGE_LENGTH = 1000;
@@ -54,8 +55,8 @@ export type SnapshotStatusView = t.TypeOf<typeof SnapshotStatusView>;
 
 // Create and update take the same fields; only their meaning differs (update replaces metadata wholesale).
 const snapshotFields = {
-  name: nullable(t.string),
-  metadata: nullable(StringMap),
+  name: nullable(ResourceName),
+  metadata: nullable(Metadata),
   commit_message: nullable(maxLengthString(MAX_COMMIT_MESSAGE_LENGTH)),
 };
 

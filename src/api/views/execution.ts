@@ -3,6 +3,7 @@
  */
 import * as t from 'io-ts';
 import { nonEmptyArray, nullable, numberRange, openEnum, queryInt } from './shared.js';
+import { ShellCommand, ShellName, ShortRef } from './limits.js';
 
 /** The longest a server holds `execute` or an execution `wait_for_status`, in seconds. @example Math.min(requested, MAX_EXEC_WAIT_SECONDS) */
 export const MAX_EXEC_WAIT_SECONDS = 25;
@@ -65,11 +66,11 @@ export type ExecDetail = t.TypeOf<typeof ExecDetail>;
  */
 export const ExecuteParams = t.intersection(
   [
-    t.type({ command: t.string }),
+    t.type({ command: ShellCommand }),
     t.partial({
-      command_id: t.string,
+      command_id: ShortRef,
       optimistic_timeout: nullable(numberRange(0, MAX_EXEC_WAIT_SECONDS)),
-      shell_name: nullable(t.string),
+      shell_name: nullable(ShellName),
     }),
   ],
   'ExecuteParams',
@@ -83,7 +84,7 @@ export type ExecuteParams = t.TypeOf<typeof ExecuteParams>;
  * ExecuteAsyncParams.is({ command: 'sleep 1', attach_stdin: true }); // true
  */
 export const ExecuteAsyncParams = t.intersection(
-  [t.type({ command: t.string }), t.partial({ shell_name: nullable(t.string), attach_stdin: nullable(t.boolean) })],
+  [t.type({ command: ShellCommand }), t.partial({ shell_name: nullable(ShellName), attach_stdin: nullable(t.boolean) })],
   'ExecuteAsyncParams',
 );
 export type ExecuteAsyncParams = t.TypeOf<typeof ExecuteAsyncParams>;

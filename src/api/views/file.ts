@@ -3,7 +3,7 @@
  * read/write use `file_path`, upload/download use `path`.
  */
 import * as t from 'io-ts';
-import { NonEmptyString } from './shared.js';
+import { NonEmptyPath } from './limits.js';
 
 /**
  * Body of `read_file_contents` (path relative to the user's home).
@@ -11,7 +11,7 @@ import { NonEmptyString } from './shared.js';
  * @example
  * ReadFileParams.is({ file_path: 'notes.txt' }); // true
  */
-export const ReadFileParams = t.type({ file_path: NonEmptyString }, 'ReadFileParams');
+export const ReadFileParams = t.type({ file_path: NonEmptyPath }, 'ReadFileParams');
 export type ReadFileParams = t.TypeOf<typeof ReadFileParams>;
 
 /**
@@ -20,7 +20,7 @@ export type ReadFileParams = t.TypeOf<typeof ReadFileParams>;
  * @example
  * WriteFileParams.is({ file_path: 'notes.txt', contents: 'hi' }); // true
  */
-export const WriteFileParams = t.type({ file_path: NonEmptyString, contents: t.string }, 'WriteFileParams');
+export const WriteFileParams = t.type({ file_path: NonEmptyPath, contents: t.string }, 'WriteFileParams');
 export type WriteFileParams = t.TypeOf<typeof WriteFileParams>;
 
 /**
@@ -29,7 +29,7 @@ export type WriteFileParams = t.TypeOf<typeof WriteFileParams>;
  * @example
  * DownloadFileParams.is({ path: 'archive.tar' }); // true
  */
-export const DownloadFileParams = t.type({ path: NonEmptyString }, 'DownloadFileParams');
+export const DownloadFileParams = t.type({ path: NonEmptyPath }, 'DownloadFileParams');
 export type DownloadFileParams = t.TypeOf<typeof DownloadFileParams>;
 
 /**
@@ -38,5 +38,5 @@ export type DownloadFileParams = t.TypeOf<typeof DownloadFileParams>;
  * @example
  * UploadFileFields.is({ path: 'data.bin' }); // true
  */
-export const UploadFileFields = t.type({ path: NonEmptyString }, 'UploadFileFields');
+export const UploadFileFields = t.type({ path: NonEmptyPath }, 'UploadFileFields');
 export type UploadFileFields = t.TypeOf<typeof UploadFileFields>;

@@ -7,6 +7,7 @@
  */
 import * as t from 'io-ts';
 import { intRange, nullable, openEnum, refine } from './shared.js';
+import { CommandList, limitedArray, REQUEST_LIMITS, ShortRef } from './limits.js';
 
 /** @example ResourceSize.strict.is('MEDIUM') // true */
 export const ResourceSize = openEnum('ResourceSize', ['X_SMALL', 'SMALL', 'MEDIUM', 'LARGE', 'X_LARGE', 'XX_LARGE', 'CUSTOM_SIZE']);
@@ -166,13 +167,13 @@ export const LaunchParametersParams = t.partial(
     keep_alive_time_seconds: nullable(intRange(1, LAUNCH_LIMITS.maxKeepAliveSeconds)),
     after_idle: nullable(AfterIdleParams),
     lifecycle: nullable(LifecycleParams),
-    launch_commands: nullable(t.array(t.string)),
-    required_services: nullable(t.array(t.string)),
+    launch_commands: nullable(CommandList),
+    required_services: nullable(limitedArray(ShortRef, REQUEST_LIMITS.listEntries)),
     user_parameters: nullable(UserParametersParams),
-    network_policy_id: nullable(t.string),
+    network_policy_id: nullable(ShortRef),
     provisioning_tier: nullable(ProvisioningTier.strict),
     // Deprecated and ignored by the server; accepted so old clients still work.
-    available_ports: nullable(t.array(t.number)),
+    available_ports: nullable(limitedArray(t.number, REQUEST_LIMITS.listEntries)),
   },
   'LaunchParametersParams',
 );

@@ -3,7 +3,8 @@
  */
 import * as t from 'io-ts';
 import { listOf } from './list.js';
-import { intRange, NonEmptyString, nullable, openEnum, PageQuery, queryInt, StringMap } from './shared.js';
+import { intRange, nullable, openEnum, PageQuery, queryInt, StringMap } from './shared.js';
+import { Metadata, NonEmptyName } from './limits.js';
 
 /**
  * What an object holds; decides how a mount places it (archives are unpacked).
@@ -63,8 +64,8 @@ export type ObjectView = t.TypeOf<typeof ObjectView>;
  */
 export const ObjectCreateParams = t.intersection(
   [
-    t.type({ name: NonEmptyString, content_type: ObjectContentTypeStrict }),
-    t.partial({ metadata: nullable(StringMap), ttl_ms: nullable(intRange(1)) }),
+    t.type({ name: NonEmptyName, content_type: ObjectContentTypeStrict }),
+    t.partial({ metadata: nullable(Metadata), ttl_ms: nullable(intRange(1)) }),
   ],
   'ObjectCreateParams',
 );

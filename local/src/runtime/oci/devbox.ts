@@ -34,8 +34,10 @@ export const ACCOUNTS = {
   root: { uid: 0, gid: 0, home: '/root', name: 'root' },
 } as const;
 
-/** File access must not hang a caller forever on a devbox that stopped answering. */
+/** How long a stop waits for the devbox's init to be reaped before it ends the shim itself. */
 const STOP_WAIT_MS = 10_000;
+/** A stop's freeze gives up quickly: the kill that follows works on running tasks too. */
+const STOP_FREEZE_MS = 1_000;
 
 /**
  * What an {@link OciDevbox} is made of; built by `OciRuntime.start`.
@@ -194,8 +196,9 @@ export class OciDevbox implements DevboxHandle {
     this.ports.close();
     const { cgroups } = this.parts;
     if (!this.gone) {
-      // Freeze first: a fork bomb stops forking, so the kill below has a fixed set to end.
-      await cgroups.freeze().catch(() => undefined);
+      // Freeze first: a fork bomb stops forking, so the kill below has a fixed set to end. Briefly:
+      // a group that will not freeze (a task stuck in the kernel) is killed unfrozen all the same.
+      await cgroups.freeze(STOP_FREEZE_MS).catch(() => undefined);
       await cgroups.kill().catch(() => undefined);
       await cgroups.thaw().catch(() => undefined);
     }

@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, rmdir, stat } from 'node:fs/promises';
+import { chown, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RuntimeError } from '../errors.js';
@@ -45,12 +45,14 @@ export async function mountDisk(options: {
   const owner = `${options.ids.hostStart}:${options.ids.hostStart}`;
   if (!existsSync(image)) {
     try {
-      await run('truncate', ['-s', String(options.bytes), `${image}.tmp`], { env: PATH_ENV });
-      // Lazy init keeps creation at tens of milliseconds; the root dir belongs to devbox root.
-      await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', `lazy_itable_init=1,lazy_journal_init=1,root_owner=${owner}`, `${image}.tmp`], {
+      // mke2fs makes the sparse file itself when given a size; lazy init keeps this at tens of
+      // milliseconds; the root dir belongs to devbox root. Built aside, renamed when whole.
+      await rm(`${image}.tmp`, { force: true });
+      const size = `${Math.floor(options.bytes / 1024)}k`;
+      await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', `lazy_itable_init=1,lazy_journal_init=1,root_owner=${owner}`, `${image}.tmp`, size], {
         env: PATH_ENV,
       });
-      await run('mv', ['-f', `${image}.tmp`, image], { env: PATH_ENV });
+      await rename(`${image}.tmp`, image);
     } catch (error) {
       throw new RuntimeError(`cannot create the devbox disk image: ${stderrOf(error)}`);
     }
