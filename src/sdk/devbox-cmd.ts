@@ -19,7 +19,7 @@ import { Execution } from './execution.js';
 import { ExecutionResult } from './execution-result.js';
 import type { WaitOptions } from './options.js';
 import { uuidv7 } from '../api/uuidv7.js';
-import { requestOptions, type SdkContext } from './internal/context.js';
+import { requestOptions, unabortableRequestOptions, type SdkContext } from './internal/context.js';
 import { startThenUse, type CleanUp } from './internal/lifecycle.js';
 import { outputLines } from './internal/execution-output.js';
 import type { OutputLine, OutputStream } from './internal/output-line.js';
@@ -124,7 +124,7 @@ export class DevboxCmd {
             },
             // Like a long-poll: `requestTimeoutMs` counts from the end of the longest optimistic hold.
             {
-              ...requestOptions({ ...options, signal: undefined }),
+              ...unabortableRequestOptions(options),
               timeoutMs: options.requestTimeoutMs === undefined ? EXECUTE_TIMEOUT_MS : MAX_EXEC_WAIT_SECONDS * 1000 + options.requestTimeoutMs,
             },
           );
@@ -200,7 +200,7 @@ export class DevboxCmd {
         this.devboxId,
         { command, ...(options.shellName === undefined ? {} : { shell_name: options.shellName }) },
         // The start must not be aborted by the caller: its response names the command to kill.
-        requestOptions({ ...options, signal: undefined }),
+        unabortableRequestOptions(options),
       ),
     );
   }

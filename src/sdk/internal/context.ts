@@ -57,3 +57,15 @@ export function requestOptions(options: CallOptions = {}): RequestOptions | unde
   if (idempotencyKey !== undefined) picked.idempotencyKey = idempotencyKey;
   return Object.keys(picked).length === 0 ? undefined : picked;
 }
+
+/**
+ * {@link requestOptions} without the caller's signal, for a start whose
+ * answer names what to clean up: the caller's abort must not cut it.
+ *
+ * @example
+ * api.devboxes.createAndAwaitRunning(body, unabortableRequestOptions(options));
+ */
+export function unabortableRequestOptions(options: CallOptions = {}): RequestOptions | undefined {
+  const { signal: _ignored, ...rest } = options;
+  return requestOptions(rest);
+}

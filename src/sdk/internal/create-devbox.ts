@@ -4,7 +4,7 @@ import type { Mount } from '../../api/views/mount.js';
 import { abortOn } from '../../core/abort.js';
 import type { OwnedDevbox } from '../owned-devbox.js';
 import type { WaitOptions } from '../options.js';
-import { requestOptions, type SdkContext } from './context.js';
+import { unabortableRequestOptions, type SdkContext } from './context.js';
 import { startThenUse } from './lifecycle.js';
 import { awaitDevboxStatus } from './devbox-waits.js';
 
@@ -73,7 +73,7 @@ export function createDevbox(
     const body: DevboxCreateParams = mounts ? { ...rest, mounts: toApiMounts(mounts) } : rest;
     return startThenUse<DevboxView, DevboxView>(ctx, {
       // Detached: the create's answer is the only way to learn the id to shut down.
-      start$: ctx.api.devboxes.createAndAwaitRunning(body, requestOptions({ ...options, signal: undefined })),
+      start$: ctx.api.devboxes.createAndAwaitRunning(body, unabortableRequestOptions(options)),
       // While waiting for `running`, leaving (or failing) shuts the new devbox down.
       use: (view) => (view.status === 'running' ? of(view) : awaitDevboxStatus(ctx.api, view.id, 'running', options, view, scheduler)),
       cleanUp: { action: 'shutdown', id: (view) => view.id, request: (view) => ctx.api.devboxes.shutdown(view.id) },

@@ -9,7 +9,7 @@ import type { CallOptions } from '../options.js';
 import { StorageObject } from '../storage-object.js';
 import { buildContextStream, type BuildContextOptions } from '../build-context.js';
 import { inferContentType } from '../internal/content-type.js';
-import { requestOptions, type SdkContext } from '../internal/context.js';
+import { requestOptions, unabortableRequestOptions, type SdkContext } from '../internal/context.js';
 import { startThenUse } from '../internal/lifecycle.js';
 import type { UploadBody } from '../internal/presigned.js';
 
@@ -171,7 +171,7 @@ export class StorageObjectOps {
   }
 
   #upload(params: ObjectCreateParams, body: () => UploadBody, length: number | undefined, options: CallOptions): Observable<StorageObject> {
-    const request = requestOptions({ ...options, signal: undefined });
+    const request = unabortableRequestOptions(options);
     return startThenUse<ObjectView, ObjectView>(this.ctx, {
       start$: defer(() => this.ctx.api.objects.create(params, request)),
       use: (view) => {
