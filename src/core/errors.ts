@@ -14,7 +14,7 @@ type BrandedClass = { readonly [BRAND]?: symbol };
 
 function brandsOf(ctor: unknown): symbol[] {
   const brands: symbol[] = [];
-  for (let c = ctor as BrandedClass | null; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+  for (let c = ctor as BrandedClass | null; c && c !== Function.prototype; c = Object.getPrototypeOf(c) as BrandedClass | null) {
     if (Object.hasOwn(c, BRAND) && c[BRAND]) brands.push(c[BRAND]);
   }
   return brands;

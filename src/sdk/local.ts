@@ -59,13 +59,14 @@ export async function startLocalSdk<S extends Closable>(
   makeSdk: (client: ClientOptions) => S,
   load: LocalServerLoader = importRunloopLocal,
 ): Promise<LocalRunloopSDK<S>> {
-  const { startLocalServer } = await load();
-  const ownDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'runloop-local-sdk-')) : undefined;
+  const runloopLocal = await load();
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'runloop-local-sdk-')));
+  const ownDir = options.dataDir === undefined ? dataDir : undefined;
   let server;
   try {
-    server = await startLocalServer({
+    server = await runloopLocal.startLocalServer({
       port: options.port ?? 0,
-      dataDir: options.dataDir ?? (ownDir as string),
+      dataDir,
       log: options.log ?? false,
       ...(options.runtimeMode ? { runtimeMode: options.runtimeMode } : {}),
     });

@@ -66,6 +66,6 @@ export function requestOptions(options: CallOptions = {}): RequestOptions | unde
  * api.devboxes.createAndAwaitRunning(body, unabortableRequestOptions(options));
  */
 export function unabortableRequestOptions(options: CallOptions = {}): RequestOptions | undefined {
-  const { signal: _ignored, ...rest } = options;
+  const { signal, ...rest } = options;
   return requestOptions(rest);
 }

@@ -43,8 +43,8 @@ export type SdkDevboxCreateParams = Omit<DevboxCreateParams, 'mounts'> & { reado
  */
 export function toApiMounts(mounts: readonly SdkMount[]): Mount[] {
   return mounts.flatMap((mount): Mount[] => {
-    if ('type' in mount && typeof mount.type === 'string') return [mount as Mount];
-    return Object.entries(mount as Readonly<Record<string, ObjectRef>>).map(([path, ref]) => ({
+    if ('type' in mount && typeof mount.type === 'string') return [mount];
+    return Object.entries(mount).map(([path, ref]) => ({
       type: 'object_mount',
       object_id: ref.id,
       object_path: path,

@@ -1,6 +1,6 @@
 import { createReadStream, stat } from 'node:fs';
 import { basename } from 'node:path';
-import { Observable, concat, defer, last, map, switchMap } from 'rxjs';
+import { Observable, defer, last, map, switchMap } from 'rxjs';
 import type { ObjectContentTypeStrict, ObjectCreateParams, ObjectListQuery, ObjectStateStrict, ObjectView } from '../../api/views/object.js';
 import { abortOn } from '../../core/abort.js';
 import type { PageQuery } from '../../api/views/shared.js';
