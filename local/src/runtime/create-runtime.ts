@@ -68,7 +68,8 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
   const mode = options.mode ?? 'auto';
   const log = options.log ?? (() => undefined);
   const fallback = (why: string): DevboxRuntime => {
-    const info: RuntimeInfo = { mode: 'process', detail: processDetail(why) };
+    // Plain processes share the host's network: they reach whatever the host reaches.
+    const info: RuntimeInfo = { mode: 'process', detail: processDetail(why), outboundNetwork: true };
     log(formatRuntimeInfo(info));
     return new ProcessRuntime(info);
   };
@@ -100,6 +101,7 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
       : `isolated devboxes have loopback only (${noEgress})`;
     const info: RuntimeInfo = {
       mode: 'namespaces',
+      outboundNetwork: egress !== undefined,
       detail: `${ISOLATED_DETAIL.replace('{start}', String(ids.hostStart))}; limits always on: ${probe.limits.join(', ')}, /dev/shm, disk; ${network}`,
     };
     log(formatRuntimeInfo(info));

@@ -282,8 +282,10 @@ const USER_NAMESPACE_LIMITS = { max_inotify_instances: 64, max_inotify_watches: 
 async function writeNameFiles(devbox: OciDevbox, spec: DevboxSpec, network: boolean): Promise<void> {
   const hostname = devboxHostname(spec.id);
   const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`;
-  const script = network ? `cat > /etc/hosts; echo 'nameserver ${SLIRP.dns}' > /etc/resolv.conf` : 'cat > /etc/hosts';
-  const proc = devbox.spawnArgv(['/bin/sh', '-c', script], 'root', { PATH: '/usr/bin:/bin', HOME: ACCOUNTS.root.home });
+  // The helper's DNS for a devbox behind it; the host's resolvers for one on the host network.
+  const resolv = network ? `nameserver ${SLIRP.dns}\n` : spec.network === 'host' ? await readFile('/etc/resolv.conf', 'utf8').catch(() => '') : '';
+  const script = resolv === '' ? 'cat > /etc/hosts' : 'cat > /etc/hosts; printf %s "$1" > /etc/resolv.conf';
+  const proc = devbox.spawnArgv(['/bin/sh', '-c', script, 'sh', resolv], 'root', { PATH: '/usr/bin:/bin', HOME: ACCOUNTS.root.home });
   proc.stdout.resume();
   proc.stderr.resume();
   proc.stdin.end(hosts);
