@@ -89,6 +89,17 @@ export async function benchIsolation(ctx: BenchContext): Promise<ResultRow[]> {
       again.push(againMs);
       await restarted.stop({ discard: true });
     }
+    // What outbound networking adds: restarts of the same devbox, alternating an isolated network
+    // (slirp4netns and the egress filter) with the host's (neither), side by side.
+    const withNet: number[] = [];
+    const hostNet: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      for (const [network, samples] of [['isolated', withNet], ['host', hostNet]] as const) {
+        const [devbox, ms] = await timed(() => rt.start({ ...spec('dbx_net'), network }));
+        samples.push(ms);
+        await devbox.stop();
+      }
+    }
     const stops: number[] = [];
     let filled = 0;
     for (let i = 0; i < BOMBS; i++) {
@@ -103,6 +114,11 @@ export async function benchIsolation(ctx: BenchContext): Promise<ResultRow[]> {
       ...overHttp,
       { benchmark: `isolation: devbox start, first (makes its disk image), p50 / max ms, n=${STARTS}`, sdk: `${fmt(quantile(first, 0.5), 0)} / ${fmt(Math.max(...first), 0)}`, raw: '-', ratio: '-', target: '-', verdict: '-' },
       { benchmark: `isolation: devbox restart (disk kept), p50 / max ms, n=${STARTS}`, sdk: `${fmt(quantile(again, 0.5), 0)} / ${fmt(Math.max(...again), 0)}`, raw: '-', ratio: '-', target: '-', verdict: '-' },
+      {
+        benchmark: `isolation: restart with outbound network (sdk) vs host network (raw), p50 ms, n=${STARTS}`,
+        sdk: fmt(quantile(withNet, 0.5), 0), raw: fmt(quantile(hostNet, 0.5), 0),
+        ratio: `+${fmt(quantile(withNet, 0.5) - quantile(hostNet, 0.5), 0)} ms`, target: '-', verdict: '-',
+      },
       {
         benchmark: `isolation: shutdown under a fork bomb (${filled} processes, pids.max ${size.maxPids}, ${size.cpuCores} CPU), p50 / max ms, n=${BOMBS}`,
         sdk: `${fmt(quantile(stops, 0.5), 0)} / ${fmt(Math.max(...stops), 0)}`,

@@ -14,6 +14,7 @@ declare -A NEEDED=(
   [mkfs.ext4]=e2fsprogs
   [losetup]=mount
   [socat]=socat
+  [iptables]=iptables
   [debootstrap]=debootstrap
   [slirp4netns]=slirp4netns
   [ssh]=openssh-client

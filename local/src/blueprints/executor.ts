@@ -100,7 +100,9 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
       layers: job.baseLayers,
       // Builds install toolchains: the LARGE size's memory and 16 GiB of disk, still bounded.
       limits: limitsFor({ resource_size_request: BUILD_SIZE }),
-      network: 'host',
+      // Package downloads go through the devboxes' filtered network; only a host that cannot
+      // filter egress runs builds on its own network (they would have none otherwise).
+      network: runtime.info.outboundNetwork === false ? 'host' : 'isolated',
     });
     onPhase('building');
     const ctx: StepContext = { handle, log: job.log, contextDir: job.contextDir, ...(job.signal ? { signal: job.signal } : {}) };

@@ -11,7 +11,9 @@ import { ensureAgentBinary } from './agent/binary.js';
 import { RuntimeUnavailableError } from './errors.js';
 import { DEFAULT_CAPABILITIES, type IdRange } from './oci/config.js';
 import { ensureShiftedRootfs } from './oci/id-shift.js';
+import { EgressFilter, egressFilterAvailable } from './oci/network.js';
 import { OciRuntime } from './oci/runtime.js';
+import { runtimeInstanceName } from './instance.js';
 import { CONTAINERS_SECCOMP_PROFILE, loadSeccompProfile } from './oci/seccomp.js';
 import { probeNamespaces } from './probe.js';
 import { ProcessRuntime } from './process-runtime.js';
@@ -66,7 +68,8 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
   const mode = options.mode ?? 'auto';
   const log = options.log ?? (() => undefined);
   const fallback = (why: string): DevboxRuntime => {
-    const info: RuntimeInfo = { mode: 'process', detail: processDetail(why) };
+    // Plain processes share the host's network: they reach whatever the host reaches.
+    const info: RuntimeInfo = { mode: 'process', detail: processDetail(why), outboundNetwork: true };
     log(formatRuntimeInfo(info));
     return new ProcessRuntime(info);
   };
@@ -90,12 +93,19 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
     const agent = await ensureAgentBinary(join(dirname(cacheDir), 'agent'));
     const initLayer = await prepareInitLayer(runtimeDir, agent, basename(dirname(agent)));
     const seccomp = await loadSeccompProfile(CONTAINERS_SECCOMP_PROFILE, DEFAULT_CAPABILITIES);
+    const noEgress = existsSync('/usr/bin/slirp4netns') ? await egressFilterAvailable() : 'slirp4netns is missing';
+    const instance = runtimeInstanceName(options.dataDir);
+    const egress = noEgress === undefined ? new EgressFilter(instance, probe.layout.unified) : undefined;
+    const network = egress
+      ? 'isolated devboxes reach the internet through slirp4netns; the host, private and link-local networks are refused'
+      : `isolated devboxes have loopback only (${noEgress})`;
     const info: RuntimeInfo = {
       mode: 'namespaces',
-      detail: `${ISOLATED_DETAIL.replace('{start}', String(ids.hostStart))}; limits always on: ${probe.limits.join(', ')}, /dev/shm, disk; isolated devboxes have loopback only (no outbound internet)`,
+      outboundNetwork: egress !== undefined,
+      detail: `${ISOLATED_DETAIL.replace('{start}', String(ids.hostStart))}; limits always on: ${probe.limits.join(', ')}, /dev/shm, disk; ${network}`,
     };
     log(formatRuntimeInfo(info));
-    return new OciRuntime({ dataDir: options.dataDir, runtimeDir, rootfs, initLayer, agent, layout: probe.layout, info, ids, seccomp });
+    return new OciRuntime({ dataDir: options.dataDir, runtimeDir, rootfs, initLayer, agent, layout: probe.layout, info, ids, seccomp, egress });
   } catch (error) {
     if (mode === 'namespaces') throw error;
     return fallback((error as Error).message);

@@ -68,7 +68,12 @@ export async function ensureBaseRootfs(options: EnsureRootfsOptions = {}): Promi
     cacheDir: options.cacheDir ?? defaultRootfsCacheDir(),
     tag: ROOTFS_VERSION,
     build: (temp) => runPrepareScript(temp, options.mirror),
-    onBuild: () => options.log?.('runloop-local: preparing the base root filesystem once (~40 s)…'),
+    onBuild: () => {
+      const line = 'runloop-local: preparing the base root filesystem once (~40 s, cached afterwards)…';
+      options.log?.(line);
+      // Also on stderr, whatever the logger: a first run must not sit silent for a minute.
+      process.stderr.write(`${line}\n`);
+    },
     onReady: (target) => options.log?.(`runloop-local: base root filesystem ready at ${target}`),
   });
 }

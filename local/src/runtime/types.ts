@@ -19,6 +19,8 @@ export interface RuntimeInfo {
   readonly mode: 'namespaces' | 'process';
   /** Why the fallback was chosen, or a short description of the isolation in force. */
   readonly detail: string;
+  /** Whether an `isolated` devbox reaches outside (filtered) rather than loopback only. */
+  readonly outboundNetwork?: boolean;
 }
 
 /**

@@ -111,6 +111,17 @@ describe('blueprints end to end', () => {
     expect(logs.at(-1).message).toBe('Build failed: Dockerfile line 2: VOLUME is not supported by runloop-local (a devbox has one persistent filesystem)');
   });
 
+  it('builds behind the devboxes\' filtered network, not on the host\'s', async () => {
+    const created = await server.request('POST', '/v1/blueprints', {
+      name: 'e2e-net',
+      dockerfile: 'FROM debian\nRUN cat /etc/resolv.conf && ip -4 -o addr show tap0',
+    });
+    expect((await waitBlueprint(server, created.json.id)).status).toBe('build_complete');
+    const logs: string = (await server.request('GET', `/v1/blueprints/${created.json.id}/logs`)).json.logs.map((l: { message: string }) => l.message).join('\n');
+    expect(logs).toContain('nameserver 10.0.2.3');
+    expect(logs).toMatch(/tap0\s+inet 10\.0\.2\.100\/24/);
+  });
+
   it('refuses an unknown network policy (top level or in launch parameters) and creates nothing', async () => {
     for (const body of [{ network_policy_id: 'np_nope' }, { launch_parameters: { network_policy_id: 'x'.repeat(256) } }]) {
       const created = await server.request('POST', '/v1/blueprints', { name: 'e2e-np', dockerfile: 'FROM debian', ...body });

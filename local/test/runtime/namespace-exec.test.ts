@@ -77,10 +77,10 @@ describe('namespace runtime: exec and isolation', () => {
     expect(hostView.stderr).toMatch(/No such file/);
   });
 
-  it('has only loopback in an isolated network, and the host network when asked', async () => {
+  it('has its own network (loopback and the helper\'s tap0, no host interface), and the host network when asked', async () => {
     const isolated = await start();
     const links = await run(isolated, 'ip -o link show | cut -d: -f2');
-    expect(links.stdout.trim().split('\n').map((s) => s.trim())).toEqual(['lo']);
+    expect(links.stdout.trim().split('\n').map((s) => s.trim())).toEqual(['lo', 'tap0']);
     const shared = await start({ network: 'host' });
     const hostLinks = await run(shared, 'ip -o link show | wc -l');
     expect(Number(hostLinks.stdout.trim())).toBeGreaterThan(1);

@@ -21,6 +21,7 @@ import { devboxOciConfig, type IdRange } from './config.js';
 import { ACCOUNTS, OciDevbox } from './devbox.js';
 import { mountDisk, mountsUnder, unmountDisk } from './disk.js';
 import { collectStderr, launchOciDevbox, startFailure } from './launch.js';
+import { SLIRP, startUserModeNetwork, type EgressFilter } from './network.js';
 import type { OciSeccomp } from './seccomp.js';
 import { devboxHostname, runtimeInstanceName } from '../instance.js';
 
@@ -50,6 +51,8 @@ export interface OciRuntimeOptions {
   readonly info: RuntimeInfo;
   readonly ids: IdRange;
   readonly seccomp: OciSeccomp;
+  /** Where isolated devboxes may go outside; absent: loopback only (the host cannot filter egress). */
+  readonly egress: EgressFilter | undefined;
 }
 
 /**
@@ -156,6 +159,12 @@ export class OciRuntime implements DevboxRuntime {
       const { shell } = await Promise.race([ready, failed.then((error) => Promise.reject(error)), timeout]);
       const initPid = await initPidOf(cgroups);
       await limitUserNamespace(initPid);
+      const egress = spec.network === 'isolated' ? this.options.egress : undefined;
+      if (egress !== undefined) {
+        // The filter first: the helper's first packet already meets it.
+        await egress.ensure();
+        (await startUserModeNetwork(initPid, cgroups.procsFiles()[0]!)).unref();
+      }
       const devbox = new OciDevbox({
         spec,
         shim,
@@ -174,7 +183,7 @@ export class OciRuntime implements DevboxRuntime {
         },
       });
       this.devboxes.set(spec.id, devbox);
-      await writeHosts(devbox, spec);
+      await writeNameFiles(devbox, spec, egress !== undefined);
       return devbox;
     } catch (error) {
       if (shim?.pid !== undefined && shim.exitCode === null) shim.kill('SIGKILL');
@@ -211,6 +220,7 @@ export class OciRuntime implements DevboxRuntime {
   async close(): Promise<void> {
     await Promise.allSettled([...this.devboxes.values()].map((devbox) => devbox.stop()));
     this.watchdog.end();
+    await this.options.egress?.remove();
     await rmdir(this.bundleRoot).catch(() => undefined);
     // The instance dirs go once empty; another runtime on the same data dir may still use them.
     for (const root of allHierarchies(this.options.layout)) await rmdir(join(root, this.instance)).catch(() => undefined);
@@ -264,11 +274,18 @@ async function limitUserNamespace(initPid: number): Promise<void> {
 /** `user.*` sysctls of a devbox's user namespace (see {@link limitUserNamespace}). */
 const USER_NAMESPACE_LIMITS = { max_inotify_instances: 64, max_inotify_watches: 16_384, max_user_namespaces: 0 } as const;
 
-/** /etc/hosts names the devbox; written as devbox root, so it resolves inside the devbox's own root. */
-async function writeHosts(devbox: OciDevbox, spec: DevboxSpec): Promise<void> {
+/**
+ * /etc/hosts names the devbox; /etc/resolv.conf points at the network
+ * helper's DNS when the devbox has outbound network. Written as devbox root,
+ * so every path resolves inside the devbox's own root.
+ */
+async function writeNameFiles(devbox: OciDevbox, spec: DevboxSpec, network: boolean): Promise<void> {
   const hostname = devboxHostname(spec.id);
   const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`;
-  const proc = devbox.spawnArgv(['/bin/sh', '-c', 'cat > /etc/hosts'], 'root', { PATH: '/usr/bin:/bin', HOME: ACCOUNTS.root.home });
+  // The helper's DNS for a devbox behind it; the host's resolvers for one on the host network.
+  const resolv = network ? `nameserver ${SLIRP.dns}\n` : spec.network === 'host' ? await readFile('/etc/resolv.conf', 'utf8').catch(() => '') : '';
+  const script = resolv === '' ? 'cat > /etc/hosts' : 'cat > /etc/hosts; printf %s "$1" > /etc/resolv.conf';
+  const proc = devbox.spawnArgv(['/bin/sh', '-c', script, 'sh', resolv], 'root', { PATH: '/usr/bin:/bin', HOME: ACCOUNTS.root.home });
   proc.stdout.resume();
   proc.stderr.resume();
   proc.stdin.end(hosts);

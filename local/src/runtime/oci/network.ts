@@ -1,0 +1,163 @@
+/**
+ * Outbound network for isolated devboxes: user-mode networking
+ * (slirp4netns, from Debian) gives each devbox's own network namespace a
+ * virtual interface whose traffic leaves through ordinary sockets of a host
+ * helper, and a host firewall chain decides where those sockets may go.
+ *
+ * The filter lives in the host's network namespace and matches the helpers
+ * by their cgroup (every process of this runtime sits under its instance's
+ * v2 group), so nothing inside a devbox, root included, can see or change it.
+ * It refuses the host itself (every local address, loopback too), private,
+ * shared, link-local (cloud metadata) and multicast ranges, and lets through
+ * DNS to the host's own resolvers, and the public internet.
+ *
+ * The helper runs sandboxed (`--enable-sandbox`: own mount namespace, all
+ * capabilities dropped) under a seccomp filter (`--enable-seccomp`): it
+ * parses packets a devbox writes, so it gets as little as it needs.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { RuntimeError } from '../errors.js';
+
+const run = promisify(execFile);
+const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+
+/**
+ * Destinations a devbox never reaches (besides every address of the host itself).
+ *
+ * @example
+ * BLOCKED_RANGES.includes('169.254.0.0/16'); // true: link-local, where cloud metadata lives
+ */
+export const BLOCKED_RANGES = [
+  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',
+  '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4',
+] as const;
+
+/**
+ * What the devbox sees: slirp4netns' fixed addresses.
+ *
+ * @example
+ * const resolvConf = `nameserver ${SLIRP.dns}\n`;
+ */
+export const SLIRP = { address: '10.0.2.100', gateway: '10.0.2.2', dns: '10.0.2.3' } as const;
+
+/**
+ * The host firewall chain of one runtime instance. `ensure()` (re)installs
+ * it when the instance's cgroup is new (the kernel resolves the cgroup path
+ * once, at insertion); `remove()` takes it out again.
+ *
+ * @example
+ * const egress = new EgressFilter('runloop-local-3f2a9c1b7d0e', '/sys/fs/cgroup/unified');
+ * await egress.ensure();
+ */
+export class EgressFilter {
+  private readonly chain: string;
+  private installedFor: bigint | undefined;
+  private installing: Promise<void> | undefined;
+
+  constructor(
+    private readonly instance: string,
+    private readonly unifiedRoot: string,
+  ) {
+    // iptables chain names stop at 28 characters.
+    this.chain = `RLL-${instance.replace(/^runloop-local-/, '').slice(0, 20)}`;
+  }
+
+  /** Installs the chain for the instance's current cgroup (a no-op when it is already in place). */
+  async ensure(): Promise<void> {
+    const { ino } = await stat(`${this.unifiedRoot}/${this.instance}`, { bigint: true });
+    if (this.installedFor === ino) return;
+    this.installing ??= this.install().finally(() => (this.installing = undefined));
+    await this.installing;
+    this.installedFor = ino;
+  }
+
+  /** Removes the jump and the chain; never throws. */
+  async remove(): Promise<void> {
+    await iptables(['-D', 'OUTPUT', '-m', 'cgroup', '--path', this.instance, '-j', this.chain]).catch(() => undefined);
+    await iptables(['-F', this.chain]).catch(() => undefined);
+    await iptables(['-X', this.chain]).catch(() => undefined);
+    this.installedFor = undefined;
+  }
+
+  private async install(): Promise<void> {
+    await this.remove();
+    await iptables(['-N', this.chain]);
+    for (const resolver of await hostResolvers()) {
+      for (const protocol of ['udp', 'tcp']) await iptables(['-A', this.chain, '-p', protocol, '-d', resolver, '--dport', '53', '-j', 'RETURN']);
+    }
+    // TCP gets a reset, so the devbox's connect fails at once (refused) instead of timing out.
+    const refuse = async (match: readonly string[]): Promise<void> => {
+      await iptables(['-A', this.chain, '-p', 'tcp', ...match, '-j', 'REJECT', '--reject-with', 'tcp-reset']);
+      await iptables(['-A', this.chain, ...match, '-j', 'REJECT']);
+    };
+    await refuse(['-m', 'addrtype', '--dst-type', 'LOCAL']);
+    for (const range of BLOCKED_RANGES) await refuse(['-d', range]);
+    await iptables(['-I', 'OUTPUT', '1', '-m', 'cgroup', '--path', this.instance, '-j', this.chain]);
+  }
+}
+
+/**
+ * Whether this host can filter a cgroup's egress (iptables with the cgroup
+ * and addrtype matches): probed by installing and removing a throwaway rule.
+ *
+ * @example
+ * const problem = await egressFilterAvailable(); // undefined when devboxes can get filtered outbound network
+ */
+export async function egressFilterAvailable(): Promise<string | undefined> {
+  const chain = `RLL-probe-${process.pid}`.slice(0, 28);
+  try {
+    await iptables(['-N', chain]);
+    await iptables(['-A', chain, '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', 'REJECT']);
+    await iptables(['-A', chain, '-m', 'cgroup', '--path', '/', '-j', 'RETURN']);
+    return undefined;
+  } catch (error) {
+    return `no host egress filter (iptables with the cgroup match): ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`;
+  } finally {
+    await iptables(['-F', chain]).catch(() => undefined);
+    await iptables(['-X', chain]).catch(() => undefined);
+  }
+}
+
+/**
+ * Starts slirp4netns for the devbox whose PID 1 has host pid `initPid`, in
+ * the devbox's v2 cgroup (so the egress filter applies, and the devbox's
+ * freeze and kill cover it), and resolves once the interface is configured.
+ *
+ * @example
+ * const helper = await startUserModeNetwork(devbox.pid, '/sys/fs/cgroup/unified/runloop-local-ab12/dbx_1/cgroup.procs');
+ */
+export async function startUserModeNetwork(initPid: number, cgroupProcs: string): Promise<ChildProcess> {
+  const helper = spawn(
+    '/bin/sh',
+    [
+      '-c', 'echo $$ > "$1"; shift; exec "$@"', 'sh', cgroupProcs,
+      'slirp4netns', '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp',
+      '--ready-fd=3', String(initPid), 'tap0',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: PATH_ENV, detached: true },
+  );
+  let stderr = '';
+  helper.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
+  const ready = helper.stdio[3] as NodeJS.ReadableStream;
+  await new Promise<void>((resolve, reject) => {
+    const fail = (why: string): void => reject(new RuntimeError(`devbox network helper failed: ${why} ${stderr.trim()}`.trim()));
+    ready.once('data', () => resolve());
+    helper.once('exit', (code, signal) => fail(`exited (${signal ?? code})`));
+    helper.once('error', (error) => fail(error.message));
+  });
+  // Its stderr stays drained (it may log later); its life is the devbox's.
+  helper.removeAllListeners('exit');
+  return helper;
+}
+
+/** IPv4 nameservers of the host's resolv.conf: the only private addresses a devbox's DNS may reach. */
+async function hostResolvers(): Promise<string[]> {
+  const text = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  return [...text.matchAll(/^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/gm)].map((m) => m[1]!);
+}
+
+function iptables(args: readonly string[]): Promise<unknown> {
+  return run('iptables', ['-w', ...args], { env: PATH_ENV });
+}
