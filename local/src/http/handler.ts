@@ -9,9 +9,9 @@ import { DEFAULT_JSON_LIMIT, readJsonBody } from './body.js';
 import { toErrorReply } from './errors.js';
 import { fingerprintOf, type Idempotency } from './idempotency.js';
 import type { AnyRequest, AnyResponse } from './listener.js';
-import { writeJson, writeReply } from './reply.js';
-import { HttpError, type Reply, type Route, type RouteContext } from './route.js';
-import { RequestSignals } from './request-signals.js';
+import { deliverReply, writeJson, writeReply } from './reply.js';
+import { HttpError, type Route, type RouteContext } from './route.js';
+import { closedEarly, RequestSignals } from './request-signals.js';
 import type { Router } from './router.js';
 import { decodeOrThrow, decodeQuery } from './validate.js';
 
@@ -115,15 +115,16 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: AnyR
       signal,
     };
     const requestId = headers['x-request-id'];
-    const reply: Reply =
-      method !== 'GET' && route.raw !== true && requestId !== undefined && requestId !== ''
-        ? await options.idempotency.run(
-            { token: options.token, method, path: url.pathname, requestId },
-            fingerprintOf(url.search, body),
-            () => route.handler(context),
-          )
-        : await route.handler(context);
-    await writeReply(res, reply, signal);
+    if (method === 'GET' || route.raw === true || requestId === undefined || requestId === '') {
+      await writeReply(res, await route.handler(context), signal);
+      return;
+    }
+    await options.idempotency.run(
+      { token: options.token, method, path: url.pathname, requestId },
+      fingerprintOf(url.search, body),
+      () => route.handler(context),
+      (reply) => deliverReply(res, reply, signal),
+    );
   };
 
   return (req, res) => {
@@ -135,7 +136,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: AnyR
     // One listener on `stopping` for all requests, not one each (see request-signals.ts).
     const abort = signals.open();
     res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
+      if (closedEarly(res)) abort.abort();
       abort.release();
     });
     handle(req, res, abort.signal).catch((error: unknown) => {
