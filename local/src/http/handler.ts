@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from '../context.js';
 import { DEFAULT_JSON_LIMIT, readJsonBody } from './body.js';
+import { clip } from './clip.js';
 import { toErrorReply } from './errors.js';
 import { fingerprintOf, type Idempotency } from './idempotency.js';
 import type { AnyRequest, AnyResponse } from './listener.js';
@@ -85,7 +86,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: AnyR
     }
     const method = (req.method ?? 'GET').toUpperCase();
     const match = options.router.match(method, url.pathname);
-    const shownPath = url.pathname.length > 200 ? `${url.pathname.slice(0, 200)}…` : url.pathname;
+    const shownPath = clip(url.pathname);
     if (match.kind === 'not_found') {
       throw new HttpError(404, 'not_found', `no route for ${method.slice(0, 16)} ${shownPath}`);
     }

@@ -12,6 +12,7 @@ export { Idempotency, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 export { decodeOrThrow, decodeQuery, describeErrors } from './validate.js';
 export { deliverReply, formatSse, writeJson, writeReply } from './reply.js';
 export { toErrorReply } from './errors.js';
+export { clip, ECHO_LIMIT } from './clip.js';
 export { DEFAULT_JSON_LIMIT } from './body.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { LogLevel } from './logger.js';
