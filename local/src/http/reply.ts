@@ -134,8 +134,12 @@ export async function writeReply(res: AnyResponse, reply: Reply, signal: AbortSi
       return;
     case 'stream': {
       const headers: Headers = { 'content-type': reply.contentType };
-      if (reply.contentLength !== undefined) headers['content-length'] = reply.contentLength;
-      head(res, reply.status ?? 200, headers);
+      const { range } = reply;
+      if (range !== undefined) {
+        headers['content-range'] = `bytes ${range.start}-${range.end}/${range.size}`;
+        headers['content-length'] = range.end - range.start + 1;
+      } else if (reply.contentLength !== undefined) headers['content-length'] = reply.contentLength;
+      head(res, range !== undefined ? 206 : (reply.status ?? 200), headers);
       try {
         await pipeline(reply.body, res as NodeJS.WritableStream, { signal });
       } catch (error) {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../../test/support/local-server.js';
 import { createRunning, exec, shutdown, startDevboxServer } from '../devboxes/helpers.js';
+import { expectRangeAnswers } from '../http/range-checks.js';
 
 const BOUNDARY = 'XXhostileXX';
 
@@ -98,6 +99,28 @@ describe('devbox files against a hostile client', () => {
     }
     expect(listing.split('\n')[0]).toBe('old');
     expect(listing.split('\n').slice(1).join(' ').trim().split(/\s+/).sort()).toEqual(['.', '..', 'target.bin']);
+  });
+
+  it('answers Range on download_file and read_file_contents: 206 with Content-Range, 416 past the end', async () => {
+    const bytes = randomBytes(3000);
+    const form = new FormData();
+    form.append('path', 'ranged/data.bin');
+    form.append('file', new Blob([bytes]), 'data.bin');
+    const up = await fetch(`${server.url}/v1/devboxes/${box.id}/upload_file`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: form });
+    expect(up.status).toBe(200);
+    for (const [route, body] of [['download_file', { path: 'ranged/data.bin' }], ['read_file_contents', { file_path: 'ranged/data.bin' }]] as const) {
+      await expectRangeAnswers(
+        (range) =>
+          fetch(`${server.url}/v1/devboxes/${box.id}/${route}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', ...(range === undefined ? {} : { range }) },
+            body: JSON.stringify(body),
+          }),
+        bytes,
+      );
+    }
+    const missing = await server.request('POST', `/v1/devboxes/${box.id}/download_file`, { path: 'ranged/none.bin' }, { range: 'bytes=0-1' });
+    expect(missing.status).toBe(404);
   });
 
   it('answers a write to a device such as /dev/full with a 4xx', async () => {
