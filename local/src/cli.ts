@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * `runloop-local`: runs the server until SIGINT/SIGTERM.
+ * `runloop-local`: runs the server until SIGINT/SIGTERM (or, when started
+ * through npm/npx, until the npm process that started it is gone).
  *
  * Prints one ready line containing the URL (scripts wait for it), the token
  * when it was generated, and the runtime mode in force.
  */
 import { parseArgs } from 'node:util';
+import { followParent, launchedByNpm } from './follow-parent.js';
 import { createLogger } from './http/logger.js';
 import { startLocalServer, type LocalServer, type RuntimeMode } from './server.js';
 
@@ -19,6 +21,9 @@ const USAGE = `usage: runloop-local [options]
   --runtime MODE      auto | namespaces | process (default auto)
   --quiet             log errors only
   -h, --help          show this help
+
+Stops on SIGINT/SIGTERM. Started through npx/npm, it also stops when that
+npm process exits (a signal to npx's PID does not reach node itself).
 `;
 
 /** Parsed command line. */
@@ -114,10 +119,10 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (reason: string): void => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`runloop-local: ${signal}, stopping…\n`);
+    process.stderr.write(`runloop-local: ${reason}, stopping…\n`);
     server.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -128,6 +133,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  if (launchedByNpm(process.env)) followParent(() => stop('the npm process that started it exited'));
 }
 
 main().catch((error: unknown) => {

@@ -2,10 +2,8 @@
  * Checks of ids that a request names but does not own: an unknown one is
  * refused at the door (404), never accepted and dropped.
  */
+import { clip } from '../http/clip.js';
 import { HttpError } from '../http/route.js';
-
-/** Ids in messages are cut here: an error never echoes a megabyte of input. */
-const ECHO_LIMIT = 200;
 
 /**
  * Refuses a `network_policy_id`: this server keeps no network policies yet,
@@ -17,6 +15,5 @@ const ECHO_LIMIT = 200;
  */
 export function refuseUnknownNetworkPolicy(id: string | null | undefined, field: string): void {
   if (id === null || id === undefined) return;
-  const shown = id.length > ECHO_LIMIT ? `${id.slice(0, ECHO_LIMIT)}…` : id;
-  throw new HttpError(404, 'not_found', `${field}: network policy ${JSON.stringify(shown)} does not exist`, { 'x-should-retry': 'false' });
+  throw new HttpError(404, 'not_found', `${field}: network policy ${JSON.stringify(clip(id))} does not exist`, { 'x-should-retry': 'false' });
 }

@@ -328,11 +328,26 @@ export class DevboxService {
       this.#armFresh(id);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      // Shut down (or failed) while starting: the start broke because its
+      // disk was taken away on purpose, which is no failure to report.
+      if (this.#endedMeanwhile(id)) {
+        this.ctx.log.debug('devbox start cancelled', { id, error: message });
+        await this.#release(id, { discard: true });
+        return;
+      }
       this.ctx.log.warn('devbox failed to start', { id, error: message });
       this.logs.add(id, { level: 'error', source: 'setup_commands', message });
       this.#fail(id, 'execution_failed', message);
       // A failed devbox never runs again: its disk goes now, not at some later clean-up.
       await this.#release(id, { discard: true });
+    }
+  }
+
+  #endedMeanwhile(id: string): boolean {
+    try {
+      return isFinal(this.get(id).status);
+    } catch {
+      return true; // deleted under us
     }
   }
 

@@ -4,6 +4,7 @@
  * other failure (EIO: the runtime did not recognise the tool's message) is
  * a 422 carrying that message: it is nearly always about the path given.
  */
+import { clip } from '../http/clip.js';
 import { HttpError } from '../http/route.js';
 import { DevboxNotRunningError, RuntimeFileError, RuntimeInputError } from '../runtime/errors.js';
 
@@ -34,10 +35,10 @@ const WHAT: Readonly<Record<string, string>> = {
 export function fileHttpError(error: unknown, path: string): unknown {
   if (error instanceof RuntimeFileError) {
     const [status, code] = STATUS[error.code] ?? [422, 'file_error'];
-    const what = WHAT[error.code] ?? `could not be accessed: ${error.message}`;
-    return new HttpError(status, code, `${JSON.stringify(path)} ${what}`, status >= 500 ? { 'x-should-retry': 'false' } : {});
+    const what = WHAT[error.code] ?? `could not be accessed: ${clip(error.message)}`;
+    return new HttpError(status, code, `${JSON.stringify(clip(path))} ${what}`, status >= 500 ? { 'x-should-retry': 'false' } : {});
   }
-  if (error instanceof RuntimeInputError) return new HttpError(400, 'invalid_path', `${JSON.stringify(path)}: ${error.message}`);
+  if (error instanceof RuntimeInputError) return new HttpError(400, 'invalid_path', `${JSON.stringify(clip(path))}: ${clip(error.message)}`);
   if (error instanceof DevboxNotRunningError) return new HttpError(409, 'invalid_state', 'the devbox stopped during the file operation', { 'x-should-retry': 'false' });
   return error;
 }

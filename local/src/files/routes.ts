@@ -8,14 +8,20 @@ import type { Readable } from 'node:stream';
 import { DownloadFileParams, ReadFileParams, WriteFileParams } from 'runloop-rx/views';
 import type { DevboxService } from '../devboxes/service.js';
 import { json, route, type Reply, type Route } from '../http/route.js';
+import { parseRange, sliceStream, type ByteRange } from '../http/range.js';
 import { fileHttpError } from './errors.js';
+import { fileSizeInside } from './size.js';
 import { receiveUpload } from './upload.js';
 
-async function readStream(devboxes: DevboxService, id: string, path: string): Promise<Readable> {
+/** The file's bytes; with a satisfiable `Range` header, just those bytes and the range. */
+async function readStream(devboxes: DevboxService, id: string, path: string, rangeHeader?: string): Promise<{ body: Readable; range?: ByteRange }> {
   const devbox = devboxes.requireRunning(id);
   devboxes.touch(id);
   try {
-    return await devbox.handle.readFile(path);
+    const size = rangeHeader === undefined ? undefined : await fileSizeInside(devbox.handle, path);
+    const range = size === undefined ? undefined : parseRange(rangeHeader, size);
+    const body = await devbox.handle.readFile(path);
+    return range === undefined ? { body } : { body: sliceStream(body, range), range };
   } catch (error) {
     throw fileHttpError(error, path);
   }
@@ -45,9 +51,9 @@ export function fileRoutes(devboxesOf: () => DevboxService, spoolDir: string): R
       method: 'POST',
       path: '/v1/devboxes/:id/read_file_contents',
       body: ReadFileParams,
-      handler: async ({ params, body }): Promise<Reply> => ({
+      handler: async ({ params, body, headers }): Promise<Reply> => ({
         kind: 'stream',
-        body: await readStream(devboxesOf(), params.id!, body.file_path),
+        ...(await readStream(devboxesOf(), params.id!, body.file_path, headers.range)),
         contentType: 'text/plain; charset=utf-8',
       }),
     }),
@@ -77,9 +83,9 @@ export function fileRoutes(devboxesOf: () => DevboxService, spoolDir: string): R
       method: 'POST',
       path: '/v1/devboxes/:id/download_file',
       body: DownloadFileParams,
-      handler: async ({ params, body }): Promise<Reply> => ({
+      handler: async ({ params, body, headers }): Promise<Reply> => ({
         kind: 'stream',
-        body: await readStream(devboxesOf(), params.id!, body.path),
+        ...(await readStream(devboxesOf(), params.id!, body.path, headers.range)),
         contentType: 'application/octet-stream',
       }),
     }),

@@ -7,7 +7,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import busboy from 'busboy';
@@ -20,6 +20,8 @@ import { HttpError } from '../http/route.js';
  * const sink: UploadSink = (path, content) => handle.writeFile(path, content);
  */
 export type UploadSink = (path: string, content: Readable) => Promise<void>;
+
+const ignore = (): void => undefined;
 
 function badRequest(message: string): HttpError {
   return new HttpError(400, 'invalid_request', message);
@@ -47,18 +49,30 @@ export async function receiveUpload(body: Readable, contentType: string | undefi
   let writing: Promise<void> | undefined;
   let spooled: string | undefined;
   let failure: unknown;
+  let held: PassThrough | undefined;
   parser.on('field', (name, value) => {
     if (name === 'path') path = value;
   });
+  // A body cut short errors the parser and every open file stream; those
+  // errors are answered through the pipeline below, and an 'error' event
+  // with no listener would take the whole process down.
+  parser.on('error', ignore);
   parser.on('file', (name, stream) => {
+    stream.on('error', ignore);
     if (name !== 'file' || writing !== undefined) {
       stream.resume();
       return;
     }
     if (path !== undefined && path !== '') {
-      writing = sink(path, stream).catch((error: unknown) => {
+      // The sink commits the file when its content ends: that end waits
+      // until the whole form parsed, so a body cut short even after the
+      // file part (no closing boundary) leaves nothing at the path.
+      const content = new PassThrough();
+      stream.pipe(content, { end: false });
+      held = content;
+      writing = sink(path, content).catch((error: unknown) => {
         failure = error;
-        stream.resume();
+        content.resume();
       });
       return;
     }
@@ -72,9 +86,11 @@ export async function receiveUpload(body: Readable, contentType: string | undefi
       });
   });
   try {
-    await pipeline(body, parser).catch(() => {
+    await pipeline(body, parser).catch((error: unknown) => {
+      held?.destroy(error as Error);
       throw badRequest('malformed multipart/form-data body');
     });
+    held?.end();
     await writing;
     if (failure !== undefined) throw failure;
     if (path === undefined || path === '') throw badRequest('upload_file needs a non-empty `path` field');

@@ -4,6 +4,7 @@
  * POSTs that take no parameters.
  */
 import type { Readable } from 'node:stream';
+import { MAX_JSON_DEPTH, exceedsJsonDepth } from './json-depth.js';
 import { HttpError } from './route.js';
 
 /**
@@ -15,7 +16,8 @@ import { HttpError } from './route.js';
 export const DEFAULT_JSON_LIMIT = 64 * 1024 * 1024;
 
 /**
- * Collects and parses the body; 413 when over `limit`, 400 when not JSON.
+ * Collects and parses the body; 413 when over `limit`, 400 when not JSON
+ * or nested deeper than {@link MAX_JSON_DEPTH}.
  *
  * @example
  * const body = await readJsonBody(req, req.headers['content-length'], DEFAULT_JSON_LIMIT);
@@ -38,6 +40,9 @@ export async function readJsonBody(stream: Readable, declaredLength: string | un
   }
   const text = Buffer.concat(chunks, size).toString('utf8');
   if (text.trim() === '') return {};
+  if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) {
+    throw new HttpError(400, 'invalid_json', `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {

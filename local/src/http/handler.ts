@@ -6,12 +6,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Logger } from '../context.js';
 import { DEFAULT_JSON_LIMIT, readJsonBody } from './body.js';
+import { clip } from './clip.js';
 import { toErrorReply } from './errors.js';
 import { fingerprintOf, type Idempotency } from './idempotency.js';
 import type { AnyRequest, AnyResponse } from './listener.js';
-import { writeJson, writeReply } from './reply.js';
-import { HttpError, type Reply, type Route, type RouteContext } from './route.js';
-import { RequestSignals } from './request-signals.js';
+import { deliverReply, writeJson, writeReply } from './reply.js';
+import { HttpError, type Route, type RouteContext } from './route.js';
+import { closedEarly, RequestSignals } from './request-signals.js';
 import type { Router } from './router.js';
 import { decodeOrThrow, decodeQuery } from './validate.js';
 
@@ -85,7 +86,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: AnyR
     }
     const method = (req.method ?? 'GET').toUpperCase();
     const match = options.router.match(method, url.pathname);
-    const shownPath = url.pathname.length > 200 ? `${url.pathname.slice(0, 200)}…` : url.pathname;
+    const shownPath = clip(url.pathname);
     if (match.kind === 'not_found') {
       throw new HttpError(404, 'not_found', `no route for ${method.slice(0, 16)} ${shownPath}`);
     }
@@ -115,15 +116,16 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: AnyR
       signal,
     };
     const requestId = headers['x-request-id'];
-    const reply: Reply =
-      method !== 'GET' && route.raw !== true && requestId !== undefined && requestId !== ''
-        ? await options.idempotency.run(
-            { token: options.token, method, path: url.pathname, requestId },
-            fingerprintOf(url.search, body),
-            () => route.handler(context),
-          )
-        : await route.handler(context);
-    await writeReply(res, reply, signal);
+    if (method === 'GET' || route.raw === true || requestId === undefined || requestId === '') {
+      await writeReply(res, await route.handler(context), signal);
+      return;
+    }
+    await options.idempotency.run(
+      { token: options.token, method, path: url.pathname, requestId },
+      fingerprintOf(url.search, body),
+      () => route.handler(context),
+      (reply) => deliverReply(res, reply, signal),
+    );
   };
 
   return (req, res) => {
@@ -135,7 +137,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: AnyR
     // One listener on `stopping` for all requests, not one each (see request-signals.ts).
     const abort = signals.open();
     res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
+      if (closedEarly(res)) abort.abort();
       abort.release();
     });
     handle(req, res, abort.signal).catch((error: unknown) => {

@@ -1,9 +1,10 @@
 /**
  * De-duplication of non-GET requests by `x-request-id` (the official client
  * sends one per call and reuses it on every retry). The first successful
- * JSON reply is stored durably and replayed; a duplicate that arrives while
- * the first is still running waits for it. Only 2xx JSON replies are kept:
- * an error may be transient, and a retry must get a fresh chance.
+ * JSON reply that reached the client is stored durably and replayed; a
+ * duplicate that arrives while the first is still running waits for it.
+ * Only 2xx JSON replies are kept: an error may be transient, and a retry
+ * must get a fresh chance.
  *
  * The replies live in their own database, `<dataDir>/idempotency.db`, with
  * `synchronous=NORMAL`: in WAL mode that survives a killed server (the OS
@@ -72,7 +73,7 @@ export function fingerprintOf(query: string, body: unknown): string {
  * The idempotency table plus the calls in flight in this process.
  *
  * @example
- * const reply = await idempotency.run(key, fingerprint, () => handler(ctx));
+ * await idempotency.run(key, fingerprint, () => handler(ctx), (reply) => deliver(res, reply, signal));
  */
 export class Idempotency {
   private readonly inFlight = new Map<string, { fingerprint: string; done: Promise<unknown> }>();
@@ -126,11 +127,19 @@ export class Idempotency {
   }
 
   /**
-   * Runs `execute` once per key: replays a stored reply, waits for a running
-   * duplicate, or executes and stores a 2xx JSON reply. A key reused with a
-   * different request ⇒ 422 `idempotency_key_mismatch`.
+   * Runs `execute` once per key and hands its reply to `deliver`: replays a
+   * stored reply, waits for a running duplicate, or executes. A 2xx JSON
+   * reply is stored only once `deliver` says the client got it: a reply
+   * built after the client gave up must not be replayed to its retry as if
+   * it had been seen. A key reused with a different request ⇒ 422
+   * `idempotency_key_mismatch`.
    */
-  async run(key: IdempotencyKey, fingerprint: string, execute: () => Promise<Reply>): Promise<Reply> {
+  async run(
+    key: IdempotencyKey,
+    fingerprint: string,
+    execute: () => Promise<Reply>,
+    deliver: (reply: Reply) => Promise<boolean>,
+  ): Promise<void> {
     // The token is hashed in: two tenants' request ids never collide, and no token is stored.
     const id = sha256(`${key.token}\n${key.method}\n${key.path}\n${key.requestId}`);
     for (;;) {
@@ -142,33 +151,43 @@ export class Idempotency {
     const stored = this.lookup(id);
     if (stored !== undefined) {
       if (stored.fingerprint !== fingerprint) throw mismatch(key.requestId);
-      return {
+      await deliver({
         kind: 'json',
         status: stored.status,
         body: stored.body,
         headers: { ...stored.headers, 'x-idempotent-replay': 'true' },
-      };
+      });
+      return;
     }
-    const done = execute();
+    const done = this.#executeAndStore(id, fingerprint, execute, deliver);
     this.inFlight.set(id, { fingerprint, done });
     try {
-      const reply = await done;
-      if (reply.kind === 'json' && (reply.status ?? 200) < 300) {
-        const now = this.now();
-        this.insert.run(
-          id,
-          fingerprint,
-          reply.status ?? 200,
-          JSON.stringify(reply.headers ?? {}),
-          JSON.stringify(reply.body) ?? 'null',
-          now,
-          now + this.ttlMs,
-        );
-      }
-      return reply;
+      await done;
     } finally {
       this.inFlight.delete(id);
     }
+  }
+
+  async #executeAndStore(
+    id: string,
+    fingerprint: string,
+    execute: () => Promise<Reply>,
+    deliver: (reply: Reply) => Promise<boolean>,
+  ): Promise<void> {
+    const reply = await execute();
+    const storable = reply.kind === 'json' && (reply.status ?? 200) < 300;
+    const delivered = await deliver(reply);
+    if (!storable || !delivered) return;
+    const now = this.now();
+    this.insert.run(
+      id,
+      fingerprint,
+      reply.status ?? 200,
+      JSON.stringify(reply.headers ?? {}),
+      JSON.stringify(reply.body) ?? 'null',
+      now,
+      now + this.ttlMs,
+    );
   }
 
   private lookup(id: string): StoredReply | undefined {

@@ -6,12 +6,13 @@ export type { AnyRequest, AnyResponse, DualListener, ListenerHandlers } from './
 export { Router } from './router.js';
 export type { Match } from './router.js';
 export { createRequestHandler, isAuthorized } from './handler.js';
-export { RequestSignals } from './request-signals.js';
-export type { RequestAbort } from './request-signals.js';
+export { closedEarly, RequestSignals } from './request-signals.js';
+export type { ClosingResponse, RequestAbort } from './request-signals.js';
 export { Idempotency, IDEMPOTENCY_TTL_MS } from './idempotency.js';
 export { decodeOrThrow, decodeQuery, describeErrors } from './validate.js';
-export { formatSse, writeJson, writeReply } from './reply.js';
+export { deliverReply, formatSse, writeJson, writeReply } from './reply.js';
 export { toErrorReply } from './errors.js';
+export { clip, ECHO_LIMIT } from './clip.js';
 export { DEFAULT_JSON_LIMIT } from './body.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { LogLevel } from './logger.js';

@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2, { type Http2ServerRequest, type Http2ServerResponse, type ServerHttp2Session } from 'node:http2';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { clientErrorResponse } from './client-error.js';
 
 const SNIFF_TIMEOUT_MS = 60_000;
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
@@ -71,8 +72,9 @@ export async function listenDual(
   const h1 = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 });
   h1.on('request', handlers.onRequest);
   h1.on('upgrade', handlers.onUpgrade);
-  h1.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  h1.on('clientError', (err: Error & { code?: string; rawPacket?: unknown }, socket) => {
+    // A reset connection is not worth an answer; a refused request is.
+    if (socket.writable && err.code !== 'ECONNRESET') socket.end(clientErrorResponse(err));
     else socket.destroy();
   });
 

@@ -5,6 +5,7 @@
  */
 import { pipeline } from 'node:stream/promises';
 import type { AnyResponse } from './listener.js';
+import { closedEarly } from './request-signals.js';
 import { HttpError, type Reply, type SseEvent } from './route.js';
 
 type Headers = Record<string, string | number>;
@@ -133,8 +134,12 @@ export async function writeReply(res: AnyResponse, reply: Reply, signal: AbortSi
       return;
     case 'stream': {
       const headers: Headers = { 'content-type': reply.contentType };
-      if (reply.contentLength !== undefined) headers['content-length'] = reply.contentLength;
-      head(res, reply.status ?? 200, headers);
+      const { range } = reply;
+      if (range !== undefined) {
+        headers['content-range'] = `bytes ${range.start}-${range.end}/${range.size}`;
+        headers['content-length'] = range.end - range.start + 1;
+      } else if (reply.contentLength !== undefined) headers['content-length'] = reply.contentLength;
+      head(res, range !== undefined ? 206 : (reply.status ?? 200), headers);
       try {
         await pipeline(reply.body, res as NodeJS.WritableStream, { signal });
       } catch (error) {
@@ -149,4 +154,36 @@ export async function writeReply(res: AnyResponse, reply: Reply, signal: AbortSi
     default:
       throw new Error(`handler returned an unknown reply kind: ${String((reply as { kind?: unknown }).kind)}`);
   }
+}
+
+/** Resolves true once `res` finished (handed to the OS), false if it closed first. */
+function finished(res: AnyResponse): Promise<boolean> {
+  if (res.writableFinished || res.destroyed) return Promise.resolve(!closedEarly(res));
+  return new Promise((resolve) => {
+    const emitter = res as NodeJS.EventEmitter;
+    const onFinish = (): void => {
+      emitter.off('close', onClose);
+      resolve(true);
+    };
+    const onClose = (): void => {
+      emitter.off('finish', onFinish);
+      resolve(!closedEarly(res));
+    };
+    emitter.once('finish', onFinish);
+    emitter.once('close', onClose);
+  });
+}
+
+/**
+ * Writes `reply` and says whether the client can have received it: the
+ * whole response was handed to the OS and the request was not cancelled
+ * (an HTTP/2 stream reset also "finishes" the compat response).
+ *
+ * @example
+ * if (await deliverReply(res, reply, signal)) store(reply);
+ */
+export async function deliverReply(res: AnyResponse, reply: Reply, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return false;
+  await writeReply(res, reply, signal);
+  return (await finished(res)) && !signal.aborted;
 }

@@ -8,13 +8,39 @@
  */
 
 /**
+ * The parts of an HTTP/1.1 or HTTP/2 compat response that tell how it closed.
+ *
+ * @example
+ * const closing: ClosingResponse = res;
+ */
+export interface ClosingResponse {
+  readonly writableEnded: boolean;
+  readonly writableFinished: boolean;
+  /** HTTP/2 only: the stream, whose `rstCode` is non-zero when it was reset. */
+  readonly stream?: { readonly rstCode?: number };
+}
+
+/**
+ * True when a response closed before the server sent all of it: the client
+ * left or cancelled. On HTTP/2 the compat response says `writableFinished`
+ * even for a stream the client reset (RST_STREAM), so that flag alone would
+ * leave a cancelled request held until its own timeout.
+ *
+ * @example
+ * res.on('close', () => { if (closedEarly(res)) request.abort(); request.release(); });
+ */
+export function closedEarly(res: ClosingResponse): boolean {
+  return !res.writableEnded || !res.writableFinished || (res.stream?.rstCode ?? 0) !== 0;
+}
+
+/**
  * One request's abort handle: `signal` aborts when the server stops or when
  * {@link RequestAbort.abort} is called; {@link RequestAbort.release} forgets
  * the request (call it once the response is over, whatever happened).
  *
  * @example
  * const request = signals.open();
- * res.on('close', () => { if (!res.writableFinished) request.abort(); request.release(); });
+ * res.on('close', () => { if (closedEarly(res)) request.abort(); request.release(); });
  */
 export interface RequestAbort {
   readonly signal: AbortSignal;

@@ -8,6 +8,7 @@
  */
 import type { Readable } from 'node:stream';
 import type * as t from 'io-ts';
+import type { ByteRange } from './range.js';
 
 /**
  * A JSON error body that the server sends; `message` says what is wrong.
@@ -89,7 +90,8 @@ export interface SseEvent {
 export type Reply =
   | { readonly kind: 'json'; readonly status?: number; readonly body: unknown; readonly headers?: Record<string, string> }
   | { readonly kind: 'text'; readonly status?: number; readonly body: string; readonly contentType?: string }
-  | { readonly kind: 'stream'; readonly status?: number; readonly body: Readable; readonly contentType: string; readonly contentLength?: number }
+  /** With `range`, `body` holds just those bytes and the answer is a 206 with `Content-Range`. */
+  | { readonly kind: 'stream'; readonly status?: number; readonly body: Readable; readonly contentType: string; readonly contentLength?: number; readonly range?: ByteRange }
   /**
    * Written as `text/event-stream`; the response ends when the iterable ends.
    * An HttpError thrown by the iterable ends it with `event: error` and data

@@ -5,11 +5,12 @@
  * crash.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
+import type { ByteRange } from '../http/range.js';
 
 /**
  * Uploaded bytes on disk, not yet visible.
@@ -82,15 +83,29 @@ export class BlobStore {
     };
   }
 
-  /** Opens an object's bytes, or undefined if there are none. */
-  async open(id: string): Promise<{ stream: Readable; sizeBytes: number } | undefined> {
+  /**
+   * Opens an object's bytes, or undefined if there are none. `pick` chooses
+   * a byte range once the size is known (it may throw, e.g. a 416).
+   */
+  async open(
+    id: string,
+    pick: (size: number) => ByteRange | undefined = () => undefined,
+  ): Promise<{ stream: Readable; sizeBytes: number; range?: ByteRange } | undefined> {
+    let handle: FileHandle;
     try {
       // Open first: a delete after this point cannot cut the stream short.
-      const handle = await open(this.pathOf(id), 'r');
-      const info = await handle.stat();
-      return { stream: handle.createReadStream(), sizeBytes: info.size };
+      handle = await open(this.pathOf(id), 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    try {
+      const info = await handle.stat();
+      const range = pick(info.size);
+      if (range === undefined) return { stream: handle.createReadStream(), sizeBytes: info.size };
+      return { stream: handle.createReadStream({ start: range.start, end: range.end }), sizeBytes: info.size, range };
+    } catch (error) {
+      await handle.close();
       throw error;
     }
   }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { ObjectContentTypeStrict, ObjectCreateParams, ObjectListQuery, ObjectView } from 'runloop-rx/views';
 import type { ServerContext } from '../context.js';
+import type { ByteRange } from '../http/range.js';
 import { HttpError } from '../http/route.js';
 import type { Collection, Page } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
@@ -32,6 +33,8 @@ export interface ObjectContent {
   readonly sizeBytes: number;
   readonly contentType: ObjectContentTypeStrict;
   readonly name: string;
+  /** Set when a range was picked: `stream` holds just those bytes. */
+  readonly range?: ByteRange;
 }
 
 /**
@@ -48,7 +51,7 @@ export interface ObjectsApi {
    * @example
    * const { stream, contentType } = await ctx.services.objects.open(objectId);
    */
-  open(id: string): Promise<ObjectContent>;
+  open(id: string, pick?: (size: number) => ByteRange | undefined): Promise<ObjectContent>;
   /** The view of an object; unknown id ⇒ 404 HttpError. */
   view(id: string): ObjectView;
 }
@@ -192,12 +195,12 @@ export class StorageObjects implements ObjectsApi {
     throw new HttpError(403, 'forbidden', `presigned URL refused: ${why[check]}`);
   }
 
-  async open(id: string): Promise<ObjectContent> {
+  async open(id: string, pick?: (size: number) => ByteRange | undefined): Promise<ObjectContent> {
     const record = this.get(id);
     if (record.state !== 'READ_ONLY') {
       throw new HttpError(409, 'object_not_ready', `object ${id} is ${record.state}; only READ_ONLY objects can be read`);
     }
-    const content = await this.blobs.open(id);
+    const content = await this.blobs.open(id, pick);
     if (content === undefined) {
       throw new HttpError(500, 'object_content_missing', `object ${id} has lost its content`, { 'x-should-retry': 'false' });
     }

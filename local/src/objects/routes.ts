@@ -12,6 +12,7 @@ import {
 import { EmptyParams } from 'runloop-rx/views';
 import { json, route, type Route } from '../http/route.js';
 import { PRESIGNED_PREFIX } from './presign.js';
+import { parseRange } from '../http/range.js';
 import { mimeTypeOf, toObjectView, type ObjectRecord } from './record.js';
 import type { StorageObjects } from './objects.js';
 import type { Page } from '../store/collection.js';
@@ -112,14 +113,15 @@ export function objectRoutes(objects: StorageObjects, baseUrl: () => string): Ro
       path: `${PRESIGNED_PREFIX}/:id`,
       public: true,
       query: PresignedQuery,
-      handler: async ({ params, query }) => {
+      handler: async ({ params, query, headers }) => {
         objects.checkPresigned('download', params.id!, query as Record<string, string>);
-        const content = await objects.open(params.id!);
+        const content = await objects.open(params.id!, (size) => parseRange(headers.range, size));
         return {
           kind: 'stream',
           body: content.stream,
           contentType: mimeTypeOf(content.contentType),
           contentLength: content.sizeBytes,
+          ...(content.range !== undefined ? { range: content.range } : {}),
         };
       },
     }),

@@ -12,7 +12,25 @@ import type { DevboxProcess } from './types.js';
 // The shell opens the file itself so an open error surfaces before any byte,
 // then says OK and hands the descriptor to cat.
 const READ_SCRIPT = 'exec 3< "$1"; if [ -d "$1" ]; then echo "$1: Is a directory" >&2; exit 2; fi; echo OK; exec cat <&3';
-const WRITE_SCRIPT = 'd=${1%/*}; [ -n "$d" ] || d=/; mkdir -p -- "$d" && exec cat > "$1"';
+// The writer fills a temporary file beside the target and renames it only
+// once its input ended: a cancelled upload (the writer is SIGKILLed with its
+// group) never leaves a truncated file at the target. A watcher outside the
+// group removes the temporary file when the writer dies. Symlinks, files the
+// user may not replace, trailing slashes and directories keep the old
+// in-place write (and its error). Devices (/dev/full) are refused up front.
+const WRITE_SCRIPT = [
+  'd=${1%/*}; [ -n "$d" ] || d=/',
+  'if [ -e "$1" ] && [ ! -f "$1" ] && [ ! -d "$1" ]; then echo "$1: Invalid argument (not a regular file)" >&2; exit 1; fi',
+  'mkdir -p -- "$d" || exit 1',
+  'case "$1" in */) exec cat > "$1";; esac',
+  'if [ -L "$1" ] || [ -d "$1" ] || [ ! -w "$d" ] || { [ -e "$1" ] && [ ! -w "$1" ]; }; then exec cat > "$1"; fi',
+  't="$d/.rl-write.$$"',
+  // `| read`: go on only once the watcher has left the group (it says so), or a kill right now would take it too.
+  'if command -v setsid >/dev/null; then setsid sh -c \'echo; exec >/dev/null; while kill -0 "$1" 2>/dev/null; do sleep 0.2; done; rm -f -- "$2"\' sh $$ "$t" </dev/null 2>/dev/null & fi | read -r _',
+  'cat > "$t" || { rm -f -- "$t"; exit 1; }',
+  '[ -f "$1" ] && chmod --reference="$1" -- "$t" 2>/dev/null',
+  'mv -f -- "$t" "$1" || { rm -f -- "$t"; exit 1; }',
+].join('\n');
 const OK = Buffer.from('OK\n');
 
 /**

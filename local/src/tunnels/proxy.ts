@@ -66,6 +66,8 @@ export function proxyHttp(req: IncomingMessage, res: ServerResponse, socket: Soc
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
+  // A client that leaves mid-body errors `req`; unhandled, that error would end the process.
+  req.on('error', () => upstream.destroy());
   req.pipe(upstream);
 }
 

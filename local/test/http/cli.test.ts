@@ -87,6 +87,35 @@ describe('runloop-local CLI', () => {
     expect(await exitCode(child)).toBe(0);
   });
 
+  it('stops when the npm process that started it is killed (npx runs node under npm and sh)', async () => {
+    const dir = await tempDataDir();
+    dirs.push(dir);
+    // Like npx: a shell that does not exec node, in an environment npm marks.
+    const launcher = spawn('sh', ['-c', 'node --import tsx local/src/cli.ts "$@"; :', 'sh', '--port', '0', '--data-dir', dir, '--runtime', 'process', '--quiet'], {
+      cwd: ROOT,
+      env: { ...process.env, RUNLOOP_API_KEY: 'npx-token', npm_command: 'exec' },
+    });
+    started.push(launcher);
+    const [ready] = await readLines(launcher, 1);
+    const url = /http:\/\/127\.0\.0\.1:\d+/.exec(ready!)![0];
+    launcher.kill('SIGTERM');
+    await exitCode(launcher);
+    // The server (node, the launcher's child) goes too, and frees its port.
+    const deadline = Date.now() + 10_000;
+    let refused = false;
+    while (!refused && Date.now() < deadline) {
+      refused = await fetch(`${url}/v1/objects`, { headers: { authorization: 'Bearer npx-token' } }).then(
+        async (res) => {
+          await res.text();
+          return false;
+        },
+        () => true,
+      );
+      if (!refused) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(refused).toBe(true);
+  });
+
   it('prints usage on stderr and exits 2 for bad flags', async () => {
     for (const args of [['--bogus'], ['--port', 'abc'], ['--runtime', 'docker'], ['extra']]) {
       const child = startCli(args);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createObjectsService } from '../../src/objects/index.js';
 import { readResponse, startTestServer, type TestServer } from '../../../test/support/local-server.js';
+import { expectRangeAnswers } from '../http/range-checks.js';
 
 /** Creates an object, uploads `bytes` over plain HTTP/1.1 without auth, completes it. */
 async function uploadObject(server: TestServer, name: string, bytes: Buffer, contentType = 'binary', extra: object = {}) {
@@ -36,6 +37,13 @@ describe('storage objects (real server)', () => {
     server = await startTestServer({ runtimeMode: 'none', services: [createObjectsService], now: () => clock });
   });
   afterAll(() => server.dispose());
+
+  it('answers Range on the presigned download: 206 with Content-Range, 416 past the end', async () => {
+    const bytes = randomBytes(5000);
+    const object = await uploadObject(server, 'ranged.bin', bytes);
+    const url = (await server.request('GET', `/v1/objects/${object.id}/download`)).json.download_url as string;
+    await expectRangeAnswers((range) => fetch(url, { headers: range === undefined ? {} : { range } }), bytes);
+  });
 
   it('runs the whole flow with a multi-MB binary body: create, PUT, complete, download the same bytes', async () => {
     const bytes = randomBytes(6 * 1024 * 1024 + 123);

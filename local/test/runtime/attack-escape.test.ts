@@ -47,12 +47,13 @@ function mountOptionsOf(point: string): string {
   return line?.split(' ')[5] ?? '';
 }
 
-/** Scans every /proc/<pid>/exe it can see until the deadline, trying to open each for writing. */
+/** Scans every /proc/<pid>/exe it can see until the deadline, trying to open each for writing; says `scanning` when it starts. */
 const EXE_SCANNER = `
 import json, os, sys, time
 deadline = time.time() + float(sys.argv[1])
 me = os.getpid()
 seen, writable, refusals = {}, [], {}
+print("scanning", flush=True)
 while time.time() < deadline:
     for name in os.listdir("/proc"):
         if not name.isdigit() or int(name) == me:
@@ -178,6 +179,11 @@ describe('attack: escaping a devbox as devbox root', () => {
     const devbox = await start();
     const scanner = devbox.spawn({ command: `python3 -c '${EXE_SCANNER}' 6`, user: 'root', cwd: '/' });
     const scan = collect(scanner);
+    let scanned = '';
+    scanner.stdout.on('data', (chunk: string) => (scanned += chunk));
+    // The stream starts once the scan runs: on a loaded machine python may take a while to come up,
+    // and commands that ended before it looked would prove nothing.
+    await eventually(() => scanned.includes('scanning\n'), 30_000);
     // A stream of execs from the server side while the scanner runs.
     let execs = 0;
     const stream = (async () => {
@@ -191,7 +197,7 @@ describe('attack: escaping a devbox as devbox root', () => {
     const result = await scan;
     expect(result.code, result.stderr).toBe(0);
     expect(execs).toBe(50);
-    const report = JSON.parse(result.stdout) as { seen: Record<string, [string, string | null]>; writable: [string, string, string | null][]; refusals: Record<string, number> };
+    const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { seen: Record<string, [string, string | null]>; writable: [string, string, string | null][]; refusals: Record<string, number> };
     const hostBinaries = new Map<string, string>();
     const agentCache = join(homedir(), '.cache', 'runloop-local', 'agent');
     const agents = existsSync(agentCache) ? readdirSync(agentCache).map((dir) => join(agentCache, dir, 'runloop-agent')) : [];
