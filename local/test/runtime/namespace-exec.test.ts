@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DevboxNotRunningError, RuntimeInputError } from '../../src/runtime/index.js';
+import { DevboxNotRunningError, RuntimeInputError, runtimeInstanceName } from '../../src/runtime/index.js';
 import { OUTPUT_WINDOW_BYTES } from '../../src/runtime/agent/protocol.js';
-import { TEST_LIMITS, collect, eventually, run, specFor, useRuntime } from './helpers.js';
+import { TEST_LIMITS, collect, eventually, processesOfInstance, run, specFor, useRuntime } from './helpers.js';
 
 /** The v2 cgroup directory of the process `pid`. */
 function cgroupDirOf(pid: number): string {
@@ -114,6 +114,8 @@ describe('namespace runtime: exec and isolation', () => {
     const devbox = await start();
     process.kill(devbox.pid, 'SIGKILL');
     await expect(devbox.exited).resolves.toEqual({ reason: 'died' });
+    // Nothing of it lives on: not its network helper either, though nobody called stop().
+    await eventually(() => processesOfInstance(runtimeInstanceName(fx.dataDir)).length === 0);
   });
 
   it('rejects malformed specs with a typed error', async () => {

@@ -98,6 +98,8 @@ export class OciDevbox implements DevboxHandle {
         this.gone = true;
         const reason = this.stopping ? 'stopped' : parts.cgroups.oomKills() > oomBefore ? 'oom' : 'died';
         this.ports.close();
+        // A devbox that died on its own leaves its helpers (network, ports) in its group: end them now.
+        if (!this.stopping) void parts.cgroups.kill().catch(() => undefined);
         parts.onGone();
         resolve({ reason });
       });
@@ -208,6 +210,9 @@ export class OciDevbox implements DevboxHandle {
       if (this.parts.shim.pid !== undefined) process.kill(this.parts.shim.pid, 'SIGKILL');
       await this.exited;
     }
+    // Whatever still lives in the group outside the devbox's pid namespace (the network helper, a
+    // port forwarder) goes too, also when the devbox had died on its own before this stop.
+    await cgroups.kill().catch(() => undefined);
     this.parts.agent.close();
     await run('runc', ['--root', this.parts.runcRoot, 'delete', '--force', this.id], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }).catch(
       () => undefined,
