@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { from, lastValueFrom, reduce } from 'rxjs';
+import { ExecutionUpdateChunk } from '../src/api/views/execution.js';
 import { resumableSse } from '../src/core/resumable-sse.js';
 import { parseSse } from '../src/core/sse.js';
 import { finishedOutput } from '../local/src/executions/output-log.js';
@@ -36,7 +37,7 @@ async function produce(file: string, size: number): Promise<{ mbps: number; sse:
 async function parse(chunks: readonly Buffer[], size: number): Promise<{ mbps: number; end: number }> {
   const started = performance.now();
   const end = await lastValueFrom(
-    resumableSse(() => from(chunks).pipe(parseSse()), 0).pipe(
+    resumableSse(() => from(chunks).pipe(parseSse()), ExecutionUpdateChunk, 0).pipe(
       splitLines('stdout'),
       reduce((_, line) => line.offset, 0),
     ),

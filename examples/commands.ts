@@ -1,5 +1,5 @@
 // Commands: exec (waits for the result), execAsync (returns an Execution at
-// once), getState, result, kill, and the properties of Execution and
+// once), getInfo, result, kill, and the properties of Execution and
 // ExecutionResult.
 import { concat, forkJoin, ignoreElements, switchMap, tap } from 'rxjs';
 import type { Devbox, ExecutionResult } from '../src/index.js';
@@ -15,7 +15,7 @@ const printResult = (label: string, result: ExecutionResult) =>
       console.log('  Failed:', result.failed);
       console.log('  Standard output:', JSON.stringify(stdout));
       console.log('  Standard error:', JSON.stringify(stderr));
-      console.log('  Raw result status:', result.raw.status, 'execution', result.raw.execution_id);
+      console.log('  Raw result status:', result.initial.status, 'execution', result.initial.execution_id);
     }),
     ignoreElements(),
   );
@@ -34,7 +34,7 @@ const asynchronous = (devbox: Devbox) =>
     }),
     switchMap((execution) =>
       concat(
-        execution.getState().pipe(tap((state) => console.log('Status:', state.status, '| Exit code:', state.exit_status ?? '(not yet)'))),
+        execution.getInfo().pipe(tap((state) => console.log('Status:', state.status, '| Exit code:', state.exit_status ?? '(not yet)'))),
         execution.result().pipe(switchMap((result) => printResult('execAsync(...).result()', result))),
       ),
     ),
@@ -46,9 +46,9 @@ const killed = (devbox: Devbox) =>
   devbox.cmd.execAsync('sleep 600').pipe(
     switchMap((execution) =>
       concat(
-        execution.getState().pipe(tap((state) => console.log('sleep 600 status:', state.status))),
+        execution.getInfo().pipe(tap((state) => console.log('sleep 600 status:', state.status))),
         execution.kill().pipe(tap(() => console.log('killed'))),
-        execution.result().pipe(tap((result) => console.log('after kill: status', result.raw.status, '| exit code', result.exitCode))),
+        execution.result().pipe(tap((result) => console.log('after kill: status', result.initial.status, '| exit code', result.exitCode))),
       ),
     ),
     ignoreElements(),

@@ -2,7 +2,7 @@
 // undici dispatcher (a ProxyAgent, used only when HTTPS_PROXY is set; the
 // equivalent of the seed's custom httpx client). The key and base URL come
 // from RUNLOOP_API_KEY / RUNLOOP_BASE_URL (or the embedded server). Options
-// can also be set per call: signal, timeoutMs, maxRetries, headers.
+// can also be set per call: signal, requestTimeoutMs, maxRetries, headers.
 import { ProxyAgent } from 'undici';
 import { concat, ignoreElements, switchMap, tap } from 'rxjs';
 import { runExample, type ExampleClientOptions } from './support/runloop.js';
@@ -23,9 +23,9 @@ runExample(
   'configuration',
   (runloop) =>
     concat(
-      runloop.devbox.list({ status: 'running' }, { timeoutMs: 5_000, maxRetries: 0, headers: { 'X-Request-Source': 'configuration-example' } }).pipe(
+      runloop.devbox.list({ status: 'running' }, { requestTimeoutMs: 5_000, maxRetries: 0, headers: { 'X-Request-Source': 'configuration-example' } }).pipe(
         ignoreElements(),
-        tap({ complete: () => console.log('listed devboxes with per-call options: timeoutMs 5000, maxRetries 0, an extra header') }),
+        tap({ complete: () => console.log('listed devboxes with per-call options: requestTimeoutMs 5000, maxRetries 0, an extra header') }),
       ),
       runloop.devbox.use(
         { name: 'configured' },

@@ -45,13 +45,13 @@ const fromBlueprint = (runloop: RunloopSDK) =>
 const fromSnapshot = (runloop: RunloopSDK) =>
   runloop.devbox
     .use({ name: 'snapshot-source' }, (devbox) =>
-      devbox.file.write({ file_path: 'state.txt', contents: 'kept' }).pipe(switchMap(() => devbox.snapshotDisk({ name: 'lifecycle-snapshot' }))),
+      devbox.file.write({ path: 'state.txt', contents: 'kept' }).pipe(switchMap(() => devbox.snapshotDisk({ name: 'lifecycle-snapshot' }))),
     )
     .pipe(
       switchMap((snapshot) =>
         runloop.devbox.createFromSnapshot(snapshot.id, { name: 'my-devbox-from-snapshot' }).pipe(
           switchMap((devbox) =>
-            devbox.file.read({ file_path: 'state.txt' }).pipe(
+            devbox.file.read({ path: 'state.txt' }).pipe(
               map((text) => `  devbox from snapshot ${snapshot.id} reads state.txt: ${text}`),
               tap((line) => console.log(line)),
               concatWith(describe(devbox).pipe(ignoreElements())),

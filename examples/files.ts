@@ -11,8 +11,8 @@ import { runExample } from './support/runloop.js';
 const localDir$ = defer(() => mkdtemp(join(tmpdir(), 'runloop-files-example-')));
 
 const writeAndRead = (devbox: Devbox) =>
-  devbox.file.write({ file_path: '/home/user/app.js', contents: 'console.log("Hello from devbox!");' }).pipe(
-    switchMap(() => devbox.file.read({ file_path: '/home/user/app.js' })),
+  devbox.file.write({ path: '/home/user/app.js', contents: 'console.log("Hello from devbox!");' }).pipe(
+    switchMap(() => devbox.file.read({ path: '/home/user/app.js' })),
     tap((content) => console.log('read /home/user/app.js:', content)),
   );
 

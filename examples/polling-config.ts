@@ -2,7 +2,8 @@
 // `{ pollingConfig: { timeoutMs, intervalMs } }`. `timeoutMs` is the overall
 // deadline (PollingTimeoutError); `intervalMs` is the fixed interval where
 // the SDK polls (blueprints, snapshots). Devbox and execution waits use
-// server long-polls instead, so they react at once without an interval.
+// server long-polls instead, so they react at once without an interval,
+// and refuse `intervalMs` (RunloopConfigError) rather than ignore it.
 import { concat, ignoreElements, map, switchMap, tap } from 'rxjs';
 import { runExample } from './support/runloop.js';
 
@@ -23,8 +24,8 @@ runExample('polling-config', (runloop) =>
           ),
           map(() => devbox.id),
         ),
-      // Wait up to 5 minutes for the devbox to run (the interval is unused: long-poll).
-      { pollingConfig: { timeoutMs: 300_000, intervalMs: 2_000 } },
+      // Wait up to 5 minutes for the devbox to run (a long-poll: no interval).
+      { pollingConfig: { timeoutMs: 300_000 } },
     )
     .pipe(
       tap((id) => console.log(`devbox ${id} was created with a 5 minute deadline`)),

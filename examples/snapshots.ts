@@ -6,7 +6,7 @@ import { runExample } from './support/runloop.js';
 import { shutdownAfter } from './support/shutdown.js';
 
 const takeSnapshots = (devbox: Devbox) =>
-  devbox.file.write({ file_path: 'notes.txt', contents: 'written before the snapshot' }).pipe(
+  devbox.file.write({ path: 'notes.txt', contents: 'written before the snapshot' }).pipe(
     switchMap(() =>
       forkJoin([
         devbox.snapshotDisk({ name: 'my-snapshot', commit_message: 'Added new features' }).pipe(
@@ -29,7 +29,7 @@ const useSnapshot = (runloop: RunloopSDK, sourceId: string, snapshot: Snapshot) 
   concat(
     snapshot.createDevbox({ name: 'devbox-from-snapshot' }).pipe(
       switchMap((devbox) =>
-        devbox.file.read({ file_path: 'notes.txt' }).pipe(
+        devbox.file.read({ path: 'notes.txt' }).pipe(
           tap((text) => console.log('devbox from snapshot reads notes.txt:', text)),
           shutdownAfter(devbox),
         ),

@@ -1,6 +1,6 @@
 // Storage objects: the manual flow (create ⇒ uploadContent ⇒ complete), the
 // upload helpers (uploadFromFile / uploadFromText / uploadFromBytes),
-// refresh, getDownloadUrl, downloadAsText / downloadAsBytes, list, delete,
+// getInfo, getDownloadUrl, downloadAsText / downloadAsBytes, list, delete,
 // and mounting objects into a devbox: a text file, and a tgz archive that is
 // unpacked into a directory.
 import { createWriteStream } from 'node:fs';
@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { concat, concatMap, concatWith, defer, finalize, forkJoin, from, ignoreElements, map, switchMap, tap, toArray } from 'rxjs';
+import { concat, concatMap, concatWith, defer, finalize, forkJoin, from, ignoreElements, last, map, switchMap, tap, toArray } from 'rxjs';
 import { buildContextStream, type RunloopSDK, type StorageObject } from '../src/index.js';
 import { runExample } from './support/runloop.js';
 
@@ -28,10 +28,10 @@ const show = (label: string) => (object: StorageObject) =>
 
 const manual = (runloop: RunloopSDK) =>
   runloop.storageObject.create({ name: 'my-file.txt', content_type: 'text', metadata: { project: 'demo' } }).pipe(
-    switchMap((object) => concat(object.uploadContent('Hello, World!'), object.complete()).pipe(map(() => object))),
+    switchMap((object) => concat(object.uploadContent('Hello, World!'), object.complete()).pipe(last(), map(() => object))),
     switchMap((object) =>
       concat(
-        object.refresh().pipe(tap((info) => console.log(`manual upload: ${info.id} is ${info.state}, ${info.size_bytes} bytes`))),
+        object.getInfo().pipe(tap((info) => console.log(`manual upload: ${info.id} is ${info.state}, ${info.size_bytes} bytes`))),
         object.getDownloadUrl({ durationSeconds: 3600 }).pipe(tap(({ download_url }) => console.log('download URL:', download_url.replace(/\?.*/, '?…')))),
         object.downloadAsText().pipe(tap((text) => console.log('downloadAsText:', text))),
         object.downloadAsBytes().pipe(tap((bytes) => console.log('downloadAsBytes:', bytes.length, 'bytes'))),

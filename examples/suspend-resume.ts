@@ -8,10 +8,10 @@ runExample('suspend-resume', (runloop) =>
   runloop.devbox
     .use({ name: 'suspend-resume' }, (devbox) =>
       concat(
-        devbox.file.write({ file_path: 'kept.txt', contents: 'still here' }),
+        devbox.file.write({ path: 'kept.txt', contents: 'still here' }),
         devbox.suspend().pipe(tap((view) => console.log('suspend():', view.status))),
         devbox.resume().pipe(tap((view) => console.log('resume():', view.status))),
-        devbox.file.read({ file_path: 'kept.txt' }).pipe(tap((text) => console.log('kept.txt after resume:', text))),
+        devbox.file.read({ path: 'kept.txt' }).pipe(tap((text) => console.log('kept.txt after resume:', text))),
         devbox.keepAlive().pipe(tap(() => console.log('keepAlive(): idle timer reset'))),
         // The non-waiting forms return at once; await the state yourself.
         devbox.suspendAsync().pipe(

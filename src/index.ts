@@ -12,6 +12,7 @@ export { RunloopSDK, type RunloopSDKOptions } from './sdk/runloop-sdk.js';
 export type { LocalRunloopSDK, LocalSdkOptions } from './sdk/local.js';
 export type { LocalRuntimeMode } from './sdk/local-loader.js';
 export { Devbox, type DevboxShell } from './sdk/devbox.js';
+export { OwnedDevbox } from './sdk/owned-devbox.js';
 export { DevboxCmd, type ExecCallbacks, type ExecEvent, type ExecExit, type ExecOptions } from './sdk/devbox-cmd.js';
 export { DevboxFile, type FileUploadSource } from './sdk/devbox-file.js';
 export { DevboxNet } from './sdk/devbox-net.js';
@@ -20,11 +21,14 @@ export { ExecutionResult } from './sdk/execution-result.js';
 export { Blueprint } from './sdk/blueprint.js';
 export { Snapshot, type DevboxFromSourceParams } from './sdk/snapshot.js';
 export { StorageObject, type UploadContentOptions } from './sdk/storage-object.js';
-export { DevboxOps } from './sdk/ops/devbox-ops.js';
-export { BlueprintOps, BUILD_CONTEXT_TTL_MS, type SdkBlueprintCreateParams } from './sdk/ops/blueprint-ops.js';
-export { SnapshotOps } from './sdk/ops/snapshot-ops.js';
+export { DevboxOps, type DevboxListParams } from './sdk/ops/devbox-ops.js';
+export { BlueprintOps, BUILD_CONTEXT_TTL_MS, type BlueprintListParams, type SdkBlueprintCreateParams } from './sdk/ops/blueprint-ops.js';
+export { SnapshotOps, type SnapshotListParams } from './sdk/ops/snapshot-ops.js';
+export type { ListOptions } from './sdk/internal/list-items.js';
+export type { TeardownErrorHandler, TeardownFailure } from './sdk/internal/teardown.js';
 export {
   StorageObjectOps,
+  type ObjectListParams,
   type UploadDirOptions,
   type UploadFileOptions,
   type UploadObjectOptions,
@@ -32,14 +36,9 @@ export {
 export { DEFAULT_POLL_INTERVAL_MS, type CallOptions, type WaitOptions } from './sdk/options.js';
 export { BlueprintBuildError, DevboxStateError, InvalidArgumentError, LocalServerUnavailableError, ObjectTransferError, SnapshotError } from './sdk/errors.js';
 export type { ObjectRef, SdkDevboxCreateParams, SdkMount } from './sdk/internal/create-devbox.js';
-export type { OutputChunk, OutputLine, OutputStream } from './sdk/internal/output-line.js';
+export type { OutputLine, OutputStream } from './sdk/internal/output-line.js';
 export type { OutputPosition } from './sdk/internal/execution-output.js';
-export { splitLines } from './sdk/internal/split-lines.js';
-export { toAsyncIterable } from './sdk/internal/async-iterable.js';
-export { buildContext$, buildContextStream, type BuildContextOptions } from './sdk/internal/build-context.js';
-export { createIgnoreMatcher, parseIgnoreFile, type IgnoreMatcher } from './sdk/internal/ignore-matcher.js';
-export { inferContentType } from './sdk/internal/content-type.js';
-export { tunnelUrl } from './sdk/internal/tunnel-url.js';
+export { buildContext$, buildContextStream, type BuildContextOptions } from './sdk/build-context.js';
 
 // Core: errors, config, polling.
 export {
@@ -60,11 +59,30 @@ export {
   RunloopConfigError,
   RunloopError,
   UnprocessableEntityError,
+  type AwaitedState,
   type DecodeFailure,
+  type StatusError,
+  type StatusErrorClass,
 } from './core/errors.js';
 export type { ClientOptions } from './core/config.js';
-export type { PollingConfig } from './core/polling.js';
+export type { HttpHandler, HttpInterceptor, HttpRequest, HttpResponse } from './core/http.js';
+// Polling building blocks, public so you can wait for your own things the same way.
+export { pollUntil, type PollingConfig } from './core/polling.js';
+export { longPoll, type LongPollOptions } from './core/long-poll.js';
 export type { ApiCaller, ApiRequest, RequestOptions, SseMessage } from './core/request.js';
 
-// The raw API and every codec with its type.
-export * from './api/index.js';
+// The raw API (snake_case like the wire) and every codec with its type; not its plumbing.
+export { RunloopApi, InvalidParamsError, uuidv7, isUuidv7, type UploadSource } from './api/index.js';
+export type {
+  Blueprints,
+  Devboxes,
+  DiskSnapshots,
+  ExecuteRequest,
+  ExecutionWaitRequest,
+  Executions,
+  Objects,
+  ShutdownRequest,
+  SnapshotListRequest,
+  UploadFileRequest,
+} from './api/resources/index.js';
+export * from './api/views/index.js';

@@ -11,7 +11,7 @@ import { resolveConfig, type ClientOptions, type ConfigEnv, type ResolvedConfig 
 import { withDebugLog } from './debug-log.js';
 import { decode, parseJson } from './decode.js';
 import { buildHttpRequest, withIdempotencyKey } from './headers.js';
-import { chainInterceptors, type HttpHandler, type HttpResponse } from './http.js';
+import { chainInterceptors, type HttpHandler, type HttpInterceptor, type HttpResponse } from './http.js';
 import type { ApiCaller, ApiRequest, SseMessage } from './request.js';
 import { withRetry } from './retry.js';
 import { parseSse } from './sse.js';
@@ -28,6 +28,8 @@ export interface ApiCallerOptions extends ClientOptions {
   readonly env?: ConfigEnv;
   /** Replaces the undici transport (e.g. a fake that records requests). */
   readonly transport?: HttpHandler;
+  /** Run on every attempt, below retry and status mapping and above the transport, in order. */
+  readonly interceptors?: readonly HttpInterceptor[];
   /** Jitter source for retry backoff; default `Math.random`. */
   readonly random?: () => number;
   /** Idempotency-key generator for non-GETs. */
@@ -95,6 +97,7 @@ export function createApiCaller(options: ApiCallerOptions = {}, scheduler: Sched
     withRetry({ maxRetries: config.maxRetries, ...(options.random ? { random: options.random } : {}) }, scheduler),
     withStatusErrors(),
     ...(debug ? [withDebugLog(options.debugLog, scheduler)] : []),
+    ...(options.interceptors ?? []),
   ]);
 
   const send = (request: ApiRequest): Observable<HttpResponse> =>

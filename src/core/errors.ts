@@ -14,7 +14,7 @@ type BrandedClass = { readonly [BRAND]?: symbol };
 
 function brandsOf(ctor: unknown): symbol[] {
   const brands: symbol[] = [];
-  for (let c = ctor as BrandedClass | null; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+  for (let c = ctor as BrandedClass | null; c && c !== Function.prototype; c = Object.getPrototypeOf(c) as BrandedClass | null) {
     if (Object.hasOwn(c, BRAND) && c[BRAND]) brands.push(c[BRAND]);
   }
   return brands;
@@ -107,15 +107,35 @@ const BY_STATUS = new Map<number, typeof APIError>();
  * copies), registered for {@link apiErrorClassFor}. A factory because the
  * classes differ in nothing else.
  */
-function statusErrorClass(status: number, name: string, code: string): typeof APIError {
+function statusErrorClass<S extends number>(status: S, name: string, code: string): StatusErrorClass<S> {
   const Class = class extends APIError {
     static override readonly [BRAND]: symbol = Symbol.for(`runloop-rx.${name}`);
     override readonly code: string = code;
   };
   Object.defineProperty(Class, 'name', { value: name });
   BY_STATUS.set(status, Class);
-  return Class;
+  return Class as unknown as StatusErrorClass<S>;
 }
+
+/**
+ * An {@link APIError} whose `status` has a literal type, so that after
+ * `instanceof NotFoundError` the compiler knows `err.status === 404`.
+ *
+ * @example
+ * const e: StatusError<404> = new NotFoundError(404, undefined, undefined, 'gone'); e.status; // 404
+ */
+export type StatusError<S extends number> = APIError & { readonly status: S };
+
+/**
+ * The class of a {@link StatusError}: constructed like `APIError`, branded for `instanceof`.
+ *
+ * @example
+ * const Class: StatusErrorClass<404> = NotFoundError;
+ */
+export type StatusErrorClass<S extends number> = Omit<typeof APIError, 'prototype'> & {
+  new (...args: ConstructorParameters<typeof APIError>): StatusError<S>;
+  readonly prototype: StatusError<S>;
+};
 
 /**
  * The APIError subclass for an HTTP status: the mapped class (any status
@@ -130,28 +150,28 @@ export function apiErrorClassFor(status: number): typeof APIError {
 
 /** 400 @example if (err instanceof BadRequestError) showForm(err.error); */
 export const BadRequestError = statusErrorClass(400, 'BadRequestError', 'RUNLOOP_BAD_REQUEST');
-export type BadRequestError = APIError;
+export type BadRequestError = StatusError<400>;
 /** 401 @example if (err instanceof AuthenticationError) askForNewKey(); */
 export const AuthenticationError = statusErrorClass(401, 'AuthenticationError', 'RUNLOOP_AUTHENTICATION');
-export type AuthenticationError = APIError;
+export type AuthenticationError = StatusError<401>;
 /** 403 @example if (err instanceof PermissionDeniedError) console.error('no access'); */
 export const PermissionDeniedError = statusErrorClass(403, 'PermissionDeniedError', 'RUNLOOP_PERMISSION_DENIED');
-export type PermissionDeniedError = APIError;
+export type PermissionDeniedError = StatusError<403>;
 /** 404 @example if (err instanceof NotFoundError) return of(undefined); */
 export const NotFoundError = statusErrorClass(404, 'NotFoundError', 'RUNLOOP_NOT_FOUND');
-export type NotFoundError = APIError;
+export type NotFoundError = StatusError<404>;
 /** 409 @example if (err instanceof ConflictError) console.warn('busy'); */
 export const ConflictError = statusErrorClass(409, 'ConflictError', 'RUNLOOP_CONFLICT');
-export type ConflictError = APIError;
+export type ConflictError = StatusError<409>;
 /** 422 @example if (err instanceof UnprocessableEntityError) console.error(err.message); */
 export const UnprocessableEntityError = statusErrorClass(422, 'UnprocessableEntityError', 'RUNLOOP_UNPROCESSABLE_ENTITY');
-export type UnprocessableEntityError = APIError;
+export type UnprocessableEntityError = StatusError<422>;
 /** 429 @example if (err instanceof RateLimitError) console.warn(err.headers?.['retry-after']); */
 export const RateLimitError = statusErrorClass(429, 'RateLimitError', 'RUNLOOP_RATE_LIMIT');
-export type RateLimitError = APIError;
-/** Any status >= 500. @example if (err instanceof InternalServerError) report(err.requestId); */
-export const InternalServerError = statusErrorClass(500, 'InternalServerError', 'RUNLOOP_INTERNAL_SERVER');
-export type InternalServerError = APIError;
+export type RateLimitError = StatusError<429>;
+/** Any status >= 500 (so its `status` is a number, not one literal). @example if (err instanceof InternalServerError) report(err.requestId); */
+export const InternalServerError = statusErrorClass<number>(500, 'InternalServerError', 'RUNLOOP_INTERNAL_SERVER');
+export type InternalServerError = StatusError<number>;
 
 /**
  * No response: refused, reset, DNS, or a body cut short.
@@ -243,10 +263,26 @@ function describeFailures(codecName: string, failures: readonly DecodeFailure[])
 }
 
 /**
- * Polling hit its deadline before a terminal value; `lastValue` is the last one seen.
+ * What a timed-out wait was waiting for, for its message.
+ *
+ * @example
+ * const awaited: AwaitedState = { resource: 'devbox dbx_1', state: 'running' };
+ */
+export interface AwaitedState {
+  /** The resource, e.g. `devbox dbx_1`. */
+  readonly resource: string;
+  /** The state it was waited for, e.g. `running`. */
+  readonly state: string;
+}
+
+/**
+ * Polling hit its deadline before a terminal value; `lastValue` is the last
+ * one seen. When the wait says what it waited for (`awaited`), the message
+ * names the resource, the awaited state and the last status seen.
  *
  * @example
  * catchError((e) => (e instanceof PollingTimeoutError ? of(e.lastValue) : throwError(() => e)));
+ * // e.message: "devbox dbx_1 did not reach running within 5000 ms (last status: provisioning)"
  */
 export class PollingTimeoutError<T = unknown> extends RunloopError {
   static override readonly [BRAND]: symbol = Symbol.for('runloop-rx.PollingTimeoutError');
@@ -254,9 +290,17 @@ export class PollingTimeoutError<T = unknown> extends RunloopError {
   constructor(
     readonly lastValue: T | undefined,
     readonly timeoutMs: number,
+    readonly awaited?: AwaitedState,
   ) {
-    super(`Polling did not reach a terminal state within ${timeoutMs} ms`);
+    super(pollingTimeoutMessage(lastValue, timeoutMs, awaited));
   }
+}
+
+function pollingTimeoutMessage(lastValue: unknown, timeoutMs: number, awaited: AwaitedState | undefined): string {
+  if (awaited === undefined) return `Polling did not reach a terminal state within ${timeoutMs} ms`;
+  const status = typeof lastValue === 'object' && lastValue !== null ? (lastValue as { status?: unknown }).status : undefined;
+  const last = typeof status === 'string' ? ` (last status: ${status})` : ' (no status seen)';
+  return `${awaited.resource} did not reach ${awaited.state} within ${timeoutMs} ms${last}`;
 }
 
 /**

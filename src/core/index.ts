@@ -30,5 +30,5 @@ export { SseDecoder, parseSse } from './sse.js';
 export { failAfter } from './deadline.js';
 export { pollUntil, type PollingConfig } from './polling.js';
 export { longPoll, type LongPollOptions } from './long-poll.js';
-export { resumableSse, sseErrorToApiError, type OutputChunk, type ResumableSseOptions } from './resumable-sse.js';
+export { resumableSse, sseErrorToApiError, type Positioned, type PositionedChunk, type ResumableSseOptions } from './resumable-sse.js';
 export { nextCursor, paginate, paginateItems, paginatePages, withCursor, type Page, type PageItem } from './paginate.js';

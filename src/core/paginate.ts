@@ -30,7 +30,7 @@ export function nextCursor<K extends string>(page: Page<K, unknown>, itemsKey: K
   if (page.has_more !== true) return undefined;
   const items = page[itemsKey] as readonly unknown[] | undefined;
   if (!Array.isArray(items) || items.length === 0) return undefined;
-  const lastItem = items[items.length - 1];
+  const lastItem: unknown = items[items.length - 1];
   const id = typeof lastItem === 'object' && lastItem !== null ? (lastItem as { id?: unknown }).id : undefined;
   return typeof id === 'string' && id.length > 0 ? id : undefined;
 }

@@ -100,7 +100,9 @@ export function pollUntil<T>(
     // `repeat` resubscribes only once a poll has completed, after the pause:
     // at most one poll is ever open. The pause goes through the scheduler, so
     // a fetch$ that completes synchronously cannot recurse on the stack.
-    const pollsUntilOutOfAttempts$ = onePoll$.pipe(repeat({ count: maxAttempts, delay: () => timer(intervalMs, scheduler) }));
+    const pollsUntilOutOfAttempts$ = onePoll$.pipe(
+      repeat({ ...(maxAttempts === undefined ? {} : { count: maxAttempts }), delay: () => timer(intervalMs, scheduler) }),
+    );
     // Reached only when every allowed poll completed and none was terminal.
     const outOfAttempts$ = defer(() => throwError(() => new MaxAttemptsExceededError(last, attempts)));
     return concat(

@@ -21,18 +21,24 @@ import { APIConnectionError, APIError, APIUserAbortError } from './errors.js';
 import type { SseMessage } from './request.js';
 
 /**
- * One piece of output: `offset` is the stream position after it, i.e. where
- * to resume from.
+ * What {@link resumableSse} needs of a chunk: the stream position after it
+ * (where to resume from), when the server sent one.
  *
  * @example
- * const chunk: OutputChunk = { output: 'hello\n', offset: 6 };
+ * const chunk: PositionedChunk = { offset: 6 };
  */
-export interface OutputChunk {
-  readonly output: string;
-  readonly offset: number;
+export interface PositionedChunk {
+  readonly offset?: number | null | undefined;
 }
 
-const ChunkCodec = t.intersection([t.type({ output: t.string }), t.partial({ offset: t.union([t.number, t.null]) })], 'ExecutionUpdateChunk');
+/**
+ * A chunk as {@link resumableSse} emits it: its offset always set (a chunk
+ * without one keeps the previous offset).
+ *
+ * @example
+ * const chunk: Positioned<{ output: string }> = { output: 'hello\n', offset: 6 };
+ */
+export type Positioned<C> = Omit<C, 'offset'> & { readonly offset: number };
 
 /**
  * Turns an `event: error` message (`{"code":"<status>","message":"…"}`) into
@@ -83,7 +89,8 @@ function isDroppedConnection(err: unknown): boolean {
 }
 
 /**
- * Streams `{output, offset}` chunks from `open(offset)`, remembering the last
+ * Streams chunks decoded with `codec` (the wire format is declared once, in
+ * `api/views`) from `open(offset)`, remembering the last
  * offset. On an idle timeout (a 408 error event, or a `TimeoutError`) it
  * re-opens from that offset at once; on a dropped connection or truncated
  * body ({@link APIConnectionError}) it re-opens after a backoff on
@@ -94,15 +101,16 @@ function isDroppedConnection(err: unknown): boolean {
  * when the server closes the stream. A chunk without an offset keeps the last one.
  *
  * @example
- * resumableSse((offset) => api.executions.streamStdout(devboxId, executionId, { offset }), 0)
+ * resumableSse((offset) => api.executions.streamStdoutUpdates(devboxId, executionId, { offset }), ExecutionUpdateChunk, 0)
  *   .subscribe(({ output }) => process.stdout.write(output));
  */
-export function resumableSse(
+export function resumableSse<C extends PositionedChunk>(
   open: (offset: number) => Observable<SseMessage>,
+  codec: t.Decoder<unknown, C>,
   fromOffset = 0,
   options: ResumableSseOptions = {},
   scheduler: SchedulerLike = asyncScheduler,
-): Observable<OutputChunk> {
+): Observable<Positioned<C>> {
   const maxFailures = options.maxFailuresWithoutProgress ?? 5;
   const backoffMs = options.backoffMs ?? 500;
   const maxBackoffMs = options.maxBackoffMs ?? 10_000;
@@ -114,10 +122,10 @@ export function resumableSse(
       filter((message) => message.event === undefined || message.event === 'message' || message.event === 'error'),
       map((message) => {
         if (message.event === 'error') throw sseErrorToApiError(message);
-        return decode(ChunkCodec, parseJson(message.data, ChunkCodec.name));
+        return decode(codec, parseJson(message.data, codec.name));
       }),
       filter((chunk) => typeof chunk.offset !== 'number' || chunk.offset > offset),
-      map((chunk): OutputChunk => ({ output: chunk.output, offset: typeof chunk.offset === 'number' ? chunk.offset : offset })),
+      map((chunk): Positioned<C> => ({ ...chunk, offset: typeof chunk.offset === 'number' ? chunk.offset : offset })),
       tap((chunk) => {
         offset = chunk.offset;
         failures = 0;

@@ -31,7 +31,7 @@ function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string,
  * undici 7 only serialises its own FormData class; a global FormData (Node's
  * bundled undici) is copied into one. Blob and File are Node's own, so shared.
  */
-function toDispatchBody(body: HttpRequest['body']): Dispatcher.DispatchOptions['body'] {
+function toDispatchBody(body: HttpRequest['body']): Exclude<Dispatcher.DispatchOptions['body'], undefined> {
   if (body === undefined) return null;
   if (typeof body === 'string' || body instanceof Uint8Array || body instanceof UndiciFormData) return body;
   const form = new UndiciFormData();

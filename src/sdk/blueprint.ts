@@ -2,11 +2,12 @@ import { asyncScheduler, concat, concatMap, defer, from, switchMap, takeWhile, t
 import { isBlueprintBuildOver, type BlueprintBuildLog, type BlueprintBuildLogsView, type BlueprintView } from '../api/views/blueprint.js';
 import { abortOn } from '../core/abort.js';
 import { pollUntil } from '../core/polling.js';
-import type { Devbox } from './devbox.js';
+import type { OwnedDevbox } from './owned-devbox.js';
 import { pollingConfigOf, type CallOptions, type WaitOptions } from './options.js';
 import type { DevboxFromSourceParams } from './snapshot.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { createDevbox } from './internal/create-devbox.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * A blueprint (a devbox image built from a Dockerfile). Every method is cold.
@@ -40,9 +41,9 @@ export class Blueprint {
    * in progress, ending after the final entries once it is over.
    *
    * @example
-   * bp.buildLog$().subscribe((entry) => console.log(entry.level, entry.message));
+   * bp.buildLog().subscribe((entry) => console.log(entry.level, entry.message));
    */
-  buildLog$(options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<BlueprintBuildLog> {
+  buildLog(options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<BlueprintBuildLog> {
     return defer(() => {
       let seen = 0;
       const { intervalMs } = pollingConfigOf(options.pollingConfig);
@@ -63,9 +64,9 @@ export class Blueprint {
     }).pipe(abortOn(options.signal));
   }
 
-  /** Deletes the blueprint. @example bp.delete().subscribe(); */
-  delete(options?: CallOptions): Observable<unknown> {
-    return defer(() => this.ctx.api.blueprints.delete(this.id, requestOptions(options)));
+  /** Deletes the blueprint; emits once when done. @example bp.delete().subscribe(); */
+  delete(options?: CallOptions): Observable<void> {
+    return defer(() => this.ctx.api.blueprints.delete(this.id, requestOptions(options))).pipe(asVoid());
   }
 
   /**
@@ -74,7 +75,7 @@ export class Blueprint {
    * @example
    * bp.createDevbox({ name: 'dev' }).subscribe((devbox) => console.log(devbox.id));
    */
-  createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+  createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<OwnedDevbox> {
     return createDevbox(this.ctx, { ...params, blueprint_id: this.id }, options, scheduler);
   }
 }

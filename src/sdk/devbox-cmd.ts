@@ -1,4 +1,5 @@
 import {
+  EMPTY,
   Observable,
   asyncScheduler,
   concat,
@@ -8,16 +9,18 @@ import {
   map,
   of,
   switchMap,
+  take,
   tap,
   type SchedulerLike,
 } from 'rxjs';
-import type { ExecutionView } from '../api/views/execution.js';
+import { MAX_EXEC_WAIT_SECONDS, type ExecutionView } from '../api/views/execution.js';
 import { abortOn } from '../core/abort.js';
 import { Execution } from './execution.js';
 import { ExecutionResult } from './execution-result.js';
 import type { WaitOptions } from './options.js';
-import { requestOptions, type SdkContext } from './internal/context.js';
-import { detachedStart } from './internal/detached-start.js';
+import { uuidv7 } from '../api/uuidv7.js';
+import { requestOptions, unabortableRequestOptions, type SdkContext } from './internal/context.js';
+import { startThenUse, type CleanUp } from './internal/lifecycle.js';
 import { outputLines } from './internal/execution-output.js';
 import type { OutputLine, OutputStream } from './internal/output-line.js';
 
@@ -106,25 +109,38 @@ export class DevboxCmd {
   exec(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<ExecutionResult> {
     const { stdout, stderr, output } = options;
     if (stdout === undefined && stderr === undefined && output === undefined) {
-      const start$ = defer(() =>
-        this.ctx.api.devboxes.execute(
-          this.devboxId,
-          {
-            command,
-            ...(options.shellName === undefined ? {} : { shell_name: options.shellName }),
-            ...(options.lastN === undefined ? {} : { last_n: options.lastN }),
-          },
-          { ...requestOptions({ ...options, signal: undefined }), timeoutMs: options.timeoutMs ?? EXECUTE_TIMEOUT_MS },
-        ),
-      );
-      return this.#run(start$, options, (view) =>
-        view.status === 'completed' ? of(new ExecutionResult(this.ctx, view)) : this.#execution(view, scheduler).result(options, scheduler),
-      );
+      return defer(() => {
+        // One id per run: a retried or repeated `/execute` with it never starts a second command.
+        const commandId = uuidv7();
+        const execute = (optimisticTimeout?: number): Observable<ExecutionView> =>
+          this.ctx.api.devboxes.execute(
+            this.devboxId,
+            {
+              command,
+              command_id: commandId,
+              ...(optimisticTimeout === undefined ? {} : { optimistic_timeout: optimisticTimeout }),
+              ...(options.shellName === undefined ? {} : { shell_name: options.shellName }),
+              ...(options.lastN === undefined ? {} : { last_n: options.lastN }),
+            },
+            // Like a long-poll: `requestTimeoutMs` counts from the end of the longest optimistic hold.
+            {
+              ...unabortableRequestOptions(options),
+              timeoutMs: options.requestTimeoutMs === undefined ? EXECUTE_TIMEOUT_MS : MAX_EXEC_WAIT_SECONDS * 1000 + options.requestTimeoutMs,
+            },
+          );
+        // `/execute` may hold for 25 s, so it is aborted with the subscription rather than
+        // awaited; the command it started is then found again by its id (`optimistic_timeout: 0`
+        // answers at once) and killed.
+        const start: ExecStart = { start$: execute(), locate: { locate$: execute(0), commandId } };
+        return this.#run(start, options, (view) =>
+          view.status === 'completed' ? of(new ExecutionResult(this.ctx, view)) : this.#execution(view, scheduler).result(options, scheduler),
+        );
+      });
     }
     const streams: OutputStream[] = [];
     if (stdout !== undefined || output !== undefined) streams.push('stdout');
     if (stderr !== undefined || output !== undefined) streams.push('stderr');
-    return this.#run(this.#startAsync(command, options), options, (view) =>
+    return this.#run({ start$: this.#startAsync(command, options) }, options, (view) =>
       forkJoin([
         outputLines(this.ctx.api, this.devboxId, view.execution_id, streams, {}, requestOptions(options), scheduler).pipe(
           tap(({ stream, line }) => {
@@ -148,7 +164,12 @@ export class DevboxCmd {
    * devbox.cmd.execAsync('npm run dev').subscribe((execution) => console.log(execution.executionId));
    */
   execAsync(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Execution> {
-    return detachedStart(this.#startAsync(command, options), (view) => this.#kill(view)).pipe(
+    return startThenUse<ExecutionView, ExecutionView>(this.ctx, {
+      start$: this.#startAsync(command, options),
+      use: (view) => of(view),
+      cleanUp: this.#killCommand,
+      keep: 'untilDelivered',
+    }).pipe(
       map((view) => this.#execution(view, scheduler)),
       abortOn(options.signal),
     );
@@ -164,7 +185,7 @@ export class DevboxCmd {
    * devbox.cmd.stream('tail -n 100 app.log').subscribe((e) => (e.stream === 'exit' ? done(e.exitCode) : print(e.line)));
    */
   stream(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<ExecEvent> {
-    return this.#run(this.#startAsync(command, options), options, (view) => {
+    return this.#run({ start$: this.#startAsync(command, options) }, options, (view) => {
       const execution = this.#execution(view, scheduler);
       return concat(
         execution.outputFrom({}, requestOptions(options), scheduler),
@@ -179,7 +200,7 @@ export class DevboxCmd {
         this.devboxId,
         { command, ...(options.shellName === undefined ? {} : { shell_name: options.shellName }) },
         // The start must not be aborted by the caller: its response names the command to kill.
-        requestOptions({ ...options, signal: undefined }),
+        unabortableRequestOptions(options),
       ),
     );
   }
@@ -188,39 +209,43 @@ export class DevboxCmd {
     return new Execution(this.ctx, view, scheduler);
   }
 
-  #kill(view: ExecutionView): void {
-    this.ctx.api.executions.kill(view.devbox_id, view.execution_id).subscribe({ error: () => undefined });
-  }
+  /** The clean-up of a command this SDK started: a kill, unless it has already completed. */
+  readonly #killCommand: CleanUp<ExecutionView> = {
+    action: 'kill',
+    id: (view) => view.execution_id,
+    request: (view) => (view.status === 'completed' ? EMPTY : this.ctx.api.executions.kill(view.devbox_id, view.execution_id)),
+  };
 
-  /** Start, then `body`; kill the command if the subscriber leaves first (unless told not to). */
-  #run<T>(start$: Observable<ExecutionView>, options: ExecOptions, body: (view: ExecutionView) => Observable<T>): Observable<T> {
-    const kill = options.killOnUnsubscribe !== false;
-    return new Observable<T>((subscriber) => {
-      let started: ExecutionView | undefined;
-      let finished = false;
-      const subscription = (kill ? detachedStart(start$, (view) => this.#kill(view)) : start$)
-        .pipe(
-          tap((view) => {
-            started = view;
-          }),
-          switchMap(body),
-        )
-        .subscribe({
-          next: (value) => subscriber.next(value),
-          error: (err: unknown) => {
-            finished = true;
-            subscriber.error(err);
-          },
-          complete: () => {
-            finished = true;
-            subscriber.complete();
-          },
-        });
-      return () => {
-        subscription.unsubscribe();
-        if (kill && !finished && started !== undefined && started.status !== 'completed') this.#kill(started);
-      };
-      // Outside, so an abort unsubscribes this Observable and so kills the command.
-    }).pipe(abortOn(options.signal));
+  /**
+   * Start, then `body`. Unless `killOnUnsubscribe: false`, the command is
+   * killed when the subscription ends in any way but completion: unsubscribe,
+   * abort, or an error (a throwing callback, a deadline), because nobody is
+   * left to wait for it.
+   */
+  #run<T>(start: ExecStart, options: ExecOptions, body: (view: ExecutionView) => Observable<T>): Observable<T> {
+    const { start$, locate } = start;
+    const run$ =
+      options.killOnUnsubscribe === false
+        ? start$.pipe(take(1), switchMap(body))
+        : startThenUse<ExecutionView, T>(this.ctx, {
+            start$,
+            ...(locate === undefined ? {} : { abortable: { locate$: locate.locate$, locateId: locate.commandId } }),
+            use: body,
+            cleanUp: this.#killCommand,
+            keep: 'untilComplete',
+          });
+    // Outside, so an abort unsubscribes the run and so kills the command.
+    return run$.pipe(abortOn(options.signal));
   }
+}
+
+/**
+ * How a run starts: `start$` answers with the execution; `locate.locate$`,
+ * when given, finds the command `commandId` again after `start$` was aborted
+ * mid-flight (then `start$` is aborted with the subscription instead of
+ * being left to finish).
+ */
+interface ExecStart {
+  readonly start$: Observable<ExecutionView>;
+  readonly locate?: { readonly locate$: Observable<ExecutionView>; readonly commandId: string };
 }

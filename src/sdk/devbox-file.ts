@@ -9,6 +9,7 @@ import type { UploadSource } from '../api/upload.js';
 import type { ExecDetail } from '../api/views/execution.js';
 import type { CallOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * What to upload: a local file path, bytes, a Blob, or a Readable stream.
@@ -23,7 +24,7 @@ export type FileUploadSource = string | Uint8Array | Blob | Readable;
  * to the devbox user's home unless absolute. Every method is cold.
  *
  * @example
- * devbox.file.write({ file_path: 'hello.txt', contents: 'hi' }).pipe(switchMap(() => devbox.file.read({ file_path: 'hello.txt' })));
+ * devbox.file.write({ path: 'hello.txt', contents: 'hi' }).pipe(switchMap(() => devbox.file.read({ path: 'hello.txt' })));
  */
 export class DevboxFile {
   /** @internal */
@@ -36,32 +37,33 @@ export class DevboxFile {
    * A text file's contents (UTF-8), for files under ~100 MB.
    *
    * @example
-   * devbox.file.read({ file_path: '/etc/hostname' }).subscribe(console.log);
+   * devbox.file.read({ path: '/etc/hostname' }).subscribe(console.log);
    */
-  read(params: { readonly file_path: string }, options?: CallOptions): Observable<string> {
-    return defer(() => this.ctx.api.devboxes.readFileContents(this.devboxId, { file_path: params.file_path }, requestOptions(options)));
+  read(params: { readonly path: string }, options?: CallOptions): Observable<string> {
+    return defer(() => this.ctx.api.devboxes.readFileContents(this.devboxId, { file_path: params.path }, requestOptions(options)));
   }
 
   /**
    * Writes a UTF-8 text file, creating parent directories.
    *
    * @example
-   * devbox.file.write({ file_path: 'app.js', contents: 'console.log(1)' }).subscribe();
+   * devbox.file.write({ path: 'app.js', contents: 'console.log(1)' }).subscribe();
    */
-  write(params: { readonly file_path: string; readonly contents: string }, options?: CallOptions): Observable<ExecDetail> {
+  write(params: { readonly path: string; readonly contents: string }, options?: CallOptions): Observable<ExecDetail> {
     return defer(() =>
-      this.ctx.api.devboxes.writeFileContents(this.devboxId, { file_path: params.file_path, contents: params.contents }, requestOptions(options)),
+      this.ctx.api.devboxes.writeFileContents(this.devboxId, { file_path: params.path, contents: params.contents }, requestOptions(options)),
     );
   }
 
   /**
    * Uploads a file (multipart), streamed: a path is sent straight from disk,
    * a Readable is first spooled to a temporary file (never held in memory).
+   * Emits once when stored.
    *
    * @example
    * devbox.file.upload({ path: 'data/input.csv', file: './input.csv' }).subscribe();
    */
-  upload(params: { readonly path: string; readonly file: FileUploadSource }, options?: CallOptions): Observable<unknown> {
+  upload(params: { readonly path: string; readonly file: FileUploadSource }, options?: CallOptions): Observable<void> {
     const { file } = params;
     if (file instanceof Readable) {
       return spoolToFile(file, (filePath) => this.#upload(params.path, { filePath }, options));
@@ -97,8 +99,8 @@ export class DevboxFile {
     return defer(() => this.ctx.api.devboxes.downloadFile(this.devboxId, { path: params.path }, requestOptions(options)));
   }
 
-  #upload(path: string, file: UploadSource, options: CallOptions | undefined): Observable<unknown> {
-    return defer(() => this.ctx.api.devboxes.uploadFile(this.devboxId, { path, file }, requestOptions(options)));
+  #upload(path: string, file: UploadSource, options: CallOptions | undefined): Observable<void> {
+    return defer(() => this.ctx.api.devboxes.uploadFile(this.devboxId, { path, file }, requestOptions(options))).pipe(asVoid());
   }
 }
 

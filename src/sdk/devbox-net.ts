@@ -4,6 +4,7 @@ import { InvalidArgumentError } from './errors.js';
 import type { CallOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { tunnelUrl } from './internal/tunnel-url.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * `devbox.net`: SSH keys and the devbox's HTTP tunnel. Every method is cold.
@@ -22,15 +23,10 @@ export class DevboxNet {
    * Creates an SSH key for the devbox: `{ id, ssh_private_key, ssh_user, url }`.
    *
    * @example
-   * devbox.net.createSSHKey().subscribe((key) => fs.writeFileSync('id', key.ssh_private_key, { mode: 0o600 }));
+   * devbox.net.createSshKey().subscribe((key) => fs.writeFileSync('id', key.ssh_private_key, { mode: 0o600 }));
    */
-  createSSHKey(options?: CallOptions): Observable<SshKeyView> {
-    return defer(() => this.ctx.api.devboxes.createSshKey(this.devboxId, requestOptions(options)));
-  }
-
-  /** Alias of {@link createSSHKey}. @example devbox.net.createSshKey().subscribe(); */
   createSshKey(options?: CallOptions): Observable<SshKeyView> {
-    return this.createSSHKey(options);
+    return defer(() => this.ctx.api.devboxes.createSshKey(this.devboxId, requestOptions(options)));
   }
 
   /**
@@ -43,19 +39,14 @@ export class DevboxNet {
     return defer(() => this.ctx.api.devboxes.enableTunnel(this.devboxId, params, requestOptions(options)));
   }
 
-  /** Alias of {@link enableTunnel}. @example devbox.net.createTunnel().subscribe(); */
-  createTunnel(params: EnableTunnelParams = {}, options?: CallOptions): Observable<TunnelView> {
-    return this.enableTunnel(params, options);
-  }
-
   /**
-   * Removes the devbox's tunnel.
+   * Removes the devbox's tunnel; emits once when done.
    *
    * @example
    * devbox.net.removeTunnel().subscribe();
    */
-  removeTunnel(options?: CallOptions): Observable<unknown> {
-    return defer(() => this.ctx.api.devboxes.removeTunnel(this.devboxId, requestOptions(options)));
+  removeTunnel(options?: CallOptions): Observable<void> {
+    return defer(() => this.ctx.api.devboxes.removeTunnel(this.devboxId, requestOptions(options))).pipe(asVoid());
   }
 
   /**

@@ -1,4 +1,4 @@
-import { asyncScheduler, defer, distinctUntilChanged, filter, map, share, switchMap, take, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, distinctUntilChanged, filter, map, switchMap, take, type Observable, type SchedulerLike } from 'rxjs';
 import type { DevboxEvictionEventView, DevboxLogsQuery, DevboxLogsView, DevboxStatus, DevboxView } from '../api/views/devbox.js';
 import type { SnapshotCreateParams } from '../api/views/disk-snapshot.js';
 import type { TunnelView } from '../api/views/net.js';
@@ -12,7 +12,9 @@ import { Snapshot } from './snapshot.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { awaitDevboxStatus, watchDevbox } from './internal/devbox-waits.js';
 import { evictionFeed } from './internal/eviction-feed.js';
+import { shareState } from './internal/share-state.js';
 import { awaitSnapshotCompleted } from './internal/snapshot-waits.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * A named persistent shell: `cmd` with `shellName` filled in.
@@ -45,10 +47,12 @@ export class Devbox {
   /**
    * The devbox's view now, then at every status change (long-polls, no
    * busy polling); completes after a terminal state (`shutdown`, `failure`).
-   * Shared while subscribed, restarted for the next subscriber after all left.
+   * Hot while anyone listens: one upstream shared by all subscribers, and a
+   * subscriber that arrives late gets the latest view at once. Restarted
+   * (a fresh GET) for the next subscriber after all left or it completed.
    */
   readonly info$: Observable<DevboxView>;
-  /** The distinct statuses of {@link info$}. */
+  /** The distinct statuses of {@link info$}; shared and replaying like it. */
   readonly status$: Observable<DevboxStatus>;
 
   /** @internal use `runloop.devbox.*`. */
@@ -63,7 +67,9 @@ export class Devbox {
     this.cmd = new DevboxCmd(ctx, id);
     this.file = new DevboxFile(ctx, id);
     this.net = new DevboxNet(ctx, id);
-    this.info$ = watchDevbox(ctx.api, id, {}, scheduler).pipe(share({ resetOnRefCountZero: true }));
+    // Replays the latest view: a second subscriber (a fleet view's combineLatest
+    // next to a card that already watches) must not wait for the next change.
+    this.info$ = watchDevbox(ctx.api, id, {}, scheduler).pipe(shareState());
     this.status$ = this.info$.pipe(
       map((view) => view.status),
       distinctUntilChanged(),
@@ -115,9 +121,9 @@ export class Devbox {
     return defer(() => this.ctx.api.devboxes.resume(this.id, requestOptions(options)));
   }
 
-  /** Resets the idle timer. @example devbox.keepAlive().subscribe(); */
-  keepAlive(options?: CallOptions): Observable<unknown> {
-    return defer(() => this.ctx.api.devboxes.keepAlive(this.id, requestOptions(options)));
+  /** Resets the idle timer; emits once when done. @example devbox.keepAlive().subscribe(); */
+  keepAlive(options?: CallOptions): Observable<void> {
+    return defer(() => this.ctx.api.devboxes.keepAlive(this.id, requestOptions(options))).pipe(asVoid());
   }
 
   /**
@@ -159,12 +165,12 @@ export class Devbox {
    * The eviction notice for this devbox: emits the feed's event once when
    * the server announces it will evict this devbox, then completes (the
    * feed stays open until then, reconnecting as needed; see
-   * `runloop.devbox.evictions$`).
+   * `runloop.devbox.evictions`).
    *
    * @example
-   * devbox.eviction$().subscribe((e) => console.warn(`evicted by ${new Date(e.eviction_deadline_ms)}`));
+   * devbox.eviction().subscribe((e) => console.warn(`evicted by ${new Date(e.eviction_deadline_ms)}`));
    */
-  eviction$(options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<DevboxEvictionEventView> {
+  eviction(options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<DevboxEvictionEventView> {
     return evictionFeed(this.ctx.api, requestOptions(options), scheduler).pipe(
       filter((event) => event.devbox_id === this.id),
       take(1),

@@ -16,21 +16,21 @@ export class ExecutionResult {
   /** @internal use `devbox.cmd.exec` or `execution.result()`. */
   constructor(
     private readonly ctx: SdkContext,
-    /** The final execution view as the server sent it. */
-    readonly raw: ExecutionView,
+    /** The final execution view this result was created with, as the server sent it. */
+    readonly initial: ExecutionView,
   ) {}
 
   /** The execution's id. */
   get executionId(): string {
-    return this.raw.execution_id;
+    return this.initial.execution_id;
   }
   /** The devbox it ran on. */
   get devboxId(): string {
-    return this.raw.devbox_id;
+    return this.initial.devbox_id;
   }
   /** The exit status, or `null` if the server gave none. */
   get exitCode(): number | null {
-    return this.raw.exit_status ?? null;
+    return this.initial.exit_status ?? null;
   }
   /** True iff the exit code is 0. */
   get success(): boolean {
@@ -64,8 +64,8 @@ export class ExecutionResult {
 
   #output(stream: OutputStream, numLines: number | undefined, options: CallOptions | undefined, scheduler: SchedulerLike): Observable<string> {
     return defer(() => {
-      const inline = (stream === 'stdout' ? this.raw.stdout : this.raw.stderr) ?? '';
-      const truncated = (stream === 'stdout' ? this.raw.stdout_truncated : this.raw.stderr_truncated) === true;
+      const inline = (stream === 'stdout' ? this.initial.stdout : this.initial.stderr) ?? '';
+      const truncated = (stream === 'stdout' ? this.initial.stdout_truncated : this.initial.stderr_truncated) === true;
       // A truncated tail still answers "last n lines" when it holds at least n of them.
       if (!truncated || (numLines !== undefined && countLines(inline) >= numLines)) return of(lastLines(inline, numLines));
       return fullOutput(this.ctx.api, this.devboxId, this.executionId, stream, requestOptions(options), scheduler).pipe(

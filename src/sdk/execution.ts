@@ -1,13 +1,14 @@
-import { asyncScheduler, defer, last, map, share, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, last, map, merge, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { ExecutionView } from '../api/views/execution.js';
 import { longPoll } from '../core/long-poll.js';
 import { ExecutionResult } from './execution-result.js';
-import type { CallOptions, WaitOptions } from './options.js';
+import { longPollDeadline, type CallOptions, type WaitOptions } from './options.js';
 import { toAsyncIterable } from './internal/async-iterable.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { STATE_FETCH_OPTIONS, withLastStateOnTimeout } from './internal/timeout-state.js';
 import { outputLines, type OutputPosition } from './internal/execution-output.js';
-import type { OutputLine } from './internal/output-line.js';
+import type { OutputLine, OutputStream } from './internal/output-line.js';
+import { shareFromStart } from './internal/share-from-start.js';
 
 /**
  * A command started on a devbox (`devbox.cmd.execAsync`). Attaching to its
@@ -20,12 +21,17 @@ import type { OutputLine } from './internal/output-line.js';
  */
 export class Execution {
   /**
-   * Hot, multicast output: the first subscriber starts reading both streams
-   * from the start; later concurrent subscribers join live. Lines are never
-   * lost or repeated across reconnects. Completes when the command is done
-   * and all output is read. For an exact position use {@link outputFrom}.
-   * Lines are pushed as they arrive (no backpressure) and never buffered
-   * by the SDK, so memory stays flat; slow Observers must buffer themselves.
+   * Every line of both streams from the first byte, then the live lines,
+   * whenever you subscribe (before, during or after the run): each
+   * subscriber gets each line exactly once, in order within its stream.
+   * Completes when the command is done and all output is read.
+   *
+   * Concurrent subscribers share one server stream per output stream; one
+   * that arrives late re-reads the earlier lines from the server by offset
+   * and then joins the shared stream, so memory stays flat (nothing is
+   * buffered). Lines are pushed as they arrive (no backpressure); slow
+   * Observers must buffer themselves. Unsubscribing never kills the
+   * command. For a given position use {@link outputFrom}.
    */
   readonly output$: Observable<OutputLine>;
 
@@ -36,7 +42,9 @@ export class Execution {
     readonly initial: ExecutionView,
     scheduler: SchedulerLike = asyncScheduler,
   ) {
-    this.output$ = this.outputFrom({}, undefined, scheduler).pipe(share({ resetOnRefCountZero: true }));
+    const stream = (name: OutputStream) =>
+      shareFromStart((from) => outputLines(ctx.api, this.devboxId, this.executionId, [name], { [name]: from }, undefined, scheduler));
+    this.output$ = merge(stream('stdout'), stream('stderr'));
   }
 
   /** The execution's id. */
@@ -52,9 +60,9 @@ export class Execution {
    * The current state (GET). Cold.
    *
    * @example
-   * execution.getState().subscribe((s) => console.log(s.status, s.exit_status));
+   * execution.getInfo().subscribe((s) => console.log(s.status, s.exit_status));
    */
-  getState(options?: CallOptions): Observable<ExecutionView> {
+  getInfo(options?: CallOptions): Observable<ExecutionView> {
     return defer(() => this.ctx.api.executions.retrieve(this.devboxId, this.executionId, {}, requestOptions(options)));
   }
 
@@ -67,14 +75,15 @@ export class Execution {
    * execution.result({ pollingConfig: { timeoutMs: 60_000 } }).subscribe((r) => console.log(r.exitCode));
    */
   result(options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<ExecutionResult> {
-    const timeoutMs = options.pollingConfig?.timeoutMs;
+    const deadline = longPollDeadline(options);
+    if (deadline instanceof Error) return throwError(() => deadline);
     const wait$ = defer(() =>
       this.ctx.api.executions.waitForStatus(this.devboxId, this.executionId, { statuses: ['completed'] }, requestOptions(options)),
     );
     const state$ = defer(() => this.ctx.api.executions.retrieve(this.devboxId, this.executionId, {}, { ...requestOptions(options), ...STATE_FETCH_OPTIONS }));
-    return longPoll(wait$, (view) => view.status === 'completed', timeoutMs === undefined ? {} : { timeoutMs }, scheduler).pipe(
+    return longPoll(wait$, (view) => view.status === 'completed', deadline, scheduler).pipe(
       last(),
-      withLastStateOnTimeout(state$),
+      withLastStateOnTimeout(state$, { resource: `execution ${this.executionId}`, state: 'completed' }),
       map((view) => new ExecutionResult(this.ctx, view)),
     );
   }

@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Observable } from 'rxjs';
 import type { ClientOptions } from '../core/config.js';
+import { warnOnTeardownError } from './internal/teardown.js';
 import { importRunloopLocal, type LocalRuntimeMode, type LocalServerLoader } from './local-loader.js';
 
 /**
@@ -58,13 +59,14 @@ export async function startLocalSdk<S extends Closable>(
   makeSdk: (client: ClientOptions) => S,
   load: LocalServerLoader = importRunloopLocal,
 ): Promise<LocalRunloopSDK<S>> {
-  const { startLocalServer } = await load();
-  const ownDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'runloop-local-sdk-')) : undefined;
+  const runloopLocal = await load();
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'runloop-local-sdk-')));
+  const ownDir = options.dataDir === undefined ? dataDir : undefined;
   let server;
   try {
-    server = await startLocalServer({
+    server = await runloopLocal.startLocalServer({
       port: options.port ?? 0,
-      dataDir: options.dataDir ?? (ownDir as string),
+      dataDir,
       log: options.log ?? false,
       ...(options.runtimeMode ? { runtimeMode: options.runtimeMode } : {}),
     });
@@ -88,9 +90,29 @@ export async function startLocalSdk<S extends Closable>(
   };
 }
 
+/** Data dir → the stop of the server that used it, while that stop runs. */
+const stopping = new Map<string, Promise<void>>();
+
+/**
+ * Stops `local` in the background, remembered per data dir so that the next
+ * start on that dir waits for it (the server holds a lock on its data dir
+ * until it has stopped); a failure becomes a `RunloopTeardownWarning`.
+ */
+function stopInBackground(local: { dispose(): Promise<void> }, dataDir: string | undefined): void {
+  const done = local.dispose().catch((error: unknown) => warnOnTeardownError({ action: 'shutdown', id: `runloop-local (${dataDir ?? 'temp dir'})`, error }));
+  if (dataDir === undefined) return;
+  const key = resolve(dataDir);
+  const tracked = done.finally(() => {
+    if (stopping.get(key) === tracked) stopping.delete(key);
+  });
+  stopping.set(key, tracked);
+}
+
 /**
  * The Observable form: start on subscribe, emit the SDK, stop on unsubscribe
- * (also when unsubscribed while still starting).
+ * (also when unsubscribed while still starting). Re-subscribing works
+ * (`repeat`, `retry`, two `firstValueFrom` in a row): a start on a data dir
+ * waits until the previous server on it has stopped.
  *
  * @example
  * localSdk$({}, (o) => new RunloopSDK(o)).pipe(take(1)).subscribe();
@@ -103,19 +125,23 @@ export function localSdk$<S extends Closable>(
   return new Observable<S>((subscriber) => {
     let local: LocalRunloopSDK<S> | undefined;
     let closed = false;
-    startLocalSdk(options, makeSdk, load).then(
-      (started) => {
-        if (closed) void started.dispose();
-        else {
-          local = started;
-          subscriber.next(started.sdk);
-        }
-      },
-      (err: unknown) => subscriber.error(err),
-    );
+    const previousStop = options.dataDir === undefined ? undefined : stopping.get(resolve(options.dataDir));
+    Promise.resolve(previousStop)
+      .then(() => (closed ? undefined : startLocalSdk(options, makeSdk, load)))
+      .then(
+        (started) => {
+          if (started === undefined) return;
+          if (closed) stopInBackground(started, options.dataDir);
+          else {
+            local = started;
+            subscriber.next(started.sdk);
+          }
+        },
+        (err: unknown) => subscriber.error(err),
+      );
     return () => {
       closed = true;
-      void local?.dispose();
+      if (local !== undefined) stopInBackground(local, options.dataDir);
     };
   });
 }

@@ -2,28 +2,61 @@
  * Options bags shared by SDK methods. Every bag accepts an AbortSignal.
  */
 import type { PollingConfig } from '../core/polling.js';
-import type { RequestOptions } from '../core/request.js';
+import { RunloopConfigError } from '../core/errors.js';
 
 /**
- * Per-call options: the core request options (`signal`, `timeoutMs`,
- * `maxRetries`, `headers`, `idempotencyKey`).
+ * Per-call options, applied to each HTTP request the call sends.
  *
  * @example
- * devbox.getInfo({ signal: AbortSignal.timeout(5_000) });
+ * devbox.getInfo({ signal: AbortSignal.timeout(5_000), requestTimeoutMs: 2_000, maxRetries: 0 });
  */
-export type CallOptions = RequestOptions;
+export interface CallOptions {
+  /** Aborts the call; it errors with `APIUserAbortError` (and a running command is killed). */
+  readonly signal?: AbortSignal;
+  /**
+   * Time until response headers, per request attempt (default: the SDK's
+   * `timeoutMs`, 30 000). On a long-poll it counts from the end of the
+   * server's longest hold (25 s), so it never cuts a healthy long-poll;
+   * the deadline of a whole wait is `pollingConfig.timeoutMs`.
+   */
+  readonly requestTimeoutMs?: number;
+  /** Overrides the SDK's maximum retries for each request. */
+  readonly maxRetries?: number;
+  /** Extra headers; `null` removes a default header. */
+  readonly headers?: Readonly<Record<string, string | null>>;
+  /** Idempotency key for a non-GET; generated once per call when absent and reused on every retry. */
+  readonly idempotencyKey?: string;
+}
 
 /**
  * Options of a method that waits for a state. `pollingConfig.timeoutMs` is
- * the overall deadline (⇒ `PollingTimeoutError` carrying the last state);
- * `intervalMs` applies where the SDK polls (blueprints, snapshots) rather
- * than long-polls (devboxes, executions).
+ * the overall deadline of the wait (⇒ `PollingTimeoutError` carrying the
+ * last state). `intervalMs`, `maxAttempts` and `initialDelayMs` apply where
+ * the SDK polls (blueprints, snapshots); a long-poll wait (devboxes,
+ * executions) refuses them with `RunloopConfigError` rather than ignore them.
  *
  * @example
  * runloop.devbox.create({ name: 'x' }, { pollingConfig: { timeoutMs: 120_000 } });
  */
-export interface WaitOptions extends RequestOptions {
+export interface WaitOptions extends CallOptions {
   readonly pollingConfig?: Partial<PollingConfig>;
+}
+
+/**
+ * The overall deadline of a long-poll wait, or the `RunloopConfigError` for
+ * polling options a long-poll cannot honour (it has no interval: the server
+ * answers when the state changes).
+ *
+ * @example
+ * longPollDeadline({ pollingConfig: { timeoutMs: 5_000 } }); // { timeoutMs: 5000 }
+ */
+export function longPollDeadline(options: WaitOptions): { readonly timeoutMs?: number } | RunloopConfigError {
+  const { timeoutMs, ...rest } = options.pollingConfig ?? {};
+  const refused = Object.keys(rest).filter((key) => rest[key as keyof typeof rest] !== undefined);
+  if (refused.length > 0) {
+    return new RunloopConfigError(`This wait long-polls and cannot honour pollingConfig.${refused.join(', pollingConfig.')}; only pollingConfig.timeoutMs applies`);
+  }
+  return timeoutMs === undefined ? {} : { timeoutMs };
 }
 
 /**

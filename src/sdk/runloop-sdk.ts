@@ -2,9 +2,12 @@ import type { Observable } from 'rxjs';
 import { RunloopApi } from '../api/index.js';
 import { createApiCaller, type CoreClient } from '../core/caller.js';
 import { DEFAULT_BASE_URL, type ClientOptions } from '../core/config.js';
+import type { HttpHandler, HttpInterceptor } from '../core/http.js';
 import type { ApiCaller } from '../core/request.js';
 import type { SdkContext } from './internal/context.js';
+import type { TeardownErrorHandler } from './internal/teardown.js';
 import { localSdk$, startLocalSdk, type LocalRunloopSDK, type LocalSdkOptions } from './local.js';
+import { OwnedDevbox } from './owned-devbox.js';
 import { BlueprintOps } from './ops/blueprint-ops.js';
 import { DevboxOps } from './ops/devbox-ops.js';
 import { SnapshotOps } from './ops/snapshot-ops.js';
@@ -22,6 +25,35 @@ import { StorageObjectOps } from './ops/storage-object-ops.js';
 export interface RunloopSDKOptions extends ClientOptions {
   /** Sends every API call through this instead of a new core client (e.g. `FakeApiCaller` in tests). */
   readonly caller?: ApiCaller;
+  /**
+   * Where a failed background clean-up goes: a kill sent because you
+   * unsubscribed from an exec, a shutdown sent when a scoped devbox ends
+   * by unsubscribe, a delete of a half-uploaded object. Default: a Node
+   * process warning of type `RunloopTeardownWarning`.
+   *
+   * @example
+   * new RunloopSDK({ onTeardownError: ({ action, id, error }) => log.warn(`${action} ${id}`, error) });
+   */
+  readonly onTeardownError?: TeardownErrorHandler;
+  /**
+   * The one seam to the network: a function from request to
+   * `Observable<HttpResponse>` (default: undici). Retry, status mapping,
+   * idempotency keys and `interceptors` run above it, so a fake here (e.g.
+   * `FakeTransport` from `runloop-rx/testing`) sees what the server would.
+   *
+   * @example
+   * const transport = new FakeTransport(); new RunloopSDK({ bearerToken: 'k', transport: transport.handler });
+   */
+  readonly transport?: HttpHandler;
+  /**
+   * Functions around every HTTP attempt (retries included), in order: add a
+   * header, log, measure. They run below retry and status mapping, so they
+   * see each attempt and its raw status.
+   *
+   * @example
+   * new RunloopSDK({ interceptors: [(req, next) => next({ ...req, headers: { ...req.headers, 'x-trace': id() } })] });
+   */
+  readonly interceptors?: readonly HttpInterceptor[];
 }
 
 /**
@@ -37,7 +69,7 @@ export interface RunloopSDKOptions extends ClientOptions {
  *   .pipe(switchMap((result) => result.stdout()))
  *   .subscribe(console.log);
  */
-export class RunloopSDK {
+export class RunloopSDK implements AsyncDisposable {
   /** The raw REST client. */
   readonly api: RunloopApi;
   /** Devboxes: create, find, list, and the scoped `use`. */
@@ -54,12 +86,18 @@ export class RunloopSDK {
 
   /** Throws `RunloopConfigError` when no API key is configured (and no `caller` given). */
   constructor(options: RunloopSDKOptions = {}) {
-    const { caller, ...clientOptions } = options;
+    const { caller, onTeardownError, ...clientOptions } = options;
     this.#core = caller === undefined ? createApiCaller(clientOptions) : undefined;
     this.baseURL = this.#core?.config.baseURL ?? (options.baseURL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.api = new RunloopApi(caller ?? (this.#core as CoreClient));
     const dispatcher = options.dispatcher ?? this.#core?.config.dispatcher;
-    const ctx: SdkContext = { api: this.api, baseURL: this.baseURL, ...(dispatcher ? { dispatcher } : {}) };
+    const ctx: SdkContext = {
+      api: this.api,
+      baseURL: this.baseURL,
+      ...(dispatcher ? { dispatcher } : {}),
+      ...(onTeardownError ? { onTeardownError } : {}),
+      ownedDevbox: (id, view, scheduler) => new OwnedDevbox(ctx, id, view, scheduler),
+    };
     this.devbox = new DevboxOps(ctx);
     this.storageObject = new StorageObjectOps(ctx);
     this.blueprint = new BlueprintOps(ctx, this.storageObject);
@@ -75,6 +113,11 @@ export class RunloopSDK {
    */
   close(): Promise<void> {
     return this.#core?.close() ?? Promise.resolve();
+  }
+
+  /** {@link close} for `await using`. @example { await using runloop = new RunloopSDK(); ... } */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /**

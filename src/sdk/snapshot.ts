@@ -1,10 +1,11 @@
 import { asyncScheduler, defer, type Observable, type SchedulerLike } from 'rxjs';
 import type { SnapshotStatusView, SnapshotUpdateParams, SnapshotView } from '../api/views/disk-snapshot.js';
-import type { Devbox } from './devbox.js';
+import type { OwnedDevbox } from './owned-devbox.js';
 import type { CallOptions, WaitOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { createDevbox, type SdkDevboxCreateParams } from './internal/create-devbox.js';
 import { awaitSnapshotCompleted } from './internal/snapshot-waits.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * Devbox create parameters without the image source (the snapshot or blueprint is the source).
@@ -39,11 +40,6 @@ export class Snapshot {
     return defer(() => this.ctx.api.diskSnapshots.queryStatus(this.id, requestOptions(options)));
   }
 
-  /** Alias of {@link getInfo}, the official client's name. @example snapshot.queryStatus().subscribe(); */
-  queryStatus(options?: CallOptions): Observable<SnapshotStatusView> {
-    return this.getInfo(options);
-  }
-
   /**
    * Updates name, metadata (replaced wholesale) or commit message.
    *
@@ -55,13 +51,13 @@ export class Snapshot {
   }
 
   /**
-   * Deletes the snapshot.
+   * Deletes the snapshot; emits once when done.
    *
    * @example
    * snapshot.delete().subscribe();
    */
-  delete(options?: CallOptions): Observable<unknown> {
-    return defer(() => this.ctx.api.diskSnapshots.delete(this.id, requestOptions(options)));
+  delete(options?: CallOptions): Observable<void> {
+    return defer(() => this.ctx.api.diskSnapshots.delete(this.id, requestOptions(options))).pipe(asVoid());
   }
 
   /**
@@ -82,7 +78,7 @@ export class Snapshot {
    * @example
    * snapshot.createDevbox({ name: 'from-snapshot' }).subscribe((devbox) => console.log(devbox.id));
    */
-  createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+  createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<OwnedDevbox> {
     return createDevbox(this.ctx, { ...params, snapshot_id: this.id }, options, scheduler);
   }
 }

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from './errors.js';
 import type { CallOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { presignedGet, presignedPut, type UploadBody } from './internal/presigned.js';
+import { asVoid } from './internal/as-void.js';
 
 /**
  * Options of a presigned upload.
@@ -41,29 +42,24 @@ export class StorageObject {
     return this.initial?.upload_url ?? undefined;
   }
 
-  /** The object's current view (GET). @example obj.refresh().subscribe((v) => console.log(v.state)); */
-  refresh(options?: CallOptions): Observable<ObjectView> {
-    return defer(() => this.ctx.api.objects.retrieve(this.id, requestOptions(options)));
-  }
-
-  /** Alias of {@link refresh}, the official client's name. @example obj.getInfo().subscribe(); */
+  /** The object's current view (GET). @example obj.getInfo().subscribe((v) => console.log(v.state)); */
   getInfo(options?: CallOptions): Observable<ObjectView> {
-    return this.refresh(options);
+    return defer(() => this.ctx.api.objects.retrieve(this.id, requestOptions(options)));
   }
 
   /**
    * PUTs the content to the upload URL (streamed for a Readable). Call
-   * {@link complete} afterwards. Emits nothing; completes when stored.
+   * {@link complete} afterwards. Emits once when stored.
    *
    * @example
    * obj.uploadContent(fs.createReadStream('data.bin'), { length: size }).pipe(concatWith(obj.complete())).subscribe();
    */
-  uploadContent(content: UploadBody | (() => UploadBody), options: UploadContentOptions = {}): Observable<never> {
+  uploadContent(content: UploadBody | (() => UploadBody), options: UploadContentOptions = {}): Observable<void> {
     const url = this.uploadUrl;
     if (url === undefined) {
       return throwError(() => new InvalidArgumentError(`object ${this.id} has no upload URL: only a handle from create() can upload`));
     }
-    return presignedPut(url, content, { ...options, ...(this.ctx.dispatcher ? { dispatcher: this.ctx.dispatcher } : {}) });
+    return presignedPut(url, content, { ...options, ...(this.ctx.dispatcher ? { dispatcher: this.ctx.dispatcher } : {}) }).pipe(asVoid());
   }
 
   /** Marks the upload complete (UPLOADING ⇒ READ_ONLY). @example obj.complete().subscribe(); */
@@ -111,19 +107,14 @@ export class StorageObject {
     );
   }
 
-  /** Alias of {@link downloadAsBytes}, the official client's name. @example obj.downloadAsBuffer().subscribe(); */
-  downloadAsBuffer(options?: CallOptions): Observable<Uint8Array> {
-    return this.downloadAsBytes(options);
-  }
-
   /** The whole content as UTF-8 text. @example obj.downloadAsText().subscribe(console.log); */
   downloadAsText(options?: CallOptions): Observable<string> {
     return this.downloadAsBytes(options).pipe(map((bytes) => Buffer.from(bytes).toString('utf8')));
   }
 
-  /** Deletes the object. @example obj.delete().subscribe(); */
-  delete(options?: CallOptions): Observable<ObjectView> {
-    return defer(() => this.ctx.api.objects.delete(this.id, requestOptions(options)));
+  /** Deletes the object; emits once when done. @example obj.delete().subscribe(); */
+  delete(options?: CallOptions): Observable<void> {
+    return defer(() => this.ctx.api.objects.delete(this.id, requestOptions(options))).pipe(asVoid());
   }
 
   /**

@@ -137,7 +137,7 @@ export class FakeApiCaller implements ApiCaller {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       const script = this.#scriptFor(request);
-      const source = script === undefined || script.replies.length === 0 ? record.manual$ : replyToObservable(nextReply(script));
+      const source = script === undefined || script.replies.length === 0 ? record.manual$ : replyToObservable(nextReply(script), request);
       const inner = source.pipe(map(convert)).subscribe({
         next: (value) => subscriber.next(value),
         error: (err: unknown) => {

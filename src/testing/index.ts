@@ -15,8 +15,10 @@
  * });
  */
 export { FakeApiCaller, type ScriptBuilder } from './fake-api-caller.js';
+export { FakeTransport, PendingHttpRequest } from './fake-transport.js';
 export { TestRequest, type RequestKind, type RequestState } from './test-request.js';
 export { toPredicate, describeMatcher, type RequestMatcher } from './request-matcher.js';
-export { sseReply, statusReply, timeout408, type Reply } from './replies.js';
+export { sseReply, statusReply, timeout408, type Reply, type Responder } from './replies.js';
 export { blueprintView, devboxView, executionView, objectView, snapshotStatusView, snapshotView } from './fixtures.js';
-export { runInVirtualTime, testSdk, type TestSdk } from './virtual-time.js';
+export { blueprintScenario, devboxScenario, executionScenario, type ExecutionScript, type Timeline } from './scenarios.js';
+export { VirtualTimeBudgetError, runInVirtualTime, testSdk, type TestSdk, type VirtualTimeBudget } from './virtual-time.js';

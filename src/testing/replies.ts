@@ -1,6 +1,6 @@
 import { Observable, isObservable, of, throwError } from 'rxjs';
 import { apiErrorFromResponse } from '../core/api-error.js';
-import type { SseMessage } from '../core/request.js';
+import type { ApiRequest, SseMessage } from '../core/request.js';
 
 /**
  * What a scripted request answers with: an Observable (subscribed when the
@@ -41,12 +41,25 @@ export function sseReply(items: readonly unknown[], then?: { readonly error: unk
 }
 
 /**
- * Normalises any reply into an Observable of raw values.
+ * A reply computed from the request, when the request is sent (e.g. a
+ * long-poll answering the statuses it asked for, an SSE stream starting at
+ * the requested offset). Views are never functions, so a function reply is
+ * always a responder.
  *
  * @example
- * replyToObservable({ id: 'a' }).subscribe(console.log); // { id: 'a' }
+ * const echo: Responder = (request) => ({ asked: request.body });
  */
-export function replyToObservable(reply: Reply): Observable<unknown> {
+export type Responder = (request: ApiRequest) => Reply;
+
+/**
+ * Normalises any reply into an Observable of raw values; a {@link Responder}
+ * is called with the request first.
+ *
+ * @example
+ * replyToObservable({ id: 'a' }, request).subscribe(console.log); // { id: 'a' }
+ */
+export function replyToObservable(reply: Reply, request: ApiRequest): Observable<unknown> {
+  if (typeof reply === 'function') return replyToObservable((reply as Responder)(request), request);
   return isObservable(reply) ? reply : of(reply);
 }
 

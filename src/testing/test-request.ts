@@ -53,6 +53,14 @@ export class TestRequest {
     return this.#state;
   }
   /** True when the subscriber went away before the response ended (i.e. the HTTP request would be aborted). */
+  /**
+   * True once the request got its answer (a reply that completed, or an
+   * error reply such as a 408), as opposed to {@link cancelled} (the SDK
+   * unsubscribed first) or still open.
+   */
+  get answered(): boolean {
+    return this.#state === 'completed' || this.#state === 'errored';
+  }
   get cancelled(): boolean {
     return this.#state === 'cancelled';
   }

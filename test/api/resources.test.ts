@@ -200,10 +200,10 @@ describe('path parameters', () => {
 });
 
 describe('long-poll options', () => {
-  it('keep a caller signal and let the caller override the defaults', async () => {
+  it('keep a caller signal; a caller timeout counts after the longest hold, so it never cuts one', async () => {
     const { api, caller } = setup(devboxView);
     const signal = new AbortController().signal;
-    await firstValueFrom(api.devboxes.waitForStatus('dbx_1', { statuses: ['running'] }, { signal, timeoutMs: 5000 }));
-    expect(caller.last.request.options).toEqual({ maxRetries: 0, timeoutMs: 5000, signal });
+    await firstValueFrom(api.devboxes.waitForStatus('dbx_1', { statuses: ['running'] }, { signal, timeoutMs: 5000, maxRetries: 2 }));
+    expect(caller.last.request.options).toEqual({ maxRetries: 2, timeoutMs: 30_000, signal });
   });
 });

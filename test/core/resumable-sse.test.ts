@@ -9,6 +9,7 @@ import {
   sseErrorToApiError,
   type SseMessage,
 } from '../../src/core/index.js';
+import { ExecutionUpdateChunk } from '../../src/api/views/execution.js';
 
 const chunk = (output: string, offset?: number): SseMessage => ({
   event: undefined,
@@ -33,7 +34,7 @@ describe('resumableSse', () => {
   it('streams chunks and completes when the server closes', marbles((m) => {
     const c1 = m.cold('-a-b|', { a: chunk('he', 2), b: chunk('llo', 5) });
     const { open, offsets } = opener([c1]);
-    m.expect(resumableSse(open, 0, {}, m.scheduler)).toBeObservable('-a-b|', {
+    m.expect(resumableSse(open, ExecutionUpdateChunk, 0, {}, m.scheduler)).toBeObservable('-a-b|', {
       a: { output: 'he', offset: 2 },
       b: { output: 'llo', offset: 5 },
     });
@@ -46,7 +47,7 @@ describe('resumableSse', () => {
     const c1 = m.cold('-a-b-e', { a: chunk('x', 1), b: chunk('y', 2), e: idle });
     const c2 = m.cold('--c|', { c: chunk('z', 3) });
     const { open, offsets } = opener([c1, c2]);
-    m.expect(resumableSse(open, 0, {}, m.scheduler)).toBeObservable('-a-b---c|', {
+    m.expect(resumableSse(open, ExecutionUpdateChunk, 0, {}, m.scheduler)).toBeObservable('-a-b---c|', {
       a: { output: 'x', offset: 1 },
       b: { output: 'y', offset: 2 },
       c: { output: 'z', offset: 3 },
@@ -62,7 +63,7 @@ describe('resumableSse', () => {
     // A server that replays from slightly earlier must not cause a duplicate.
     const c2 = m.cold('-b-c|', { b: chunk('two\n', 8), c: chunk('three\n', 14) });
     const { open, offsets } = opener([c1, c2]);
-    m.expect(resumableSse(open, 0, { backoffMs: 100 }, m.scheduler)).toBeObservable('-a-b 104ms c|', {
+    m.expect(resumableSse(open, ExecutionUpdateChunk, 0, { backoffMs: 100 }, m.scheduler)).toBeObservable('-a-b 104ms c|', {
       a: { output: 'one\n', offset: 4 },
       b: { output: 'two\n', offset: 8 },
       c: { output: 'three\n', offset: 14 },
@@ -77,7 +78,7 @@ describe('resumableSse', () => {
     const c1 = m.cold('--#', undefined, new TimeoutError());
     const c2 = m.cold('-a|', { a: chunk('x', 11) });
     const { open, offsets } = opener([c1, c2]);
-    m.expect(resumableSse(open, 10, {}, m.scheduler)).toBeObservable('---a|', { a: { output: 'x', offset: 11 } });
+    m.expect(resumableSse(open, ExecutionUpdateChunk, 10, {}, m.scheduler)).toBeObservable('---a|', { a: { output: 'x', offset: 11 } });
     m.expect(c2).toHaveSubscriptions('--^-!');
     m.flush();
     expect(offsets).toEqual([10, 10]);
@@ -88,7 +89,7 @@ describe('resumableSse', () => {
     const cs = [0, 1, 2].map(() => m.cold<SseMessage>('#', undefined, drop));
     const { open } = opener(cs);
     // backoff 10, 20 then give up on the third failure (cap 2)
-    m.expect(resumableSse(open, 0, { maxFailuresWithoutProgress: 2, backoffMs: 10 }, m.scheduler)).toBeObservable(
+    m.expect(resumableSse(open, ExecutionUpdateChunk, 0, { maxFailuresWithoutProgress: 2, backoffMs: 10 }, m.scheduler)).toBeObservable(
       '30ms #',
       undefined,
       drop,
@@ -104,7 +105,7 @@ describe('resumableSse', () => {
     const c2 = m.cold('a#', { a: chunk('x', 1) }, drop);
     const c3 = m.cold('b|', { b: chunk('y', 2) });
     const { open, offsets } = opener([c1, c2, c3]);
-    m.expect(resumableSse(open, 0, { maxFailuresWithoutProgress: 1, backoffMs: 10 }, m.scheduler)).toBeObservable(
+    m.expect(resumableSse(open, ExecutionUpdateChunk, 0, { maxFailuresWithoutProgress: 1, backoffMs: 10 }, m.scheduler)).toBeObservable(
       '10ms a 10ms b|',
       { a: { output: 'x', offset: 1 }, b: { output: 'y', offset: 2 } },
     );
@@ -119,7 +120,7 @@ describe('resumableSse', () => {
     const expected = sseErrorToApiError({ event: 'error', data: '{"code":"500","message":"boom"}' });
     expect(expected).toBeInstanceOf(InternalServerError);
     expect(expected.status).toBe(500);
-    m.expect(resumableSse(open, 0, {}, m.scheduler)).toBeObservable('-a-#', { a: { output: 'x', offset: 1 } }, expected);
+    m.expect(resumableSse(open, ExecutionUpdateChunk, 0, {}, m.scheduler)).toBeObservable('-a-#', { a: { output: 'x', offset: 1 } }, expected);
     m.expect(c1).toHaveSubscriptions('^--!');
   }));
 
@@ -127,14 +128,14 @@ describe('resumableSse', () => {
     const c1 = m.cold('-a', { a: { event: undefined, data: 'not json' } });
     const { open } = opener([c1]);
     const expected = new ResponseDecodeError([{ path: '$', expected: 'valid JSON' }], 'ExecutionUpdateChunk');
-    m.expect(resumableSse(open, 0, {}, m.scheduler)).toBeObservable('-#', undefined, expected);
+    m.expect(resumableSse(open, ExecutionUpdateChunk, 0, {}, m.scheduler)).toBeObservable('-#', undefined, expected);
     m.expect(c1).toHaveSubscriptions('^!');
   }));
 
   it('keeps the last offset for chunks without one', marbles((m) => {
     const c1 = m.cold('ab|', { a: chunk('x', 3), b: chunk('y') });
     const { open } = opener([c1]);
-    m.expect(resumableSse(open, 0, {}, m.scheduler)).toBeObservable('ab|', {
+    m.expect(resumableSse(open, ExecutionUpdateChunk, 0, {}, m.scheduler)).toBeObservable('ab|', {
       a: { output: 'x', offset: 3 },
       b: { output: 'y', offset: 3 },
     });
@@ -144,7 +145,7 @@ describe('resumableSse', () => {
     const idles = [0, 1, 2, 3, 4].map(() => m.cold<SseMessage>('-e', { e: idle }));
     const last = m.cold<SseMessage>('a|', { a: chunk('late', 4) });
     const { open, offsets } = opener([...idles, last]);
-    m.expect(resumableSse(open, 0, { maxFailuresWithoutProgress: 1 }, m.scheduler)).toBeObservable('605ms a|', {
+    m.expect(resumableSse(open, ExecutionUpdateChunk, 0, { maxFailuresWithoutProgress: 1 }, m.scheduler)).toBeObservable('605ms a|', {
       a: { output: 'late', offset: 4 },
     });
     m.expect(idles[0]!).toHaveSubscriptions('^!');
@@ -160,7 +161,7 @@ describe('resumableSse', () => {
   it('unsubscribing closes the connection', marbles((m) => {
     const c1 = m.cold('-a----', { a: chunk('x', 1) });
     const { open } = opener([c1]);
-    m.expect(resumableSse(open, 0, {}, m.scheduler), '^--!').toBeObservable('-a', { a: { output: 'x', offset: 1 } });
+    m.expect(resumableSse(open, ExecutionUpdateChunk, 0, {}, m.scheduler), '^--!').toBeObservable('-a', { a: { output: 'x', offset: 1 } });
     m.expect(c1).toHaveSubscriptions('^--!');
   }));
 });

@@ -14,6 +14,7 @@ import {
   resumableSse,
   type CoreClient,
 } from '../../src/core/index.js';
+import { ExecutionUpdateChunk } from '../../src/api/views/execution.js';
 import { json, startServer, type TestServer } from './support/server.js';
 
 let server: TestServer;
@@ -259,7 +260,7 @@ describe('streaming', () => {
     });
     const c = client();
     const chunks = await lastValueFrom(
-      resumableSse((offset) => c.sse({ method: 'GET', path: '/v1/out', query: { offset } }), 0, { backoffMs: 1 }).pipe(toArray()),
+      resumableSse((offset) => c.sse({ method: 'GET', path: '/v1/out', query: { offset } }), ExecutionUpdateChunk, 0, { backoffMs: 1 }).pipe(toArray()),
     );
     expect(chunks.map((x) => x.output).join('')).toBe(text);
     expect(chunks.map((x) => x.offset)).toEqual([9, 18, text.length]);

@@ -21,7 +21,7 @@ describe('an AbortSignal ends a polling wait at once', () => {
     caller.verify();
   }));
 
-  it('blueprint.create and buildLog$', marbles((m) => {
+  it('blueprint.create and buildLog()', marbles((m) => {
     const { sdk, caller } = testSdk();
     const controller = new AbortController();
     caller
@@ -36,7 +36,7 @@ describe('an AbortSignal ends a polling wait at once', () => {
     m.expect(sdk.blueprint.create({ name: 'py' }, options).pipe(map(() => 'built'), catchError(aborted))).toBeObservable('25ms (a|)', {
       a: 'aborted',
     });
-    const log$ = sdk.blueprint.fromId('bpt_1').pipe(switchMap((bp) => bp.buildLog$(options)));
+    const log$ = sdk.blueprint.fromId('bpt_1').pipe(switchMap((bp) => bp.buildLog(options)));
     m.expect(log$.pipe(map(() => 'line'), catchError(aborted))).toBeObservable('25ms (a|)', { a: 'aborted' });
   }));
 });

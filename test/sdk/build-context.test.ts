@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { firstValueFrom, lastValueFrom, reduce, take } from 'rxjs';
 import * as tar from 'tar-stream';
-import { buildContext$, buildContextStream } from '../../src/sdk/internal/build-context.js';
+import { buildContext$, buildContextStream } from '../../src/sdk/build-context.js';
 
 interface Extracted {
   readonly name: string;

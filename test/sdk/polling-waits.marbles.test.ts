@@ -79,7 +79,7 @@ describe('blueprint.create (fixed-interval polling)', () => {
     });
   }));
 
-  it('buildLog$ emits each entry once while building, then the final ones', marbles((m) => {
+  it('buildLog() emits each entry once while building, then the final ones', marbles((m) => {
     const { sdk, caller } = testSdk();
     const log = (message: string, t: number) => ({ level: 'info', message, timestamp_ms: t });
     caller
@@ -92,7 +92,7 @@ describe('blueprint.create (fixed-interval polling)', () => {
         { blueprint_id: 'bpt_1', logs: [log('a', 1), log('b', 2), log('c', 3)] },
       );
     const lines$ = sdk.blueprint.fromId('bpt_1').pipe(
-      switchMap((bp) => bp.buildLog$({ pollingConfig: { intervalMs: 10 } })),
+      switchMap((bp) => bp.buildLog({ pollingConfig: { intervalMs: 10 } })),
       map((l) => l.message),
     );
     m.expect(lines$).toBeObservable('a 9ms b 9ms (c|)', { a: 'a', b: 'b', c: 'c' });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { marbles } from 'rxjs-marbles';
-import { catchError, of } from 'rxjs';
+import { catchError, of, switchMap } from 'rxjs';
 import { PollingTimeoutError } from '../../src/core/errors.js';
-import { Execution } from '../../src/sdk/execution.js';
 import { devboxView, executionView, statusReply, testSdk, timeout408 } from '../../src/testing/index.js';
 
 const stateOf = (err: unknown) =>
@@ -43,7 +42,11 @@ describe('a long-poll deadline before any answer still carries the state', () =>
       .respond(m.cold('----------#', undefined, timeout408()))
       .when(`GET ${path}`)
       .respond(executionView({ devbox_id: 'dbx_1', execution_id: 'exe_1', status: 'running' }));
-    const execution = new Execution({ api: sdk.api, baseURL: sdk.baseURL }, executionView({ devbox_id: 'dbx_1', execution_id: 'exe_1' }));
-    m.expect(execution.result({ pollingConfig: { timeoutMs: 3 } }).pipe(catchError(stateOf))).toBeObservable('---(e|)', { e: 'timeout:running' });
+    caller.when('POST /v1/devboxes/dbx_1/execute_async').respond(executionView({ devbox_id: 'dbx_1', execution_id: 'exe_1' }));
+    const result$ = sdk.devbox
+      .attach('dbx_1')
+      .cmd.execAsync('sleep 9')
+      .pipe(switchMap((execution) => execution.result({ pollingConfig: { timeoutMs: 3 } })));
+    m.expect(result$.pipe(catchError(stateOf))).toBeObservable('---(e|)', { e: 'timeout:running' });
   }));
 });

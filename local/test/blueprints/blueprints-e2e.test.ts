@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildContextStream } from '../../../src/sdk/internal/build-context.js';
+import { buildContextStream } from '../../../src/sdk/build-context.js';
 import type { TestServer } from '../../../test/support/local-server.js';
 import { createRunning, exec, shutdown, startAreaServer, waitBlueprint } from '../snapshots/helpers.js';
 

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BuildContextError, extractBuildContext } from '../../src/blueprints/context-extract.js';
 import { CopySourceError, planCopy } from '../../src/blueprints/copy-sources.js';
 import { packCopyEntries } from '../../src/blueprints/copy-pack.js';
-import { buildContextStream } from '../../../src/sdk/internal/build-context.js';
+import { buildContextStream } from '../../../src/sdk/build-context.js';
 
 type Entry = { name: string; type?: 'file' | 'directory' | 'symlink'; content?: string; linkname?: string };
 

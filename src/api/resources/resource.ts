@@ -18,15 +18,23 @@ export function apiPath(strings: TemplateStringsArray, ...segments: readonly str
   return strings.reduce((path, part, i) => path + part + (i < segments.length ? encodeURIComponent(segments[i] ?? '') : ''), '');
 }
 
+/** The longest the server may hold one `wait_for_status` before answering 408, in ms (runloop-api.md §5: ≤ 25 s). */
+const MAX_HOLD_MS = 25_000;
+
 /**
  * Request options of one long-poll request: no core retries (the long-poll
- * loop re-issues on 408 itself) and a 600 s timeout, unless the caller says otherwise.
+ * loop re-issues on 408 itself), and a timeout that never cuts the hold:
+ * without one given, 600 s; a given `timeoutMs` counts from the end of the
+ * longest hold the server may take, so `timeoutMs: 200` waits 25.2 s for
+ * headers rather than failing a healthy long-poll after 200 ms.
  *
  * @example
  * longPollOptions({ signal }); // { maxRetries: 0, timeoutMs: 600000, signal }
+ * longPollOptions({ timeoutMs: 200 }).timeoutMs; // 25200
  */
 export function longPollOptions(options: RequestOptions = {}): RequestOptions {
-  return { maxRetries: 0, timeoutMs: LONG_POLL_TIMEOUT_MS, ...options };
+  const timeoutMs = options.timeoutMs === undefined ? LONG_POLL_TIMEOUT_MS : MAX_HOLD_MS + options.timeoutMs;
+  return { maxRetries: 0, ...options, timeoutMs };
 }
 
 /**

@@ -154,13 +154,16 @@ export const StreamOffsetQuery = t.partial({ offset: queryInt(0) }, 'StreamOffse
 export type StreamOffsetQuery = t.TypeOf<typeof StreamOffsetQuery>;
 
 /**
- * One SSE chunk of output; `offset` is the byte position after this chunk (resume point).
+ * One SSE chunk of output, the one declaration of the wire format (the
+ * server encodes it, the SDK's resumable reader decodes with it): `offset`
+ * is the byte position after this chunk (resume point); a client accepts
+ * it absent or `null` (then the chunk follows the previous one).
  *
  * @example
  * ExecutionUpdateChunk.is({ output: 'hello\n', offset: 6 }); // true
  */
 export const ExecutionUpdateChunk = t.intersection(
-  [t.type({ output: t.string }), t.partial({ offset: t.number })],
+  [t.type({ output: t.string }), t.partial({ offset: nullable(t.number) })],
   'ExecutionUpdateChunk',
 );
 export type ExecutionUpdateChunk = t.TypeOf<typeof ExecutionUpdateChunk>;

@@ -37,6 +37,8 @@ export class RefinedType<C extends t.Any> extends t.Type<t.TypeOf<C>, t.OutputOf
     readonly check: (value: t.TypeOf<C>) => boolean,
     readonly message: string,
   ) {
+    // `C` is any io-ts codec, whose TypeOf is `any` to the linter: the checks are typed by `check` itself.
+    /* eslint-disable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return */
     super(
       name,
       (u): u is t.TypeOf<C> => base.is(u) && check(u),
@@ -47,6 +49,7 @@ export class RefinedType<C extends t.Any> extends t.Type<t.TypeOf<C>, t.OutputOf
       },
       (a) => base.encode(a),
     );
+    /* eslint-enable @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return */
   }
 }
 

@@ -42,10 +42,10 @@ export function toAsyncIterable<T>(source: Observable<T>): AsyncIterable<T> {
             wake = undefined;
           }
         },
-        async return(): Promise<IteratorResult<T>> {
+        return(): Promise<IteratorResult<T>> {
           subscription.unsubscribe();
           done = true;
-          return { value: undefined, done: true };
+          return Promise.resolve({ value: undefined, done: true });
         },
       };
     },

@@ -1,28 +1,54 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { DevboxView } from '../../api/views/devbox.js';
 import type { Dispatcher } from 'undici';
 import type { RunloopApi } from '../../api/index.js';
 import type { RequestOptions } from '../../core/request.js';
+import type { OwnedDevbox } from '../owned-devbox.js';
+import type { CallOptions } from '../options.js';
+import { sendTeardown, warnOnTeardownError, type TeardownErrorHandler, type TeardownFailure } from './teardown.js';
 
 /**
  * What every SDK object holds: the raw API, the base URL (for tunnel URLs)
  * and the dispatcher used for presigned object URLs.
  *
  * @example
- * const ctx: SdkContext = { api: new RunloopApi(caller), baseURL: 'http://127.0.0.1:4000' };
+ * const ctx: SdkContext = { api: new RunloopApi(caller), baseURL: 'http://127.0.0.1:4000', ownedDevbox: (id, view, s) => new OwnedDevbox(ctx, id, view, s) };
  */
 export interface SdkContext {
   readonly api: RunloopApi;
   readonly baseURL: string;
   readonly dispatcher?: Dispatcher;
+  /** Where background clean-up failures go; default {@link warnOnTeardownError}. */
+  readonly onTeardownError?: TeardownErrorHandler;
+  /**
+   * Makes the handle of a devbox the SDK created. Injected (by `RunloopSDK`)
+   * rather than imported so that modules which create devboxes for a
+   * snapshot or a blueprint need no value import of `devbox.ts`, which
+   * itself imports `snapshot.ts`.
+   */
+  readonly ownedDevbox: (id: string, view: DevboxView | undefined, scheduler: SchedulerLike) => OwnedDevbox;
 }
 
 /**
- * Drops the SDK-only keys of an options bag, leaving the request options.
+ * Sends a clean-up request in the background, reporting a failure to the
+ * context's teardown channel.
  *
  * @example
- * requestOptions({ signal, pollingConfig: { timeoutMs: 5 } }); // { signal }
+ * teardown(ctx, 'kill', 'exe_1', api.executions.kill('dbx_1', 'exe_1'));
  */
-export function requestOptions(options: RequestOptions = {}): RequestOptions | undefined {
-  const { signal, timeoutMs, maxRetries, headers, idempotencyKey } = options;
+export function teardown(ctx: SdkContext, action: TeardownFailure['action'], id: string, request$: Observable<unknown>): void {
+  sendTeardown(request$, action, id, ctx.onTeardownError ?? warnOnTeardownError);
+}
+
+/**
+ * The raw request options of an SDK options bag: drops the SDK-only keys
+ * and renames `requestTimeoutMs` to the core's `timeoutMs`.
+ *
+ * @example
+ * requestOptions({ signal, requestTimeoutMs: 2_000, pollingConfig: { timeoutMs: 5 } }); // { signal, timeoutMs: 2000 }
+ */
+export function requestOptions(options: CallOptions = {}): RequestOptions | undefined {
+  const { signal, requestTimeoutMs: timeoutMs, maxRetries, headers, idempotencyKey } = options;
   const picked: { -readonly [K in keyof RequestOptions]: RequestOptions[K] } = {};
   if (signal !== undefined) picked.signal = signal;
   if (timeoutMs !== undefined) picked.timeoutMs = timeoutMs;
@@ -30,4 +56,16 @@ export function requestOptions(options: RequestOptions = {}): RequestOptions | u
   if (headers !== undefined) picked.headers = headers;
   if (idempotencyKey !== undefined) picked.idempotencyKey = idempotencyKey;
   return Object.keys(picked).length === 0 ? undefined : picked;
+}
+
+/**
+ * {@link requestOptions} without the caller's signal, for a start whose
+ * answer names what to clean up: the caller's abort must not cut it.
+ *
+ * @example
+ * api.devboxes.createAndAwaitRunning(body, unabortableRequestOptions(options));
+ */
+export function unabortableRequestOptions(options: CallOptions = {}): RequestOptions | undefined {
+  const { signal, ...rest } = options;
+  return requestOptions(rest);
 }

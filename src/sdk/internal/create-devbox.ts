@@ -1,11 +1,11 @@
-import { asyncScheduler, defer, map, of, switchMap, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, map, of, type Observable, type SchedulerLike } from 'rxjs';
 import type { DevboxCreateParams, DevboxView } from '../../api/views/devbox.js';
 import type { Mount } from '../../api/views/mount.js';
 import { abortOn } from '../../core/abort.js';
-import { Devbox } from '../devbox.js';
+import type { OwnedDevbox } from '../owned-devbox.js';
 import type { WaitOptions } from '../options.js';
-import { requestOptions, type SdkContext } from './context.js';
-import { cleanUpUnlessDelivered, detachedStart } from './detached-start.js';
+import { unabortableRequestOptions, type SdkContext } from './context.js';
+import { startThenUse } from './lifecycle.js';
 import { awaitDevboxStatus } from './devbox-waits.js';
 
 /**
@@ -43,8 +43,8 @@ export type SdkDevboxCreateParams = Omit<DevboxCreateParams, 'mounts'> & { reado
  */
 export function toApiMounts(mounts: readonly SdkMount[]): Mount[] {
   return mounts.flatMap((mount): Mount[] => {
-    if ('type' in mount && typeof mount.type === 'string') return [mount as Mount];
-    return Object.entries(mount as Readonly<Record<string, ObjectRef>>).map(([path, ref]) => ({
+    if ('type' in mount && typeof mount.type === 'string') return [mount];
+    return Object.entries(mount).map(([path, ref]) => ({
       type: 'object_mount',
       object_id: ref.id,
       object_path: path,
@@ -67,22 +67,17 @@ export function createDevbox(
   params: SdkDevboxCreateParams,
   options: WaitOptions = {},
   scheduler: SchedulerLike = asyncScheduler,
-): Observable<Devbox> {
+): Observable<OwnedDevbox> {
   return defer(() => {
     const { mounts, ...rest } = params;
     const body: DevboxCreateParams = mounts ? { ...rest, mounts: toApiMounts(mounts) } : rest;
-    const shutdown = (view: DevboxView): void => {
-      ctx.api.devboxes.shutdown(view.id).subscribe({ error: () => undefined });
-    };
-    // The create request is never aborted by the caller: its response is the only way to learn the id.
-    const create$ = detachedStart(ctx.api.devboxes.createAndAwaitRunning(body, requestOptions({ ...options, signal: undefined })), shutdown);
-    return create$.pipe(
-      switchMap((view) => {
-        const running$ = view.status === 'running' ? of(view) : awaitDevboxStatus(ctx.api, view.id, 'running', options, view, scheduler);
-        // While waiting for `running`, leaving (or failing) shuts the new devbox down.
-        return cleanUpUnlessDelivered(running$, () => shutdown(view));
-      }),
-      map((view) => new Devbox(ctx, view.id, view, scheduler)),
-    );
+    return startThenUse<DevboxView, DevboxView>(ctx, {
+      // Detached: the create's answer is the only way to learn the id to shut down.
+      start$: ctx.api.devboxes.createAndAwaitRunning(body, unabortableRequestOptions(options)),
+      // While waiting for `running`, leaving (or failing) shuts the new devbox down.
+      use: (view) => (view.status === 'running' ? of(view) : awaitDevboxStatus(ctx.api, view.id, 'running', options, view, scheduler)),
+      cleanUp: { action: 'shutdown', id: (view) => view.id, request: (view) => ctx.api.devboxes.shutdown(view.id) },
+      keep: 'untilDelivered',
+    }).pipe(map((view) => ctx.ownedDevbox(view.id, view, scheduler)));
   }).pipe(abortOn(options.signal));
 }

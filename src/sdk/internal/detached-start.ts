@@ -37,30 +37,3 @@ export function detachedStart<T>(start$: Observable<T>, cleanUp: (value: T) => v
     };
   });
 }
-
-/**
- * Passes `source$` on and runs `cleanUp()` if the subscription ends (by
- * unsubscribe or error) before a first value was delivered: the second half
- * of orphan-free starting, for the steps between "created" and "ready"
- * (waiting for a devbox to run, uploading an object's content).
- *
- * @example
- * cleanUpUnlessDelivered(awaitRunning$, () => api.devboxes.shutdown(id).subscribe({ error: () => undefined }));
- */
-export function cleanUpUnlessDelivered<T>(source$: Observable<T>, cleanUp: () => void): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    let delivered = false;
-    const subscription = source$.subscribe({
-      next: (value) => {
-        delivered = true;
-        subscriber.next(value);
-      },
-      error: (err: unknown) => subscriber.error(err),
-      complete: () => subscriber.complete(),
-    });
-    return () => {
-      subscription.unsubscribe();
-      if (!delivered) cleanUp();
-    };
-  });
-}

@@ -1,9 +1,9 @@
-import { EMPTY, asyncScheduler, defer, expand, last, map, of, takeWhile, type Observable, type SchedulerLike } from 'rxjs';
+import { EMPTY, asyncScheduler, defer, expand, last, map, of, takeWhile, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import type { RunloopApi } from '../../api/index.js';
 import { DevboxStatus, isTerminalDevboxStatus, type DevboxStatusStrict, type DevboxView } from '../../api/views/devbox.js';
 import { longPoll } from '../../core/long-poll.js';
 import { DevboxStateError } from '../errors.js';
-import type { WaitOptions } from '../options.js';
+import { longPollDeadline, type WaitOptions } from '../options.js';
 import { requestOptions } from './context.js';
 import { STATE_FETCH_OPTIONS, withLastStateOnTimeout } from './timeout-state.js';
 
@@ -30,20 +30,19 @@ export function awaitDevboxStatus(
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<DevboxView> {
   const statuses: [DevboxStatusStrict, ...DevboxStatusStrict[]] = [target, 'failure', 'shutdown'];
-  const timeoutMs = options.pollingConfig?.timeoutMs;
+  const deadline = longPollDeadline(options);
+  if (deadline instanceof Error) return throwError(() => deadline);
   const request$ = defer(() => api.devboxes.waitForStatus(id, { statuses }, requestOptions(options)));
-  return longPoll(
-    request$,
-    (view) => view.status === target || !TRANSITIONAL.includes(view.status),
-    timeoutMs === undefined ? {} : { timeoutMs },
-    scheduler,
-  ).pipe(
+  return longPoll(request$, (view) => view.status === target || !TRANSITIONAL.includes(view.status), deadline, scheduler).pipe(
     last(),
     map((view) => {
       if (view.status !== target) throw new DevboxStateError(view, target);
       return view;
     }),
-    withLastStateOnTimeout(known === undefined ? defer(() => api.devboxes.retrieve(id, { ...requestOptions(options), ...STATE_FETCH_OPTIONS })) : of(known)),
+    withLastStateOnTimeout(
+      known === undefined ? defer(() => api.devboxes.retrieve(id, { ...requestOptions(options), ...STATE_FETCH_OPTIONS })) : of(known),
+      { resource: `devbox ${id}`, state: target },
+    ),
   );
 }
 

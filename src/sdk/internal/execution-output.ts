@@ -1,7 +1,8 @@
 import { asyncScheduler, merge, reduce, type Observable, type SchedulerLike } from 'rxjs';
 import type { RunloopApi } from '../../api/index.js';
 import type { RequestOptions } from '../../core/request.js';
-import { resumableSse, type OutputChunk } from '../../core/resumable-sse.js';
+import { ExecutionUpdateChunk } from '../../api/views/execution.js';
+import { resumableSse, type Positioned } from '../../core/resumable-sse.js';
 import type { OutputLine, OutputStream } from './output-line.js';
 import { splitLines } from './split-lines.js';
 
@@ -32,12 +33,12 @@ export function outputChunks(
   from = 0,
   options?: RequestOptions,
   scheduler: SchedulerLike = asyncScheduler,
-): Observable<OutputChunk> {
+): Observable<Positioned<ExecutionUpdateChunk>> {
   const open = (offset: number) =>
     stream === 'stdout'
       ? api.executions.streamStdoutUpdates(devboxId, executionId, { offset }, options)
       : api.executions.streamStderrUpdates(devboxId, executionId, { offset }, options);
-  return resumableSse(open, from, {}, scheduler);
+  return resumableSse(open, ExecutionUpdateChunk, from, {}, scheduler);
 }
 
 /**

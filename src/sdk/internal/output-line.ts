@@ -25,15 +25,3 @@ export interface OutputLine {
   readonly line: string;
   readonly offset: number;
 }
-
-/**
- * One SSE output chunk as the server sends it (runloop-api.md §7): `offset`
- * is the byte position at the END of the chunk; it may be absent.
- *
- * @example
- * const chunk: OutputChunk = { output: 'a\nb', offset: 3 };
- */
-export interface OutputChunk {
-  readonly output: string;
-  readonly offset?: number | null | undefined;
-}

@@ -7,7 +7,6 @@ import {
   defer,
   dematerialize,
   endWith,
-  from,
   ignoreElements,
   materialize,
   of,
@@ -21,6 +20,7 @@ import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { Devbox } from '../devbox.js';
 import type { WaitOptions } from '../options.js';
 import type { SdkContext } from './context.js';
+import { startThenUse } from './lifecycle.js';
 import { createDevbox, type SdkDevboxCreateParams } from './create-devbox.js';
 
 /**
@@ -58,7 +58,7 @@ export function scopeShutdown(ctx: SdkContext, devboxId: string): Observable<nev
  * failure that may have left the devbox running (5xx after retries, no
  * connection) replaces the completion, so you learn about it; the work's
  * values were already emitted. On unsubscribe the shutdown is sent in the
- * background and its failure is ignored.
+ * background and a failure goes to `onTeardownError`.
  *
  * @example
  * useDevbox(ctx, { name: 'tmp' }, (devbox) => devbox.cmd.exec('echo hi')).subscribe((r) => console.log(r.exitCode));
@@ -70,35 +70,25 @@ export function useDevbox<T>(
   options: WaitOptions = {},
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    let devbox: Devbox | undefined;
-    let shutdownSent = false;
-    const shutdown$ = (box: Devbox): Observable<never> =>
-      defer(() => {
-        shutdownSent = true;
-        return scopeShutdown(ctx, box.id);
-      });
-    const subscription = createDevbox(ctx, params, options, scheduler)
-      .pipe(
-        switchMap((created) => {
-          devbox = created;
-          return from(work(created)).pipe(
-            materialize(),
-            concatMap((notification) => {
-              if (notification.kind === 'N') return of(notification);
-              return shutdown$(created).pipe(
-                catchError((err: unknown) => (notification.kind === 'E' ? EMPTY : of({ kind: 'E' as const, error: err }))),
-                endWith(notification),
-              );
-            }),
-            dematerialize(),
+  return startThenUse<Devbox, T>(ctx, {
+    // Abortable: createDevbox itself shuts down a devbox it created for a subscriber that left.
+    start$: createDevbox(ctx, params, options, scheduler),
+    abortable: {},
+    use: (created, shutdownNow) =>
+      // `defer`: a synchronous throw in `work` is an error like any other, so the shutdown comes first.
+      defer(() => work(created)).pipe(
+        materialize(),
+        concatMap((notification) => {
+          if (notification.kind === 'N') return of(notification);
+          return shutdownNow.pipe(
+            ignoreElements(),
+            catchError((err: unknown) => (notification.kind === 'E' ? EMPTY : of({ kind: 'E' as const, error: err }))),
+            endWith(notification),
           );
         }),
-      )
-      .subscribe(subscriber);
-    return () => {
-      subscription.unsubscribe();
-      if (devbox !== undefined && !shutdownSent) scopeShutdown(ctx, devbox.id).subscribe({ error: () => undefined });
-    };
+        dematerialize(),
+      ),
+    cleanUp: { action: 'shutdown', id: (devbox) => devbox.id, request: (devbox) => scopeShutdown(ctx, devbox.id) },
+    keep: 'untilSettled',
   });
 }

@@ -6,6 +6,7 @@ import { pollUntil } from '../../core/polling.js';
 import { SnapshotError } from '../errors.js';
 import { pollingConfigOf, type WaitOptions } from '../options.js';
 import { requestOptions } from './context.js';
+import { describeTimeout } from './timeout-state.js';
 
 /** Statuses a snapshot does not leave; any other (also one this SDK does not know yet) keeps the wait going. */
 const SETTLED: readonly string[] = ['complete', 'error', 'deleted'];
@@ -29,6 +30,7 @@ export function awaitSnapshotCompleted(
   const fetch$ = defer(() => api.diskSnapshots.queryStatus(snapshotId, requestOptions(options)));
   return pollUntil(fetch$, (s) => SETTLED.includes(s.status), pollingConfigOf(options.pollingConfig), scheduler).pipe(
     last(),
+    describeTimeout({ resource: `snapshot ${snapshotId}`, state: 'complete' }),
     map((status) => {
       if (status.status !== 'complete') throw new SnapshotError(snapshotId, status);
       return status;

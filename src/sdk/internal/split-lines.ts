@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { OutputChunk, OutputLine, OutputStream } from './output-line.js';
+import type { ExecutionUpdateChunk } from '../../api/views/execution.js';
+import type { OutputLine, OutputStream } from './output-line.js';
 
 /**
  * Splits output chunks into tagged lines, correctly across chunk boundaries.
@@ -18,7 +19,7 @@ import type { OutputChunk, OutputLine, OutputStream } from './output-line.js';
  * @example
  * chunks$.pipe(splitLines('stdout')).subscribe(({ line, offset }) => console.log(offset, line));
  */
-export function splitLines(stream: OutputStream, startOffset = 0): OperatorFunction<OutputChunk, OutputLine> {
+export function splitLines(stream: OutputStream, startOffset = 0): OperatorFunction<ExecutionUpdateChunk, OutputLine> {
   return (source) =>
     new Observable<OutputLine>((subscriber) => {
       // Per-subscription state: the unterminated tail and the byte position after it.

@@ -1,5 +1,5 @@
 import { EMPTY, catchError, defaultIfEmpty, mergeMap, take, throwError, type Observable, type OperatorFunction } from 'rxjs';
-import { PollingTimeoutError } from '../../core/errors.js';
+import { PollingTimeoutError, type AwaitedState } from '../../core/errors.js';
 
 /**
  * Request options of the one GET that gives a timed-out wait its state: no
@@ -11,22 +11,36 @@ import { PollingTimeoutError } from '../../core/errors.js';
 export const STATE_FETCH_OPTIONS = { maxRetries: 0, timeoutMs: 5_000 } as const;
 
 /**
- * A `PollingTimeoutError` that carries no state (the deadline came before
- * any long-poll answered) is replaced by one carrying the state from
- * `state$` (one cheap GET, or a state already known); if that fails, the
- * original error stands.
+ * Names what a timed-out wait waited for: a `PollingTimeoutError` is
+ * replaced by one whose message names `awaited` and the last status.
  *
  * @example
- * waits$.pipe(withLastStateOnTimeout(api.devboxes.retrieve('dbx_1')));
+ * polls$.pipe(describeTimeout({ resource: 'snapshot snp_1', state: 'complete' }));
  */
-export function withLastStateOnTimeout<T, S>(state$: Observable<S>): OperatorFunction<T, T> {
+export function describeTimeout<T>(awaited: AwaitedState): OperatorFunction<T, T> {
+  return catchError((err: unknown) =>
+    throwError(() => (err instanceof PollingTimeoutError ? new PollingTimeoutError(err.lastValue, err.timeoutMs, awaited) : err)),
+  );
+}
+
+/**
+ * A `PollingTimeoutError` that carries no state (the deadline came before
+ * any long-poll answered) is given the state from `state$` (one cheap GET,
+ * or a state already known; if that fails, none), and every such error is
+ * described with `awaited` (see {@link describeTimeout}).
+ *
+ * @example
+ * waits$.pipe(withLastStateOnTimeout(api.devboxes.retrieve('dbx_1'), { resource: 'devbox dbx_1', state: 'running' }));
+ */
+export function withLastStateOnTimeout<T, S>(state$: Observable<S>, awaited: AwaitedState): OperatorFunction<T, T> {
   return catchError((err: unknown) => {
-    if (!(err instanceof PollingTimeoutError) || err.lastValue !== undefined) return throwError(() => err);
+    if (!(err instanceof PollingTimeoutError)) return throwError(() => err);
+    if (err.lastValue !== undefined) return throwError(() => new PollingTimeoutError(err.lastValue, err.timeoutMs, awaited));
     return state$.pipe(
       take(1),
       catchError(() => EMPTY),
       defaultIfEmpty(undefined),
-      mergeMap((state) => throwError(() => (state === undefined ? err : new PollingTimeoutError(state, err.timeoutMs)))),
+      mergeMap((state) => throwError(() => new PollingTimeoutError(state, err.timeoutMs, awaited))),
     );
   });
 }

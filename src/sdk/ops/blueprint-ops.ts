@@ -1,21 +1,34 @@
 import { asyncScheduler, defer, last, map, of, switchMap, throwError, type Observable, type SchedulerLike } from 'rxjs';
-import type { BlueprintCreateParams, BlueprintListQuery, BuildContext } from '../../api/views/blueprint.js';
+import type { BlueprintCreateParams, BuildContext } from '../../api/views/blueprint.js';
 import { isBlueprintBuildOver } from '../../api/views/blueprint.js';
 import { abortOn } from '../../core/abort.js';
-import { paginateItems, withCursor } from '../../core/paginate.js';
+import type { PageQuery } from '../../api/views/shared.js';
+import { listItems, type ListOptions } from '../internal/list-items.js';
+import { describeTimeout } from '../internal/timeout-state.js';
 import { pollUntil } from '../../core/polling.js';
 import { Blueprint } from '../blueprint.js';
 import { BlueprintBuildError } from '../errors.js';
 import { pollingConfigOf, type CallOptions, type WaitOptions } from '../options.js';
-import type { BuildContextOptions } from '../internal/build-context.js';
+import type { BuildContextOptions } from '../build-context.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
 import type { StorageObjectOps } from './storage-object-ops.js';
+
+/**
+ * What `runloop.blueprint.list` reads: filters, the total `limit` and the `pageSize`.
+ *
+ * @example
+ * const params: BlueprintListParams = { name: 'py', limit: 5 };
+ */
+export interface BlueprintListParams extends ListOptions {
+  readonly name?: string;
+  readonly status?: string;
+}
 
 /**
  * How long a build context uploaded from a directory is kept (runloop-api.md §13).
  *
  * @example
- * runloop.storageObject.uploadFromDir('./app', { name: 'ctx', ttl_ms: BUILD_CONTEXT_TTL_MS });
+ * runloop.storageObject.uploadFromDir('./app', { name: 'ctx', ttlMs: BUILD_CONTEXT_TTL_MS });
  */
 export const BUILD_CONTEXT_TTL_MS = 3_600_000;
 
@@ -26,8 +39,8 @@ export const BUILD_CONTEXT_TTL_MS = 3_600_000;
  * @example
  * const params: SdkBlueprintCreateParams = { name: 'app', dockerfile: 'FROM debian', buildContextDir: './app' };
  */
-export type SdkBlueprintCreateParams = Omit<BlueprintCreateParams, 'build_context'> & {
-  readonly build_context?: BuildContext | null;
+export type SdkBlueprintCreateParams = Omit<BlueprintCreateParams, 'build_context' | 'system_setup_commands'> & {
+  /** Shell commands run after the Dockerfile, as root. */
   readonly systemSetupCommands?: readonly string[];
   /** A build context: an object reference such as `obj.asBuildContext()`. */
   readonly buildContext?: BuildContext;
@@ -72,7 +85,7 @@ export class BlueprintOps {
         : this.objects
             .uploadFromDir(buildContextDir, {
               name: `build-context-${params.name}`,
-              ttl_ms: BUILD_CONTEXT_TTL_MS,
+              ttlMs: BUILD_CONTEXT_TTL_MS,
               ...(buildContextIgnore ? { ignore: buildContextIgnore } : {}),
               ...(options.signal ? { signal: options.signal } : {}),
             })
@@ -91,21 +104,24 @@ export class BlueprintOps {
   }
 
   /**
-   * Every blueprint matching `query`, page after page, fetched lazily.
+   * Blueprints matching `params`, at most `limit` in all, page after page
+   * (`pageSize` each), fetched lazily.
    *
    * @example
-   * runloop.blueprint.list({ name: 'py' }).subscribe((bp) => console.log(bp.id));
+   * runloop.blueprint.list({ name: 'py', limit: 5 }).subscribe((bp) => console.log(bp.id));
    */
-  list(query: BlueprintListQuery = {}, options?: CallOptions): Observable<Blueprint> {
-    const fetchPage = (startingAfter?: string) =>
-      this.ctx.api.blueprints.list(withCursor(query, startingAfter), requestOptions(options));
-    return paginateItems(fetchPage, 'blueprints').pipe(map((view) => new Blueprint(this.ctx, view.id, view)));
+  list(params: BlueprintListParams = {}, options?: CallOptions): Observable<Blueprint> {
+    const { name, status } = params;
+    const filters = { ...(name === undefined ? {} : { name }), ...(status === undefined ? {} : { status }) };
+    const fetchPage = (page: PageQuery) => this.ctx.api.blueprints.list({ ...page, ...filters }, requestOptions(options));
+    return listItems(fetchPage, 'blueprints', params).pipe(map((view) => new Blueprint(this.ctx, view.id, view)));
   }
 
   #awaitBuilt(id: string, options: WaitOptions, scheduler: SchedulerLike): Observable<Blueprint> {
     const fetch$ = defer(() => this.ctx.api.blueprints.retrieve(id, requestOptions(options)));
     return pollUntil(fetch$, (view) => isBlueprintBuildOver(view.status), pollingConfigOf(options.pollingConfig), scheduler).pipe(
       last(),
+      describeTimeout({ resource: `blueprint ${id}`, state: 'build_complete' }),
       switchMap((view) =>
         view.status === 'build_complete'
           ? of(new Blueprint(this.ctx, view.id, view))

@@ -1,7 +1,9 @@
 import { asyncScheduler, map, type Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
-import type { DevboxEvictionEventView, DevboxListQuery } from '../../api/views/devbox.js';
-import { paginateItems, withCursor } from '../../core/paginate.js';
+import type { DevboxEvictionEventView, DevboxStatusStrict } from '../../api/views/devbox.js';
+import type { PageQuery } from '../../api/views/shared.js';
+import { listItems, type ListOptions } from '../internal/list-items.js';
 import { Devbox } from '../devbox.js';
+import type { OwnedDevbox } from '../owned-devbox.js';
 import type { CallOptions, WaitOptions } from '../options.js';
 import type { DevboxFromSourceParams } from '../snapshot.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
@@ -9,6 +11,17 @@ import { createDevbox, type SdkDevboxCreateParams } from '../internal/create-dev
 import { awaitDevboxStatus } from '../internal/devbox-waits.js';
 import { evictionFeed } from '../internal/eviction-feed.js';
 import { useDevbox } from '../internal/scoped-devbox.js';
+
+/**
+ * What `runloop.devbox.list` reads: an optional status filter, the total
+ * `limit` and the `pageSize`.
+ *
+ * @example
+ * const params: DevboxListParams = { status: 'running', limit: 10 };
+ */
+export interface DevboxListParams extends ListOptions {
+  readonly status?: DevboxStatusStrict;
+}
 
 /**
  * `runloop.devbox`: create, find, list and scope devboxes. Every method is
@@ -31,22 +44,22 @@ export class DevboxOps {
    * @example
    * runloop.devbox.create({ name: 'dev', mounts: [{ '/home/user/data.txt': obj }] }).subscribe();
    */
-  create(params: SdkDevboxCreateParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+  create(params: SdkDevboxCreateParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<OwnedDevbox> {
     return createDevbox(this.ctx, params, options, scheduler);
   }
 
   /** Creates from a blueprint id. @example runloop.devbox.createFromBlueprintId('bpt_1', { name: 'dev' }).subscribe(); */
-  createFromBlueprintId(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<Devbox> {
+  createFromBlueprintId(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
     return this.create({ ...params, blueprint_id: id }, options, scheduler);
   }
 
   /** Creates from the latest successful build of a named blueprint. @example runloop.devbox.createFromBlueprintName('py').subscribe(); */
-  createFromBlueprintName(name: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<Devbox> {
+  createFromBlueprintName(name: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
     return this.create({ ...params, blueprint_name: name }, options, scheduler);
   }
 
   /** Creates from a disk snapshot. @example runloop.devbox.createFromSnapshot('snp_1').subscribe(); */
-  createFromSnapshot(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<Devbox> {
+  createFromSnapshot(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
     return this.create({ ...params, snapshot_id: id }, options, scheduler);
   }
 
@@ -74,15 +87,16 @@ export class DevboxOps {
   }
 
   /**
-   * Every devbox matching `query`, page after page, fetched lazily as you consume.
+   * Devboxes matching `params`, at most `limit` in all, page after page
+   * (`pageSize` each), fetched lazily as you consume.
    *
    * @example
-   * runloop.devbox.list({ status: 'running' }).pipe(toArray()).subscribe((all) => console.log(all.length));
+   * runloop.devbox.list({ status: 'running', limit: 20 }).pipe(toArray()).subscribe((some) => console.log(some.length));
    */
-  list(query: DevboxListQuery = {}, options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
-    const fetchPage = (startingAfter?: string) =>
-      this.ctx.api.devboxes.list(withCursor(query, startingAfter), requestOptions(options));
-    return paginateItems(fetchPage, 'devboxes').pipe(map((view) => new Devbox(this.ctx, view.id, view, scheduler)));
+  list(params: DevboxListParams = {}, options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+    const { status } = params;
+    const fetchPage = (page: PageQuery) => this.ctx.api.devboxes.list(status === undefined ? page : { ...page, status }, requestOptions(options));
+    return listItems(fetchPage, 'devboxes', params).pipe(map((view) => new Devbox(this.ctx, view.id, view, scheduler)));
   }
 
   /**
@@ -121,9 +135,9 @@ export class DevboxOps {
    * Events are pushed as they arrive (no backpressure).
    *
    * @example
-   * runloop.devbox.evictions$().pipe(filter((e) => e.devbox_id === devbox.id)).subscribe(() => saveWork());
+   * runloop.devbox.evictions().pipe(filter((e) => e.devbox_id === devbox.id)).subscribe(() => saveWork());
    */
-  evictions$(options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<DevboxEvictionEventView> {
+  evictions(options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<DevboxEvictionEventView> {
     return evictionFeed(this.ctx.api, requestOptions(options), scheduler);
   }
 }

@@ -1,9 +1,24 @@
 import { defer, map, type Observable } from 'rxjs';
 import type { SnapshotListRequest } from '../../api/resources/disk-snapshots.js';
-import { paginateItems, withCursor } from '../../core/paginate.js';
+import type { MetadataFilters } from '../../api/views/disk-snapshot.js';
+import type { PageQuery } from '../../api/views/shared.js';
+import { listItems, type ListOptions } from '../internal/list-items.js';
 import type { CallOptions } from '../options.js';
 import { Snapshot } from '../snapshot.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
+
+/**
+ * What `runloop.snapshot.list` reads: filters, the total `limit` and the `pageSize`.
+ *
+ * @example
+ * const params: SnapshotListParams = { devboxId: 'dbx_1', metadata: { env: 'prod' }, limit: 5 };
+ */
+export interface SnapshotListParams extends ListOptions {
+  readonly devboxId?: string;
+  readonly sourceBlueprintId?: string;
+  /** `{ key: value }`, or `{ key: [values] }` for any of them. */
+  readonly metadata?: MetadataFilters;
+}
 
 /**
  * `runloop.snapshot`: find and list disk snapshots. Every method is cold.
@@ -26,16 +41,20 @@ export class SnapshotOps {
   }
 
   /**
-   * Every snapshot matching `query` (e.g. `{ devbox_id }`), page after page, fetched lazily.
+   * Snapshots matching `params`, at most `limit` in all, page after page
+   * (`pageSize` each), fetched lazily.
    *
    * @example
-   * runloop.snapshot.list().pipe(toArray()).subscribe((all) => console.log(all.length));
+   * runloop.snapshot.list({ devboxId: 'dbx_1' }).pipe(toArray()).subscribe((all) => console.log(all.length));
    */
-  list(query: SnapshotListRequest & { readonly devboxId?: string } = {}, options?: CallOptions): Observable<Snapshot> {
-    const { devboxId, ...rest } = query;
-    const base: SnapshotListRequest = devboxId === undefined ? rest : { ...rest, devbox_id: devboxId };
-    const fetchPage = (startingAfter?: string) =>
-      this.ctx.api.diskSnapshots.list(withCursor(base, startingAfter), requestOptions(options));
-    return paginateItems(fetchPage, 'snapshots').pipe(map((view) => new Snapshot(this.ctx, view.id)));
+  list(params: SnapshotListParams = {}, options?: CallOptions): Observable<Snapshot> {
+    const { devboxId, sourceBlueprintId, metadata } = params;
+    const filters: SnapshotListRequest = {
+      ...(devboxId === undefined ? {} : { devbox_id: devboxId }),
+      ...(sourceBlueprintId === undefined ? {} : { source_blueprint_id: sourceBlueprintId }),
+      ...(metadata === undefined ? {} : { metadata }),
+    };
+    const fetchPage = (page: PageQuery) => this.ctx.api.diskSnapshots.list({ ...page, ...filters }, requestOptions(options));
+    return listItems(fetchPage, 'snapshots', params).pipe(map((view) => new Snapshot(this.ctx, view.id)));
   }
 }

@@ -1,27 +1,42 @@
 import { createReadStream, stat } from 'node:fs';
 import { basename } from 'node:path';
-import { Observable, concat, defer, last, map, switchMap } from 'rxjs';
-import type { ObjectContentTypeStrict, ObjectCreateParams, ObjectListQuery, ObjectView } from '../../api/views/object.js';
+import { Observable, defer, last, map, switchMap } from 'rxjs';
+import type { ObjectContentTypeStrict, ObjectCreateParams, ObjectListQuery, ObjectStateStrict, ObjectView } from '../../api/views/object.js';
 import { abortOn } from '../../core/abort.js';
-import { paginateItems, withCursor } from '../../core/paginate.js';
+import type { PageQuery } from '../../api/views/shared.js';
+import { listItems, type ListOptions } from '../internal/list-items.js';
 import type { CallOptions } from '../options.js';
 import { StorageObject } from '../storage-object.js';
-import { buildContextStream, type BuildContextOptions } from '../internal/build-context.js';
+import { buildContextStream, type BuildContextOptions } from '../build-context.js';
 import { inferContentType } from '../internal/content-type.js';
-import { requestOptions, type SdkContext } from '../internal/context.js';
-import { cleanUpUnlessDelivered, detachedStart } from '../internal/detached-start.js';
+import { requestOptions, unabortableRequestOptions, type SdkContext } from '../internal/context.js';
+import { startThenUse } from '../internal/lifecycle.js';
 import type { UploadBody } from '../internal/presigned.js';
+
+/**
+ * What `runloop.storageObject.list` reads: filters (`name` matches
+ * partially, `search` an id or a name), the total `limit` and the `pageSize`.
+ *
+ * @example
+ * const params: ObjectListParams = { contentType: 'tgz', state: 'READ_ONLY', limit: 10 };
+ */
+export interface ObjectListParams extends ListOptions {
+  readonly contentType?: ObjectContentTypeStrict;
+  readonly name?: string;
+  readonly search?: string;
+  readonly state?: ObjectStateStrict;
+}
 
 /**
  * Extra fields of an upload helper's object.
  *
  * @example
- * runloop.storageObject.uploadFromText('hi', 'hi.txt', { metadata: { team: 'a' }, ttl_ms: 60_000 });
+ * runloop.storageObject.uploadFromText('hi', 'hi.txt', { metadata: { team: 'a' }, ttlMs: 60_000 });
  */
 export interface UploadObjectOptions extends CallOptions {
   readonly metadata?: Readonly<Record<string, string>> | null;
   /** Delete automatically this long after creation. */
-  readonly ttl_ms?: number | null;
+  readonly ttlMs?: number | null;
 }
 
 /**
@@ -74,15 +89,22 @@ export class StorageObjectOps {
   }
 
   /**
-   * Every object matching `query`, page after page, fetched lazily as you consume.
+   * Objects matching `params`, at most `limit` in all, page after page
+   * (`pageSize` each), fetched lazily as you consume.
    *
    * @example
-   * runloop.storageObject.list({ content_type: 'tgz' }).pipe(take(10)).subscribe((o) => console.log(o.id));
+   * runloop.storageObject.list({ contentType: 'tgz', limit: 10 }).subscribe((o) => console.log(o.id));
    */
-  list(query: ObjectListQuery = {}, options?: CallOptions): Observable<StorageObject> {
-    const fetchPage = (startingAfter?: string) =>
-      this.ctx.api.objects.list(withCursor(query, startingAfter), requestOptions(options));
-    return paginateItems(fetchPage, 'objects').pipe(map((view) => new StorageObject(this.ctx, view.id, view)));
+  list(params: ObjectListParams = {}, options?: CallOptions): Observable<StorageObject> {
+    const { contentType, name, search, state } = params;
+    const filters: ObjectListQuery = {
+      ...(contentType === undefined ? {} : { content_type: contentType }),
+      ...(name === undefined ? {} : { name }),
+      ...(search === undefined ? {} : { search }),
+      ...(state === undefined ? {} : { state }),
+    };
+    const fetchPage = (page: PageQuery) => this.ctx.api.objects.list({ ...page, ...filters }, requestOptions(options));
+    return listItems(fetchPage, 'objects', params).pipe(map((view) => new StorageObject(this.ctx, view.id, view)));
   }
 
   /**
@@ -135,7 +157,7 @@ export class StorageObjectOps {
    * walked) and uploads it.
    *
    * @example
-   * runloop.storageObject.uploadFromDir('./my-app', { name: 'my-app.tgz', ttl_ms: 3_600_000 }).subscribe();
+   * runloop.storageObject.uploadFromDir('./my-app', { name: 'my-app.tgz', ttlMs: 3_600_000 }).subscribe();
    */
   uploadFromDir(directory: string, options: UploadDirOptions & { readonly name: string }): Observable<StorageObject> {
     const { ignore, ignoreFile } = options;
@@ -149,17 +171,20 @@ export class StorageObjectOps {
   }
 
   #upload(params: ObjectCreateParams, body: () => UploadBody, length: number | undefined, options: CallOptions): Observable<StorageObject> {
-    const remove = (view: ObjectView): void => {
-      this.ctx.api.objects.delete(view.id).subscribe({ error: () => undefined });
-    };
-    const request = requestOptions({ ...options, signal: undefined });
-    return detachedStart(defer(() => this.ctx.api.objects.create(params, request)), remove).pipe(
-      switchMap((view) => {
+    const request = unabortableRequestOptions(options);
+    return startThenUse<ObjectView, ObjectView>(this.ctx, {
+      start$: defer(() => this.ctx.api.objects.create(params, request)),
+      use: (view) => {
         const object = new StorageObject(this.ctx, view.id, view);
-        const steps$ = concat(object.uploadContent(body, length === undefined ? {} : { length }), object.complete(request)).pipe(last());
-        // Deletes the object if the upload fails or is left before the completed view.
-        return cleanUpUnlessDelivered(steps$, () => remove(view));
-      }),
+        return object.uploadContent(body, length === undefined ? {} : { length }).pipe(
+          last(),
+          switchMap(() => object.complete(request)),
+        );
+      },
+      // Deletes the object if the upload fails or is left before the completed view.
+      cleanUp: { action: 'delete', id: (view) => view.id, request: (view) => this.ctx.api.objects.delete(view.id) },
+      keep: 'untilDelivered',
+    }).pipe(
       map((view) => new StorageObject(this.ctx, view.id, view)),
       abortOn(options.signal),
     );
@@ -169,7 +194,7 @@ export class StorageObjectOps {
 function objectFields(options: UploadObjectOptions): Pick<ObjectCreateParams, 'metadata' | 'ttl_ms'> {
   return {
     ...(options.metadata === undefined ? {} : { metadata: options.metadata === null ? null : { ...options.metadata } }),
-    ...(options.ttl_ms === undefined ? {} : { ttl_ms: options.ttl_ms }),
+    ...(options.ttlMs === undefined ? {} : { ttl_ms: options.ttlMs }),
   };
 }
 

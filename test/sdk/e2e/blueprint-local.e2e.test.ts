@@ -41,7 +41,7 @@ describe('blueprints (real runloop-local)', () => {
     expect(info.parameters.build_context?.type).toBe('object');
     const logs = await lastValueFrom(blueprint.logs());
     expect(logs.logs.length).toBeGreaterThan(0);
-    const replayed = await lastValueFrom(blueprint.buildLog$(fast).pipe(toArray()));
+    const replayed = await lastValueFrom(blueprint.buildLog(fast).pipe(toArray()));
     expect(replayed.map((l) => l.message)).toEqual(logs.logs.map((l) => l.message));
 
     const out = await lastValueFrom(

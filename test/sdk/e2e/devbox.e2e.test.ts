@@ -27,9 +27,10 @@ describe('Devbox (real runloop-local)', () => {
   });
 
   it('lists devboxes lazily across pages', async () => {
-    const ids = await lastValueFrom(h.sdk.devbox.list({ limit: 1 }).pipe(map((d) => d.id), toArray()));
+    const ids = await lastValueFrom(h.sdk.devbox.list({ pageSize: 1 }).pipe(map((d) => d.id), toArray()));
     expect(ids).toContain(devbox.id);
     expect(new Set(ids).size).toBe(ids.length);
+    expect(await lastValueFrom(h.sdk.devbox.list({ limit: 1 }).pipe(toArray()))).toHaveLength(1);
   });
 
   it('exec: exit codes, stdout/stderr, named shells', async () => {
@@ -103,22 +104,22 @@ describe('Devbox (real runloop-local)', () => {
     expect(iterated).toHaveLength(20);
 
     const long = await lastValueFrom(devbox.cmd.execAsync('sleep 60'));
-    expect((await lastValueFrom(long.getState())).status).not.toBe('completed');
+    expect((await lastValueFrom(long.getInfo())).status).not.toBe('completed');
     await lastValueFrom(long.kill());
     const killed = await lastValueFrom(long.result({ pollingConfig: { timeoutMs: 20_000 } }));
     expect(killed.exitCode).not.toBe(0);
   });
 
   it('files: write/read, upload/download (bytes, path, stream)', async () => {
-    await lastValueFrom(devbox.file.write({ file_path: 'notes/hello.txt', contents: 'héllo' }));
-    expect(await lastValueFrom(devbox.file.read({ file_path: 'notes/hello.txt' }))).toBe('héllo');
+    await lastValueFrom(devbox.file.write({ path: 'notes/hello.txt', contents: 'héllo' }));
+    expect(await lastValueFrom(devbox.file.read({ path: 'notes/hello.txt' }))).toBe('héllo');
     const bytes = new Uint8Array(300_000).map((_, i) => i % 251);
     await lastValueFrom(devbox.file.upload({ path: 'bin/data.bin', file: bytes }));
     const back = await lastValueFrom(devbox.file.download({ path: 'bin/data.bin' }));
     expect(Buffer.compare(Buffer.from(back), Buffer.from(bytes))).toBe(0);
     const { Readable } = await import('node:stream');
     await lastValueFrom(devbox.file.upload({ path: 'bin/stream.txt', file: Readable.from(['a', 'b', 'c']) }));
-    expect(await lastValueFrom(devbox.file.read({ file_path: 'bin/stream.txt' }))).toBe('abc');
+    expect(await lastValueFrom(devbox.file.read({ path: 'bin/stream.txt' }))).toBe('abc');
     const chunks = await collect(devbox.file.downloadStream({ path: 'bin/data.bin' }));
     expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(300_000);
   });
@@ -127,7 +128,7 @@ describe('Devbox (real runloop-local)', () => {
     await lastValueFrom(devbox.keepAlive());
     const logs = await lastValueFrom(devbox.logs());
     expect(Array.isArray(logs.logs)).toBe(true);
-    const key = await lastValueFrom(devbox.net.createSSHKey());
+    const key = await lastValueFrom(devbox.net.createSshKey());
     expect(key.ssh_private_key).toContain('PRIVATE KEY');
   });
 
@@ -136,7 +137,7 @@ describe('Devbox (real runloop-local)', () => {
     expect(tunnel.tunnel_key).toMatch(/^[a-z0-9]{8,64}$/i);
     const url = await lastValueFrom(devbox.getTunnelUrl(8080));
     expect(url).toBe(`${h.server.url}/tunnel/${tunnel.tunnel_key}/8080/`);
-    await lastValueFrom(devbox.file.write({ file_path: 'www/hello.txt', contents: 'through the tunnel' }));
+    await lastValueFrom(devbox.file.write({ path: 'www/hello.txt', contents: 'through the tunnel' }));
     const server = await lastValueFrom(devbox.cmd.execAsync('cd www && exec python3 -m http.server 8080 --bind 127.0.0.1'));
     try {
       await expect

@@ -21,13 +21,13 @@ afterAll(async () => {
 describe('storage objects (real runloop-local)', () => {
   it('uploadFromText / downloadAsText, refresh, download URL, delete', async () => {
     const obj = await lastValueFrom(h.sdk.storageObject.uploadFromText('Hello, World!', 'greeting.txt', { metadata: { k: 'v' } }));
-    const info = await lastValueFrom(obj.refresh());
+    const info = await lastValueFrom(obj.getInfo());
     expect(info).toMatchObject({ name: 'greeting.txt', content_type: 'text', state: 'READ_ONLY', size_bytes: 13, metadata: { k: 'v' } });
     expect(await lastValueFrom(obj.downloadAsText())).toBe('Hello, World!');
     const { download_url } = await lastValueFrom(obj.getDownloadUrl({ durationSeconds: 60 }));
     expect(download_url).toMatch(/^http:\/\//);
     await lastValueFrom(obj.delete());
-    expect((await lastValueFrom(obj.refresh())).state).toBe('DELETED');
+    expect((await lastValueFrom(obj.getInfo())).state).toBe('DELETED');
   });
 
   it('uploadFromBytes, uploadFromFile (type inferred, streamed), create + uploadContent + complete', async () => {
@@ -37,7 +37,7 @@ describe('storage objects (real runloop-local)', () => {
 
     await writeFile(join(dir, 'report.csv'), 'a,b\n1,2\n');
     const csv = await lastValueFrom(h.sdk.storageObject.uploadFromFile(join(dir, 'report.csv')));
-    expect((await lastValueFrom(csv.refresh())).content_type).toBe('text');
+    expect((await lastValueFrom(csv.getInfo())).content_type).toBe('text');
     expect(await lastValueFrom(csv.downloadAsText())).toBe('a,b\n1,2\n');
 
     const manual = await lastValueFrom(h.sdk.storageObject.create({ name: 'manual.bin', content_type: 'binary' }));
@@ -54,7 +54,7 @@ describe('storage objects (real runloop-local)', () => {
     await writeFile(join(ctx, 'secret.env'), 'x');
     await writeFile(join(ctx, '.dockerignore'), '*.env\n');
     const archive = await lastValueFrom(h.sdk.storageObject.uploadFromDir(ctx, { name: 'ctx.tgz' }));
-    expect((await lastValueFrom(archive.refresh())).content_type).toBe('tgz');
+    expect((await lastValueFrom(archive.getInfo())).content_type).toBe('tgz');
     const text = await lastValueFrom(h.sdk.storageObject.uploadFromText('mounted!', 'm.txt'));
     const listing = await lastValueFrom(
       h.sdk.devbox.use(
@@ -66,8 +66,11 @@ describe('storage objects (real runloop-local)', () => {
   });
 
   it('lists lazily; fromId of a missing object fails with NotFoundError', async () => {
-    const names = await lastValueFrom(h.sdk.storageObject.list({ limit: 2 }).pipe(map((o) => o.id), toArray()));
+    const names = await lastValueFrom(h.sdk.storageObject.list({ pageSize: 2 }).pipe(map((o) => o.id), toArray()));
     expect(names.length).toBeGreaterThanOrEqual(4);
+    // `limit` caps the total, across pages.
+    const capped = await lastValueFrom(h.sdk.storageObject.list({ limit: 3, pageSize: 2 }).pipe(map((o) => o.id), toArray()));
+    expect(capped).toEqual(names.slice(0, 3));
     await expect(lastValueFrom(h.sdk.storageObject.fromId('obj_missing'))).rejects.toBeInstanceOf(NotFoundError);
   });
 });
@@ -75,7 +78,7 @@ describe('storage objects (real runloop-local)', () => {
 describe('snapshots (real runloop-local)', () => {
   it('snapshotDisk waits, update/list/getInfo, createDevbox restores the disk, delete', async () => {
     const devbox = await lastValueFrom(h.sdk.devbox.create({ name: 'to-snapshot' }));
-    await lastValueFrom(devbox.file.write({ file_path: 'state.txt', contents: 'kept' }));
+    await lastValueFrom(devbox.file.write({ path: 'state.txt', contents: 'kept' }));
     const snapshot = await lastValueFrom(devbox.snapshotDisk({ name: 'snap-1' }, { pollingConfig: { intervalMs: 200, timeoutMs: 60_000 } }));
     expect((await lastValueFrom(snapshot.getInfo())).status).toBe('complete');
     await lastValueFrom(snapshot.update({ name: 'snap-renamed', metadata: { v: '2' } }));
@@ -88,7 +91,7 @@ describe('snapshots (real runloop-local)', () => {
     const content = await lastValueFrom(
       snapshot.createDevbox({ name: 'restored' }).pipe(
         switchMap((restored) =>
-          restored.file.read({ file_path: 'state.txt' }).pipe(switchMap((text) => restored.shutdown().pipe(map(() => text)))),
+          restored.file.read({ path: 'state.txt' }).pipe(switchMap((text) => restored.shutdown().pipe(map(() => text)))),
         ),
       ),
     );

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { Observable } from 'rxjs';
 import * as tar from 'tar-stream';
-import { createIgnoreMatcher, parseIgnoreFile, type IgnoreMatcher } from './ignore-matcher.js';
+import { createIgnoreMatcher, parseIgnoreFile, type IgnoreMatcher } from './internal/ignore-matcher.js';
 
 /**
  * How a build context decides what to leave out; only one source is used (§13).
