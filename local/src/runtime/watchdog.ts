@@ -24,12 +24,17 @@ done
 eval "$RL_ON_EOF"
 `;
 
-/** On EOF: kill each devbox cgroup, unmount its disk, then remove the groups and the instance dirs. */
+/** On EOF: kill each devbox cgroup, unmount its disk, remove the groups, the instance dirs and the egress chain. */
 const KILL_CGROUPS = `for i in $ids; do echo 1 > "$RL_UNIFIED/$i/cgroup.kill" 2>/dev/null || true; done
 sleep 1
 for i in $ids; do [ -z "$RL_MOUNTS" ] || umount -l "$RL_MOUNTS/$i" 2>/dev/null || true; done
 for i in $ids; do for root in $RL_ROOTS; do rmdir "$root/$i" 2>/dev/null || true; done; done
-for root in $RL_ROOTS; do rmdir "$root" 2>/dev/null || true; done`;
+for root in $RL_ROOTS; do rmdir "$root" 2>/dev/null || true; done
+if [ -n "$RL_CHAIN" ]; then
+  iptables -w -D OUTPUT -m cgroup --path "$RL_INSTANCE" -j "$RL_CHAIN" 2>/dev/null
+  iptables -w -F "$RL_CHAIN" 2>/dev/null; iptables -w -X "$RL_CHAIN" 2>/dev/null
+fi
+true`;
 
 /** On EOF: SIGKILL each process group (plain-process devboxes' commands and supervisors). */
 const KILL_GROUPS = `for i in $ids; do kill -KILL "-$i" 2>/dev/null || true; done`;
@@ -50,14 +55,22 @@ export class Watchdog {
 
   /**
    * Kills `<unifiedInstanceDir>/<id>` groups, unmounts `<mountRoot>/<id>`
-   * (the devbox's disk) and removes the groups from every hierarchy.
+   * (the devbox's disk), removes the groups from every hierarchy and the
+   * runtime's egress chain (`egress`: its cgroup path and chain name).
    */
-  static forCgroups(unifiedInstanceDir: string, otherInstanceDirs: readonly string[], mountRoot = ''): Watchdog {
+  static forCgroups(
+    unifiedInstanceDir: string,
+    otherInstanceDirs: readonly string[],
+    mountRoot = '',
+    egress?: { readonly cgroupPath: string; readonly chain: string },
+  ): Watchdog {
     return new Watchdog({
       RL_ON_EOF: KILL_CGROUPS,
       RL_UNIFIED: unifiedInstanceDir,
       RL_ROOTS: [unifiedInstanceDir, ...otherInstanceDirs.filter((dir) => dir !== unifiedInstanceDir)].join(' '),
       RL_MOUNTS: mountRoot,
+      RL_INSTANCE: egress?.cgroupPath ?? '',
+      RL_CHAIN: egress?.chain ?? '',
     });
   }
 

@@ -3,6 +3,7 @@
  * shared cached rootfs, running a command to completion, and a leftover
  * check (cgroups, processes, mounts) that every file runs at the end.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -111,6 +112,8 @@ export async function expectNoLeftovers(dataDir: string): Promise<void> {
   expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(dataDir);
   expect(existsSync(join('/run/runloop-local', instance)), 'bundle dir').toBe(false);
   expect(loopBackingFiles().filter((file) => file.startsWith(dataDir))).toEqual([]);
+  // The runtime's host egress chain goes with it.
+  expect(execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8' })).not.toContain(`RLL-${instance.replace(/^runloop-local-/, '')}`);
 }
 
 /** The files behind every attached loop device (a devbox disk left mounted would show here). */

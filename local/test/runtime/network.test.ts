@@ -17,6 +17,15 @@ const HOST_SIDE = '198.51.100.1';
 const TEST_HOST = '198.51.100.10';
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Every IPv4 address of the host but loopback (eth0's, and this file's veth). */
 function hostAddresses(): string[] {
   return Object.values(networkInterfaces())
@@ -40,6 +49,18 @@ describe('devbox outbound network', () => {
   let hostPort = 0;
 
   beforeAll(async () => {
+    // A run of this file that was killed left its test host behind: its pid is gone, so it is ours to remove.
+    for (const name of ip('netns', 'list').split('\n').map((line) => line.split(' ')[0] ?? '')) {
+      const pid = /^rltest-(\d+)$/.exec(name)?.[1];
+      if (pid === undefined || isAlive(Number(pid))) continue;
+      for (const args of [['netns', 'delete', name], ['link', 'delete', `${name}-h`]]) {
+        try {
+          execFileSync('ip', args, { stdio: 'ignore' });
+        } catch {
+          // already gone with its namespace
+        }
+      }
+    }
     ip('netns', 'add', NS);
     ip('link', 'add', `${NS}-h`, 'type', 'veth', 'peer', 'name', `${NS}-n`);
     ip('link', 'set', `${NS}-n`, 'netns', NS);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,8 +54,10 @@ describe('devboxes do not outlive a SIGKILLed server', () => {
     const { initPid, execPid } = await crashServer('namespaces');
     await eventually(() => !isLive(initPid) && !isLive(execPid));
     await eventually(() => !existsSync(`/sys/fs/cgroup/unified/${runtimeInstanceName(dataDir)}`));
-    // Its disk image is unmounted too (the loop device goes with it).
+    // Its disk image is unmounted too (the loop device goes with it), and its egress chain is gone.
     await eventually(() => !readFileSync('/proc/self/mountinfo', 'utf8').includes(dataDir));
+    const chain = `RLL-${runtimeInstanceName(dataDir).replace(/^runloop-local-/, '')}`;
+    await eventually(() => !execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8' }).includes(chain));
   });
 
   it('kills plain-process devboxes and their commands when the server dies', async () => {

@@ -52,12 +52,14 @@ export const SLIRP = { address: '10.0.2.100', gateway: '10.0.2.2', dns: '10.0.2.
  * await egress.ensure();
  */
 export class EgressFilter {
-  private readonly chain: string;
+  /** The host iptables chain, `RLL-<instance hash>`. */
+  readonly chain: string;
   private installedFor: bigint | undefined;
   private installing: Promise<void> | undefined;
 
   constructor(
-    private readonly instance: string,
+    /** The runtime's cgroup, which the chain's jump matches. */
+    readonly instance: string,
     private readonly unifiedRoot: string,
   ) {
     // iptables chain names stop at 28 characters.

@@ -84,7 +84,13 @@ export class OciRuntime implements DevboxRuntime {
     this.runcRoot = join(options.runtimeDir, 'runc');
     this.mountRoot = join(options.runtimeDir, 'mnt');
     this.bundleRoot = join(BUNDLE_PARENT, this.instance);
-    this.watchdog = Watchdog.forCgroups(join(options.layout.unified, this.instance), allHierarchies(options.layout).map((root) => join(root, this.instance)), this.mountRoot);
+    const egress = options.egress && { cgroupPath: options.egress.instance, chain: options.egress.chain };
+    this.watchdog = Watchdog.forCgroups(
+      join(options.layout.unified, this.instance),
+      allHierarchies(options.layout).map((root) => join(root, this.instance)),
+      this.mountRoot,
+      egress,
+    );
   }
 
   async start(spec: DevboxSpec): Promise<DevboxHandle> {
