@@ -381,7 +381,8 @@ export class DevboxService {
     if (live.stopping || this.#live.get(id) !== live) return;
     this.#live.delete(id);
     this.#fail(id, reason === 'oom' ? 'out_of_memory' : 'execution_failed', `devbox init process ${reason}`);
-    void live.handle.stop({ discard: true }).catch(() => undefined);
+    // Tracked: a server stop waits for this clean-up (unmount, disk removal) before it ends.
+    this.#track(live.handle.stop({ discard: true }).catch(() => undefined));
   }
 
   #keepAliveDeadline(record: DevboxRecord): number | null {

@@ -16,6 +16,7 @@
  * parses packets a devbox writes, so it gets as little as it needs.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { RuntimeError } from '../errors.js';
@@ -62,8 +63,10 @@ export class EgressFilter {
     readonly instance: string,
     private readonly unifiedRoot: string,
   ) {
-    // iptables chain names stop at 28 characters.
-    this.chain = `RLL-${instance.replace(/^runloop-local-/, '').slice(0, 20)}`;
+    // One chain per runtime (iptables names stop at 28 characters): the owning process's pid and a
+    // random tag, so a runtime that stopped or crashed, or its watchdog, only ever touches its own
+    // chain, never a successor's on the same data dir (in the same process or another).
+    this.chain = `${chainPrefix(instance)}${process.pid.toString(36)}-${randomBytes(2).toString('hex').slice(0, 3)}`;
   }
 
   /** Installs the chain for the instance's current cgroup (a no-op when it is already in place). */
@@ -85,6 +88,7 @@ export class EgressFilter {
 
   private async install(): Promise<void> {
     await this.remove();
+    await removeDeadChains(this.instance);
     await iptables(['-N', this.chain]);
     for (const resolver of await hostResolvers()) {
       for (const protocol of ['udp', 'tcp']) await iptables(['-A', this.chain, '-p', protocol, '-d', resolver, '--dport', '53', '-j', 'RETURN']);
@@ -152,6 +156,41 @@ export async function startUserModeNetwork(initPid: number, cgroupProcs: string)
   // Its stderr stays drained (it may log later); its life is the devbox's.
   helper.removeAllListeners('exit');
   return helper;
+}
+
+/**
+ * The chain names of one runtime instance start with this; the owning server's pid (base 36) and a random tag follow.
+ *
+ * @example
+ * chainPrefix('runloop-local-3f2a9c1b7d0e'); // 'RLL-3f2a9c1b7d0e-'
+ */
+export function chainPrefix(instance: string): string {
+  return `RLL-${instance.replace(/^runloop-local-/, '').slice(0, 12)}-`;
+}
+
+/** Removes this instance's chains whose server process is gone (crashed before its watchdog could). */
+async function removeDeadChains(instance: string): Promise<void> {
+  const prefix = chainPrefix(instance);
+  const rules = (await run('iptables', ['-w', '-S'], { env: PATH_ENV })).stdout.split('\n');
+  const chains = new Set(rules.filter((line) => line.startsWith(`-N ${prefix}`)).map((line) => line.slice(3)));
+  for (const chain of chains) {
+    const pid = Number.parseInt(chain.slice(prefix.length).split('-')[0] ?? '', 36);
+    if (Number.isSafeInteger(pid) && isAlive(pid)) continue;
+    for (const jump of rules.filter((line) => line.startsWith('-A OUTPUT ') && line.endsWith(` -j ${chain}`))) {
+      await iptables(['-D', ...jump.slice(3).split(' ')]).catch(() => undefined);
+    }
+    await iptables(['-F', chain]).catch(() => undefined);
+    await iptables(['-X', chain]).catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** IPv4 nameservers of the host's resolv.conf: the only private addresses a devbox's DNS may reach. */
