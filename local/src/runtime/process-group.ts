@@ -50,11 +50,25 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
  * if (groupExists(child.pid!)) console.log('background children still run');
  */
 export function groupExists(pgid: number): boolean {
+  return answersSignalZero(-pgid);
+}
+
+/**
+ * True while process `pid` exists (a zombie counts).
+ *
+ * @example
+ * if (!processExists(ownerPid)) takeOverStaleLock();
+ */
+export function processExists(pid: number): boolean {
+  return answersSignalZero(pid);
+}
+
+/** `kill(target, 0)`: EPERM still means it exists (we may only not signal it). */
+function answersSignalZero(target: number): boolean {
   try {
-    process.kill(-pgid, 0);
+    process.kill(target, 0);
     return true;
   } catch (error) {
-    // EPERM: members exist that we may not signal (cannot happen as root, but they exist).
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

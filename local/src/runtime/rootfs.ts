@@ -12,6 +12,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeUnavailableError } from './errors.js';
+import { processExists } from './process-group.js';
 
 /**
  * Bump when prepare-rootfs.sh changes what it builds: a new tag builds a new cache entry.
@@ -175,20 +176,12 @@ async function isStaleLock(lock: string): Promise<boolean> {
       // The owner may be between mkdir and writing its pid: give it a moment.
       return Date.now() - info.mtimeMs > 10_000;
     }
-    return !isAlive(owner);
+    return !processExists(owner);
   } catch {
     return false; // vanished meanwhile: the next mkdir attempt decides
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function runPrepareScript(target: string, mirror: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { createServer, type Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processExists } from '../../src/runtime/process-group.js';
 import { run, useRuntime } from './helpers.js';
 
 const NS = `rltest-${process.pid}`;
@@ -17,14 +18,6 @@ const HOST_SIDE = '198.51.100.1';
 const TEST_HOST = '198.51.100.10';
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Every IPv4 address of the host but loopback (eth0's, and this file's veth). */
 function hostAddresses(): string[] {
@@ -52,7 +45,7 @@ describe('devbox outbound network', () => {
     // A run of this file that was killed left its test host behind: its pid is gone, so it is ours to remove.
     for (const name of ip('netns', 'list').split('\n').map((line) => line.split(' ')[0] ?? '')) {
       const pid = /^rltest-(\d+)$/.exec(name)?.[1];
-      if (pid === undefined || isAlive(Number(pid))) continue;
+      if (pid === undefined || processExists(Number(pid))) continue;
       for (const args of [['netns', 'delete', name], ['link', 'delete', `${name}-h`]]) {
         try {
           execFileSync('ip', args, { stdio: 'ignore' });

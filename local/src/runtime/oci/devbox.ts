@@ -4,11 +4,9 @@
  * agent; ports through a host socat in its network namespace; freeze and
  * kill through its cgroup v2 group.
  */
-import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import type { AgentConnection } from '../agent/connection.js';
 import type { DevboxCgroups } from '../cgroups.js';
 import { DevboxNotRunningError, RuntimeInputError } from '../errors.js';
@@ -17,10 +15,9 @@ import { copyLayer } from '../layer-copy.js';
 import { connectLoopback, PortForwarder } from '../port-forward.js';
 import type { DevboxHandle, DevboxProcess, DevboxSpec, ExecSpec } from '../types.js';
 import { DEVBOX_HOME, devboxPath, execCwd, execEnvironment } from '../validate.js';
-import { unmountDisk } from './disk.js';
 import type { OciShim } from './launch.js';
+import { releaseDevbox } from './release.js';
 
-const run = promisify(execFile);
 type ExitReason = { readonly reason: 'stopped' | 'died' | 'oom' };
 
 /**
@@ -210,16 +207,11 @@ export class OciDevbox implements DevboxHandle {
       if (this.parts.shim.pid !== undefined) process.kill(this.parts.shim.pid, 'SIGKILL');
       await this.exited;
     }
+    this.parts.agent.close();
     // Whatever still lives in the group outside the devbox's pid namespace (the network helper, a
     // port forwarder) goes too, also when the devbox had died on its own before this stop.
-    await cgroups.kill().catch(() => undefined);
-    this.parts.agent.close();
-    await run('runc', ['--root', this.parts.runcRoot, 'delete', '--force', this.id], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }).catch(
-      () => undefined,
-    );
-    await cgroups.remove().catch(() => undefined);
-    await unmountDisk(this.parts.diskMount);
-    await rm(this.parts.bundle, { recursive: true, force: true });
+    const { runcRoot, diskMount, bundle } = this.parts;
+    await releaseDevbox({ id: this.id, cgroups, runcRoot, diskMount, bundle });
   }
 
   private assertRunning(): void {

@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { RuntimeError } from '../errors.js';
+import { processExists } from '../process-group.js';
 
 const run = promisify(execFile);
 const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
@@ -175,7 +176,7 @@ async function removeDeadChains(instance: string): Promise<void> {
   const chains = new Set(rules.filter((line) => line.startsWith(`-N ${prefix}`)).map((line) => line.slice(3)));
   for (const chain of chains) {
     const pid = Number.parseInt(chain.slice(prefix.length).split('-')[0] ?? '', 36);
-    if (Number.isSafeInteger(pid) && isAlive(pid)) continue;
+    if (Number.isSafeInteger(pid) && processExists(pid)) continue;
     for (const jump of rules.filter((line) => line.startsWith('-A OUTPUT ') && line.endsWith(` -j ${chain}`))) {
       await iptables(['-D', ...jump.slice(3).split(' ')]).catch(() => undefined);
     }
@@ -184,14 +185,6 @@ async function removeDeadChains(instance: string): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** IPv4 nameservers of the host's resolv.conf: the only private addresses a devbox's DNS may reach. */
 async function hostResolvers(): Promise<string[]> {

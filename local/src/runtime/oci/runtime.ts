@@ -24,6 +24,7 @@ import { collectStderr, launchOciDevbox, startFailure } from './launch.js';
 import { SLIRP, startUserModeNetwork, type EgressFilter } from './network.js';
 import type { OciSeccomp } from './seccomp.js';
 import { devboxHostname, runtimeInstanceName } from '../instance.js';
+import { releaseDevbox } from './release.js';
 
 const run = promisify(execFile);
 const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
@@ -119,11 +120,7 @@ export class OciRuntime implements DevboxRuntime {
     const cgroups = new DevboxCgroups(this.options.layout, this.instance, spec.id);
     this.watchdog.add(spec.id);
     const undo = async (): Promise<void> => {
-      await cgroups.kill().catch(() => undefined);
-      await run('runc', ['--root', this.runcRoot, 'delete', '--force', spec.id], { env: PATH_ENV }).catch(() => undefined);
-      await cgroups.remove().catch(() => undefined);
-      await unmountDisk(diskMount);
-      await rm(bundle, { recursive: true, force: true });
+      await releaseDevbox({ id: spec.id, cgroups, runcRoot: this.runcRoot, diskMount, bundle });
       this.watchdog.remove(spec.id);
     };
     let shim;
@@ -157,12 +154,13 @@ export class OciRuntime implements DevboxRuntime {
       const stderr = collectStderr(shim);
       const agent = new AgentConnection(shim.stdin, shim.stdout);
       const failed = startFailure(shim, stderr);
-      const timeout = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new DevboxStartError('devbox did not come up in time', stderr())), START_TIMEOUT_MS).unref(),
-      );
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DevboxStartError('devbox did not come up in time', stderr())), START_TIMEOUT_MS);
+      });
       // An agent that hangs up before READY means the start failed: the shim's exit says why.
       const ready = agent.ready.catch(() => failed.then((error) => Promise.reject(error)));
-      const { shell } = await Promise.race([ready, failed.then((error) => Promise.reject(error)), timeout]);
+      const { shell } = await Promise.race([ready, failed.then((error) => Promise.reject(error)), timeout]).finally(() => clearTimeout(timer));
       const initPid = await initPidOf(cgroups);
       await limitUserNamespace(initPid);
       const egress = spec.network === 'isolated' ? this.options.egress : undefined;
