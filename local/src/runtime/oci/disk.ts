@@ -28,6 +28,16 @@ export function diskImagePath(stateDir: string): string {
 }
 
 /**
+ * The overlay's upper or work dir inside a mounted disk (known before the mount, for links).
+ *
+ * @example
+ * diskDir('/data/.runtime/mnt/dbx_1', 'upper'); // '/data/.runtime/mnt/dbx_1/upper'
+ */
+export function diskDir(mountPoint: string, which: 'upper' | 'work'): string {
+  return join(mountPoint, which);
+}
+
+/**
  * Creates the image (once; an existing one keeps its data and size) and
  * mounts it at `mountPoint`; returns the upper and work dirs inside it, owned
  * by devbox root.
@@ -65,8 +75,8 @@ export async function mountDisk(options: {
       throw new RuntimeError(`cannot mount the devbox disk image: ${stderrOf(error)}`);
     }
   }
-  const upper = join(options.mountPoint, 'upper');
-  const work = join(options.mountPoint, 'work');
+  const upper = diskDir(options.mountPoint, 'upper');
+  const work = diskDir(options.mountPoint, 'work');
   for (const dir of [upper, work]) {
     if (!existsSync(dir)) {
       await mkdir(dir, { mode: 0o755 });
