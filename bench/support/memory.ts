@@ -2,7 +2,7 @@
  * Memory readings from /proc: a process's resident set (the server's), the
  * host's used memory (for the cost of idle devboxes), and peak sampling.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { rssMb } from './stats.js';
 
 /**
@@ -60,4 +60,39 @@ export async function withRssGrowth<T>(serverPid: number, work: () => Promise<T>
   } finally {
     clearInterval(sampler);
   }
+}
+
+/**
+ * Proportional set size (shared pages split among their users) of every
+ * process below `pid`, not `pid` itself, in MB: what the server's devboxes
+ * (shims, agents, network helpers, everything run inside) hold in memory.
+ *
+ * @example
+ * descendantsPssMb(server.pid) / devboxCount;
+ */
+export function descendantsPssMb(pid: number): number {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const below = (p: number): boolean => {
+    for (let up = parentOf.get(p); up !== undefined && up > 1; up = parentOf.get(up)) if (up === pid) return true;
+    return false;
+  };
+  let kb = 0;
+  for (const p of parentOf.keys()) {
+    if (!below(p)) continue;
+    try {
+      kb += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return kb / 1024;
 }

@@ -6,15 +6,15 @@
  * loses at most the image's size. The image outlives a stop (suspend,
  * restart) and goes with the devbox's state dir.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { RuntimeError } from '../errors.js';
+import { hostRun } from '../host-run.js';
 import type { IdRange } from './config.js';
 
-const run = promisify(execFile);
+// Off the main thread: see host-run.ts.
+const run = hostRun;
 const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
 /**

@@ -6,16 +6,15 @@
  * `<runtimeDir>/runc`, so servers with different data dirs never touch each
  * other's devboxes and a restarted server finds its orphans.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, readdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { AgentConnection } from '../agent/connection.js';
 import { DevboxCgroups, reapInstanceCgroups, type CgroupLayout } from '../cgroups.js';
 import { DevboxStartError, RuntimeInputError } from '../errors.js';
 import type { DevboxHandle, DevboxRuntime, DevboxSpec, RuntimeInfo } from '../types.js';
 import { checkSpec } from '../validate.js';
+import { hostRun } from '../host-run.js';
 import { Watchdog } from '../watchdog.js';
 import { devboxOciConfig, type IdRange } from './config.js';
 import { ACCOUNTS, OciDevbox } from './devbox.js';
@@ -26,7 +25,8 @@ import type { OciSeccomp } from './seccomp.js';
 import { devboxHostname, runtimeInstanceName } from '../instance.js';
 import { releaseDevbox } from './release.js';
 
-const run = promisify(execFile);
+// Off the main thread: see host-run.ts.
+const run = hostRun;
 const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 /** A devbox that has not said READY by then will not. */
 const START_TIMEOUT_MS = 60_000;
