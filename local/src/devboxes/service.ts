@@ -10,7 +10,8 @@ import { filter, Subject, type Observable } from 'rxjs';
 import type { DevboxCreateParams, DevboxStatusStrict, DevboxUpdateParams, DevboxView } from 'runloop-rx/views';
 import { launchParametersProblems, type LaunchParameters } from 'runloop-rx/views';
 import type { ServerContext } from '../context.js';
-import { InvalidInputError, NotFoundError, UnavailableError, WrongStateError } from '../errors.js';
+import { NotFoundError, UnavailableError, WrongStateError } from '../errors.js';
+import { HttpError } from '../http/route.js';
 import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import type { DevboxHandle, DevboxRuntime } from '../runtime/types.js';
@@ -133,7 +134,7 @@ export class DevboxService {
     const resolution = await resolveLayers(this.#resolvers, params);
     const launch: LaunchParameters = { ...(resolution?.launch_parameters ?? {}), ...(params.launch_parameters ?? {}) };
     const problems = launchParametersProblems(launch);
-    if (problems.length > 0) throw new InvalidInputError('body.launch_parameters', `invalid body.launch_parameters: ${problems.join('; ')}`);
+    if (problems.length > 0) throw new HttpError(400, 'invalid_request', `invalid body.launch_parameters: ${problems.join('; ')}`);
     refuseUnknownNetworkPolicy(launch.network_policy_id, 'launch_parameters.network_policy_id');
     const now = this.ctx.now();
     const record = newDevboxRecord(newId(ID_PREFIX.devbox, now), now, params, launch, mounts, resolution);
