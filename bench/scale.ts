@@ -13,7 +13,7 @@ import type { Devbox } from '../src/index.js';
 import { atLeastOfficial, compareRow, withinFloor } from './support/compare.js';
 import type { BenchContext } from './support/context.js';
 import { spawnFloor } from './support/floors.js';
-import { descendantsPssMb, hostUsedMb, rssOfPid } from './support/memory.js';
+import { descendantsPssMb, devboxCgroupsMb, hostUsedMb, rssOfPid } from './support/memory.js';
 import { elapsedMs, fmt, infoRow, interleave, type ResultRow } from './support/stats.js';
 import { shutDownByPrefix } from './fleet.js';
 
@@ -51,6 +51,11 @@ export async function benchScale(ctx: BenchContext): Promise<ResultRow[]> {
     const hostAfter = await settledHostUsedMb();
     const serverAfter = rssOfPid(ctx.server.pid);
     const processesPerBox = descendantsPssMb(ctx.server.pid) / COUNT;
+    const cgroupsPerBox = devboxCgroupsMb(ctx.server.dataDir) / COUNT;
+    // What one idle devbox holds, counted from its own parts: its cgroup's charge plus its host-side
+    // processes (the agent is in both: an overestimate). The host-wide figure is shown too, but on a
+    // machine shared with other work it moves by more than 200 devboxes weigh.
+    const ownPerBox = cgroupsPerBox + processesPerBox;
     const one = devboxes[0] as Devbox;
     const official = ctx.official.sdk.devbox.fromId(one.id);
     const exec = await interleave(EXEC_ROUNDS, {
@@ -72,8 +77,9 @@ export async function benchScale(ctx: BenchContext): Promise<ResultRow[]> {
     const perBox = (hostAfter - hostBefore) / COUNT;
     return [
       infoRow(`scale: ${COUNT} devboxes created (${IN_FLIGHT} in flight) until all running, s`, fmt(upMs / 1000, 2), { target: '< 10 s', verdict: upMs < 10_000 ? 'met' : 'MISSED' }),
-      infoRow(`scale: host memory per idle devbox (used, settled ${SETTLE_MS / 1000} s), MB`, fmt(perBox, 2), { target: '< 5 MB', verdict: perBox < 5 ? 'met' : 'MISSED' }),
-      infoRow('scale: processes per idle devbox (shim, agent, network helper; PSS), MB', fmt(processesPerBox, 2)),
+      infoRow('scale: host memory per idle devbox: its cgroup charge + its processes (PSS), MB', fmt(ownPerBox, 2), { target: '< 5 MB', verdict: ownPerBox < 5 ? 'met' : 'MISSED' }),
+      infoRow('scale: … of which its processes (shim, agent, network helper; PSS), MB', fmt(processesPerBox, 2)),
+      infoRow(`scale: host used memory (MemTotal − MemAvailable) growth per devbox, settled ${SETTLE_MS / 1000} s (noisy on a shared machine), MB`, fmt(perBox, 2)),
       infoRow('scale: server RSS growth per running devbox, MB', fmt((serverAfter - serverBefore) / COUNT, 2)),
       compareRow({
         benchmark: `scale: exec 'true' p50 on one devbox while ${COUNT - 1} idle (floor: host spawn), n=${EXEC_ROUNDS}`,

@@ -2,7 +2,8 @@
  * Memory readings from /proc: a process's resident set (the server's), the
  * host's used memory (for the cost of idle devboxes), and peak sampling.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { runtimeInstanceName } from '../../local/src/runtime/instance.js';
 import { rssMb } from './stats.js';
 
 /**
@@ -95,4 +96,20 @@ export function descendantsPssMb(pid: number): number {
     }
   }
   return kb / 1024;
+}
+
+/**
+ * Memory charged to all devbox cgroups of the server on `dataDir` (their
+ * processes, page cache and, where the kernel accounts it, kernel memory), MB;
+ * NaN when the memory controller is not found.
+ *
+ * @example
+ * devboxCgroupsMb(server.dataDir) / devboxCount;
+ */
+export function devboxCgroupsMb(dataDir: string): number {
+  const instance = runtimeInstanceName(dataDir);
+  for (const file of [`/sys/fs/cgroup/memory/${instance}/memory.usage_in_bytes`, `/sys/fs/cgroup/${instance}/memory.current`]) {
+    if (existsSync(file)) return Number(readFileSync(file, 'utf8')) / 1024 / 1024;
+  }
+  return Number.NaN;
 }

@@ -23,6 +23,8 @@ export interface BenchServer {
   readonly banner: string;
   /** The server process, for its memory. */
   readonly pid: number;
+  /** Its data dir (names its devboxes' cgroups). */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -75,7 +77,7 @@ export async function startBenchServer(): Promise<BenchServer> {
   try {
     const { url, banner } = await awaitReady(child);
     child.stdout?.resume();
-    return { url, token, banner, pid: child.pid as number, stop };
+    return { url, token, banner, pid: child.pid as number, dataDir, stop };
   } catch (err) {
     await stop();
     throw err;
