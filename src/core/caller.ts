@@ -15,6 +15,7 @@ import { chainInterceptors, type HttpHandler, type HttpInterceptor, type HttpRes
 import type { ApiCaller, ApiRequest, SseMessage } from './request.js';
 import { withRetry } from './retry.js';
 import { parseSse } from './sse.js';
+import { createTransferHandler, type TransferRequest } from './transfer.js';
 import { createUndiciTransport } from './transport.js';
 
 /**
@@ -50,6 +51,12 @@ export interface CoreClient extends ApiCaller {
   readonly config: ResolvedConfig;
   /** Sends through the whole pipeline; emits a 2xx response whose body must be read (see {@link HttpResponse}). */
   send(request: ApiRequest): Observable<HttpResponse>;
+  /**
+   * Sends a request to an absolute URL outside the API (a presigned object
+   * URL) through the same transport, retry, status mapping, debug log and
+   * interceptors, without auth or default headers.
+   */
+  transfer(request: TransferRequest): Observable<HttpResponse>;
   /** Closes the dispatcher if the client created it. */
   close(): Promise<void>;
 }
@@ -100,12 +107,27 @@ export function createApiCaller(options: ApiCallerOptions = {}, scheduler: Sched
     ...(options.interceptors ?? []),
   ]);
 
-  const send = (request: ApiRequest): Observable<HttpResponse> =>
-    defer(() => handler(buildHttpRequest(config, request)));
+  const debugLog = options.debugLog ?? ((line: string) => console.error(line));
+  const transfer = createTransferHandler(
+    {
+      transport,
+      maxRetries: config.maxRetries,
+      timeoutMs: config.timeoutMs,
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+      ...(debug ? { debugLog } : {}),
+    },
+    scheduler,
+  );
+
+  /** `resumable`: a download, continued with `Range` when its body is cut. */
+  const send = (request: ApiRequest, resumable = false): Observable<HttpResponse> =>
+    defer(() => handler({ ...buildHttpRequest(config, request), ...(resumable ? { resumable } : {}) }));
 
   return {
     config,
     send: (request) => send(request).pipe(abortOn(request.options?.signal)),
+    transfer: (request) => defer(() => transfer(request)),
     json: <A>(request: ApiRequest, codec: t.Decoder<unknown, A>) =>
       send(request).pipe(
         switchMap((res) => readResponseValue(res, codec.name)),
@@ -118,7 +140,7 @@ export function createApiCaller(options: ApiCallerOptions = {}, scheduler: Sched
         abortOn(request.options?.signal),
       ),
     bytes: (request) =>
-      send(request).pipe(
+      send(request, true).pipe(
         switchMap((res) => res.body),
         abortOn(request.options?.signal),
       ),

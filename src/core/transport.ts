@@ -6,10 +6,11 @@
  * observable owns the request: unsubscribing it early destroys the body, and
  * a body nobody subscribed to is dumped so its connection returns to the pool.
  */
-import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
+import { Readable } from 'node:stream';
+import { Observable, Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { FormData as UndiciFormData, type Dispatcher } from 'undici';
 import { APIConnectionError, APIConnectionTimeoutError, RunloopError } from './errors.js';
-import type { HttpHandler, HttpRequest, HttpResponse } from './http.js';
+import { isStreamingBody, type HttpHandler, type HttpRequest, type HttpResponse, type StreamingBody } from './http.js';
 
 type BodyReadable = Dispatcher.ResponseData['body'];
 
@@ -27,12 +28,27 @@ function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string,
   return headers;
 }
 
+/** A failure of the caller's body source (not of the network): retrying cannot help. */
+class BodySourceError extends Error {}
+
+/** Reads one attempt's bytes, marking a failure of the source itself so it is not mistaken for the network's. */
+async function* readSource(body: StreamingBody, onSent: () => void): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body.open();
+  } catch (err) {
+    throw new BodySourceError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  onSent();
+}
+
 /**
  * undici 7 only serialises its own FormData class; a global FormData (Node's
  * bundled undici) is copied into one. Blob and File are Node's own, so shared.
+ * A streaming body is opened here, once per attempt.
  */
-function toDispatchBody(body: HttpRequest['body']): Exclude<Dispatcher.DispatchOptions['body'], undefined> {
+function toDispatchBody(body: HttpRequest['body'], onSent: () => void): Exclude<Dispatcher.DispatchOptions['body'], undefined> {
   if (body === undefined) return null;
+  if (isStreamingBody(body)) return Readable.from(readSource(body, onSent), { objectMode: false });
   if (typeof body === 'string' || body instanceof Uint8Array || body instanceof UndiciFormData) return body;
   const form = new UndiciFormData();
   for (const [name, value] of body.entries()) {
@@ -47,9 +63,15 @@ function isUndiciError(err: unknown, codes: readonly string[]): boolean {
   return typeof code === 'string' && codes.includes(code);
 }
 
-/** Failures of the request itself (bad arguments), as opposed to the network: not retryable. */
+/** Failures of the request itself (bad arguments, an unreadable body source), as opposed to the network: not retryable. */
 function isInvalidRequest(err: unknown): boolean {
-  return err instanceof TypeError || isUndiciError(err, ['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
+  return err instanceof TypeError || err instanceof BodySourceError || isUndiciError(err, ['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
+}
+
+function headersOf(request: HttpRequest): Record<string, string> {
+  const { body } = request;
+  if (!isStreamingBody(body) || body.length === undefined) return { ...request.headers };
+  return { ...request.headers, 'content-length': String(body.length) };
 }
 
 interface SingleUseBody {
@@ -109,7 +131,7 @@ export interface UndiciTransportOptions {
 
 /**
  * Creates the transport on `dispatcher.request`. Errors: no headers within
- * `request.timeoutMs` ⇒ {@link APIConnectionTimeoutError}; any other failure
+ * `request.timeoutMs` (counted from the end of a streamed body) ⇒ {@link APIConnectionTimeoutError}; any other failure
  * to get a response ⇒ {@link APIConnectionError}. HTTP error statuses are
  * *not* errors here (see `raiseForStatus`).
  *
@@ -129,10 +151,19 @@ export function createUndiciTransport(
       const controller = new AbortController();
       let timedOut = false;
       let body: SingleUseBody | undefined;
-      const timeout = scheduler.schedule(() => {
-        timedOut = true;
-        controller.abort();
-      }, request.timeoutMs);
+      const timeout = new Subscription();
+      const startTimer = (): void => {
+        if (subscriber.closed) return;
+        timeout.add(
+          scheduler.schedule(() => {
+            timedOut = true;
+            controller.abort();
+          }, request.timeoutMs),
+        );
+      };
+      // A streamed upload may take any time to send; the wait for headers starts once it is sent.
+      const streamed = isStreamingBody(request.body);
+      if (!streamed) startTimer();
 
       let url: URL;
       try {
@@ -148,8 +179,8 @@ export function createUndiciTransport(
           origin: url.origin,
           path: `${url.pathname}${url.search}`,
           method: request.method,
-          headers: request.headers,
-          body: toDispatchBody(request.body),
+          headers: headersOf(request),
+          body: toDispatchBody(request.body, startTimer),
           signal: controller.signal,
           // Our own timer covers connect + headers; a body (SSE, downloads) may idle for as long as it likes.
           headersTimeout: 0,

@@ -59,7 +59,7 @@ export class StorageObject {
     if (url === undefined) {
       return throwError(() => new InvalidArgumentError(`object ${this.id} has no upload URL: only a handle from create() can upload`));
     }
-    return presignedPut(url, content, { ...options, ...(this.ctx.dispatcher ? { dispatcher: this.ctx.dispatcher } : {}) }).pipe(asVoid());
+    return presignedPut(this.ctx.transfer, url, content, options).pipe(asVoid());
   }
 
   /** Marks the upload complete (UPLOADING ⇒ READ_ONLY). @example obj.complete().subscribe(); */
@@ -88,10 +88,7 @@ export class StorageObject {
   downloadStream(options?: CallOptions): Observable<Uint8Array> {
     return this.getDownloadUrl({}, options).pipe(
       switchMap(({ download_url }) =>
-        presignedGet(download_url, {
-          ...(options?.signal ? { signal: options.signal } : {}),
-          ...(this.ctx.dispatcher ? { dispatcher: this.ctx.dispatcher } : {}),
-        }),
+        presignedGet(this.ctx.transfer, download_url, options?.signal ? { signal: options.signal } : {}),
       ),
     );
   }
