@@ -120,27 +120,35 @@ export function createApiCaller(options: ApiCallerOptions = {}, scheduler: Sched
     scheduler,
   );
 
-  /** `resumable`: a download, continued with `Range` when its body is cut. */
-  const send = (request: ApiRequest, resumable = false): Observable<HttpResponse> =>
-    defer(() => handler({ ...buildHttpRequest(config, request), ...(resumable ? { resumable } : {}) }));
+  /**
+   * `read`: how the body will be read. A download is resumed with `Range`
+   * when its body is cut; a small body read whole is re-sent instead.
+   */
+  const send = (request: ApiRequest, read: 'stream' | 'download' | 'whole' = 'stream'): Observable<HttpResponse> =>
+    defer(() =>
+      handler({
+        ...buildHttpRequest(config, request),
+        ...(read === 'download' ? { resumable: true } : read === 'whole' ? { buffered: true } : {}),
+      }),
+    );
 
   return {
     config,
     send: (request) => send(request).pipe(abortOn(request.options?.signal)),
     transfer: (request) => defer(() => transfer(request)),
     json: <A>(request: ApiRequest, codec: t.Decoder<unknown, A>) =>
-      send(request).pipe(
+      send(request, 'whole').pipe(
         switchMap((res) => readResponseValue(res, codec.name)),
         map((value) => decode(codec, value)),
         abortOn(request.options?.signal),
       ),
     text: (request) =>
-      send(request).pipe(
+      send(request, 'whole').pipe(
         switchMap((res) => res.body.pipe(readText())),
         abortOn(request.options?.signal),
       ),
     bytes: (request) =>
-      send(request, true).pipe(
+      send(request, 'download').pipe(
         switchMap((res) => res.body),
         abortOn(request.options?.signal),
       ),

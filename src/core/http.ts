@@ -55,6 +55,12 @@ export interface HttpRequest {
    * checking that the resumed bytes belong to the same content.
    */
   readonly resumable?: boolean;
+  /**
+   * A small body the caller reads whole (JSON, text): the retry interceptor
+   * reads it before handing the response on, so a body cut mid-way is
+   * re-sent like a lost response (same budget, same idempotency key).
+   */
+  readonly buffered?: boolean;
 }
 
 /**

@@ -5,7 +5,9 @@ import {
   Observable,
   asyncScheduler,
   defer,
+  identity,
   map,
+  of,
   retry,
   switchMap,
   take,
@@ -17,6 +19,7 @@ import {
 } from 'rxjs';
 import { APIConnectionError, APIError, APIUserAbortError } from './errors.js';
 import { isStreamingBody, type HttpInterceptor, type HttpResponse } from './http.js';
+import { readAll } from './body.js';
 import { checkResumed, identityOf, resumeHeaders } from './resume.js';
 
 /**
@@ -118,7 +121,8 @@ interface RetryBudget {
  * `x-request-id`) with an incremented {@link RETRY_COUNT_HEADER}. Must sit
  * outside the interceptor that turns statuses into errors.
  * `request.maxRetries` overrides `defaults.maxRetries` per call. A request
- * with a one-shot streaming body is never re-sent. For a `resumable`
+ * with a one-shot streaming body is never re-sent. A `buffered` request's
+ * body is read inside the retry, so a body cut mid-way is re-sent too. For a `resumable`
  * request, a body cut mid-way is resumed with `Range: bytes=N-` (see
  * `resume.ts`); resumes spend the same budget as re-sends.
  *
@@ -139,6 +143,7 @@ export function withRetry(defaults: RetryOptions, scheduler: SchedulerLike = asy
       };
       const sendWithRetries = (headers: Readonly<Record<string, string>>): Observable<HttpResponse> =>
         defer(() => next({ ...request, headers: { ...request.headers, ...headers, [RETRY_COUNT_HEADER]: String(attempt++) } })).pipe(
+          request.buffered === true ? switchMap((res) => res.body.pipe(readAll(), map((bytes) => ({ ...res, body: of(bytes) })))) : identity,
           retry({ delay: (err: unknown) => delayFor(err) ?? throwError(() => err) }),
         );
       const first = sendWithRetries({});

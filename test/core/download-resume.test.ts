@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as t from 'io-ts';
 import { lastValueFrom, reduce } from 'rxjs';
 import { createApiCaller, type CoreClient } from '../../src/core/index.js';
 import { DownloadResumeError } from '../../src/core/resume.js';
@@ -51,6 +52,22 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await server.close();
+});
+
+describe('json(): a small body cut mid-way', () => {
+  it('is re-sent (same idempotency key) within the retry budget instead of failing', async () => {
+    let answered = 0;
+    const body = JSON.stringify({ id: 'obj_1', padding: 'x'.repeat(20_000) });
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      if (answered++ === 0) res.write(body.slice(0, 5_000), () => setTimeout(() => res.socket?.destroy(), 20));
+      else res.end(body);
+    });
+    const value = await lastValueFrom(client().json({ method: 'POST', path: '/v1/objects', body: { name: 'a' } }, t.type({ id: t.string })));
+    expect(value.id).toBe('obj_1');
+    expect(server.seen.map((s) => s.headers['x-stainless-retry-count'])).toEqual(['0', '1']);
+    expect(new Set(server.seen.map((s) => s.headers['x-request-id'])).size).toBe(1);
+  });
 });
 
 describe('bytes(): a download cut mid-body', () => {

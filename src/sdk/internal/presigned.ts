@@ -89,6 +89,8 @@ export function presignedPut(
       url,
       headers: {},
       body: requestBody(body, options.length),
+      // The answer is small; a cut one is re-sent (the PUT replaces the content).
+      buffered: true,
       ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     };
     return send(request).pipe(
