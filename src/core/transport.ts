@@ -8,7 +8,7 @@
  */
 import { Readable } from 'node:stream';
 import { Observable, Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
-import { FormData as UndiciFormData, type Dispatcher } from 'undici';
+import { FormData as UndiciFormData, Response as UndiciResponse, type Dispatcher } from 'undici';
 import { APIConnectionError, APIConnectionTimeoutError, RunloopError } from './errors.js';
 import { isStreamingBody, type HttpHandler, type HttpRequest, type HttpResponse, type StreamingBody } from './http.js';
 
@@ -41,21 +41,48 @@ async function* readSource(body: StreamingBody, onSent: () => void): AsyncGenera
   onSent();
 }
 
-/**
- * undici 7 only serialises its own FormData class; a global FormData (Node's
- * bundled undici) is copied into one. Blob and File are Node's own, so shared.
- * A streaming body is opened here, once per attempt.
- */
-function toDispatchBody(body: HttpRequest['body'], onSent: () => void): Exclude<Dispatcher.DispatchOptions['body'], undefined> {
-  if (body === undefined) return null;
-  if (isStreamingBody(body)) return Readable.from(readSource(body, onSent), { objectMode: false });
-  if (typeof body === 'string' || body instanceof Uint8Array || body instanceof UndiciFormData) return body;
+/** undici 7 only serialises its own FormData class; a global FormData (Node's bundled undici) is copied into one. */
+function toUndiciForm(body: FormData | UndiciFormData): UndiciFormData {
+  if (body instanceof UndiciFormData) return body;
   const form = new UndiciFormData();
   for (const [name, value] of body.entries()) {
     if (typeof value === 'string') form.append(name, value);
     else form.append(name, value, (value as Partial<File>).name);
   }
   return form;
+}
+
+/**
+ * Encodes a multipart form ourselves (undici's own encoder, through its
+ * `Response`) so that, like any streamed body, the wait for headers starts
+ * once the last byte was sent: a large upload is not cut by the header timeout.
+ */
+function encodeForm(body: FormData | UndiciFormData): { readonly contentType: string; readonly body: StreamingBody } {
+  const encoded = new UndiciResponse(toUndiciForm(body));
+  const contentType = encoded.headers.get('content-type') ?? 'multipart/form-data';
+  const stream = encoded.body;
+  return {
+    contentType,
+    body: { open: () => (stream === null ? Readable.from([]) : Readable.fromWeb(stream)), replayable: false },
+  };
+}
+
+/** The body and headers undici sends; a streamed body (or form) is opened here, once per attempt. */
+function toDispatch(
+  request: HttpRequest,
+  onSent: () => void,
+): { readonly headers: Record<string, string>; readonly body: Exclude<Dispatcher.DispatchOptions['body'], undefined> } {
+  const { body } = request;
+  if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
+    onSent();
+    return { headers: { ...request.headers }, body: body ?? null };
+  }
+  if (isStreamingBody(body)) {
+    const headers = body.length === undefined ? { ...request.headers } : { ...request.headers, 'content-length': String(body.length) };
+    return { headers, body: Readable.from(readSource(body, onSent), { objectMode: false }) };
+  }
+  const form = encodeForm(body);
+  return { headers: { ...request.headers, 'content-type': form.contentType }, body: Readable.from(readSource(form.body, onSent), { objectMode: false }) };
 }
 
 function isUndiciError(err: unknown, codes: readonly string[]): boolean {
@@ -68,11 +95,6 @@ function isInvalidRequest(err: unknown): boolean {
   return err instanceof TypeError || err instanceof BodySourceError || isUndiciError(err, ['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 }
 
-function headersOf(request: HttpRequest): Record<string, string> {
-  const { body } = request;
-  if (!isStreamingBody(body) || body.length === undefined) return { ...request.headers };
-  return { ...request.headers, 'content-length': String(body.length) };
-}
 
 interface SingleUseBody {
   readonly observable: Observable<Uint8Array>;
@@ -161,9 +183,14 @@ export function createUndiciTransport(
           }, request.timeoutMs),
         );
       };
-      // A streamed upload may take any time to send; the wait for headers starts once it is sent.
-      const streamed = isStreamingBody(request.body);
-      if (!streamed) startTimer();
+      // A streamed upload (or form) may take any time to send; the wait for headers starts once it is sent.
+      let dispatch: ReturnType<typeof toDispatch>;
+      try {
+        dispatch = toDispatch(request, startTimer);
+      } catch (err) {
+        subscriber.error(new RunloopError(`Invalid request body: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+        return;
+      }
 
       let url: URL;
       try {
@@ -179,8 +206,8 @@ export function createUndiciTransport(
           origin: url.origin,
           path: `${url.pathname}${url.search}`,
           method: request.method,
-          headers: headersOf(request),
-          body: toDispatchBody(request.body, startTimer),
+          headers: dispatch.headers,
+          body: dispatch.body,
           signal: controller.signal,
           // Our own timer covers connect + headers; a body (SSE, downloads) may idle for as long as it likes.
           headersTimeout: 0,

@@ -4,8 +4,10 @@
  * random points (mid-upload, mid-SSE, mid-download), delays past the
  * client's timeout, truncates bodies and answers 429/503 with Retry-After.
  *
- * Replay a failure with `FAULT_SEED=<seed printed in the failure>`; change
- * the number of runs with `FAULT_RUNS` (never below 20 in CI).
+ * Replay a failure with `FAULT_SEED=<seed printed in the failure>` (the
+ * run's seed is the base seed plus its index; index mod 4 picks the
+ * scenario); change the number of runs with `FAULT_RUNS` (20 in CI, never
+ * fewer; 8 locally). `FAULT_TRACE=1` prints every attempt.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastValueFrom, tap } from 'rxjs';
@@ -14,8 +16,11 @@ import { startTestServer, type TestServer } from '../support/local-server.js';
 import { FAULT_KINDS, seededRandom, startFaultProxy, type FaultKind } from './fault-proxy.js';
 import { execNumberedLines, fileAndObjectRoundTrip, newTally, snapshotChain, tenInParallel, type Tally } from './scenarios.js';
 
+/** Issue 9 asks for 20 seeded runs: CI never runs fewer. */
 const REQUIRED_RUNS = 20;
-const RUNS = Math.max(process.env['CI'] ? REQUIRED_RUNS : 1, Number(process.env['FAULT_RUNS'] ?? REQUIRED_RUNS));
+/** Locally (a shared 2-core machine) two runs of each scenario, unless FAULT_RUNS says otherwise. */
+const LOCAL_RUNS = 8;
+const RUNS = Math.max(process.env['CI'] ? REQUIRED_RUNS : 1, Number(process.env['FAULT_RUNS'] ?? (process.env['CI'] ? REQUIRED_RUNS : LOCAL_RUNS)));
 const BASE_SEED = Number(process.env['FAULT_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 /** Runs at a time: each has its own proxy and SDK. */
 const CONCURRENCY = 5;
@@ -128,5 +133,6 @@ describe('the SDK through a faulty network', () => {
     expect(tally.duplicates).toBe(0);
     // The runs must actually have been disturbed, or they prove nothing.
     expect(FAULT_KINDS.filter((k) => injected[k] > 0).length).toBeGreaterThanOrEqual(RUNS >= REQUIRED_RUNS ? FAULT_KINDS.length : 1);
+    expect(tally.linesChecked).toBe(runsByScenario.get('exec 10,000 lines')! * 20_000);
   }, 600_000);
 });
