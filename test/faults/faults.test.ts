@@ -24,8 +24,12 @@ const RUNS = Math.max(process.env['CI'] ? REQUIRED_RUNS : 1, Number(process.env[
 const BASE_SEED = Number(process.env['FAULT_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 /** Runs at a time: each has its own proxy and SDK. */
 const CONCURRENCY = 5;
-/** The SDK's per-request header timeout in these runs; the proxy's delay goes past it. */
-const TIMEOUT_MS = 2_000;
+/**
+ * The SDK's per-request header timeout in these runs; the proxy's delay goes
+ * past it. Not much shorter: on a loaded 2-core machine the server itself
+ * may take seconds to store an upload, and each spurious timeout spends a retry.
+ */
+const TIMEOUT_MS = 5_000;
 const FAULT_RATE = 0.12;
 /** Output streams are few requests with long bodies: fault them more often, to cut them mid-SSE. */
 const STREAM_FAULT_RATE = 0.6;
@@ -73,12 +77,18 @@ async function run(index: number): Promise<void> {
   });
   // Presigned object URLs name the server itself; send them through the proxy too.
   const viaProxy: HttpInterceptor = (req, next) => next(req.url.startsWith(server.url) ? { ...req, url: proxy.url + req.url.slice(server.url.length) } : req);
+  // Every attempt, printed on failure (and as it happens with FAULT_TRACE=1).
+  const attempts: string[] = [];
+  const note = (line: string): void => {
+    attempts.push(line);
+    if (process.env['FAULT_TRACE']) process.stdout.write(`${line}\n`);
+  };
   const trace: HttpInterceptor = (req, next) => {
     const t0 = Date.now();
     const what = `seed=${seed} ${req.method} ${new URL(req.url).pathname} attempt=${req.headers['x-stainless-retry-count'] ?? '?'} ${req.headers['range'] ?? ''}`;
-    return next(req).pipe(tap({ next: (res) => process.stdout.write(`${what} → ${res.status} ${Date.now() - t0} ms\n`), error: (e: Error) => process.stdout.write(`${what} ✗ ${e.name} ${Date.now() - t0} ms\n`) }));
+    return next(req).pipe(tap({ next: (res) => note(`${what} → ${res.status} ${Date.now() - t0} ms`), error: (e: Error) => note(`${what} ✗ ${e.name} ${Date.now() - t0} ms`) }));
   };
-  const interceptors = process.env['FAULT_TRACE'] ? [viaProxy, trace] : [viaProxy];
+  const interceptors = [viaProxy, trace];
   const sdk = new RunloopSDK({ baseURL: proxy.url, bearerToken: server.token, timeoutMs: TIMEOUT_MS, maxRetries: 6, interceptors });
   const random = seededRandom(seed ^ 0x5eed);
   const tag = `s${seed}`;
@@ -104,7 +114,8 @@ async function run(index: number): Promise<void> {
     runsByScenario.set(scenario, (runsByScenario.get(scenario) ?? 0) + 1);
   } catch (error) {
     const faults = FAULT_KINDS.filter((k) => proxy.injected[k] > 0).map((k) => `${k}=${proxy.injected[k]}`).join(' ');
-    throw new Error(`fault run failed: seed=${seed} scenario="${scenario}" faults: ${faults || 'none'}\n${String((error as Error)?.stack ?? error)}`, {
+    const log = attempts.slice(-40).join('\n');
+    throw new Error(`fault run failed: seed=${seed} scenario="${scenario}" faults: ${faults || 'none'}\nlast attempts:\n${log}\n${String((error as Error)?.stack ?? error)}`, {
       cause: error,
     });
   } finally {
