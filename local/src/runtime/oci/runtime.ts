@@ -25,6 +25,7 @@ import { SLIRP, startUserModeNetwork, type EgressFilter } from './network.js';
 import type { OciSeccomp } from './seccomp.js';
 import { devboxHostname, runtimeInstanceName } from '../instance.js';
 import { releaseDevbox } from './release.js';
+import { hasImageLayers } from '../image-layers.js';
 
 const run = promisify(execFile);
 const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
@@ -127,7 +128,9 @@ export class OciRuntime implements DevboxRuntime {
     try {
       const { upper, work } = await mountDisk({ stateDir: spec.stateDir, mountPoint: diskMount, bytes: spec.limits.diskBytes, ids });
       // Relative names in the overlay's options: its mountinfo line shows no host path.
-      const layers = [this.options.initLayer, ...spec.layers, this.options.rootfs];
+      // A pulled image brings its own root; everything else stacks on the local base.
+      const base = hasImageLayers(spec.layers) ? [] : [this.options.rootfs];
+      const layers = [this.options.initLayer, ...spec.layers, ...base];
       await Promise.all(layers.map((layer, index) => symlink(layer, join(bundle, 'layers', String(index)))));
       await symlink(upper, join(bundle, 'upper'));
       await symlink(work, join(bundle, 'work'));
