@@ -70,7 +70,7 @@ describe('conformance: snapshots, blueprints, tunnels and SSH through the offici
     await writeFile(join(scratch, '.dockerignore'), 'ignored.txt\n');
     const blueprint = await sdk.blueprint.create({
       name: 'conformance-bp',
-      dockerfile: 'FROM ubuntu:24.04\nENV GREETING=hi-from-env\nCOPY . /opt/ctx/\nRUN ls /opt/ctx > /opt/listing.txt',
+      dockerfile: 'FROM runloop:runloop/starter-x86_64\nENV GREETING=hi-from-env\nCOPY . /opt/ctx/\nRUN ls /opt/ctx > /opt/listing.txt',
       build_context_dir: scratch,
     });
     const info = await blueprint.getInfo();
@@ -83,7 +83,7 @@ describe('conformance: snapshots, blueprints, tunnels and SSH through the offici
     const result = await devbox.cmd.exec('cat /opt/ctx/hello.txt /opt/listing.txt; echo $GREETING');
     expect(await result.stdout()).toBe('hello from the context\nhello.txt\nhi-from-env\n');
 
-    await expect(sdk.blueprint.create({ name: 'conformance-broken', dockerfile: 'FROM ubuntu\nRUN exit 7' })).rejects.toThrow();
+    await expect(sdk.blueprint.create({ name: 'conformance-broken', dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN exit 7' })).rejects.toThrow();
   });
 
   it('enables an authenticated tunnel that reaches a server in the devbox, and creates SSH keys', async () => {

@@ -98,38 +98,41 @@ export async function pushImage(
 ): Promise<{ readonly manifestDigest: string }> {
   const headers: Record<string, string> = options.auth ? { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` } : {};
   const { architecture = 'amd64', ...runConfig } = config;
-  const configBlob = Buffer.from(
-    JSON.stringify({ architecture, os: 'linux', config: runConfig, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }),
-  );
-  const configDigest = layerOf(configBlob).digest;
-  for (const blob of [...layers.map((l) => l.blob), configBlob]) await pushBlob(registryUrl, repository, blob, headers);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: configBlob.length },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.blob.length })),
-    }),
-  );
-  const manifestDigest = layerOf(manifest).digest;
+  for (const layer of layers) await pushBlob(registryUrl, repository, layer.blob, headers);
+  /** Pushes the config and manifest for one architecture; returns the manifest. */
+  const manifestFor = async (arch: string): Promise<{ body: Buffer; digest: string }> => {
+    const configBlob = Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', config: runConfig, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }));
+    await pushBlob(registryUrl, repository, configBlob, headers);
+    const body = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: layerOf(configBlob).digest, size: configBlob.length },
+        layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.blob.length })),
+      }),
+    );
+    return { body, digest: layerOf(body).digest };
+  };
+  const own = await manifestFor(architecture);
   if (!options.index) {
-    await putManifest(registryUrl, repository, tag, manifest, 'application/vnd.oci.image.manifest.v1+json', headers);
-    return { manifestDigest };
+    await putManifest(registryUrl, repository, tag, own.body, 'application/vnd.oci.image.manifest.v1+json', headers);
+    return { manifestDigest: own.digest };
   }
-  await putManifest(registryUrl, repository, manifestDigest, manifest, 'application/vnd.oci.image.manifest.v1+json', headers);
+  // Another platform first: the pull must choose, not take the first.
+  const foreign = await manifestFor('s390x');
+  for (const m of [foreign, own]) await putManifest(registryUrl, repository, m.digest, m.body, 'application/vnd.oci.image.manifest.v1+json', headers);
   const index = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.index.v1+json',
       manifests: [
-        // Another platform first: the pull must choose, not take the first.
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'0'.repeat(64)}`, size: 1, platform: { os: 'linux', architecture: 's390x' } },
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: manifest.length, platform: { os: 'linux', architecture } },
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: foreign.digest, size: foreign.body.length, platform: { os: 'linux', architecture: 's390x' } },
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: own.digest, size: own.body.length, platform: { os: 'linux', architecture } },
       ],
     }),
   );
   await putManifest(registryUrl, repository, tag, index, 'application/vnd.oci.image.index.v1+json', headers);
-  return { manifestDigest };
+  return { manifestDigest: own.digest };
 }
 
 async function pushBlob(registryUrl: string, repository: string, blob: Buffer, headers: Record<string, string>): Promise<void> {
