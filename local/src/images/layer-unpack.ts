@@ -78,6 +78,12 @@ export async function unpackLayer(tar: Readable, dest: string, options: UnpackOp
   const skipped: string[] = [];
   let bytes = 0;
   let entries = 0;
+  // Real directories this unpack made or checked, so each parent is lstat'ed once, not once per entry.
+  const dirs = new Set<string>();
+  /** Before `path` is replaced: any checked directory at or under it is checked again. */
+  const replacing = (path: string): void => {
+    if (dirs.has(path)) dirs.clear();
+  };
 
   const handle = async (header: Header, body: AsyncIterable<unknown>): Promise<void> => {
     entries += 1;
@@ -85,7 +91,7 @@ export async function unpackLayer(tar: Readable, dest: string, options: UnpackOp
     const parts = safeParts(header.name);
     if (parts.length === 0) return; // the root itself: its owner and mode are the stack's business
     const name = parts[parts.length - 1]!;
-    const parent = await ensureParents(dest, parts.slice(0, -1), shift(0));
+    const parent = await ensureParents(dest, parts.slice(0, -1), shift(0), dirs);
     const path = join(parent, name);
     if (name === '.wh..wh..opq') {
       opaque.push(parent);
@@ -101,6 +107,7 @@ export async function unpackLayer(tar: Readable, dest: string, options: UnpackOp
         if (existing !== undefined && !existing.isDirectory()) await rm(path, { recursive: true, force: true });
         if (existing === undefined || !existing.isDirectory()) await mkdir(path);
         await applyOwnerAndMode(path, header, shift);
+        dirs.add(path);
         return;
       }
       case 'file':
@@ -108,6 +115,7 @@ export async function unpackLayer(tar: Readable, dest: string, options: UnpackOp
         const size = header.size ?? 0;
         if (bytes + size > options.maxBytes) throw new UnsafeLayerError(`the layer unpacks to more than ${options.maxBytes} bytes (the cap)`);
         bytes += size;
+        replacing(path);
         await rm(path, { recursive: true, force: true });
         const file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
         try {
@@ -123,6 +131,7 @@ export async function unpackLayer(tar: Readable, dest: string, options: UnpackOp
       }
       case 'symlink': {
         // Created as written (an absolute target means the devbox's own root); never followed here.
+        replacing(path);
         await rm(path, { recursive: true, force: true });
         await symlink(header.linkname ?? '', path);
         await applyOwnerAndMode(path, header, shift);
@@ -136,6 +145,7 @@ export async function unpackLayer(tar: Readable, dest: string, options: UnpackOp
           throw new UnsafeLayerError(`hard link ${JSON.stringify(header.name)} points at ${JSON.stringify(header.linkname)}, which is no file of this layer`);
         }
         if (target === path) return;
+        replacing(path);
         await rm(path, { recursive: true, force: true });
         await link(target, path);
         return;
@@ -176,10 +186,11 @@ function safeParts(name: string): string[] {
 }
 
 /** Creates missing parents as directories; refuses to pass through anything that is not a real directory. */
-async function ensureParents(dest: string, parts: readonly string[], rootOwner: number): Promise<string> {
+async function ensureParents(dest: string, parts: readonly string[], rootOwner: number, checked: Set<string>): Promise<string> {
   let path = dest;
   for (const part of parts) {
     path = join(path, part);
+    if (checked.has(path)) continue;
     const info = await lstatOrUndefined(path);
     if (info === undefined) {
       await mkdir(path, { mode: 0o755 });
@@ -187,6 +198,7 @@ async function ensureParents(dest: string, parts: readonly string[], rootOwner: 
     } else if (!info.isDirectory()) {
       throw new UnsafeLayerError(`entry under ${JSON.stringify(parts.join('/'))} goes through ${info.isSymbolicLink() ? 'a symlink' : 'a non-directory'} (${JSON.stringify(part)})`);
     }
+    checked.add(path);
   }
   return path;
 }

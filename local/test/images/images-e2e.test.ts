@@ -73,7 +73,7 @@ function blobDownloads(registry: TestRegistry): number {
 
 describe('FROM a registry image', () => {
   it('builds FROM python:3.12-slim through the mirror; a devbox sees the files, whiteouts, owners and ENV', async () => {
-    const { blueprint, log } = await build('from-python', 'FROM python:3.12-slim\nRUN echo built > /built.txt\nENV EXTRA=from-dockerfile');
+    const { blueprint, log } = await build('from-python', 'FROM python:3.12-slim\nRUN echo built > /built.txt && pwd > /cwd.txt\nENV EXTRA=from-dockerfile');
     expect(blueprint.status, log.join('\n')).toBe('build_complete');
     expect(log).toContain(`Pulling docker.io/library/python:3.12-slim from ${open.url}`);
     expect(log.some((line) => /^Pulled layer sha256:[0-9a-f]{12}: /.test(line))).toBe(true);
@@ -87,6 +87,8 @@ describe('FROM a registry image', () => {
       return result.stdout;
     };
     expect(await run('cat /etc/motd-from-image /built.txt /escape')).toBe('hello from the image\nbuilt\nhello from the image\n');
+    // The image's WorkingDir is where the Dockerfile's RUN starts, as in Docker.
+    expect(await run('cat /cwd.txt')).toBe('/opt\n');
     expect(await run('test -e /etc/old.conf && echo present || echo whited-out')).toBe('whited-out\n');
     expect(await run('ls /opt/data')).toBe('b.txt\n');
     expect(await run('test -e /opt/evil-dev && echo present || echo skipped')).toBe('skipped\n');

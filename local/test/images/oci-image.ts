@@ -4,7 +4,7 @@
  * names), and pushes them to a registry over the distribution API.
  */
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { pack, type Header } from 'tar-stream';
 
 /**
@@ -24,6 +24,8 @@ export type LayerEntry = Partial<Header> & { readonly name: string; readonly con
 export interface Layer {
   readonly blob: Buffer;
   readonly digest: string;
+  /** Digest of the uncompressed tar (the config's `rootfs.diff_ids`). */
+  readonly diffId: string;
 }
 
 /**
@@ -61,9 +63,21 @@ export async function tarOf(entries: readonly LayerEntry[]): Promise<Buffer> {
   return collected;
 }
 
-/** A blob with its digest. */
-function layerOf(blob: Buffer): Layer {
-  return { blob, digest: `sha256:${createHash('sha256').update(blob).digest('hex')}` };
+/**
+ * A gzip blob with its digest and diff id.
+ *
+ * @example
+ * const layer = layerOf(gzipSync(tar));
+ */
+export function layerOf(blob: Buffer): Layer {
+  const sha = (data: Buffer): string => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  let diffId: string;
+  try {
+    diffId = sha(gunzipSync(blob));
+  } catch {
+    diffId = sha(blob); // not gzip (configs, manifests): its own digest
+  }
+  return { blob, digest: sha(blob), diffId };
 }
 
 /**
@@ -101,7 +115,7 @@ export async function pushImage(
   for (const layer of layers) await pushBlob(registryUrl, repository, layer.blob, headers);
   /** Pushes the config and manifest for one architecture; returns the manifest. */
   const manifestFor = async (arch: string): Promise<{ body: Buffer; digest: string }> => {
-    const configBlob = Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', config: runConfig, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }));
+    const configBlob = Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', config: runConfig, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } }));
     await pushBlob(registryUrl, repository, configBlob, headers);
     const body = Buffer.from(
       JSON.stringify({
