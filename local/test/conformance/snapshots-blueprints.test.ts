@@ -76,7 +76,7 @@ describe('conformance: snapshots, blueprints, tunnels and SSH through the offici
     const info = await blueprint.getInfo();
     expect(info).toMatchObject({ name: 'conformance-bp', status: 'build_complete', state: 'created' });
     const logs = await blueprint.logs();
-    expect(logs.logs.some((l) => l.message.includes('no registry offline'))).toBe(true);
+    expect(logs.logs.some((l) => l.message.includes('a Runloop default image; using the local Debian bookworm base'))).toBe(true);
 
     const devbox = await blueprint.createDevbox();
     devboxes.push(devbox);
