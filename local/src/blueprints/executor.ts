@@ -94,6 +94,8 @@ export type BuildPhase = 'provisioning' | 'building';
  */
 export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (phase: BuildPhase) => void): Promise<BuildOutcome> {
   const firstPlan = planOrFail(job);
+  // A pull is part of provisioning: the blueprint says so while it downloads.
+  onPhase('provisioning');
   const from = await resolveFrom(job, firstPlan.metadata.baseImage).catch((error: unknown) => {
     const message = error instanceof BuildStepError ? error.message : failureMessage(error);
     job.log.append('error', `Build failed: ${message}`);
@@ -104,7 +106,6 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
   const layerDir = join(job.dir, 'layer');
   const tempLayer = join(job.dir, 'layer.tmp');
   await rm(tempLayer, { recursive: true, force: true });
-  onPhase('provisioning');
   job.log.append('info', `Starting the build devbox (${runtime.info.mode} runtime)`);
   let handle: DevboxHandle | undefined;
   try {
