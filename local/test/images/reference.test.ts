@@ -3,7 +3,11 @@
  * apart, bad names refused with the name in the message; pull progress
  * lines throttled by the (injected) clock.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readAuthFile } from '../../src/images/credentials.js';
 import { LayerProgress, formatBytes } from '../../src/images/pull-progress.js';
 import { isRunloopDefaultImage, parseImageReference } from '../../src/images/reference.js';
 
@@ -66,5 +70,28 @@ describe('LayerProgress', () => {
 
   it('formats sizes the way registries show them', () => {
     expect([formatBytes(812), formatBytes(4_100), formatBytes(31_000_000), formatBytes(1_200_000_000)]).toEqual(['812 B', '4.1 kB', '31.0 MB', '1.20 GB']);
+  });
+});
+
+describe('readAuthFile', () => {
+  it("reads Docker's config.json format: base64 auth or user/password, Docker Hub's legacy key normalised, helpers skipped", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rl-auth-'));
+    try {
+      const file = join(dir, 'config.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          auths: {
+            '127.0.0.1:5000': { auth: Buffer.from('ci:s3:cret').toString('base64') },
+            'https://index.docker.io/v1/': { username: 'hub', password: 'token' },
+            'ghcr.io': {},
+          },
+          credHelpers: { 'gcr.io': 'gcloud' },
+        }),
+      );
+      expect(readAuthFile(file)).toEqual({ '127.0.0.1:5000': { username: 'ci', password: 's3:cret' }, 'docker.io': { username: 'hub', password: 'token' } });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
