@@ -6,7 +6,8 @@
  * cleans up. It reports; it never fails on a missed target.
  * Run some cases: `npm run bench -- exec objects` (names: the keys of CASES below).
  * `npm run bench -- install` measures installing the packed packages instead
- * (no server; see install-size.ts); it runs only when named.
+ * (no server; see install-size.ts); it runs only when named, as does
+ * `npm run bench -- image-pull` (FROM image pull + unpack; see image-pull.ts).
  */
 import { cpus } from 'node:os';
 import { benchExec } from './exec.js';
@@ -15,6 +16,7 @@ import { benchFileTransfer } from './file-transfer.js';
 import { benchFleet } from './fleet.js';
 import { benchIsolation } from './isolation.js';
 import { benchInstall } from './install-size.js';
+import { benchImagePull } from './image-pull.js';
 import { benchSsePipeline } from './sse-pipeline.js';
 import { benchStreaming } from './streaming.js';
 import { benchTransfer } from './transfer.js';
@@ -48,6 +50,7 @@ const CASES: Record<string, BenchCase> = {
 
 async function main(): Promise<void> {
   if (process.argv.slice(2).includes('install')) return benchInstall();
+  if (process.argv.slice(2).includes('image-pull')) return benchImagePull();
   const wanted = process.argv.slice(2).filter((name) => name in CASES);
   const selected = wanted.length > 0 ? wanted : Object.keys(CASES);
   console.log(`runloop-rx bench: ${cpus().length} cores, node ${process.version}; cases: ${selected.join(', ')}`);

@@ -3,7 +3,8 @@
 // buildContext$ helper + uploadFromBytes + asBuildContext, and the
 // buildContextDir shortcut), then getInfo, logs, list, createDevbox, delete.
 // Both build context objects are deleted again once their blueprint is.
-// runloop-local maps any FROM image onto its Debian base root filesystem.
+// runloop-local serves Runloop's default images (FROM runloop:…) from its Debian base
+// root filesystem; any other FROM image is pulled from its registry.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { buildContext$, type Blueprint, type RunloopSDK } from '../src/index.js'
 import { runExample } from './support/runloop.js';
 import { shutdownAfter } from './support/shutdown.js';
 
-const APP_DOCKERFILE = `FROM node:22
+const APP_DOCKERFILE = `FROM runloop:runloop/starter-x86_64
 WORKDIR /usr/src/app
 # copy using the build context from the object
 COPY package.json package.json
@@ -51,7 +52,7 @@ const withSetupCommands = (runloop: RunloopSDK) =>
   runloop.blueprint
     .create({
       name: 'my-blueprint',
-      dockerfile: 'FROM ubuntu:22.04\nRUN python3 --version > /python-version.txt\n',
+      dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN python3 --version > /python-version.txt\n',
       systemSetupCommands: ['echo "set up by system_setup_commands" > /setup.txt'],
     })
     .pipe(switchMap((blueprint) => inspectAndUse(blueprint, 'cat /python-version.txt /setup.txt').pipe(concatWith(blueprint.delete()))));

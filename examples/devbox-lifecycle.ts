@@ -29,7 +29,7 @@ const plainAndAttached = (runloop: RunloopSDK) =>
   );
 
 const fromBlueprint = (runloop: RunloopSDK) =>
-  runloop.blueprint.create({ name: 'lifecycle-blueprint', dockerfile: 'FROM ubuntu:22.04\nRUN echo built > /built.txt\n' }).pipe(
+  runloop.blueprint.create({ name: 'lifecycle-blueprint', dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN echo built > /built.txt\n' }).pipe(
     switchMap((blueprint) =>
       concat(
         runloop.devbox.createFromBlueprintId(blueprint.id, { name: 'my-devbox-from-blueprint' }).pipe(

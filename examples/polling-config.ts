@@ -32,7 +32,7 @@ runExample('polling-config', (runloop) =>
       switchMap(() =>
         concat(
           runloop.blueprint.create(
-            { name: 'polled-blueprint', dockerfile: 'FROM ubuntu:22.04\n' },
+            { name: 'polled-blueprint', dockerfile: 'FROM runloop:runloop/starter-x86_64\n' },
             { pollingConfig: { timeoutMs: 600_000, intervalMs: 250 } },
           ),
         ).pipe(

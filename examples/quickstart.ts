@@ -32,7 +32,7 @@ const helloDevbox = (runloop: RunloopSDK) =>
 
 const blueprintDevbox = (runloop: RunloopSDK) =>
   runloop.blueprint
-    .create({ name: 'my-blueprint', dockerfile: "FROM ubuntu:22.04\nRUN echo 'Hello' > /hello.txt\n" })
+    .create({ name: 'my-blueprint', dockerfile: "FROM runloop:runloop/starter-x86_64\nRUN echo 'Hello' > /hello.txt\n" })
     .pipe(
       step('build a blueprint from a Dockerfile'),
       tap((blueprint) => console.log(`blueprint ${blueprint.id} built`)),

@@ -23,6 +23,8 @@ declare -A NEEDED=(
   [nsenter]=util-linux
   [ip]=iproute2
   [tar]=tar
+  [setfattr]=attr  # opaque dirs of pulled image layers (trusted.overlay.opaque)
+  [mknod]=coreutils
 )
 
 # Each devbox's inotify use is charged to host root as well (runc creates its user namespace;

@@ -6,6 +6,7 @@
  * Prints one ready line containing the URL (scripts wait for it), the token
  * when it was generated, and the runtime mode in force.
  */
+import { readAuthFile } from './images/credentials.js';
 import { parseArgs } from 'node:util';
 import { followParent, launchedByNpm } from './follow-parent.js';
 import { createLogger } from './http/logger.js';
@@ -19,6 +20,8 @@ const USAGE = `usage: runloop-local [options]
   --token T           bearer token clients must send
                       (default: $RUNLOOP_API_KEY, else a new random token, printed)
   --runtime MODE      auto | namespaces | process (default auto)
+  --registry-mirror URL  pull Docker Hub images (FROM python:3.12…) from this registry instead
+  --registry-auth FILE   registry credentials, Docker config.json format ({"auths": {"host": {"auth": …}}})
   --quiet             log errors only
   -h, --help          show this help
 
@@ -35,6 +38,8 @@ interface CliOptions {
   readonly runtime: Exclude<RuntimeMode, 'none'>;
   readonly quiet: boolean;
   readonly help: boolean;
+  readonly registryMirror: string | undefined;
+  readonly registryAuth: string | undefined;
 }
 
 /** A command-line mistake: usage goes to stderr and the exit code is 2. */
@@ -62,6 +67,8 @@ function parseCli(argv: readonly string[]): CliOptions {
         token: { type: 'string' },
         runtime: { type: 'string' },
         quiet: { type: 'boolean' },
+        'registry-mirror': { type: 'string' },
+        'registry-auth': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -75,6 +82,8 @@ function parseCli(argv: readonly string[]): CliOptions {
     throw new UsageError('--runtime must be auto, namespaces or process');
   }
   if (values.token !== undefined && values.token.trim() === '') throw new UsageError('--token must not be empty');
+  const mirror = values['registry-mirror'];
+  if (mirror !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(mirror)) throw new UsageError('--registry-mirror must be a base URL like https://mirror.example:5000');
   return {
     port,
     host: values.host ?? '127.0.0.1',
@@ -83,6 +92,8 @@ function parseCli(argv: readonly string[]): CliOptions {
     runtime,
     quiet: values.quiet === true,
     help: values.help === true,
+    registryMirror: mirror,
+    registryAuth: values['registry-auth'],
   };
 }
 
@@ -100,7 +111,15 @@ async function main(): Promise<void> {
   }
   const envToken = process.env['RUNLOOP_API_KEY']?.trim();
   const token = options.token ?? (envToken === undefined || envToken === '' ? undefined : envToken);
+  let credentials;
+  try {
+    credentials = options.registryAuth !== undefined ? readAuthFile(options.registryAuth) : undefined;
+  } catch (error) {
+    process.stderr.write(`runloop-local: --registry-auth ${options.registryAuth}: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
   const server: LocalServer = await startLocalServer({
+    images: { ...(options.registryMirror !== undefined ? { dockerHubMirror: options.registryMirror } : {}), ...(credentials ? { credentials } : {}) },
     port: options.port,
     host: options.host,
     dataDir: options.dataDir,

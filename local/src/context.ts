@@ -51,6 +51,21 @@ export interface ServerConfig {
    * signatures: presigned URLs, tunnel tokens. Survives restarts.
    */
   readonly signingSecret: Buffer;
+  /** How blueprint builds reach registries for FROM images (absent: Docker Hub itself, no credentials). */
+  readonly images?: ImageRegistryConfig;
+}
+
+/**
+ * Registries for FROM images.
+ *
+ * @example
+ * const images: ImageRegistryConfig = { dockerHubMirror: 'http://127.0.0.1:5000', credentials: { 'ghcr.io': { username: 'me', password: 'token' } } };
+ */
+export interface ImageRegistryConfig {
+  /** Base URL serving Docker Hub's images instead of registry-1.docker.io (a pull-through mirror, or a local registry offline). */
+  readonly dockerHubMirror?: string;
+  /** Credentials by registry host as written in image names (`127.0.0.1:5000`, `ghcr.io`, `docker.io`). */
+  readonly credentials?: Readonly<Record<string, { readonly username: string; readonly password: string }>>;
 }
 
 /**

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import type { LocalService, Logger, ServerConfig, ServerContext, ServiceFactory, ServiceMap, ServiceRegistry } from './context.js';
+import type { ImageRegistryConfig, LocalService, Logger, ServerConfig, ServerContext, ServiceFactory, ServiceMap, ServiceRegistry } from './context.js';
 import { createRequestHandler } from './http/handler.js';
 import { Idempotency } from './http/idempotency.js';
 import { listenDual, type AnyRequest, type AnyResponse } from './http/listener.js';
@@ -50,6 +50,8 @@ export interface LocalServerOptions {
   readonly services?: readonly ServiceFactory[];
   /** Clock in epoch ms; default `Date.now`. */
   readonly now?: () => number;
+  /** Where blueprint builds pull FROM images: a Docker Hub mirror and registry credentials. */
+  readonly images?: ImageRegistryConfig;
 }
 
 /**
@@ -157,6 +159,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       port: listener.port,
       baseUrl: `http://${publicHost}:${listener.port}`,
       signingSecret,
+      ...(options.images !== undefined ? { images: options.images } : {}),
     };
     const { registry, services: serviceMap } = createServiceRegistry();
     const ctx: ServerContext = { config, store, now, log, runtime, services: serviceMap, registry, stopping: stopController.signal };

@@ -89,6 +89,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     host: '127.0.0.1',
     token: `test_${randomBytes(12).toString('hex')}`,
     log: createLogger('error'),
+    // Tests never reach Docker Hub: an unqualified FROM goes to a closed loopback port and fails fast.
+    images: { dockerHubMirror: 'http://127.0.0.1:9' },
     ...options,
     dataDir,
   });

@@ -50,11 +50,7 @@ export interface StepContext {
 export async function executeStep(ctx: StepContext, step: BuildStep): Promise<void> {
   switch (step.kind) {
     case 'from':
-      ctx.log.append(
-        'warn',
-        `FROM ${step.image}: no registry offline; using the local Debian bookworm base root filesystem`,
-      );
-      return;
+      return; // resolved before the build devbox started (from-image.ts)
     case 'workdir':
       await mustSucceed(ctx, { command: `mkdir -p ${shellQuote(step.path)}`, user: 'root', cwd: '/' }, `WORKDIR ${step.path}`);
       return;

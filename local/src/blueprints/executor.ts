@@ -1,7 +1,8 @@
 /**
- * The blueprint build executor: starts a build devbox on the base root
- * filesystem (plus the base blueprint's layers), runs the Dockerfile's steps
- * and the system setup commands, then captures the writable layer. The layer
+ * The blueprint build executor: resolves the FROM image (pulled, or the
+ * local base for Runloop's default images, or the base blueprint's layers),
+ * starts a build devbox on it, runs the Dockerfile's steps and the system
+ * setup commands, then captures the writable layer. The layer
  * is captured into `layer.tmp` and renamed to `layer` only on success, so a
  * failed or interrupted build never leaves a usable half layer.
  */
@@ -10,10 +11,12 @@ import { dirname, join } from 'node:path';
 import type { DevboxHandle, DevboxRuntime } from '../runtime/types.js';
 import type { BuildLog } from './build-log.js';
 import { BuildStepError, executeStep, runSetupCommand, type StepContext } from './build-steps.js';
+import { runInDevbox } from './run-in-devbox.js';
 import { DockerfileError } from './dockerfile/errors.js';
 import { parseDockerfile } from './dockerfile/parse.js';
-import { planBuild, type BuildPlan, type ImageMetadata } from './dockerfile/plan.js';
+import { planBuild, type BuildPlan, type ImageDefaults, type ImageMetadata } from './dockerfile/plan.js';
 import { limitsFor } from '../devboxes/limits.js';
+import { resolveFrom, type ImageSource } from './from-image.js';
 
 /** The resource size a blueprint build runs with. */
 const BUILD_SIZE = 'LARGE';
@@ -42,6 +45,8 @@ export interface BuildJob {
   readonly dir: string;
   readonly log: BuildLog;
   readonly signal?: AbortSignal;
+  /** Pulls FROM images; absent: only Runloop's default images (the local base) can be built on. */
+  readonly images?: ImageSource;
 }
 
 /**
@@ -56,6 +61,8 @@ export interface BuildOutcome {
   readonly layerDir: string;
   readonly sizeBytes: number;
   readonly metadata: ImageMetadata;
+  /** The pulled FROM image's layers, topmost first (empty: the local base or the base blueprint). */
+  readonly imageLayers: readonly string[];
 }
 
 /**
@@ -86,18 +93,26 @@ export type BuildPhase = 'provisioning' | 'building';
  * const outcome = await runBuild(runtime, job, (phase) => setStatus(job.id, phase));
  */
 export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (phase: BuildPhase) => void): Promise<BuildOutcome> {
-  const plan = planOrFail(job);
+  const firstPlan = planOrFail(job);
+  // A pull is part of provisioning: the blueprint says so while it downloads.
+  onPhase('provisioning');
+  const from = await resolveFrom(job, firstPlan.metadata.baseImage).catch((error: unknown) => {
+    const message = error instanceof BuildStepError ? error.message : failureMessage(error);
+    job.log.append('error', `Build failed: ${message}`);
+    throw new BuildFailedError(message);
+  });
+  // The image's own Env, WorkingDir, User… come first, as in a Docker stage.
+  const plan = from.defaults === undefined ? firstPlan : planOrFail(job, from.defaults);
   const layerDir = join(job.dir, 'layer');
   const tempLayer = join(job.dir, 'layer.tmp');
   await rm(tempLayer, { recursive: true, force: true });
-  onPhase('provisioning');
   job.log.append('info', `Starting the build devbox (${runtime.info.mode} runtime)`);
   let handle: DevboxHandle | undefined;
   try {
     handle = await runtime.start({
       id: job.id,
       stateDir: join(job.dir, 'build'),
-      layers: job.baseLayers,
+      layers: from.layers,
       // Builds install toolchains: the LARGE size's memory and 16 GiB of disk, still bounded.
       limits: limitsFor({ resource_size_request: BUILD_SIZE }),
       // Package downloads go through the devboxes' filtered network; only a host that cannot
@@ -105,6 +120,7 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
       network: runtime.info.outboundNetwork === false ? 'host' : 'isolated',
     });
     onPhase('building');
+    if (from.defaults !== undefined) await prepareDevboxUser(handle, job);
     const ctx: StepContext = { handle, log: job.log, contextDir: job.contextDir, ...(job.signal ? { signal: job.signal } : {}) };
     const total = plan.steps.length;
     for (const [index, step] of plan.steps.entries()) {
@@ -130,7 +146,7 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
     await rename(tempLayer, layerDir);
     await writeFile(join(job.dir, 'image.json'), JSON.stringify({ ...plan.metadata, env }));
     job.log.append('info', `Build complete (layer ${sizeBytes} bytes)`);
-    return { layerDir, sizeBytes, metadata: { ...plan.metadata, env } };
+    return { layerDir, sizeBytes, metadata: { ...plan.metadata, env }, imageLayers: from.defaults === undefined ? [] : from.layers };
   } catch (error) {
     await rm(tempLayer, { recursive: true, force: true });
     const message = failureMessage(error);
@@ -142,17 +158,32 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
   }
 }
 
-function planOrFail(job: BuildJob): BuildPlan {
+function planOrFail(job: BuildJob, image?: ImageDefaults): BuildPlan {
   if (job.dockerfile === undefined || job.dockerfile.trim() === '') {
     return { steps: [], metadata: { env: {}, workdir: '/', user: 'root', labels: {}, exposedPorts: [], baseImage: '' } };
   }
   try {
-    return planBuild(parseDockerfile(job.dockerfile), job.buildArgs);
+    return planBuild(parseDockerfile(job.dockerfile), job.buildArgs, image);
   } catch (error) {
     const message = error instanceof DockerfileError ? error.message : String(error);
     job.log.append('error', `Build failed: ${message}`);
     throw new BuildFailedError(message);
   }
+}
+
+/**
+ * Devboxes run commands as `user` (uid 1000) in /home/user, as on Runloop;
+ * an image from a registry rarely has either, so the build adds them (and
+ * leaves an image that has them alone).
+ */
+async function prepareDevboxUser(handle: DevboxHandle, job: BuildJob): Promise<void> {
+  const script = [
+    "grep -q '^[^:]*:[^:]*:1000:' /etc/passwd 2>/dev/null || echo 'user:x:1000:1000::/home/user:/bin/sh' >> /etc/passwd",
+    "grep -q '^[^:]*:[^:]*:1000:' /etc/group 2>/dev/null || echo 'user:x:1000:' >> /etc/group",
+    '[ -d /home/user ] || { mkdir -p /home/user && chown 1000:1000 /home/user; }',
+  ].join('\n');
+  const result = await runInDevbox(handle, { command: script, user: 'root', cwd: '/' }, { log: job.log });
+  if (result.exitCode !== 0) throw new BuildStepError(`preparing the devbox user (uid 1000, /home/user) in the image failed: exited with code ${result.exitCode}`);
 }
 
 function describe(step: BuildPlan['steps'][number]): string {

@@ -20,6 +20,7 @@ import { extractBuildContext } from './context-extract.js';
 import { BuildFailedError, runBuild } from './executor.js';
 import { BLUEPRINT_COLLECTION, blueprintChain, type BlueprintRecord, type BlueprintStatusStrict } from './record.js';
 import { refuseUnknownNetworkPolicy } from '../devboxes/references.js';
+import { ImageStore } from '../images/image-store.js';
 
 const IN_PROGRESS: readonly BlueprintStatusStrict[] = ['queued', 'provisioning', 'building'];
 
@@ -32,9 +33,11 @@ const IN_PROGRESS: readonly BlueprintStatusStrict[] = ['queued', 'provisioning',
 export class BlueprintService {
   readonly records: Collection<BlueprintRecord>;
   readonly #queue = new BuildQueue(2);
+  readonly #images: ImageStore;
 
   constructor(private readonly ctx: ServerContext) {
     this.records = ctx.store.collection('blueprints', BLUEPRINT_COLLECTION);
+    this.#images = new ImageStore({ dir: join(ctx.config.dataDir, 'images'), ids: ctx.runtime?.info.idRange, ...ctx.config.images });
   }
 
   /** The record; unknown id ⇒ 404. Deleted blueprints are still readable. */
@@ -239,6 +242,7 @@ export class BlueprintService {
           dir,
           log,
           signal,
+          images: this.#images,
         },
         (phase) => this.#setStatus(id, phase),
       );
@@ -246,6 +250,8 @@ export class BlueprintService {
         ...r,
         status: 'build_complete',
         layer_dir: outcome.layerDir,
+        // A pulled FROM image's layers are what the blueprint stands on.
+        parent_layers: outcome.imageLayers.length > 0 ? outcome.imageLayers : r.parent_layers,
         image: outcome.metadata,
         build_finish_time_ms: this.ctx.now(),
       }));

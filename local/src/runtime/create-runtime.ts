@@ -102,6 +102,7 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
     const info: RuntimeInfo = {
       mode: 'namespaces',
       outboundNetwork: egress !== undefined,
+      idRange: ids,
       detail: `${ISOLATED_DETAIL.replace('{start}', String(ids.hostStart))}; limits always on: ${probe.limits.join(', ')}, /dev/shm, disk; ${network}`,
     };
     log(formatRuntimeInfo(info));

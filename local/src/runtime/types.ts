@@ -21,6 +21,11 @@ export interface RuntimeInfo {
   readonly detail: string;
   /** Whether an `isolated` devbox reaches outside (filtered) rather than loopback only. */
   readonly outboundNetwork?: boolean;
+  /**
+   * The host ids devbox ids map to (isolated mode): files of layers made
+   * outside a devbox (pulled images) must be owned inside this range.
+   */
+  readonly idRange?: { readonly hostStart: number; readonly size: number };
 }
 
 /**
@@ -62,6 +67,8 @@ export interface DevboxSpec {
    * Extra read-only layers stacked above the base root filesystem, topmost
    * first (a snapshot of a devbox built from a blueprint: [snapshot, blueprint]).
    * Each is a directory in overlayfs upper-dir format (whiteouts, opaque dirs).
+   * When the stack holds layers of a pulled image (`image-layers.ts`), those
+   * are the whole root and the local base is left out.
    */
   readonly layers: readonly string[];
   readonly limits: ResourceLimits;

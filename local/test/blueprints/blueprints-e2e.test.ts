@@ -40,7 +40,7 @@ async function uploadContext(files: Record<string, string>): Promise<string> {
 describe('blueprints end to end', () => {
   it('builds a Dockerfile with COPY from an uploaded tgz; a devbox has the files and the ENV', async () => {
     const objectId = await uploadContext({ 'app/main.py': 'print("hello")\n', 'README.md': 'readme\n' });
-    const dockerfile = 'FROM python:3.12-slim\nENV APP_MODE=blueprint\nWORKDIR /srv\nCOPY app/ ./app/\nCOPY README.md .\nRUN python3 app/main.py > out.txt';
+    const dockerfile = 'FROM runloop:runloop/starter-x86_64\nENV APP_MODE=blueprint\nWORKDIR /srv\nCOPY app/ ./app/\nCOPY README.md .\nRUN python3 app/main.py > out.txt';
     const created = await server.request('POST', '/v1/blueprints', {
       name: 'e2e-py',
       dockerfile,
@@ -56,7 +56,7 @@ describe('blueprints end to end', () => {
     expect(built.status, JSON.stringify(logs.json)).toBe('build_complete');
     expect(built.build_finish_time_ms).toBeGreaterThan(0);
     expect(logs.json.logs.map((l: any) => l.message)).toContain(
-      'FROM python:3.12-slim: no registry offline; using the local Debian bookworm base root filesystem',
+      "FROM runloop:runloop/starter-x86_64: a Runloop default image; using the local Debian bookworm base root filesystem",
     );
 
     const byName = await createRunning(server, { blueprint_name: 'e2e-py' });
@@ -92,7 +92,7 @@ describe('blueprints end to end', () => {
   });
 
   it('a failing RUN ends failed with the error in the log and no layer', async () => {
-    const created = await server.request('POST', '/v1/blueprints', { name: 'e2e-fail', dockerfile: 'FROM debian\nRUN echo starting && false' });
+    const created = await server.request('POST', '/v1/blueprints', { name: 'e2e-fail', dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN echo starting && false' });
     const done = await waitBlueprint(server, created.json.id);
     expect(done).toMatchObject({ status: 'failed', failure_reason: 'build_failed' });
     const logs = (await server.request('GET', `/v1/blueprints/${created.json.id}/logs`)).json.logs;
@@ -105,7 +105,7 @@ describe('blueprints end to end', () => {
   });
 
   it('an unsupported instruction fails the build clearly', async () => {
-    const created = await server.request('POST', '/v1/blueprints', { name: 'e2e-unsupported', dockerfile: 'FROM debian\nVOLUME /data' });
+    const created = await server.request('POST', '/v1/blueprints', { name: 'e2e-unsupported', dockerfile: 'FROM runloop:runloop/starter-x86_64\nVOLUME /data' });
     expect((await waitBlueprint(server, created.json.id)).status).toBe('failed');
     const logs = (await server.request('GET', `/v1/blueprints/${created.json.id}/logs`)).json.logs;
     expect(logs.at(-1).message).toBe('Build failed: Dockerfile line 2: VOLUME is not supported by runloop-local (a devbox has one persistent filesystem)');
@@ -114,7 +114,7 @@ describe('blueprints end to end', () => {
   it('builds behind the devboxes\' filtered network, not on the host\'s', async () => {
     const created = await server.request('POST', '/v1/blueprints', {
       name: 'e2e-net',
-      dockerfile: 'FROM debian\nRUN cat /etc/resolv.conf && ip -4 -o addr show tap0',
+      dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN cat /etc/resolv.conf && ip -4 -o addr show tap0',
     });
     expect((await waitBlueprint(server, created.json.id)).status).toBe('build_complete');
     const logs: string = (await server.request('GET', `/v1/blueprints/${created.json.id}/logs`)).json.logs.map((l: { message: string }) => l.message).join('\n');
@@ -124,7 +124,7 @@ describe('blueprints end to end', () => {
 
   it('refuses an unknown network policy (top level or in launch parameters) and creates nothing', async () => {
     for (const body of [{ network_policy_id: 'np_nope' }, { launch_parameters: { network_policy_id: 'x'.repeat(256) } }]) {
-      const created = await server.request('POST', '/v1/blueprints', { name: 'e2e-np', dockerfile: 'FROM debian', ...body });
+      const created = await server.request('POST', '/v1/blueprints', { name: 'e2e-np', dockerfile: 'FROM runloop:runloop/starter-x86_64', ...body });
       expect(created.status, created.text).toBe(404);
       expect(created.json.message).toMatch(/network policy ".{1,200}…?" does not exist$/);
       expect(created.text.length).toBeLessThan(400);
@@ -137,13 +137,13 @@ describe('blueprints end to end', () => {
     expect((await server.request('POST', '/v1/blueprints', { dockerfile: 'FROM x' })).status).toBe(400);
     expect((await server.request('POST', '/v1/blueprints', { name: 'x', base_blueprint_id: 'bpt_missing' })).status).toBe(400);
     expect((await server.request('POST', '/v1/blueprints', { name: 'x', build_context: { type: 'object', object_id: 'obj_missing' } })).status).toBe(404);
-    const preview = await server.request('POST', '/v1/blueprints/preview', { name: 'p', dockerfile: 'FROM debian', system_setup_commands: ['apt-get install -y curl'] });
-    expect(preview.json).toEqual({ dockerfile: 'FROM debian\nRUN apt-get install -y curl\n' });
+    const preview = await server.request('POST', '/v1/blueprints/preview', { name: 'p', dockerfile: 'FROM runloop:runloop/starter-x86_64', system_setup_commands: ['apt-get install -y curl'] });
+    expect(preview.json).toEqual({ dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN apt-get install -y curl\n' });
     expect((await server.request('GET', '/v1/blueprints/bpt_nope')).status).toBe(404);
     expect((await server.request('POST', '/v1/devboxes', { blueprint_name: 'never-built' })).status).toBe(404);
   });
   it('deleting a blueprint during its build cancels the build and leaves nothing behind', async () => {
-    const created = (await server.request('POST', '/v1/blueprints', { name: 'e2e-cancel', dockerfile: 'FROM debian\nRUN echo sleeping && sleep 60' })).json;
+    const created = (await server.request('POST', '/v1/blueprints', { name: 'e2e-cancel', dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN echo sleeping && sleep 60' })).json;
     const logsOf = async () => (await server.request('GET', `/v1/blueprints/${created.id}/logs`)).json.logs.map((l: any) => l.message);
     for (let i = 0; i < 200 && !(await logsOf()).includes('sleeping'); i += 1) await new Promise((r) => setTimeout(r, 50));
     expect((await server.request('GET', `/v1/blueprints/${created.id}`)).json.status).toBe('building');
@@ -154,7 +154,7 @@ describe('blueprints end to end', () => {
     expect(existsSync(join(server.dataDir, 'blueprints', created.id))).toBe(false);
   });
   it('stacks a blueprint on a base blueprint (by name), inheriting its files and ENV', async () => {
-    const base = (await server.request('POST', '/v1/blueprints', { name: 'e2e-base', dockerfile: 'FROM debian\nENV BASE_VAR=from-base\nRUN echo base > /base.txt' })).json;
+    const base = (await server.request('POST', '/v1/blueprints', { name: 'e2e-base', dockerfile: 'FROM runloop:runloop/starter-x86_64\nENV BASE_VAR=from-base\nRUN echo base > /base.txt' })).json;
     expect((await waitBlueprint(server, base.id)).status).toBe('build_complete');
     const child = await server.request('POST', '/v1/blueprints', {
       name: 'e2e-child',

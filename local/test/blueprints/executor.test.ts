@@ -63,7 +63,7 @@ describe('runBuild', () => {
     const phases: BuildPhase[] = [];
     const j = await job(
       [
-        'FROM ubuntu:22.04',
+        'FROM runloop:runloop/starter-x86_64',
         'ARG GREETING=hello',
         'ENV APP_HOME=/opt/app GREETING=$GREETING',
         'WORKDIR $APP_HOME',
@@ -82,7 +82,7 @@ describe('runBuild', () => {
     expect(outcome.metadata.env).toEqual({ APP_HOME: '/opt/app', GREETING: 'bonjour' });
     expect(outcome.metadata.user).toBe('user');
     const messages = j.log.read().map((e) => e.message);
-    expect(messages).toContain('FROM ubuntu:22.04: no registry offline; using the local Debian bookworm base root filesystem');
+    expect(messages).toContain("FROM runloop:runloop/starter-x86_64: a Runloop default image; using the local Debian bookworm base root filesystem");
     const check = await sh(
       [outcome.layerDir],
       'cat /opt/app/main.py /opt/app/built.txt /opt/setup.txt /tmp/who; stat -c %U /home/user/notes.txt /opt/app/main.py; test -e /etc/motd && echo motd-present || echo motd-gone',
@@ -91,7 +91,7 @@ describe('runBuild', () => {
   });
 
   it('fails on a failing RUN: status failed, the error in the log, no layer left', async () => {
-    const j = await job('FROM debian\nRUN echo about-to-fail && ls /definitely/missing\nRUN echo never');
+    const j = await job('FROM runloop:runloop/starter-x86_64\nRUN echo about-to-fail && ls /definitely/missing\nRUN echo never');
     await expect(runBuild(runtime, j, () => undefined)).rejects.toThrow(BuildFailedError);
     const log = j.log.read();
     expect(log.map((e) => e.message)).toContain('about-to-fail');
@@ -103,7 +103,7 @@ describe('runBuild', () => {
   });
 
   it('fails an unsupported instruction before starting anything', async () => {
-    const j = await job('FROM debian\nHEALTHCHECK CMD true');
+    const j = await job('FROM runloop:runloop/starter-x86_64\nHEALTHCHECK CMD true');
     const phases: BuildPhase[] = [];
     await expect(runBuild(runtime, j, (p) => phases.push(p))).rejects.toThrow(/HEALTHCHECK is not supported/);
     expect(phases).toEqual([]);
@@ -111,9 +111,9 @@ describe('runBuild', () => {
   });
 
   it('stacks a build on a base blueprint layer', async () => {
-    const base = await job('FROM x\nRUN echo base > /base.txt');
+    const base = await job('FROM runloop:runloop/starter-x86_64\nRUN echo base > /base.txt');
     const baseOutcome = await runBuild(runtime, base, () => undefined);
-    const top = await job('FROM x\nRUN cat /base.txt > /top.txt', { baseLayers: [baseOutcome.layerDir] });
+    const top = await job('FROM runloop:runloop/starter-x86_64\nRUN cat /base.txt > /top.txt', { baseLayers: [baseOutcome.layerDir] });
     const topOutcome = await runBuild(runtime, top, () => undefined);
     expect((await sh([topOutcome.layerDir, baseOutcome.layerDir], 'cat /top.txt /base.txt')).stdout).toBe('base\nbase\n');
     expect(await readFile(join(top.dir, 'image.json'), 'utf8')).toContain('"env":{}');
@@ -128,7 +128,7 @@ describe('runBuild', () => {
     for await (const c of pack) chunks.push(c as Buffer);
     await writeFile(join(context, 'bundle.tar.gz'), gzipSync(Buffer.concat(chunks)));
     await writeFile(join(context, 'run.sh'), 'echo run\n');
-    const j = await job('FROM x\nADD bundle.tar.gz /opt/b/\nCOPY --chmod=750 run.sh /usr/local/bin/run.sh', { contextDir: context });
+    const j = await job('FROM runloop:runloop/starter-x86_64\nADD bundle.tar.gz /opt/b/\nCOPY --chmod=750 run.sh /usr/local/bin/run.sh', { contextDir: context });
     const outcome = await runBuild(runtime, j, () => undefined);
     expect((await sh([outcome.layerDir], 'cat /opt/b/inner/x.txt; stat -c %a /usr/local/bin/run.sh')).stdout).toBe('from-archive\n750\n');
   });

@@ -70,20 +70,20 @@ describe('conformance: snapshots, blueprints, tunnels and SSH through the offici
     await writeFile(join(scratch, '.dockerignore'), 'ignored.txt\n');
     const blueprint = await sdk.blueprint.create({
       name: 'conformance-bp',
-      dockerfile: 'FROM ubuntu:24.04\nENV GREETING=hi-from-env\nCOPY . /opt/ctx/\nRUN ls /opt/ctx > /opt/listing.txt',
+      dockerfile: 'FROM runloop:runloop/starter-x86_64\nENV GREETING=hi-from-env\nCOPY . /opt/ctx/\nRUN ls /opt/ctx > /opt/listing.txt',
       build_context_dir: scratch,
     });
     const info = await blueprint.getInfo();
     expect(info).toMatchObject({ name: 'conformance-bp', status: 'build_complete', state: 'created' });
     const logs = await blueprint.logs();
-    expect(logs.logs.some((l) => l.message.includes('no registry offline'))).toBe(true);
+    expect(logs.logs.some((l) => l.message.includes('a Runloop default image; using the local Debian bookworm base'))).toBe(true);
 
     const devbox = await blueprint.createDevbox();
     devboxes.push(devbox);
     const result = await devbox.cmd.exec('cat /opt/ctx/hello.txt /opt/listing.txt; echo $GREETING');
     expect(await result.stdout()).toBe('hello from the context\nhello.txt\nhi-from-env\n');
 
-    await expect(sdk.blueprint.create({ name: 'conformance-broken', dockerfile: 'FROM ubuntu\nRUN exit 7' })).rejects.toThrow();
+    await expect(sdk.blueprint.create({ name: 'conformance-broken', dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN exit 7' })).rejects.toThrow();
   });
 
   it('enables an authenticated tunnel that reaches a server in the devbox, and creates SSH keys', async () => {

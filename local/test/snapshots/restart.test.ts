@@ -17,7 +17,7 @@ describe('restart', () => {
     const devbox = await createRunning(server);
     await exec(server, devbox.id, 'echo persisted > ~/p.txt');
     const snap = (await server.request('POST', `/v1/devboxes/${devbox.id}/snapshot_disk`, { name: 'keep-me' })).json;
-    const blueprint = (await server.request('POST', '/v1/blueprints', { name: 'restart-bp', dockerfile: 'FROM debian\nENV WHO=bp\nRUN echo built > /built.txt' })).json;
+    const blueprint = (await server.request('POST', '/v1/blueprints', { name: 'restart-bp', dockerfile: 'FROM runloop:runloop/starter-x86_64\nENV WHO=bp\nRUN echo built > /built.txt' })).json;
     expect((await waitBlueprint(server, blueprint.id)).status).toBe('build_complete');
     const sshKey = (await server.request('POST', `/v1/devboxes/${devbox.id}/create_ssh_key`)).json;
     await shutdown(server, devbox.id);

@@ -29,7 +29,7 @@ describe('blueprints (real runloop-local)', () => {
       h.sdk.blueprint.create(
         {
           name: 'e2e-bp',
-          dockerfile: 'FROM debian\nWORKDIR /srv\nCOPY app/ ./app/\nRUN ls /srv/app > /srv/listing.txt',
+          dockerfile: 'FROM runloop:runloop/starter-x86_64\nWORKDIR /srv\nCOPY app/ ./app/\nRUN ls /srv/app > /srv/listing.txt',
           systemSetupCommands: ['echo setup > /srv/setup.txt'],
           buildContextDir: dir,
         },
@@ -60,7 +60,7 @@ describe('blueprints (real runloop-local)', () => {
   });
 
   it('a failed build errors with BlueprintBuildError holding the build log', async () => {
-    const err = await lastValueFrom(h.sdk.blueprint.create({ name: 'e2e-bad', dockerfile: 'FROM debian\nRUN echo about-to-fail && false' }, fast)).catch(
+    const err = await lastValueFrom(h.sdk.blueprint.create({ name: 'e2e-bad', dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN echo about-to-fail && false' }, fast)).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(BlueprintBuildError);

@@ -63,7 +63,7 @@ export interface ImageMetadata {
   readonly labels: Readonly<Record<string, string>>;
   readonly exposedPorts: readonly string[];
   readonly stopSignal?: string;
-  /** The FROM image as written (it is mapped onto the local base root filesystem). */
+  /** The FROM image as written. */
   readonly baseImage: string;
 }
 
@@ -77,6 +77,21 @@ export interface ImageMetadata {
 export interface BuildPlan {
   readonly steps: readonly BuildStep[];
   readonly metadata: ImageMetadata;
+}
+
+/**
+ * What the FROM image's own config sets before the Dockerfile's first line
+ * (its Env, WorkingDir, User, Entrypoint, Cmd), as Docker starts a stage.
+ *
+ * @example
+ * planBuild(instructions, {}, { env: { PATH: '/usr/local/bin:/usr/bin:/bin' }, workdir: '/app' });
+ */
+export interface ImageDefaults {
+  readonly env?: Readonly<Record<string, string>>;
+  readonly workdir?: string;
+  readonly user?: string;
+  readonly cmd?: readonly string[];
+  readonly entrypoint?: readonly string[];
 }
 
 interface State {
@@ -102,13 +117,15 @@ interface State {
  * const plan = planBuild(parseDockerfile('FROM x\nARG V=1\nENV A=$V\nRUN echo $A'), { V: '2' });
  * plan.metadata.env; // { A: '2' }
  */
-export function planBuild(instructions: readonly Instruction[], buildArgs: Readonly<Record<string, string>>): BuildPlan {
+export function planBuild(instructions: readonly Instruction[], buildArgs: Readonly<Record<string, string>>, image: ImageDefaults = {}): BuildPlan {
   const state: State = {
     globalArgs: {},
     args: {},
-    env: {},
-    workdir: '/',
-    user: 'root',
+    env: { ...image.env },
+    workdir: image.workdir ?? '/',
+    user: image.user ?? 'root',
+    ...(image.cmd ? { cmd: image.cmd } : {}),
+    ...(image.entrypoint ? { entrypoint: image.entrypoint } : {}),
     shell: undefined,
     labels: {},
     exposedPorts: [],

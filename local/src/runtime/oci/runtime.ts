@@ -24,6 +24,7 @@ import { SLIRP, startUserModeNetwork, type EgressFilter } from './network.js';
 import type { OciSeccomp } from './seccomp.js';
 import { devboxHostname, runtimeInstanceName } from '../instance.js';
 import { releaseDevbox } from './release.js';
+import { hasImageLayers } from '../image-layers.js';
 
 // Off the main thread: see host-run.ts.
 const run = hostRun;
@@ -129,7 +130,9 @@ export class OciRuntime implements DevboxRuntime {
       // bundle's links and config (CPU) are independent: done at once, a start waits for the longer.
       const disk = mountDisk({ stateDir: spec.stateDir, mountPoint: diskMount, bytes: spec.limits.diskBytes, ids });
       // Relative names in the overlay's options: its mountinfo line shows no host path.
-      const layers = [this.options.initLayer, ...spec.layers, this.options.rootfs];
+      // A pulled image brings its own root; everything else stacks on the local base.
+      const base = hasImageLayers(spec.layers) ? [] : [this.options.rootfs];
+      const layers = [this.options.initLayer, ...spec.layers, ...base];
       const links = Promise.all([
         ...layers.map((layer, index) => symlink(layer, join(bundle, 'layers', String(index)))),
         symlink(diskDir(diskMount, 'upper'), join(bundle, 'upper')),
