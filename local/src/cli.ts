@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { followParent, launchedByNpm } from './follow-parent.js';
+import { codeMountSettings } from './code-mounts/settings.js';
 import { createLogger } from './http/logger.js';
 import { startLocalServer, type LocalServer, type RuntimeMode } from './server.js';
 
@@ -19,6 +20,8 @@ const USAGE = `usage: runloop-local [options]
   --token T           bearer token clients must send
                       (default: $RUNLOOP_API_KEY, else a new random token, printed)
   --runtime MODE      auto | namespaces | process (default auto)
+  --git-base-url URL  where code mounts clone <owner>/<repo>.git from
+                      (default https://github.com)
   --quiet             log errors only
   -h, --help          show this help
 
@@ -33,6 +36,7 @@ interface CliOptions {
   readonly dataDir: string | undefined;
   readonly token: string | undefined;
   readonly runtime: Exclude<RuntimeMode, 'none'>;
+  readonly gitBaseUrl: string | undefined;
   readonly quiet: boolean;
   readonly help: boolean;
 }
@@ -61,6 +65,7 @@ function parseCli(argv: readonly string[]): CliOptions {
         'data-dir': { type: 'string' },
         token: { type: 'string' },
         runtime: { type: 'string' },
+        'git-base-url': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -75,12 +80,21 @@ function parseCli(argv: readonly string[]): CliOptions {
     throw new UsageError('--runtime must be auto, namespaces or process');
   }
   if (values.token !== undefined && values.token.trim() === '') throw new UsageError('--token must not be empty');
+  const gitBaseUrl = values['git-base-url'];
+  if (gitBaseUrl !== undefined) {
+    try {
+      codeMountSettings({ gitBaseUrl });
+    } catch (error) {
+      throw new UsageError(`--git-base-url: ${(error as Error).message}`);
+    }
+  }
   return {
     port,
     host: values.host ?? '127.0.0.1',
     dataDir: values['data-dir'],
     token: values.token,
     runtime,
+    gitBaseUrl,
     quiet: values.quiet === true,
     help: values.help === true,
   };
@@ -106,6 +120,7 @@ async function main(): Promise<void> {
     dataDir: options.dataDir,
     token,
     runtimeMode: options.runtime,
+    ...(options.gitBaseUrl !== undefined ? { codeMounts: { gitBaseUrl: options.gitBaseUrl } } : {}),
     log: createLogger(options.quiet ? 'error' : 'info'),
   });
   process.stdout.write(`runloop-local listening on ${server.url}\n`);

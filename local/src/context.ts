@@ -14,6 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import type { CodeMountSettings } from './code-mounts/settings.js';
 import type { Route } from './http/route.js';
 import type { DevboxRuntime } from './runtime/types.js';
 import type { Store } from './store/store.js';
@@ -51,6 +52,8 @@ export interface ServerConfig {
    * signatures: presigned URLs, tunnel tokens. Survives restarts.
    */
   readonly signingSecret: Buffer;
+  /** Where code mounts clone from (default `https://github.com`) and their size and time caps. */
+  readonly codeMounts: CodeMountSettings;
 }
 
 /**

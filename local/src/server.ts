@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { codeMountSettings, type CodeMountSettings } from './code-mounts/settings.js';
 import type { LocalService, Logger, ServerConfig, ServerContext, ServiceFactory, ServiceMap, ServiceRegistry } from './context.js';
 import { createRequestHandler } from './http/handler.js';
 import { Idempotency } from './http/idempotency.js';
@@ -50,6 +51,8 @@ export interface LocalServerOptions {
   readonly services?: readonly ServiceFactory[];
   /** Clock in epoch ms; default `Date.now`. */
   readonly now?: () => number;
+  /** Code mounts: `gitBaseUrl` (default `https://github.com`; tests point it at a local git server), `maxBytes`, `timeoutMs`. */
+  readonly codeMounts?: Partial<CodeMountSettings>;
 }
 
 /**
@@ -83,6 +86,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir ?? resolve(homedir(), '.runloop-local'));
   const token = options.token ?? `rl_local_${randomBytes(24).toString('hex')}`;
+  const codeMounts = codeMountSettings(options.codeMounts);
   mkdirSync(dataDir, { recursive: true });
   const releaseLock = acquireDataDirLock(dataDir);
   let store: Store;
@@ -157,6 +161,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       port: listener.port,
       baseUrl: `http://${publicHost}:${listener.port}`,
       signingSecret,
+      codeMounts,
     };
     const { registry, services: serviceMap } = createServiceRegistry();
     const ctx: ServerContext = { config, store, now, log, runtime, services: serviceMap, registry, stopping: stopController.signal };

@@ -42,6 +42,8 @@ export interface BuildJob {
   readonly dir: string;
   readonly log: BuildLog;
   readonly signal?: AbortSignal;
+  /** Build-time only environment (the blueprint's secrets): never written into the image's metadata. */
+  readonly secretEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -105,7 +107,13 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
       network: runtime.info.outboundNetwork === false ? 'host' : 'isolated',
     });
     onPhase('building');
-    const ctx: StepContext = { handle, log: job.log, contextDir: job.contextDir, ...(job.signal ? { signal: job.signal } : {}) };
+    const ctx: StepContext = {
+      handle,
+      log: job.log,
+      contextDir: job.contextDir,
+      ...(job.signal ? { signal: job.signal } : {}),
+      ...(job.secretEnv ? { secretEnv: job.secretEnv } : {}),
+    };
     const total = plan.steps.length;
     for (const [index, step] of plan.steps.entries()) {
       throwIfAborted(job.signal);

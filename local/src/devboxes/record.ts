@@ -23,8 +23,10 @@ export interface DevboxBoot {
   /** Extra read-only layers from a blueprint or snapshot, topmost first. */
   readonly layers: readonly string[];
   readonly limits: ResourceLimits;
-  /** Applied once, at the first start; the filesystem keeps them after that. */
+  /** Applied once, at the first start; the filesystem keeps them after that (code mount tokens are dropped then). */
   readonly mounts: readonly Mount[];
+  /** ENV_NAME → secret name; the values are read at each start, never stored here. Absent in older records. */
+  readonly secrets?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -173,6 +175,7 @@ export function newDevboxRecord(
       layers: resolution?.layers ?? [],
       limits: limitsFor(launch),
       mounts,
+      secrets: params.secrets ?? {},
     },
     deadlines: { keep_alive_ms: null, idle_ms: null },
   };
