@@ -23,6 +23,7 @@ declare -A NEEDED=(
   [nsenter]=util-linux
   [ip]=iproute2
   [tar]=tar
+  [git]=git  # code mounts clone on the host (as nobody)
 )
 
 # Each devbox's inotify use is charged to host root as well (runc creates its user namespace;

@@ -152,8 +152,9 @@ export async function cloneRepository(request: CloneRequest): Promise<Clone> {
 function runGit(args: string[], home: string, runAs: HostAccount | undefined, request: CloneRequest): Promise<void> {
   const blocks = Math.ceil(request.maxBytes / 512);
   const env = { PATH, HOME: home, LANG: 'C', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', ...gitConfig(request.token) };
-  // `ulimit -f`: the kernel stops any single file past the cap (SIGXFSZ), between the size checks below.
-  const child = spawn('/bin/sh', ['-c', 'ulimit -f "$1" && shift && exec git "$@"', 'sh', String(blocks), ...args], {
+  // `ulimit -f`: the kernel stops any single file past the cap, between the size checks below. With
+  // SIGXFSZ ignored (inherited through exec) the write fails with EFBIG, which git reports ("File too large").
+  const child = spawn('/bin/sh', ['-c', 'trap "" XFSZ; ulimit -f "$1" && shift && exec git "$@"', 'sh', String(blocks), ...args], {
     cwd: home,
     env,
     detached: true,
@@ -198,8 +199,10 @@ function runGit(args: string[], home: string, runAs: HostAccount | undefined, re
     child.on('close', (code, signal) => {
       finish();
       if (stopped !== undefined) return reject(new CloneError(stopped));
-      if (signal === 'SIGXFSZ') return reject(new CloneError(`a file of the repository is over the code mount limit of ${request.maxBytes} bytes`));
       if (code === 0) return resolve();
+      if (signal === 'SIGXFSZ' || /File too large/.test(stderr)) {
+        return reject(new CloneError(`the repository is over the code mount limit of ${request.maxBytes} bytes (a file reached it)`));
+      }
       reject(new CloneError(`git ${args.includes('checkout') ? 'checkout' : 'clone'} failed: ${lastLines(redact(stderr, request.token))}`));
     });
   });
