@@ -153,7 +153,7 @@ describe('code mounts', () => {
   it('keeps hostile repositories inside: links resolve in the devbox, a `..` entry and an oversized repo fail the start', async () => {
     const box = await createRunning(server, { code_mounts: [{ repo_owner: 'evil', repo_name: 'links' }] });
     try {
-      const out = await exec(server, box.id, 'cd ~/links && readlink absolute; cat absolute relative 2>&1 | grep -c HOST-MARKER; ls root/ | grep -c runloop-local-host');
+      const out = await exec(server, box.id, 'cd ~/links && readlink absolute; cat absolute relative 2>&1 | grep -c HOST-MARKER; ls root/tmp/ | grep -c runloop-local-host');
       expect(out.stdout).toBe(`${join(hostDir, 'host-only.txt')}\n0\n0\n`);
     } finally {
       await shutdown(server, box.id);

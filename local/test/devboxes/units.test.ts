@@ -74,11 +74,10 @@ describe('devbox state machine', () => {
 });
 
 describe('mounts', () => {
-  it('turns legacy file_mounts into file_mount and refuses network mounts with 422', () => {
+  it('turns legacy file_mounts and code_mounts into mounts and refuses hosted-service mounts with 422', () => {
     expect(mountsOf({ file_mounts: { 'a.txt': 'A' } })).toEqual([{ type: 'file_mount', target: 'a.txt', content: 'A' }]);
+    expect(mountsOf({ code_mounts: [{ repo_name: 'r', repo_owner: 'o' }] })).toEqual([{ type: 'code_mount', repo_name: 'r', repo_owner: 'o' }]);
     for (const params of [
-      { mounts: [{ type: 'code_mount' as const, repo_name: 'r', repo_owner: 'o' }] },
-      { code_mounts: [{ repo_name: 'r', repo_owner: 'o' }] },
       { mounts: [{ type: 'agent_mount' as const, agent_id: 'a', agent_name: null }] },
       { mounts: [{ type: 'broker_mount' as const, axon_id: 'x' }] },
     ]) {
