@@ -6,8 +6,11 @@
  * the store.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { RunloopSDK } from '@runloop/api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/http/logger.js';
@@ -29,6 +32,26 @@ async function filesOutsideStore(dir: string): Promise<Array<[string, Buffer]>> 
     if (content !== undefined) out.push([path, content]);
   }
   return out;
+}
+
+/** Runs `command` over the server's SSH with a fresh devbox key; answers stdout. */
+async function sshRun(server: TestServer, devboxId: string, command: string): Promise<string> {
+  const key = await server.request('POST', `/v1/devboxes/${devboxId}/create_ssh_key`);
+  expect(key.status, key.text).toBe(200);
+  const dir = await mkdtemp(join(tmpdir(), 'runloop-local-sshkey-'));
+  try {
+    const file = join(dir, 'key');
+    await writeFile(file, key.json.ssh_private_key, { mode: 0o600 });
+    const [host, port] = (key.json.url as string).split(':');
+    const { stdout } = await promisify(execFile)(
+      'ssh',
+      ['-i', file, '-p', port!, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-T', `user@${host}`, command],
+      { timeout: 20_000 },
+    );
+    return stdout;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 describe('secrets', () => {
@@ -114,7 +137,7 @@ describe('secrets', () => {
     expect((await server.request('GET', '/v1/secrets/OK_NAME')).status).toBe(404);
   });
 
-  it('injects values into sync, async and streamed execs and launch commands; the next start sees an update', async () => {
+  it('injects values into sync, async and streamed execs, launch commands and SSH; the next start sees an update', async () => {
     const first = value('env1');
     expect((await server.request('POST', '/v1/secrets', { name: 'ENV_SECRET', value: first })).status).toBe(200);
     const unknown = await server.request('POST', '/v1/devboxes', { secrets: { MINE: 'NO_SUCH_SECRET' } });
@@ -150,6 +173,7 @@ describe('secrets', () => {
       expect((await server.request('POST', `/v1/devboxes/${box.id}/resume`)).status).toBe(200);
       await sdk.devbox.fromId(box.id).awaitRunning();
       expect((await exec(server, box.id, SHOW)).stdout).toBe(`${sha256(second)}\n`);
+      expect(await sshRun(server, box.id, SHOW)).toBe(`${sha256(second)}\n`);
 
       for (const answer of [
         await server.request('GET', `/v1/devboxes/${box.id}`),
