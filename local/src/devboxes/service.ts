@@ -305,7 +305,9 @@ export class DevboxService {
     const next = this.records.update(id, (r) => {
       if (!canTransition(r.status, to)) return r;
       moved = true;
-      return withStatus(r, to, this.ctx.now(), extras);
+      // A devbox that ended never clones again: a code mount token it still holds (ended before or during its clone) goes.
+      const kept = isFinal(to) ? { ...r, boot: { ...r.boot, mounts: withoutTokens(r.boot.mounts) } } : r;
+      return withStatus(kept, to, this.ctx.now(), extras);
     });
     if (!moved || next === undefined) return undefined;
     this.#changes.next(next);

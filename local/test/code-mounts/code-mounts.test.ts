@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/http/logger.js';
 import { createSecretsService } from '../../src/secrets/index.js';
@@ -18,6 +19,16 @@ import { startGitServer, type GitServer } from './git-server.js';
 
 const TOKEN = `ghp_${randomBytes(16).toString('hex')}`;
 const CAP = 2 * 1024 * 1024;
+
+/** The devbox records as the store holds them now (read-only, beside the running server). */
+function storedDevboxes(server: TestServer): string {
+  const db = new Database(join(server.dataDir, 'state.db'), { readonly: true });
+  try {
+    return JSON.stringify(db.prepare('SELECT data FROM c_devboxes').all());
+  } finally {
+    db.close();
+  }
+}
 
 async function clonesLeft(): Promise<string[]> {
   return (await readdir(tmpdir())).filter((name) => name.startsWith('runloop-local-clone-'));
@@ -110,6 +121,8 @@ describe('code mounts', () => {
         expect(answer.text).not.toContain(TOKEN);
       }
       expect(serverLog.join('')).not.toContain(TOKEN);
+      // Once cloned, the stored devbox forgets the token.
+      expect(storedDevboxes(server)).not.toContain(TOKEN);
     } finally {
       await shutdown(server, box.id);
     }
@@ -119,6 +132,7 @@ describe('code mounts', () => {
   it('fails the devbox with the reason when the clone fails: no token, unknown ref', async () => {
     for (const [mount, reason] of [
       [{ repo_owner: 'private', repo_name: 'vault' }, /code_mount private\/vault: git clone failed/],
+      [{ repo_owner: 'private', repo_name: 'vault', token: 'wrong-token-1234' }, /code_mount private\/vault: git clone failed/],
       [{ repo_owner: 'acme', repo_name: 'tools', git_ref: 'no-such-branch' }, /code_mount acme\/tools@no-such-branch: git checkout failed/],
     ] as const) {
       const created = await server.request('POST', '/v1/devboxes', { code_mounts: [mount] });
@@ -128,7 +142,9 @@ describe('code mounts', () => {
       const logs = (await server.request('GET', `/v1/devboxes/${view.id}/logs`)).json.logs as Array<{ message?: string }>;
       expect(logs.map((l) => l.message ?? '').join('\n')).toMatch(reason);
       expect(view.state_transitions.at(-1).failure_reason).toMatch(reason);
+      expect(JSON.stringify(logs)).not.toContain('wrong-token-1234');
     }
+    expect(storedDevboxes(server)).not.toContain('wrong-token-1234');
     expect(await clonesLeft()).toEqual(before);
   }, 120_000);
 
