@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RunloopSDK } from '@runloop/api-client';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/http/logger.js';
@@ -105,7 +106,7 @@ describe('code mounts', () => {
       const out = await exec(
         server,
         box.id,
-        'cd ~/tools && cat README .installed .git/HEAD && test ! -e run.sh && echo no-run; stat -c %U README .git ~/vault/secret.txt; cat ~/vault/secret.txt; grep -rc x-access-token ~/vault/.git/config',
+        'cd ~/tools && cat README .installed .git/HEAD && test ! -e run.sh && echo no-run; stat -c %U README .git ~/vault/secret.txt; cat ~/vault/secret.txt; grep -rl ghp_ ~/vault/.git | wc -l',
       );
       expect(out.stdout).toBe(`one\ninstalled in /home/user/tools\n${v1}\nno-run\nuser\nuser\nuser\nprivate content\n0\n`);
       const logs = (await server.request('GET', `/v1/devboxes/${box.id}/logs`)).json.logs as Array<{ message?: string }>;
@@ -146,6 +147,16 @@ describe('code mounts', () => {
     }
     expect(storedDevboxes(server)).not.toContain('wrong-token-1234');
     expect(await clonesLeft()).toEqual(before);
+  }, 120_000);
+
+  it('works through the unchanged official client: a code mount on the default branch', async () => {
+    const sdk = new RunloopSDK({ bearerToken: server.token, baseURL: server.url });
+    const devbox = await sdk.devbox.create({ mounts: [{ type: 'code_mount', repo_owner: 'acme', repo_name: 'tools', install_command: './run.sh > ran.txt' }] });
+    try {
+      expect(await (await devbox.cmd.exec('cat ~/tools/README ~/tools/ran.txt')).stdout()).toBe('two\nran\n');
+    } finally {
+      await devbox.shutdown();
+    }
   }, 120_000);
 
   it('refuses bad code mounts at the door, naming the field', async () => {
