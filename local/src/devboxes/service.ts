@@ -18,6 +18,7 @@ import { DevboxLogs } from './devbox-logs.js';
 import { refuseUnknownNetworkPolicy } from './references.js';
 import { canTransition, isFinal } from './lifecycle.js';
 import { applyCodeMount } from '../code-mounts/index.js';
+import { checkEnvironmentSize } from '../secrets/rules.js';
 import { applyMounts, mountsOf, withoutTokens, type CodeMountCloner, type MountObjects } from './mounts.js';
 import { objectionOf, resolveLayers, type LayerResolver, type LiveDevbox, type ShutdownGuard } from './hooks.js';
 import { DEVBOX_COLLECTION, newDevboxRecord, toDevboxView, withStatus, type DevboxRecord, type TransitionExtras } from './record.js';
@@ -150,7 +151,7 @@ export class DevboxService {
     const runtime = this.#runtime();
     const mounts = mountsOf(params);
     for (const mount of mounts) if (mount.type === 'object_mount') this.objects.check(mount.object_id);
-    this.#secretEnv(params.secrets, 'secrets');
+    checkEnvironmentSize({ ...params.environment_variables, ...this.#secretEnv(params.secrets, 'secrets') }, 'secrets');
     const resolution = await resolveLayers(this.#resolvers, params);
     const launch: LaunchParameters = { ...(resolution?.launch_parameters ?? {}), ...(params.launch_parameters ?? {}) };
     const problems = launchParametersProblems(launch);

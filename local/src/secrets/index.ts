@@ -12,7 +12,7 @@ export { SecretService } from './service.js';
 export type { SecretPageQuery } from './service.js';
 export { toSecretView } from './record.js';
 export type { SecretRecord, SecretView } from './record.js';
-export { SECRET_LIMITS, isEnvName } from './rules.js';
+export { SECRET_LIMITS, checkEnvironmentSize, isEnvName } from './rules.js';
 
 declare module '../context.js' {
   interface ServiceMap {

@@ -10,13 +10,14 @@ import { HttpError } from '../http/route.js';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Limits of secrets. A value becomes one `NAME=value` string in a devbox's
+ * Limits of secrets (`envBytes`: a whole environment, `NAME=value\0` each, as
+ * for `environment_variables`: half the kernel's 2 MiB for arguments and environment). A value becomes one `NAME=value` string in a devbox's
  * environment, which the kernel caps at 128 KiB; 64 KiB leaves room for several.
  *
  * @example
  * if (Buffer.byteLength(value) > SECRET_LIMITS.valueBytes) refuse();
  */
-export const SECRET_LIMITS = { nameChars: 256, valueBytes: 64 * 1024 } as const;
+export const SECRET_LIMITS = { nameChars: 256, valueBytes: 64 * 1024, envBytes: 1024 * 1024 } as const;
 
 /**
  * Body of `POST /v1/secrets`. Shapes only; {@link checkSecretName} and
@@ -78,5 +79,20 @@ export function checkSecretValue(value: string, field: string): void {
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > SECRET_LIMITS.valueBytes) {
     throw new HttpError(400, 'invalid_request', `${field}: ${bytes} bytes is over the limit of ${SECRET_LIMITS.valueBytes} bytes`);
+  }
+}
+
+/**
+ * Throws a 400 naming `field` when an environment with secret values in it
+ * would be too big for any command of the devbox to start.
+ *
+ * @example
+ * checkEnvironmentSize({ ...params.environment_variables, ...secretEnv }, 'secrets');
+ */
+export function checkEnvironmentSize(env: Readonly<Record<string, string>>, field: string): void {
+  let total = 0;
+  for (const [name, value] of Object.entries(env)) total += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
+  if (total > SECRET_LIMITS.envBytes) {
+    throw new HttpError(400, 'invalid_request', `${field}: with these secrets the environment is ${total} bytes, over the limit of ${SECRET_LIMITS.envBytes}`);
   }
 }

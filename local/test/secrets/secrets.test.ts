@@ -135,6 +135,16 @@ describe('secrets', () => {
       expect(res.text).not.toContain('vvvvvvvv');
     }
     expect((await server.request('GET', '/v1/secrets/OK_NAME')).status).toBe(404);
+    // Each at the cap is fine; 17 of them in one devbox make an environment no command could start with.
+    const secrets: Record<string, string> = {};
+    for (let i = 0; i < 17; i++) {
+      expect((await server.request('POST', '/v1/secrets', { name: `BIG_${i}`, value: 'b'.repeat(64 * 1024) })).status).toBe(200);
+      secrets[`BIG_${i}`] = `BIG_${i}`;
+    }
+    const tooBig = await server.request('POST', '/v1/devboxes', { secrets });
+    expect(tooBig.status, tooBig.text).toBe(400);
+    expect(tooBig.json.message).toMatch(/^secrets: with these secrets the environment is \d+ bytes, over the limit of 1048576$/);
+    for (const name of Object.keys(secrets)) expect((await server.request('POST', `/v1/secrets/${name}/delete`, {})).status).toBe(200);
   });
 
   it('injects values into sync, async and streamed execs, launch commands and SSH; the next start sees an update', async () => {
