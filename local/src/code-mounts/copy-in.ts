@@ -34,7 +34,7 @@ export async function copyIntoDevbox(
   let readerErr = '';
   reader.stderr.setEncoding('utf8').on('data', (c: string) => (readerErr = (readerErr + c).slice(-2000)));
   // Relative to the home directory (cwd), so the same command works in the process runtime.
-  const writer = handle.spawn({ command: `mkdir -p -- ${shellQuote(name)} && exec tar -x -f - -C ${shellQuote(name)}`, user: 'user', cwd: '/home/user' });
+  const writer = handle.spawn({ command: `mkdir -p -- ${shellQuote(name)} && exec tar -x --no-same-owner -f - -C ${shellQuote(name)}`, user: 'user', cwd: '/home/user' });
   writer.stdout.resume();
   let writerErr = '';
   writer.stderr.setEncoding('utf8').on('data', (c: string) => (writerErr = (writerErr + c).slice(-2000)));
