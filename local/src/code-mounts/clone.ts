@@ -23,7 +23,13 @@ export interface HostAccount {
   readonly gid: number;
 }
 
-/** `nobody:nogroup` when the server runs as root; otherwise the server's own (unprivileged) user. */
+/**
+ * `nobody:nogroup` when the server runs as root; otherwise undefined: the
+ * server's own (unprivileged) user.
+ *
+ * @example
+ * spawn('git', args, { ...(untrustedAccount() ?? {}) });
+ */
 export function untrustedAccount(): HostAccount | undefined {
   return process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
 }

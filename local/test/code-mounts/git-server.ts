@@ -22,7 +22,12 @@ const run = promisify(execFile);
  */
 export type GitRun = (args: string[], input?: string) => Promise<string>;
 
-/** One request the server saw. */
+/**
+ * One request the server saw.
+ *
+ * @example
+ * git.seen.some((r: SeenRequest) => r.path.startsWith('/private/') && r.authorization !== undefined);
+ */
 export interface SeenRequest {
   readonly path: string;
   readonly authorization: string | undefined;
