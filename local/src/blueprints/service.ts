@@ -182,7 +182,7 @@ export class BlueprintService {
   /** The values of a `secrets` map (404 / 400 naming `secrets.KEY`); none without a secrets service. */
   #secretEnv(secrets: Readonly<Record<string, string>> | null | undefined): Record<string, string> {
     if (secrets === null || secrets === undefined || Object.keys(secrets).length === 0) return {};
-    if (!this.ctx.registry.has('secrets')) throw new HttpError(400, 'invalid_request', 'secrets: this server runs no secrets service');
+    if (!this.ctx.registry.has('secrets')) throw new InvalidInputError('body.secrets', 'secrets: this server runs no secrets service');
     return this.ctx.services.secrets.resolve(secrets, 'secrets');
   }
 

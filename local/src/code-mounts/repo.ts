@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import type { CodeMount } from 'runloop-rx/views';
 import { clip } from '../http/clip.js';
-import { HttpError } from '../http/route.js';
+import { InvalidInputError } from '../errors.js';
 
 /**
  * A checked code mount.
@@ -31,8 +31,8 @@ const REF_FORBIDDEN = /[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|\/\/|^[-/.]|[/.]$|\.lock
 const MAX_TOKEN = 4096;
 const MAX_COMMAND_BYTES = 128 * 1024 - 1;
 
-function invalid(field: string, message: string): HttpError {
-  return new HttpError(400, 'invalid_request', `${field}: ${message}`);
+function invalid(field: string, message: string): InvalidInputError {
+  return new InvalidInputError(field, `${field}: ${message}`);
 }
 
 /**

@@ -11,7 +11,7 @@ import type { DevboxCreateParams } from 'runloop-rx/views';
 import type { CodeMount, Mount } from 'runloop-rx/views';
 import { codeRepoOf } from '../code-mounts/repo.js';
 import { clip } from '../http/clip.js';
-import { HttpError } from '../http/route.js';
+import { InvalidInputError, UnprocessableError } from '../errors.js';
 import type { DevboxHandle } from '../runtime/types.js';
 import { unpackArchive } from './archive.js';
 import { writeOwnedFile } from './write-file.js';
@@ -34,9 +34,9 @@ export interface MountObject {
  * const objects: MountObjects = { check: (id) => void api.view(id), open: async (id) => toMountObject(await api.open(id)) };
  */
 export interface MountObjects {
-  /** Throws a 404 HttpError when the object does not exist (checked at create). */
+  /** Throws a NotFoundError when the object does not exist (checked at create). */
   check(objectId: string): void;
-  /** Opens the object's bytes; rejects with an HttpError when it cannot. */
+  /** Opens the object's bytes; rejects with a domain error when it cannot. */
   open(objectId: string): Promise<MountObject>;
 }
 
@@ -73,23 +73,21 @@ export function mountsOf(params: DevboxCreateParams): Mount[] {
   for (const [i, mount] of mounts.entries()) {
     if (mount.type === 'code_mount') {
       const repo = codeRepoOf(mount, fields[i]!);
-      if (repoTargets.has(repo.target)) throw new HttpError(400, 'invalid_request', `${fields[i]}.repo_name: another code mount already goes to ${repo.target}`);
+      if (repoTargets.has(repo.target)) throw new InvalidInputError(`${fields[i]}.repo_name`, `${fields[i]}.repo_name: another code mount already goes to ${repo.target}`);
       repoTargets.add(repo.target);
       continue;
     }
     if (mount.type === 'object_mount' || mount.type === 'file_mount') {
       const path = mount.type === 'object_mount' ? mount.object_path : mount.target;
       if (path.trim() === '' || path.includes('\0')) {
-        throw new HttpError(400, 'invalid_request', `${mount.type}: the path must be a non-empty path`);
+        throw new InvalidInputError(fields[i], `${mount.type}: the path must be a non-empty path`);
       }
       continue;
     }
-    throw new HttpError(
-      422,
+    throw new UnprocessableError(
       'unsupported_mount',
       `${mount.type} needs Runloop's hosted ${mount.type === 'agent_mount' ? 'agent' : 'axon'} service, which runloop-local does not have; ` +
         'use a code_mount, an object_mount (upload the files as an object) or a file_mount instead',
-      { 'x-should-retry': 'false' },
     );
   }
   return mounts;

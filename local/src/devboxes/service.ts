@@ -10,7 +10,7 @@ import { filter, Subject, type Observable } from 'rxjs';
 import type { DevboxCreateParams, DevboxStatusStrict, DevboxUpdateParams, DevboxView } from 'runloop-rx/views';
 import { launchParametersProblems, type LaunchParameters } from 'runloop-rx/views';
 import type { ServerContext } from '../context.js';
-import { NotFoundError, UnavailableError, WrongStateError } from '../errors.js';
+import { InvalidInputError, NotFoundError, UnavailableError, WrongStateError } from '../errors.js';
 import { HttpError } from '../http/route.js';
 import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
@@ -273,7 +273,7 @@ export class DevboxService {
   /** The values of a `secrets` map (404 / 400 naming `field.KEY`); none without a secrets service. */
   #secretEnv(secrets: Readonly<Record<string, string>> | null | undefined, field: string): Record<string, string> {
     if (secrets === null || secrets === undefined || Object.keys(secrets).length === 0) return {};
-    if (!this.ctx.registry.has('secrets')) throw new HttpError(400, 'invalid_request', `${field}: this server runs no secrets service`);
+    if (!this.ctx.registry.has('secrets')) throw new InvalidInputError(field, `${field}: this server runs no secrets service`);
     return this.ctx.services.secrets.resolve(secrets, field);
   }
 

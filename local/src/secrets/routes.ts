@@ -40,18 +40,18 @@ export function secretRoutes(secrets: SecretService): Route<any, any>[] {
         return json(body);
       },
     }),
-    route({ method: 'GET', path: '/v1/secrets/:name', handler: async ({ params }) => json(toSecretView(secrets.get(params.name!))) }),
+    route({ method: 'GET', path: '/v1/secrets/:name', handler: async ({ params }) => json(toSecretView(secrets.get(params.name))) }),
     route({
       method: 'POST',
       path: '/v1/secrets/:name',
       body: SecretUpdateBody,
-      handler: async ({ params, body }) => json(toSecretView(secrets.update(params.name!, body.value))),
+      handler: async ({ params, body }) => json(toSecretView(secrets.update(params.name, body.value))),
     }),
     route({
       method: 'POST',
       path: '/v1/secrets/:name/delete',
       body: EmptyParams,
-      handler: async ({ params }) => json(toSecretView(secrets.delete(params.name!))),
+      handler: async ({ params }) => json(toSecretView(secrets.delete(params.name))),
     }),
   ];
 }

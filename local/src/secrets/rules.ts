@@ -4,7 +4,7 @@
  */
 import * as t from 'io-ts';
 import { clip } from '../http/clip.js';
-import { HttpError } from '../http/route.js';
+import { InvalidInputError } from '../errors.js';
 
 /** A POSIX environment variable name, as the official API states ("alphanumeric and underscores only"). */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -57,9 +57,8 @@ export function isEnvName(name: string): boolean {
  */
 export function checkSecretName(name: string, field: string): void {
   if (!isEnvName(name)) {
-    throw new HttpError(
-      400,
-      'invalid_request',
+    throw new InvalidInputError(
+      field,
       `${field}: ${JSON.stringify(clip(name))} is not a valid name: use letters, digits and underscores, ` +
         `not starting with a digit, at most ${SECRET_LIMITS.nameChars} characters`,
     );
@@ -74,11 +73,11 @@ export function checkSecretName(name: string, field: string): void {
  * checkSecretValue(body.value, 'body.value');
  */
 export function checkSecretValue(value: string, field: string): void {
-  if (value === '') throw new HttpError(400, 'invalid_request', `${field}: must not be empty`);
-  if (value.includes('\0')) throw new HttpError(400, 'invalid_request', `${field}: must not contain a NUL character`);
+  if (value === '') throw new InvalidInputError(field, `${field}: must not be empty`);
+  if (value.includes('\0')) throw new InvalidInputError(field, `${field}: must not contain a NUL character`);
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > SECRET_LIMITS.valueBytes) {
-    throw new HttpError(400, 'invalid_request', `${field}: ${bytes} bytes is over the limit of ${SECRET_LIMITS.valueBytes} bytes`);
+    throw new InvalidInputError(field, `${field}: ${bytes} bytes is over the limit of ${SECRET_LIMITS.valueBytes} bytes`);
   }
 }
 
@@ -93,6 +92,6 @@ export function checkEnvironmentSize(env: Readonly<Record<string, string>>, fiel
   let total = 0;
   for (const [name, value] of Object.entries(env)) total += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
   if (total > SECRET_LIMITS.envBytes) {
-    throw new HttpError(400, 'invalid_request', `${field}: with these secrets the environment is ${total} bytes, over the limit of ${SECRET_LIMITS.envBytes}`);
+    throw new InvalidInputError(field, `${field}: with these secrets the environment is ${total} bytes, over the limit of ${SECRET_LIMITS.envBytes}`);
   }
 }

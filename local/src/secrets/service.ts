@@ -7,7 +7,7 @@ import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerContext } from '../context.js';
 import { clip } from '../http/clip.js';
-import { HttpError } from '../http/route.js';
+import { NotFoundError, WrongStateError } from '../errors.js';
 import type { Collection, Page } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import { SECRET_COLLECTION, type SecretRecord } from './record.js';
@@ -25,8 +25,9 @@ export interface SecretPageQuery {
   readonly includeTotalCount?: boolean;
 }
 
-function notFound(name: string): HttpError {
-  return new HttpError(404, 'not_found', `secret ${JSON.stringify(clip(name))} does not exist`, { 'x-should-retry': 'false' });
+function notFound(name: string, field?: string): NotFoundError {
+  const message = `${field === undefined ? '' : `${field}: `}secret ${JSON.stringify(clip(name))} does not exist`;
+  return new NotFoundError('secret', name, { message });
 }
 
 /**
@@ -63,9 +64,7 @@ export class SecretService {
     checkSecretValue(value, 'value');
     return this.ctx.store.transaction(() => {
       if (this.#find(name) !== undefined) {
-        throw new HttpError(409, 'already_exists', `a secret named ${JSON.stringify(name)} already exists; update it instead`, {
-          'x-should-retry': 'false',
-        });
+        throw new WrongStateError(`a secret named ${JSON.stringify(name)} already exists; update it instead`, 'already_exists');
       }
       const now = this.ctx.now();
       const record: SecretRecord = { id: newId(ID_PREFIX.secret, now), name, value, create_time_ms: now, update_time_ms: now };
@@ -123,7 +122,7 @@ export class SecretService {
     for (const [env, name] of Object.entries(map ?? {})) {
       checkSecretName(env, `${field}.${env}`);
       if (this.#find(name) === undefined) {
-        throw new HttpError(404, 'not_found', `${field}.${env}: secret ${JSON.stringify(clip(name))} does not exist`, { 'x-should-retry': 'false' });
+        throw notFound(name, `${field}.${env}`);
       }
     }
   }
