@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { codeMountSettings, codeRepoOf, repoUrl } from '../../src/code-mounts/index.js';
-import { HttpError } from '../../src/http/route.js';
+import { InvalidInputError } from '../../src/errors.js';
 
 const mount = (extra: Record<string, unknown>) => ({ type: 'code_mount' as const, repo_owner: 'me', repo_name: 'rx', ...extra });
 
@@ -55,9 +55,9 @@ describe('code mount checks', () => {
       } catch (e) {
         error = e;
       }
-      expect(error, JSON.stringify(extra)).toBeInstanceOf(HttpError);
-      expect((error as HttpError).status).toBe(400);
-      expect((error as HttpError).message.startsWith(`mounts[3].${field}:`), (error as HttpError).message).toBe(true);
+      expect(error, JSON.stringify(extra)).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toBe(`mounts[3].${field}`);
+      expect((error as InvalidInputError).message.startsWith(`mounts[3].${field}:`), (error as InvalidInputError).message).toBe(true);
     }
   });
 });

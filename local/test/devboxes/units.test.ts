@@ -8,7 +8,7 @@ import { devboxPath, mountsOf } from '../../src/devboxes/mounts.js';
 import { toDevboxView, withStatus, type DevboxRecord } from '../../src/devboxes/record.js';
 import { usageOf } from '../../src/devboxes/routes.js';
 import { DevboxTimers } from '../../src/devboxes/timers.js';
-import { HttpError } from '../../src/http/route.js';
+import { InvalidInputError, UnprocessableError } from '../../src/errors.js';
 
 const GIB = 1024 ** 3;
 
@@ -89,10 +89,9 @@ describe('mounts', () => {
         }
         return undefined;
       })();
-      expect(error).toBeInstanceOf(HttpError);
-      expect((error as HttpError).status).toBe(422);
+      expect(error).toBeInstanceOf(UnprocessableError);
     }
-    expect(() => mountsOf({ mounts: [{ type: 'file_mount', target: '', content: '' }] })).toThrow(HttpError);
+    expect(() => mountsOf({ mounts: [{ type: 'file_mount', target: '', content: '' }] })).toThrow(InvalidInputError);
   });
 
   it('resolves paths against the user home', () => {
