@@ -117,12 +117,20 @@ describe('runloop-local CLI', () => {
   });
 
   it('prints usage on stderr and exits 2 for bad flags', async () => {
-    for (const args of [['--bogus'], ['--port', 'abc'], ['--runtime', 'docker'], ['extra'], ['--git-base-url', 'ftp://host']]) {
+    for (const args of [['--bogus'], ['--port', 'abc'], ['--runtime', 'docker'], ['extra']]) {
       const child = startCli(args);
       let stderr = '';
       child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       expect(await exitCode(child), args.join(' ')).toBe(2);
       expect(stderr).toContain('usage: runloop-local');
     }
+  });
+
+  it('refuses a --git-base-url that is not a plain http(s) URL as a usage error', async () => {
+    const child = startCli(['--git-base-url', 'https://user:tok@host']);
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await exitCode(child)).toBe(2);
+    expect(stderr).toContain('--git-base-url: git base URL must not carry credentials');
   });
 });
