@@ -90,14 +90,18 @@ export const DEVBOX_COLLECTION: CollectionSpec<DevboxRecord> = {
     failure_reason: nullable(t.string),
     shutdown_reason: nullable(t.string),
     mounted: t.boolean,
-    boot: t.type({
-      environment_variables: StoredStringMap,
-      entrypoint: nullable(t.string),
-      launch_commands: t.array(t.string),
-      layers: t.array(t.string),
-      limits: t.type({ memoryBytes: t.number, cpuCores: t.number, maxPids: t.number, diskBytes: t.number, shmBytes: t.number }),
-      mounts: t.array(Mount),
-    }),
+    boot: t.intersection([
+      t.type({
+        environment_variables: StoredStringMap,
+        entrypoint: nullable(t.string),
+        launch_commands: t.array(t.string),
+        layers: t.array(t.string),
+        limits: t.type({ memoryBytes: t.number, cpuCores: t.number, maxPids: t.number, diskBytes: t.number, shmBytes: t.number }),
+        mounts: t.array(Mount),
+      }),
+      // Absent in records written before secrets existed.
+      t.partial({ secrets: StoredStringMap }),
+    ]),
     deadlines: t.type({ keep_alive_ms: nullable(t.number), idle_ms: nullable(t.number) }),
   }),
   createdAt: (d) => d.create_time_ms,

@@ -2,6 +2,7 @@
  * How a secret is kept in the store, and the only shape the API ever shows
  * of it: the view has no value.
  */
+import * as t from 'io-ts';
 import type { CollectionSpec } from '../store/collection.js';
 
 /**
@@ -38,6 +39,7 @@ export interface SecretView {
  * const secrets = store.collection('secrets', SECRET_COLLECTION);
  */
 export const SECRET_COLLECTION: CollectionSpec<SecretRecord> = {
+  codec: t.type({ id: t.string, name: t.string, value: t.string, create_time_ms: t.number, update_time_ms: t.number }),
   createdAt: (s) => s.create_time_ms,
   indexes: { name: (s) => s.name },
 };
