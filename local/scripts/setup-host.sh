@@ -25,6 +25,7 @@ declare -A NEEDED=(
   [tar]=tar
   [setfattr]=attr  # opaque dirs of pulled image layers (trusted.overlay.opaque)
   [mknod]=coreutils
+  [git]=git  # code mounts clone on the host (as nobody)
 )
 
 # Each devbox's inotify use is charged to host root as well (runc creates its user namespace;

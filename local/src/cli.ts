@@ -9,6 +9,7 @@
 import { readAuthFile } from './images/credentials.js';
 import { parseArgs } from 'node:util';
 import { followParent, launchedByNpm } from './follow-parent.js';
+import { codeMountSettings } from './code-mounts/settings.js';
 import { createLogger } from './http/logger.js';
 import { startLocalServer, type LocalServer, type RuntimeMode } from './server.js';
 
@@ -22,6 +23,8 @@ const USAGE = `usage: runloop-local [options]
   --runtime MODE      auto | namespaces | process (default auto)
   --registry-mirror URL  pull Docker Hub images (FROM python:3.12…) from this registry instead
   --registry-auth FILE   registry credentials, Docker config.json format ({"auths": {"host": {"auth": …}}})
+  --git-base-url URL  where code mounts clone <owner>/<repo>.git from
+                      (default https://github.com)
   --quiet             log errors only
   -h, --help          show this help
 
@@ -36,6 +39,7 @@ interface CliOptions {
   readonly dataDir: string | undefined;
   readonly token: string | undefined;
   readonly runtime: Exclude<RuntimeMode, 'none'>;
+  readonly gitBaseUrl: string | undefined;
   readonly quiet: boolean;
   readonly help: boolean;
   readonly registryMirror: string | undefined;
@@ -66,6 +70,7 @@ function parseCli(argv: readonly string[]): CliOptions {
         'data-dir': { type: 'string' },
         token: { type: 'string' },
         runtime: { type: 'string' },
+        'git-base-url': { type: 'string' },
         quiet: { type: 'boolean' },
         'registry-mirror': { type: 'string' },
         'registry-auth': { type: 'string' },
@@ -84,12 +89,21 @@ function parseCli(argv: readonly string[]): CliOptions {
   if (values.token !== undefined && values.token.trim() === '') throw new UsageError('--token must not be empty');
   const mirror = values['registry-mirror'];
   if (mirror !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(mirror)) throw new UsageError('--registry-mirror must be a base URL like https://mirror.example:5000');
+  const gitBaseUrl = values['git-base-url'];
+  if (gitBaseUrl !== undefined) {
+    try {
+      codeMountSettings({ gitBaseUrl });
+    } catch (error) {
+      throw new UsageError(`--git-base-url: ${(error as Error).message}`);
+    }
+  }
   return {
     port,
     host: values.host ?? '127.0.0.1',
     dataDir: values['data-dir'],
     token: values.token,
     runtime,
+    gitBaseUrl,
     quiet: values.quiet === true,
     help: values.help === true,
     registryMirror: mirror,
@@ -125,6 +139,7 @@ async function main(): Promise<void> {
     dataDir: options.dataDir,
     token,
     runtimeMode: options.runtime,
+    ...(options.gitBaseUrl !== undefined ? { codeMounts: { gitBaseUrl: options.gitBaseUrl } } : {}),
     log: createLogger(options.quiet ? 'error' : 'info'),
   });
   process.stdout.write(`runloop-local listening on ${server.url}\n`);

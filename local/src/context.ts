@@ -14,6 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
+import type { CodeMountSettings } from './code-mounts/settings.js';
 import type { Route } from './http/route.js';
 import type { DevboxRuntime } from './runtime/types.js';
 import type { Store } from './store/store.js';
@@ -53,6 +54,8 @@ export interface ServerConfig {
   readonly signingSecret: Buffer;
   /** How blueprint builds reach registries for FROM images (absent: Docker Hub itself, no credentials). */
   readonly images?: ImageRegistryConfig;
+  /** Where code mounts clone from (default `https://github.com`) and their size and time caps. */
+  readonly codeMounts: CodeMountSettings;
 }
 
 /**

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import type { ImageRegistryConfig, LocalService, Logger, ServerConfig, ServerContext, ServiceFactory, ServiceMap, ServiceRegistry } from './context.js';
+import { codeMountSettings, type CodeMountSettings } from './code-mounts/settings.js';
 import { createRequestHandler } from './http/handler.js';
 import { Idempotency } from './http/idempotency.js';
 import { listenDual, type AnyRequest, type AnyResponse } from './http/listener.js';
@@ -52,6 +53,8 @@ export interface LocalServerOptions {
   readonly now?: () => number;
   /** Where blueprint builds pull FROM images: a Docker Hub mirror and registry credentials. */
   readonly images?: ImageRegistryConfig;
+  /** Code mounts: `gitBaseUrl` (default `https://github.com`; tests point it at a local git server), `maxBytes`, `timeoutMs`. */
+  readonly codeMounts?: Partial<CodeMountSettings>;
 }
 
 /**
@@ -85,6 +88,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir ?? resolve(homedir(), '.runloop-local'));
   const token = options.token ?? `rl_local_${randomBytes(24).toString('hex')}`;
+  const codeMounts = codeMountSettings(options.codeMounts);
   mkdirSync(dataDir, { recursive: true });
   const releaseLock = acquireDataDirLock(dataDir);
   let store: Store;
@@ -160,6 +164,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       baseUrl: `http://${publicHost}:${listener.port}`,
       signingSecret,
       ...(options.images !== undefined ? { images: options.images } : {}),
+      codeMounts,
     };
     const { registry, services: serviceMap } = createServiceRegistry();
     const ctx: ServerContext = { config, store, now, log, runtime, services: serviceMap, registry, stopping: stopController.signal };

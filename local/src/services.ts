@@ -9,6 +9,7 @@ import { createService as createDevboxesService } from './devboxes/index.js';
 import { createService as createExecutionsService } from './executions/index.js';
 import { createService as createFilesService } from './files/index.js';
 import { createObjectsService } from './objects/index.js';
+import { createSecretsService } from './secrets/index.js';
 import { createService as createSnapshotsService } from './snapshots/index.js';
 import { createService as createSshService } from './ssh/index.js';
 import { createService as createTunnelsService } from './tunnels/index.js';
@@ -24,6 +25,7 @@ import { createService as createTunnelsService } from './tunnels/index.js';
  */
 export const DEFAULT_SERVICES: readonly ServiceFactory[] = [
   createObjectsService,
+  createSecretsService,
   createDevboxesService,
   createExecutionsService,
   createFilesService,

@@ -29,12 +29,28 @@ export class BuildLog {
   constructor(
     readonly file: string,
     private readonly now: () => number = Date.now,
+    private readonly masked: readonly string[] = [],
   ) {}
+
+  /**
+   * The same log, with each of `values` (a build's secret values) written as
+   * `***`. Values under 4 characters are left alone: masking them would
+   * garble every line and hide little.
+   *
+   * @example
+   * const log = new BuildLog(file).masking(['hunter2']); log.append('info', 'pw=hunter2'); // pw=***
+   */
+  masking(values: readonly string[]): BuildLog {
+    const masked = [...this.masked, ...values.filter((v) => v.length >= 4)].sort((a, b) => b.length - a.length);
+    return new BuildLog(this.file, this.now, masked);
+  }
 
   /** Appends one entry per line of `message` (empty lines dropped). */
   append(level: BuildLogEntry['level'], message: string): void {
     const timestamp_ms = this.now();
-    const lines = message.split(/\r?\n/).filter((l) => l.trim() !== '');
+    let text = message;
+    for (const value of this.masked) text = text.split(value).join('***');
+    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
     if (lines.length === 0) return;
     appendFileSync(this.file, lines.map((m) => `${JSON.stringify({ level, message: m, timestamp_ms })}\n`).join(''));
   }

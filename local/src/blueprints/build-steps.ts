@@ -39,6 +39,8 @@ export interface StepContext {
   /** The extracted build context, if the blueprint has one. */
   readonly contextDir: string | undefined;
   readonly signal?: AbortSignal;
+  /** The blueprint's `secrets` as values: RUN steps and setup commands see them; the image's ENV does not. */
+  readonly secretEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function executeStep(ctx: StepContext, step: BuildStep): Promise<vo
       await mustSucceed(ctx, { command: `mkdir -p ${shellQuote(step.path)}`, user: 'root', cwd: '/' }, `WORKDIR ${step.path}`);
       return;
     case 'run':
-      await mustSucceed(ctx, runSpec(step), `RUN ${step.command}`);
+      await mustSucceed(ctx, runSpec(step, ctx.secretEnv ?? {}), `RUN ${step.command}`);
       return;
     case 'copy':
       await copy(ctx, step);
@@ -70,13 +72,13 @@ export async function executeStep(ctx: StepContext, step: BuildStep): Promise<vo
  * await runSetupCommand(ctx, 'apt-get install -y curl', { PATH: '/usr/bin:/bin' });
  */
 export async function runSetupCommand(ctx: StepContext, command: string, env: Readonly<Record<string, string>>): Promise<void> {
-  await mustSucceed(ctx, { command, env, user: 'root', cwd: '/' }, command);
+  await mustSucceed(ctx, { command, env: { ...env, ...ctx.secretEnv }, user: 'root', cwd: '/' }, command);
 }
 
 /** RUN honours USER: root and `user` map onto the runtime's users; others go through runuser. */
-function runSpec(step: BuildStep & { kind: 'run' }): ExecSpec {
+function runSpec(step: BuildStep & { kind: 'run' }, secretEnv: Readonly<Record<string, string>>): ExecSpec {
   const name = step.user.split(':')[0] ?? 'root';
-  const base = { env: step.env, cwd: step.cwd };
+  const base = { env: { ...step.env, ...secretEnv }, cwd: step.cwd };
   if (name === 'root' || name === '0' || name === '') return { ...base, command: step.command, user: 'root' };
   if (name === 'user' || name === '1000') return { ...base, command: step.command, user: 'user' };
   return { ...base, command: shellJoin(['runuser', '-u', name, '--', '/bin/bash', '-c', step.command]), user: 'root' };

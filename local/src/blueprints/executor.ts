@@ -47,6 +47,8 @@ export interface BuildJob {
   readonly signal?: AbortSignal;
   /** Pulls FROM images; absent: only Runloop's default images (the local base) can be built on. */
   readonly images?: ImageSource;
+  /** Build-time only environment (the blueprint's secrets): never written into the image's metadata. */
+  readonly secretEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -121,7 +123,13 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
     });
     onPhase('building');
     if (from.defaults !== undefined) await prepareDevboxUser(handle, job);
-    const ctx: StepContext = { handle, log: job.log, contextDir: job.contextDir, ...(job.signal ? { signal: job.signal } : {}) };
+    const ctx: StepContext = {
+      handle,
+      log: job.log,
+      contextDir: job.contextDir,
+      ...(job.signal ? { signal: job.signal } : {}),
+      ...(job.secretEnv ? { secretEnv: job.secretEnv } : {}),
+    };
     const total = plan.steps.length;
     for (const [index, step] of plan.steps.entries()) {
       throwIfAborted(job.signal);

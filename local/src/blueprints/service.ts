@@ -61,6 +61,7 @@ export class BlueprintService {
     if (params.build_context) this.ctx.services.objects.view(params.build_context.object_id); // 404 early if missing
     refuseUnknownNetworkPolicy(params.network_policy_id, 'network_policy_id');
     refuseUnknownNetworkPolicy(params.launch_parameters?.network_policy_id, 'launch_parameters.network_policy_id');
+    this.#secretEnv(params.secrets);
     const now = this.ctx.now();
     const record: BlueprintRecord = {
       id: newId(ID_PREFIX.blueprint, now),
@@ -181,6 +182,13 @@ export class BlueprintService {
     return base;
   }
 
+  /** The values of a `secrets` map (404 / 400 naming `secrets.KEY`); none without a secrets service. */
+  #secretEnv(secrets: Readonly<Record<string, string>> | null | undefined): Record<string, string> {
+    if (secrets === null || secrets === undefined || Object.keys(secrets).length === 0) return {};
+    if (!this.ctx.registry.has('secrets')) throw new InvalidInputError('body.secrets', 'secrets: this server runs no secrets service');
+    return this.ctx.services.secrets.resolve(secrets, 'secrets');
+  }
+
   #newestBuilt(name: string): BlueprintRecord | undefined {
     return this.records.list({ where: { name, status: 'build_complete', state: 'created' }, limit: 1, includeTotalCount: false }).items[0];
   }
@@ -206,17 +214,20 @@ export class BlueprintService {
     const record = this.get(id);
     const dir = this.#dir(id);
     await mkdir(dir, { recursive: true });
-    const log = this.#log(id);
     const params = record.parameters;
+    let log = this.#log(id);
     try {
       if (this.ctx.runtime === undefined) {
         log.append('error', 'Build failed: no devbox runtime is available on this server');
         throw new BuildFailedError('no devbox runtime is available on this server');
       }
-      for (const ignored of ['services', 'code_mounts', 'secrets'] as const) {
+      for (const ignored of ['services', 'code_mounts'] as const) {
         const value = params[ignored];
         if (value && Object.keys(value).length > 0) log.append('warn', `${ignored} are not supported by runloop-local builds; ignored`);
       }
+      // Read when the build starts (a secret deleted since fails it, by name); masked in this build's log.
+      const secretEnv = this.#secretEnv(params.secrets);
+      log = log.masking(Object.values(secretEnv));
       let contextDir: string | undefined;
       if (params.build_context) {
         this.#setStatus(id, 'provisioning');
@@ -243,6 +254,7 @@ export class BlueprintService {
           log,
           signal,
           images: this.#images,
+          secretEnv,
         },
         (phase) => this.#setStatus(id, phase),
       );

@@ -25,8 +25,10 @@ export interface DevboxBoot {
   /** Extra read-only layers from a blueprint or snapshot, topmost first. */
   readonly layers: readonly string[];
   readonly limits: ResourceLimits;
-  /** Applied once, at the first start; the filesystem keeps them after that. */
+  /** Applied once, at the first start; the filesystem keeps them after that (code mount tokens are dropped then). */
   readonly mounts: readonly Mount[];
+  /** ENV_NAME → secret name; the values are read at each start, never stored here. Absent in older records. */
+  readonly secrets?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -88,14 +90,18 @@ export const DEVBOX_COLLECTION: CollectionSpec<DevboxRecord> = {
     failure_reason: nullable(t.string),
     shutdown_reason: nullable(t.string),
     mounted: t.boolean,
-    boot: t.type({
-      environment_variables: StoredStringMap,
-      entrypoint: nullable(t.string),
-      launch_commands: t.array(t.string),
-      layers: t.array(t.string),
-      limits: t.type({ memoryBytes: t.number, cpuCores: t.number, maxPids: t.number, diskBytes: t.number, shmBytes: t.number }),
-      mounts: t.array(Mount),
-    }),
+    boot: t.intersection([
+      t.type({
+        environment_variables: StoredStringMap,
+        entrypoint: nullable(t.string),
+        launch_commands: t.array(t.string),
+        layers: t.array(t.string),
+        limits: t.type({ memoryBytes: t.number, cpuCores: t.number, maxPids: t.number, diskBytes: t.number, shmBytes: t.number }),
+        mounts: t.array(Mount),
+      }),
+      // Absent in records written before secrets existed.
+      t.partial({ secrets: StoredStringMap }),
+    ]),
     deadlines: t.type({ keep_alive_ms: nullable(t.number), idle_ms: nullable(t.number) }),
   }),
   createdAt: (d) => d.create_time_ms,
@@ -199,6 +205,7 @@ export function newDevboxRecord(
       layers: resolution?.layers ?? [],
       limits: limitsFor(launch),
       mounts,
+      secrets: params.secrets ?? {},
     },
     deadlines: { keep_alive_ms: null, idle_ms: null },
   };

@@ -10,7 +10,7 @@ import { filter, Subject, type Observable } from 'rxjs';
 import type { DevboxCreateParams, DevboxStatusStrict, DevboxUpdateParams, DevboxView } from 'runloop-rx/views';
 import { launchParametersProblems, type LaunchParameters } from 'runloop-rx/views';
 import type { ServerContext } from '../context.js';
-import { NotFoundError, UnavailableError, WrongStateError } from '../errors.js';
+import { InvalidInputError, NotFoundError, UnavailableError, WrongStateError } from '../errors.js';
 import { HttpError } from '../http/route.js';
 import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
@@ -18,7 +18,9 @@ import type { DevboxHandle, DevboxRuntime } from '../runtime/types.js';
 import { DevboxLogs } from './devbox-logs.js';
 import { refuseUnknownNetworkPolicy } from './references.js';
 import { canTransition, isFinal } from './lifecycle.js';
-import { applyMounts, mountsOf, type MountObjects } from './mounts.js';
+import { applyCodeMount } from '../code-mounts/index.js';
+import { checkEnvironmentSize } from '../secrets/rules.js';
+import { applyMounts, mountsOf, withoutTokens, type CodeMountCloner, type MountObjects } from './mounts.js';
 import { objectionOf, resolveLayers, type LayerResolver, type LiveDevbox, type ShutdownGuard } from './hooks.js';
 import { DEVBOX_COLLECTION, newDevboxRecord, toDevboxView, withStatus, type DevboxRecord, type TransitionExtras } from './record.js';
 import { runLaunchCommands, startEntrypoint, type LogSink } from './startup.js';
@@ -28,6 +30,8 @@ export type { LayerResolution, LayerResolver, LiveDevbox, ShutdownGuard } from '
 
 interface Live {
   readonly handle: DevboxHandle;
+  /** `environment_variables` plus the secrets' values as read at this start (see {@link DevboxService.envOf}). */
+  env: Readonly<Record<string, string>>;
   /** True once this service stops the handle on purpose (not a crash). */
   stopping: boolean;
 }
@@ -105,7 +109,16 @@ export class DevboxService {
     if (record.status !== 'running' || live === undefined) {
       throw new WrongStateError(`devbox ${id} is ${record.status}; it must be running for this operation`);
     }
-    return { id, handle: live.handle, env: record.boot.environment_variables, outputBudgetBytes: record.boot.limits.diskBytes };
+    return { id, handle: live.handle, env: live.env, outputBudgetBytes: record.boot.limits.diskBytes };
+  }
+
+  /**
+   * The environment every command of `id` gets: its `environment_variables`
+   * plus its secrets' values as read when it last started (create or resume),
+   * so a secret's update reaches a devbox at its next start. Empty when unknown.
+   */
+  envOf(id: string): Readonly<Record<string, string>> {
+    return this.#live.get(id)?.env ?? this.records.get(id)?.boot.environment_variables ?? {};
   }
 
   /** The live runtime handle of `id` (running or frozen), if any. */
@@ -131,6 +144,7 @@ export class DevboxService {
     const runtime = this.#runtime();
     const mounts = mountsOf(params);
     for (const mount of mounts) if (mount.type === 'object_mount') this.objects.check(mount.object_id);
+    checkEnvironmentSize({ ...params.environment_variables, ...this.#secretEnv(params.secrets, 'secrets') }, 'secrets');
     const resolution = await resolveLayers(this.#resolvers, params);
     const launch: LaunchParameters = { ...(resolution?.launch_parameters ?? {}), ...(params.launch_parameters ?? {}) };
     const problems = launchParametersProblems(launch);
@@ -256,6 +270,18 @@ export class DevboxService {
     else this.logs.add(id, { level: 'warn', source: 'setup_commands', message: 'tunnel requested but this server runs no tunnels service' });
   }
 
+  /** The values of a `secrets` map (404 / 400 naming `field.KEY`); none without a secrets service. */
+  #secretEnv(secrets: Readonly<Record<string, string>> | null | undefined, field: string): Record<string, string> {
+    if (secrets === null || secrets === undefined || Object.keys(secrets).length === 0) return {};
+    if (!this.ctx.registry.has('secrets')) throw new InvalidInputError(field, `${field}: this server runs no secrets service`);
+    return this.ctx.services.secrets.resolve(secrets, field);
+  }
+
+  /** A start's environment: secrets (read now) over `environment_variables`. A deleted secret fails the start, naming it. */
+  #envFor(record: DevboxRecord): Readonly<Record<string, string>> {
+    return { ...record.boot.environment_variables, ...this.#secretEnv(record.boot.secrets, 'secrets') };
+  }
+
   #runtime(): DevboxRuntime {
     if (this.ctx.runtime === undefined || this.#closing) {
       throw new UnavailableError('runtime_unavailable', 'the devbox runtime is not available');
@@ -273,7 +299,9 @@ export class DevboxService {
     const next = this.records.update(id, (r) => {
       if (!canTransition(r.status, to)) return r;
       moved = true;
-      return withStatus(r, to, this.ctx.now(), extras);
+      // A devbox that ended never clones again: a code mount token it still holds (ended before or during its clone) goes.
+      const kept = isFinal(to) ? { ...r, boot: { ...r.boot, mounts: withoutTokens(r.boot.mounts) } } : r;
+      return withStatus(kept, to, this.ctx.now(), extras);
     });
     if (!moved || next === undefined) return undefined;
     this.#changes.next(next);
@@ -290,6 +318,7 @@ export class DevboxService {
     let live: Live | undefined;
     try {
       const initial = this.get(id);
+      const env = this.#envFor(initial);
       const handle = await runtime.start({
         id,
         stateDir: this.stateDir(id),
@@ -297,7 +326,7 @@ export class DevboxService {
         limits: initial.boot.limits,
         network: 'isolated',
       });
-      live = { handle, stopping: false };
+      live = { handle, env, stopping: false };
       this.#live.set(id, live);
       const current = live;
       void handle.exited.then(({ reason }) => this.#onExited(id, current, reason));
@@ -306,15 +335,15 @@ export class DevboxService {
       if (isFinal(record.status)) return await this.#release(id, { discard: true });
       const log: LogSink = (entry) => this.logs.add(id, entry);
       if (!record.mounted) {
-        const lines = await applyMounts(handle, record.boot.mounts, this.objects);
-        for (const message of lines) log({ level: 'info', source: 'setup_commands', message });
-        this.records.update(id, (r) => ({ ...r, mounted: true }));
+        const cloneCode: CodeMountCloner = (h, mount) => applyCodeMount(h, mount, this.ctx.config.codeMounts, env, log, this.ctx.stopping);
+        await applyMounts(handle, record.boot.mounts, this.objects, cloneCode, (message) => log({ level: 'info', source: 'setup_commands', message }));
+        this.records.update(id, (r) => ({ ...r, mounted: true, boot: { ...r.boot, mounts: withoutTokens(r.boot.mounts) } }));
       }
-      await runLaunchCommands(handle, record.boot.environment_variables, record.boot.launch_commands, log);
+      await runLaunchCommands(handle, env, record.boot.launch_commands, log);
       const running = this.#transition(id, 'running');
       if (running === undefined) return await this.#release(id, { discard: isFinal(this.get(id).status) });
       if (running.boot.entrypoint !== null) {
-        startEntrypoint(handle, running.boot.environment_variables, running.boot.entrypoint, log, () => {
+        startEntrypoint(handle, env, running.boot.entrypoint, log, () => {
           if (this.#live.get(id) === current && !current.stopping) void this.shutdown(id, 'entrypoint_exit');
         });
       }
@@ -348,7 +377,8 @@ export class DevboxService {
     try {
       await live.handle.thaw();
       const record = this.get(id);
-      await runLaunchCommands(live.handle, record.boot.environment_variables, record.boot.launch_commands, (e) => this.logs.add(id, e));
+      live.env = this.#envFor(record);
+      await runLaunchCommands(live.handle, live.env, record.boot.launch_commands, (e) => this.logs.add(id, e));
       if (this.#transition(id, 'running') !== undefined) this.#armFresh(id);
     } catch (error) {
       this.#fail(id, 'execution_failed', error instanceof Error ? error.message : String(error));

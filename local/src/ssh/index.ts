@@ -72,7 +72,7 @@ export const createService: ServiceFactory = (ctx: ServerContext): LocalService 
     start: async () => {
       const devboxes = ctx.services.devboxes;
       const handleOf = (id: string) => (devboxes.records.get(id)?.status === 'running' ? devboxes.handle(id) : undefined);
-      const envOf = (id: string) => devboxes.records.get(id)?.boot.environment_variables ?? {};
+      const envOf = (id: string) => devboxes.envOf(id);
       const options = { hostKey: loadHostKey(ctx.store), keys, handleOf, envOf, host: ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host };
       // Keep the port of the previous run when it is free, so handed-out URLs stay valid.
       const previous = ctx.store.kv.get<number>('ssh/port');

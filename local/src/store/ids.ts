@@ -18,6 +18,7 @@ export const ID_PREFIX = {
   object: 'obj',
   tunnel: 'tnl',
   sshKey: 'key',
+  secret: 'sec',
 } as const;
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';

@@ -103,10 +103,10 @@ describe('devbox features over HTTP', () => {
     }
   });
 
-  it('refuses mounts that need the network, and unknown objects', async () => {
-    const code = await server.request('POST', '/v1/devboxes', { mounts: [{ type: 'code_mount', repo_name: 'a', repo_owner: 'b' }] });
-    expect(code.status).toBe(422);
-    expect(code.json.message).toMatch(/code_mount/);
+  it('refuses mounts that need hosted services, and unknown objects', async () => {
+    const broker = await server.request('POST', '/v1/devboxes', { mounts: [{ type: 'broker_mount', axon_id: 'x' }] });
+    expect(broker.status).toBe(422);
+    expect(broker.json.message).toMatch(/broker_mount/);
     const missing = await server.request('POST', '/v1/devboxes', { mounts: [{ type: 'object_mount', object_id: 'obj_missing', object_path: '/home/user/x' }] });
     expect(missing.status).toBe(404);
   });

@@ -8,7 +8,7 @@ import { devboxPath, mountsOf } from '../../src/devboxes/mounts.js';
 import { toDevboxView, withStatus, type DevboxRecord } from '../../src/devboxes/record.js';
 import { usageOf } from '../../src/devboxes/routes.js';
 import { DevboxTimers } from '../../src/devboxes/timers.js';
-import { HttpError } from '../../src/http/route.js';
+import { InvalidInputError, UnprocessableError } from '../../src/errors.js';
 
 const GIB = 1024 ** 3;
 
@@ -74,11 +74,10 @@ describe('devbox state machine', () => {
 });
 
 describe('mounts', () => {
-  it('turns legacy file_mounts into file_mount and refuses network mounts with 422', () => {
+  it('turns legacy file_mounts and code_mounts into mounts and refuses hosted-service mounts with 422', () => {
     expect(mountsOf({ file_mounts: { 'a.txt': 'A' } })).toEqual([{ type: 'file_mount', target: 'a.txt', content: 'A' }]);
+    expect(mountsOf({ code_mounts: [{ repo_name: 'r', repo_owner: 'o' }] })).toEqual([{ type: 'code_mount', repo_name: 'r', repo_owner: 'o' }]);
     for (const params of [
-      { mounts: [{ type: 'code_mount' as const, repo_name: 'r', repo_owner: 'o' }] },
-      { code_mounts: [{ repo_name: 'r', repo_owner: 'o' }] },
       { mounts: [{ type: 'agent_mount' as const, agent_id: 'a', agent_name: null }] },
       { mounts: [{ type: 'broker_mount' as const, axon_id: 'x' }] },
     ]) {
@@ -90,10 +89,9 @@ describe('mounts', () => {
         }
         return undefined;
       })();
-      expect(error).toBeInstanceOf(HttpError);
-      expect((error as HttpError).status).toBe(422);
+      expect(error).toBeInstanceOf(UnprocessableError);
     }
-    expect(() => mountsOf({ mounts: [{ type: 'file_mount', target: '', content: '' }] })).toThrow(HttpError);
+    expect(() => mountsOf({ mounts: [{ type: 'file_mount', target: '', content: '' }] })).toThrow(InvalidInputError);
   });
 
   it('resolves paths against the user home', () => {

@@ -125,4 +125,12 @@ describe('runloop-local CLI', () => {
       expect(stderr).toContain('usage: runloop-local');
     }
   });
+
+  it('refuses a --git-base-url that is not a plain http(s) URL as a usage error', async () => {
+    const child = startCli(['--git-base-url', 'https://user:tok@host']);
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    expect(await exitCode(child)).toBe(2);
+    expect(stderr).toContain('--git-base-url: git base URL must not carry credentials');
+  });
 });
