@@ -207,7 +207,7 @@ describe('secrets', () => {
     const created = await server.request('POST', '/v1/blueprints', {
       name: 'bp-secret',
       secrets: { BUILD_TOKEN: 'BUILD_SECRET_SRC' },
-      dockerfile: 'FROM debian\nRUN printf %s "$BUILD_TOKEN" | sha256sum | cut -d" " -f1 > /build.sha\nRUN echo "echoed:$BUILD_TOKEN"',
+      dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN printf %s "$BUILD_TOKEN" | sha256sum | cut -d" " -f1 > /build.sha\nRUN echo "echoed:$BUILD_TOKEN"',
       system_setup_commands: ['test -n "$BUILD_TOKEN" && echo setup-saw-it'],
     });
     expect(created.status, created.text).toBe(200);
