@@ -12,6 +12,7 @@ import { createObjectsService } from './objects/index.js';
 import { createService as createSnapshotsService } from './snapshots/index.js';
 import { createService as createSshService } from './ssh/index.js';
 import { createService as createTunnelsService } from './tunnels/index.js';
+import { createDashboardService } from './dashboard/service.js';
 
 /**
  * Every area's factory, in start order: a service only reads the services
@@ -31,4 +32,6 @@ export const DEFAULT_SERVICES: readonly ServiceFactory[] = [
   createBlueprintsService,
   createTunnelsService,
   createSshService,
+  // Last: its request hook must see only what tunnels (matched by Host) did not take.
+  createDashboardService,
 ];

@@ -16,16 +16,19 @@ export {
   type ConfigEnv,
   type ResolvedConfig,
 } from './config.js';
+export { defaultEnv, resolveBaseConfig, type BaseConfig } from './client-options.js';
 export type { ApiCaller, ApiRequest, QueryValue, RequestOptions, SseMessage } from './request.js';
 export { chainInterceptors, type HttpHandler, type HttpInterceptor, type HttpRequest, type HttpResponse } from './http.js';
 export { createUndiciTransport, type UndiciTransportOptions } from './transport.js';
+export { createFetchTransport, type FetchTransportOptions } from './fetch-transport.js';
 export { raiseForStatus, readAll, readText, withStatusErrors } from './body.js';
 export { IDEMPOTENCY_HEADER, USER_AGENT, baseHeaders, buildHttpRequest, mergeHeaders, withIdempotencyKey } from './headers.js';
 export { encodeQuery } from './query.js';
 export { RETRY_COUNT_HEADER, isRetryable, retryDelayMs, retryPolicy, withRetry, type RetryOptions } from './retry.js';
 export { abortOn } from './abort.js';
 export { withDebugLog } from './debug-log.js';
-export { createApiCaller, readResponseValue, type ApiCallerOptions, type CoreClient } from './caller.js';
+export { createApiCaller, type ApiCallerOptions, type CoreClient } from './caller.js';
+export { createPipelineCaller, readResponseValue, type PipelineCaller, type PipelineOptions } from './pipeline.js';
 export { SseDecoder, parseSse } from './sse.js';
 export { failAfter } from './deadline.js';
 export { pollUntil, type PollingConfig } from './polling.js';
