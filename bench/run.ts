@@ -33,6 +33,7 @@ const CASES: Record<string, BenchCase> = {
   fleet: benchFleet,
   isolation: benchIsolation,
   waits: benchWaits,
+  bundle: (await import('./bundle.js')).benchBundle,
 };
 
 async function main(): Promise<void> {
