@@ -110,6 +110,8 @@ async function main(): Promise<void> {
   });
   process.stdout.write(`runloop-local listening on ${server.url}\n`);
   if (token === undefined) process.stdout.write(`runloop-local token: ${server.token}\n`);
+  // A token the user chose is never echoed; a generated one rides in the URL once, as Jupyter does.
+  process.stdout.write(`runloop-local dashboard: ${server.url}/${token === undefined ? `?token=${server.token}` : ''}\n`);
   process.stdout.write(
     `runloop-local runtime: ${server.runtimeInfo?.mode ?? 'none'}${server.runtimeInfo ? ` (${server.runtimeInfo.detail})` : ''}\n`,
   );

@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
+/** The page's source: next to this file from source, or back in src/ when this runs built (dist/dashboard). */
+const APP_ENTRY = [`${HERE}app/main.ts`, `${HERE}../../src/dashboard/app/main.ts`].find((path) => existsSync(path));
 /** The SDK's browser entry in this repository, when running from source. */
 const SDK_BROWSER_ENTRY = fileURLToPath(new URL('../../../src/browser/index.ts', import.meta.url));
 
@@ -18,9 +20,10 @@ const SDK_BROWSER_ENTRY = fileURLToPath(new URL('../../../src/browser/index.ts',
  * const js = await bundleDashboard(); // 'var …'
  */
 export async function bundleDashboard(): Promise<string> {
+  if (APP_ENTRY === undefined) throw new Error('the dashboard page source (src/dashboard/app) is not here to bundle');
   const { build } = await import('esbuild');
   const result = await build({
-    entryPoints: [`${HERE}app/main.ts`],
+    entryPoints: [APP_ENTRY],
     bundle: true,
     minify: true,
     write: false,
