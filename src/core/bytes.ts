@@ -27,7 +27,6 @@ const encoder = new TextEncoder();
 export function utf8Length(text: string): number {
   if (nodeBuffer !== undefined) return nodeBuffer.Buffer.byteLength(text, 'utf8');
   // Pure ASCII (the common case) needs no encoding.
-  // eslint-disable-next-line no-control-regex
   if (!/[^\x00-\x7f]/.test(text)) return text.length;
   return encoder.encode(text).byteLength;
 }

@@ -23,7 +23,7 @@ export interface DashboardAsset {
   readonly body: Buffer;
 }
 
-/** The files by request path. */
+/** The files by name (`index.html`, `app.css`, `app.js`). @example (await dashboardAssets()).get('app.css') */
 export type DashboardAssets = ReadonlyMap<string, DashboardAsset>;
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
