@@ -136,6 +136,33 @@ describe('the dashboard in chromium', () => {
     expect(view.json.status).toBe('shutdown');
   }, 240_000);
 
+  it('builds a blueprint from the page and shows its build log live, then the outcome', async () => {
+    await page.goto(`${server.url}/#/blueprints`);
+    await page.fill('#blueprints-page input[name="name"]', 'browser-bp');
+    await page.fill('#blueprints-page textarea[name="dockerfile"]', 'FROM ubuntu:22.04\nRUN echo built-in-browser-test > /marker.txt\n');
+    await page.click('#blueprints-page button[type="submit"]');
+    await page.locator('#blueprint, #blueprints-page .error:not([hidden])').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('#blueprints-page .error').textContent().catch(() => '')).toBe('');
+    await page.locator('#build-log li', { hasText: 'RUN echo built-in-browser-test' }).first().waitFor({ timeout: 120_000 });
+    await page.locator('#blueprint .status[data-status="build_complete"]').waitFor({ timeout: 180_000 });
+    expect(await page.locator('#build-log li').count()).toBeGreaterThan(1);
+  }, 240_000);
+
+  it('lists storage objects with working download links, and snapshots', async () => {
+    const created = await server.request('POST', '/v1/objects', { name: 'notes.txt', content_type: 'text' });
+    const upload = await fetch(created.json.upload_url as string, { method: 'PUT', body: 'stored object body' });
+    expect(upload.ok).toBe(true);
+    expect((await server.request('POST', `/v1/objects/${created.json.id}/complete`)).status).toBe(200);
+    await page.goto(`${server.url}/#/storage`);
+    const link = page.locator(`#objects li[data-object-id="${created.json.id}"] a.download`);
+    await link.waitFor({ timeout: 30_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('stored object body');
+    await page.locator('#snapshots').waitFor({ state: 'attached' });
+  }, 60_000);
+
   it('logged no error on the page (no CSP violation, no uncaught error)', () => {
     expect(pageErrors).toEqual([]);
   });

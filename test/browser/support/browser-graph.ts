@@ -19,6 +19,23 @@ function isNodeOnly(specifier: string): boolean {
   return specifier.startsWith('node:') || NODE_ONLY.has(specifier) || specifier.startsWith('undici/');
 }
 
+/**
+ * `entry` bundled for browsers (rxjs left out), as text: to look for Node
+ * globals used without a guard (`Buffer.`, `process.`), which no import shows.
+ */
+export async function browserBundleText(entry: string): Promise<string> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'esm',
+    external: ['rxjs'],
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]?.text ?? '';
+}
+
 /** Every Node-only import reachable from `entry` (runtime imports only: type imports are erased). */
 export async function nodeOnlyImports(entry: string): Promise<NodeOnlyImport[]> {
   const found: NodeOnlyImport[] = [];
