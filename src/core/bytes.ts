@@ -18,6 +18,11 @@ const nodeBuffer = ((globalThis as { process?: ProcessWithBuiltins }).process?.g
 
 const encoder = new TextEncoder();
 
+/** `bytes` as a Buffer without copying; a Buffer already (the usual case on the hot path) is used as is. */
+function asNodeBuffer(node: NodeBufferModule, bytes: Uint8Array): Buffer {
+  return node.Buffer.isBuffer(bytes) ? bytes : node.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /**
  * Number of UTF-8 bytes of `text`.
  *
@@ -55,8 +60,7 @@ export function concatBytes(chunks: readonly Uint8Array[], size?: number): Uint8
  * const bytes = scanView(chunk); bytes.indexOf(10);
  */
 export function scanView(chunk: Uint8Array): Uint8Array {
-  if (nodeBuffer === undefined || nodeBuffer.Buffer.isBuffer(chunk)) return chunk;
-  return nodeBuffer.Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return nodeBuffer === undefined ? chunk : asNodeBuffer(nodeBuffer, chunk);
 }
 
 /**
@@ -77,7 +81,7 @@ export function copyBytes(bytes: Uint8Array): Uint8Array {
  */
 export function asciiText(bytes: Uint8Array): string | undefined {
   if (nodeBuffer === undefined || !nodeBuffer.isAscii(bytes)) return undefined;
-  return nodeBuffer.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return asNodeBuffer(nodeBuffer, bytes).toString('latin1');
 }
 
 /**
@@ -87,7 +91,7 @@ export function asciiText(bytes: Uint8Array): string | undefined {
  * utf8Text(new Uint8Array([104, 105])); // 'hi'
  */
 export function utf8Text(bytes: Uint8Array): string {
-  if (nodeBuffer !== undefined) return nodeBuffer.Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (nodeBuffer !== undefined) return asNodeBuffer(nodeBuffer, bytes).toString('utf8');
   return new TextDecoder().decode(bytes);
 }
 
