@@ -63,7 +63,23 @@ describe.each(TRANSPORTS)('%s transport', (kind) => {
   abortAndTimeout(kind);
   streaming();
   if (kind === 'undici') bodiesAreConsumed();
+  else unreadFetchBodiesAreCancelled();
 });
+
+// fetch cannot drain into a pool like undici's dump(); an unread body is cancelled instead, which ends the request.
+function unreadFetchBodiesAreCancelled(): void {
+  it('a response whose body is never subscribed is cancelled: the server sees the request closed', async () => {
+    const closed = deferred();
+    server.handle((_req, res) => {
+      res.on('close', () => closed.resolve());
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write(Buffer.alloc(64 * 1024, 1));
+    });
+    const res = await firstValueFrom(createFetchTransport()({ method: 'GET', url: `${server.url}/v1/x`, headers: {}, timeoutMs: 5000 }));
+    expect(res.status).toBe(200);
+    await closed.promise;
+  });
+}
 
 function abortAndTimeout(kind: TransportKind): void {
 describe('abort and timeout', () => {
