@@ -46,6 +46,7 @@ const CASES: Record<string, BenchCase> = {
   fleet: benchFleet,
   scale: benchScale,
   isolation: benchIsolation,
+  bundle: (await import('./bundle.js')).benchBundle,
 };
 
 async function main(): Promise<void> {

@@ -3,9 +3,10 @@
 // built from a Dockerfile and a devbox started from it, and a storage object
 // is uploaded from text and read back. Every devbox is shut down before the
 // script ends; the blueprint and the object are deleted again.
-import { concat, concatWith, ignoreElements, map, switchMap, tap } from 'rxjs';
+import { EMPTY, concat, concatWith, defer, ignoreElements, map, switchMap, tap } from 'rxjs';
+import type { CoreClient } from '../src/core/caller.js';
 import type { RunloopSDK } from '../src/index.js';
-import { runExample } from './support/runloop.js';
+import { runExample, usesRemoteServer } from './support/runloop.js';
 
 const step = <T>(title: string) => tap<T>({ subscribe: () => console.log(`\n== ${title}`) });
 
@@ -60,4 +61,14 @@ const greetingObject = (runloop: RunloopSDK) =>
     tap((line) => console.log(line)),
   );
 
-runExample('quickstart', (runloop) => concat(helloDevbox(runloop), blueprintDevbox(runloop), greetingObject(runloop)));
+/** The embedded runloop-local's dashboard (live devbox cards, exec console) with its token, as Jupyter prints its URL. */
+const printDashboardUrl = (runloop: RunloopSDK) =>
+  defer(() => {
+    const token = (runloop.api.caller as Partial<CoreClient>).config?.bearerToken;
+    if (!usesRemoteServer() && token !== undefined) console.log(`Dashboard (open it while this runs): ${runloop.baseURL}/?token=${token}`);
+    return EMPTY;
+  });
+
+runExample('quickstart', (runloop) =>
+  concat(printDashboardUrl(runloop), helloDevbox(runloop), blueprintDevbox(runloop), greetingObject(runloop)),
+);

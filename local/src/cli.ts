@@ -147,6 +147,8 @@ async function main(): Promise<void> {
   process.stdout.write(
     `runloop-local runtime: ${server.runtimeInfo?.mode ?? 'none'}${server.runtimeInfo ? ` (${server.runtimeInfo.detail})` : ''}\n`,
   );
+  // A token the user chose is never echoed; a generated one rides in the URL once, as Jupyter does.
+  process.stdout.write(`runloop-local dashboard: ${server.url}/${token === undefined ? `?token=${server.token}` : ''}\n`);
   if (server.runtimeInfo?.mode === 'process') {
     // Said on stderr too, on its own line: whoever runs untrusted code here must not miss it.
     process.stderr.write('runloop-local: WARNING: devboxes are plain host processes, NOT A SANDBOX: run only trusted code\n');

@@ -13,6 +13,7 @@ import { createSecretsService } from './secrets/index.js';
 import { createService as createSnapshotsService } from './snapshots/index.js';
 import { createService as createSshService } from './ssh/index.js';
 import { createService as createTunnelsService } from './tunnels/index.js';
+import { createDashboardService } from './dashboard/service.js';
 
 /**
  * Every area's factory, in start order: a service only reads the services
@@ -33,4 +34,6 @@ export const DEFAULT_SERVICES: readonly ServiceFactory[] = [
   createBlueprintsService,
   createTunnelsService,
   createSshService,
+  // Last: its request hook must see only what tunnels (matched by Host) did not take.
+  createDashboardService,
 ];

@@ -1,12 +1,26 @@
 /**
  * Builds the multipart body of `upload_file` (runloop-api.md §8): a text
  * field `path` and a binary part `file` with a filename.
+ *
+ * Platform-free: the form is the global `FormData` (the undici transport
+ * copies it into undici's own), and `node:fs` is reached only for a
+ * `{ filePath }` source, through `process.getBuiltinModule`, so a browser
+ * bundle never sees it.
  */
-import { openAsBlob } from 'node:fs';
-import { basename } from 'node:path';
 import { catchError, defer, map, of, throwError, type Observable } from 'rxjs';
-import { FormData } from 'undici';
 import { InvalidParamsError } from './errors.js';
+
+type OpenAsBlob = (path: string) => Promise<Blob>;
+
+/** Node's `fs.openAsBlob`, or undefined where there is no file system (browsers). */
+function nodeOpenAsBlob(): OpenAsBlob | undefined {
+  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return (process?.getBuiltinModule?.('node:fs') as { openAsBlob?: OpenAsBlob } | undefined)?.openAsBlob;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
 
 /**
  * What to upload: bytes in memory, a Blob (streamed by undici), or a local
@@ -42,10 +56,14 @@ function toForm(remotePath: string, file: Blob, name: string): FormData {
 export function uploadForm(remotePath: string, source: UploadSource): Observable<FormData> {
   return defer(() => {
     if (source instanceof Blob) return of(toForm(remotePath, source, fileName(remotePath)));
-    if (source instanceof Uint8Array) return of(toForm(remotePath, new Blob([source]), fileName(remotePath)));
+    if (source instanceof Uint8Array) return of(toForm(remotePath, new Blob([source as Uint8Array<ArrayBuffer>]), fileName(remotePath)));
     // openAsBlob only stats the file (the bytes are read when undici streams
     // the body), so there is nothing worth cancelling in this promise.
     // openAsBlob throws synchronously for a missing file; defer turns that into an error too.
+    const openAsBlob = nodeOpenAsBlob();
+    if (openAsBlob === undefined) {
+      return throwError(() => new InvalidParamsError([`file.filePath: local files can be uploaded only from Node; pass a Blob`]));
+    }
     return defer(() => openAsBlob(source.filePath)).pipe(
       map((blob) => toForm(remotePath, blob, basename(source.filePath))),
       // Node's own message ("Unable to open file as blob") does not say which file.

@@ -4,6 +4,7 @@
  */
 import { Observable, of, switchMap, map, type OperatorFunction } from 'rxjs';
 import { apiErrorFromResponse } from './api-error.js';
+import { concatBytes } from './bytes.js';
 import type { HttpInterceptor, HttpResponse } from './http.js';
 
 /**
@@ -25,7 +26,7 @@ export function readAll(): OperatorFunction<Uint8Array, Uint8Array> {
         },
         error: (err: unknown) => subscriber.error(err),
         complete: () => {
-          subscriber.next(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size));
+          subscriber.next(chunks.length === 1 && chunks[0] ? chunks[0] : concatBytes(chunks, size));
           subscriber.complete();
         },
       });

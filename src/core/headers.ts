@@ -2,9 +2,9 @@
  * Building the wire request from an {@link ApiRequest}: URL, body and headers,
  * plus the idempotency-key interceptor.
  */
-import { randomUUID } from 'node:crypto';
 import { defer } from 'rxjs';
-import { SDK_VERSION, type ResolvedConfig } from './config.js';
+import { randomUuid } from './bytes.js';
+import { SDK_VERSION, type BaseConfig } from './client-options.js';
 import type { HttpInterceptor, HttpRequest } from './http.js';
 import { encodeQuery } from './query.js';
 import type { ApiRequest } from './request.js';
@@ -73,7 +73,7 @@ export function mergeHeaders(
  * buildHttpRequest(config, { method: 'GET', path: '/v1/devboxes', query: { limit: 5 } }).url;
  * // 'https://api.runloop.ai/v1/devboxes?limit=5'
  */
-export function buildHttpRequest(config: ResolvedConfig, request: ApiRequest): HttpRequest {
+export function buildHttpRequest(config: BaseConfig, request: ApiRequest): HttpRequest {
   const options = request.options ?? {};
   const headers = mergeHeaders(
     baseHeaders(config.bearerToken, request),
@@ -101,7 +101,7 @@ export function buildHttpRequest(config: ResolvedConfig, request: ApiRequest): H
  * @example
  * const send = chainInterceptors(transport, [withIdempotencyKey(), withRetry({ maxRetries: 5 })]);
  */
-export function withIdempotencyKey(generate: () => string = () => `runloop-rx-${randomUUID()}`): HttpInterceptor {
+export function withIdempotencyKey(generate: () => string = () => `runloop-rx-${randomUuid()}`): HttpInterceptor {
   return (request, next) =>
     request.method === 'GET' || request.headers[IDEMPOTENCY_HEADER] !== undefined
       ? next(request)

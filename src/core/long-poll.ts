@@ -14,7 +14,7 @@ import {
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
-import { DEFAULT_MAX_RETRIES } from './config.js';
+import { DEFAULT_MAX_RETRIES } from './client-options.js';
 import { failAfter } from './deadline.js';
 import { APIError, PollingTimeoutError, RunloopError } from './errors.js';
 import { isRetryable, retryDelayMs } from './retry.js';

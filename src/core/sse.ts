@@ -8,9 +8,11 @@
  * on its own. That lets `Buffer.indexOf` (memchr) find line ends and an
  * ASCII line (the usual JSON `data:` line) decode as latin1, several times
  * faster than a streaming TextDecoder followed by a regex over the text.
+ * Those Node fast paths come from `bytes.ts`; in a browser the same code runs
+ * on plain `Uint8Array`s and a `TextDecoder`.
  */
-import { isAscii } from 'node:buffer';
 import { Observable, type OperatorFunction } from 'rxjs';
+import { asciiText, concatBytes, copyBytes, scanView } from './bytes.js';
 import type { SseMessage } from './request.js';
 
 const LF = 10;
@@ -24,12 +26,12 @@ const CR = 13;
  * @example
  * const decoder = new SseDecoder();
  * decoder.push('data: a\n\n'); // [{ event: undefined, data: 'a' }]
- * decoder.pushBytes(Buffer.from('data: b\n\n')); // [{ event: undefined, data: 'b' }]
+ * decoder.pushBytes(new TextEncoder().encode('data: b\n\n')); // [{ event: undefined, data: 'b' }]
  */
 export class SseDecoder {
   private partial = '';
   // Bytes of the line not yet terminated (copies: the caller may reuse its chunks).
-  private partialBytes: Buffer[] = [];
+  private partialBytes: Uint8Array[] = [];
   // A chunk ending in '\r' may be half of '\r\n'; the '\n' must then not end another line.
   private skipLeadingLf = false;
   // A BOM may start the byte stream only (TextDecoder semantics): checked on the first line.
@@ -62,7 +64,7 @@ export class SseDecoder {
   /** Feeds raw UTF-8 bytes; returns the messages that ended in them. */
   pushBytes(chunk: Uint8Array): SseMessage[] {
     const out: SseMessage[] = [];
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes = scanView(chunk);
     let start = this.startAfterCr(bytes.length > 0 ? (bytes[0] as number) : -1);
     let lf = bytes.indexOf(LF, start);
     let cr = bytes.indexOf(CR, start);
@@ -72,7 +74,7 @@ export class SseDecoder {
       if (this.partialBytes.length === 0) line = this.decode(bytes.subarray(start, end));
       else {
         this.partialBytes.push(bytes.subarray(start, end));
-        line = this.decode(Buffer.concat(this.partialBytes));
+        line = this.decode(concatBytes(this.partialBytes));
         this.partialBytes = [];
       }
       if (this.firstLine) {
@@ -84,13 +86,14 @@ export class SseDecoder {
       if (cr !== -1 && cr < start) cr = bytes.indexOf(CR, start);
       this.line(line, out);
     }
-    if (start < bytes.length) this.partialBytes.push(Buffer.from(bytes.subarray(start)));
+    if (start < bytes.length) this.partialBytes.push(copyBytes(bytes.subarray(start)));
     return out;
   }
 
   /** Decodes one complete line; broken sequences become U+FFFD, as a TextDecoder makes them. */
-  private decode(line: Buffer): string {
-    if (isAscii(line)) return line.toString('latin1');
+  private decode(line: Uint8Array): string {
+    const ascii = asciiText(line);
+    if (ascii !== undefined) return ascii;
     // `stream: true` takes ICU's faster path; the flush turns a sequence cut at the line end into U+FFFD.
     return this.utf8.decode(line, { stream: true }) + this.utf8.decode();
   }

@@ -7,7 +7,7 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import { withStatusErrors } from './body.js';
 import { withDebugLog } from './debug-log.js';
-import { DEFAULT_TIMEOUT_MS } from './config.js';
+import { DEFAULT_TIMEOUT_MS } from './client-options.js';
 import { chainInterceptors, type HttpHandler, type HttpInterceptor, type HttpRequest, type HttpResponse } from './http.js';
 import { withRetry } from './retry.js';
 

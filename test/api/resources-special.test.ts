@@ -2,7 +2,6 @@ import { mkdtempSync, openAsBlob, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
-import { FormData } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidParamsError, RunloopApi, fileMountProblems, isUuidv7, uuidv7 } from '../../src/api/index.js';
 import { executionView } from './support/fixtures.js';
@@ -67,6 +66,7 @@ describe('devboxes.uploadFile', () => {
     expect(request.method).toBe('POST');
     expect(request.path).toBe('/v1/devboxes/dbx_1/upload_file');
     expect(request.body).toBeUndefined();
+    // The global FormData, so the same code builds it in a browser; the undici transport copies it.
     expect(request.multipart).toBeInstanceOf(FormData);
     return request.multipart as unknown as FormData;
   }

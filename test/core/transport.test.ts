@@ -10,6 +10,7 @@ import {
   NotFoundError,
   RunloopError,
   createApiCaller,
+  createFetchTransport,
   createUndiciTransport,
   resumableSse,
   type CoreClient,
@@ -21,8 +22,14 @@ let server: TestServer;
 const clients: CoreClient[] = [];
 const agents: Agent[] = [];
 
+// The same contract runs on both transports: undici (Node) and fetch (browsers; Node's global fetch here).
+const TRANSPORTS = ['undici', 'fetch'] as const;
+type TransportKind = (typeof TRANSPORTS)[number];
+let transportKind: TransportKind = 'undici';
+
 function client(options: Parameters<typeof createApiCaller>[0] = {}): CoreClient {
-  const c = createApiCaller({ bearerToken: 'k', baseURL: server.url, env: {}, random: () => 0, ...options });
+  const transport = transportKind === 'fetch' && options.dispatcher === undefined ? { transport: createFetchTransport() } : {};
+  const c = createApiCaller({ bearerToken: 'k', baseURL: server.url, env: {}, random: () => 0, ...transport, ...options });
   clients.push(c);
   return c;
 }
@@ -49,6 +56,32 @@ afterAll(async () => {
   await server.close();
 });
 
+describe.each(TRANSPORTS)('%s transport', (kind) => {
+  beforeAll(() => {
+    transportKind = kind;
+  });
+  abortAndTimeout(kind);
+  streaming();
+  if (kind === 'undici') bodiesAreConsumed();
+  else unreadFetchBodiesAreCancelled();
+});
+
+// fetch cannot drain into a pool like undici's dump(); an unread body is cancelled instead, which ends the request.
+function unreadFetchBodiesAreCancelled(): void {
+  it('a response whose body is never subscribed is cancelled: the server sees the request closed', async () => {
+    const closed = deferred();
+    server.handle((_req, res) => {
+      res.on('close', () => closed.resolve());
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write(Buffer.alloc(64 * 1024, 1));
+    });
+    const res = await firstValueFrom(createFetchTransport()({ method: 'GET', url: `${server.url}/v1/x`, headers: {}, timeoutMs: 5000 }));
+    expect(res.status).toBe(200);
+    await closed.promise;
+  });
+}
+
+function abortAndTimeout(kind: TransportKind): void {
 describe('abort and timeout', () => {
   it('unsubscribing aborts the request: the server sees it closed', async () => {
     const arrived = deferred();
@@ -115,7 +148,7 @@ describe('abort and timeout', () => {
     expect(server.seen).toHaveLength(0);
   });
 
-  it('a request undici rejects as invalid is a RunloopError, not retried', async () => {
+  it(`a request ${kind} rejects as invalid is a RunloopError, not retried`, async () => {
     server.handle((_req, res) => json(res, 200, { ok: true }));
     const err = await firstValueFrom(
       client().json({ method: 'GET', path: '/v1/x', options: { headers: { 'x-bad': 'line\nbreak' } } }, Ok),
@@ -135,6 +168,10 @@ describe('abort and timeout', () => {
   });
 });
 
+}
+
+// Connection-pool behaviour of undici's Agent; fetch pools on its own (and a browser's pool is not ours to test).
+function bodiesAreConsumed(): void {
 describe('bodies are always consumed', () => {
   it('many error responses in a row on a one-connection pool keep working', async () => {
     const agent = new Agent({ connections: 1 });
@@ -188,6 +225,9 @@ describe('bodies are always consumed', () => {
   });
 });
 
+}
+
+function streaming(): void {
 describe('streaming', () => {
   it('bytes() emits chunks as they arrive, without waiting for the end', async () => {
     const gotFirst = deferred();
@@ -267,3 +307,4 @@ describe('streaming', () => {
     expect(server.seen.map((s) => s.url)).toEqual(['/v1/out?offset=0', '/v1/out?offset=9', '/v1/out?offset=18']);
   });
 });
+}

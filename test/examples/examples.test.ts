@@ -152,5 +152,6 @@ describe('quickstart without RUNLOOP_API_KEY', () => {
     const run = await runExample('quickstart', {});
     expectSuccess('quickstart', run, EXAMPLES['quickstart'] ?? []);
     expect(run.stdout).toContain('[quickstart] using an embedded runloop-local');
+    expect(run.stdout).toMatch(/Dashboard \(open it while this runs\): http:\/\/127\.0\.0\.1:\d+\/\?token=rl_local_\w+/);
   });
 });

@@ -3,6 +3,7 @@
  */
 import { throwError, type Observable } from 'rxjs';
 import type { RequestOptions } from '../../core/request.js';
+import { utf8Length } from '../../core/bytes.js';
 import { InvalidParamsError } from '../errors.js';
 import {
   BlueprintBuildLogsView,
@@ -15,7 +16,7 @@ import {
 } from '../views/index.js';
 import { ApiResource, apiPath, withOptions } from './resource.js';
 
-/** Largest single `file_mounts` value, in UTF-8 bytes. @example Buffer.byteLength(content) <= MAX_FILE_MOUNT_BYTES */
+/** Largest single `file_mounts` value, in UTF-8 bytes. @example utf8Length(content) <= MAX_FILE_MOUNT_BYTES */
 export const MAX_FILE_MOUNT_BYTES = 131_000;
 /** Largest total of all `file_mounts` values, in UTF-8 bytes. @example total <= MAX_FILE_MOUNTS_TOTAL_BYTES */
 export const MAX_FILE_MOUNTS_TOTAL_BYTES = 1_310_000;
@@ -32,7 +33,7 @@ export function fileMountProblems(fileMounts: Readonly<Record<string, string>> |
   const problems: string[] = [];
   let total = 0;
   for (const [target, content] of Object.entries(fileMounts)) {
-    const bytes = Buffer.byteLength(content, 'utf8');
+    const bytes = utf8Length(content);
     total += bytes;
     if (bytes > MAX_FILE_MOUNT_BYTES) problems.push(`file_mounts.${target}: larger than ${MAX_FILE_MOUNT_BYTES} bytes`);
   }

@@ -9,6 +9,7 @@
  * and the SDK must not refuse a response because a field is long.
  */
 import * as t from 'io-ts';
+import { utf8Length } from '../../core/bytes.js';
 import { refine, type Refined } from './shared.js';
 
 /**
@@ -47,7 +48,7 @@ export const REQUEST_LIMITS = {
   textChars: 65_536,
 } as const;
 
-const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+const bytes = (text: string): number => utf8Length(text);
 const hasNul = (text: string): boolean => text.includes('\0');
 
 /**

@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ExecutionUpdateChunk } from '../../api/views/execution.js';
+import { utf8Length } from '../../core/bytes.js';
 import type { OutputLine, OutputStream } from './output-line.js';
 
 /**
@@ -28,7 +29,7 @@ export function splitLines(stream: OutputStream, startOffset = 0): OperatorFunct
       return source.subscribe({
         next(chunk) {
           const { output } = chunk;
-          const bytes = Buffer.byteLength(output);
+          const bytes = utf8Length(output);
           const end = typeof chunk.offset === 'number' ? chunk.offset : position + bytes;
           // Byte position where this chunk starts; positions inside it are counted up from here.
           const start = end - bytes;
@@ -39,7 +40,7 @@ export function splitLines(stream: OutputStream, startOffset = 0): OperatorFunct
           let newline = output.indexOf('\n', from);
           while (newline !== -1) {
             const segment = output.slice(from, newline);
-            cursor = ascii ? start + newline + 1 : cursor + Buffer.byteLength(segment) + 1;
+            cursor = ascii ? start + newline + 1 : cursor + utf8Length(segment) + 1;
             let line = pending === '' ? segment : pending + segment;
             pending = '';
             if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
