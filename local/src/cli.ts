@@ -19,6 +19,8 @@ const USAGE = `usage: runloop-local [options]
   --token T           bearer token clients must send
                       (default: $RUNLOOP_API_KEY, else a new random token, printed)
   --runtime MODE      auto | namespaces | process (default auto)
+  --dns-upstream A    resolver (IPv4[:port]) for devboxes under a network policy;
+                      repeatable (default: the host's resolv.conf nameservers)
   --quiet             log errors only
   -h, --help          show this help
 
@@ -35,6 +37,7 @@ interface CliOptions {
   readonly runtime: Exclude<RuntimeMode, 'none'>;
   readonly quiet: boolean;
   readonly help: boolean;
+  readonly dnsUpstreams: readonly string[] | undefined;
 }
 
 /** A command-line mistake: usage goes to stderr and the exit code is 2. */
@@ -61,6 +64,7 @@ function parseCli(argv: readonly string[]): CliOptions {
         'data-dir': { type: 'string' },
         token: { type: 'string' },
         runtime: { type: 'string' },
+        'dns-upstream': { type: 'string', multiple: true },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -83,6 +87,7 @@ function parseCli(argv: readonly string[]): CliOptions {
     runtime,
     quiet: values.quiet === true,
     help: values.help === true,
+    dnsUpstreams: values['dns-upstream'],
   };
 }
 
@@ -106,6 +111,7 @@ async function main(): Promise<void> {
     dataDir: options.dataDir,
     token,
     runtimeMode: options.runtime,
+    ...(options.dnsUpstreams !== undefined ? { dnsUpstreams: options.dnsUpstreams } : {}),
     log: createLogger(options.quiet ? 'error' : 'info'),
   });
   process.stdout.write(`runloop-local listening on ${server.url}\n`);

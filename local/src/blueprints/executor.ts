@@ -7,7 +7,7 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { DevboxHandle, DevboxRuntime } from '../runtime/types.js';
+import type { DevboxHandle, DevboxRuntime, EgressPolicy } from '../runtime/types.js';
 import type { BuildLog } from './build-log.js';
 import { BuildStepError, executeStep, runSetupCommand, type StepContext } from './build-steps.js';
 import { DockerfileError } from './dockerfile/errors.js';
@@ -42,6 +42,8 @@ export interface BuildJob {
   readonly dir: string;
   readonly log: BuildLog;
   readonly signal?: AbortSignal;
+  /** The blueprint's `network_policy_id`, as the runtime enforces it (build-time only). */
+  readonly egressPolicy?: EgressPolicy;
 }
 
 /**
@@ -103,6 +105,7 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
       // Package downloads go through the devboxes' filtered network; only a host that cannot
       // filter egress runs builds on its own network (they would have none otherwise).
       network: runtime.info.outboundNetwork === false ? 'host' : 'isolated',
+      ...(job.egressPolicy !== undefined ? { egressPolicy: job.egressPolicy } : {}),
     });
     onPhase('building');
     const ctx: StepContext = { handle, log: job.log, contextDir: job.contextDir, ...(job.signal ? { signal: job.signal } : {}) };

@@ -18,7 +18,7 @@ import { BuildQueue } from './build-queue.js';
 import { extractBuildContext } from './context-extract.js';
 import { BuildFailedError, runBuild } from './executor.js';
 import { BLUEPRINT_COLLECTION, blueprintChain, type BlueprintRecord, type BlueprintStatusStrict } from './record.js';
-import { refuseUnknownNetworkPolicy } from '../devboxes/references.js';
+import { egressPolicyOf, requireNetworkPolicy } from '../devboxes/references.js';
 
 const IN_PROGRESS: readonly BlueprintStatusStrict[] = ['queued', 'provisioning', 'building'];
 
@@ -59,8 +59,8 @@ export class BlueprintService {
     }
     const base = this.#base(params);
     if (params.build_context) this.ctx.services.objects.view(params.build_context.object_id); // 404 early if missing
-    refuseUnknownNetworkPolicy(params.network_policy_id, 'network_policy_id');
-    refuseUnknownNetworkPolicy(params.launch_parameters?.network_policy_id, 'launch_parameters.network_policy_id');
+    requireNetworkPolicy(this.ctx, params.network_policy_id, 'network_policy_id');
+    requireNetworkPolicy(this.ctx, params.launch_parameters?.network_policy_id, 'launch_parameters.network_policy_id');
     const now = this.ctx.now();
     const record: BlueprintRecord = {
       id: newId(ID_PREFIX.blueprint, now),
@@ -242,6 +242,8 @@ export class BlueprintService {
           dir,
           log,
           signal,
+          // Build-time only: the build devbox runs under it; devboxes from the blueprint do not.
+          ...egressPolicyOf(this.ctx, params.network_policy_id),
         },
         (phase) => this.#setStatus(id, phase),
       );

@@ -11,7 +11,8 @@ import { ensureAgentBinary } from './agent/binary.js';
 import { RuntimeUnavailableError } from './errors.js';
 import { DEFAULT_CAPABILITIES, type IdRange } from './oci/config.js';
 import { ensureShiftedRootfs } from './oci/id-shift.js';
-import { EgressFilter, egressFilterAvailable } from './oci/network.js';
+import { EgressFilter, egressFilterAvailable, hostResolvers } from './oci/network.js';
+import type { DnsUpstream } from './network/dns-answerer.js';
 import { OciRuntime } from './oci/runtime.js';
 import { runtimeInstanceName } from './instance.js';
 import { CONTAINERS_SECCOMP_PROFILE, loadSeccompProfile } from './oci/seccomp.js';
@@ -47,6 +48,8 @@ export interface CreateRuntimeOptions {
   readonly cacheDir?: string;
   /** The host id range devbox ids map to; no host account may use it. Default {@link DEFAULT_ID_RANGE}. */
   readonly ids?: IdRange;
+  /** Resolvers that devboxes under a network policy get their allowed names from; default: the host's (resolv.conf, port 53). */
+  readonly dnsUpstreams?: readonly DnsUpstream[];
 }
 
 const ISOLATED_DETAIL =
@@ -99,13 +102,16 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
     const network = egress
       ? 'isolated devboxes reach the internet through slirp4netns; the host, private and link-local networks are refused'
       : `isolated devboxes have loopback only (${noEgress})`;
+    const networkPolicies = egress !== undefined && existsSync('/usr/sbin/ipset');
     const info: RuntimeInfo = {
       mode: 'namespaces',
       outboundNetwork: egress !== undefined,
+      networkPolicies,
       detail: `${ISOLATED_DETAIL.replace('{start}', String(ids.hostStart))}; limits always on: ${probe.limits.join(', ')}, /dev/shm, disk; ${network}`,
     };
     log(formatRuntimeInfo(info));
-    return new OciRuntime({ dataDir: options.dataDir, runtimeDir, rootfs, initLayer, agent, layout: probe.layout, info, ids, seccomp, egress });
+    const dnsUpstreams = options.dnsUpstreams ?? (await hostResolvers()).map((host) => ({ host, port: 53 }));
+    return new OciRuntime({ dataDir: options.dataDir, runtimeDir, rootfs, initLayer, agent, layout: probe.layout, info, ids, seccomp, egress, dnsUpstreams });
   } catch (error) {
     if (mode === 'namespaces') throw error;
     return fallback((error as Error).message);
