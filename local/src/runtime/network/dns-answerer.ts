@@ -193,17 +193,30 @@ export class DnsAnswerer {
     return answer;
   }
 
-  /** Asks each upstream in turn; the first answer to this very question wins. */
+  /**
+   * Asks each upstream in turn; the first answer to this very question wins.
+   * Over UDP first, whatever the devbox used; a question that came over TCP
+   * goes over TCP when the UDP answer was truncated or did not come.
+   */
   private async forward(message: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+    const sameQuestion = (answer: Buffer | undefined): answer is Buffer =>
+      answer !== undefined && answer.length >= 12 && answer.readUInt16BE(0) === message.readUInt16BE(0);
     for (const upstream of this.options.upstreams) {
-      const answer = await (transport === 'udp' ? askUdp(message, upstream) : askTcp(message, upstream));
-      if (answer !== undefined && answer.length >= 2 && answer.readUInt16BE(0) === message.readUInt16BE(0)) return answer;
+      const answer = await askUdp(message, upstream);
+      const truncated = sameQuestion(answer) && (answer.readUInt16BE(2) & TRUNCATED) !== 0;
+      if (sameQuestion(answer) && !(truncated && transport === 'tcp')) return answer;
+      if (transport === 'tcp') {
+        const overTcp = await askTcp(message, upstream);
+        if (sameQuestion(overTcp)) return overTcp;
+      }
     }
     return undefined;
   }
 }
 
 const RCODE = { noError: 0, formErr: 1, servFail: 2, nxDomain: 3 } as const;
+/** The TC bit of a header's flags word. */
+const TRUNCATED = 0x0200;
 
 function decodeOrUndefined(message: Buffer): dnsPacket.DecodedPacket | undefined {
   try {
