@@ -11,12 +11,11 @@ import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { RunloopSDK } from '@runloop/api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNetworkPoliciesService } from '../../src/network-policies/index.js';
-import { createService as createTunnelsService } from '../../src/tunnels/index.js';
+import { DEFAULT_SERVICES } from '../../src/services.js';
 import { runtimeInstanceName } from '../../src/runtime/instance.js';
 import { startTestServer, type TestServer } from '../../../test/support/local-server.js';
 import { createRunning, exec, shutdown } from '../devboxes/helpers.js';
-import { devboxServices } from '../devboxes/services.js';
+import { waitBlueprint } from '../snapshots/helpers.js';
 import { eventually, expectNoLeftovers } from '../runtime/helpers.js';
 import { TestDns, TestNetwork } from './fixtures.js';
 
@@ -93,7 +92,7 @@ describe('network policies, enforced on the host', () => {
     await new Promise<void>((done) => hostService.listen(0, '0.0.0.0', done));
     hostPort = (hostService.address() as { port: number }).port;
     server = await startTestServer({
-      services: [createNetworkPoliciesService, ...devboxServices(), createTunnelsService],
+      services: DEFAULT_SERVICES,
       dnsUpstreams: [dns.address],
     });
     expect(server.runtimeInfo?.mode).toBe('namespaces');
@@ -104,7 +103,7 @@ describe('network policies, enforced on the host', () => {
     const dataDir = server?.dataDir;
     await server?.dispose();
     dns?.close();
-    await new Promise((done) => hostService?.close(done));
+    if (hostService !== undefined) await new Promise((done) => hostService.close(done));
     net?.close();
     if (dataDir !== undefined) await expectNoLeftovers(dataDir);
   });
@@ -112,6 +111,7 @@ describe('network policies, enforced on the host', () => {
   it('allows listed names and their wildcards only; refused names never leave the host; their addresses stay closed even by IP', async () => {
     const [h1, h2, h3] = net.hosts;
     const id = await devbox(await policy({ allowed_hostnames: ['allowed.test', '*.wild.test', 'rebind.test'] }));
+    const asked = dns.asked.length;
     expect(await run(id, resolve('allowed.test'))).toBe(`${h1}\n`);
     expect(await run(id, connect('allowed.test', 8080))).toBe(`GOT hello ${h1}\n`);
     // Wildcards: any depth below the domain, never the domain itself.
@@ -120,8 +120,8 @@ describe('network policies, enforced on the host', () => {
     expect(await run(id, resolve('wild.test'))).toBe('gaierror\n');
     // Not listed: not resolvable, never asked upstream, and its address is closed.
     expect(await run(id, resolve('other.test'))).toBe('gaierror\n');
-    expect(dns.asked).not.toContain('other.test');
-    expect(dns.asked).not.toContain('wild.test');
+    expect(dns.asked.slice(asked)).not.toContain('other.test');
+    expect(dns.asked.slice(asked)).not.toContain('wild.test');
     expect(await run(id, connect(h2, 8080))).toBe('ConnectionRefusedError\n');
     // An allowed name resolving to the host itself: resolvable, but the host stays refused.
     expect(await run(id, resolve('rebind.test'))).toBe(`${net.hostSide}\n`);
@@ -142,6 +142,7 @@ describe('network policies, enforced on the host', () => {
   it('stays closed whatever devbox root does: firewall flushes, routes, raw sockets, direct IPs, DNS to another server over UDP and TCP', async () => {
     const [h1, h2] = net.hosts;
     const id = await devbox(await policy({ allowed_hostnames: ['allowed.test'] }));
+    const asked = dns.asked.length;
     const meddle = await run(id, 'iptables -F 2>&1 | head -1; nft flush ruleset 2>&1 | head -1; ip route del default; ip route add default via 10.0.2.2 dev tap0; echo nameserver ' + h2 + ' > /etc/resolv.conf; echo done');
     expect(meddle).toContain('done');
     expect(await run(id, 'cat /proc/net/ip_tables_names 2>/dev/null | wc -l')).toBe('0\n');
@@ -151,7 +152,8 @@ describe('network policies, enforced on the host', () => {
     expect(await run(id, askDirectly(h2, 'other.test', false))).toBe('rcode 3 answers 0\n');
     expect(await run(id, askDirectly(h2, 'allowed.test', true))).toBe('rcode 0 answers 1\n');
     expect(await run(id, askDirectly(h2, 'other.test', true))).toBe('rcode 3 answers 0\n');
-    expect(dns.asked).not.toContain('other.test');
+    expect(dns.asked.slice(asked)).toContain('allowed.test');
+    expect(dns.asked.slice(asked)).not.toContain('other.test');
     // Hand-crafted packets: devbox root gets no raw socket (and one would only reach the helper, whose
     // sockets are what the host filters). ICMP echo has no way out either: the host's ping_group_range
     // gives the helper no ping socket here, and the filter rejects every protocol to a closed address.
@@ -198,6 +200,24 @@ except Exception as e: print(type(e).__name__)"`;
     const orphan = await server.request('POST', '/v1/devboxes', { launch_parameters: { network_policy_id: id } });
     expect(orphan.status).toBe(404);
     expect(orphan.json.message).toContain('launch_parameters.network_policy_id');
+  });
+
+  it('runs a blueprint build under its network_policy_id (build-time only) and refuses an unknown one', async () => {
+    const [h1] = net.hosts;
+    const id = await policy({ allowed_hostnames: ['allowed.test'] });
+    const probe = `${resolve('allowed.test')} > /etc/netcheck; ${resolve('other.test')} >> /etc/netcheck`;
+    const created = await server.request('POST', '/v1/blueprints', { name: 'np-build', system_setup_commands: [probe], network_policy_id: id });
+    expect(created.status, created.text).toBe(200);
+    const built = await waitBlueprint(server, created.json.id);
+    expect(built.status).toBe('build_complete');
+    const box = await devbox(undefined, { blueprint_id: created.json.id });
+    expect(await run(box, 'cat /etc/netcheck')).toBe(`${h1}\ngaierror\n`);
+    expect((await server.request('GET', `/v1/devboxes/${box}`)).json.launch_parameters.network_policy_id ?? null).toBeNull();
+    for (const body of [{ network_policy_id: 'npo_unknown' }, { launch_parameters: { network_policy_id: 'npo_unknown' } }]) {
+      const refused = await server.request('POST', '/v1/blueprints', { name: 'np-unknown', ...body });
+      expect(refused.status).toBe(404);
+      expect(refused.json.message).toMatch(/network_policy_id: network policy "npo_unknown" does not exist/);
+    }
   });
 
   it('serves the official client: CRUD, and a devbox created with the policy runs under it', async () => {

@@ -30,6 +30,19 @@ export class TestNetwork {
 
   static async create(): Promise<TestNetwork> {
     removeDeadNamespaces();
+    // `ip netns add` races with other processes' netns changes on a busy host (its bind mount can be
+    // missing when the link moves in): start over a few times before giving up.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return TestNetwork.createOnce();
+      } catch (error) {
+        removeNamespace(`rlnp-${process.pid}`);
+        if (attempt === 3) throw error;
+      }
+    }
+  }
+
+  private static createOnce(): TestNetwork {
     const name = `rlnp-${process.pid}`;
     // /29s 2..31 of 198.51.100.0/24 (the first /28 is network.test.ts's test host).
     const base = 8 * (2 + (process.pid % 30));
@@ -64,13 +77,16 @@ while True:
 function removeDeadNamespaces(): void {
   for (const name of ip('netns', 'list').split('\n').map((line) => line.split(' ')[0] ?? '')) {
     const pid = /^rlnp-(\d+)$/.exec(name)?.[1];
-    if (pid === undefined || processExists(Number(pid))) continue;
-    for (const args of [['netns', 'delete', name], ['link', 'delete', `${name}-h`]]) {
-      try {
-        execFileSync('ip', args, { stdio: 'ignore' });
-      } catch {
-        // already gone
-      }
+    if (pid !== undefined && !processExists(Number(pid))) removeNamespace(name);
+  }
+}
+
+function removeNamespace(name: string): void {
+  for (const args of [['netns', 'delete', name], ['link', 'delete', `${name}-h`]]) {
+    try {
+      execFileSync('ip', args, { stdio: 'ignore' });
+    } catch {
+      // already gone
     }
   }
 }

@@ -20,7 +20,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { DnsAnswerer, type DnsUpstream, type ResolvedAddress } from './dns-answerer.js';
+import { DnsAnswerer, type AnswerRules, type DnsUpstream, type ResolvedAddress } from './dns-answerer.js';
 
 const run = promisify(execFile);
 const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
@@ -90,25 +90,32 @@ export class DevboxEgress {
     this.policy = options.policy;
   }
 
-  /** Starts the answerer, creates the set and both chains, and jumps to them; undoes it all on failure. */
+  /**
+   * Starts the answerer and creates the set (at the same time: both are
+   * independent), then both chains and their jumps in one restore; undoes it
+   * all on failure.
+   */
   static async install(options: DevboxEgressOptions): Promise<DevboxEgress> {
     let egress: DevboxEgress | undefined;
-    const answerer = await DnsAnswerer.start({
-      upstreams: options.upstreams,
-      rules: () => {
-        const policy = egress?.policy ?? options.policy;
-        return {
-          allowAll: policy.allowAll,
-          hostnames: policy.hostnames,
-          tunnelAddress: policy.devboxGateway !== undefined ? TUNNEL_GATEWAY_ADDRESS : undefined,
-        };
-      },
-      allow: (addresses) => egress!.allow(addresses),
-    });
-    egress = new DevboxEgress(options, answerer);
+    const rules = (): AnswerRules => {
+      const policy = egress?.policy ?? options.policy;
+      return {
+        allowAll: policy.allowAll,
+        hostnames: policy.hostnames,
+        tunnelAddress: policy.devboxGateway !== undefined ? TUNNEL_GATEWAY_ADDRESS : undefined,
+      };
+    };
+    const [answerer, set] = await Promise.allSettled([
+      DnsAnswerer.start({ upstreams: options.upstreams, rules, allow: (addresses) => egress!.allow(addresses) }),
+      ipsetRestore([`create ${options.name} hash:net timeout ${MIN_ALLOW_SECONDS}`, ...setLines(options.name, options.policy)]),
+    ]);
+    if (answerer.status === 'rejected') {
+      if (set.status === 'fulfilled') await ipset(['destroy', options.name]).catch(() => undefined);
+      throw answerer.reason;
+    }
+    egress = new DevboxEgress(options, answerer.value);
     try {
-      await ipset(['create', options.name, 'hash:net', 'timeout', String(MIN_ALLOW_SECONDS)]);
-      await egress.fillSet();
+      if (set.status === 'rejected') throw set.reason;
       await restore(egress.chains(true));
       return egress;
     } catch (error) {
@@ -123,8 +130,7 @@ export class DevboxEgress {
     this.policy = policy;
     // The chains first (gateway rules), in one atomic restore; then the set.
     await restore(this.chains(false));
-    await ipset(['flush', this.options.name]);
-    await this.fillSet();
+    await ipsetRestore([`flush ${this.options.name}`, ...setLines(this.options.name, policy)]);
   }
 
   /** Takes everything out again; never throws, safe to call twice. */
@@ -132,11 +138,16 @@ export class DevboxEgress {
     if (this.removed) return;
     this.removed = true;
     const { name, cgroupPath, runtimeChain } = this.options;
-    for (const table of ['filter', 'nat']) {
-      await iptables(['-t', table, '-D', runtimeChain, '-m', 'cgroup', '--path', cgroupPath, '-j', name]).catch(() => undefined);
-      await iptables(['-t', table, '-F', name]).catch(() => undefined);
-      await iptables(['-t', table, '-X', name]).catch(() => undefined);
-    }
+    const jump = ['-m', 'cgroup', '--path', cgroupPath, '-j', name];
+    // One restore normally; rule by rule when part of it is gone already (a failed install).
+    const everything = ['filter', 'nat'].flatMap((table) => [`*${table}`, `-D ${runtimeChain} ${jump.join(' ')}`, `-F ${name}`, `-X ${name}`, 'COMMIT']);
+    await restore(`${everything.join('\n')}\n`).catch(async () => {
+      for (const table of ['filter', 'nat']) {
+        await iptables(['-t', table, '-D', runtimeChain, ...jump]).catch(() => undefined);
+        await iptables(['-t', table, '-F', name]).catch(() => undefined);
+        await iptables(['-t', table, '-X', name]).catch(() => undefined);
+      }
+    });
     await ipset(['destroy', name]).catch(() => undefined);
     await this.answerer.close();
   }
@@ -149,10 +160,6 @@ export class DevboxEgress {
       return `add ${this.options.name} ${address} timeout ${seconds}`;
     });
     await ipsetRestore(lines);
-  }
-
-  private async fillSet(): Promise<void> {
-    if (this.policy.allowAll) await ipsetRestore(EVERYWHERE.map((net) => `add ${this.options.name} ${net} timeout 0`));
   }
 
   /** The `iptables-restore --noflush` input that (re)writes both chains; `jump` also inserts the jumps. */
@@ -188,6 +195,11 @@ export class DevboxEgress {
     ];
     return [...filter, ...nat, ''].join('\n');
   }
+}
+
+/** `ipset restore` lines that give a fresh set `policy`'s permanent members: both halves of IPv4 for allow-all. */
+function setLines(name: string, policy: EgressPolicy): string[] {
+  return policy.allowAll ? EVERYWHERE.map((net) => `add ${name} ${net} timeout 0`) : [];
 }
 
 function iptables(args: readonly string[]): Promise<unknown> {
