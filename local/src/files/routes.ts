@@ -9,7 +9,7 @@ import { DownloadFileParams, ReadFileParams, WriteFileParams } from 'runloop-rx/
 import type { DevboxService } from '../devboxes/service.js';
 import { json, route, type Reply, type Route } from '../http/route.js';
 import { parseRange, sliceStream, type ByteRange } from '../http/range.js';
-import { fileHttpError } from './errors.js';
+import { fileError } from './errors.js';
 import { fileSizeInside } from './size.js';
 import { receiveUpload } from './upload.js';
 
@@ -23,7 +23,7 @@ async function readStream(devboxes: DevboxService, id: string, path: string, ran
     const body = await devbox.handle.readFile(path);
     return range === undefined ? { body } : { body: sliceStream(body, range), range };
   } catch (error) {
-    throw fileHttpError(error, path);
+    throw fileError(error, path);
   }
 }
 
@@ -33,7 +33,7 @@ async function write(devboxes: DevboxService, id: string, path: string, content:
   try {
     await devbox.handle.writeFile(path, content);
   } catch (error) {
-    throw fileHttpError(error, path);
+    throw fileError(error, path);
   } finally {
     devboxes.touch(id);
   }
@@ -53,7 +53,7 @@ export function fileRoutes(devboxesOf: () => DevboxService, spoolDir: string): R
       body: ReadFileParams,
       handler: async ({ params, body, headers }): Promise<Reply> => ({
         kind: 'stream',
-        ...(await readStream(devboxesOf(), params.id!, body.file_path, headers.range)),
+        ...(await readStream(devboxesOf(), params.id, body.file_path, headers.range)),
         contentType: 'text/plain; charset=utf-8',
       }),
     }),
@@ -62,8 +62,8 @@ export function fileRoutes(devboxesOf: () => DevboxService, spoolDir: string): R
       path: '/v1/devboxes/:id/write_file_contents',
       body: WriteFileParams,
       handler: async ({ params, body }) => {
-        await write(devboxesOf(), params.id!, body.file_path, body.contents);
-        return json({ devbox_id: params.id!, exit_status: 0, stdout: '', stderr: '' });
+        await write(devboxesOf(), params.id, body.file_path, body.contents);
+        return json({ devbox_id: params.id, exit_status: 0, stdout: '', stderr: '' });
       },
     }),
     route({
@@ -72,9 +72,9 @@ export function fileRoutes(devboxesOf: () => DevboxService, spoolDir: string): R
       raw: true,
       handler: async ({ params, raw, headers }) => {
         const devboxes = devboxesOf();
-        devboxes.requireRunning(params.id!);
-        await receiveUpload(raw, headers['content-type'], join(spoolDir, params.id!), (path, content) =>
-          write(devboxes, params.id!, path, content),
+        devboxes.requireRunning(params.id);
+        await receiveUpload(raw, headers['content-type'], join(spoolDir, params.id), (path, content) =>
+          write(devboxes, params.id, path, content),
         );
         return json({});
       },
@@ -85,7 +85,7 @@ export function fileRoutes(devboxesOf: () => DevboxService, spoolDir: string): R
       body: DownloadFileParams,
       handler: async ({ params, body, headers }): Promise<Reply> => ({
         kind: 'stream',
-        ...(await readStream(devboxesOf(), params.id!, body.path, headers.range)),
+        ...(await readStream(devboxesOf(), params.id, body.path, headers.range)),
         contentType: 'application/octet-stream',
       }),
     }),

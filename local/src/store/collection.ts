@@ -4,6 +4,8 @@
  * filtering. Lists page by cursor (`starting_after` = last id seen).
  */
 import type Database from 'better-sqlite3';
+import { InvalidInputError } from '../errors.js';
+import { clip } from '../http/clip.js';
 
 /**
  * A value an index column can hold. Booleans are stored as 0/1.
@@ -74,15 +76,16 @@ export interface Page<T> {
 }
 
 /**
- * Thrown when `startingAfter` names no document of the collection.
+ * Thrown when `startingAfter` names no document of the collection: bad
+ * input about `starting_after` (a 400 `invalid_cursor`).
  *
  * @example
  * try { devboxes.list({ startingAfter: 'dbx_gone' }); } catch (e) { e instanceof CursorNotFoundError; }
  */
-export class CursorNotFoundError extends Error {
+export class CursorNotFoundError extends InvalidInputError {
+  override name = 'CursorNotFoundError';
   constructor(readonly cursor: string) {
-    super(`starting_after ${JSON.stringify(cursor)} does not name an existing item`);
-    this.name = 'CursorNotFoundError';
+    super('query.starting_after', `starting_after ${JSON.stringify(clip(cursor))} does not name an existing item`, 'invalid_cursor');
   }
 }
 
