@@ -5,13 +5,13 @@
  */
 import type { ServerContext } from '../context.js';
 import { clip } from '../http/clip.js';
-import { HttpError } from '../http/route.js';
+import { NotFoundError, UnprocessableError } from '../errors.js';
 import type { EgressPolicy } from '../runtime/index.js';
 
 /**
  * Checks a `network_policy_id` of a request: absent is fine; an unknown id
  * is a 404 naming `field`; a policy this server cannot enforce (plain-process
- * devboxes, which are no sandbox) is a 400. A host whose devboxes have
+ * devboxes, which are no sandbox) is a 422. A host whose devboxes have
  * loopback only accepts any policy: nothing gets out either way.
  *
  * @example
@@ -20,12 +20,12 @@ import type { EgressPolicy } from '../runtime/index.js';
 export function requireNetworkPolicy(ctx: ServerContext, id: string | null | undefined, field: string): void {
   if (id === null || id === undefined) return;
   if (!ctx.registry.has('networkPolicies')) {
-    throw new HttpError(404, 'not_found', `${field}: network policy ${JSON.stringify(clip(id))} does not exist`, { 'x-should-retry': 'false' });
+    throw new NotFoundError('network policy', id, { message: `${field}: network policy ${JSON.stringify(clip(id))} does not exist` });
   }
   ctx.services.networkPolicies.require(id, field);
   const info = ctx.runtime?.info;
   if (info !== undefined && info.networkPolicies !== true && info.outboundNetwork !== false) {
-    throw new HttpError(400, 'unsupported', `${field}: this server cannot enforce network policies (${info.mode} runtime without the host egress filter or ipset)`);
+    throw new UnprocessableError('unsupported', `${field}: this server cannot enforce network policies (${info.mode} runtime without the host egress filter or ipset)`);
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * From request fields to a policy's egress rules: hostname syntax, and a
- * clear refusal for rules this server cannot honour (never silently kept).
+ * clear refusal (422) for rules this server cannot honour (never silently kept).
  */
-import { HttpError } from '../http/route.js';
+import { InvalidInputError, UnprocessableError } from '../errors.js';
 import { clip } from '../http/clip.js';
 import { hostnamePatternProblem } from '../runtime/index.js';
 import type { NetworkPolicyUpdateParams } from './params.js';
@@ -29,7 +29,8 @@ const NO_LOCAL_COUNTERPART = {
 /**
  * The egress rules after applying `params` over `current`: a field given
  * (not null) replaces the old one; `allow_all` implies devbox-to-devbox.
- * Hostnames are lower-cased and de-duplicated. Throws a 400 naming the field.
+ * Hostnames are lower-cased and de-duplicated. Throws an InvalidInputError
+ * (400) naming the field, or an UnprocessableError (422) for a rule this server does not offer.
  *
  * @example
  * egressFrom({ allowed_hostnames: ['GitHub.com', '*.npmjs.org'] }, DENY_ALL).allowed_hostnames; // ['github.com', '*.npmjs.org']
@@ -37,17 +38,17 @@ const NO_LOCAL_COUNTERPART = {
 export function egressFrom(params: NetworkPolicyUpdateParams, current: PolicyEgress): PolicyEgress {
   for (const [field, why] of Object.entries(NO_LOCAL_COUNTERPART)) {
     if (params[field as keyof typeof NO_LOCAL_COUNTERPART] === true) {
-      throw new HttpError(400, 'unsupported', `body.${field}: ${why}; send false or leave it out`);
+      throw new UnprocessableError('unsupported', `body.${field}: ${why}; send false or leave it out`);
     }
   }
   if (params.allowed_cidrs !== undefined && params.allowed_cidrs !== null && params.allowed_cidrs.length > 0) {
-    throw new HttpError(400, 'unsupported', 'body.allowed_cidrs: CIDR rules are not supported by runloop-local; allow hostnames instead');
+    throw new UnprocessableError('unsupported', 'body.allowed_cidrs: CIDR rules are not supported by runloop-local; allow hostnames instead');
   }
   let hostnames = current.allowed_hostnames;
   if (params.allowed_hostnames !== undefined && params.allowed_hostnames !== null) {
     params.allowed_hostnames.forEach((hostname, index) => {
       const problem = hostnamePatternProblem(hostname);
-      if (problem !== undefined) throw new HttpError(400, 'invalid_request', `body.allowed_hostnames[${index}] ${JSON.stringify(clip(hostname))}: ${problem}`);
+      if (problem !== undefined) throw new InvalidInputError(`body.allowed_hostnames[${index}]`, `body.allowed_hostnames[${index}] ${JSON.stringify(clip(hostname))}: ${problem}`);
     });
     hostnames = [...new Set(params.allowed_hostnames.map((hostname) => hostname.toLowerCase()))];
   }

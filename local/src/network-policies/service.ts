@@ -4,7 +4,7 @@
  * one, and pushed live to the running devboxes that use one when it changes.
  */
 import type { ServerContext } from '../context.js';
-import { HttpError } from '../http/route.js';
+import { NotFoundError, WrongStateError } from '../errors.js';
 import { clip } from '../http/clip.js';
 import type { Collection, Page } from '../store/collection.js';
 import { newId } from '../store/ids.js';
@@ -32,7 +32,7 @@ export class NetworkPolicies {
   /** The policy `id`; unknown ⇒ 404. */
   get(id: string): NetworkPolicyRecord {
     const record = this.records.get(id);
-    if (record === undefined) throw new HttpError(404, 'not_found', `network policy ${JSON.stringify(clip(id))} does not exist`);
+    if (record === undefined) throw new NotFoundError('network policy', id);
     return record;
   }
 
@@ -44,7 +44,7 @@ export class NetworkPolicies {
     if (id === null || id === undefined) return undefined;
     const record = this.records.get(id);
     if (record === undefined) {
-      throw new HttpError(404, 'not_found', `${field}: network policy ${JSON.stringify(clip(id))} does not exist`, { 'x-should-retry': 'false' });
+      throw new NotFoundError('network policy', id, { message: `${field}: network policy ${JSON.stringify(clip(id))} does not exist` });
     }
     return record;
   }
@@ -105,7 +105,7 @@ export class NetworkPolicies {
     const record = this.get(id);
     const users = policyUsers(this.ctx, id);
     if (users.length > 0) {
-      throw new HttpError(409, 'network_policy_in_use', `network policy ${id} is used by ${users.length} resource(s) (e.g. ${users[0]}); shut them down or delete them first`);
+      throw new WrongStateError(`network policy ${id} is used by ${users.length} resource(s) (e.g. ${users[0]}); shut them down or delete them first`, 'network_policy_in_use');
     }
     this.records.delete(id);
     return record;
@@ -129,6 +129,6 @@ export class NetworkPolicies {
 
   private refuseTakenName(name: string, except: string): void {
     const taken = this.records.all({ name }).find((record) => record.id !== except);
-    if (taken !== undefined) throw new HttpError(409, 'name_taken', `body.name: a network policy named ${JSON.stringify(clip(name))} already exists (${taken.id})`);
+    if (taken !== undefined) throw new WrongStateError(`body.name: a network policy named ${JSON.stringify(clip(name))} already exists (${taken.id})`, 'name_taken');
   }
 }

@@ -8,6 +8,7 @@ import { RunloopSDK } from '@runloop/api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetworkPoliciesService } from '../../src/network-policies/index.js';
 import { startTestServer, type TestServer } from '../../../test/support/local-server.js';
+import { devboxServices } from '../devboxes/services.js';
 
 describe('/v1/network-policies', () => {
   let server: TestServer;
@@ -88,10 +89,10 @@ describe('/v1/network-policies', () => {
       [{ name: 'h', allowed_hostnames: ['exa mple.com'] }, 400, /body\.allowed_hostnames\[0\]/],
       [{ name: 'h', allowed_hostnames: [`${'a'.repeat(64)}.com`] }, 400, /body\.allowed_hostnames\[0\]/],
       [{ name: 'b', allow_all: 'yes' }, 400, /body\.allow_all/],
-      [{ name: 'c', allowed_cidrs: [{ cidr: '10.0.0.0/8' }] }, 400, /body\.allowed_cidrs/],
-      [{ name: 'g', allow_mcp_gateway: true }, 400, /body\.allow_mcp_gateway/],
-      [{ name: 'g', allow_agent_gateway: true }, 400, /body\.allow_agent_gateway/],
-      [{ name: 'g', allow_runloop_mirrors: true }, 400, /body\.allow_runloop_mirrors/],
+      [{ name: 'c', allowed_cidrs: [{ cidr: '10.0.0.0/8' }] }, 422, /body\.allowed_cidrs/],
+      [{ name: 'g', allow_mcp_gateway: true }, 422, /body\.allow_mcp_gateway/],
+      [{ name: 'g', allow_agent_gateway: true }, 422, /body\.allow_agent_gateway/],
+      [{ name: 'g', allow_runloop_mirrors: true }, 422, /body\.allow_runloop_mirrors/],
     ];
     for (const [body, status, message] of cases) {
       const res = await server.request('POST', '/v1/network-policies', body);
@@ -127,5 +128,22 @@ describe('/v1/network-policies', () => {
     await expect(api.networkPolicies.create({ name: 'bad', allowed_hostnames: ['*.*'] })).rejects.toMatchObject({ status: 400 });
     expect((await api.networkPolicies.delete(created.id)).id).toBe(created.id);
     await expect(api.networkPolicies.retrieve(created.id)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('network policies on a server that cannot enforce them', () => {
+  it('refuses a devbox under a policy on the plain-process runtime (no sandbox) with a 422, and an unknown id with a 404', async () => {
+    const server = await startTestServer({ services: [createNetworkPoliciesService, ...devboxServices()], runtimeMode: 'process' });
+    try {
+      const policy = (await server.request('POST', '/v1/network-policies', { name: 'p' })).json;
+      const refused = await server.request('POST', '/v1/devboxes', { launch_parameters: { network_policy_id: policy.id } });
+      expect(refused.status, refused.text).toBe(422);
+      expect(refused.json).toMatchObject({ error: 'unsupported', message: expect.stringMatching(/launch_parameters\.network_policy_id: this server cannot enforce/) });
+      const unknown = await server.request('POST', '/v1/devboxes', { launch_parameters: { network_policy_id: 'npo_nothing' } });
+      expect(unknown.status).toBe(404);
+      expect((await server.request('GET', '/v1/devboxes')).json.devboxes).toEqual([]);
+    } finally {
+      await server.dispose();
+    }
   });
 });
