@@ -5,6 +5,7 @@
  * client's CRUD. Enforcement is `enforcement.test.ts`.
  */
 import { RunloopSDK } from '@runloop/api-client';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetworkPoliciesService } from '../../src/network-policies/index.js';
 import { startTestServer, type TestServer } from '../../../test/support/local-server.js';
@@ -116,6 +117,33 @@ describe('/v1/network-policies', () => {
     const bad = await server.request('POST', `/v1/network-policies/${a.id}`, { name: 'renamed', allowed_hostnames: ['bad..example.com'] });
     expect(bad.status).toBe(400);
     expect((await server.request('GET', `/v1/network-policies/${a.id}`)).json).toEqual(a);
+  });
+
+  it('answers hostile bodies with a 4xx (never a 500), and a refused create stores nothing (fast-check)', async () => {
+    const field = fc.constantFrom('name', 'description', 'allow_all', 'allow_devbox_to_devbox', 'allowed_hostnames', 'allowed_cidrs', 'allow_mcp_gateway');
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.string({ maxLength: 300 }),
+      fc.array(fc.oneof(fc.string({ maxLength: 70 }), fc.constantFrom('*.', '*', 'a..b', '*.a.b', 'xn--a.b', '\0', '😀.com', `${'a'.repeat(63)}.b`)), { maxLength: 5 }),
+    );
+    const target = (await server.request('POST', '/v1/network-policies', { name: 'fuzz-target' })).json.id as string;
+    const seed = Math.floor(Math.random() * 2 ** 31);
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(field, value, { maxKeys: 4 }), fc.boolean(), async (body, update) => {
+        const before = await count();
+        const res = update
+          ? await server.request('POST', `/v1/network-policies/${target}`, body)
+          : await server.request('POST', '/v1/network-policies', body);
+        expect(res.status, `seed ${seed}: ${JSON.stringify(body).slice(0, 200)}`).toBeLessThan(500);
+        if (res.status !== 200) {
+          expect(typeof res.json.error).toBe('string');
+          expect(await count()).toBe(before);
+        } else if (!update) {
+          await server.request('POST', `/v1/network-policies/${res.json.id}/delete`, {});
+        }
+      }),
+      { seed, numRuns: 150 },
+    );
   });
 
   it('serves the official client unchanged', async () => {
