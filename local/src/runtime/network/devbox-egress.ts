@@ -81,6 +81,8 @@ export interface DevboxEgressOptions {
  */
 export class DevboxEgress {
   private policy: EgressPolicy;
+  /** What the answerer answers by; a new object on every update. */
+  private rules: AnswerRules;
   private removed = false;
 
   private constructor(
@@ -88,6 +90,7 @@ export class DevboxEgress {
     private readonly answerer: DnsAnswerer,
   ) {
     this.policy = options.policy;
+    this.rules = answerRules(options.policy);
   }
 
   /**
@@ -97,16 +100,10 @@ export class DevboxEgress {
    */
   static async install(options: DevboxEgressOptions): Promise<DevboxEgress> {
     let egress: DevboxEgress | undefined;
-    const rules = (): AnswerRules => {
-      const policy = egress?.policy ?? options.policy;
-      return {
-        allowAll: policy.allowAll,
-        hostnames: policy.hostnames,
-        tunnelAddress: policy.devboxGateway !== undefined ? TUNNEL_GATEWAY_ADDRESS : undefined,
-      };
-    };
+    const initial = answerRules(options.policy);
+    const rules = (): AnswerRules => egress?.rules ?? initial;
     const [answerer, set] = await Promise.allSettled([
-      DnsAnswerer.start({ upstreams: options.upstreams, rules, allow: (addresses) => egress!.allow(addresses) }),
+      DnsAnswerer.start({ upstreams: options.upstreams, rules, allow: (addresses, asked) => egress!.allow(addresses, asked) }),
       ipsetRestore([`create ${options.name} hash:net timeout ${MIN_ALLOW_SECONDS}`, ...setLines(options.name, options.policy)]),
     ]);
     if (answerer.status === 'rejected') {
@@ -128,6 +125,7 @@ export class DevboxEgress {
   async update(policy: EgressPolicy): Promise<void> {
     if (this.removed) return;
     this.policy = policy;
+    this.rules = answerRules(policy);
     // The chains first (gateway rules), in one atomic restore; then the set.
     await restore(this.chains(false));
     await ipsetRestore([`flush ${this.options.name}`, ...setLines(this.options.name, policy)]);
@@ -152,9 +150,13 @@ export class DevboxEgress {
     await this.answerer.close();
   }
 
-  /** Opens the set for what an allowed name resolved to (called before the answer is sent). */
-  private async allow(addresses: readonly ResolvedAddress[]): Promise<void> {
-    if (this.removed || this.policy.allowAll) return;
+  /**
+   * Opens the set for what an allowed name resolved to (called before the
+   * answer is sent). An answer given under rules an update has replaced
+   * since opens nothing: the update's flush must not be undone by it.
+   */
+  private async allow(addresses: readonly ResolvedAddress[], asked: AnswerRules): Promise<void> {
+    if (this.removed || this.policy.allowAll || asked !== this.rules) return;
     const lines = addresses.map(({ address, ttl }) => {
       const seconds = Math.min(MAX_ALLOW_SECONDS, Math.max(MIN_ALLOW_SECONDS, Math.floor(ttl)));
       return `add ${this.options.name} ${address} timeout ${seconds}`;
@@ -195,6 +197,15 @@ export class DevboxEgress {
     ];
     return [...filter, ...nat, ''].join('\n');
   }
+}
+
+/** What the answerer answers by under `policy`. */
+function answerRules(policy: EgressPolicy): AnswerRules {
+  return {
+    allowAll: policy.allowAll,
+    hostnames: policy.hostnames,
+    tunnelAddress: policy.devboxGateway !== undefined ? TUNNEL_GATEWAY_ADDRESS : undefined,
+  };
 }
 
 /** `ipset restore` lines that give a fresh set `policy`'s permanent members: both halves of IPv4 for allow-all. */

@@ -59,8 +59,8 @@ export interface ResolvedAddress {
 export interface DnsAnswererOptions {
   readonly upstreams: readonly DnsUpstream[];
   readonly rules: () => AnswerRules;
-  /** Opens the filter for an answer's addresses; the reply waits for it. */
-  readonly allow: (addresses: readonly ResolvedAddress[]) => Promise<void>;
+  /** Opens the filter for an answer's addresses, given under `rules`; the reply waits for it. */
+  readonly allow: (addresses: readonly ResolvedAddress[], rules: AnswerRules) => Promise<void>;
 }
 
 /** Per upstream; the devbox's resolver retries on its own. */
@@ -188,7 +188,7 @@ export class DnsAnswerer {
       const addresses = (decoded?.answers ?? []).flatMap((record) =>
         record.type === 'A' ? [{ address: record.data, ttl: record.ttl ?? 0 }] : [],
       );
-      if (addresses.length > 0) await this.options.allow(addresses);
+      if (addresses.length > 0) await this.options.allow(addresses, rules);
     }
     return answer;
   }
