@@ -11,7 +11,7 @@ import { ensureAgentBinary } from './agent/binary.js';
 import { RuntimeUnavailableError } from './errors.js';
 import { DEFAULT_CAPABILITIES, type IdRange } from './oci/config.js';
 import { ensureShiftedRootfs } from './oci/id-shift.js';
-import { EgressFilter, egressFilterAvailable, hostResolvers } from './oci/network.js';
+import { EgressFilter, egressFilterAvailable, hostResolvers, networkPoliciesAvailable } from './oci/network.js';
 import type { DnsUpstream } from './network/dns-answerer.js';
 import { OciRuntime } from './oci/runtime.js';
 import { runtimeInstanceName } from './instance.js';
@@ -96,13 +96,19 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
     const agent = await ensureAgentBinary(join(dirname(cacheDir), 'agent'));
     const initLayer = await prepareInitLayer(runtimeDir, agent, basename(dirname(agent)));
     const seccomp = await loadSeccompProfile(CONTAINERS_SECCOMP_PROFILE, DEFAULT_CAPABILITIES);
-    const noEgress = existsSync('/usr/bin/slirp4netns') ? await egressFilterAvailable() : 'slirp4netns is missing';
+    // Both probes at once: each is a handful of iptables runs.
+    const [noEgress, policyProblem] = await Promise.all([
+      existsSync('/usr/bin/slirp4netns') ? egressFilterAvailable() : 'slirp4netns is missing',
+      networkPoliciesAvailable(),
+    ]);
     const instance = runtimeInstanceName(options.dataDir);
-    const egress = noEgress === undefined ? new EgressFilter(instance, probe.layout.unified) : undefined;
+    const noPolicies = noEgress ?? policyProblem;
+    const egress = noEgress === undefined ? new EgressFilter(instance, probe.layout.unified, noPolicies === undefined) : undefined;
     const network = egress
       ? 'isolated devboxes reach the internet through slirp4netns; the host, private and link-local networks are refused'
       : `isolated devboxes have loopback only (${noEgress})`;
-    const networkPolicies = egress !== undefined && existsSync('/usr/sbin/ipset');
+    if (noPolicies !== undefined && egress !== undefined) log(`runloop-local: ${noPolicies}; devboxes under a network policy are refused`);
+    const networkPolicies = noPolicies === undefined;
     const info: RuntimeInfo = {
       mode: 'namespaces',
       outboundNetwork: egress !== undefined,

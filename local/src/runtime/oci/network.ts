@@ -63,6 +63,8 @@ export class EgressFilter {
     /** The runtime's cgroup, which the chain's jump matches. */
     readonly instance: string,
     private readonly unifiedRoot: string,
+    /** Whether devboxes' policy chains hang below this one (a `nat` chain too; see {@link networkPoliciesAvailable}). */
+    private readonly policies = false,
   ) {
     // One chain per runtime (iptables names stop at 28 characters): the owning process's pid and a
     // random tag, so a runtime that stopped or crashed, or its watchdog, only ever touches its own
@@ -103,9 +105,11 @@ export class EgressFilter {
   private async install(): Promise<void> {
     await this.remove();
     await removeDeadChains(this.instance);
-    // The nat chain only holds the jumps to devboxes' policy chains (DNS to their answerers).
-    await iptables(['-t', 'nat', '-N', this.chain]);
-    await iptables(['-t', 'nat', '-I', 'OUTPUT', '1', '-m', 'cgroup', '--path', this.instance, '-j', this.chain]);
+    if (this.policies) {
+      // The nat chain only holds the jumps to devboxes' policy chains (DNS to their answerers).
+      await iptables(['-t', 'nat', '-N', this.chain]);
+      await iptables(['-t', 'nat', '-I', 'OUTPUT', '1', '-m', 'cgroup', '--path', this.instance, '-j', this.chain]);
+    }
     await iptables(['-N', this.chain]);
     for (const resolver of await hostResolvers()) {
       for (const protocol of ['udp', 'tcp']) await iptables(['-A', this.chain, '-p', protocol, '-d', resolver, '--dport', '53', '-j', 'RETURN']);
@@ -140,6 +144,35 @@ export async function egressFilterAvailable(): Promise<string | undefined> {
   } finally {
     await iptables(['-F', chain]).catch(() => undefined);
     await iptables(['-X', chain]).catch(() => undefined);
+  }
+}
+
+/**
+ * Whether devboxes can get network policies on top of the egress filter:
+ * `ipset` (Debian's) and the `set` match, and a `nat` chain matched on a
+ * cgroup that redirects DNS. Probed with throwaway rules, like
+ * {@link egressFilterAvailable}.
+ *
+ * @example
+ * const problem = await networkPoliciesAvailable(); // undefined when policies can be enforced
+ */
+export async function networkPoliciesAvailable(): Promise<string | undefined> {
+  const name = `RLL-probe-${process.pid}-p`.slice(0, 28);
+  try {
+    await run('ipset', ['create', name, 'hash:net', 'timeout', '1'], { env: PATH_ENV });
+    await iptables(['-N', name]);
+    await iptables(['-A', name, '-m', 'set', '--match-set', name, 'dst', '-j', 'RETURN']);
+    await iptables(['-t', 'nat', '-N', name]);
+    await iptables(['-t', 'nat', '-A', name, '-m', 'cgroup', '--path', '/', '-p', 'udp', '--dport', '53', '-j', 'DNAT', '--to-destination', '127.0.0.1:53']);
+    return undefined;
+  } catch (error) {
+    return `no network policies (ipset, the set match or nat by cgroup): ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`;
+  } finally {
+    for (const table of ['filter', 'nat']) {
+      await iptables(['-t', table, '-F', name]).catch(() => undefined);
+      await iptables(['-t', table, '-X', name]).catch(() => undefined);
+    }
+    await run('ipset', ['destroy', name], { env: PATH_ENV }).catch(() => undefined);
   }
 }
 
