@@ -65,7 +65,8 @@ export {
   type StatusErrorClass,
 } from './core/errors.js';
 export type { ClientOptions } from './core/config.js';
-export type { HttpHandler, HttpInterceptor, HttpRequest, HttpResponse } from './core/http.js';
+export type { HttpHandler, HttpInterceptor, HttpRequest, HttpResponse, StreamingBody } from './core/http.js';
+export { DownloadResumeError } from './core/resume.js';
 // Polling building blocks, public so you can wait for your own things the same way.
 export { pollUntil, type PollingConfig } from './core/polling.js';
 export { longPoll, type LongPollOptions } from './core/long-poll.js';

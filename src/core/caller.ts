@@ -15,6 +15,7 @@ import { chainInterceptors, type HttpHandler, type HttpInterceptor, type HttpRes
 import type { ApiCaller, ApiRequest, SseMessage } from './request.js';
 import { withRetry } from './retry.js';
 import { parseSse } from './sse.js';
+import { createTransferHandler, type TransferRequest } from './transfer.js';
 import { createUndiciTransport } from './transport.js';
 
 /**
@@ -50,6 +51,12 @@ export interface CoreClient extends ApiCaller {
   readonly config: ResolvedConfig;
   /** Sends through the whole pipeline; emits a 2xx response whose body must be read (see {@link HttpResponse}). */
   send(request: ApiRequest): Observable<HttpResponse>;
+  /**
+   * Sends a request to an absolute URL outside the API (a presigned object
+   * URL) through the same transport, retry, status mapping, debug log and
+   * interceptors, without auth or default headers.
+   */
+  transfer(request: TransferRequest): Observable<HttpResponse>;
   /** Closes the dispatcher if the client created it. */
   close(): Promise<void>;
 }
@@ -100,25 +107,48 @@ export function createApiCaller(options: ApiCallerOptions = {}, scheduler: Sched
     ...(options.interceptors ?? []),
   ]);
 
-  const send = (request: ApiRequest): Observable<HttpResponse> =>
-    defer(() => handler(buildHttpRequest(config, request)));
+  const debugLog = options.debugLog ?? ((line: string) => console.error(line));
+  const transfer = createTransferHandler(
+    {
+      transport,
+      maxRetries: config.maxRetries,
+      timeoutMs: config.timeoutMs,
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+      ...(debug ? { debugLog } : {}),
+    },
+    scheduler,
+  );
+
+  /**
+   * `read`: how the body will be read. A download is resumed with `Range`
+   * when its body is cut; a small body read whole is re-sent instead.
+   */
+  const send = (request: ApiRequest, read: 'stream' | 'download' | 'whole' = 'stream'): Observable<HttpResponse> =>
+    defer(() =>
+      handler({
+        ...buildHttpRequest(config, request),
+        ...(read === 'download' ? { resumable: true } : read === 'whole' ? { buffered: true } : {}),
+      }),
+    );
 
   return {
     config,
     send: (request) => send(request).pipe(abortOn(request.options?.signal)),
+    transfer: (request) => defer(() => transfer(request)),
     json: <A>(request: ApiRequest, codec: t.Decoder<unknown, A>) =>
-      send(request).pipe(
+      send(request, 'whole').pipe(
         switchMap((res) => readResponseValue(res, codec.name)),
         map((value) => decode(codec, value)),
         abortOn(request.options?.signal),
       ),
     text: (request) =>
-      send(request).pipe(
+      send(request, 'whole').pipe(
         switchMap((res) => res.body.pipe(readText())),
         abortOn(request.options?.signal),
       ),
     bytes: (request) =>
-      send(request).pipe(
+      send(request, 'download').pipe(
         switchMap((res) => res.body),
         abortOn(request.options?.signal),
       ),

@@ -6,6 +6,33 @@ import type { Observable } from 'rxjs';
 import type { ResponseHeaders } from './errors.js';
 
 /**
+ * A request body read from a stream (presigned uploads). `open` is called
+ * once per attempt, so a retry sends the bytes again from the start; when
+ * the source can be read only once (`replayable: false`, e.g. a caller's
+ * Readable) the request is never retried.
+ *
+ * @example
+ * const body: StreamingBody = { open: () => fs.createReadStream('big.bin'), length: size, replayable: true };
+ */
+export interface StreamingBody {
+  readonly open: () => AsyncIterable<Uint8Array>;
+  /** Byte length, sent as `Content-Length`; without it the body goes chunked. */
+  readonly length?: number;
+  /** False when `open` can run only once: no retry is attempted. */
+  readonly replayable: boolean;
+}
+
+/**
+ * Whether a request body is the streaming form.
+ *
+ * @example
+ * isStreamingBody(request.body) && request.body.replayable;
+ */
+export function isStreamingBody(body: HttpRequest['body']): body is StreamingBody {
+  return typeof body === 'object' && body !== null && 'open' in body && typeof body.open === 'function';
+}
+
+/**
  * A fully built HTTP request, as data.
  *
  * @example
@@ -17,11 +44,23 @@ export interface HttpRequest {
   readonly url: string;
   /** Lower-cased names. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string | Uint8Array | FormData;
+  readonly body?: string | Uint8Array | FormData | StreamingBody;
   /** Time until response headers, per attempt. */
   readonly timeoutMs: number;
   /** Retries after the first attempt; read by the retry interceptor. */
   readonly maxRetries?: number;
+  /**
+   * A download whose body, when the connection drops mid-body, the retry
+   * interceptor resumes with `Range: bytes=N-` (within the same retry budget),
+   * checking that the resumed bytes belong to the same content.
+   */
+  readonly resumable?: boolean;
+  /**
+   * A small body the caller reads whole (JSON, text): the retry interceptor
+   * reads it before handing the response on, so a body cut mid-way is
+   * re-sent like a lost response (same budget, same idempotency key).
+   */
+  readonly buffered?: boolean;
 }
 
 /**

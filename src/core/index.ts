@@ -17,7 +17,9 @@ export {
   type ResolvedConfig,
 } from './config.js';
 export type { ApiCaller, ApiRequest, QueryValue, RequestOptions, SseMessage } from './request.js';
-export { chainInterceptors, type HttpHandler, type HttpInterceptor, type HttpRequest, type HttpResponse } from './http.js';
+export { chainInterceptors, isStreamingBody, type HttpHandler, type HttpInterceptor, type HttpRequest, type HttpResponse, type StreamingBody } from './http.js';
+export { DownloadResumeError, checkResumed, identityOf, resumeHeaders, type ContentIdentity } from './resume.js';
+export { createTransferHandler, type TransferHandler, type TransferHandlerOptions, type TransferRequest } from './transfer.js';
 export { createUndiciTransport, type UndiciTransportOptions } from './transport.js';
 export { raiseForStatus, readAll, readText, withStatusErrors } from './body.js';
 export { IDEMPOTENCY_HEADER, USER_AGENT, baseHeaders, buildHttpRequest, mergeHeaders, withIdempotencyKey } from './headers.js';

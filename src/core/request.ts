@@ -81,7 +81,10 @@ export interface ApiCaller {
   json<A>(request: ApiRequest, codec: t.Decoder<unknown, A>): Observable<A>;
   /** Sends the request and emits the whole body as UTF-8 text (for `read_file_contents`). */
   text(request: ApiRequest): Observable<string>;
-  /** Sends the request and emits the body as it streams, chunk by chunk (for `download_file`). */
+  /**
+   * Sends the request and emits the body as it streams, chunk by chunk (for `download_file`). A body cut
+   * mid-way is resumed with `Range: bytes=N-` within the retry budget; changed content fails with `DownloadResumeError`.
+   */
   bytes(request: ApiRequest): Observable<Uint8Array>;
   /** Sends the request and emits each SSE message; completes when the server closes the stream. */
   sse(request: ApiRequest): Observable<SseMessage>;

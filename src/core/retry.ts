@@ -1,9 +1,26 @@
 /**
  * The retry policy of runloop-api.md §2, as an interceptor and as an operator.
  */
-import { asyncScheduler, defer, retry, throwError, timer, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  Observable,
+  asyncScheduler,
+  defer,
+  identity,
+  map,
+  of,
+  retry,
+  switchMap,
+  take,
+  throwError,
+  timer,
+  type MonoTypeOperatorFunction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import { APIConnectionError, APIError, APIUserAbortError } from './errors.js';
-import type { HttpInterceptor, HttpResponse } from './http.js';
+import { isStreamingBody, type HttpInterceptor, type HttpResponse } from './http.js';
+import { readAll } from './body.js';
+import { checkResumed, identityOf, resumeHeaders } from './resume.js';
 
 /**
  * Header carrying the attempt number: 0 on the first attempt, then 1, 2, …
@@ -93,23 +110,105 @@ export function retryPolicy<T>(options: RetryOptions, scheduler: SchedulerLike =
   });
 }
 
+/** The retries one call may still spend, shared by its re-sends and its download resumes. */
+interface RetryBudget {
+  left: number;
+  done: number;
+}
+
 /**
  * The retry interceptor: re-sends the same request (same body, same
  * `x-request-id`) with an incremented {@link RETRY_COUNT_HEADER}. Must sit
  * outside the interceptor that turns statuses into errors.
- * `request.maxRetries` overrides `defaults.maxRetries` per call.
+ * `request.maxRetries` overrides `defaults.maxRetries` per call. A request
+ * with a one-shot streaming body is never re-sent. A `buffered` request's
+ * body is read inside the retry, so a body cut mid-way is re-sent too. For a `resumable`
+ * request, a body cut mid-way is resumed with `Range: bytes=N-` (see
+ * `resume.ts`); resumes spend the same budget as re-sends.
  *
  * @example
  * const send = chainInterceptors(transport, [withRetry({ maxRetries: 5 }), withStatusErrors()]);
  */
 export function withRetry(defaults: RetryOptions, scheduler: SchedulerLike = asyncScheduler): HttpInterceptor {
+  const random = defaults.random ?? Math.random;
   return (request, next) =>
     defer(() => {
       let attempt = 0;
-      const send = (): Observable<HttpResponse> =>
-        next({ ...request, headers: { ...request.headers, [RETRY_COUNT_HEADER]: String(attempt++) } });
-      return defer(send).pipe(
-        retryPolicy({ ...defaults, maxRetries: request.maxRetries ?? defaults.maxRetries }, scheduler),
+      const oneShot = isStreamingBody(request.body) && !request.body.replayable;
+      const budget: RetryBudget = { left: oneShot ? 0 : (request.maxRetries ?? defaults.maxRetries), done: 0 };
+      const delayFor = (err: unknown): Observable<unknown> | undefined => {
+        if (!isRetryable(err) || budget.left <= 0) return undefined;
+        budget.left--;
+        return timer(retryDelayMs(err, budget.done++, random, scheduler.now()), scheduler);
+      };
+      const sendWithRetries = (headers: Readonly<Record<string, string>>): Observable<HttpResponse> =>
+        defer(() => next({ ...request, headers: { ...request.headers, ...headers, [RETRY_COUNT_HEADER]: String(attempt++) } })).pipe(
+          request.buffered === true ? switchMap((res) => res.body.pipe(readAll(), map((bytes) => ({ ...res, body: of(bytes) })))) : identity,
+          retry({ delay: (err: unknown) => delayFor(err) ?? throwError(() => err) }),
+        );
+      const first = sendWithRetries({});
+      if (request.resumable !== true) return first;
+      return first.pipe(
+        map((res) => (res.status >= 200 && res.status < 300 ? { ...res, body: resumingBody(res, sendWithRetries, delayFor) } : res)),
       );
     });
+}
+
+/**
+ * The body of `first`, continued from where it broke off: on a retryable
+ * error mid-body, after the policy's delay, the rest is asked for with
+ * `Range` and checked to be the same content before its bytes are passed on.
+ */
+function resumingBody(
+  first: HttpResponse,
+  send: (headers: Readonly<Record<string, string>>) => Observable<HttpResponse>,
+  delayFor: (err: unknown) => Observable<unknown> | undefined,
+): Observable<Uint8Array> {
+  return new Observable<Uint8Array>((subscriber) => {
+    const identity = identityOf(first);
+    let received = 0;
+    let current: Subscription | undefined;
+    const read = (res: HttpResponse): void => {
+      current = res.body.subscribe({
+        next: (chunk) => {
+          received += chunk.byteLength;
+          subscriber.next(chunk);
+        },
+        complete: () => subscriber.complete(),
+        error: (err: unknown) => resume(err),
+      });
+    };
+    const resume = (err: unknown): void => {
+      if (identity.totalBytes !== undefined && received >= identity.totalBytes) {
+        // Everything arrived; only the connection's end was lost.
+        subscriber.complete();
+        return;
+      }
+      const delay = delayFor(err);
+      if (delay === undefined) {
+        subscriber.error(err);
+        return;
+      }
+      current = delay
+        .pipe(
+          take(1),
+          switchMap(() => send(resumeHeaders(received, identity))),
+        )
+        .subscribe({
+          next: (res) => {
+            try {
+              checkResumed(res, received, identity);
+            } catch (mismatch) {
+              res.body.subscribe({ error: () => undefined }).unsubscribe();
+              subscriber.error(mismatch);
+              return;
+            }
+            read(res);
+          },
+          error: (sendErr: unknown) => subscriber.error(sendErr),
+        });
+    };
+    read(first);
+    return () => current?.unsubscribe();
+  });
 }

@@ -6,10 +6,11 @@
  * observable owns the request: unsubscribing it early destroys the body, and
  * a body nobody subscribed to is dumped so its connection returns to the pool.
  */
-import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
-import { FormData as UndiciFormData, type Dispatcher } from 'undici';
+import { Readable } from 'node:stream';
+import { Observable, Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
+import { FormData as UndiciFormData, Response as UndiciResponse, type Dispatcher } from 'undici';
 import { APIConnectionError, APIConnectionTimeoutError, RunloopError } from './errors.js';
-import type { HttpHandler, HttpRequest, HttpResponse } from './http.js';
+import { isStreamingBody, type HttpHandler, type HttpRequest, type HttpResponse, type StreamingBody } from './http.js';
 
 type BodyReadable = Dispatcher.ResponseData['body'];
 
@@ -27,13 +28,22 @@ function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string,
   return headers;
 }
 
-/**
- * undici 7 only serialises its own FormData class; a global FormData (Node's
- * bundled undici) is copied into one. Blob and File are Node's own, so shared.
- */
-function toDispatchBody(body: HttpRequest['body']): Exclude<Dispatcher.DispatchOptions['body'], undefined> {
-  if (body === undefined) return null;
-  if (typeof body === 'string' || body instanceof Uint8Array || body instanceof UndiciFormData) return body;
+/** A failure of the caller's body source (not of the network): retrying cannot help. */
+class BodySourceError extends Error {}
+
+/** Reads one attempt's bytes, marking a failure of the source itself so it is not mistaken for the network's. */
+async function* readSource(body: StreamingBody, onSent: () => void): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body.open();
+  } catch (err) {
+    throw new BodySourceError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  onSent();
+}
+
+/** undici 7 only serialises its own FormData class; a global FormData (Node's bundled undici) is copied into one. */
+function toUndiciForm(body: FormData | UndiciFormData): UndiciFormData {
+  if (body instanceof UndiciFormData) return body;
   const form = new UndiciFormData();
   for (const [name, value] of body.entries()) {
     if (typeof value === 'string') form.append(name, value);
@@ -42,15 +52,49 @@ function toDispatchBody(body: HttpRequest['body']): Exclude<Dispatcher.DispatchO
   return form;
 }
 
+/**
+ * Encodes a multipart form ourselves (undici's own encoder, through its
+ * `Response`) so that, like any streamed body, the wait for headers starts
+ * once the last byte was sent: a large upload is not cut by the header timeout.
+ */
+function encodeForm(body: FormData | UndiciFormData): { readonly contentType: string; readonly body: StreamingBody } {
+  const encoded = new UndiciResponse(toUndiciForm(body));
+  const contentType = encoded.headers.get('content-type') ?? 'multipart/form-data';
+  const stream = encoded.body;
+  return {
+    contentType,
+    body: { open: () => (stream === null ? Readable.from([]) : Readable.fromWeb(stream)), replayable: false },
+  };
+}
+
+/** The body and headers undici sends; a streamed body (or form) is opened here, once per attempt. */
+function toDispatch(
+  request: HttpRequest,
+  onSent: () => void,
+): { readonly headers: Record<string, string>; readonly body: Exclude<Dispatcher.DispatchOptions['body'], undefined> } {
+  const { body } = request;
+  if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
+    onSent();
+    return { headers: { ...request.headers }, body: body ?? null };
+  }
+  if (isStreamingBody(body)) {
+    const headers = body.length === undefined ? { ...request.headers } : { ...request.headers, 'content-length': String(body.length) };
+    return { headers, body: Readable.from(readSource(body, onSent), { objectMode: false }) };
+  }
+  const form = encodeForm(body);
+  return { headers: { ...request.headers, 'content-type': form.contentType }, body: Readable.from(readSource(form.body, onSent), { objectMode: false }) };
+}
+
 function isUndiciError(err: unknown, codes: readonly string[]): boolean {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   return typeof code === 'string' && codes.includes(code);
 }
 
-/** Failures of the request itself (bad arguments), as opposed to the network: not retryable. */
+/** Failures of the request itself (bad arguments, an unreadable body source), as opposed to the network: not retryable. */
 function isInvalidRequest(err: unknown): boolean {
-  return err instanceof TypeError || isUndiciError(err, ['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
+  return err instanceof TypeError || err instanceof BodySourceError || isUndiciError(err, ['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 }
+
 
 interface SingleUseBody {
   readonly observable: Observable<Uint8Array>;
@@ -109,7 +153,7 @@ export interface UndiciTransportOptions {
 
 /**
  * Creates the transport on `dispatcher.request`. Errors: no headers within
- * `request.timeoutMs` ⇒ {@link APIConnectionTimeoutError}; any other failure
+ * `request.timeoutMs` (counted from the end of a streamed body) ⇒ {@link APIConnectionTimeoutError}; any other failure
  * to get a response ⇒ {@link APIConnectionError}. HTTP error statuses are
  * *not* errors here (see `raiseForStatus`).
  *
@@ -129,10 +173,24 @@ export function createUndiciTransport(
       const controller = new AbortController();
       let timedOut = false;
       let body: SingleUseBody | undefined;
-      const timeout = scheduler.schedule(() => {
-        timedOut = true;
-        controller.abort();
-      }, request.timeoutMs);
+      const timeout = new Subscription();
+      const startTimer = (): void => {
+        if (subscriber.closed) return;
+        timeout.add(
+          scheduler.schedule(() => {
+            timedOut = true;
+            controller.abort();
+          }, request.timeoutMs),
+        );
+      };
+      // A streamed upload (or form) may take any time to send; the wait for headers starts once it is sent.
+      let dispatch: ReturnType<typeof toDispatch>;
+      try {
+        dispatch = toDispatch(request, startTimer);
+      } catch (err) {
+        subscriber.error(new RunloopError(`Invalid request body: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+        return;
+      }
 
       let url: URL;
       try {
@@ -148,8 +206,8 @@ export function createUndiciTransport(
           origin: url.origin,
           path: `${url.pathname}${url.search}`,
           method: request.method,
-          headers: request.headers,
-          body: toDispatchBody(request.body),
+          headers: dispatch.headers,
+          body: dispatch.body,
           signal: controller.signal,
           // Our own timer covers connect + headers; a body (SSE, downloads) may idle for as long as it likes.
           headersTimeout: 0,

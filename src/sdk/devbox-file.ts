@@ -90,7 +90,9 @@ export class DevboxFile {
   /**
    * Downloads a file as a stream of byte chunks (flat memory for any size).
    * Chunks are pushed as they arrive, with no backpressure: write them to a
-   * sink that copes (or buffers) on its side.
+   * sink that copes (or buffers) on its side. A connection lost mid-body is
+   * resumed with `Range` from the last byte received, within the retry
+   * budget; a file that changed meanwhile fails with `DownloadResumeError`.
    *
    * @example
    * devbox.file.downloadStream({ path: 'big.tar' }).subscribe((chunk) => out.write(chunk));

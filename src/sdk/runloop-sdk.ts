@@ -1,7 +1,10 @@
 import type { Observable } from 'rxjs';
 import { RunloopApi } from '../api/index.js';
 import { createApiCaller, type CoreClient } from '../core/caller.js';
-import { DEFAULT_BASE_URL, type ClientOptions } from '../core/config.js';
+import { DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, type ClientOptions } from '../core/config.js';
+import { createTransferHandler, type TransferHandler } from '../core/transfer.js';
+import { createUndiciTransport } from '../core/transport.js';
+import { getGlobalDispatcher } from 'undici';
 import type { HttpHandler, HttpInterceptor } from '../core/http.js';
 import type { ApiCaller } from '../core/request.js';
 import type { SdkContext } from './internal/context.js';
@@ -57,6 +60,20 @@ export interface RunloopSDKOptions extends ClientOptions {
 }
 
 /**
+ * The presigned-transfer pipeline of an SDK given a ready `caller` (so no
+ * core client of its own): the options' transport (else undici on the
+ * options' or the global dispatcher), retry and interceptors.
+ */
+function standaloneTransfer(options: Omit<RunloopSDKOptions, 'caller'>): TransferHandler {
+  return createTransferHandler({
+    transport: options.transport ?? createUndiciTransport({ dispatcher: options.dispatcher ?? getGlobalDispatcher() }),
+    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+  });
+}
+
+/**
  * The object SDK: `devbox`, `blueprint`, `snapshot`, `storageObject`, and
  * the raw REST client as `api`. Every method returns an Observable: cold and
  * lazy (nothing is sent until you subscribe, each subscription sends again,
@@ -87,14 +104,14 @@ export class RunloopSDK implements AsyncDisposable {
   /** Throws `RunloopConfigError` when no API key is configured (and no `caller` given). */
   constructor(options: RunloopSDKOptions = {}) {
     const { caller, onTeardownError, ...clientOptions } = options;
-    this.#core = caller === undefined ? createApiCaller(clientOptions) : undefined;
+    const core = caller === undefined ? createApiCaller(clientOptions) : undefined;
+    this.#core = core;
     this.baseURL = this.#core?.config.baseURL ?? (options.baseURL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.api = new RunloopApi(caller ?? (this.#core as CoreClient));
-    const dispatcher = options.dispatcher ?? this.#core?.config.dispatcher;
     const ctx: SdkContext = {
       api: this.api,
       baseURL: this.baseURL,
-      ...(dispatcher ? { dispatcher } : {}),
+      transfer: core === undefined ? standaloneTransfer(clientOptions) : (request) => core.transfer(request),
       ...(onTeardownError ? { onTeardownError } : {}),
       ownedDevbox: (id, view, scheduler) => new OwnedDevbox(ctx, id, view, scheduler),
     };

@@ -21,7 +21,9 @@ export interface UploadContentOptions {
 
 /**
  * A storage object. Every method is cold. Uploads and downloads go straight
- * to presigned URLs over plain HTTP/1.1 without auth headers, streamed.
+ * to presigned URLs without auth headers, streamed, through the SDK's
+ * transport, retry policy and interceptors; a download cut mid-body resumes
+ * with `Range` from the last byte received.
  *
  * @example
  * const obj = await lastValueFrom(runloop.storageObject.uploadFromText('hello', 'greeting.txt'));
@@ -49,7 +51,9 @@ export class StorageObject {
 
   /**
    * PUTs the content to the upload URL (streamed for a Readable). Call
-   * {@link complete} afterwards. Emits once when stored.
+   * {@link complete} afterwards. Emits once when stored. Retried per the
+   * SDK's policy, except a bare Readable (it can be read only once): pass a
+   * function that opens it to allow retries.
    *
    * @example
    * obj.uploadContent(fs.createReadStream('data.bin'), { length: size }).pipe(concatWith(obj.complete())).subscribe();
@@ -59,7 +63,7 @@ export class StorageObject {
     if (url === undefined) {
       return throwError(() => new InvalidArgumentError(`object ${this.id} has no upload URL: only a handle from create() can upload`));
     }
-    return presignedPut(url, content, { ...options, ...(this.ctx.dispatcher ? { dispatcher: this.ctx.dispatcher } : {}) }).pipe(asVoid());
+    return presignedPut(this.ctx.transfer, url, content, options).pipe(asVoid());
   }
 
   /** Marks the upload complete (UPLOADING ⇒ READ_ONLY). @example obj.complete().subscribe(); */
@@ -80,7 +84,9 @@ export class StorageObject {
 
   /**
    * The content as byte chunks, streamed from the presigned URL (flat
-   * memory). Chunks are pushed as they arrive, with no backpressure.
+   * memory). Chunks are pushed as they arrive, with no backpressure. A
+   * connection lost mid-body is resumed with `Range` within the retry
+   * budget; content that changed meanwhile fails with `DownloadResumeError`.
    *
    * @example
    * obj.downloadStream().subscribe((chunk) => out.write(chunk));
@@ -88,10 +94,7 @@ export class StorageObject {
   downloadStream(options?: CallOptions): Observable<Uint8Array> {
     return this.getDownloadUrl({}, options).pipe(
       switchMap(({ download_url }) =>
-        presignedGet(download_url, {
-          ...(options?.signal ? { signal: options.signal } : {}),
-          ...(this.ctx.dispatcher ? { dispatcher: this.ctx.dispatcher } : {}),
-        }),
+        presignedGet(this.ctx.transfer, download_url, options?.signal ? { signal: options.signal } : {}),
       ),
     );
   }

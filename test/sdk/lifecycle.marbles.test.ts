@@ -16,6 +16,9 @@ function context(failures: TeardownFailure[] = []): SdkContext {
     api: new RunloopApi(new FakeApiCaller()),
     baseURL: 'http://fake',
     onTeardownError: (f) => failures.push(f),
+    transfer: () => {
+      throw new Error('not used');
+    },
     ownedDevbox: () => {
       throw new Error('not used');
     },

@@ -1,14 +1,15 @@
 /**
  * Runtime file errors ⇒ domain errors, naming the path the client gave:
  * missing ⇒ NotFoundError, a directory or a bad path ⇒ InvalidInputError,
- * not allowed (or outside the devbox) ⇒ ForbiddenError, no space ⇒ 507.
- * Any other failure (EIO: the runtime did not recognise the tool's message)
+ * not allowed (or outside the devbox) ⇒ ForbiddenError. No space left
+ * (ENOSPC) is the devbox's own disk quota, a client matter: TooLargeError
+ * `disk_full` (413, not retried), never a 5xx a client would retry for
+ * nothing (see http/README.md). Any other failure (EIO: the runtime did not recognise the tool's message)
  * is unprocessable, carrying that message: it is nearly always about the
  * path given.
  */
-import { ForbiddenError, InvalidInputError, NotFoundError, UnprocessableError, WrongStateError } from '../errors.js';
+import { ForbiddenError, InvalidInputError, NotFoundError, TooLargeError, UnprocessableError, WrongStateError } from '../errors.js';
 import { clip } from '../http/clip.js';
-import { HttpError } from '../http/route.js';
 import { DevboxNotRunningError, RuntimeFileError, RuntimeInputError } from '../runtime/errors.js';
 
 /**
@@ -32,7 +33,10 @@ export function fileError(error: unknown, path: string): unknown {
       case 'EACCES':
         return new ForbiddenError(`${shown} is not accessible to the devbox user`, 'permission_denied');
       case 'ENOSPC':
-        return new HttpError(507, 'no_space', `${shown} cannot be written: no space left`, { 'x-should-retry': 'false' });
+        return new TooLargeError(
+          'disk_full',
+          `${shown} cannot be written: the devbox disk is full (its own disk quota); free space in the devbox, or create it with a larger disk`,
+        );
       default:
         return new UnprocessableError('file_error', `${shown} could not be accessed: ${clip(error.message)}`);
     }

@@ -15,6 +15,8 @@ import { isDomainError, NotFoundError, UnauthenticatedError, UnavailableError, U
 import { clip } from '../http/clip.js';
 import { toErrorReply, type ErrorReply } from '../http/errors.js';
 import { writeJson } from '../http/reply.js';
+import * as t from 'io-ts';
+import { nullable } from '../store/codecs.js';
 import type { Collection } from '../store/collection.js';
 import { proxyHttp, proxyUpgrade } from './proxy.js';
 import { tunnelTarget, type TunnelTarget } from './target.js';
@@ -42,6 +44,17 @@ export interface TunnelRecord {
 }
 
 /** How long a `wake_on_http` request waits for its devbox to resume. */
+/** Decodes a stored {@link TunnelRecord}. */
+const TunnelRecordCodec: t.Decoder<unknown, TunnelRecord> = t.type({
+  id: t.string,
+  tunnel_key: t.string,
+  auth_mode: t.keyof({ open: null, authenticated: null }),
+  auth_token: nullable(t.string),
+  http_keep_alive: t.boolean,
+  wake_on_http: t.boolean,
+  create_time_ms: t.number,
+});
+
 const WAKE_TIMEOUT_MS = 30_000;
 
 /**
@@ -65,9 +78,10 @@ export class TunnelService {
   readonly #open = new Map<string, Set<{ destroy(): void }>>();
 
   constructor(private readonly ctx: ServerContext) {
-    this.records = ctx.store.collection('tunnels', {
-      createdAt: (t: TunnelRecord) => t.create_time_ms,
-      indexes: { tunnel_key: (t: TunnelRecord) => t.tunnel_key },
+    this.records = ctx.store.collection<TunnelRecord>('tunnels', {
+      codec: TunnelRecordCodec,
+      createdAt: (record) => record.create_time_ms,
+      indexes: { tunnel_key: (record) => record.tunnel_key },
     });
   }
 

@@ -1,7 +1,7 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { DevboxView } from '../../api/views/devbox.js';
-import type { Dispatcher } from 'undici';
 import type { RunloopApi } from '../../api/index.js';
+import type { TransferHandler } from '../../core/transfer.js';
 import type { RequestOptions } from '../../core/request.js';
 import type { OwnedDevbox } from '../owned-devbox.js';
 import type { CallOptions } from '../options.js';
@@ -9,15 +9,16 @@ import { sendTeardown, warnOnTeardownError, type TeardownErrorHandler, type Tear
 
 /**
  * What every SDK object holds: the raw API, the base URL (for tunnel URLs)
- * and the dispatcher used for presigned object URLs.
+ * and the transfer pipeline for presigned object URLs.
  *
  * @example
- * const ctx: SdkContext = { api: new RunloopApi(caller), baseURL: 'http://127.0.0.1:4000', ownedDevbox: (id, view, s) => new OwnedDevbox(ctx, id, view, s) };
+ * const ctx: SdkContext = { api: new RunloopApi(caller), baseURL: 'http://127.0.0.1:4000', transfer: core.transfer, ownedDevbox: (id, view, s) => new OwnedDevbox(ctx, id, view, s) };
  */
 export interface SdkContext {
   readonly api: RunloopApi;
   readonly baseURL: string;
-  readonly dispatcher?: Dispatcher;
+  /** Sends presigned transfers: the SDK's transport, retry and interceptors, without auth. */
+  readonly transfer: TransferHandler;
   /** Where background clean-up failures go; default {@link warnOnTeardownError}. */
   readonly onTeardownError?: TeardownErrorHandler;
   /**

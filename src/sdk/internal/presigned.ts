@@ -1,7 +1,15 @@
-import type { Readable } from 'node:stream';
-import { Observable } from 'rxjs';
-import { request, type Dispatcher } from 'undici';
-import { APIConnectionError, APIUserAbortError } from '../../core/errors.js';
+/**
+ * Presigned object transfers (runloop-api.md §12) as requests through the
+ * SDK's own transfer pipeline: the same transport, retry, debug log,
+ * interceptors and abort handling as API calls, without auth headers.
+ */
+import { Readable } from 'node:stream';
+import { Observable, catchError, defer, ignoreElements, switchMap, throwError } from 'rxjs';
+import { abortOn } from '../../core/abort.js';
+import { readText } from '../../core/body.js';
+import { APIError } from '../../core/errors.js';
+import type { HttpRequest, StreamingBody } from '../../core/http.js';
+import type { TransferHandler, TransferRequest } from '../../core/transfer.js';
 import { ObjectTransferError } from '../errors.js';
 
 /**
@@ -16,113 +24,109 @@ export type UploadBody = Uint8Array | string | Readable;
  * Options for presigned transfers.
  *
  * @example
- * presignedGet(url, { signal: AbortSignal.timeout(10_000) });
+ * presignedGet(transfer, url, { signal: AbortSignal.timeout(10_000) });
  */
 export interface TransferOptions {
   readonly signal?: AbortSignal;
-  /** Defaults to undici's global dispatcher. */
-  readonly dispatcher?: Dispatcher;
   /** Byte length of a stream body, sent as `Content-Length`. */
   readonly length?: number;
+  /** Time until response headers (after a streamed body is sent), per attempt; default the client's. */
+  readonly timeoutMs?: number;
+}
+
+function asIterable(body: UploadBody): AsyncIterable<Uint8Array> {
+  if (body instanceof Readable) return body;
+  return Readable.from([typeof body === 'string' ? Buffer.from(body, 'utf8') : body]);
 }
 
 /**
- * PUTs `body` to a presigned URL over plain HTTP/1.1 with no auth headers
- * (runloop-api.md §12), streaming it. Cold; unsubscribing aborts. Emits
- * nothing and completes on a 2xx; fails with {@link ObjectTransferError}.
- *
- * @example
- * presignedPut(view.upload_url!, fs.createReadStream('big.bin')).subscribe({ complete: () => console.log('uploaded') });
+ * The request body: bytes and text as they are; a factory is called once
+ * per attempt (so retries resend it); a bare Readable can be sent only once.
  */
-export function presignedPut(url: string, body: UploadBody | (() => UploadBody), options: TransferOptions = {}): Observable<never> {
-  return new Observable<never>((subscriber) => {
-    const controller = new AbortController();
-    const payload = typeof body === 'function' ? body() : body;
-    const headers: Record<string, string> = {};
-    if (options.length !== undefined) headers['content-length'] = String(options.length);
-    const linked = linkSignal(options.signal, controller, subscriber);
-    if (linked === 'aborted') return;
-    request(url, { method: 'PUT', body: payload, headers, signal: controller.signal, ...dispatcherOf(options) }).then(
-      async (res) => {
-        const text = await res.body.text();
-        if (res.statusCode < 200 || res.statusCode >= 300) {
-          subscriber.error(new ObjectTransferError('PUT', res.statusCode, text.slice(0, 500)));
-        } else {
-          subscriber.complete();
-        }
-      },
-      (err: unknown) => subscriber.error(toTransferError(err, options.signal)),
+function requestBody(body: UploadBody | (() => UploadBody), length: number | undefined): NonNullable<HttpRequest['body']> {
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  const streaming: StreamingBody =
+    typeof body === 'function'
+      ? { open: () => asIterable(body()), replayable: true }
+      : { open: () => body, replayable: false };
+  return length === undefined ? streaming : { ...streaming, length };
+}
+
+/** The answer's body as text, for the error message. */
+function bodyText(err: APIError): string {
+  if (typeof err.error === 'string') return err.error;
+  return err.error === undefined ? '' : JSON.stringify(err.error);
+}
+
+/** Non-2xx answers (after retries) keep their documented error type for presigned URLs. */
+function asTransferError(method: 'GET' | 'PUT'): (err: unknown) => Observable<never> {
+  return (err) =>
+    throwError(() =>
+      err instanceof APIError && err.status !== undefined
+        ? Object.assign(new ObjectTransferError(method, err.status, bodyText(err).slice(0, 500)), { cause: err })
+        : err,
     );
-    return () => {
-      linked();
-      controller.abort();
-      if (typeof payload === 'object' && 'destroy' in payload) payload.destroy();
-    };
-  });
 }
 
 /**
- * GETs a presigned URL and emits the body as it streams, chunk by chunk.
- * Cold; unsubscribing aborts and releases the connection.
+ * PUTs `body` to a presigned URL with no auth headers, streaming it. Cold;
+ * unsubscribing aborts. Emits nothing and completes on a 2xx; fails with
+ * {@link ObjectTransferError}. Retried per the SDK's policy when `body` is
+ * bytes, text or a factory; a bare Readable is sent once.
  *
  * @example
- * presignedGet(url).pipe(reduce((n, c) => n + c.length, 0)).subscribe(console.log);
+ * presignedPut(transfer, view.upload_url!, () => fs.createReadStream('big.bin')).subscribe({ complete: () => console.log('uploaded') });
  */
-export function presignedGet(url: string, options: TransferOptions = {}): Observable<Uint8Array> {
-  return new Observable<Uint8Array>((subscriber) => {
-    const controller = new AbortController();
-    const linked = linkSignal(options.signal, controller, subscriber);
-    if (linked === 'aborted') return;
-    let body: Readable | undefined;
-    request(url, { method: 'GET', signal: controller.signal, ...dispatcherOf(options) }).then(
-      async (res) => {
-        if (res.statusCode < 200 || res.statusCode >= 300) {
-          const text = await res.body.text().catch(() => '');
-          subscriber.error(new ObjectTransferError('GET', res.statusCode, text.slice(0, 500)));
-          return;
-        }
-        body = res.body;
-        if (subscriber.closed) {
-          res.body.destroy();
-          return;
-        }
-        res.body.on('data', (chunk: Buffer) => subscriber.next(chunk));
-        res.body.once('error', (err) => subscriber.error(toTransferError(err, options.signal)));
-        res.body.once('end', () => subscriber.complete());
-      },
-      (err: unknown) => subscriber.error(toTransferError(err, options.signal)),
-    );
-    return () => {
-      linked();
-      controller.abort();
-      body?.destroy();
+export function presignedPut(
+  send: TransferHandler,
+  url: string,
+  body: UploadBody | (() => UploadBody),
+  options: TransferOptions = {},
+): Observable<never> {
+  return defer(() => {
+    const request: TransferRequest = {
+      method: 'PUT',
+      url,
+      headers: {},
+      body: requestBody(body, options.length),
+      // The answer is small; a cut one is re-sent (the PUT replaces the content).
+      buffered: true,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     };
-  });
+    return send(request).pipe(
+      // Read the (small) answer so the connection is reusable.
+      switchMap((res) => res.body.pipe(readText())),
+      ignoreElements(),
+      catchError(asTransferError('PUT')),
+      abortOn(options.signal),
+    );
+  }).pipe(
+    // A bare stream nobody will send any more is closed.
+    (source) =>
+      new Observable<never>((subscriber) => {
+        const subscription = source.subscribe(subscriber);
+        return () => {
+          subscription.unsubscribe();
+          if (body instanceof Readable) body.destroy();
+        };
+      }),
+  );
 }
 
-function dispatcherOf(options: TransferOptions): { dispatcher?: Dispatcher } {
-  return options.dispatcher ? { dispatcher: options.dispatcher } : {};
-}
-
-function linkSignal(
-  signal: AbortSignal | undefined,
-  controller: AbortController,
-  subscriber: { error(err: unknown): void },
-): 'aborted' | (() => void) {
-  if (signal === undefined) return () => undefined;
-  if (signal.aborted) {
-    subscriber.error(new APIUserAbortError(undefined, { cause: signal.reason }));
-    return 'aborted';
-  }
-  const onAbort = (): void => {
-    controller.abort();
-    subscriber.error(new APIUserAbortError(undefined, { cause: signal.reason }));
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
-}
-
-function toTransferError(err: unknown, signal: AbortSignal | undefined): unknown {
-  if (signal?.aborted) return new APIUserAbortError(undefined, { cause: err });
-  return new APIConnectionError(err instanceof Error ? err.message : 'Presigned transfer failed.', { cause: err });
+/**
+ * GETs a presigned URL and emits the body as it streams, chunk by chunk; a
+ * body cut mid-way is resumed with `Range` within the retry budget. Cold;
+ * unsubscribing aborts and releases the connection.
+ *
+ * @example
+ * presignedGet(transfer, url).pipe(reduce((n, c) => n + c.length, 0)).subscribe(console.log);
+ */
+export function presignedGet(send: TransferHandler, url: string, options: TransferOptions = {}): Observable<Uint8Array> {
+  return defer(() =>
+    send({ method: 'GET', url, headers: {}, resumable: true, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) }).pipe(
+      switchMap((res) => res.body),
+      catchError(asTransferError('GET')),
+      abortOn(options.signal),
+    ),
+  );
 }
