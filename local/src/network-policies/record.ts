@@ -3,7 +3,9 @@
  * `network_policies` collection) and as the API shows it: the stored
  * document IS the view, so nothing is lost or invented between the two.
  */
+import * as t from 'io-ts';
 import type { EgressPolicy } from '../runtime/index.js';
+import type { CollectionSpec } from '../store/collection.js';
 
 /**
  * The egress rules of a policy, in the API's field names.
@@ -16,7 +18,7 @@ export interface PolicyEgress {
   readonly allow_devbox_to_devbox: boolean;
   readonly allowed_hostnames: readonly string[];
   /** Always empty here (refused at the door): kept because the official view has it. */
-  readonly allowed_cidrs: readonly never[];
+  readonly allowed_cidrs: readonly unknown[];
   readonly allow_agent_gateway: boolean;
   readonly allow_mcp_gateway: boolean;
   readonly allow_runloop_mirrors: boolean;
@@ -55,3 +57,30 @@ export function toEgressPolicy(record: NetworkPolicyRecord, gateway: { readonly 
     devboxGateway: egress.allow_all || egress.allow_devbox_to_devbox ? gateway : undefined,
   };
 }
+
+/**
+ * The `network_policies` collection: stored rows are decoded, never cast; filter by name.
+ *
+ * @example
+ * store.collection('network_policies', NETWORK_POLICIES_COLLECTION)
+ */
+export const NETWORK_POLICIES_COLLECTION: CollectionSpec<NetworkPolicyRecord> = {
+  codec: t.type({
+    id: t.string,
+    name: t.string,
+    description: t.union([t.string, t.null]),
+    create_time_ms: t.number,
+    update_time_ms: t.number,
+    egress: t.type({
+      allow_all: t.boolean,
+      allow_devbox_to_devbox: t.boolean,
+      allowed_hostnames: t.array(t.string),
+      allowed_cidrs: t.array(t.unknown),
+      allow_agent_gateway: t.boolean,
+      allow_mcp_gateway: t.boolean,
+      allow_runloop_mirrors: t.boolean,
+    }),
+  }),
+  createdAt: (record) => record.create_time_ms,
+  indexes: { name: (record) => record.name },
+};

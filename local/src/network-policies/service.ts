@@ -9,7 +9,7 @@ import { clip } from '../http/clip.js';
 import type { Collection, Page } from '../store/collection.js';
 import { newId } from '../store/ids.js';
 import type { NetworkPolicyCreateParams, NetworkPolicyListQuery, NetworkPolicyUpdateParams } from './params.js';
-import { NETWORK_POLICY_ID_PREFIX, toEgressPolicy, type NetworkPolicyRecord } from './record.js';
+import { NETWORK_POLICIES_COLLECTION, NETWORK_POLICY_ID_PREFIX, toEgressPolicy, type NetworkPolicyRecord } from './record.js';
 import { DENY_ALL, egressFrom } from './rules.js';
 import { policyUsers } from './usage.js';
 
@@ -23,10 +23,7 @@ export class NetworkPolicies {
   readonly records: Collection<NetworkPolicyRecord>;
 
   constructor(private readonly ctx: ServerContext) {
-    this.records = ctx.store.collection<NetworkPolicyRecord>('network_policies', {
-      createdAt: (record) => record.create_time_ms,
-      indexes: { name: (record) => record.name },
-    });
+    this.records = ctx.store.collection<NetworkPolicyRecord>('network_policies', NETWORK_POLICIES_COLLECTION);
   }
 
   /** The policy `id`; unknown ⇒ 404. */
