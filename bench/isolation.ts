@@ -100,6 +100,17 @@ export async function benchIsolation(ctx: BenchContext): Promise<ResultRow[]> {
         await devbox.stop();
       }
     }
+    // What a network policy adds on top: its DNS answerer, ipset and chains (same devbox, alternating).
+    const withPolicy: number[] = [];
+    const noPolicy: number[] = [];
+    const egressPolicy = { allowAll: false, hostnames: ['example.com'], devboxGateway: undefined };
+    for (let i = 0; rt.info.networkPolicies === true && i < STARTS; i++) {
+      for (const [policy, samples] of [[egressPolicy, withPolicy], [undefined, noPolicy]] as const) {
+        const [devbox, ms] = await timed(() => rt.start({ ...spec('dbx_policy'), ...(policy ? { egressPolicy: policy } : {}) }));
+        samples.push(ms);
+        await devbox.stop();
+      }
+    }
     const stops: number[] = [];
     let filled = 0;
     for (let i = 0; i < BOMBS; i++) {
@@ -119,6 +130,13 @@ export async function benchIsolation(ctx: BenchContext): Promise<ResultRow[]> {
         rx: fmt(quantile(withNet, 0.5), 0), official: '-', floor: fmt(quantile(hostNet, 0.5), 0),
         ahead: `+${fmt(quantile(withNet, 0.5) - quantile(hostNet, 0.5), 0)} ms`, target: '-', verdict: '-',
       },
+      ...(withPolicy.length > 0
+        ? [{
+            benchmark: `isolation: restart with a network policy (rx column) vs without (floor), both with outbound network, p50 ms, n=${STARTS}`,
+            rx: fmt(quantile(withPolicy, 0.5), 0), official: '-', floor: fmt(quantile(noPolicy, 0.5), 0),
+            ahead: `+${fmt(quantile(withPolicy, 0.5) - quantile(noPolicy, 0.5), 0)} ms`, target: '-', verdict: '-',
+          }]
+        : []),
       {
         benchmark: `isolation: shutdown under a fork bomb (${filled} processes, pids.max ${size.maxPids}, ${size.cpuCores} CPU), p50 / max ms, n=${BOMBS}`,
         rx: `${fmt(quantile(stops, 0.5), 0)} / ${fmt(Math.max(...stops), 0)}`,

@@ -15,6 +15,7 @@ declare -A NEEDED=(
   [losetup]=mount
   [socat]=socat
   [iptables]=iptables
+  [ipset]=ipset
   [debootstrap]=debootstrap
   [slirp4netns]=slirp4netns
   [ssh]=openssh-client

@@ -25,6 +25,8 @@ const USAGE = `usage: runloop-local [options]
   --registry-auth FILE   registry credentials, Docker config.json format ({"auths": {"host": {"auth": …}}})
   --git-base-url URL  where code mounts clone <owner>/<repo>.git from
                       (default https://github.com)
+  --dns-upstream A    resolver (IPv4[:port]) for devboxes under a network policy;
+                      repeatable (default: the host's resolv.conf nameservers)
   --quiet             log errors only
   -h, --help          show this help
 
@@ -44,6 +46,7 @@ interface CliOptions {
   readonly help: boolean;
   readonly registryMirror: string | undefined;
   readonly registryAuth: string | undefined;
+  readonly dnsUpstreams: readonly string[] | undefined;
 }
 
 /** A command-line mistake: usage goes to stderr and the exit code is 2. */
@@ -71,6 +74,7 @@ function parseCli(argv: readonly string[]): CliOptions {
         token: { type: 'string' },
         runtime: { type: 'string' },
         'git-base-url': { type: 'string' },
+        'dns-upstream': { type: 'string', multiple: true },
         quiet: { type: 'boolean' },
         'registry-mirror': { type: 'string' },
         'registry-auth': { type: 'string' },
@@ -108,6 +112,7 @@ function parseCli(argv: readonly string[]): CliOptions {
     help: values.help === true,
     registryMirror: mirror,
     registryAuth: values['registry-auth'],
+    dnsUpstreams: values['dns-upstream'],
   };
 }
 
@@ -140,6 +145,7 @@ async function main(): Promise<void> {
     token,
     runtimeMode: options.runtime,
     ...(options.gitBaseUrl !== undefined ? { codeMounts: { gitBaseUrl: options.gitBaseUrl } } : {}),
+    ...(options.dnsUpstreams !== undefined ? { dnsUpstreams: options.dnsUpstreams } : {}),
     log: createLogger(options.quiet ? 'error' : 'info'),
   });
   process.stdout.write(`runloop-local listening on ${server.url}\n`);

@@ -55,6 +55,11 @@ export interface LocalServerOptions {
   readonly images?: ImageRegistryConfig;
   /** Code mounts: `gitBaseUrl` (default `https://github.com`; tests point it at a local git server), `maxBytes`, `timeoutMs`. */
   readonly codeMounts?: Partial<CodeMountSettings>;
+  /**
+   * Resolvers (`host` or `host:port`, IPv4) that devboxes under a network policy get
+   * their allowed names from; default: the host's resolv.conf nameservers.
+   */
+  readonly dnsUpstreams?: readonly string[];
 }
 
 /**
@@ -105,7 +110,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       store.kv.getOrCreate('signing-secret', () => randomBytes(32).toString('base64')),
       'base64',
     );
-    const runtime = await loadRuntime(options.runtimeMode ?? 'auto', dataDir, log);
+    const runtime = await loadRuntime(options.runtimeMode ?? 'auto', dataDir, log, options.dnsUpstreams);
     if (runtime) cleanups.unshift(() => runtime.close());
     const idempotency = new Idempotency(dataDir, now);
     idempotency.purgeExpired();
@@ -206,11 +211,20 @@ async function runCleanups(cleanups: ReadonlyArray<() => Promise<void> | void>, 
 }
 
 /** Creates the runtime (probing the host) and cleans up after a crashed earlier run. */
-async function loadRuntime(mode: RuntimeMode, dataDir: string, log: Logger): Promise<DevboxRuntime | undefined> {
+async function loadRuntime(mode: RuntimeMode, dataDir: string, log: Logger, dnsUpstreams?: readonly string[]): Promise<DevboxRuntime | undefined> {
   if (mode === 'none') return undefined;
-  const runtime = await createRuntime({ mode, dataDir, log: (line) => log.info(line) });
+  const upstreams = dnsUpstreams?.map(parseDnsUpstream);
+  const runtime = await createRuntime({ mode, dataDir, log: (line) => log.info(line), ...(upstreams ? { dnsUpstreams: upstreams } : {}) });
   await runtime.reapOrphans();
   return runtime;
+}
+
+/** `198.51.100.53` or `127.0.0.1:5353` → host and port (53 by default). */
+function parseDnsUpstream(text: string): { host: string; port: number } {
+  const match = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(text);
+  const port = Number(match?.[2] ?? 53);
+  if (!match || port < 1 || port > 65535) throw new Error(`dnsUpstreams: ${JSON.stringify(text)} is not an IPv4 address with an optional :port`);
+  return { host: match[1]!, port };
 }
 
 const INTROSPECTION_KEYS = new Set(['then', 'toJSON', 'inspect', 'asymmetricMatch', '$$typeof', 'nodeType', 'length']);

@@ -8,6 +8,7 @@ import { createService as createBlueprintsService } from './blueprints/index.js'
 import { createService as createDevboxesService } from './devboxes/index.js';
 import { createService as createExecutionsService } from './executions/index.js';
 import { createService as createFilesService } from './files/index.js';
+import { createNetworkPoliciesService } from './network-policies/index.js';
 import { createObjectsService } from './objects/index.js';
 import { createSecretsService } from './secrets/index.js';
 import { createService as createSnapshotsService } from './snapshots/index.js';
@@ -25,6 +26,7 @@ import { createDashboardService } from './dashboard/service.js';
  * startLocalServer({ services: [...DEFAULT_SERVICES, (ctx) => ({ name: 'probe', routes: () => [] })] });
  */
 export const DEFAULT_SERVICES: readonly ServiceFactory[] = [
+  createNetworkPoliciesService,
   createObjectsService,
   createSecretsService,
   createDevboxesService,

@@ -8,7 +8,7 @@
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { DevboxHandle, DevboxRuntime } from '../runtime/types.js';
+import type { DevboxHandle, DevboxRuntime, EgressPolicy } from '../runtime/types.js';
 import type { BuildLog } from './build-log.js';
 import { BuildStepError, executeStep, runSetupCommand, type StepContext } from './build-steps.js';
 import { runInDevbox } from './run-in-devbox.js';
@@ -49,6 +49,8 @@ export interface BuildJob {
   readonly images?: ImageSource;
   /** Build-time only environment (the blueprint's secrets): never written into the image's metadata. */
   readonly secretEnv?: Readonly<Record<string, string>>;
+  /** The blueprint's `network_policy_id`, as the runtime enforces it (build-time only). */
+  readonly egressPolicy?: EgressPolicy;
 }
 
 /**
@@ -120,6 +122,7 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
       // Package downloads go through the devboxes' filtered network; only a host that cannot
       // filter egress runs builds on its own network (they would have none otherwise).
       network: runtime.info.outboundNetwork === false ? 'host' : 'isolated',
+      ...(job.egressPolicy !== undefined ? { egressPolicy: job.egressPolicy } : {}),
     });
     onPhase('building');
     if (from.defaults !== undefined) await prepareDevboxUser(handle, job);

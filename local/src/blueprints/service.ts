@@ -19,7 +19,7 @@ import { BuildQueue } from './build-queue.js';
 import { extractBuildContext } from './context-extract.js';
 import { BuildFailedError, runBuild } from './executor.js';
 import { BLUEPRINT_COLLECTION, blueprintChain, type BlueprintRecord, type BlueprintStatusStrict } from './record.js';
-import { refuseUnknownNetworkPolicy } from '../devboxes/references.js';
+import { egressPolicyOf, requireNetworkPolicy } from '../devboxes/references.js';
 import { ImageStore } from '../images/image-store.js';
 
 const IN_PROGRESS: readonly BlueprintStatusStrict[] = ['queued', 'provisioning', 'building'];
@@ -59,8 +59,8 @@ export class BlueprintService {
     }
     const base = this.#base(params);
     if (params.build_context) this.ctx.services.objects.view(params.build_context.object_id); // 404 early if missing
-    refuseUnknownNetworkPolicy(params.network_policy_id, 'network_policy_id');
-    refuseUnknownNetworkPolicy(params.launch_parameters?.network_policy_id, 'launch_parameters.network_policy_id');
+    requireNetworkPolicy(this.ctx, params.network_policy_id, 'network_policy_id');
+    requireNetworkPolicy(this.ctx, params.launch_parameters?.network_policy_id, 'launch_parameters.network_policy_id');
     this.#secretEnv(params.secrets);
     const now = this.ctx.now();
     const record: BlueprintRecord = {
@@ -255,6 +255,8 @@ export class BlueprintService {
           signal,
           images: this.#images,
           secretEnv,
+          // Build-time only: the build devbox runs under it; devboxes from the blueprint do not.
+          ...egressPolicyOf(this.ctx, params.network_policy_id),
         },
         (phase) => this.#setStatus(id, phase),
       );

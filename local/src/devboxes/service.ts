@@ -16,7 +16,7 @@ import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import type { DevboxHandle, DevboxRuntime } from '../runtime/types.js';
 import { DevboxLogs } from './devbox-logs.js';
-import { refuseUnknownNetworkPolicy } from './references.js';
+import { egressPolicyOf, requireNetworkPolicy } from './references.js';
 import { canTransition, isFinal } from './lifecycle.js';
 import { applyCodeMount } from '../code-mounts/index.js';
 import { checkEnvironmentSize } from '../secrets/rules.js';
@@ -149,7 +149,7 @@ export class DevboxService {
     const launch: LaunchParameters = { ...(resolution?.launch_parameters ?? {}), ...(params.launch_parameters ?? {}) };
     const problems = launchParametersProblems(launch);
     if (problems.length > 0) throw new HttpError(400, 'invalid_request', `invalid body.launch_parameters: ${problems.join('; ')}`);
-    refuseUnknownNetworkPolicy(launch.network_policy_id, 'launch_parameters.network_policy_id');
+    requireNetworkPolicy(this.ctx, launch.network_policy_id, 'launch_parameters.network_policy_id');
     const now = this.ctx.now();
     const record = newDevboxRecord(newId(ID_PREFIX.devbox, now), now, params, launch, mounts, resolution);
     this.records.put(record);
@@ -325,6 +325,7 @@ export class DevboxService {
         layers: initial.boot.layers,
         limits: initial.boot.limits,
         network: 'isolated',
+        ...egressPolicyOf(this.ctx, initial.launch_parameters.network_policy_id),
       });
       live = { handle, env, stopping: false };
       this.#live.set(id, live);

@@ -11,7 +11,8 @@ import { ensureAgentBinary } from './agent/binary.js';
 import { RuntimeUnavailableError } from './errors.js';
 import { DEFAULT_CAPABILITIES, type IdRange } from './oci/config.js';
 import { ensureShiftedRootfs } from './oci/id-shift.js';
-import { EgressFilter, egressFilterAvailable } from './oci/network.js';
+import { EgressFilter, egressFilterAvailable, hostResolvers, networkPoliciesAvailable } from './oci/network.js';
+import type { DnsUpstream } from './network/dns-answerer.js';
 import { OciRuntime } from './oci/runtime.js';
 import { runtimeInstanceName } from './instance.js';
 import { CONTAINERS_SECCOMP_PROFILE, loadSeccompProfile } from './oci/seccomp.js';
@@ -47,6 +48,8 @@ export interface CreateRuntimeOptions {
   readonly cacheDir?: string;
   /** The host id range devbox ids map to; no host account may use it. Default {@link DEFAULT_ID_RANGE}. */
   readonly ids?: IdRange;
+  /** Resolvers that devboxes under a network policy get their allowed names from; default: the host's (resolv.conf, port 53). */
+  readonly dnsUpstreams?: readonly DnsUpstream[];
 }
 
 const ISOLATED_DETAIL =
@@ -93,20 +96,29 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
     const agent = await ensureAgentBinary(join(dirname(cacheDir), 'agent'));
     const initLayer = await prepareInitLayer(runtimeDir, agent, basename(dirname(agent)));
     const seccomp = await loadSeccompProfile(CONTAINERS_SECCOMP_PROFILE, DEFAULT_CAPABILITIES);
-    const noEgress = existsSync('/usr/bin/slirp4netns') ? await egressFilterAvailable() : 'slirp4netns is missing';
+    // Both probes at once: each is a handful of iptables runs.
+    const [noEgress, policyProblem] = await Promise.all([
+      existsSync('/usr/bin/slirp4netns') ? egressFilterAvailable() : 'slirp4netns is missing',
+      networkPoliciesAvailable(),
+    ]);
     const instance = runtimeInstanceName(options.dataDir);
-    const egress = noEgress === undefined ? new EgressFilter(instance, probe.layout.unified) : undefined;
+    const noPolicies = noEgress ?? policyProblem;
+    const egress = noEgress === undefined ? new EgressFilter(instance, probe.layout.unified, noPolicies === undefined) : undefined;
     const network = egress
       ? 'isolated devboxes reach the internet through slirp4netns; the host, private and link-local networks are refused'
       : `isolated devboxes have loopback only (${noEgress})`;
+    if (noPolicies !== undefined && egress !== undefined) log(`runloop-local: ${noPolicies}; devboxes under a network policy are refused`);
+    const networkPolicies = noPolicies === undefined;
     const info: RuntimeInfo = {
       mode: 'namespaces',
       outboundNetwork: egress !== undefined,
       idRange: ids,
+      networkPolicies,
       detail: `${ISOLATED_DETAIL.replace('{start}', String(ids.hostStart))}; limits always on: ${probe.limits.join(', ')}, /dev/shm, disk; ${network}`,
     };
     log(formatRuntimeInfo(info));
-    return new OciRuntime({ dataDir: options.dataDir, runtimeDir, rootfs, initLayer, agent, layout: probe.layout, info, ids, seccomp, egress });
+    const dnsUpstreams = options.dnsUpstreams ?? (await hostResolvers()).map((host) => ({ host, port: 53 }));
+    return new OciRuntime({ dataDir: options.dataDir, runtimeDir, rootfs, initLayer, agent, layout: probe.layout, info, ids, seccomp, egress, dnsUpstreams });
   } catch (error) {
     if (mode === 'namespaces') throw error;
     return fallback((error as Error).message);

@@ -7,6 +7,9 @@
  * Nothing here knows about HTTP, the store or the API's status names.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { EgressPolicy } from './network/devbox-egress.js';
+
+export type { EgressPolicy } from './network/devbox-egress.js';
 
 /**
  * Which isolation is in force, and why, so start-up can say it plainly.
@@ -26,6 +29,8 @@ export interface RuntimeInfo {
    * outside a devbox (pulled images) must be owned inside this range.
    */
   readonly idRange?: { readonly hostStart: number; readonly size: number };
+  /** Whether {@link DevboxSpec.egressPolicy} can be enforced (isolated devboxes with the host filter and ipset). */
+  readonly networkPolicies?: boolean;
 }
 
 /**
@@ -74,6 +79,11 @@ export interface DevboxSpec {
   readonly limits: ResourceLimits;
   /** `host` shares the server's network namespace (needed for builds); `isolated` gets its own with loopback. */
   readonly network: 'host' | 'isolated';
+  /**
+   * Narrows an `isolated` devbox's outbound network (a network policy), enforced on the
+   * host; absent: every public address. Refused when `info.networkPolicies` is not true.
+   */
+  readonly egressPolicy?: EgressPolicy;
 }
 
 /**
@@ -192,6 +202,11 @@ export interface DevboxRuntime {
    * cgroups left by an earlier run that used the same data dir.
    */
   reapOrphans(): Promise<void>;
+  /**
+   * Replaces the egress policy of a running devbox started with one, live:
+   * DNS answers follow it at once, addresses opened by earlier answers are forgotten.
+   */
+  setEgressPolicy?(id: string, policy: EgressPolicy): Promise<void>;
   /** Stops every devbox this runtime started. */
   close(): Promise<void>;
 }

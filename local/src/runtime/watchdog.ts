@@ -24,15 +24,21 @@ done
 eval "$RL_ON_EOF"
 `;
 
-/** On EOF: kill each devbox cgroup, unmount its disk, remove the groups, the instance dirs and the egress chain. */
+/** On EOF: kill each devbox cgroup, unmount its disk, remove the groups, the instance dirs, the egress chains and the devboxes' policy chains and sets. */
 const KILL_CGROUPS = `for i in $ids; do echo 1 > "$RL_UNIFIED/$i/cgroup.kill" 2>/dev/null || true; done
 sleep 1
 for i in $ids; do [ -z "$RL_MOUNTS" ] || umount -l "$RL_MOUNTS/$i" 2>/dev/null || true; done
 for i in $ids; do for root in $RL_ROOTS; do rmdir "$root/$i" 2>/dev/null || true; done; done
 for root in $RL_ROOTS; do rmdir "$root" 2>/dev/null || true; done
 if [ -n "$RL_CHAIN" ]; then
-  iptables -w -D OUTPUT -m cgroup --path "$RL_INSTANCE" -j "$RL_CHAIN" 2>/dev/null
-  iptables -w -F "$RL_CHAIN" 2>/dev/null; iptables -w -X "$RL_CHAIN" 2>/dev/null
+  for t in filter nat; do
+    iptables -w -t $t -D OUTPUT -m cgroup --path "$RL_INSTANCE" -j "$RL_CHAIN" 2>/dev/null
+    iptables -w -t $t -F "$RL_CHAIN" 2>/dev/null; iptables -w -t $t -X "$RL_CHAIN" 2>/dev/null
+    for c in $(iptables -w -t $t -S 2>/dev/null | sed -n "s/^-N \\($RL_DEVBOX_CHAINS[^ ]*\\)$/\\1/p"); do
+      iptables -w -t $t -F "$c" 2>/dev/null; iptables -w -t $t -X "$c" 2>/dev/null
+    done
+  done
+  for s in $(ipset list -n 2>/dev/null | grep "^$RL_DEVBOX_CHAINS"); do ipset destroy "$s" 2>/dev/null; done
 fi
 true`;
 
@@ -56,13 +62,14 @@ export class Watchdog {
   /**
    * Kills `<unifiedInstanceDir>/<id>` groups, unmounts `<mountRoot>/<id>`
    * (the devbox's disk), removes the groups from every hierarchy and the
-   * runtime's egress chain (`egress`: its cgroup path and chain name).
+   * runtime's egress chains (`egress`: its cgroup path and chain name) and
+   * the devbox policy chains and sets whose names start with `egress.devboxChains`.
    */
   static forCgroups(
     unifiedInstanceDir: string,
     otherInstanceDirs: readonly string[],
     mountRoot = '',
-    egress?: { readonly cgroupPath: string; readonly chain: string },
+    egress?: { readonly cgroupPath: string; readonly chain: string; readonly devboxChains?: string },
   ): Watchdog {
     return new Watchdog({
       RL_ON_EOF: KILL_CGROUPS,
@@ -71,6 +78,8 @@ export class Watchdog {
       RL_MOUNTS: mountRoot,
       RL_INSTANCE: egress?.cgroupPath ?? '',
       RL_CHAIN: egress?.chain ?? '',
+      // This server's devbox policy chains and sets (`RLD-<instance>-<pid>-`): never another server's.
+      RL_DEVBOX_CHAINS: egress?.devboxChains ?? 'RLD-none-',
     });
   }
 

@@ -107,7 +107,7 @@ describe('server lifecycle', () => {
     const server = await startLocalServer({ dataDir, token: 't', runtimeMode: 'none', log });
     try {
       const listening = infos.find(([m]) => m === 'listening')?.[1];
-      expect(String(listening?.services).split(',')).toEqual(['objects', 'secrets', 'devboxes', 'executions', 'files', 'snapshots', 'blueprints', 'tunnels', 'ssh', 'dashboard']);
+      expect(String(listening?.services).split(',')).toEqual(['network-policies', 'objects', 'secrets', 'devboxes', 'executions', 'files', 'snapshots', 'blueprints', 'tunnels', 'ssh', 'dashboard']);
       for (const path of ['/v1/objects', '/v1/devboxes', '/v1/devboxes/disk_snapshots', '/v1/blueprints']) {
         const res = await fetch(`${server.url}${path}`, { headers: { authorization: 'Bearer t' } });
         expect(res.status, path).toBe(200);

@@ -112,8 +112,14 @@ export async function expectNoLeftovers(dataDir: string): Promise<void> {
   expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(dataDir);
   expect(existsSync(join('/run/runloop-local', instance)), 'bundle dir').toBe(false);
   expect(loopBackingFiles().filter((file) => file.startsWith(dataDir))).toEqual([]);
-  // The runtime's host egress chain goes with it.
-  expect(execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8' })).not.toContain(`RLL-${instance.replace(/^runloop-local-/, '')}`);
+  // The runtime's host egress chains (filter and nat) go with it, and so do its devboxes' policy chains and sets.
+  const hash = instance.replace(/^runloop-local-/, '').slice(0, 12);
+  for (const table of ['filter', 'nat']) {
+    const rules = execFileSync('iptables', ['-w', '-t', table, '-S'], { encoding: 'utf8' });
+    expect(rules, table).not.toContain(`RLL-${hash}`);
+    expect(rules, table).not.toContain(`RLD-${hash}`);
+  }
+  expect(execFileSync('ipset', ['list', '-n'], { encoding: 'utf8' })).not.toContain(`RLD-${hash}`);
 }
 
 /** The files behind every attached loop device (a devbox disk left mounted would show here). */

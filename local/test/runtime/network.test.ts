@@ -114,6 +114,21 @@ while True:
     expect((await run(devbox, 'cat /proc/net/ip_tables_names 2>/dev/null | wc -l')).stdout.trim()).toBe('0');
   });
 
+  it('gives a devbox no IPv6 way out: no v6 default route, and one devbox root adds leads nowhere (the helper runs IPv4 only)', async () => {
+    const devbox = await fx.start();
+    // A documentation-prefix address: even a working v6 path would never leave this machine's test setup.
+    const v6 = `python3 -c "
+import socket
+try:
+    s = socket.socket(socket.AF_INET6); s.settimeout(3); s.connect(('2001:db8::1', 8080)); print('CONNECTED')
+except Exception as e: print(type(e).__name__)"`;
+    expect((await run(devbox, 'ip -6 route show default | wc -l')).stdout.trim()).toBe('0');
+    expect((await run(devbox, v6)).stdout).toBe('OSError\n');
+    await run(devbox, 'ip -6 addr add 2001:db8::2/64 dev tap0; ip -6 route add default dev tap0', { user: 'root' });
+    expect((await run(devbox, v6)).stdout).not.toBe('CONNECTED\n');
+    expect((await run(devbox, v6)).stdout).toMatch(/^(OSError|TimeoutError|ConnectionRefusedError)\n$/);
+  });
+
   it('gives a host-network devbox no helper and no filter (builds use the host network for now)', async () => {
     const devbox = await fx.start({ network: 'host' });
     expect((await run(devbox, 'ip link show tap0 >/dev/null 2>&1 && echo tap || echo none')).stdout).toBe('none\n');

@@ -63,6 +63,8 @@ export class EgressFilter {
     /** The runtime's cgroup, which the chain's jump matches. */
     readonly instance: string,
     private readonly unifiedRoot: string,
+    /** Whether devboxes' policy chains hang below this one (a `nat` chain too; see {@link networkPoliciesAvailable}). */
+    private readonly policies = false,
   ) {
     // One chain per runtime (iptables names stop at 28 characters): the owning process's pid and a
     // random tag, so a runtime that stopped or crashed, or its watchdog, only ever touches its own
@@ -79,17 +81,35 @@ export class EgressFilter {
     this.installedFor = ino;
   }
 
-  /** Removes the jump and the chain; never throws. */
+  /**
+   * A name for one devbox's policy chains and set (see `network/devbox-egress.ts`):
+   * `RLD-<instance hash>-<server pid>-<n>`, unique on this host while this server lives.
+   *
+   * @example
+   * egress.devboxChainName(); // 'RLD-3f2a9c1b7d0e-1x2k-0'
+   */
+  devboxChainName(): string {
+    return `${devboxChainPrefix(this.instance)}${process.pid.toString(36)}-${(devboxChains++).toString(36)}`;
+  }
+
+  /** Removes the jumps and the chains (filter and nat); never throws. */
   async remove(): Promise<void> {
-    await iptables(['-D', 'OUTPUT', '-m', 'cgroup', '--path', this.instance, '-j', this.chain]).catch(() => undefined);
-    await iptables(['-F', this.chain]).catch(() => undefined);
-    await iptables(['-X', this.chain]).catch(() => undefined);
+    for (const table of ['filter', 'nat']) {
+      await iptables(['-t', table, '-D', 'OUTPUT', '-m', 'cgroup', '--path', this.instance, '-j', this.chain]).catch(() => undefined);
+      await iptables(['-t', table, '-F', this.chain]).catch(() => undefined);
+      await iptables(['-t', table, '-X', this.chain]).catch(() => undefined);
+    }
     this.installedFor = undefined;
   }
 
   private async install(): Promise<void> {
     await this.remove();
     await removeDeadChains(this.instance);
+    if (this.policies) {
+      // The nat chain only holds the jumps to devboxes' policy chains (DNS to their answerers).
+      await iptables(['-t', 'nat', '-N', this.chain]);
+      await iptables(['-t', 'nat', '-I', 'OUTPUT', '1', '-m', 'cgroup', '--path', this.instance, '-j', this.chain]);
+    }
     await iptables(['-N', this.chain]);
     for (const resolver of await hostResolvers()) {
       for (const protocol of ['udp', 'tcp']) await iptables(['-A', this.chain, '-p', protocol, '-d', resolver, '--dport', '53', '-j', 'RETURN']);
@@ -128,6 +148,35 @@ export async function egressFilterAvailable(): Promise<string | undefined> {
 }
 
 /**
+ * Whether devboxes can get network policies on top of the egress filter:
+ * `ipset` (Debian's) and the `set` match, and a `nat` chain matched on a
+ * cgroup that redirects DNS. Probed with throwaway rules, like
+ * {@link egressFilterAvailable}.
+ *
+ * @example
+ * const problem = await networkPoliciesAvailable(); // undefined when policies can be enforced
+ */
+export async function networkPoliciesAvailable(): Promise<string | undefined> {
+  const name = `RLL-probe-${process.pid}-p`.slice(0, 28);
+  try {
+    await run('ipset', ['create', name, 'hash:net', 'timeout', '1'], { env: PATH_ENV });
+    await iptables(['-N', name]);
+    await iptables(['-A', name, '-m', 'set', '--match-set', name, 'dst', '-j', 'RETURN']);
+    await iptables(['-t', 'nat', '-N', name]);
+    await iptables(['-t', 'nat', '-A', name, '-m', 'cgroup', '--path', '/', '-p', 'udp', '--dport', '53', '-j', 'DNAT', '--to-destination', '127.0.0.1:53']);
+    return undefined;
+  } catch (error) {
+    return `no network policies (ipset, the set match or nat by cgroup): ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`;
+  } finally {
+    for (const table of ['filter', 'nat']) {
+      await iptables(['-t', table, '-F', name]).catch(() => undefined);
+      await iptables(['-t', table, '-X', name]).catch(() => undefined);
+    }
+    await run('ipset', ['destroy', name], { env: PATH_ENV }).catch(() => undefined);
+  }
+}
+
+/**
  * Starts slirp4netns for the devbox whose PID 1 has host pid `initPid`, in
  * the devbox's v2 cgroup (so the egress filter applies, and the devbox's
  * freeze and kill cover it), and resolves once the interface is configured.
@@ -140,6 +189,7 @@ export async function startUserModeNetwork(initPid: number, cgroupProcs: string)
     '/bin/sh',
     [
       '-c', 'echo $$ > "$1"; shift; exec "$@"', 'sh', cgroupProcs,
+      // IPv6 stays off (slirp4netns enables it only with --enable-ipv6): the host filter is IPv4 only.
       'slirp4netns', '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp',
       '--ready-fd=3', String(initPid), 'tap0',
     ],
@@ -169,25 +219,61 @@ export function chainPrefix(instance: string): string {
   return `RLL-${instance.replace(/^runloop-local-/, '').slice(0, 12)}-`;
 }
 
-/** Removes this instance's chains whose server process is gone (crashed before its watchdog could). */
+/**
+ * The policy chains and sets of one runtime instance's devboxes start with
+ * this; the owning server's pid (base 36) and a counter follow.
+ *
+ * @example
+ * devboxChainPrefix('runloop-local-3f2a9c1b7d0e'); // 'RLD-3f2a9c1b7d0e-'
+ */
+export function devboxChainPrefix(instance: string): string {
+  return `RLD-${instance.replace(/^runloop-local-/, '').slice(0, 12)}-`;
+}
+
+/** Per process: with the pid in the name, unique on the host. */
+let devboxChains = 0;
+
+/** Whether a chain or set name (prefix, pid in base 36, tag) belongs to a server that is gone. */
+function ownerGone(name: string, prefix: string): boolean {
+  const pid = Number.parseInt(name.slice(prefix.length).split('-')[0] ?? '', 36);
+  return !(Number.isSafeInteger(pid) && processExists(pid));
+}
+
+/** Removes this instance's chains and policy sets whose server process is gone (crashed before its watchdog could). */
 async function removeDeadChains(instance: string): Promise<void> {
-  const prefix = chainPrefix(instance);
-  const rules = (await run('iptables', ['-w', '-S'], { env: PATH_ENV })).stdout.split('\n');
-  const chains = new Set(rules.filter((line) => line.startsWith(`-N ${prefix}`)).map((line) => line.slice(3)));
-  for (const chain of chains) {
-    const pid = Number.parseInt(chain.slice(prefix.length).split('-')[0] ?? '', 36);
-    if (Number.isSafeInteger(pid) && processExists(pid)) continue;
-    for (const jump of rules.filter((line) => line.startsWith('-A OUTPUT ') && line.endsWith(` -j ${chain}`))) {
-      await iptables(['-D', ...jump.slice(3).split(' ')]).catch(() => undefined);
+  const prefixes = [chainPrefix(instance), devboxChainPrefix(instance)];
+  for (const table of ['filter', 'nat']) {
+    const rules = (await run('iptables', ['-w', '-t', table, '-S'], { env: PATH_ENV })).stdout.split('\n');
+    const dead = new Set(
+      rules
+        .filter((line) => line.startsWith('-N '))
+        .map((line) => line.slice(3))
+        .filter((chain) => prefixes.some((prefix) => chain.startsWith(prefix) && ownerGone(chain, prefix))),
+    );
+    // Jumps first (from OUTPUT and from runtime chains), then the chains themselves.
+    for (const jump of rules.filter((line) => line.startsWith('-A ') && dead.has(line.split(' -j ')[1] ?? ''))) {
+      await iptables(['-t', table, '-D', ...jump.slice(3).split(' ')]).catch(() => undefined);
     }
-    await iptables(['-F', chain]).catch(() => undefined);
-    await iptables(['-X', chain]).catch(() => undefined);
+    for (const chain of dead) {
+      await iptables(['-t', table, '-F', chain]).catch(() => undefined);
+      await iptables(['-t', table, '-X', chain]).catch(() => undefined);
+    }
+  }
+  const sets = (await run('ipset', ['list', '-n'], { env: PATH_ENV }).catch(() => ({ stdout: '' }))).stdout.split('\n');
+  const setPrefix = devboxChainPrefix(instance);
+  for (const set of sets.filter((name) => name.startsWith(setPrefix) && ownerGone(name, setPrefix))) {
+    await run('ipset', ['destroy', set], { env: PATH_ENV }).catch(() => undefined);
   }
 }
 
-
-/** IPv4 nameservers of the host's resolv.conf: the only private addresses a devbox's DNS may reach. */
-async function hostResolvers(): Promise<string[]> {
+/**
+ * IPv4 nameservers of the host's resolv.conf: the only private addresses a
+ * devbox's DNS may reach, and the default upstreams of policy DNS answerers.
+ *
+ * @example
+ * await hostResolvers(); // ['10.255.255.53']
+ */
+export async function hostResolvers(): Promise<string[]> {
   const text = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   return [...text.matchAll(/^\s*nameserver\s+(\d+\.\d+\.\d+\.\d+)\s*$/gm)].map((m) => m[1]!);
 }

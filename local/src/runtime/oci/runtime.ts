@@ -20,8 +20,10 @@ import { devboxOciConfig, type IdRange } from './config.js';
 import { ACCOUNTS, OciDevbox } from './devbox.js';
 import { diskDir, mountDisk, mountsUnder, unmountDisk } from './disk.js';
 import { collectStderr, launchOciDevbox, startFailure } from './launch.js';
-import { SLIRP, startUserModeNetwork, type EgressFilter } from './network.js';
+import { SLIRP, devboxChainPrefix, startUserModeNetwork, type EgressFilter } from './network.js';
 import type { OciSeccomp } from './seccomp.js';
+import { DevboxEgress, type EgressPolicy } from '../network/devbox-egress.js';
+import type { DnsUpstream } from '../network/dns-answerer.js';
 import { devboxHostname, runtimeInstanceName } from '../instance.js';
 import { releaseDevbox } from './release.js';
 import { hasImageLayers } from '../image-layers.js';
@@ -55,6 +57,8 @@ export interface OciRuntimeOptions {
   readonly seccomp: OciSeccomp;
   /** Where isolated devboxes may go outside; absent: loopback only (the host cannot filter egress). */
   readonly egress: EgressFilter | undefined;
+  /** Where policy DNS answerers ask for allowed names. */
+  readonly dnsUpstreams: readonly DnsUpstream[];
 }
 
 /**
@@ -69,6 +73,8 @@ export class OciRuntime implements DevboxRuntime {
   private readonly instance: string;
   private readonly devboxes = new Map<string, OciDevbox>();
   private readonly starting = new Set<string>();
+  /** Policies in force, by devbox id (devboxes started with `egressPolicy`). */
+  private readonly policies = new Map<string, DevboxEgress>();
   private readonly watchdog: Watchdog;
   private readonly runcRoot: string;
   private readonly mountRoot: string;
@@ -86,7 +92,11 @@ export class OciRuntime implements DevboxRuntime {
     this.runcRoot = join(options.runtimeDir, 'runc');
     this.mountRoot = join(options.runtimeDir, 'mnt');
     this.bundleRoot = join(BUNDLE_PARENT, this.instance);
-    const egress = options.egress && { cgroupPath: options.egress.instance, chain: options.egress.chain };
+    const egress = options.egress && {
+      cgroupPath: options.egress.instance,
+      chain: options.egress.chain,
+      devboxChains: `${devboxChainPrefix(options.egress.instance)}${process.pid.toString(36)}-`,
+    };
     this.watchdog = Watchdog.forCgroups(
       join(options.layout.unified, this.instance),
       allHierarchies(options.layout).map((root) => join(root, this.instance)),
@@ -122,8 +132,13 @@ export class OciRuntime implements DevboxRuntime {
     this.watchdog.add(spec.id);
     const undo = async (): Promise<void> => {
       await releaseDevbox({ id: spec.id, cgroups, runcRoot: this.runcRoot, diskMount, bundle });
+      await this.removePolicy(spec.id);
       this.watchdog.remove(spec.id);
     };
+    const policy = spec.egressPolicy;
+    if (policy !== undefined && (spec.network !== 'isolated' || this.options.egress === undefined || !this.options.info.networkPolicies)) {
+      throw new RuntimeInputError('a network policy needs an isolated devbox on a host with the egress filter and ipset');
+    }
     let shim;
     try {
       // The disk (mkfs on a first start, a loop mount: waits on the kernel and the disk) and the
@@ -166,8 +181,11 @@ export class OciRuntime implements DevboxRuntime {
       await Promise.all([
         limitUserNamespace(initPid),
         egress &&
-          // The filter first: the helper's first packet already meets it.
-          egress.ensure().then(async () => (await startUserModeNetwork(initPid, cgroups.procsFiles()[0]!)).unref()),
+          // The filter (and the devbox's policy) first: the helper's first packet already meets it.
+          egress.ensure().then(async () => {
+            if (policy !== undefined) await this.installPolicy(spec.id, egress, policy);
+            (await startUserModeNetwork(initPid, cgroups.procsFiles()[0]!)).unref();
+          }),
       ]);
       const devbox = new OciDevbox({
         spec,
@@ -183,6 +201,7 @@ export class OciRuntime implements DevboxRuntime {
         stderr,
         onGone: () => {
           this.devboxes.delete(spec.id);
+          void this.removePolicy(spec.id);
           this.watchdog.remove(spec.id);
         },
       });
@@ -194,6 +213,28 @@ export class OciRuntime implements DevboxRuntime {
       await undo();
       throw error;
     }
+  }
+
+  async setEgressPolicy(id: string, policy: EgressPolicy): Promise<void> {
+    await this.policies.get(id)?.update(policy);
+  }
+
+  /** The devbox's policy chains, set and DNS answerer; in place before its network helper sends a packet. */
+  private async installPolicy(id: string, egress: EgressFilter, policy: EgressPolicy): Promise<void> {
+    const installed = await DevboxEgress.install({
+      name: egress.devboxChainName(),
+      cgroupPath: `${this.instance}/${id}`,
+      runtimeChain: egress.chain,
+      upstreams: this.options.dnsUpstreams,
+      policy,
+    });
+    this.policies.set(id, installed);
+  }
+
+  private async removePolicy(id: string): Promise<void> {
+    const installed = this.policies.get(id);
+    this.policies.delete(id);
+    await installed?.remove();
   }
 
   /** The runc config of a start, into the bundle. */
@@ -239,6 +280,7 @@ export class OciRuntime implements DevboxRuntime {
   async close(): Promise<void> {
     await Promise.allSettled([...this.devboxes.values()].map((devbox) => devbox.stop()));
     this.watchdog.end();
+    await Promise.allSettled([...this.policies.keys()].map((id) => this.removePolicy(id)));
     await this.options.egress?.remove();
     await rmdir(this.bundleRoot).catch(() => undefined);
     // The instance dirs go once empty; another runtime on the same data dir may still use them.
