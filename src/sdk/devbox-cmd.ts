@@ -22,7 +22,7 @@ import { uuidv7 } from '../api/uuidv7.js';
 import { requestOptions, unabortableRequestOptions, type SdkContext } from './internal/context.js';
 import { startThenUse, type CleanUp } from './internal/lifecycle.js';
 import { outputLines } from './internal/execution-output.js';
-import type { OutputLine, OutputStream } from './internal/output-line.js';
+import type { OutputLine, OutputStream } from './output.js';
 
 /** How long `/execute` may hold the request (runloop-api.md §7: the OO SDK uses 600 s). */
 const EXECUTE_TIMEOUT_MS = 600_000;

@@ -6,8 +6,8 @@ import { longPollDeadline, type CallOptions, type WaitOptions } from './options.
 import { toAsyncIterable } from './internal/async-iterable.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { STATE_FETCH_OPTIONS, withLastStateOnTimeout } from './internal/timeout-state.js';
-import { outputLines, type OutputPosition } from './internal/execution-output.js';
-import type { OutputLine, OutputStream } from './internal/output-line.js';
+import { outputLines } from './internal/execution-output.js';
+import type { OutputLine, OutputPosition, OutputStream } from './output.js';
 import { shareFromStart } from './internal/share-from-start.js';
 
 /**

@@ -5,7 +5,7 @@ import { DEFAULT_BASE_URL, type ClientOptions } from '../core/config.js';
 import type { HttpHandler, HttpInterceptor } from '../core/http.js';
 import type { ApiCaller } from '../core/request.js';
 import type { SdkContext } from './internal/context.js';
-import type { TeardownErrorHandler } from './internal/teardown.js';
+import type { TeardownErrorHandler } from './options.js';
 import { localSdk$, startLocalSdk, type LocalRunloopSDK, type LocalSdkOptions } from './local.js';
 import { OwnedDevbox } from './owned-devbox.js';
 import { BlueprintOps } from './ops/blueprint-ops.js';

@@ -3,7 +3,7 @@ import { marbles } from 'rxjs-marbles';
 import { lastValueFrom, map, switchMap } from 'rxjs';
 import { APIConnectionError } from '../../src/core/errors.js';
 import { executionView, sseReply, testSdk, timeout408 } from '../../src/testing/index.js';
-import type { OutputLine } from '../../src/sdk/internal/output-line.js';
+import type { OutputLine } from '../../src/sdk/output.js';
 
 const BASE = '/v1/devboxes/dbx_1';
 const EXEC = `${BASE}/executions/exe_1`;

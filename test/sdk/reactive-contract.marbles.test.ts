@@ -8,7 +8,7 @@ import { marbles } from 'rxjs-marbles';
 import { catchError, combineLatest, map, of, switchMap } from 'rxjs';
 import { RunloopConfigError, RunloopSDK } from '../../src/index.js';
 import { FakeApiCaller, devboxView, executionView, statusReply, timeout408 } from '../../src/testing/index.js';
-import type { TeardownFailure } from '../../src/sdk/internal/teardown.js';
+import type { TeardownFailure } from '../../src/index.js';
 
 const BASE = '/v1/devboxes/dbx_1';
 const EXEC = `${BASE}/executions/exe_1`;

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ExecutionUpdateChunk } from '../../api/views/execution.js';
-import type { OutputLine, OutputStream } from './output-line.js';
+import type { OutputLine, OutputStream } from '../output.js';
 
 /**
  * Splits output chunks into tagged lines, correctly across chunk boundaries.

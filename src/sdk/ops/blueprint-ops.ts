@@ -3,12 +3,12 @@ import type { BlueprintCreateParams, BuildContext } from '../../api/views/bluepr
 import { isBlueprintBuildOver } from '../../api/views/blueprint.js';
 import { abortOn } from '../../core/abort.js';
 import type { PageQuery } from '../../api/views/shared.js';
-import { listItems, type ListOptions } from '../internal/list-items.js';
+import { listItems } from '../internal/list-items.js';
 import { describeTimeout } from '../internal/timeout-state.js';
 import { pollUntil } from '../../core/polling.js';
 import { Blueprint } from '../blueprint.js';
 import { BlueprintBuildError } from '../errors.js';
-import { pollingConfigOf, type CallOptions, type WaitOptions } from '../options.js';
+import { pollingConfigOf, type CallOptions, type WaitOptions, type ListOptions } from '../options.js';
 import type { BuildContextOptions } from '../build-context.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
 import type { StorageObjectOps } from './storage-object-ops.js';

@@ -2,8 +2,8 @@ import { defer, map, type Observable } from 'rxjs';
 import type { SnapshotListRequest } from '../../api/resources/disk-snapshots.js';
 import type { MetadataFilters } from '../../api/views/disk-snapshot.js';
 import type { PageQuery } from '../../api/views/shared.js';
-import { listItems, type ListOptions } from '../internal/list-items.js';
-import type { CallOptions } from '../options.js';
+import { listItems } from '../internal/list-items.js';
+import type { CallOptions, ListOptions } from '../options.js';
 import { Snapshot } from '../snapshot.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
 
