@@ -12,6 +12,7 @@ import { BlueprintOps } from './ops/blueprint-ops.js';
 import { DevboxOps } from './ops/devbox-ops.js';
 import { SnapshotOps } from './ops/snapshot-ops.js';
 import { StorageObjectOps } from './ops/storage-object-ops.js';
+import { definedFields } from './internal/defined-fields.js';
 
 /**
  * Options of {@link RunloopSDK}: the client options (`bearerToken` defaults
@@ -94,8 +95,7 @@ export class RunloopSDK implements AsyncDisposable {
     const ctx: SdkContext = {
       api: this.api,
       baseURL: this.baseURL,
-      ...(dispatcher ? { dispatcher } : {}),
-      ...(onTeardownError ? { onTeardownError } : {}),
+      ...definedFields({ dispatcher, onTeardownError }),
       ownedDevbox: (id, view, scheduler) => new OwnedDevbox(ctx, id, view, scheduler),
     };
     this.devbox = new DevboxOps(ctx);

@@ -103,6 +103,9 @@ describe('params: camelCase in, the wire out', () => {
 
   it('absent fields stay absent and null stays null (the wire clears with null)', () => {
     expect(devboxCreateToWire({})).toEqual({});
+    // exactOptionalPropertyTypes (on for src, test, examples, bench): an option set to undefined is
+    // not an absent one, so TypeScript refuses it; from JavaScript it is dropped all the same.
+    // @ts-expect-error name: undefined is not an absent name
     expect(devboxCreateToWire({ name: undefined, metadata: null, launchParameters: { afterIdle: null } })).toEqual({
       metadata: null,
       launch_parameters: { after_idle: null },

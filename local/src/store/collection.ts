@@ -46,17 +46,17 @@ export type Condition =
  */
 export interface ListQuery {
   /** Page size; default 20, clamped to 1..5000. */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
   /** Id of the last item of the previous page. Unknown id ⇒ {@link CursorNotFoundError}. */
-  readonly startingAfter?: string;
+  readonly startingAfter?: string | undefined;
   /** All must hold (AND). Keys: `id` or a declared index. `undefined` values are ignored. */
   readonly where?: Readonly<Record<string, Condition | undefined>>;
   /** At least one must hold (OR), e.g. search by id or name. */
-  readonly anyOf?: Readonly<Record<string, Condition | undefined>>;
+  readonly anyOf?: Readonly<Record<string, Condition | undefined>> | undefined;
   /** Default `desc`: newest first. */
   readonly order?: 'asc' | 'desc';
   /** Default true. */
-  readonly includeTotalCount?: boolean;
+  readonly includeTotalCount?: boolean | undefined;
 }
 
 /**
