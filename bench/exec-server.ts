@@ -132,7 +132,7 @@ export async function benchExecServer(_ctx: BenchContext): Promise<ResultRow[]> 
     const httpP50 = quantile(samples[0] ?? [], 0.5);
     return layers.map(([label], k) => {
       const [p50, p90] = [quantile(samples[k] ?? [], 0.5), quantile(samples[k] ?? [], 0.9)];
-      return { benchmark: `exec-server: ${label}, p50 / p90 ms, n=${ROUNDS}`, sdk: `${fmt(p50, 2)} / ${fmt(p90, 2)}`, raw: '-', ratio: `${fmt(p50 / httpP50, 2)} of HTTP`, target: '-', verdict: '-' };
+      return { benchmark: `exec-server: ${label}, p50 / p90 ms, n=${ROUNDS}`, rx: `${fmt(p50, 2)} / ${fmt(p90, 2)}`, official: '-', floor: '-', ahead: `${fmt(p50 / httpP50, 2)} of HTTP`, target: '-', verdict: '-' };
     });
   } finally {
     await server.stop();

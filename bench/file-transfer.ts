@@ -1,9 +1,10 @@
 /**
- * Devbox file transfer: upload (multipart) + download of a 100 MB file
- * through the SDK (`file.upload` from a path, `file.downloadStream`) against
- * the same requests sent with raw undici. Rounds interleave SDK and raw.
+ * Devbox file transfer of a 100 MB file: runloop-rx (`file.upload` from a
+ * path, `file.downloadStream`), the official client (`file.upload` with a
+ * read stream, `file.download`'s response body) and the floor, the same
+ * requests sent with raw undici. Rounds interleave.
  */
-import { openAsBlob } from 'node:fs';
+import { createReadStream, openAsBlob } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,18 +12,32 @@ import { firstValueFrom, lastValueFrom, reduce } from 'rxjs';
 import { FormData, request } from 'undici';
 import type { Devbox } from '../src/index.js';
 import type { BenchContext } from './support/context.js';
-import { elapsedMs, sideBySide, type ResultRow } from './support/stats.js';
-import { SIZE, transferRows, writeRandomFile, type Timing } from './transfer.js';
+import { elapsedMs, interleave, type ResultRow } from './support/stats.js';
+import { transferRows, writeRandomFile, type Timing } from './transfer.js';
 
-const ROUNDS = 3;
+const SIZE = 100 * 1024 * 1024;
+const ROUNDS = 2;
 
-async function sdkRound(devbox: Devbox, file: string): Promise<Timing> {
+async function rxRound(devbox: Devbox, file: string): Promise<Timing> {
   let start = performance.now();
-  await lastValueFrom(devbox.file.upload({ path: 'payload-sdk.bin', file }));
+  await lastValueFrom(devbox.file.upload({ path: 'payload-rx.bin', file }));
   const uploadMs = elapsedMs(start);
   start = performance.now();
-  const bytes = await lastValueFrom(devbox.file.downloadStream({ path: 'payload-sdk.bin' }).pipe(reduce((n, chunk) => n + chunk.length, 0)));
-  if (bytes !== SIZE) throw new Error(`SDK download got ${bytes} bytes`);
+  const bytes = await lastValueFrom(devbox.file.downloadStream({ path: 'payload-rx.bin' }).pipe(reduce((n, chunk) => n + chunk.length, 0)));
+  if (bytes !== SIZE) throw new Error(`runloop-rx download got ${bytes} bytes`);
+  return { uploadMs, downloadMs: elapsedMs(start) };
+}
+
+async function officialRound(ctx: BenchContext, id: string, file: string): Promise<Timing> {
+  const devbox = ctx.official.sdk.devbox.fromId(id);
+  let start = performance.now();
+  await devbox.file.upload({ path: 'payload-official.bin', file: createReadStream(file) });
+  const uploadMs = elapsedMs(start);
+  start = performance.now();
+  const res = await devbox.file.download({ path: 'payload-official.bin' });
+  let bytes = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) bytes += chunk.length;
+  if (bytes !== SIZE) throw new Error(`official download got ${bytes} bytes`);
   return { uploadMs, downloadMs: elapsedMs(start) };
 }
 
@@ -55,9 +70,13 @@ export async function benchFileTransfer(ctx: BenchContext): Promise<ResultRow[]>
   const devbox = await firstValueFrom(ctx.sdk.devbox.create({ name: 'bench-files' }));
   try {
     const file = join(dir, 'payload.bin');
-    await writeRandomFile(file);
-    const { sdk, raw } = await sideBySide(ROUNDS, () => sdkRound(devbox, file), () => rawRound(ctx, devbox.id, file));
-    return transferRows('devbox file', sdk, raw);
+    await writeRandomFile(file, SIZE);
+    const runs = await interleave(ROUNDS, {
+      rx: () => rxRound(devbox, file),
+      official: () => officialRound(ctx, devbox.id, file),
+      raw: () => rawRound(ctx, devbox.id, file),
+    });
+    return transferRows('devbox file', SIZE, runs);
   } finally {
     await lastValueFrom(devbox.shutdown());
     await rm(dir, { recursive: true, force: true });

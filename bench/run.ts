@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: starts a real runloop-local, runs every case against it
- * (SDK and raw HTTP side by side), prints one table, writes it with the
- * machine and the date to bench/RESULTS.md, and cleans up. It reports; it
- * never fails on a missed target.
- * Run one case: `npm run bench -- exec` (exec, exec-server, streaming, sse-pipeline, transfer, files, fleet, isolation, waits).
+ * (runloop-rx and the official `@runloop/api-client` side by side, rounds
+ * interleaved, with the machine's own floor measured in the same run), prints
+ * one table, writes it with the machine and the date to bench/RESULTS.md, and
+ * cleans up. It reports; it never fails on a missed target.
+ * Run some cases: `npm run bench -- exec objects` (names: the keys of CASES below).
  * `npm run bench -- install` measures installing the packed packages instead
  * (no server; see install-size.ts); it runs only when named.
  */
@@ -18,21 +19,31 @@ import { benchSsePipeline } from './sse-pipeline.js';
 import { benchStreaming } from './streaming.js';
 import { benchTransfer } from './transfer.js';
 import { benchWaits } from './waits.js';
+import { benchObjects } from './objects.js';
+import { benchLifecycle } from './lifecycle.js';
+import { benchBlueprint } from './blueprint.js';
+import { benchSnapshot } from './snapshot.js';
+import { benchScale } from './scale.js';
 import { closeContext, createContext, type BenchCase } from './support/context.js';
 import { startBenchServer } from './support/server.js';
 import { writeResults } from './support/results-file.js';
-import { printTable, type ResultRow } from './support/stats.js';
+import { infoRow, printTable, type ResultRow } from './support/stats.js';
 
 const CASES: Record<string, BenchCase> = {
   exec: benchExec,
   'exec-server': benchExecServer,
   streaming: benchStreaming,
   'sse-pipeline': benchSsePipeline,
+  objects: benchObjects,
   transfer: benchTransfer,
   files: benchFileTransfer,
-  fleet: benchFleet,
-  isolation: benchIsolation,
   waits: benchWaits,
+  lifecycle: benchLifecycle,
+  blueprint: benchBlueprint,
+  snapshot: benchSnapshot,
+  fleet: benchFleet,
+  scale: benchScale,
+  isolation: benchIsolation,
 };
 
 async function main(): Promise<void> {
@@ -55,8 +66,8 @@ async function main(): Promise<void> {
         rows.push(...(await (CASES[name] as BenchCase)(ctx)));
         console.log(`${((performance.now() - started) / 1000).toFixed(1)} s`);
       } catch (err) {
-        console.log('failed');
-        rows.push({ benchmark: `${name}: ERROR ${String(err).slice(0, 120)}`, sdk: '-', raw: '-', ratio: '-', target: '-', verdict: 'ERROR' });
+        console.log(`failed: ${String(err)}`);
+        rows.push(infoRow(`${name}: ERROR ${String(err).slice(0, 160)}`, '-', { verdict: 'ERROR' }));
       }
     }
   } finally {
@@ -70,3 +81,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// The official client's HTTP/2 sessions would keep the process alive; the bench is done.
+process.exit(0);

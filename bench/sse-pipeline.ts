@@ -78,12 +78,13 @@ export async function benchSsePipeline(_ctx: BenchContext): Promise<ResultRow[]>
     const best = (xs: number[]) => Math.max(...xs);
     const label = `${fmt(text.length / 1048576, 0)} MB of 48-byte lines, in process, MB/s (best of ${ROUNDS})`;
     return [
-      { benchmark: `sse-pipeline: server file -> SSE text, ${label}`, sdk: fmt(best(produced)), raw: '-', ratio: '-', target: '-', verdict: '-' },
+      { benchmark: `sse-pipeline: server file -> SSE text, ${label}`, rx: fmt(best(produced)), official: '-', floor: '-', ahead: '-', target: '-', verdict: '-' },
       {
         benchmark: `sse-pipeline: client SSE bytes -> lines, ${label}`,
-        sdk: fmt(best(parsed)),
-        raw: '-',
-        ratio: '-',
+        rx: fmt(best(parsed)),
+        official: '-',
+        floor: '-',
+        ahead: '-',
         target: '-',
         verdict: lost === 0 ? '-' : `WRONG: ${lost} rounds ended before the last byte`,
       },

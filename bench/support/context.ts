@@ -1,9 +1,10 @@
 /**
- * What every bench case gets: the server, an SDK whose requests are
- * counted, and a raw undici client for baselines.
+ * What every bench case gets: the server, runloop-rx and the official client
+ * (both with their requests counted), and a raw undici client for the floor.
  */
 import { RunloopSDK } from '../../src/index.js';
 import { CountingAgent } from './counting-agent.js';
+import { officialClient, type OfficialClient } from './official.js';
 import { rawHttp, type RawHttp } from './raw-http.js';
 import type { BenchServer } from './server.js';
 import type { ResultRow } from './stats.js';
@@ -13,6 +14,7 @@ export interface BenchContext {
   readonly server: BenchServer;
   readonly sdk: RunloopSDK;
   readonly agent: CountingAgent;
+  readonly official: OfficialClient;
   readonly raw: RawHttp;
 }
 
@@ -28,7 +30,7 @@ export type BenchCase = (ctx: BenchContext) => Promise<ResultRow[]>;
 export function createContext(server: BenchServer): BenchContext {
   const agent = new CountingAgent();
   const sdk = new RunloopSDK({ baseURL: server.url, bearerToken: server.token, dispatcher: agent });
-  return { server, sdk, agent, raw: rawHttp(server.url, server.token) };
+  return { server, sdk, agent, official: officialClient(server.url, server.token), raw: rawHttp(server.url, server.token) };
 }
 
 /**

@@ -15,7 +15,8 @@ export class CountingAgent extends Agent {
   #paths: string[] = [];
 
   constructor() {
-    super({ keepAliveTimeout: 10_000, connections: 64 });
+    // Room for the scale case: 200 creates, each holding a long-poll until its devbox runs.
+    super({ keepAliveTimeout: 10_000, connections: 256 });
   }
 
   override dispatch(options: Agent.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {

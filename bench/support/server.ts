@@ -21,6 +21,10 @@ export interface BenchServer {
   readonly token: string;
   /** What the server said about itself at start-up (runtime mode). */
   readonly banner: string;
+  /** The server process, for its memory. */
+  readonly pid: number;
+  /** Its data dir (names its devboxes' cgroups). */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -73,7 +77,7 @@ export async function startBenchServer(): Promise<BenchServer> {
   try {
     const { url, banner } = await awaitReady(child);
     child.stdout?.resume();
-    return { url, token, banner, stop };
+    return { url, token, banner, pid: child.pid as number, dataDir, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -16,6 +16,16 @@ export function quantile(values: readonly number[], q: number): number {
 }
 
 /**
+ * The median of `values` (nearest rank); NaN when empty.
+ *
+ * @example
+ * median([5, 1, 3]); // 3
+ */
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+/**
  * Milliseconds since `start` (from `performance.now()`).
  *
  * @example
@@ -25,14 +35,42 @@ export function elapsedMs(start: number): number {
   return performance.now() - start;
 }
 
-/** One row of the final table. */
+/**
+ * One row of the final table. `rx` is runloop-rx, `official` the official
+ * `@runloop/api-client` doing the same work in the same run, `floor` what the
+ * machine itself manages for that work (process spawn, pipe rate, raw HTTP),
+ * `ahead` how far runloop-rx is ahead of the official client (×1.00 = even,
+ * above 1 = faster or fewer requests).
+ */
 export interface ResultRow {
   readonly benchmark: string;
-  readonly sdk: string;
-  readonly raw: string;
-  readonly ratio: string;
+  readonly rx: string;
+  readonly official: string;
+  readonly floor: string;
+  readonly ahead: string;
   readonly target: string;
   readonly verdict: string;
+}
+
+/** The table's columns, in order, with their headings. */
+export const COLUMNS: ReadonlyArray<readonly [keyof ResultRow, string]> = [
+  ['benchmark', 'benchmark'],
+  ['rx', 'runloop-rx'],
+  ['official', 'official'],
+  ['floor', 'floor (this machine)'],
+  ['ahead', 'rx ahead by'],
+  ['target', 'target'],
+  ['verdict', 'verdict'],
+];
+
+/**
+ * A row that only reports (no official counterpart, no target).
+ *
+ * @example
+ * infoRow('isolation: shutdown, ms', fmt(336, 0));
+ */
+export function infoRow(benchmark: string, rx: string, extra: Partial<ResultRow> = {}): ResultRow {
+  return { benchmark, rx, official: '-', floor: '-', ahead: '-', target: '-', verdict: '-', ...extra };
 }
 
 /**
@@ -59,29 +97,31 @@ export function rssMb(): number {
  * Prints rows as an aligned text table.
  *
  * @example
- * printTable([{ benchmark: 'exec', sdk: '1', raw: '1', ratio: '1.0', target: '', verdict: 'ok' }]);
+ * printTable([infoRow('exec', '1.0')]);
  */
 export function printTable(rows: readonly ResultRow[]): void {
-  const headers: (keyof ResultRow)[] = ['benchmark', 'sdk', 'raw', 'ratio', 'target', 'verdict'];
-  const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => r[h].length)));
+  const widths = COLUMNS.map(([key, title]) => Math.max(title.length, ...rows.map((r) => r[key].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ');
-  console.log(line(headers));
+  console.log(line(COLUMNS.map(([, title]) => title)));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const row of rows) console.log(line(headers.map((h) => row[h])));
+  for (const row of rows) console.log(line(COLUMNS.map(([key]) => row[key])));
 }
 
 /**
- * Runs `sdk` and `raw` `rounds` times each, alternating which goes first, so
- * drift in the machine's load hits both sides alike.
+ * Runs every side once per round, rotating which goes first, so drift in
+ * the machine's load hits all sides alike; returns each side's results.
  *
  * @example
- * const { sdk, raw } = await sideBySide(3, () => sdkRound(file), () => rawRound(file));
+ * const { rx, official } = await interleave(3, { rx: () => rxRound(), official: () => officialRound() });
  */
-export async function sideBySide<T>(rounds: number, sdk: () => Promise<T>, raw: () => Promise<T>): Promise<{ readonly sdk: T[]; readonly raw: T[] }> {
-  const result = { sdk: [] as T[], raw: [] as T[] };
+export async function interleave<K extends string, T>(rounds: number, sides: Record<K, () => Promise<T>>): Promise<Record<K, T[]>> {
+  const names = Object.keys(sides) as K[];
+  const result = Object.fromEntries(names.map((name) => [name, [] as T[]])) as Record<K, T[]>;
   for (let i = 0; i < rounds; i++) {
-    const order = i % 2 === 0 ? (['sdk', 'raw'] as const) : (['raw', 'sdk'] as const);
-    for (const side of order) result[side].push(await (side === 'sdk' ? sdk() : raw()));
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(i + k) % names.length] as K;
+      result[name].push(await sides[name]());
+    }
   }
   return result;
 }

@@ -30,6 +30,10 @@ declare -A NEEDED=(
 if [ "$(id -u)" -eq 0 ]; then
   [ "$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 0)" -ge 8192 ] || sysctl -qw fs.inotify.max_user_instances=8192 || true
   [ "$(cat /proc/sys/fs/inotify/max_user_watches 2>/dev/null || echo 0)" -ge 1048576 ] || sysctl -qw fs.inotify.max_user_watches=1048576 || true
+  # runc gives every devbox a session keyring, charged to devbox root's host uid, which all devboxes
+  # share: the kernel's default quota (200 keys per uid) refuses the ~200th running devbox on the host.
+  [ "$(cat /proc/sys/kernel/keys/maxkeys 2>/dev/null || echo 0)" -ge 20000 ] || sysctl -qw kernel.keys.maxkeys=20000 || true
+  [ "$(cat /proc/sys/kernel/keys/maxbytes 2>/dev/null || echo 0)" -ge 2000000 ] || sysctl -qw kernel.keys.maxbytes=2000000 || true
 fi
 
 missing=()

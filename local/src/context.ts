@@ -116,7 +116,7 @@ export interface ServerContext {
  * @example
  * const objectsService: ServiceFactory = (ctx) => ({
  *   name: 'objects',
- *   routes: () => [route({ method: 'GET', path: '/v1/objects/:id', handler: async ({ params }) => json(get(params.id!)) })],
+ *   routes: () => [route({ method: 'GET', path: '/v1/objects/:id', handler: async ({ params }) => json(get(params.id)) })],
  *   start: async () => expiry.start(),
  *   stop: async () => expiry.stop(),
  * });

@@ -13,7 +13,24 @@ export { DEFAULT_SERVICES } from './services.js';
 export type { LocalServer, LocalServerOptions, RuntimeMode } from './server.js';
 export type { LocalService, Logger, ServerConfig, ServerContext, ServiceFactory, ServiceMap, ServiceRegistry } from './context.js';
 export { HttpError, json, route } from './http/route.js';
-export type { ErrorBody, Reply, Route, RouteContext, SseEvent } from './http/route.js';
+export type { ErrorBody, PathParams, Reply, Route, RouteContext, SseEvent } from './http/route.js';
+export {
+  BusyError,
+  DomainError,
+  ForbiddenError,
+  InvalidInputError,
+  isDomainError,
+  NotFoundError,
+  NotYetError,
+  OperationFailedError,
+  TooLargeError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnprocessableError,
+  UpstreamError,
+  WrongStateError,
+} from './errors.js';
+export type { DomainErrorKind } from './errors.js';
 export { createLogger, silentLogger } from './http/logger.js';
 export { Store, newId, ID_PREFIX } from './store/index.js';
 export type { Collection, CollectionSpec, ListQuery, Page } from './store/index.js';

@@ -87,7 +87,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const releaseLock = acquireDataDirLock(dataDir);
   let store: Store;
   try {
-    store = Store.open(dataDir);
+    store = Store.open(dataDir, { onBadRow: (e) => log.error('unreadable stored row', { collection: e.collection, id: e.id, problem: e.problem }) });
   } catch (error) {
     releaseLock();
     throw error;

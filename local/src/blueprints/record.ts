@@ -3,7 +3,9 @@
  * layers it stacks on (its base blueprint's chain) and the image metadata
  * (ENV…) that devboxes made from it inherit.
  */
-import type { BlueprintBuildParameters, BlueprintView } from 'runloop-rx/views';
+import * as t from 'io-ts';
+import { BlueprintBuildParameters, type BlueprintView } from 'runloop-rx/views';
+import { nullable, StoredStringMap } from '../store/codecs.js';
 import type { CollectionSpec } from '../store/collection.js';
 import type { ImageMetadata } from './dockerfile/plan.js';
 
@@ -50,6 +52,27 @@ export interface BlueprintRecord {
  * const blueprints = store.collection('blueprints', BLUEPRINT_COLLECTION);
  */
 export const BLUEPRINT_COLLECTION: CollectionSpec<BlueprintRecord> = {
+  codec: t.type({
+    id: t.string,
+    name: t.string,
+    create_time_ms: t.number,
+    parameters: BlueprintBuildParameters,
+    state: t.keyof({ created: null, deleted: null }),
+    status: t.keyof({ queued: null, provisioning: null, building: null, build_complete: null, failed: null }),
+    base_blueprint_id: nullable(t.string),
+    build_finish_time_ms: nullable(t.number),
+    failure_reason: nullable(t.literal('build_failed')),
+    metadata: nullable(StoredStringMap),
+    layer_dir: nullable(t.string),
+    parent_layers: t.array(t.string),
+    image: nullable(
+      t.intersection([
+        t.type({ env: StoredStringMap, workdir: t.string, user: t.string, labels: StoredStringMap, exposedPorts: t.array(t.string), baseImage: t.string }),
+        t.partial({ cmd: t.array(t.string), entrypoint: t.array(t.string), stopSignal: t.string }),
+      ]),
+    ),
+    files_removed: t.boolean,
+  }),
   createdAt: (b) => b.create_time_ms,
   indexes: {
     name: (b) => b.name,

@@ -2,8 +2,8 @@
  * The blueprint routes (runloop-api.md §11).
  */
 import { BlueprintCreateParams, BlueprintListQuery, type BlueprintBuildLogsView } from 'runloop-rx/views';
-import { HttpError, json, route, type Route } from '../http/route.js';
-import { CursorNotFoundError, type Page } from '../store/collection.js';
+import { json, route, type Route } from '../http/route.js';
+import type { Page } from '../store/collection.js';
 import { shellQuote } from './dockerfile/shell-quote.js';
 import { toBlueprintView, type BlueprintRecord } from './record.js';
 import type { BlueprintService } from './service.js';
@@ -40,14 +40,8 @@ export function previewDockerfile(params: BlueprintCreateParams): string {
  * router.add(blueprintRoutes(service));
  */
 export function blueprintRoutes(blueprints: BlueprintService): Route<any, any>[] {
-  const listing = async (run: () => unknown) => {
-    try {
-      return json(run());
-    } catch (error) {
-      if (error instanceof CursorNotFoundError) throw new HttpError(400, 'invalid_request', error.message);
-      throw error;
-    }
-  };
+  // An unknown `starting_after` throws the store's CursorNotFoundError: a 400.
+  const listing = async (run: () => unknown) => json(run());
   return [
     route({
       method: 'POST',
@@ -77,13 +71,13 @@ export function blueprintRoutes(blueprints: BlueprintService): Route<any, any>[]
     route({
       method: 'GET',
       path: '/v1/blueprints/:id',
-      handler: async ({ params }) => json(toBlueprintView(blueprints.get(params.id!))),
+      handler: async ({ params }) => json(toBlueprintView(blueprints.get(params.id))),
     }),
     route({
       method: 'GET',
       path: '/v1/blueprints/:id/logs',
       handler: async ({ params }) => {
-        const body: BlueprintBuildLogsView = { blueprint_id: params.id!, logs: blueprints.logs(params.id!) };
+        const body: BlueprintBuildLogsView = { blueprint_id: params.id, logs: blueprints.logs(params.id) };
         return json(body);
       },
     }),
@@ -91,7 +85,7 @@ export function blueprintRoutes(blueprints: BlueprintService): Route<any, any>[]
       method: 'POST',
       path: '/v1/blueprints/:id/delete',
       handler: async ({ params }) => {
-        await blueprints.delete(params.id!);
+        await blueprints.delete(params.id);
         return json({});
       },
     }),

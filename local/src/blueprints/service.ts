@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { BlueprintCreateParams, BlueprintListQuery } from 'runloop-rx/views';
 import type { DevboxCreateParams } from 'runloop-rx/views';
 import type { ServerContext } from '../context.js';
-import { HttpError } from '../http/route.js';
+import { InvalidInputError, NotFoundError, WrongStateError } from '../errors.js';
+import { clip } from '../http/clip.js';
 import type { LayerResolution } from '../devboxes/hooks.js';
 import type { Collection, ListQuery, Page } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
@@ -21,10 +22,6 @@ import { BLUEPRINT_COLLECTION, blueprintChain, type BlueprintRecord, type Bluepr
 import { refuseUnknownNetworkPolicy } from '../devboxes/references.js';
 
 const IN_PROGRESS: readonly BlueprintStatusStrict[] = ['queued', 'provisioning', 'building'];
-
-function notFound(what: string): HttpError {
-  return new HttpError(404, 'not_found', `blueprint ${what} does not exist`);
-}
 
 /**
  * The blueprints of one server.
@@ -43,7 +40,7 @@ export class BlueprintService {
   /** The record; unknown id ⇒ 404. Deleted blueprints are still readable. */
   get(id: string): BlueprintRecord {
     const record = this.records.get(id);
-    if (record === undefined) throw notFound(id);
+    if (record === undefined) throw new NotFoundError('blueprint', id);
     return record;
   }
 
@@ -55,7 +52,7 @@ export class BlueprintService {
   /** Records a blueprint (`queued`) and builds it in the background. Bad input fails first. */
   create(params: BlueprintCreateParams): BlueprintRecord {
     if (params.base_blueprint_id && params.base_blueprint_name) {
-      throw new HttpError(400, 'invalid_request', 'give at most one of base_blueprint_id and base_blueprint_name');
+      throw new InvalidInputError('body.base_blueprint_id', 'give at most one of base_blueprint_id and base_blueprint_name');
     }
     const base = this.#base(params);
     if (params.build_context) this.ctx.services.objects.view(params.build_context.object_id); // 404 early if missing
@@ -102,11 +99,11 @@ export class BlueprintService {
       .all({ source_blueprint_id: id })
       .filter((s) => s.status !== 'deleted' && s.status !== 'error');
     if (snapshots.length > 0) {
-      throw new HttpError(409, 'blueprint_in_use', `blueprint ${id} has ${snapshots.length} dependent disk snapshot(s) (e.g. ${snapshots[0]!.id}); delete them first`, { 'x-should-retry': 'false' });
+      throw new WrongStateError(`blueprint ${id} has ${snapshots.length} dependent disk snapshot(s) (e.g. ${snapshots[0]!.id}); delete them first`, 'blueprint_in_use');
     }
     const children = this.records.all({ base_blueprint_id: id, state: 'created' });
     if (children.length > 0) {
-      throw new HttpError(409, 'blueprint_in_use', `blueprint ${id} is the base of blueprint ${children[0]!.id}; delete that first`, { 'x-should-retry': 'false' });
+      throw new WrongStateError(`blueprint ${id} is the base of blueprint ${children[0]!.id}; delete that first`, 'blueprint_in_use');
     }
     this.#queue.cancel(id);
     const deleted = this.records.update(id, (r) => ({ ...r, state: 'deleted' }))!;
@@ -135,13 +132,13 @@ export class BlueprintService {
     let record: BlueprintRecord | undefined;
     if (params.blueprint_id) {
       record = this.records.get(params.blueprint_id);
-      if (record === undefined || record.state === 'deleted') throw notFound(params.blueprint_id);
+      if (record === undefined || record.state === 'deleted') throw new NotFoundError('blueprint', params.blueprint_id);
       if (record.status !== 'build_complete') {
-        throw new HttpError(400, 'blueprint_not_ready', `blueprint ${record.id} is ${record.status}; only a built blueprint (build_complete) can start a devbox`);
+        throw new InvalidInputError('body.blueprint_id', `blueprint ${record.id} is ${record.status}; only a built blueprint (build_complete) can start a devbox`, 'blueprint_not_ready');
       }
     } else if (params.blueprint_name) {
       record = this.#newestBuilt(params.blueprint_name);
-      if (record === undefined) throw new HttpError(404, 'not_found', `no successfully built blueprint is named ${JSON.stringify(params.blueprint_name)}`);
+      if (record === undefined) throw new NotFoundError('blueprint', params.blueprint_name, { message: `no successfully built blueprint is named ${JSON.stringify(clip(params.blueprint_name))}` });
     } else return undefined;
     return {
       layers: blueprintChain(record),
@@ -170,13 +167,13 @@ export class BlueprintService {
     let base: BlueprintRecord | undefined;
     if (params.base_blueprint_id) {
       base = this.records.get(params.base_blueprint_id);
-      if (base === undefined || base.state === 'deleted') throw new HttpError(400, 'invalid_request', `base blueprint ${params.base_blueprint_id} does not exist`);
+      if (base === undefined || base.state === 'deleted') throw new InvalidInputError('body.base_blueprint_id', `base blueprint ${clip(params.base_blueprint_id)} does not exist`);
     } else if (params.base_blueprint_name) {
       base = this.#newestBuilt(params.base_blueprint_name);
-      if (base === undefined) throw new HttpError(400, 'invalid_request', `no successfully built blueprint is named ${JSON.stringify(params.base_blueprint_name)}`);
+      if (base === undefined) throw new InvalidInputError('body.base_blueprint_name', `no successfully built blueprint is named ${JSON.stringify(clip(params.base_blueprint_name))}`);
     }
     if (base !== undefined && base.status !== 'build_complete') {
-      throw new HttpError(400, 'invalid_request', `base blueprint ${base.id} is ${base.status}; it must be build_complete`);
+      throw new InvalidInputError('body.base_blueprint_id', `base blueprint ${base.id} is ${base.status}; it must be build_complete`);
     }
     return base;
   }

@@ -5,7 +5,7 @@
  */
 import type { DevboxCreateParams } from 'runloop-rx/views';
 import type { LaunchParameters } from 'runloop-rx/views';
-import { HttpError } from '../http/route.js';
+import { NotFoundError, UnprocessableError } from '../errors.js';
 import type { DevboxHandle } from '../runtime/types.js';
 
 /**
@@ -37,7 +37,7 @@ export type ShutdownGuard = (id: string) => string | undefined;
 /**
  * Resolves `blueprint_id` / `blueprint_name` / `snapshot_id` of a create
  * request. Returns undefined when the request is not its kind; throws an
- * HttpError (404, 422…) when it is but cannot be used.
+ * domain error (NotFoundError, UnprocessableError…) when it is but cannot be used.
  *
  * @example
  * devboxes.registerLayerResolver(async (p) => (p.snapshot_id ? snapshots.resolve(p.snapshot_id) : undefined));
@@ -76,8 +76,8 @@ export async function resolveLayers(resolvers: readonly LayerResolver[], params:
   const wanted = params.blueprint_id ?? params.blueprint_name ?? params.snapshot_id;
   if (wanted === undefined || wanted === null) return undefined;
   const kind = params.snapshot_id ? 'snapshot' : 'blueprint';
-  if (resolvers.length === 0) throw new HttpError(422, 'unsupported', `devboxes from a ${kind} are not available on this server`, { 'x-should-retry': 'false' });
-  throw new HttpError(404, 'not_found', `${kind} ${wanted} does not exist`);
+  if (resolvers.length === 0) throw new UnprocessableError('unsupported', `devboxes from a ${kind} are not available on this server`);
+  throw new NotFoundError(kind, wanted);
 }
 
 /**

@@ -2,10 +2,12 @@
  * How a devbox is kept in the store: its public view plus the private facts
  * needed to (re)start it and to enforce its timers after a restart.
  */
-import type { DevboxCreateParams, DevboxStatusStrict, DevboxView, StateTransition } from 'runloop-rx/views';
-import type { LaunchParameters } from 'runloop-rx/views';
-import type { Mount } from 'runloop-rx/views';
+import * as t from 'io-ts';
+import { DevboxStatusStrict, StateTransition, type DevboxCreateParams, type DevboxView } from 'runloop-rx/views';
+import { LaunchParameters } from 'runloop-rx/views';
+import { Mount } from 'runloop-rx/views';
 import type { ResourceLimits } from '../runtime/types.js';
+import { nullable, StoredStringMap } from '../store/codecs.js';
 import type { CollectionSpec } from '../store/collection.js';
 import type { LayerResolution } from './hooks.js';
 import { limitsFor } from './limits.js';
@@ -72,6 +74,30 @@ export interface DevboxRecord {
  * const devboxes = store.collection('devboxes', DEVBOX_COLLECTION);
  */
 export const DEVBOX_COLLECTION: CollectionSpec<DevboxRecord> = {
+  codec: t.type({
+    id: t.string,
+    status: DevboxStatusStrict,
+    create_time_ms: t.number,
+    end_time_ms: nullable(t.number),
+    name: nullable(t.string),
+    metadata: StoredStringMap,
+    launch_parameters: LaunchParameters,
+    state_transitions: t.array(StateTransition),
+    blueprint_id: nullable(t.string),
+    snapshot_id: nullable(t.string),
+    failure_reason: nullable(t.string),
+    shutdown_reason: nullable(t.string),
+    mounted: t.boolean,
+    boot: t.type({
+      environment_variables: StoredStringMap,
+      entrypoint: nullable(t.string),
+      launch_commands: t.array(t.string),
+      layers: t.array(t.string),
+      limits: t.type({ memoryBytes: t.number, cpuCores: t.number, maxPids: t.number, diskBytes: t.number, shmBytes: t.number }),
+      mounts: t.array(Mount),
+    }),
+    deadlines: t.type({ keep_alive_ms: nullable(t.number), idle_ms: nullable(t.number) }),
+  }),
   createdAt: (d) => d.create_time_ms,
   indexes: { status: (d) => d.status },
 };

@@ -84,32 +84,32 @@ export function devboxRoutes(devboxes: DevboxService, waits: DevboxWaits, now: (
         return json(body);
       },
     }),
-    route({ method: 'GET', path: '/v1/devboxes/:id', handler: async ({ params }) => json(devboxes.view(params.id!)) }),
+    route({ method: 'GET', path: '/v1/devboxes/:id', handler: async ({ params }) => json(devboxes.view(params.id)) }),
     route({
       method: 'POST',
       path: '/v1/devboxes/:id',
       body: DevboxUpdateParams,
-      handler: async ({ params, body }) => view(devboxes.update(params.id!, body)),
+      handler: async ({ params, body }) => view(devboxes.update(params.id, body)),
     }),
     route({
       method: 'POST',
       path: '/v1/devboxes/:id/wait_for_status',
       body: DevboxWaitForStatusParams,
-      handler: async ({ params, body, signal }) => json(await waits.waitFor(params.id!, body.statuses, signal)),
+      handler: async ({ params, body, signal }) => json(await waits.waitFor(params.id, body.statuses, signal)),
     }),
     route({
       method: 'POST',
       path: '/v1/devboxes/:id/shutdown',
       query: DevboxShutdownQuery,
-      handler: async ({ params, query }) => view(await devboxes.shutdown(params.id!, 'api_shutdown', query.force === true)),
+      handler: async ({ params, query }) => view(await devboxes.shutdown(params.id, 'api_shutdown', query.force === true)),
     }),
-    route({ method: 'POST', path: '/v1/devboxes/:id/suspend', handler: async ({ params }) => view(await devboxes.suspend(params.id!)) }),
-    route({ method: 'POST', path: '/v1/devboxes/:id/resume', handler: async ({ params }) => view(await devboxes.resume(params.id!)) }),
+    route({ method: 'POST', path: '/v1/devboxes/:id/suspend', handler: async ({ params }) => view(await devboxes.suspend(params.id)) }),
+    route({ method: 'POST', path: '/v1/devboxes/:id/resume', handler: async ({ params }) => view(await devboxes.resume(params.id)) }),
     route({
       method: 'POST',
       path: '/v1/devboxes/:id/keep_alive',
       handler: async ({ params }) => {
-        devboxes.keepAlive(params.id!);
+        devboxes.keepAlive(params.id);
         return json({});
       },
     }),
@@ -118,10 +118,10 @@ export function devboxRoutes(devboxes: DevboxService, waits: DevboxWaits, now: (
       path: '/v1/devboxes/:id/logs',
       query: DevboxLogsQuery,
       handler: async ({ params, query }) => {
-        devboxes.get(params.id!);
-        return json({ logs: devboxes.logs.list(params.id!, query) });
+        devboxes.get(params.id);
+        return json({ logs: devboxes.logs.list(params.id, query) });
       },
     }),
-    route({ method: 'GET', path: '/v1/devboxes/:id/usage', handler: async ({ params }) => json(usageOf(devboxes.get(params.id!), now())) }),
+    route({ method: 'GET', path: '/v1/devboxes/:id/usage', handler: async ({ params }) => json(usageOf(devboxes.get(params.id), now())) }),
   ];
 }

@@ -10,6 +10,7 @@ import { filter, Subject, type Observable } from 'rxjs';
 import type { DevboxCreateParams, DevboxStatusStrict, DevboxUpdateParams, DevboxView } from 'runloop-rx/views';
 import { launchParametersProblems, type LaunchParameters } from 'runloop-rx/views';
 import type { ServerContext } from '../context.js';
+import { NotFoundError, UnavailableError, WrongStateError } from '../errors.js';
 import { HttpError } from '../http/route.js';
 import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
@@ -32,14 +33,6 @@ interface Live {
 }
 
 const BOOTING: readonly DevboxStatusStrict[] = ['queued', 'scheduled', 'provisioning', 'initializing', 'resuming', 'suspending', 'running'];
-
-function notFound(id: string): HttpError {
-  return new HttpError(404, 'not_found', `devbox ${id} does not exist`);
-}
-
-function conflict(message: string): HttpError {
-  return new HttpError(409, 'invalid_state', message, { 'x-should-retry': 'false' });
-}
 
 /**
  * The devboxes of one server.
@@ -85,7 +78,7 @@ export class DevboxService {
   /** The record of `id`; unknown id ⇒ 404. */
   get(id: string): DevboxRecord {
     const record = this.records.get(id);
-    if (record === undefined) throw notFound(id);
+    if (record === undefined) throw new NotFoundError('devbox', id);
     return record;
   }
 
@@ -110,7 +103,7 @@ export class DevboxService {
     const record = this.get(id);
     const live = this.#live.get(id);
     if (record.status !== 'running' || live === undefined) {
-      throw conflict(`devbox ${id} is ${record.status}; it must be running for this operation`);
+      throw new WrongStateError(`devbox ${id} is ${record.status}; it must be running for this operation`);
     }
     return { id, handle: live.handle, env: record.boot.environment_variables, outputBudgetBytes: record.boot.limits.diskBytes };
   }
@@ -173,7 +166,7 @@ export class DevboxService {
     if (isFinal(record.status)) return record;
     if (!force) {
       const objection = objectionOf(this.#guards, id);
-      if (objection !== undefined) throw conflict(`devbox ${id} cannot be shut down now: ${objection}; use force=true to shut it down anyway`);
+      if (objection !== undefined) throw new WrongStateError(`devbox ${id} cannot be shut down now: ${objection}; use force=true to shut it down anyway`);
     }
     const next = this.#transition(id, 'shutdown', { shutdown_reason: reason }) ?? this.get(id);
     await this.#release(id, { discard: true });
@@ -183,7 +176,7 @@ export class DevboxService {
   /** Moves the keep-alive deadline forward and counts as activity. */
   keepAlive(id: string): DevboxRecord {
     const record = this.get(id);
-    if (isFinal(record.status)) throw conflict(`devbox ${id} is ${record.status}; keep_alive needs a live devbox`);
+    if (isFinal(record.status)) throw new WrongStateError(`devbox ${id} is ${record.status}; keep_alive needs a live devbox`);
     this.#timers.touch(id);
     const next = this.records.update(id, (r) => ({ ...r, deadlines: { ...r.deadlines, keep_alive_ms: this.#keepAliveDeadline(r) } }))!;
     if (next.status === 'running') this.#timers.arm(next);
@@ -194,8 +187,8 @@ export class DevboxService {
   async suspend(id: string): Promise<DevboxRecord> {
     const record = this.get(id);
     const live = this.#live.get(id);
-    if (record.status !== 'running' || live === undefined) throw conflict(`devbox ${id} is ${record.status}; only a running devbox can be suspended`);
-    if (this.#transition(id, 'suspending') === undefined) throw conflict(`devbox ${id} changed state; try again`);
+    if (record.status !== 'running' || live === undefined) throw new WrongStateError(`devbox ${id} is ${record.status}; only a running devbox can be suspended`);
+    if (this.#transition(id, 'suspending') === undefined) throw new WrongStateError(`devbox ${id} changed state; try again`);
     this.#timers.disarm(id);
     try {
       await live.handle.freeze();
@@ -214,12 +207,12 @@ export class DevboxService {
    */
   async resume(id: string): Promise<DevboxRecord> {
     const record = this.get(id);
-    if (record.status !== 'suspended') throw conflict(`devbox ${id} is ${record.status}; only a suspended devbox can be resumed`);
+    if (record.status !== 'suspended') throw new WrongStateError(`devbox ${id} is ${record.status}; only a suspended devbox can be resumed`);
     const live = this.#live.get(id);
     // A cold start needs the runtime: check before the status moves.
     const runtime = live === undefined ? this.#runtime() : undefined;
     const resuming = this.#transition(id, 'resuming');
-    if (resuming === undefined) throw conflict(`devbox ${id} changed state; try again`);
+    if (resuming === undefined) throw new WrongStateError(`devbox ${id} changed state; try again`);
     this.#track(runtime !== undefined ? this.#boot(runtime, id) : this.#thaw(id, live!));
     return resuming;
   }
@@ -265,7 +258,7 @@ export class DevboxService {
 
   #runtime(): DevboxRuntime {
     if (this.ctx.runtime === undefined || this.#closing) {
-      throw new HttpError(503, 'runtime_unavailable', 'the devbox runtime is not available', { 'x-should-retry': 'false' });
+      throw new UnavailableError('runtime_unavailable', 'the devbox runtime is not available');
     }
     return this.ctx.runtime;
   }

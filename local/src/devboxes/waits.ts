@@ -4,7 +4,7 @@
  */
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { DevboxStatusStrict, DevboxView } from 'runloop-rx/views';
-import { HttpError } from '../http/route.js';
+import { NotYetError, UnprocessableError } from '../errors.js';
 import { firstOrAbort } from '../executions/abortable.js';
 import { isFinal } from './lifecycle.js';
 import type { DevboxService } from './service.js';
@@ -37,16 +37,9 @@ export class DevboxWaits {
     const found = await this.#hold(id, [...statuses, 'failure', 'shutdown'], this.holdMs, signal);
     if (found !== undefined && statuses.includes(found.status)) return this.devboxes.viewOf(found);
     if (found !== undefined && isFinal(found.status)) {
-      throw new HttpError(
-        422,
-        'invalid_state',
-        `devbox ${id} is ${found.status} and will never reach ${statuses.join(' or ')}`,
-        { 'x-should-retry': 'false' },
-      );
+      throw new UnprocessableError('invalid_state', `devbox ${id} is ${found.status} and will never reach ${statuses.join(' or ')}`);
     }
-    throw new HttpError(408, 'timeout', `devbox ${id} did not reach ${statuses.join(' or ')} in time; ask again`, {
-      'x-should-retry': 'true',
-    });
+    throw new NotYetError(`devbox ${id} did not reach ${statuses.join(' or ')} in time; ask again`);
   }
 
   /** The view once booting is over (running, failed…), or the current view after the hold. */

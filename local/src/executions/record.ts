@@ -2,7 +2,9 @@
  * How an execution is kept in the store. Its output is not here: it lives
  * in two files under `<dataDir>/executions/<id>/`.
  */
-import type { ExecutionStatusStrict, ExecutionView } from 'runloop-rx/views';
+import * as t from 'io-ts';
+import { ExecutionStatusStrict, type ExecutionView } from 'runloop-rx/views';
+import { nullable } from '../store/codecs.js';
 import type { CollectionSpec } from '../store/collection.js';
 
 /**
@@ -35,6 +37,19 @@ export interface ExecutionRecord {
  * const executions = store.collection('executions', EXECUTION_COLLECTION);
  */
 export const EXECUTION_COLLECTION: CollectionSpec<ExecutionRecord> = {
+  codec: t.type({
+    id: t.string,
+    devbox_id: t.string,
+    command: t.string,
+    shell_name: nullable(t.string),
+    status: ExecutionStatusStrict,
+    exit_status: nullable(t.number),
+    command_key: nullable(t.string),
+    attach_stdin: t.boolean,
+    create_time_ms: t.number,
+    end_time_ms: nullable(t.number),
+    lost: t.boolean,
+  }),
   createdAt: (e) => e.create_time_ms,
   indexes: { devbox_id: (e) => e.devbox_id, status: (e) => e.status, command_key: (e) => e.command_key },
 };

@@ -12,7 +12,8 @@ import {
   SendStdinParams,
   StreamOffsetQuery,
 } from 'runloop-rx/views';
-import { HttpError, json, route, type Route } from '../http/route.js';
+import { NotYetError, UnprocessableError } from '../errors.js';
+import { json, route, type PathParams, type Route } from '../http/route.js';
 import { outputEvents } from './output-stream.js';
 import type { ExecutionRecord } from './record.js';
 import type { ExecutionService, StreamName } from './service.js';
@@ -37,7 +38,7 @@ export interface ExecutionRouteOptions {
  */
 export function executionRoutes(executions: ExecutionService, options: ExecutionRouteOptions): Route<any, any>[] {
   const base = '/v1/devboxes/:id/executions/:executionId';
-  const record = (params: Readonly<Record<string, string>>) => executions.get(params.id!, params.executionId!);
+  const record = (params: PathParams<typeof base>) => executions.get(params.id, params.executionId);
 
   /** The completed record, or the latest one after `ms` (or when the client leaves). */
   const settleWithin = async (r: ExecutionRecord, ms: number, signal: AbortSignal): Promise<ExecutionRecord> =>
@@ -62,7 +63,7 @@ export function executionRoutes(executions: ExecutionService, options: Execution
       body: ExecuteParams,
       query: LastNQuery,
       handler: async ({ params, body, query, signal }) => {
-        const started = executions.start(params.id!, body);
+        const started = executions.start(params.id, body);
         const waitMs = (body.optimistic_timeout ?? MAX_EXEC_WAIT_SECONDS) * 1000;
         return json(await executions.view(await settleWithin(started, waitMs, signal), query.last_n));
       },
@@ -71,14 +72,14 @@ export function executionRoutes(executions: ExecutionService, options: Execution
       method: 'POST',
       path: '/v1/devboxes/:id/execute_async',
       body: ExecuteAsyncParams,
-      handler: async ({ params, body }) => json(await executions.view(executions.start(params.id!, body))),
+      handler: async ({ params, body }) => json(await executions.view(executions.start(params.id, body))),
     }),
     route({
       method: 'POST',
       path: '/v1/devboxes/:id/execute_sync',
       body: ExecuteAsyncParams,
       handler: async ({ params, body }) => {
-        const started = executions.start(params.id!, { command: body.command, shell_name: body.shell_name });
+        const started = executions.start(params.id, { command: body.command, shell_name: body.shell_name });
         return json(await executions.detail(await executions.completed(started)));
       },
     }),
@@ -99,13 +100,9 @@ export function executionRoutes(executions: ExecutionService, options: Execution
         const found = await executions.waitFor(current, body.statuses, holdMs, signal);
         if (found !== undefined && body.statuses.includes(found.status)) return json(await executions.view(found, query.last_n));
         if (found !== undefined) {
-          throw new HttpError(422, 'invalid_state', `execution ${current.id} is completed and will never be ${body.statuses.join(' or ')}`, {
-            'x-should-retry': 'false',
-          });
+          throw new UnprocessableError('invalid_state', `execution ${current.id} is completed and will never be ${body.statuses.join(' or ')}`);
         }
-        throw new HttpError(408, 'timeout', `execution ${current.id} is not ${body.statuses.join(' or ')} yet; ask again`, {
-          'x-should-retry': 'true',
-        });
+        throw new NotYetError(`execution ${current.id} is not ${body.statuses.join(' or ')} yet; ask again`);
       },
     }),
     route({

@@ -10,7 +10,8 @@ import type { ExecDetail, ExecutionView } from 'runloop-rx/views';
 import type { ServerContext } from '../context.js';
 import type { DevboxService, LiveDevbox } from '../devboxes/service.js';
 import { awaitStatus } from '../devboxes/status-wait.js';
-import { HttpError } from '../http/route.js';
+import { NotFoundError, UnprocessableError, WrongStateError } from '../errors.js';
+import { clip } from '../http/clip.js';
 import type { DevboxProcess } from '../runtime/index.js';
 import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
@@ -61,10 +62,6 @@ function feedStdin(live: LiveExecution, child: DevboxProcess, text: string | nul
   if (signal === 'INTERRUPT') void live.devbox.handle.killGroup(child, 'SIGINT');
 }
 
-function notFound(devboxId: string, id: string): HttpError {
-  return new HttpError(404, 'not_found', `execution ${id} does not exist on devbox ${devboxId}`);
-}
-
 /**
  * The executions of one server.
  *
@@ -102,7 +99,9 @@ export class ExecutionService {
   get(devboxId: string, id: string): ExecutionRecord {
     this.devboxes.get(devboxId);
     const record = this.records.get(id);
-    if (record === undefined || record.devbox_id !== devboxId) throw notFound(devboxId, id);
+    if (record === undefined || record.devbox_id !== devboxId) {
+      throw new NotFoundError('execution', id, { message: `execution ${clip(id)} does not exist on devbox ${devboxId}` });
+    }
     return record;
   }
 
@@ -191,9 +190,9 @@ export class ExecutionService {
   /** Writes to (or closes, or interrupts) the stdin of an execution started with `attach_stdin`. */
   sendStdin(record: ExecutionRecord, text: string | null | undefined, signal: string | null | undefined): void {
     const live = this.#live.get(record.id);
-    if (!record.attach_stdin) throw new HttpError(422, 'stdin_not_attached', `execution ${record.id} was not started with attach_stdin`, { 'x-should-retry': 'false' });
+    if (!record.attach_stdin) throw new UnprocessableError('stdin_not_attached', `execution ${record.id} was not started with attach_stdin`);
     if (live === undefined || record.status === 'completed') {
-      throw new HttpError(409, 'invalid_state', `execution ${record.id} is ${record.status}; its stdin is not open`, { 'x-should-retry': 'false' });
+      throw new WrongStateError(`execution ${record.id} is ${record.status}; its stdin is not open`);
     }
     if (live.child === undefined) live.pendingStdin.push({ text, signal });
     else feedStdin(live, live.child, text, signal);

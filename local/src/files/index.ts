@@ -6,7 +6,7 @@ import type { LocalService, ServerContext, ServiceFactory } from '../context.js'
 import type { DevboxService } from '../devboxes/service.js';
 import { fileRoutes } from './routes.js';
 
-export { fileHttpError } from './errors.js';
+export { fileError } from './errors.js';
 export { receiveUpload } from './upload.js';
 
 /**

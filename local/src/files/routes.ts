@@ -8,22 +8,18 @@ import type { Readable } from 'node:stream';
 import { DownloadFileParams, ReadFileParams, WriteFileParams } from 'runloop-rx/views';
 import type { DevboxService } from '../devboxes/service.js';
 import { json, route, type Reply, type Route } from '../http/route.js';
-import { parseRange, sliceStream, type ByteRange } from '../http/range.js';
-import { fileHttpError } from './errors.js';
-import { fileSizeInside } from './size.js';
+import { fileError } from './errors.js';
+import { readBounded, type BoundedRead } from './read.js';
 import { receiveUpload } from './upload.js';
 
-/** The file's bytes; with a satisfiable `Range` header, just those bytes and the range. */
-async function readStream(devboxes: DevboxService, id: string, path: string, rangeHeader?: string): Promise<{ body: Readable; range?: ByteRange }> {
+/** The file's bytes, bounded (read.ts); with a satisfiable `Range` header, just those bytes and the range. */
+async function readStream(devboxes: DevboxService, id: string, path: string, rangeHeader: string | undefined, signal: AbortSignal): Promise<BoundedRead> {
   const devbox = devboxes.requireRunning(id);
   devboxes.touch(id);
   try {
-    const size = rangeHeader === undefined ? undefined : await fileSizeInside(devbox.handle, path);
-    const range = size === undefined ? undefined : parseRange(rangeHeader, size);
-    const body = await devbox.handle.readFile(path);
-    return range === undefined ? { body } : { body: sliceStream(body, range), range };
+    return await readBounded(devbox.handle, path, rangeHeader, signal);
   } catch (error) {
-    throw fileHttpError(error, path);
+    throw fileError(error, path);
   }
 }
 
@@ -33,7 +29,7 @@ async function write(devboxes: DevboxService, id: string, path: string, content:
   try {
     await devbox.handle.writeFile(path, content);
   } catch (error) {
-    throw fileHttpError(error, path);
+    throw fileError(error, path);
   } finally {
     devboxes.touch(id);
   }
@@ -51,9 +47,9 @@ export function fileRoutes(devboxesOf: () => DevboxService, spoolDir: string): R
       method: 'POST',
       path: '/v1/devboxes/:id/read_file_contents',
       body: ReadFileParams,
-      handler: async ({ params, body, headers }): Promise<Reply> => ({
+      handler: async ({ params, body, headers, signal }): Promise<Reply> => ({
         kind: 'stream',
-        ...(await readStream(devboxesOf(), params.id!, body.file_path, headers.range)),
+        ...(await readStream(devboxesOf(), params.id, body.file_path, headers.range, signal)),
         contentType: 'text/plain; charset=utf-8',
       }),
     }),
@@ -62,8 +58,8 @@ export function fileRoutes(devboxesOf: () => DevboxService, spoolDir: string): R
       path: '/v1/devboxes/:id/write_file_contents',
       body: WriteFileParams,
       handler: async ({ params, body }) => {
-        await write(devboxesOf(), params.id!, body.file_path, body.contents);
-        return json({ devbox_id: params.id!, exit_status: 0, stdout: '', stderr: '' });
+        await write(devboxesOf(), params.id, body.file_path, body.contents);
+        return json({ devbox_id: params.id, exit_status: 0, stdout: '', stderr: '' });
       },
     }),
     route({
@@ -72,9 +68,9 @@ export function fileRoutes(devboxesOf: () => DevboxService, spoolDir: string): R
       raw: true,
       handler: async ({ params, raw, headers }) => {
         const devboxes = devboxesOf();
-        devboxes.requireRunning(params.id!);
-        await receiveUpload(raw, headers['content-type'], join(spoolDir, params.id!), (path, content) =>
-          write(devboxes, params.id!, path, content),
+        devboxes.requireRunning(params.id);
+        await receiveUpload(raw, headers['content-type'], join(spoolDir, params.id), (path, content) =>
+          write(devboxes, params.id, path, content),
         );
         return json({});
       },
@@ -83,9 +79,9 @@ export function fileRoutes(devboxesOf: () => DevboxService, spoolDir: string): R
       method: 'POST',
       path: '/v1/devboxes/:id/download_file',
       body: DownloadFileParams,
-      handler: async ({ params, body, headers }): Promise<Reply> => ({
+      handler: async ({ params, body, headers, signal }): Promise<Reply> => ({
         kind: 'stream',
-        ...(await readStream(devboxesOf(), params.id!, body.path, headers.range)),
+        ...(await readStream(devboxesOf(), params.id, body.path, headers.range, signal)),
         contentType: 'application/octet-stream',
       }),
     }),

@@ -11,7 +11,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import busboy from 'busboy';
-import { HttpError } from '../http/route.js';
+import { InvalidInputError } from '../errors.js';
 
 /**
  * Where to put the bytes: called once per upload with the `path` field and the content.
@@ -23,8 +23,8 @@ export type UploadSink = (path: string, content: Readable) => Promise<void>;
 
 const ignore = (): void => undefined;
 
-function badRequest(message: string): HttpError {
-  return new HttpError(400, 'invalid_request', message);
+function badRequest(message: string): InvalidInputError {
+  return new InvalidInputError('body', message);
 }
 
 /**

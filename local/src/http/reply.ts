@@ -6,7 +6,8 @@
 import { pipeline } from 'node:stream/promises';
 import type { AnyResponse } from './listener.js';
 import { closedEarly } from './request-signals.js';
-import { HttpError, type Reply, type SseEvent } from './route.js';
+import { toErrorReply } from './errors.js';
+import type { Reply, SseEvent } from './route.js';
 
 type Headers = Record<string, string | number>;
 
@@ -99,8 +100,9 @@ async function writeSse(res: AnyResponse, events: AsyncIterable<SseEvent>, signa
     if (signal.aborted) return;
     // After the headers the status is sent; the SSE way to fail is an `error`
     // event whose code the client maps to an APIError (408 makes it resume).
-    if (!(error instanceof HttpError)) throw error;
-    const data = JSON.stringify({ code: String(error.status), message: error.message });
+    const reply = toErrorReply(error);
+    if (reply.bug) throw error;
+    const data = JSON.stringify({ code: String(reply.status), message: reply.body.message });
     await write(res, formatSse({ event: 'error', data }), signal).catch(() => undefined);
   } finally {
     signal.removeEventListener('abort', onAbort);

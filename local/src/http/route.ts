@@ -23,12 +23,14 @@ export interface ErrorBody {
 }
 
 /**
- * Thrown by services for a client mistake or a known condition; the HTTP
- * layer maps it to `status` with an {@link ErrorBody}. Anything else thrown
- * is a bug and becomes a 500.
+ * A refusal with an explicit status, for the HTTP layer itself (no route,
+ * bad token, body not JSON, unsatisfiable Range) and for routes of outside
+ * services. runloop-local's own services throw domain errors instead
+ * (`../errors.ts`); `errors.ts` here maps both. Anything else thrown is a
+ * bug and becomes a 500.
  *
  * @example
- * throw new HttpError(404, 'not_found', `devbox ${id} does not exist`);
+ * throw new HttpError(401, 'unauthorized', 'missing or invalid bearer token', { 'www-authenticate': 'Bearer' });
  */
 export class HttpError extends Error {
   constructor(
@@ -44,14 +46,36 @@ export class HttpError extends Error {
 }
 
 /**
+ * The names of the `:params` in a route pattern, as a union.
+ *
+ * @example
+ * type Names = ParamNames<'/v1/devboxes/:id/executions/:executionId'>; // 'id' | 'executionId'
+ */
+export type ParamNames<Path extends string> = Path extends `${string}:${infer Rest}`
+  ? Rest extends `${infer Name}/${infer Tail}`
+    ? Name | ParamNames<Tail>
+    : Rest
+  : never;
+
+/**
+ * The path parameters of a route pattern, typed from the pattern itself, so
+ * a handler reads `params.id` (a string) with no `!`, and a typo in a name
+ * fails to compile.
+ *
+ * @example
+ * const params: PathParams<'/v1/devboxes/:id/execute'> = { id: 'dbx_1' };
+ */
+export type PathParams<Path extends string> = { readonly [Name in ParamNames<Path>]: string };
+
+/**
  * What a handler receives.
  *
  * @example
- * const handler = async ({ params, query }: RouteContext<unknown, { force?: boolean }>) => json(await devboxes.shutdown(params.id!, 'api_shutdown', query.force === true));
+ * const handler = async ({ params, query }: RouteContext<unknown, { force?: boolean }, '/v1/devboxes/:id/shutdown'>) => json(await devboxes.shutdown(params.id, 'api_shutdown', query.force === true));
  */
-export interface RouteContext<Body, Query> {
-  /** Path parameters by name, e.g. `{ id: 'dbx_…' }` for `/v1/devboxes/:id`. */
-  readonly params: Readonly<Record<string, string>>;
+export interface RouteContext<Body, Query, Path extends string = string> {
+  /** Path parameters by name, e.g. `{ id: 'dbx_…' }` for `/v1/devboxes/:id`, decoded from the URL. */
+  readonly params: PathParams<Path>;
   /** The query, decoded by the route's `query` codec. */
   readonly query: Query;
   /** The JSON body, decoded by the route's `body` codec (an empty body decodes as `{}`). */
@@ -94,7 +118,7 @@ export type Reply =
   | { readonly kind: 'stream'; readonly status?: number; readonly body: Readable; readonly contentType: string; readonly contentLength?: number; readonly range?: ByteRange }
   /**
    * Written as `text/event-stream`; the response ends when the iterable ends.
-   * An HttpError thrown by the iterable ends it with `event: error` and data
+   * A domain error (or HttpError) thrown by the iterable ends it with `event: error` and data
    * `{"code": "<status>", "message"}` (408 makes the official client resume).
    * When the client leaves, the iterable's `return()` is called.
    */
@@ -102,31 +126,36 @@ export type Reply =
   | { readonly kind: 'empty'; readonly status: number };
 
 /**
- * A route, declared as data.
+ * A route, declared as data. `Path` is the pattern's literal type: the
+ * handler's `params` are derived from it ({@link PathParams}).
  *
  * @example
- * const getObject: Route<unknown, unknown> = route({ method: 'GET', path: '/v1/objects/:id', handler: async ({ params }) => json(objects.view(params.id!)) });
+ * const getObject = route({ method: 'GET', path: '/v1/objects/:id', handler: async ({ params }) => json(objects.view(params.id)) });
  */
-export interface Route<Body = unknown, Query = unknown> {
+export interface Route<Body = unknown, Query = unknown, Path extends string = string> {
   readonly method: 'GET' | 'POST' | 'PUT';
   /** Express-style pattern: `/v1/devboxes/:id/executions/:executionId`. */
-  readonly path: string;
+  readonly path: Path;
   readonly body?: t.Decoder<unknown, Body>;
   readonly query?: t.Decoder<unknown, Query>;
   /** Skip bearer auth (presigned object URLs, tunnels carry their own). Default false. */
   readonly public?: boolean;
   /** Do not parse the body; hand the stream to the handler as `raw`. */
   readonly raw?: boolean;
-  readonly handler: (ctx: RouteContext<Body, Query>) => Promise<Reply>;
+  // Method syntax on purpose: a route typed for its own pattern still fits a
+  // table of `Route<any, any>` (whose params are untyped) — parameters of
+  // methods are checked bivariantly.
+  handler(ctx: RouteContext<Body, Query, Path>): Promise<Reply>;
 }
 
 /**
- * Declares a route with its types inferred from its codecs.
+ * Declares a route with its body and query types inferred from its codecs
+ * and its params from its path.
  *
  * @example
- * route({ method: 'GET', path: '/v1/devboxes/:id', handler: async ({ params }) => json(devboxes.view(params.id!)) });
+ * route({ method: 'GET', path: '/v1/devboxes/:id', handler: async ({ params }) => json(devboxes.view(params.id)) });
  */
-export function route<Body, Query>(r: Route<Body, Query>): Route<Body, Query> {
+export function route<Body, Query, const Path extends string>(r: Route<Body, Query, Path>): Route<Body, Query, Path> {
   return r;
 }
 

@@ -11,7 +11,7 @@ export { StorageObjects, UPLOAD_URL_TTL_MS } from './objects.js';
 
 /**
  * Opens a READ_ONLY object's bytes by id (for mounts and build contexts).
- * Unknown id ⇒ HttpError 404; not READ_ONLY ⇒ HttpError 409.
+ * Unknown id ⇒ NotFoundError (404); not READ_ONLY ⇒ WrongStateError (409).
  *
  * @example
  * const { stream, contentType, sizeBytes } = await openObjectContent(ctx, 'obj_…');

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { ObjectContentTypeStrict, ObjectCreateParams, ObjectListQuery, ObjectView } from 'runloop-rx/views';
 import type { ServerContext } from '../context.js';
 import type { ByteRange } from '../http/range.js';
-import { HttpError } from '../http/route.js';
+import { ForbiddenError, NotFoundError, OperationFailedError, WrongStateError } from '../errors.js';
 import type { Collection, Page } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import { BlobStore } from './blobs.js';
@@ -46,13 +46,13 @@ export interface ObjectContent {
 export interface ObjectsApi {
   /**
    * Opens a READ_ONLY object's bytes as a stream (mounts, build contexts).
-   * Unknown id ⇒ 404 HttpError; not READ_ONLY ⇒ 409 HttpError.
+   * Unknown id ⇒ NotFoundError; not READ_ONLY ⇒ WrongStateError.
    *
    * @example
    * const { stream, contentType } = await ctx.services.objects.open(objectId);
    */
   open(id: string, pick?: (size: number) => ByteRange | undefined): Promise<ObjectContent>;
-  /** The view of an object; unknown id ⇒ 404 HttpError. */
+  /** The view of an object; unknown id ⇒ NotFoundError. */
   view(id: string): ObjectView;
 }
 
@@ -60,10 +60,6 @@ declare module '../context.js' {
   interface ServiceMap {
     objects: ObjectsApi;
   }
-}
-
-function notFound(id: string): HttpError {
-  return new HttpError(404, 'not_found', `object ${id} does not exist`);
 }
 
 /**
@@ -107,7 +103,7 @@ export class StorageObjects implements ObjectsApi {
   /** The record, or 404. An expired object is deleted on the spot. */
   get(id: string): ObjectRecord {
     const record = this.records.get(id);
-    if (record === undefined) throw notFound(id);
+    if (record === undefined) throw new NotFoundError('object', id);
     if (this.isExpired(record)) return this.markDeleted(record);
     return record;
   }
@@ -160,7 +156,7 @@ export class StorageObjects implements ObjectsApi {
 
   private requireUploading(record: ObjectRecord): void {
     if (record.state !== 'UPLOADING') {
-      throw new HttpError(409, 'object_not_uploading', `object ${record.id} is ${record.state}; only UPLOADING objects accept content`);
+      throw new WrongStateError(`object ${record.id} is ${record.state}; only UPLOADING objects accept content`, 'object_not_uploading');
     }
   }
 
@@ -170,10 +166,10 @@ export class StorageObjects implements ObjectsApi {
     const record = this.get(id);
     if (record.state === 'READ_ONLY') return record;
     if (record.state !== 'UPLOADING') {
-      throw new HttpError(409, 'object_not_uploading', `object ${id} is ${record.state} and cannot be completed`);
+      throw new WrongStateError(`object ${id} is ${record.state} and cannot be completed`, 'object_not_uploading');
     }
     if (record.size_bytes === null) {
-      throw new HttpError(409, 'object_not_uploaded', `object ${id} has no content yet: PUT it to its upload_url first`);
+      throw new WrongStateError(`object ${id} has no content yet: PUT it to its upload_url first`, 'object_not_uploaded');
     }
     return this.records.update(id, (r) => ({ ...r, state: 'READ_ONLY' })) ?? record;
   }
@@ -182,7 +178,7 @@ export class StorageObjects implements ObjectsApi {
   downloadUrl(id: string, durationSeconds: number, baseUrl: string): string {
     const record = this.get(id);
     if (record.state !== 'READ_ONLY') {
-      throw new HttpError(409, 'object_not_ready', `object ${id} is ${record.state}; only READ_ONLY objects can be downloaded`);
+      throw new WrongStateError(`object ${id} is ${record.state}; only READ_ONLY objects can be downloaded`, 'object_not_ready');
     }
     return this.presign(baseUrl, 'download', id, this.ctx.now() + durationSeconds * 1000);
   }
@@ -192,17 +188,17 @@ export class StorageObjects implements ObjectsApi {
     const check = verifyPresigned(this.ctx.config.signingSecret, op, id, query, this.ctx.now());
     if (check === 'ok') return;
     const why = { bad_signature: 'the signature is invalid', wrong_op: `the URL does not allow ${op}`, expired: 'the URL has expired' };
-    throw new HttpError(403, 'forbidden', `presigned URL refused: ${why[check]}`);
+    throw new ForbiddenError(`presigned URL refused: ${why[check]}`);
   }
 
   async open(id: string, pick?: (size: number) => ByteRange | undefined): Promise<ObjectContent> {
     const record = this.get(id);
     if (record.state !== 'READ_ONLY') {
-      throw new HttpError(409, 'object_not_ready', `object ${id} is ${record.state}; only READ_ONLY objects can be read`);
+      throw new WrongStateError(`object ${id} is ${record.state}; only READ_ONLY objects can be read`, 'object_not_ready');
     }
     const content = await this.blobs.open(id, pick);
     if (content === undefined) {
-      throw new HttpError(500, 'object_content_missing', `object ${id} has lost its content`, { 'x-should-retry': 'false' });
+      throw new OperationFailedError('object_content_missing', `object ${id} has lost its content`);
     }
     return { ...content, contentType: record.content_type, name: record.name };
   }

@@ -1,7 +1,9 @@
 /**
  * How a storage object is stored, and how it is shown (ObjectView).
  */
-import type { ObjectContentTypeStrict, ObjectStateStrict, ObjectView } from 'runloop-rx/views';
+import * as t from 'io-ts';
+import { ObjectContentTypeStrict, ObjectStateStrict, type ObjectView } from 'runloop-rx/views';
+import { nullable, StoredStringMap } from '../store/codecs.js';
 import type { CollectionSpec } from '../store/collection.js';
 
 /**
@@ -29,6 +31,16 @@ export interface ObjectRecord {
  * store.collection('objects', OBJECTS_COLLECTION)
  */
 export const OBJECTS_COLLECTION: CollectionSpec<ObjectRecord> = {
+  codec: t.type({
+    id: t.string,
+    name: t.string,
+    content_type: ObjectContentTypeStrict,
+    create_time_ms: t.number,
+    state: ObjectStateStrict,
+    delete_after_time_ms: nullable(t.number),
+    metadata: nullable(StoredStringMap),
+    size_bytes: nullable(t.number),
+  }),
   createdAt: (o) => o.create_time_ms,
   indexes: {
     state: (o) => o.state,

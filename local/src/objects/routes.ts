@@ -69,13 +69,13 @@ export function objectRoutes(objects: StorageObjects, baseUrl: () => string): Ro
     route({
       method: 'GET',
       path: '/v1/objects/:id',
-      handler: async ({ params }) => json(objects.view(params.id!)),
+      handler: async ({ params }) => json(objects.view(params.id)),
     }),
     route({
       method: 'POST',
       path: '/v1/objects/:id/complete',
       body: EmptyParams,
-      handler: async ({ params }) => json(toObjectView(await objects.complete(params.id!))),
+      handler: async ({ params }) => json(toObjectView(await objects.complete(params.id))),
     }),
     route({
       method: 'GET',
@@ -84,7 +84,7 @@ export function objectRoutes(objects: StorageObjects, baseUrl: () => string): Ro
       handler: async ({ params, query, headers }) =>
         json({
           download_url: objects.downloadUrl(
-            params.id!,
+            params.id,
             query.duration_seconds ?? DEFAULT_DOWNLOAD_URL_SECONDS,
             baseUrlFor(headers, baseUrl()),
           ),
@@ -94,7 +94,7 @@ export function objectRoutes(objects: StorageObjects, baseUrl: () => string): Ro
       method: 'POST',
       path: '/v1/objects/:id/delete',
       body: EmptyParams,
-      handler: async ({ params }) => json(toObjectView(await objects.delete(params.id!))),
+      handler: async ({ params }) => json(toObjectView(await objects.delete(params.id))),
     }),
     route({
       method: 'PUT',
@@ -103,8 +103,8 @@ export function objectRoutes(objects: StorageObjects, baseUrl: () => string): Ro
       raw: true,
       query: PresignedQuery,
       handler: async ({ params, query, raw, signal }) => {
-        objects.checkPresigned('upload', params.id!, query as Record<string, string>);
-        const record = await objects.upload(params.id!, raw, signal);
+        objects.checkPresigned('upload', params.id, query as Record<string, string>);
+        const record = await objects.upload(params.id, raw, signal);
         return json({ id: record.id, size_bytes: record.size_bytes });
       },
     }),
@@ -114,8 +114,8 @@ export function objectRoutes(objects: StorageObjects, baseUrl: () => string): Ro
       public: true,
       query: PresignedQuery,
       handler: async ({ params, query, headers }) => {
-        objects.checkPresigned('download', params.id!, query as Record<string, string>);
-        const content = await objects.open(params.id!, (size) => parseRange(headers.range, size));
+        objects.checkPresigned('download', params.id, query as Record<string, string>);
+        const content = await objects.open(params.id, (size) => parseRange(headers.range, size));
         return {
           kind: 'stream',
           body: content.stream,

@@ -3,6 +3,8 @@
  * layer and its parents' layers live (the chain a new devbox stacks).
  */
 import type { SnapshotView } from 'runloop-rx/views';
+import * as t from 'io-ts';
+import { nullable, StoredStringMap } from '../store/codecs.js';
 import type { CollectionSpec } from '../store/collection.js';
 
 /**
@@ -48,6 +50,22 @@ export interface SnapshotRecord {
  * const snapshots = store.collection('disk_snapshots', SNAPSHOT_COLLECTION);
  */
 export const SNAPSHOT_COLLECTION: CollectionSpec<SnapshotRecord> = {
+  codec: t.type({
+    id: t.string,
+    create_time_ms: t.number,
+    metadata: StoredStringMap,
+    source_devbox_id: t.string,
+    name: nullable(t.string),
+    commit_message: nullable(t.string),
+    size_bytes: nullable(t.number),
+    source_blueprint_id: nullable(t.string),
+    status: t.keyof({ in_progress: null, complete: null, error: null, deleted: null }),
+    error_message: nullable(t.string),
+    layer_dir: t.string,
+    parent_layers: t.array(t.string),
+    environment_defaults: StoredStringMap,
+    files_removed: t.boolean,
+  }),
   createdAt: (s) => s.create_time_ms,
   indexes: {
     devbox_id: (s) => s.source_devbox_id,

@@ -8,8 +8,7 @@ import {
   SnapshotUpdateParams,
   type SnapshotStatusView,
 } from 'runloop-rx/views';
-import { HttpError, json, route, type Route } from '../http/route.js';
-import { CursorNotFoundError } from '../store/collection.js';
+import { json, route, type Route } from '../http/route.js';
 import { toSnapshotView } from './record.js';
 import type { SnapshotService } from './service.js';
 
@@ -25,44 +24,39 @@ export function snapshotRoutes(snapshots: SnapshotService): Route<any, any>[] {
       method: 'POST',
       path: '/v1/devboxes/:id/snapshot_disk',
       body: SnapshotCreateParams,
-      handler: async ({ params, body }) => json(toSnapshotView(await snapshots.create(params.id!, body, { wait: true }))),
+      handler: async ({ params, body }) => json(toSnapshotView(await snapshots.create(params.id, body, { wait: true }))),
     }),
     route({
       method: 'POST',
       path: '/v1/devboxes/:id/snapshot_disk_async',
       body: SnapshotCreateParams,
-      handler: async ({ params, body }) => json(toSnapshotView(await snapshots.create(params.id!, body, { wait: false }))),
+      handler: async ({ params, body }) => json(toSnapshotView(await snapshots.create(params.id, body, { wait: false }))),
     }),
     route({
       method: 'GET',
       path: '/v1/devboxes/disk_snapshots',
       query: SnapshotListQuery,
       handler: async ({ query }) => {
-        try {
-          const page = snapshots.list({
-            ...(query.limit !== undefined ? { limit: query.limit } : {}),
-            ...(query.starting_after !== undefined ? { startingAfter: query.starting_after } : {}),
-            ...(query.include_total_count !== undefined ? { includeTotalCount: query.include_total_count } : {}),
-            ...(query.devbox_id !== undefined ? { devboxId: query.devbox_id } : {}),
-            ...(query.source_blueprint_id !== undefined ? { sourceBlueprintId: query.source_blueprint_id } : {}),
-            metadata: metadataFilters(query as Record<string, unknown>),
-          });
-          return json({
-            snapshots: page.items.map(toSnapshotView),
-            has_more: page.hasMore,
-            ...(page.totalCount !== undefined ? { total_count: page.totalCount } : {}),
-          });
-        } catch (error) {
-          if (error instanceof CursorNotFoundError) throw new HttpError(400, 'invalid_request', error.message);
-          throw error;
-        }
+        const page = snapshots.list({
+          ...(query.limit !== undefined ? { limit: query.limit } : {}),
+          ...(query.starting_after !== undefined ? { startingAfter: query.starting_after } : {}),
+          ...(query.include_total_count !== undefined ? { includeTotalCount: query.include_total_count } : {}),
+          ...(query.devbox_id !== undefined ? { devboxId: query.devbox_id } : {}),
+          ...(query.source_blueprint_id !== undefined ? { sourceBlueprintId: query.source_blueprint_id } : {}),
+          metadata: metadataFilters(query as Record<string, unknown>),
+        });
+        return json({
+          snapshots: page.items.map(toSnapshotView),
+          has_more: page.hasMore,
+          ...(page.totalCount !== undefined ? { total_count: page.totalCount } : {}),
+        });
       },
     }),
     route({
       method: 'GET',
       path: '/v1/devboxes/disk_snapshots/:id/status',
       handler: async ({ params }) => {
-        const record = snapshots.get(params.id!);
+        const record = snapshots.get(params.id);
         const body: SnapshotStatusView = {
           status: record.status,
           snapshot: toSnapshotView(record),
@@ -75,13 +69,13 @@ export function snapshotRoutes(snapshots: SnapshotService): Route<any, any>[] {
       method: 'POST',
       path: '/v1/devboxes/disk_snapshots/:id',
       body: SnapshotUpdateParams,
-      handler: async ({ params, body }) => json(toSnapshotView(snapshots.update(params.id!, body))),
+      handler: async ({ params, body }) => json(toSnapshotView(snapshots.update(params.id, body))),
     }),
     route({
       method: 'POST',
       path: '/v1/devboxes/disk_snapshots/:id/delete',
       handler: async ({ params }) => {
-        await snapshots.delete(params.id!);
+        await snapshots.delete(params.id);
         return json({});
       },
     }),

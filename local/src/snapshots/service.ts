@@ -12,8 +12,8 @@ import type { SnapshotCreateParams, SnapshotUpdateParams } from 'runloop-rx/view
 import type { ServerContext } from '../context.js';
 import type { LayerResolution } from '../devboxes/service.js';
 import type { DevboxRecord } from '../devboxes/record.js';
-import { HttpError } from '../http/route.js';
-import type { Collection, ListQuery, Page } from '../store/collection.js';
+import { BusyError, InvalidInputError, NotFoundError, OperationFailedError, WrongStateError } from '../errors.js';
+import { CursorNotFoundError, type Collection, type ListQuery, type Page } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import { devboxLayerHolder, LayerUsage } from './layer-usage.js';
 import { layerChain, SNAPSHOT_COLLECTION, type SnapshotRecord } from './record.js';
@@ -35,10 +35,6 @@ export interface SnapshotListOptions {
   readonly devboxId?: string;
   readonly sourceBlueprintId?: string;
   readonly metadata?: Readonly<Record<string, string | readonly string[]>>;
-}
-
-function notFound(id: string): HttpError {
-  return new HttpError(404, 'not_found', `disk snapshot ${id} does not exist`);
 }
 
 /**
@@ -66,7 +62,7 @@ export class SnapshotService {
   /** The record; unknown id ⇒ 404. */
   get(id: string): SnapshotRecord {
     const record = this.records.get(id);
-    if (record === undefined) throw notFound(id);
+    if (record === undefined) throw new NotFoundError('disk snapshot', id);
     return record;
   }
 
@@ -85,7 +81,7 @@ export class SnapshotService {
     // A suspended devbox is still frozen in place: capturing it keeps it frozen.
     const handle = source.status === 'running' || source.status === 'suspended' ? devboxes.handle(devboxId) : undefined;
     if (handle === undefined) {
-      throw new HttpError(409, 'invalid_state', `devbox ${devboxId} is ${source.status}; only a running or suspended devbox can be snapshotted`, { 'x-should-retry': 'false' });
+      throw new WrongStateError(`devbox ${devboxId} is ${source.status}; only a running or suspended devbox can be snapshotted`);
     }
     const now = this.ctx.now();
     const id = newId(ID_PREFIX.snapshot, now);
@@ -120,12 +116,12 @@ export class SnapshotService {
     if (done.status === 'error') {
       const now = devboxes.records.get(devboxId)?.status;
       if (now === 'shutdown' || now === 'failure') {
-        throw new HttpError(409, 'invalid_state', `devbox ${devboxId} ended (${now}) during the snapshot`, { 'x-should-retry': 'false' });
+        throw new WrongStateError(`devbox ${devboxId} ended (${now}) during the snapshot`);
       }
       if (done.error_message === BUSY_MESSAGE) {
-        throw new HttpError(503, 'devbox_busy', `snapshot of ${devboxId}: ${BUSY_MESSAGE}`, { 'x-should-retry': 'true', 'retry-after': '1' });
+        throw new BusyError('devbox_busy', `snapshot of ${devboxId}: ${BUSY_MESSAGE}`, 1);
       }
-      throw new HttpError(500, 'snapshot_failed', `snapshot of ${devboxId} failed: ${done.error_message ?? 'unknown error'}`, { 'x-should-retry': 'false' });
+      throw new OperationFailedError('snapshot_failed', `snapshot of ${devboxId} failed: ${done.error_message ?? 'unknown error'}`);
     }
     return done;
   }
@@ -154,7 +150,7 @@ export class SnapshotService {
     let start = 0;
     if (options.startingAfter !== undefined) {
       const index = matches.findIndex((r) => r.id === options.startingAfter);
-      if (index < 0) throw new HttpError(400, 'invalid_request', `starting_after ${JSON.stringify(options.startingAfter)} does not name an existing item`);
+      if (index < 0) throw new CursorNotFoundError(options.startingAfter);
       start = index + 1;
     }
     const limit = Math.min(5000, Math.max(1, options.limit ?? 20));
@@ -167,7 +163,7 @@ export class SnapshotService {
 
   /** Renames, replaces metadata wholesale, or changes the commit message. */
   update(id: string, params: SnapshotUpdateParams): SnapshotRecord {
-    if (this.get(id).status === 'deleted') throw notFound(id);
+    if (this.get(id).status === 'deleted') throw new NotFoundError('disk snapshot', id);
     return this.records.update(id, (r) => ({
       ...r,
       name: params.name === undefined ? r.name : params.name,
@@ -181,7 +177,7 @@ export class SnapshotService {
     const record = this.get(id);
     if (record.status === 'deleted') return record;
     if (record.status === 'in_progress') {
-      throw new HttpError(409, 'snapshot_in_progress', `disk snapshot ${id} is still being captured`, { 'x-should-retry': 'false' });
+      throw new WrongStateError(`disk snapshot ${id} is still being captured`, 'snapshot_in_progress');
     }
     const deleted = this.records.update(id, (r) => ({ ...r, status: 'deleted' }))!;
     await this.collectGarbage();
@@ -202,9 +198,9 @@ export class SnapshotService {
     const id = params.snapshot_id;
     if (id === undefined || id === null) return undefined;
     const record = this.records.get(id);
-    if (record === undefined || record.status === 'deleted') throw notFound(id);
+    if (record === undefined || record.status === 'deleted') throw new NotFoundError('disk snapshot', id);
     if (record.status !== 'complete') {
-      throw new HttpError(400, 'snapshot_not_ready', `disk snapshot ${id} is ${record.status}; only a complete snapshot can start a devbox`);
+      throw new InvalidInputError('body.snapshot_id', `disk snapshot ${id} is ${record.status}; only a complete snapshot can start a devbox`, 'snapshot_not_ready');
     }
     return {
       layers: layerChain(record),

@@ -14,7 +14,8 @@
 import type { Subscription } from 'rxjs';
 import type { SshKeyView } from 'runloop-rx/views';
 import type { LocalService, ServerContext, ServiceFactory } from '../context.js';
-import { HttpError, json, route } from '../http/route.js';
+import { UnavailableError, WrongStateError } from '../errors.js';
+import { json, route } from '../http/route.js';
 import { loadHostKey, SshKeys } from './keys.js';
 import { startSshServer, type SshServer } from './server.js';
 
@@ -54,11 +55,11 @@ export const createService: ServiceFactory = (ctx: ServerContext): LocalService 
       method: 'POST',
       path: '/v1/devboxes/:id/create_ssh_key',
       handler: async ({ params }) => {
-        const devbox = ctx.services.devboxes.get(params.id!);
+        const devbox = ctx.services.devboxes.get(params.id);
         if (devbox.status === 'shutdown' || devbox.status === 'failure') {
-          throw new HttpError(409, 'invalid_state', `devbox ${devbox.id} is ${devbox.status}; SSH needs a live devbox`, { 'x-should-retry': 'false' });
+          throw new WrongStateError(`devbox ${devbox.id} is ${devbox.status}; SSH needs a live devbox`);
         }
-        if (server === undefined) throw new HttpError(503, 'ssh_unavailable', 'the SSH server is not running', { 'x-should-retry': 'false' });
+        if (server === undefined) throw new UnavailableError('ssh_unavailable', 'the SSH server is not running');
         const { privateKey } = keys.create(devbox.id);
         const body: SshKeyView = { id: devbox.id, ssh_private_key: privateKey, ssh_user: 'user', url: `${server.host}:${server.port}` };
         return json(body);

@@ -5,6 +5,7 @@
  */
 // ssh2 is CommonJS: Node's ESM loader sees only its default export (named imports pass under vitest but fail in `node`).
 import ssh2, { type ParsedKey } from 'ssh2';
+import * as t from 'io-ts';
 import type { Collection } from '../store/collection.js';
 import { ID_PREFIX, newId } from '../store/ids.js';
 import type { Store } from '../store/store.js';
@@ -54,6 +55,7 @@ export class SshKeys {
     private readonly now: () => number,
   ) {
     this.keys = store.collection<SshKeyRecord>('ssh_keys', {
+      codec: t.type({ id: t.string, devbox_id: t.string, public_key: t.string, create_time_ms: t.number }),
       createdAt: (k) => k.create_time_ms,
       indexes: { devbox_id: (k) => k.devbox_id },
     });

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createCollection, type Collection, type CollectionSpec } from './collection.js';
+import type { BadRowHandler } from './decode.js';
 import { createKeyValue, type KeyValue } from './kv.js';
 import { applyMigrations, CORE_MIGRATIONS, type Migration } from './migrations.js';
 
@@ -16,7 +17,7 @@ import { applyMigrations, CORE_MIGRATIONS, type Migration } from './migrations.j
  *
  * @example
  * const store = Store.open('/tmp/data');
- * const devboxes = store.collection<DevboxRecord>('devboxes', { createdAt: (d) => d.create_time_ms, indexes: { status: (d) => d.status } });
+ * const devboxes = store.collection('devboxes', DEVBOX_COLLECTION); // { codec, createdAt, indexes }
  * devboxes.put(record);
  * const page = devboxes.list({ limit: 10, where: { status: 'running' } });
  */
@@ -28,25 +29,27 @@ export class Store {
   private constructor(
     /** The raw database, for services that need their own tables (see {@link Store.migrate}). */
     readonly db: Database.Database,
+    private readonly onBadRow: BadRowHandler | undefined,
   ) {
     applyMigrations(db, CORE_MIGRATIONS);
     this.kv = createKeyValue(db);
   }
 
   /**
-   * Opens (creating if needed) `<dataDir>/state.db`.
+   * Opens (creating if needed) `<dataDir>/state.db`. `onBadRow` hears of
+   * every stored row that fails to decode (the server logs it).
    *
    * @example
-   * const store = Store.open(dataDir);
+   * const store = Store.open(dataDir, { onBadRow: (e) => log.error('unreadable stored row', { id: e.id, problem: e.problem }) });
    */
-  static open(dataDir: string): Store {
+  static open(dataDir: string, options: { readonly onBadRow?: BadRowHandler } = {}): Store {
     mkdirSync(dataDir, { recursive: true });
     const db = new Database(join(dataDir, 'state.db'));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    return new Store(db);
+    return new Store(db, options.onBadRow);
   }
 
   /**
@@ -54,12 +57,12 @@ export class Store {
    * calls with the same name return the same instance (the first spec wins).
    *
    * @example
-   * const objects = store.collection<ObjectRecord>('objects', { createdAt: (o) => o.create_time_ms });
+   * const objects = store.collection('objects', OBJECTS_COLLECTION);
    */
   collection<T extends { readonly id: string }>(name: string, spec: CollectionSpec<T>): Collection<T> {
     let collection = this.collections.get(name);
     if (collection === undefined) {
-      collection = createCollection(this.db, name, spec);
+      collection = createCollection(this.db, name, spec, this.onBadRow);
       this.collections.set(name, collection);
     }
     return collection as Collection<T>;

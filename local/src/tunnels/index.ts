@@ -33,13 +33,13 @@ export const createService: ServiceFactory = (ctx: ServerContext): LocalService 
       method: 'POST',
       path: '/v1/devboxes/:id/enable_tunnel',
       body: EnableTunnelParams,
-      handler: async ({ params, body }) => json(tunnels.enable(params.id!, body)),
+      handler: async ({ params, body }) => json(tunnels.enable(params.id, body)),
     }),
     route({
       method: 'POST',
       path: '/v1/devboxes/:id/remove_tunnel',
       handler: async ({ params }) => {
-        tunnels.remove(params.id!);
+        tunnels.remove(params.id);
         return json({});
       },
     }),

@@ -11,11 +11,20 @@ import type { Duplex } from 'node:stream';
 import { filter, firstValueFrom, take, timeout } from 'rxjs';
 import type { EnableTunnelParams, TunnelView } from 'runloop-rx/views';
 import type { ServerContext } from '../context.js';
+import { isDomainError, NotFoundError, UnauthenticatedError, UnavailableError, UpstreamError, WrongStateError } from '../errors.js';
+import { clip } from '../http/clip.js';
+import { toErrorReply, type ErrorReply } from '../http/errors.js';
 import { writeJson } from '../http/reply.js';
-import { HttpError } from '../http/route.js';
+import * as t from 'io-ts';
+import { nullable } from '../store/codecs.js';
 import type { Collection } from '../store/collection.js';
 import { proxyHttp, proxyUpgrade } from './proxy.js';
 import { tunnelTarget, type TunnelTarget } from './target.js';
+
+/** A tunnel that cannot be reached answers like the API; anything unexpected is the devbox side failing (502). */
+function tunnelErrorReply(error: unknown): ErrorReply {
+  return toErrorReply(isDomainError(error) ? error : new UpstreamError(String(error)));
+}
 
 /**
  * The stored tunnel of a devbox (`id` = the devbox id).
@@ -35,6 +44,17 @@ export interface TunnelRecord {
 }
 
 /** How long a `wake_on_http` request waits for its devbox to resume. */
+/** Decodes a stored {@link TunnelRecord}. */
+const TunnelRecordCodec: t.Decoder<unknown, TunnelRecord> = t.type({
+  id: t.string,
+  tunnel_key: t.string,
+  auth_mode: t.keyof({ open: null, authenticated: null }),
+  auth_token: nullable(t.string),
+  http_keep_alive: t.boolean,
+  wake_on_http: t.boolean,
+  create_time_ms: t.number,
+});
+
 const WAKE_TIMEOUT_MS = 30_000;
 
 /**
@@ -58,9 +78,10 @@ export class TunnelService {
   readonly #open = new Map<string, Set<{ destroy(): void }>>();
 
   constructor(private readonly ctx: ServerContext) {
-    this.records = ctx.store.collection('tunnels', {
-      createdAt: (t: TunnelRecord) => t.create_time_ms,
-      indexes: { tunnel_key: (t: TunnelRecord) => t.tunnel_key },
+    this.records = ctx.store.collection<TunnelRecord>('tunnels', {
+      codec: TunnelRecordCodec,
+      createdAt: (record) => record.create_time_ms,
+      indexes: { tunnel_key: (record) => record.tunnel_key },
     });
   }
 
@@ -68,7 +89,7 @@ export class TunnelService {
   enable(devboxId: string, params: EnableTunnelParams): TunnelView {
     const devbox = this.ctx.services.devboxes.get(devboxId);
     if (devbox.status === 'shutdown' || devbox.status === 'failure') {
-      throw new HttpError(409, 'invalid_state', `devbox ${devboxId} is ${devbox.status}; a tunnel needs a live devbox`, { 'x-should-retry': 'false' });
+      throw new WrongStateError(`devbox ${devboxId} is ${devbox.status}; a tunnel needs a live devbox`);
     }
     const existing = this.records.get(devboxId);
     if (existing !== undefined) return toTunnelView(existing);
@@ -117,8 +138,8 @@ export class TunnelService {
       },
       (error: unknown) => {
         req.resume();
-        const e = error instanceof HttpError ? error : new HttpError(502, 'bad_gateway', String(error));
-        writeJson(res, e.status, { error: e.code, message: e.message }, { 'x-should-retry': 'false' });
+        const e = tunnelErrorReply(error);
+        writeJson(res, e.status, e.body, { ...e.headers, 'x-should-retry': 'false' });
       },
     );
     return true;
@@ -135,8 +156,8 @@ export class TunnelService {
         proxyUpgrade(req, socket, head, upstream, `localhost:${target.port}`, target.path);
       },
       (error: unknown) => {
-        const e = error instanceof HttpError ? error : new HttpError(502, 'bad_gateway', String(error));
-        const body = JSON.stringify({ error: e.code, message: e.message });
+        const e = tunnelErrorReply(error);
+        const body = JSON.stringify(e.body);
         socket.end(`HTTP/1.1 ${e.status} Tunnel Error\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       },
     );
@@ -150,21 +171,21 @@ export class TunnelService {
 
   async #open_(req: IncomingMessage, target: TunnelTarget): Promise<{ devboxId: string; socket: import('node:net').Socket }> {
     const record = this.records.list({ where: { tunnel_key: target.tunnelKey }, limit: 1, includeTotalCount: false }).items[0];
-    if (record === undefined) throw new HttpError(404, 'tunnel_not_found', `no tunnel has key ${target.tunnelKey}`);
+    if (record === undefined) throw new NotFoundError('tunnel', target.tunnelKey, { code: 'tunnel_not_found', message: `no tunnel has key ${clip(target.tunnelKey)}` });
     if (record.auth_mode === 'authenticated' && !tokenMatches(req.headers[TUNNEL_AUTH_HEADER], record.auth_token ?? '')) {
-      throw new HttpError(401, 'unauthorized', `this tunnel needs the header X-Runloop-Tunnel-Authorization: Bearer <auth_token>`);
+      throw new UnauthenticatedError(`this tunnel needs the header X-Runloop-Tunnel-Authorization: Bearer <auth_token>`);
     }
     if (record.wake_on_http) await this.#wake(record.id);
     const handle = this.ctx.services.devboxes.handle(record.id);
     const status = this.ctx.services.devboxes.records.get(record.id)?.status;
     if (handle === undefined || status !== 'running') {
-      throw new HttpError(503, 'devbox_not_running', `devbox ${record.id} is ${status ?? 'gone'}; the tunnel reaches running devboxes only`);
+      throw new UnavailableError('devbox_not_running', `devbox ${record.id} is ${status ?? 'gone'}; the tunnel reaches running devboxes only`);
     }
     this.ctx.services.devboxes.touch(record.id);
     try {
       return { devboxId: record.id, socket: await handle.connect(target.port) };
     } catch (error) {
-      throw new HttpError(502, 'bad_gateway', `nothing answers on port ${target.port} inside devbox ${record.id}: ${(error as Error).message}`);
+      throw new UpstreamError(`nothing answers on port ${target.port} inside devbox ${record.id}: ${(error as Error).message}`);
     }
   }
 

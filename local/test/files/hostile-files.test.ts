@@ -1,7 +1,8 @@
 /**
  * The file routes against a hostile client: truncated multipart bodies (one
- * used to take the whole server down), writes to a device, long paths in
- * error messages, and cancelled uploads that must leave no partial file.
+ * used to take the whole server down), writes to a device or a full disk,
+ * reads of endless or huge files, long paths in error messages, and
+ * cancelled uploads that must leave no partial file.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +36,13 @@ describe('devbox files against a hostile client', () => {
       ...(body instanceof Buffer ? {} : { duplex: 'half' }),
       ...(signal ? { signal } : {}),
     } as RequestInit);
+  const post = (route: string, body: unknown, signal?: AbortSignal, range?: string): Promise<Response> =>
+    fetch(`${server.url}/v1/devboxes/${box.id}/${route}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', ...(range === undefined ? {} : { range }) },
+      body: JSON.stringify(body),
+      ...(signal ? { signal } : {}),
+    });
   const exists = async (path: string): Promise<boolean> =>
     (await exec(server, box.id, `test -e ${path} && echo yes || echo no`)).stdout.trim() === 'yes';
 
@@ -128,6 +136,65 @@ describe('devbox files against a hostile client', () => {
     expect(res.status, res.text).toBeGreaterThanOrEqual(400);
     expect(res.status, res.text).toBeLessThan(500);
     expect(res.json).toHaveProperty('error');
+  });
+
+  it('answers a read of an endless file (/dev/zero) with a 422 at once, never streaming until the client leaves', async () => {
+    for (const [route, body] of [['read_file_contents', { file_path: '/dev/zero' }], ['download_file', { path: '/dev/zero' }]] as const) {
+      // The guard: an unbounded answer would run into this timeout and fail the test.
+      const res = await post(route, body, AbortSignal.timeout(20_000));
+      const text = await res.text();
+      expect(res.status, `${route}: ${text.slice(0, 200)}`).toBe(422);
+      expect(JSON.parse(text)).toMatchObject({ error: 'file_too_large' });
+      expect(JSON.parse(text).message).toMatch(/at most 1048576 bytes/);
+    }
+    // A file that does not say its size but is small (/proc) is still read whole.
+    const proc = await post('read_file_contents', { file_path: '/proc/self/status' });
+    expect(proc.status).toBe(200);
+    expect(await proc.text()).toMatch(/^Name:/m);
+  });
+
+  it('answers a read of a file over the largest devbox disk (sparse) with a 422 naming the limit', async () => {
+    expect((await exec(server, box.id, 'truncate -s 65G /home/user/sparse.bin && echo ok')).stdout.trim()).toBe('ok');
+    try {
+      for (const [route, body] of [['download_file', { path: 'sparse.bin' }], ['read_file_contents', { file_path: 'sparse.bin' }]] as const) {
+        const res = await post(route, body, AbortSignal.timeout(20_000));
+        const text = await res.text();
+        expect(res.status, `${route}: ${text.slice(0, 200)}`).toBe(422);
+        expect(JSON.parse(text)).toMatchObject({ error: 'file_too_large' });
+        expect(JSON.parse(text).message).toMatch(/Range/);
+      }
+      // Range still reads a part of it (the start: the reader skips by reading, so not the far end).
+      const part = await post('download_file', { path: 'sparse.bin' }, AbortSignal.timeout(20_000), 'bytes=0-3');
+      expect(part.status).toBe(206);
+      expect(Buffer.from(await part.arrayBuffer())).toEqual(Buffer.alloc(4));
+    } finally {
+      await exec(server, box.id, 'rm -f /home/user/sparse.bin');
+    }
+  });
+
+  it('answers a write into a full devbox disk with a 413 disk_full, not a retryable 5xx, and writes again once there is room', async () => {
+    const fill = 'avail=$(df -B1 --output=avail /home/user | tail -1); fallocate -l "$avail" /home/user/fill.bin; ' +
+      'head -c 64M /dev/zero > /home/user/fill2.bin 2>/dev/null; df -B1 --output=avail /home/user | tail -1';
+    const left = await exec(server, box.id, fill);
+    expect(Number(left.stdout.trim()), left.stdout + left.stderr).toBeLessThan(1024 * 1024);
+    try {
+      const content = 'z'.repeat(2 * 1024 * 1024);
+      const written = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, { file_path: 'full/a.txt', contents: content });
+      expect(written.status, written.text).toBe(413);
+      expect(written.json).toMatchObject({ error: 'disk_full' });
+      expect(written.headers.get('x-should-retry')).toBe('false');
+      const form = new FormData();
+      form.append('path', 'full/b.bin');
+      form.append('file', new Blob([content]), 'b.bin');
+      const uploaded = await fetch(`${server.url}/v1/devboxes/${box.id}/upload_file`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: form });
+      expect(uploaded.status).toBe(413);
+      expect(await uploaded.json()).toMatchObject({ error: 'disk_full' });
+    } finally {
+      await exec(server, box.id, 'rm -f /home/user/fill.bin /home/user/fill2.bin');
+    }
+    const again = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, { file_path: 'full/a.txt', contents: 'room' });
+    expect(again.status, again.text).toBe(200);
+    expect((await exec(server, box.id, 'cat /home/user/full/a.txt; ls -A /home/user/full')).stdout).toBe('rooma.txt\n');
   });
 
   it('echoes at most ~200 characters of a long file_path', async () => {

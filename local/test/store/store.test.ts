@@ -1,6 +1,9 @@
 import { rm } from 'node:fs/promises';
+import * as t from 'io-ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toErrorReply } from '../../src/http/errors.js';
 import { CursorNotFoundError } from '../../src/store/collection.js';
+import { StoredRowError } from '../../src/store/decode.js';
 import { isIdOf, newId } from '../../src/store/ids.js';
 import { Store } from '../../src/store/store.js';
 import { tempDataDir } from '../../../test/support/local-server.js';
@@ -12,7 +15,11 @@ interface Doc {
   readonly name: string;
   readonly flag?: boolean;
 }
-const SPEC = { createdAt: (d: Doc) => d.created, indexes: { status: (d: Doc) => d.status, name: (d: Doc) => d.name } };
+const DocCodec: t.Decoder<unknown, Doc> = t.intersection([
+  t.type({ id: t.string, created: t.number, status: t.string, name: t.string }),
+  t.partial({ flag: t.boolean }),
+]);
+const SPEC = { codec: DocCodec, createdAt: (d: Doc) => d.created, indexes: { status: (d: Doc) => d.status, name: (d: Doc) => d.name } };
 
 describe('Store', () => {
   let dir: string;
@@ -79,12 +86,37 @@ describe('Store', () => {
   });
 
   it('adds a new index column to an existing table and fills it from stored documents', () => {
-    store.collection<Doc>('docs', { createdAt: (d) => d.created }).put({ id: 'a', created: 1, status: 's', name: 'n', flag: true });
+    store.collection<Doc>('docs', { codec: DocCodec, createdAt: (d) => d.created }).put({ id: 'a', created: 1, status: 's', name: 'n', flag: true });
     store.close();
     store = Store.open(dir);
-    const docs = store.collection<Doc>('docs', { createdAt: (d) => d.created, indexes: { flag: (d) => d.flag ?? null } });
+    const docs = store.collection<Doc>('docs', { codec: DocCodec, createdAt: (d) => d.created, indexes: { flag: (d) => d.flag ?? null } });
     expect(docs.list({ where: { flag: true } }).items.map((d) => d.id)).toEqual(['a']);
     expect(docs.list({ where: { flag: null } }).items).toEqual([]);
+  });
+
+  it('decodes rows when read: a row that does not match its codec is a typed error for get, skipped by lists, and reported', () => {
+    store.close();
+    const bad: StoredRowError[] = [];
+    store = Store.open(dir, { onBadRow: (e) => bad.push(e) });
+    const docs = store.collection<Doc>('docs', SPEC);
+    docs.put({ id: 'good', created: 1, status: 'on', name: 'g' });
+    docs.put({ id: 'wrong', created: 2, status: 'on', name: 'w' });
+    docs.put({ id: 'torn', created: 3, status: 'on', name: 't' });
+    // What another version, or a damaged disk, could leave: a field of the wrong type, and text that is not JSON.
+    store.db.prepare('UPDATE c_docs SET data = ? WHERE id = ?').run(JSON.stringify({ id: 'wrong', created: 2, status: 7, name: 'w' }), 'wrong');
+    store.db.prepare('UPDATE c_docs SET data = ? WHERE id = ?').run('{"id":"torn",', 'torn');
+    expect(() => docs.get('wrong')).toThrow(StoredRowError);
+    expect(() => docs.update('torn', (d) => d)).toThrow(StoredRowError);
+    expect(docs.list().items.map((d) => d.id)).toEqual(['good']);
+    expect(docs.all({ status: 'on' }).map((d) => d.id)).toEqual(['good']);
+    expect(bad.map((e) => [e.collection, e.id])).toContainEqual(['docs', 'wrong']);
+    expect(bad.map((e) => [e.collection, e.id])).toContainEqual(['docs', 'torn']);
+    const wrong = bad.find((e) => e.id === 'wrong')!;
+    // The problem names the path, never the stored value.
+    expect(wrong.problem).toMatch(/row\.status/);
+    const reply = toErrorReply(wrong);
+    expect(reply).toMatchObject({ status: 500, bug: false, body: { error: 'stored_row_unreadable' } });
+    expect(reply.body.message).toMatch(/docs row wrong cannot be read/);
   });
 
   it('rolls a failed transaction back entirely', () => {

@@ -6,15 +6,15 @@
  * loses at most the image's size. The image outlives a stop (suspend,
  * restart) and goes with the devbox's state dir.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { RuntimeError } from '../errors.js';
+import { hostRun } from '../host-run.js';
 import type { IdRange } from './config.js';
 
-const run = promisify(execFile);
+// Off the main thread: see host-run.ts.
+const run = hostRun;
 const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
 /**
@@ -25,6 +25,16 @@ const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
  */
 export function diskImagePath(stateDir: string): string {
   return join(stateDir, 'disk.img');
+}
+
+/**
+ * The overlay's upper or work dir inside a mounted disk (known before the mount, for links).
+ *
+ * @example
+ * diskDir('/data/.runtime/mnt/dbx_1', 'upper'); // '/data/.runtime/mnt/dbx_1/upper'
+ */
+export function diskDir(mountPoint: string, which: 'upper' | 'work'): string {
+  return join(mountPoint, which);
 }
 
 /**
@@ -65,8 +75,8 @@ export async function mountDisk(options: {
       throw new RuntimeError(`cannot mount the devbox disk image: ${stderrOf(error)}`);
     }
   }
-  const upper = join(options.mountPoint, 'upper');
-  const work = join(options.mountPoint, 'work');
+  const upper = diskDir(options.mountPoint, 'upper');
+  const work = diskDir(options.mountPoint, 'work');
   for (const dir of [upper, work]) {
     if (!existsSync(dir)) {
       await mkdir(dir, { mode: 0o755 });

@@ -2,13 +2,13 @@
  * What a devbox holds on the host besides its processes, and how it is let
  * go: the same steps after a stop and after a start that failed half-way.
  */
-import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import type { DevboxCgroups } from '../cgroups.js';
+import { hostRun } from '../host-run.js';
 import { unmountDisk } from './disk.js';
 
-const run = promisify(execFile);
+// Off the main thread: see host-run.ts.
+const run = hostRun;
 
 /**
  * Host resources of one devbox.

@@ -6,27 +6,27 @@
  * `<runtimeDir>/runc`, so servers with different data dirs never touch each
  * other's devboxes and a restarted server finds its orphans.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, readdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { AgentConnection } from '../agent/connection.js';
 import { DevboxCgroups, reapInstanceCgroups, type CgroupLayout } from '../cgroups.js';
 import { DevboxStartError, RuntimeInputError } from '../errors.js';
 import type { DevboxHandle, DevboxRuntime, DevboxSpec, RuntimeInfo } from '../types.js';
 import { checkSpec } from '../validate.js';
+import { hostRun } from '../host-run.js';
 import { Watchdog } from '../watchdog.js';
 import { devboxOciConfig, type IdRange } from './config.js';
 import { ACCOUNTS, OciDevbox } from './devbox.js';
-import { mountDisk, mountsUnder, unmountDisk } from './disk.js';
+import { diskDir, mountDisk, mountsUnder, unmountDisk } from './disk.js';
 import { collectStderr, launchOciDevbox, startFailure } from './launch.js';
 import { SLIRP, startUserModeNetwork, type EgressFilter } from './network.js';
 import type { OciSeccomp } from './seccomp.js';
 import { devboxHostname, runtimeInstanceName } from '../instance.js';
 import { releaseDevbox } from './release.js';
 
-const run = promisify(execFile);
+// Off the main thread: see host-run.ts.
+const run = hostRun;
 const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 /** A devbox that has not said READY by then will not. */
 const START_TIMEOUT_MS = 60_000;
@@ -125,26 +125,21 @@ export class OciRuntime implements DevboxRuntime {
     };
     let shim;
     try {
-      const { upper, work } = await mountDisk({ stateDir: spec.stateDir, mountPoint: diskMount, bytes: spec.limits.diskBytes, ids });
+      // The disk (mkfs on a first start, a loop mount: waits on the kernel and the disk) and the
+      // bundle's links and config (CPU) are independent: done at once, a start waits for the longer.
+      const disk = mountDisk({ stateDir: spec.stateDir, mountPoint: diskMount, bytes: spec.limits.diskBytes, ids });
       // Relative names in the overlay's options: its mountinfo line shows no host path.
       const layers = [this.options.initLayer, ...spec.layers, this.options.rootfs];
-      await Promise.all(layers.map((layer, index) => symlink(layer, join(bundle, 'layers', String(index)))));
-      await symlink(upper, join(bundle, 'upper'));
-      await symlink(work, join(bundle, 'work'));
-      const config = devboxOciConfig({
-        hostname: devboxHostname(spec.id),
-        rootfs: 'rootfs',
-        ids,
-        limits: spec.limits,
-        network: spec.network,
-        cgroupsPath: `/${this.instance}/${spec.id}`,
-        seccomp: this.options.seccomp,
-        init: ['/.runloop/agent', 'init'],
-      });
-      await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
+      const links = Promise.all([
+        ...layers.map((layer, index) => symlink(layer, join(bundle, 'layers', String(index)))),
+        symlink(diskDir(diskMount, 'upper'), join(bundle, 'upper')),
+        symlink(diskDir(diskMount, 'work'), join(bundle, 'work')),
+      ]);
+      const [{ upper }] = await Promise.all([disk, links, this.writeConfig(spec, bundle)]);
       // (A leftover container of a crashed run under this id is gone: reapOrphans ran at start-up.)
       await mkdir(this.runcRoot, { recursive: true, mode: 0o700 });
       shim = launchOciDevbox({
+
         id: spec.id,
         bundle,
         lower: layers.map((_, index) => `layers/${index}`).join(':'),
@@ -162,13 +157,15 @@ export class OciRuntime implements DevboxRuntime {
       const ready = agent.ready.catch(() => failed.then((error) => Promise.reject(error)));
       const { shell } = await Promise.race([ready, failed.then((error) => Promise.reject(error)), timeout]).finally(() => clearTimeout(timer));
       const initPid = await initPidOf(cgroups);
-      await limitUserNamespace(initPid);
       const egress = spec.network === 'isolated' ? this.options.egress : undefined;
-      if (egress !== undefined) {
-        // The filter first: the helper's first packet already meets it.
-        await egress.ensure();
-        (await startUserModeNetwork(initPid, cgroups.procsFiles()[0]!)).unref();
-      }
+      // Nothing of the devbox's own runs before start() returns, so its user namespace caps and its
+      // network come up side by side; start() still waits for both.
+      await Promise.all([
+        limitUserNamespace(initPid),
+        egress &&
+          // The filter first: the helper's first packet already meets it.
+          egress.ensure().then(async () => (await startUserModeNetwork(initPid, cgroups.procsFiles()[0]!)).unref()),
+      ]);
       const devbox = new OciDevbox({
         spec,
         shim,
@@ -194,6 +191,21 @@ export class OciRuntime implements DevboxRuntime {
       await undo();
       throw error;
     }
+  }
+
+  /** The runc config of a start, into the bundle. */
+  private async writeConfig(spec: DevboxSpec, bundle: string): Promise<void> {
+    const config = devboxOciConfig({
+      hostname: devboxHostname(spec.id),
+      rootfs: 'rootfs',
+      ids: this.options.ids,
+      limits: spec.limits,
+      network: spec.network,
+      cgroupsPath: `/${this.instance}/${spec.id}`,
+      seccomp: this.options.seccomp,
+      init: ['/.runloop/agent', 'init'],
+    });
+    await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
   }
 
   /** Creates `dir` and its instance dir as root:<devbox root's gid> 0710: enterable by devbox root, readable by nobody else. */
