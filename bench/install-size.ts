@@ -71,7 +71,7 @@ export async function measureInstall(label: string, tarballs: readonly string[])
       packages: Record<string, { hasInstallScript?: boolean }>;
     };
     const entries = Object.entries(lock.packages);
-    const npmLs = await npm(['ls', '--omit=dev'], project).catch((err: { stdout?: string }) => err.stdout ?? String(err));
+    const npmLs = await npm(['ls', '--omit=dev'], project).catch((err: { stdout?: string }) => err.stdout ?? String(err as unknown));
     return {
       label,
       seconds,

@@ -33,7 +33,7 @@ const sshKey = (devbox: Devbox) =>
 const tunnel = (devbox: Devbox) =>
   concat(
     devbox.file.write({ path: 'site/index.html', contents: 'Hello through the tunnel!\n' }),
-    devbox.net.enableTunnel({ auth_mode: 'open' }).pipe(
+    devbox.net.enableTunnel({ authMode: 'open' }).pipe(
       tap((t) => console.log('tunnel key:', t.tunnel_key)),
       switchMap(() => devbox.cmd.execAsync(`cd site && exec python3 -m http.server ${PORT}`)),
       switchMap((server) =>

@@ -39,7 +39,7 @@ const blueprintDevbox = (runloop: RunloopSDK) =>
       tap((blueprint) => console.log(`blueprint ${blueprint.id} built`)),
       switchMap((blueprint) =>
         runloop.devbox
-          .use({ name: 'dev-from-blueprint', blueprint_id: blueprint.id }, (devbox) =>
+          .use({ name: 'dev-from-blueprint', blueprintId: blueprint.id }, (devbox) =>
             devbox.cmd.exec('cat /hello.txt').pipe(switchMap((result) => result.stdout())),
           )
           .pipe(

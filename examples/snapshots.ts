@@ -9,10 +9,10 @@ const takeSnapshots = (devbox: Devbox) =>
   devbox.file.write({ path: 'notes.txt', contents: 'written before the snapshot' }).pipe(
     switchMap(() =>
       forkJoin([
-        devbox.snapshotDisk({ name: 'my-snapshot', commit_message: 'Added new features' }).pipe(
+        devbox.snapshotDisk({ name: 'my-snapshot', commitMessage: 'Added new features' }).pipe(
           tap((snapshot) => console.log('snapshotDisk (waited):', snapshot.id)),
         ),
-        devbox.snapshotDiskAsync({ name: 'my-snapshot-async', commit_message: 'Added new features' }).pipe(
+        devbox.snapshotDiskAsync({ name: 'my-snapshot-async', commitMessage: 'Added new features' }).pipe(
           tap((snapshot) => console.log('snapshotDiskAsync (returned at once):', snapshot.id)),
           switchMap((snapshot) =>
             snapshot.awaitCompleted().pipe(

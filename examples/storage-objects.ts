@@ -27,7 +27,7 @@ const show = (label: string) => (object: StorageObject) =>
   console.log(`${label}: ${object.id} ${object.initial?.name} (${object.initial?.content_type}, ${object.initial?.size_bytes ?? '?'} bytes)`);
 
 const manual = (runloop: RunloopSDK) =>
-  runloop.storageObject.create({ name: 'my-file.txt', content_type: 'text', metadata: { project: 'demo' } }).pipe(
+  runloop.storageObject.create({ name: 'my-file.txt', contentType: 'text', metadata: { project: 'demo' } }).pipe(
     switchMap((object) => concat(object.uploadContent('Hello, World!'), object.complete()).pipe(last(), map(() => object))),
     switchMap((object) =>
       concat(
@@ -60,7 +60,7 @@ const mounts = (runloop: RunloopSDK, dir: string) =>
           {
             name: 'mounts',
             mounts: [
-              { type: 'object_mount', object_id: data.id, object_path: '/home/user/data.txt' },
+              { type: 'object_mount', objectId: data.id, objectPath: '/home/user/data.txt' },
               // The SDK's shortcut: { path: object }. An archive is extracted into the directory.
               { '/home/user/project': archive },
             ],

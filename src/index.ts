@@ -11,7 +11,7 @@
 export { RunloopSDK, type RunloopSDKOptions } from './sdk/runloop-sdk.js';
 export type { LocalRunloopSDK, LocalSdkOptions } from './sdk/local.js';
 export type { LocalRuntimeMode } from './sdk/local-loader.js';
-export { Devbox, type DevboxShell } from './sdk/devbox.js';
+export { Devbox, type DevboxLogsParams, type DevboxShell } from './sdk/devbox.js';
 export { OwnedDevbox } from './sdk/owned-devbox.js';
 export { DevboxCmd, type ExecCallbacks, type ExecEvent, type ExecExit, type ExecOptions } from './sdk/devbox-cmd.js';
 export { DevboxFile, type FileUploadSource } from './sdk/devbox-file.js';
@@ -19,13 +19,11 @@ export { DevboxNet } from './sdk/devbox-net.js';
 export { Execution } from './sdk/execution.js';
 export { ExecutionResult } from './sdk/execution-result.js';
 export { Blueprint } from './sdk/blueprint.js';
-export { Snapshot, type DevboxFromSourceParams } from './sdk/snapshot.js';
+export { Snapshot } from './sdk/snapshot.js';
 export { StorageObject, type UploadContentOptions } from './sdk/storage-object.js';
 export { DevboxOps, type DevboxListParams } from './sdk/ops/devbox-ops.js';
 export { BlueprintOps, BUILD_CONTEXT_TTL_MS, type BlueprintListParams, type SdkBlueprintCreateParams } from './sdk/ops/blueprint-ops.js';
 export { SnapshotOps, type SnapshotListParams } from './sdk/ops/snapshot-ops.js';
-export type { ListOptions } from './sdk/internal/list-items.js';
-export type { TeardownErrorHandler, TeardownFailure } from './sdk/internal/teardown.js';
 export {
   StorageObjectOps,
   type ObjectListParams,
@@ -33,11 +31,22 @@ export {
   type UploadFileOptions,
   type UploadObjectOptions,
 } from './sdk/ops/storage-object-ops.js';
-export { DEFAULT_POLL_INTERVAL_MS, type CallOptions, type WaitOptions } from './sdk/options.js';
+export {
+  DEFAULT_POLL_INTERVAL_MS,
+  type CallOptions,
+  type ListOptions,
+  type TeardownErrorHandler,
+  type TeardownFailure,
+  type WaitOptions,
+} from './sdk/options.js';
 export { BlueprintBuildError, DevboxStateError, InvalidArgumentError, LocalServerUnavailableError, ObjectTransferError, SnapshotError } from './sdk/errors.js';
-export type { ObjectRef, SdkDevboxCreateParams, SdkMount } from './sdk/internal/create-devbox.js';
-export type { OutputLine, OutputStream } from './sdk/internal/output-line.js';
-export type { OutputPosition } from './sdk/internal/execution-output.js';
+export type { OutputLine, OutputPosition, OutputStream } from './sdk/output.js';
+// Create params in camelCase; each module maps them to the wire's snake_case.
+export type { DevboxFromSourceParams, SdkDevboxCreateParams, SdkTunnelParams } from './sdk/params/devbox.js';
+export type { SdkAfterIdle, SdkLaunchParameters, SdkLifecycle } from './sdk/params/launch.js';
+export type { ObjectRef, SdkCodeMountParameters, SdkMount, SdkMountSpec } from './sdk/params/mounts.js';
+export type { SdkSnapshotParams } from './sdk/params/snapshot.js';
+export type { SdkObjectCreateParams } from './sdk/params/storage-object.js';
 export { buildContext$, buildContextStream, type BuildContextOptions } from './sdk/build-context.js';
 
 // Core: errors, config, polling.

@@ -40,9 +40,9 @@ export interface LocalServerOptions {
   /** Default `127.0.0.1`. */
   readonly host?: string;
   /** Default `~/.runloop-local`. */
-  readonly dataDir?: string;
+  readonly dataDir?: string | undefined;
   /** Bearer token clients must send; default: a new random token. */
-  readonly token?: string;
+  readonly token?: string | undefined;
   /** Default `auto`: namespaces where the host allows, else plain processes. */
   readonly runtimeMode?: RuntimeMode;
   /** `true` (default) logs to stderr at info, `false` is silent, or a Logger. */

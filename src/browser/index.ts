@@ -19,8 +19,7 @@ export { DevboxCmd, type ExecCallbacks, type ExecEvent, type ExecExit, type Exec
 export { Execution } from '../sdk/execution.js';
 export { ExecutionResult } from '../sdk/execution-result.js';
 export { Blueprint } from '../sdk/blueprint.js';
-export type { OutputLine, OutputStream } from '../sdk/internal/output-line.js';
-export type { OutputPosition } from '../sdk/internal/execution-output.js';
+export type { OutputLine, OutputPosition, OutputStream } from '../sdk/output.js';
 export { DEFAULT_POLL_INTERVAL_MS, type CallOptions, type WaitOptions } from '../sdk/options.js';
 export { BlueprintBuildError, DevboxStateError, InvalidArgumentError } from '../sdk/errors.js';
 

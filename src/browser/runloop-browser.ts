@@ -11,8 +11,7 @@ import { DevboxCmd } from '../sdk/devbox-cmd.js';
 import { requestOptions, type SdkContext } from '../sdk/internal/context.js';
 import { watchDevbox } from '../sdk/internal/devbox-waits.js';
 import { shareState } from '../sdk/internal/share-state.js';
-import type { TeardownFailure } from '../sdk/internal/teardown.js';
-import type { CallOptions } from '../sdk/options.js';
+import type { CallOptions, TeardownFailure } from '../sdk/options.js';
 
 /**
  * Options of {@link RunloopBrowser}: the client options minus the undici

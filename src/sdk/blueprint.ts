@@ -4,7 +4,7 @@ import { abortOn } from '../core/abort.js';
 import { pollUntil } from '../core/polling.js';
 import type { OwnedDevbox } from './owned-devbox.js';
 import { pollingConfigOf, type CallOptions, type WaitOptions } from './options.js';
-import type { DevboxFromSourceParams } from './snapshot.js';
+import type { DevboxFromSourceParams } from './params/devbox.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { createDevbox } from './internal/create-devbox.js';
 import { asVoid } from './internal/as-void.js';
@@ -76,7 +76,7 @@ export class Blueprint {
    * bp.createDevbox({ name: 'dev' }).subscribe((devbox) => console.log(devbox.id));
    */
   createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<OwnedDevbox> {
-    return createDevbox(this.ctx, { ...params, blueprint_id: this.id }, options, scheduler);
+    return createDevbox(this.ctx, { ...params, blueprintId: this.id }, options, scheduler);
   }
 }
 

@@ -22,7 +22,8 @@ import { uuidv7 } from '../api/uuidv7.js';
 import { requestOptions, unabortableRequestOptions, type SdkContext } from './internal/context.js';
 import { startThenUse, type CleanUp } from './internal/lifecycle.js';
 import { outputLines } from './internal/execution-output.js';
-import type { OutputLine, OutputStream } from './internal/output-line.js';
+import type { OutputLine, OutputStream } from './output.js';
+import { definedFields } from './internal/defined-fields.js';
 
 /** How long `/execute` may hold the request (runloop-api.md §7: the OO SDK uses 600 s). */
 const EXECUTE_TIMEOUT_MS = 600_000;
@@ -115,13 +116,13 @@ export class DevboxCmd {
         const execute = (optimisticTimeout?: number): Observable<ExecutionView> =>
           this.ctx.api.devboxes.execute(
             this.devboxId,
-            {
+            definedFields({
               command,
               command_id: commandId,
-              ...(optimisticTimeout === undefined ? {} : { optimistic_timeout: optimisticTimeout }),
-              ...(options.shellName === undefined ? {} : { shell_name: options.shellName }),
-              ...(options.lastN === undefined ? {} : { last_n: options.lastN }),
-            },
+              optimistic_timeout: optimisticTimeout,
+              shell_name: options.shellName,
+              last_n: options.lastN,
+            }),
             // Like a long-poll: `requestTimeoutMs` counts from the end of the longest optimistic hold.
             {
               ...unabortableRequestOptions(options),
@@ -198,7 +199,7 @@ export class DevboxCmd {
     return defer(() =>
       this.ctx.api.devboxes.executeAsync(
         this.devboxId,
-        { command, ...(options.shellName === undefined ? {} : { shell_name: options.shellName }) },
+        definedFields({ command, shell_name: options.shellName }),
         // The start must not be aborted by the caller: its response names the command to kill.
         unabortableRequestOptions(options),
       ),

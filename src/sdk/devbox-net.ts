@@ -1,5 +1,6 @@
 import { defer, map, type Observable } from 'rxjs';
-import type { EnableTunnelParams, SshKeyView, TunnelView } from '../api/views/net.js';
+import type { SshKeyView, TunnelView } from '../api/views/net.js';
+import { tunnelToWire, type SdkTunnelParams } from './params/devbox.js';
 import { InvalidArgumentError } from './errors.js';
 import type { CallOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
@@ -33,10 +34,10 @@ export class DevboxNet {
    * Enables the devbox's tunnel (one per devbox, serving every port).
    *
    * @example
-   * devbox.net.enableTunnel({ auth_mode: 'open' }).subscribe((t) => console.log(t.tunnel_key));
+   * devbox.net.enableTunnel({ authMode: 'open' }).subscribe((t) => console.log(t.tunnel_key));
    */
-  enableTunnel(params: EnableTunnelParams = {}, options?: CallOptions): Observable<TunnelView> {
-    return defer(() => this.ctx.api.devboxes.enableTunnel(this.devboxId, params, requestOptions(options)));
+  enableTunnel(params: SdkTunnelParams = {}, options?: CallOptions): Observable<TunnelView> {
+    return defer(() => this.ctx.api.devboxes.enableTunnel(this.devboxId, tunnelToWire(params), requestOptions(options)));
   }
 
   /**

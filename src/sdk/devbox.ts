@@ -1,6 +1,5 @@
 import { asyncScheduler, defer, distinctUntilChanged, filter, map, switchMap, take, type Observable, type SchedulerLike } from 'rxjs';
-import type { DevboxEvictionEventView, DevboxLogsQuery, DevboxLogsView, DevboxStatus, DevboxView } from '../api/views/devbox.js';
-import type { SnapshotCreateParams } from '../api/views/disk-snapshot.js';
+import type { DevboxEvictionEventView, DevboxLogsView, DevboxStatus, DevboxView } from '../api/views/devbox.js';
 import type { TunnelView } from '../api/views/net.js';
 import { DevboxCmd, type ExecOptions } from './devbox-cmd.js';
 import { DevboxFile } from './devbox-file.js';
@@ -15,6 +14,8 @@ import { evictionFeed } from './internal/eviction-feed.js';
 import { shareState } from './internal/share-state.js';
 import { awaitSnapshotCompleted } from './internal/snapshot-waits.js';
 import { asVoid } from './internal/as-void.js';
+import { definedFields } from './internal/defined-fields.js';
+import { snapshotToWire, type SdkSnapshotParams } from './params/snapshot.js';
 
 /**
  * A named persistent shell: `cmd` with `shellName` filled in.
@@ -27,6 +28,17 @@ export interface DevboxShell {
   readonly name: string;
   exec(command: string, options?: Omit<ExecOptions, 'shellName'>, scheduler?: SchedulerLike): Observable<ExecutionResult>;
   execAsync(command: string, options?: Omit<ExecOptions, 'shellName'>, scheduler?: SchedulerLike): Observable<Execution>;
+}
+
+/**
+ * Which logs `devbox.logs` reads: one execution's, one named shell's, or all.
+ *
+ * @example
+ * devbox.logs({ shellName: 'build' });
+ */
+export interface DevboxLogsParams {
+  readonly executionId?: string;
+  readonly shellName?: string;
 }
 
 /**
@@ -136,9 +148,15 @@ export class Devbox {
     return defer(() => this.ctx.api.devboxes.shutdown(this.id, options.force ? { force: true } : {}, requestOptions(options)));
   }
 
-  /** The devbox's logs. @example devbox.logs({ execution_id: 'exe_1' }).subscribe((l) => console.log(l.logs.length)); */
-  logs(query: DevboxLogsQuery = {}, options?: CallOptions): Observable<DevboxLogsView> {
-    return defer(() => this.ctx.api.devboxes.logs(this.id, query, requestOptions(options)));
+  /**
+   * The devbox's logs, optionally of one execution or one named shell.
+   *
+   * @example
+   * devbox.logs({ executionId: 'exe_1' }).subscribe((l) => console.log(l.logs.length));
+   */
+  logs(query: DevboxLogsParams = {}, options?: CallOptions): Observable<DevboxLogsView> {
+    const wire = definedFields({ execution_id: query.executionId, shell_name: query.shellName });
+    return defer(() => this.ctx.api.devboxes.logs(this.id, wire, requestOptions(options)));
   }
 
   /**
@@ -148,15 +166,15 @@ export class Devbox {
    * @example
    * devbox.snapshotDisk({ name: 'checkpoint' }).subscribe((snapshot) => console.log(snapshot.id));
    */
-  snapshotDisk(params: SnapshotCreateParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Snapshot> {
+  snapshotDisk(params: SdkSnapshotParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Snapshot> {
     return this.snapshotDiskAsync(params, options).pipe(
       switchMap((snapshot) => awaitSnapshotCompleted(this.ctx.api, snapshot.id, options, scheduler).pipe(map(() => snapshot))),
     );
   }
 
   /** Starts a snapshot and emits it at once. @example devbox.snapshotDiskAsync().subscribe((s) => console.log(s.id)); */
-  snapshotDiskAsync(params: SnapshotCreateParams = {}, options?: CallOptions): Observable<Snapshot> {
-    return defer(() => this.ctx.api.devboxes.snapshotDiskAsync(this.id, params, requestOptions(options))).pipe(
+  snapshotDiskAsync(params: SdkSnapshotParams = {}, options?: CallOptions): Observable<Snapshot> {
+    return defer(() => this.ctx.api.devboxes.snapshotDiskAsync(this.id, snapshotToWire(params), requestOptions(options))).pipe(
       map((view) => new Snapshot(this.ctx, view.id)),
     );
   }

@@ -3,7 +3,7 @@ import type { ExecutionView } from '../api/views/execution.js';
 import type { CallOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { fullOutput } from './internal/execution-output.js';
-import type { OutputStream } from './internal/output-line.js';
+import type { OutputStream } from './output.js';
 
 /**
  * The outcome of a finished command.

@@ -6,9 +6,10 @@ import { longPollDeadline, type CallOptions, type WaitOptions } from './options.
 import { toAsyncIterable } from './internal/async-iterable.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { STATE_FETCH_OPTIONS, withLastStateOnTimeout } from './internal/timeout-state.js';
-import { outputLines, type OutputPosition } from './internal/execution-output.js';
-import type { OutputLine, OutputStream } from './internal/output-line.js';
+import { outputLines } from './internal/execution-output.js';
+import type { OutputLine, OutputPosition, OutputStream } from './output.js';
 import { shareFromStart } from './internal/share-from-start.js';
+import { definedFields } from './internal/defined-fields.js';
 
 /**
  * A command started on a devbox (`devbox.cmd.execAsync`). Attaching to its
@@ -95,7 +96,7 @@ export class Execution {
    * execution.kill().subscribe();
    */
   kill(options?: CallOptions & { readonly killProcessGroup?: boolean }): Observable<ExecutionView> {
-    const params = options?.killProcessGroup === undefined ? {} : { kill_process_group: options.killProcessGroup };
+    const params = definedFields({ kill_process_group: options?.killProcessGroup });
     return defer(() => this.ctx.api.executions.kill(this.devboxId, this.executionId, params, requestOptions(options)));
   }
 

@@ -76,3 +76,44 @@ export const DEFAULT_POLL_INTERVAL_MS = 1000;
 export function pollingConfigOf(partial: Partial<PollingConfig> = {}): PollingConfig {
   return { ...partial, intervalMs: partial.intervalMs ?? DEFAULT_POLL_INTERVAL_MS };
 }
+
+/**
+ * How much of a list to read. `limit` caps the TOTAL number of items
+ * emitted (as in the seed SDK); `pageSize` is how many each request asks
+ * for (default: `limit`, or the server's default without one). Pages are
+ * fetched lazily, so `take(n)` downstream also stops paging.
+ *
+ * @example
+ * runloop.devbox.list({ status: 'running', limit: 10, pageSize: 5 }); // at most 10 devboxes, 2 requests
+ */
+export interface ListOptions {
+  /** The most items to emit in total. */
+  readonly limit?: number;
+  /** Items per request. */
+  readonly pageSize?: number;
+}
+
+/**
+ * A clean-up the SDK sent on its own (a kill, a shutdown, a delete) that
+ * failed. Nobody is subscribed to such a request any more, so its failure
+ * goes to the one channel `RunloopSDKOptions.onTeardownError` instead of
+ * being dropped.
+ *
+ * @example
+ * const failure: TeardownFailure = { action: 'shutdown', id: 'dbx_1', error: new Error('503') };
+ */
+export interface TeardownFailure {
+  /** What the SDK tried: kill a command, shut a devbox down, delete an object. */
+  readonly action: 'kill' | 'shutdown' | 'delete';
+  /** The execution, devbox or object id. */
+  readonly id: string;
+  readonly error: unknown;
+}
+
+/**
+ * Receives every {@link TeardownFailure}. It must not throw.
+ *
+ * @example
+ * const onTeardownError: TeardownErrorHandler = (f) => log.warn(`${f.action} ${f.id} failed`, f.error);
+ */
+export type TeardownErrorHandler = (failure: TeardownFailure) => void;

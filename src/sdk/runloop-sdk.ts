@@ -8,13 +8,14 @@ import { getGlobalDispatcher } from 'undici';
 import type { HttpHandler, HttpInterceptor } from '../core/http.js';
 import type { ApiCaller } from '../core/request.js';
 import type { SdkContext } from './internal/context.js';
-import type { TeardownErrorHandler } from './internal/teardown.js';
+import type { TeardownErrorHandler } from './options.js';
 import { localSdk$, startLocalSdk, type LocalRunloopSDK, type LocalSdkOptions } from './local.js';
 import { OwnedDevbox } from './owned-devbox.js';
 import { BlueprintOps } from './ops/blueprint-ops.js';
 import { DevboxOps } from './ops/devbox-ops.js';
 import { SnapshotOps } from './ops/snapshot-ops.js';
 import { StorageObjectOps } from './ops/storage-object-ops.js';
+import { definedFields } from './internal/defined-fields.js';
 
 /**
  * Options of {@link RunloopSDK}: the client options (`bearerToken` defaults
@@ -112,7 +113,7 @@ export class RunloopSDK implements AsyncDisposable {
       api: this.api,
       baseURL: this.baseURL,
       transfer: core === undefined ? standaloneTransfer(clientOptions) : (request) => core.transfer(request),
-      ...(onTeardownError ? { onTeardownError } : {}),
+      ...definedFields({ onTeardownError }),
       ownedDevbox: (id, view, scheduler) => new OwnedDevbox(ctx, id, view, scheduler),
     };
     this.devbox = new DevboxOps(ctx);

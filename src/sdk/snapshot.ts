@@ -1,19 +1,13 @@
 import { asyncScheduler, defer, type Observable, type SchedulerLike } from 'rxjs';
-import type { SnapshotStatusView, SnapshotUpdateParams, SnapshotView } from '../api/views/disk-snapshot.js';
+import type { SnapshotStatusView, SnapshotView } from '../api/views/disk-snapshot.js';
 import type { OwnedDevbox } from './owned-devbox.js';
 import type { CallOptions, WaitOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
-import { createDevbox, type SdkDevboxCreateParams } from './internal/create-devbox.js';
+import { createDevbox } from './internal/create-devbox.js';
+import type { DevboxFromSourceParams } from './params/devbox.js';
+import { snapshotToWire, type SdkSnapshotParams } from './params/snapshot.js';
 import { awaitSnapshotCompleted } from './internal/snapshot-waits.js';
 import { asVoid } from './internal/as-void.js';
-
-/**
- * Devbox create parameters without the image source (the snapshot or blueprint is the source).
- *
- * @example
- * snapshot.createDevbox({ name: 'restored', metadata: { from: 'snapshot' } });
- */
-export type DevboxFromSourceParams = Omit<SdkDevboxCreateParams, 'blueprint_id' | 'blueprint_name' | 'snapshot_id'>;
 
 /**
  * A disk snapshot of a devbox. Every method is cold.
@@ -46,8 +40,8 @@ export class Snapshot {
    * @example
    * snapshot.update({ name: 'v2', metadata: { version: '2' } }).subscribe();
    */
-  update(params: SnapshotUpdateParams, options?: CallOptions): Observable<SnapshotView> {
-    return defer(() => this.ctx.api.diskSnapshots.update(this.id, params, requestOptions(options)));
+  update(params: SdkSnapshotParams, options?: CallOptions): Observable<SnapshotView> {
+    return defer(() => this.ctx.api.diskSnapshots.update(this.id, snapshotToWire(params), requestOptions(options)));
   }
 
   /**
@@ -79,6 +73,6 @@ export class Snapshot {
    * snapshot.createDevbox({ name: 'from-snapshot' }).subscribe((devbox) => console.log(devbox.id));
    */
   createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<OwnedDevbox> {
-    return createDevbox(this.ctx, { ...params, snapshot_id: this.id }, options, scheduler);
+    return createDevbox(this.ctx, { ...params, snapshotId: this.id }, options, scheduler);
   }
 }

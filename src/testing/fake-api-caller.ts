@@ -1,11 +1,15 @@
-import { Observable, map } from 'rxjs';
+import { Observable, type SchedulerLike } from 'rxjs';
 import type * as t from 'io-ts';
-import { decode } from '../core/decode.js';
-import { APIUserAbortError } from '../core/errors.js';
+import { createApiCaller, type CoreClient } from '../core/caller.js';
 import type { ApiCaller, ApiRequest, SseMessage } from '../core/request.js';
+import { FakeTransport, type PendingHttpRequest } from './fake-transport.js';
 import { describeMatcher, toPredicate, type RequestMatcher } from './request-matcher.js';
-import { replyToObservable, toSseMessage, type Reply } from './replies.js';
+import { replyToObservable, type Reply } from './replies.js';
+import { answerFromReply } from './reply-response.js';
 import { TestRequest, type RequestKind } from './test-request.js';
+
+/** Names the call an attempt belongs to; only this caller's own transport sees it. */
+const CALL_HEADER = 'x-fake-api-call';
 
 interface Script {
   readonly matches: (request: ApiRequest) => boolean;
@@ -29,14 +33,36 @@ export interface ScriptBuilder {
 }
 
 /**
+ * Options of a {@link FakeApiCaller}.
+ *
+ * @example
+ * const caller = new FakeApiCaller({ maxRetries: 2 }); // a scripted 503 is retried, as in production
+ */
+export interface FakeApiCallerOptions {
+  /**
+   * Retries per call, as `RunloopSDKOptions.maxRetries`. Default 0, so each
+   * call consumes exactly one scripted reply; set it to exercise the SDK's
+   * retry policy (its backoff runs on the scheduler, virtual in marble tests).
+   */
+  readonly maxRetries?: number;
+  /** Where retry backoff waits; default `asyncScheduler` (virtual inside `TestScheduler.run`). */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
  * An {@link ApiCaller} for tests: answers from a script of replies keyed by
  * request, records every request, and asserts on them like angular's
  * `HttpTestingController` (`expectOne`, `match`, `expectNone`, `verify`).
  *
- * Like the real caller it is cold (each subscription is a new request),
- * decodes JSON replies with the codec, and honours `options.signal`.
- * Replies that are Observables run on the current scheduler, so marble tests
- * (`cold('--a|')`) control when each answer arrives.
+ * It is sugar over a {@link FakeTransport}: every call goes through the
+ * SDK's real client (idempotency key, retry, status mapping, body decoding)
+ * and each attempt reaches `transport`, where the scripted reply is sent as
+ * the HTTP a server would send (a `statusReply(404)` is a 404 with its JSON
+ * body, an SSE reply a `text/event-stream`). So it is cold (each
+ * subscription is a new request), decodes JSON with the codec, and honours
+ * `options.signal`, exactly like production. Replies that are Observables
+ * run on the current scheduler, so marble tests (`cold('--a|')`) control
+ * when each answer arrives; a JSON answer ends its call, as on the wire.
  *
  * @example
  * const caller = new FakeApiCaller()
@@ -49,6 +75,17 @@ export class FakeApiCaller implements ApiCaller {
   readonly #scripts: Script[] = [];
   readonly #log: TestRequest[] = [];
   readonly #claimed = new Set<TestRequest>();
+  /** Every HTTP attempt, below retry and status mapping (a retried call shows each attempt). */
+  readonly transport: FakeTransport;
+  readonly #client: CoreClient;
+
+  constructor(options: FakeApiCallerOptions = {}) {
+    this.transport = new FakeTransport({ autoRespond: (pending) => this.#answer(pending) });
+    this.#client = createApiCaller(
+      { bearerToken: 'fake', baseURL: 'http://fake-api.invalid', maxRetries: options.maxRetries ?? 0, env: {}, transport: this.transport.handler },
+      options.scheduler,
+    );
+  }
 
   /** Scripts replies for requests matching `matcher`; later scripts win over earlier ones. */
   when(matcher: RequestMatcher): ScriptBuilder {
@@ -102,43 +139,28 @@ export class FakeApiCaller implements ApiCaller {
   }
 
   json<A>(request: ApiRequest, codec: t.Decoder<unknown, A>): Observable<A> {
-    return this.#send('json', request, (value) => decode(codec, value));
+    return this.#send('json', request, (tagged) => this.#client.json(tagged, codec));
   }
 
   text(request: ApiRequest): Observable<string> {
-    return this.#send('text', request, (value) =>
-      typeof value === 'string' ? value : value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : JSON.stringify(value),
-    );
+    return this.#send('text', request, (tagged) => this.#client.text(tagged));
   }
 
   bytes(request: ApiRequest): Observable<Uint8Array> {
-    return this.#send('bytes', request, (value) =>
-      value instanceof Uint8Array ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
-    );
+    return this.#send('bytes', request, (tagged) => this.#client.bytes(tagged));
   }
 
   sse(request: ApiRequest): Observable<SseMessage> {
-    return this.#send('sse', request, toSseMessage);
+    return this.#send('sse', request, (tagged) => this.#client.sse(tagged));
   }
 
-  #send<T>(kind: RequestKind, request: ApiRequest, convert: (value: unknown) => T): Observable<T> {
+  /** Records the call, then sends it through the real client with a header naming the record. */
+  #send<T>(kind: RequestKind, request: ApiRequest, call: (tagged: ApiRequest) => Observable<T>): Observable<T> {
     return new Observable<T>((subscriber) => {
       const record = new TestRequest(kind, request);
-      this.#log.push(record);
-      const signal = request.options?.signal;
-      if (signal?.aborted) {
-        record.settle('errored');
-        subscriber.error(new APIUserAbortError());
-        return;
-      }
-      const onAbort = (): void => {
-        record.settle('errored');
-        subscriber.error(new APIUserAbortError());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const script = this.#scriptFor(request);
-      const source = script === undefined || script.replies.length === 0 ? record.manual$ : replyToObservable(nextReply(script), request);
-      const inner = source.pipe(map(convert)).subscribe({
+      const id = String(this.#log.push(record) - 1);
+      const tagged: ApiRequest = { ...request, options: { ...request.options, headers: { ...request.options?.headers, [CALL_HEADER]: id } } };
+      const inner = call(tagged).subscribe({
         next: (value) => subscriber.next(value),
         error: (err: unknown) => {
           record.settle('errored');
@@ -150,11 +172,19 @@ export class FakeApiCaller implements ApiCaller {
         },
       });
       return () => {
-        signal?.removeEventListener('abort', onAbort);
         record.settle('cancelled');
         inner.unsubscribe();
       };
     });
+  }
+
+  /** The transport's auto-answer: the next scripted reply of the call, or the record's manual channel. */
+  #answer(pending: PendingHttpRequest): ReturnType<typeof answerFromReply> | undefined {
+    const record = this.#log[Number(pending.request.headers[CALL_HEADER])];
+    if (record === undefined) return undefined;
+    const script = this.#scriptFor(record.request);
+    const reply$ = script === undefined || script.replies.length === 0 ? record.manual$ : replyToObservable(nextReply(script), record.request);
+    return answerFromReply(pending, record.kind, reply$);
   }
 
   #scriptFor(request: ApiRequest): Script | undefined {

@@ -1,4 +1,4 @@
-import { Observable, of, type Subscriber } from 'rxjs';
+import { Observable, of, type Subscriber, type Unsubscribable } from 'rxjs';
 import type { HttpHandler, HttpRequest, HttpResponse } from '../core/http.js';
 
 /**
@@ -49,6 +49,18 @@ export class PendingHttpRequest {
     this.subscriber.complete();
   }
 
+  /**
+   * Answers with `status` and a body that streams (an SSE stream, a
+   * download): the SDK reads `body` as it emits, and unsubscribes it if it
+   * leaves early.
+   */
+  stream(status: number, body: Observable<Uint8Array>, headers: Readonly<Record<string, string>> = {}): void {
+    if (this.#state !== 'open') throw new Error(`${this.toString()} was already ${this.#state}`);
+    this.#state = 'answered';
+    this.subscriber.next({ status, headers: { ...headers }, body });
+    this.subscriber.complete();
+  }
+
   /** Fails the attempt with a connection-level error (no response at all). */
   fail(error: Error): void {
     if (this.#state !== 'open') throw new Error(`${this.toString()} was already ${this.#state}`);
@@ -64,6 +76,28 @@ export class PendingHttpRequest {
   toString(): string {
     return `${this.request.method} ${this.path}`;
   }
+}
+
+/**
+ * Answers attempts as they arrive, instead of the test answering each by
+ * hand: called once per attempt, it may answer `pending` at once or later
+ * (`respond`, `stream`, `fail`) and returns what to stop if the SDK cancels
+ * the attempt first. `FakeApiCaller` scripts replies this way.
+ *
+ * @example
+ * const autoAnswer: AutoResponder = (pending) => pending.respond(200, { ok: true });
+ */
+export type AutoResponder = (pending: PendingHttpRequest) => Unsubscribable | void;
+
+/**
+ * Options of a {@link FakeTransport}.
+ *
+ * @example
+ * const transport = new FakeTransport({ autoRespond: (pending) => pending.respond(204) });
+ */
+export interface FakeTransportOptions {
+  /** Answers each attempt as it arrives; without it every attempt waits for the test. */
+  readonly autoRespond?: AutoResponder;
 }
 
 /**
@@ -85,13 +119,24 @@ export class PendingHttpRequest {
 export class FakeTransport {
   readonly #requests: PendingHttpRequest[] = [];
   readonly #claimed = new Set<PendingHttpRequest>();
+  readonly #autoRespond: AutoResponder | undefined;
+
+  constructor(options: FakeTransportOptions = {}) {
+    this.#autoRespond = options.autoRespond;
+  }
 
   /** The transport function to pass as `RunloopSDKOptions.transport`. */
   readonly handler: HttpHandler = (request) =>
     new Observable<HttpResponse>((subscriber) => {
       const pending = new PendingHttpRequest(request, subscriber);
       this.#requests.push(pending);
-      return () => pending.cancel();
+      const answering = this.#autoRespond?.(pending);
+      return () => {
+        // Only an attempt left unanswered is cancelled; an answered one's body lives on.
+        if (pending.answered) return;
+        pending.cancel();
+        answering?.unsubscribe();
+      };
     });
 
   /** Every attempt so far, in order. */

@@ -14,8 +14,8 @@
  *   expectObservable(runloop.devbox.fromId('dbx_1').pipe(map((d) => d.id))).toBe('---(a|)', { a: 'dbx_1' });
  * });
  */
-export { FakeApiCaller, type ScriptBuilder } from './fake-api-caller.js';
-export { FakeTransport, PendingHttpRequest } from './fake-transport.js';
+export { FakeApiCaller, type FakeApiCallerOptions, type ScriptBuilder } from './fake-api-caller.js';
+export { FakeTransport, PendingHttpRequest, type AutoResponder, type FakeTransportOptions } from './fake-transport.js';
 export { TestRequest, type RequestKind, type RequestState } from './test-request.js';
 export { toPredicate, describeMatcher, type RequestMatcher } from './request-matcher.js';
 export { sseReply, statusReply, timeout408, type Reply, type Responder } from './replies.js';

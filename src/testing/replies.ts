@@ -15,13 +15,20 @@ export type Reply = unknown;
 
 /**
  * A reply that fails like the server answering `status` with a JSON `body`
- * (the same typed error the real client raises: NotFoundError for 404, …).
+ * and `headers` (the same typed error the real client raises: NotFoundError
+ * for 404, …). It reaches the SDK as that HTTP answer, so a retryable status
+ * is retried when the caller allows retries (`retry-after-ms` sets the wait).
  *
  * @example
  * caller.when({ path: /wait_for_status$/ }).respond(statusReply(408), { id: 'dbx_1', status: 'running' });
+ * new FakeApiCaller({ maxRetries: 1 }).when('/v1/x').respond(statusReply(503, undefined, { 'retry-after-ms': '10' }), { id: 'x' });
  */
-export function statusReply(status: number, body: unknown = { error: 'status', message: `status ${status}` }): Observable<never> {
-  return throwError(() => apiErrorFromResponse(status, { 'content-type': 'application/json' }, JSON.stringify(body)));
+export function statusReply(
+  status: number,
+  body: unknown = { error: 'status', message: `status ${status}` },
+  headers: Readonly<Record<string, string>> = {},
+): Observable<never> {
+  return throwError(() => apiErrorFromResponse(status, { 'content-type': 'application/json', ...headers }, JSON.stringify(body)));
 }
 
 /**

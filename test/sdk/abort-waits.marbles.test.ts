@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { marbles } from 'rxjs-marbles';
 import { catchError, map, of, switchMap } from 'rxjs';
 import { APIUserAbortError } from '../../src/core/errors.js';

@@ -12,10 +12,10 @@ describe('devbox.use (scoped devbox)', () => {
     const shutdownReply = m.cold('--a|', { a: devboxView({ id: 'dbx_1', status: 'shutdown' }) });
     caller.when(CREATE).respond(m.cold('-a|', { a: devboxView({ id: 'dbx_1' }) })).when(SHUTDOWN).respond(shutdownReply);
     const work = m.cold('-x-y|');
-    // create answers at 1; work runs 1..5; shutdown is sent at 5 and ends at 8; only then the result completes.
-    m.expect(sdk.devbox.use({ name: 'tmp' }, () => work)).toBeObservable('--x-y---|');
+    // create answers at 1; work runs 1..5; shutdown is sent at 5 and answered at 7; only then the result completes.
+    m.expect(sdk.devbox.use({ name: 'tmp' }, () => work)).toBeObservable('--x-y--|');
     m.expect(work).toHaveSubscriptions('-^---!');
-    m.expect(shutdownReply).toHaveSubscriptions('-----^--!');
+    m.expect(shutdownReply).toHaveSubscriptions('-----^-!');
     m.scheduler.flush();
     expect(caller.expectOne(CREATE).body).toEqual({ name: 'tmp' });
     caller.verify();
@@ -26,8 +26,8 @@ describe('devbox.use (scoped devbox)', () => {
     const shutdownReply = m.cold('-a|', { a: devboxView({ id: 'dbx_1', status: 'shutdown' }) });
     caller.when(CREATE).respond(devboxView({ id: 'dbx_1' })).when(SHUTDOWN).respond(shutdownReply);
     const work = m.cold('-x#', undefined, new Error('boom'));
-    m.expect(sdk.devbox.use({}, () => work)).toBeObservable('-x--#', { x: 'x' }, new Error('boom'));
-    m.expect(shutdownReply).toHaveSubscriptions('--^-!');
+    m.expect(sdk.devbox.use({}, () => work)).toBeObservable('-x-#', { x: 'x' }, new Error('boom'));
+    m.expect(shutdownReply).toHaveSubscriptions('--^!');
   }));
 
   it('on unsubscribe: ends the work first, then sends the shutdown', marbles((m) => {
@@ -37,7 +37,7 @@ describe('devbox.use (scoped devbox)', () => {
     const work = m.cold('-x------y|');
     m.expect(sdk.devbox.use({}, () => work), '^---!').toBeObservable('-x--');
     m.expect(work).toHaveSubscriptions('^---!');
-    m.expect(shutdownReply).toHaveSubscriptions('----^-!');
+    m.expect(shutdownReply).toHaveSubscriptions('----^!');
   }));
 
   it('a shutdown failure after successful work is reported', marbles((m) => {
@@ -55,8 +55,8 @@ describe('devbox.create is orphan-free', () => {
     caller.when(CREATE).respond(createReply).when(SHUTDOWN).respond(shutdownReply);
     m.expect(sdk.devbox.create().pipe(map((d) => d.id)), '^-!').toBeObservable('---');
     // The create keeps going to its answer at 4 (not cut at 2), then the shutdown is sent.
-    m.expect(createReply).toHaveSubscriptions('^----!');
-    m.expect(shutdownReply).toHaveSubscriptions('----^-!');
+    m.expect(createReply).toHaveSubscriptions('^---!');
+    m.expect(shutdownReply).toHaveSubscriptions('----^!');
   }));
 
   it('unsubscribed while waiting for running: shuts down at once', marbles((m) => {
@@ -72,7 +72,7 @@ describe('devbox.create is orphan-free', () => {
       .respond(shutdownReply);
     m.expect(sdk.devbox.create(), '^--!').toBeObservable('---');
     m.expect(waitReply).toHaveSubscriptions('^--!');
-    m.expect(shutdownReply).toHaveSubscriptions('---^-!');
+    m.expect(shutdownReply).toHaveSubscriptions('---^!');
   }));
 
   it('a devbox handed over is never shut down by the create', marbles((m) => {

@@ -46,7 +46,7 @@ describe('awaitRunning (long-poll)', () => {
       m.cold('-a|', { a: devboxView({ id: 'dbx_1', status: 'initializing' }) }),
       m.cold('-a|', { a: devboxView({ id: 'dbx_1', status: 'running' }) }),
     );
-    m.expect(sdk.devbox.attach('dbx_1').awaitRunning().pipe(map((v) => v.status))).toBeObservable('---(r|)', { r: 'running' });
+    m.expect(sdk.devbox.attach('dbx_1').awaitRunning().pipe(map((v) => v.status))).toBeObservable('--(r|)', { r: 'running' });
   }));
 
   it('fails at the deadline with PollingTimeoutError carrying the last state, and stops asking', marbles((m) => {

@@ -3,7 +3,7 @@ import { marbles } from 'rxjs-marbles';
 import { lastValueFrom, map, switchMap } from 'rxjs';
 import { APIConnectionError } from '../../src/core/errors.js';
 import { executionView, sseReply, testSdk, timeout408 } from '../../src/testing/index.js';
-import type { OutputLine } from '../../src/sdk/internal/output-line.js';
+import type { OutputLine } from '../../src/sdk/output.js';
 
 const BASE = '/v1/devboxes/dbx_1';
 const EXEC = `${BASE}/executions/exe_1`;
@@ -63,7 +63,7 @@ describe('cmd.exec', () => {
       .when(`POST ${EXEC}/kill`)
       .respond(kill);
     m.expect(sdk.devbox.attach('dbx_1').cmd.exec('sleep 100'), '^--!').toBeObservable('---');
-    m.expect(kill).toHaveSubscriptions('---^-!');
+    m.expect(kill).toHaveSubscriptions('---^!');
   }));
 });
 
@@ -74,8 +74,8 @@ describe('cmd.execAsync', () => {
     const kill = m.cold('-a|', { a: executionView({ devbox_id: 'dbx_1', execution_id: 'exe_1', status: 'completed' }) });
     caller.when(`POST ${BASE}/execute_async`).respond(start).when(`POST ${EXEC}/kill`).respond(kill);
     m.expect(sdk.devbox.attach('dbx_1').cmd.execAsync('sleep 9'), '^!').toBeObservable('--');
-    m.expect(start).toHaveSubscriptions('^---!');
-    m.expect(kill).toHaveSubscriptions('---^-!');
+    m.expect(start).toHaveSubscriptions('^--!');
+    m.expect(kill).toHaveSubscriptions('---^!');
   }));
 
   it('an emitted Execution is never killed by the SDK', marbles((m) => {
@@ -149,7 +149,7 @@ describe('cmd.stream teardown', () => {
   it('kills the command when unsubscribed early', marbles((m) => {
     const { sdk, kill } = setup(m);
     m.expect(sdk.devbox.attach('dbx_1').cmd.stream('yes').pipe(map((e) => e.stream)), '^--!').toBeObservable('-(ab)', { a: 'stdout', b: 'stderr' });
-    m.expect(kill).toHaveSubscriptions('---^-!');
+    m.expect(kill).toHaveSubscriptions('---^!');
   }));
 
   it('leaves the command running with killOnUnsubscribe: false', marbles((m) => {

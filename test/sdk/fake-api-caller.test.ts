@@ -74,7 +74,29 @@ describe('FakeApiCaller', () => {
   it('lets marble replies control timing in virtual time', marbles((m) => {
     const reply = m.cold('--a|', { a: { id: 'late' } });
     const caller = new FakeApiCaller().when('/v1/m').respond(reply);
-    m.expect(caller.json({ method: 'GET', path: '/v1/m' }, Item)).toBeObservable('--a|', { a: { id: 'late' } });
-    m.expect(reply).toHaveSubscriptions('^--!');
+    // A JSON answer is the whole body: the call completes with it, as on the wire.
+    m.expect(caller.json({ method: 'GET', path: '/v1/m' }, Item)).toBeObservable('--(a|)', { a: { id: 'late' } });
+    m.expect(reply).toHaveSubscriptions('^-!');
   }));
+
+  it('sits above the real retry: a scripted 503 is retried after its retry-after, one call, two HTTP attempts', marbles((m) => {
+    const caller = new FakeApiCaller({ maxRetries: 2 })
+      .when('GET /v1/r')
+      .respond(statusReply(503, { message: 'busy' }, { 'retry-after-ms': '10' }), m.cold('-a|', { a: { id: 'ok' } }));
+    m.expect(caller.json({ method: 'GET', path: '/v1/r' }, Item)).toBeObservable('11ms (a|)', { a: { id: 'ok' } });
+    m.scheduler.flush();
+    expect(caller.requests).toHaveLength(1);
+    expect(caller.transport.requests.map((attempt) => attempt.request.headers['x-stainless-retry-count'])).toEqual(['0', '1']);
+    expect(caller.transport.requests.every((attempt) => attempt.answered)).toBe(true);
+  }));
+
+  it('sits above the real status mapping: a scripted 404 is a 404 on the wire, mapped back to NotFoundError', async () => {
+    const caller = new FakeApiCaller().when('/v1/gone').respond(statusReply(404, { message: 'no such thing' }));
+    const failure = await firstValueFrom(caller.json({ method: 'GET', path: '/v1/gone' }, Item)).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(NotFoundError);
+    expect((failure as NotFoundError).error).toEqual({ message: 'no such thing' });
+    const [attempt] = caller.transport.requests;
+    expect(attempt?.request.url).toBe('http://fake-api.invalid/v1/gone');
+    expect(attempt?.request.headers['authorization']).toBe('Bearer fake');
+  });
 });

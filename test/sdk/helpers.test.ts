@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lastValueFrom, of, throwError, toArray, Subject } from 'rxjs';
 import { tunnelUrl } from '../../src/sdk/internal/tunnel-url.js';
-import { toApiMounts } from '../../src/sdk/internal/create-devbox.js';
 import { toAsyncIterable } from '../../src/sdk/internal/async-iterable.js';
 import { detachedStart } from '../../src/sdk/internal/detached-start.js';
 
@@ -12,17 +11,6 @@ describe('tunnelUrl', () => {
   });
   it('runloop-local (http): the path form on the API port', () => {
     expect(tunnelUrl('http://127.0.0.1:4000', 'k3y', 8080)).toBe('http://127.0.0.1:4000/tunnel/k3y/8080/');
-  });
-});
-
-describe('toApiMounts', () => {
-  it('expands the { path: object } shortcut and keeps API mounts as they are', () => {
-    const fileMount = { type: 'file_mount' as const, target: '/etc/motd', content: 'hi' };
-    expect(toApiMounts([{ '/a': { id: 'obj_a' }, '/b': { id: 'obj_b' } }, fileMount])).toEqual([
-      { type: 'object_mount', object_id: 'obj_a', object_path: '/a' },
-      { type: 'object_mount', object_id: 'obj_b', object_path: '/b' },
-      fileMount,
-    ]);
   });
 });
 

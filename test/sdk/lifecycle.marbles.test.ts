@@ -8,7 +8,7 @@ import { EMPTY, of, type Observable } from 'rxjs';
 import { RunloopApi } from '../../src/api/index.js';
 import { startThenUse, type CleanUp } from '../../src/sdk/internal/lifecycle.js';
 import type { SdkContext } from '../../src/sdk/internal/context.js';
-import type { TeardownFailure } from '../../src/sdk/internal/teardown.js';
+import type { TeardownFailure } from '../../src/index.js';
 import { FakeApiCaller } from '../../src/testing/index.js';
 
 function context(failures: TeardownFailure[] = []): SdkContext {

@@ -13,7 +13,10 @@ function lockingServer(stopMs: number): { load: LocalServerLoader; starts: strin
   const locked = new Set<string>();
   const starts: string[] = [];
   let port = 4000;
+  // Async like the real loader, though nothing here waits.
+  // eslint-disable-next-line @typescript-eslint/require-await
   const load: LocalServerLoader = async () => ({
+    // eslint-disable-next-line @typescript-eslint/require-await
     startLocalServer: async ({ dataDir = '' }) => {
       if (locked.has(dataDir)) throw Object.assign(new Error(`data dir ${dataDir} is locked`), { name: 'DataDirLockedError' });
       locked.add(dataDir);

@@ -3,7 +3,7 @@
  * the first byte, exactly once and in order, then the live lines, whenever
  * it subscribes; concurrent subscribers share one server stream.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { marbles } from 'rxjs-marbles';
 import { map } from 'rxjs';
 import { executionView, sseReply, testSdk } from '../../src/testing/index.js';

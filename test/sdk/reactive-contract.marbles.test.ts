@@ -8,7 +8,7 @@ import { marbles } from 'rxjs-marbles';
 import { catchError, combineLatest, map, of, switchMap } from 'rxjs';
 import { RunloopConfigError, RunloopSDK } from '../../src/index.js';
 import { FakeApiCaller, devboxView, executionView, statusReply, timeout408 } from '../../src/testing/index.js';
-import type { TeardownFailure } from '../../src/sdk/internal/teardown.js';
+import type { TeardownFailure } from '../../src/index.js';
 
 const BASE = '/v1/devboxes/dbx_1';
 const EXEC = `${BASE}/executions/exe_1`;
@@ -31,7 +31,7 @@ describe('state streams replay the current state', () => {
     m.expect(devbox.status$, first).toBeObservable('-a', { a: 'running' });
     // A fleet view's combineLatest renders as soon as it subscribes.
     m.expect(combineLatest([devbox.status$]).pipe(map(([s]) => s)), second).toBeObservable('---a', { a: 'running' });
-    m.expect(get).toHaveSubscriptions('^-!');
+    m.expect(get).toHaveSubscriptions('^!');
   }));
 
   it('info$ restarts for the next subscriber after everyone left', marbles((m) => {
@@ -58,8 +58,8 @@ describe('cancellation in every exec form', () => {
       .respond(kill);
     m.expect(sdkWith(caller).devbox.attach('dbx_1').cmd.exec('sleep 40'), '^--!').toBeObservable('---');
     m.expect(held).toHaveSubscriptions('^--!');
-    m.expect(located).toHaveSubscriptions('---^-!');
-    m.expect(kill).toHaveSubscriptions('----^-!');
+    m.expect(located).toHaveSubscriptions('---^!');
+    m.expect(kill).toHaveSubscriptions('----^!');
     m.scheduler.flush();
     const [start, locate] = caller.match({ path: `${BASE}/execute` });
     // The second call names the same command, so the server returns it instead of starting another.
@@ -86,7 +86,7 @@ describe('cancellation in every exec form', () => {
       },
     });
     m.expect(exec$).toBeObservable('-#', undefined, failure);
-    m.expect(kill).toHaveSubscriptions('-^-!');
+    m.expect(kill).toHaveSubscriptions('-^!');
   }));
 
   it('a second subscription (repeat, retry, another lastValueFrom) runs the command again with a new command id', marbles((m) => {
@@ -110,8 +110,8 @@ describe('devbox.use ordering', () => {
     const use$ = sdkWith(caller).devbox.use({}, () => {
       throw failure;
     });
-    m.expect(use$).toBeObservable('---#', undefined, failure);
-    m.expect(shutdown).toHaveSubscriptions('^--!');
+    m.expect(use$).toBeObservable('--#', undefined, failure);
+    m.expect(shutdown).toHaveSubscriptions('^-!');
   }));
 });
 

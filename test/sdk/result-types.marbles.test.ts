@@ -17,7 +17,7 @@ describe('Observable<void>', () => {
     expectTypeOf(devbox.keepAlive()).toEqualTypeOf<Observable<void>>();
     expectTypeOf(devbox.net.removeTunnel()).toEqualTypeOf<Observable<void>>();
     expectTypeOf(devbox.file.upload).returns.toEqualTypeOf<Observable<void>>();
-    m.expect(devbox.keepAlive()).toBeObservable('--(u|)', { u: undefined });
+    m.expect(devbox.keepAlive()).toBeObservable('-(u|)', { u: undefined });
   }));
 });
 

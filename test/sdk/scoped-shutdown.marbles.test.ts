@@ -38,8 +38,8 @@ describe('devbox.use: shutdown failures after the work succeeded', () => {
       .respond(devboxView({ id: 'dbx_1', status: 'running' }))
       .when(forced)
       .respond(forcedReply);
-    m.expect(sdk.devbox.use({}, () => m.cold('-a|'))).toBeObservable('-a--|');
-    m.expect(forcedReply).toHaveSubscriptions('--^-!');
+    m.expect(sdk.devbox.use({}, () => m.cold('-a|'))).toBeObservable('-a-|');
+    m.expect(forcedReply).toHaveSubscriptions('--^!');
     m.scheduler.flush();
     expect(caller.match(forced)).toHaveLength(1);
   }));

@@ -2,7 +2,7 @@ import { describe, it } from 'vitest';
 import { marbles } from 'rxjs-marbles';
 import { splitLines } from '../../src/sdk/internal/split-lines.js';
 import type { ExecutionUpdateChunk as OutputChunk } from '../../src/api/views/execution.js';
-import type { OutputLine } from '../../src/sdk/internal/output-line.js';
+import type { OutputLine } from '../../src/sdk/output.js';
 
 const out = (line: string, offset: number): OutputLine => ({ stream: 'stdout', line, offset });
 

@@ -37,7 +37,7 @@ const CHUNKS_PER_READ = 4;
  */
 export interface OutputStreamOptions {
   /** No new output for this long ⇒ `event: error` `{"code":"408"}` and close. Default 20 s. */
-  readonly idleMs?: number;
+  readonly idleMs?: number | undefined;
   /** Largest chunk, in bytes (at least 4, so a character always fits). Default 64 KiB. */
   readonly maxChunkBytes?: number;
   /** Stops the stream when the client goes away. */

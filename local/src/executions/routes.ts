@@ -26,7 +26,7 @@ import type { ExecutionService, StreamName } from './service.js';
  */
 export interface ExecutionRouteOptions {
   /** SSE: no new output for this long ⇒ `event: error` 408 and close. */
-  readonly streamIdleMs?: number;
+  readonly streamIdleMs?: number | undefined;
   readonly stopping: AbortSignal;
 }
 

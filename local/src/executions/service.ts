@@ -32,7 +32,7 @@ import { DEFAULT_LAST_N, MAX_TAIL_BYTES, tailLines } from './tail.js';
 export interface StartParams {
   readonly command: string;
   readonly command_id?: string | null;
-  readonly shell_name?: string | null;
+  readonly shell_name?: string | null | undefined;
   readonly attach_stdin?: boolean | null;
 }
 
@@ -53,7 +53,7 @@ interface LiveExecution {
   child: DevboxProcess | undefined;
   killed: boolean;
   /** Stdin sent before the process started (queued, or still opening its logs). */
-  readonly pendingStdin: Array<{ readonly text?: string | null; readonly signal?: string | null }>;
+  readonly pendingStdin: Array<{ readonly text?: string | null | undefined; readonly signal?: string | null | undefined }>;
 }
 
 function feedStdin(live: LiveExecution, child: DevboxProcess, text: string | null | undefined, signal: string | null | undefined): void {

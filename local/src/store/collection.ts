@@ -38,17 +38,17 @@ export interface CollectionSpec<T> {
  */
 export interface ListQuery {
   /** Page size; default 20, clamped to 1..5000. */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
   /** Id of the last item of the previous page. Unknown id ⇒ {@link CursorNotFoundError}. */
-  readonly startingAfter?: string;
+  readonly startingAfter?: string | undefined;
   /** All must hold (AND). Keys: `id` or a declared index. `undefined` values are ignored. */
   readonly where?: Filter;
   /** At least one must hold (OR), e.g. search by id or name. */
-  readonly anyOf?: Filter;
+  readonly anyOf?: Filter | undefined;
   /** Default `desc`: newest first. */
   readonly order?: 'asc' | 'desc';
   /** Default true. */
-  readonly includeTotalCount?: boolean;
+  readonly includeTotalCount?: boolean | undefined;
 }
 
 /**

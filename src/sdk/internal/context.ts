@@ -5,7 +5,8 @@ import type { TransferHandler } from '../../core/transfer.js';
 import type { RequestOptions } from '../../core/request.js';
 import type { OwnedDevbox } from '../owned-devbox.js';
 import type { CallOptions } from '../options.js';
-import { sendTeardown, warnOnTeardownError, type TeardownErrorHandler, type TeardownFailure } from './teardown.js';
+import { sendTeardown, warnOnTeardownError } from './teardown.js';
+import type { TeardownErrorHandler, TeardownFailure } from '../options.js';
 
 /**
  * What every SDK object holds: the raw API, the base URL (for tunnel URLs)

@@ -1,56 +1,12 @@
 import { asyncScheduler, defer, map, of, type Observable, type SchedulerLike } from 'rxjs';
-import type { DevboxCreateParams, DevboxView } from '../../api/views/devbox.js';
-import type { Mount } from '../../api/views/mount.js';
+import type { DevboxView } from '../../api/views/devbox.js';
 import { abortOn } from '../../core/abort.js';
 import type { OwnedDevbox } from '../owned-devbox.js';
 import type { WaitOptions } from '../options.js';
+import { devboxCreateToWire, type SdkDevboxCreateParams } from '../params/devbox.js';
 import { unabortableRequestOptions, type SdkContext } from './context.js';
 import { startThenUse } from './lifecycle.js';
 import { awaitDevboxStatus } from './devbox-waits.js';
-
-/**
- * Anything with an object id, e.g. a `StorageObject`.
- *
- * @example
- * const ref: ObjectRef = { id: 'obj_1' };
- */
-export interface ObjectRef {
-  readonly id: string;
-}
-
-/**
- * A mount: the API's union, or the shortcut `{ '/home/user/data.txt': storageObject }`
- * (one `object_mount` per key).
- *
- * @example
- * const mounts: SdkMount[] = [{ '/home/user/data.txt': obj }, { type: 'file_mount', target: '/etc/motd', content: 'hi' }];
- */
-export type SdkMount = Mount | Readonly<Record<string, ObjectRef>>;
-
-/**
- * Devbox create parameters, with the storage-object mount shortcut.
- *
- * @example
- * const params: SdkDevboxCreateParams = { name: 'dev', mounts: [{ '/data': archiveObject }] };
- */
-export type SdkDevboxCreateParams = Omit<DevboxCreateParams, 'mounts'> & { readonly mounts?: readonly SdkMount[] | null };
-
-/**
- * Expands the mount shortcut into API mounts.
- *
- * @example
- * toApiMounts([{ '/data/in.csv': obj }]); // [{ type: 'object_mount', object_id: obj.id, object_path: '/data/in.csv' }]
- */
-export function toApiMounts(mounts: readonly SdkMount[]): Mount[] {
-  return mounts.flatMap((mount): Mount[] => {
-    if ('type' in mount && typeof mount.type === 'string') return [mount];
-    return Object.entries(mount).map(([path, ref]) => ({
-      type: 'object_mount',
-      object_id: ref.id,
-      object_path: path,
-    }));
-  });
-}
 
 /**
  * Creates a devbox with POST `create_and_await_running` and, unless it is
@@ -69,8 +25,7 @@ export function createDevbox(
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<OwnedDevbox> {
   return defer(() => {
-    const { mounts, ...rest } = params;
-    const body: DevboxCreateParams = mounts ? { ...rest, mounts: toApiMounts(mounts) } : rest;
+    const body = devboxCreateToWire(params);
     return startThenUse<DevboxView, DevboxView>(ctx, {
       // Detached: the create's answer is the only way to learn the id to shut down.
       start$: ctx.api.devboxes.createAndAwaitRunning(body, unabortableRequestOptions(options)),

@@ -3,19 +3,8 @@ import type { RunloopApi } from '../../api/index.js';
 import type { RequestOptions } from '../../core/request.js';
 import { ExecutionUpdateChunk } from '../../api/views/execution.js';
 import { resumableSse, type Positioned } from '../../core/resumable-sse.js';
-import type { OutputLine, OutputStream } from './output-line.js';
+import type { OutputLine, OutputPosition, OutputStream } from '../output.js';
 import { splitLines } from './split-lines.js';
-
-/**
- * Where to start reading each stream, in bytes; both default to 0 (the start).
- *
- * @example
- * execution.outputFrom({ stdout: lastLine.offset });
- */
-export interface OutputPosition {
-  readonly stdout?: number;
-  readonly stderr?: number;
-}
 
 /**
  * One stream's raw chunks from `from`, resuming after idle timeouts and

@@ -1,7 +1,7 @@
 import { Observable, defer, of, switchMap, take, tap } from 'rxjs';
 import { teardown, type SdkContext } from './context.js';
 import { detachedStart } from './detached-start.js';
-import type { TeardownFailure } from './teardown.js';
+import type { TeardownFailure } from '../options.js';
 
 /**
  * How a started resource is cleaned up: the request, and how a failure of

@@ -1,21 +1,6 @@
 import { EMPTY, defer, take, tap, type Observable } from 'rxjs';
 import { paginateItems, withCursor, type Page, type PageItem } from '../../core/paginate.js';
-
-/**
- * How much of a list to read. `limit` caps the TOTAL number of items
- * emitted (as in the seed SDK); `pageSize` is how many each request asks
- * for (default: `limit`, or the server's default without one). Pages are
- * fetched lazily, so `take(n)` downstream also stops paging.
- *
- * @example
- * runloop.devbox.list({ status: 'running', limit: 10, pageSize: 5 }); // at most 10 devboxes, 2 requests
- */
-export interface ListOptions {
-  /** The most items to emit in total. */
-  readonly limit?: number;
-  /** Items per request. */
-  readonly pageSize?: number;
-}
+import type { ListOptions } from '../options.js';
 
 /**
  * The items of every page of a list endpoint, at most `limit` of them;

@@ -21,7 +21,8 @@ import type { Devbox } from '../devbox.js';
 import type { WaitOptions } from '../options.js';
 import type { SdkContext } from './context.js';
 import { startThenUse } from './lifecycle.js';
-import { createDevbox, type SdkDevboxCreateParams } from './create-devbox.js';
+import { createDevbox } from './create-devbox.js';
+import type { SdkDevboxCreateParams } from '../params/devbox.js';
 
 /**
  * The shutdown that ends a scope, made to succeed whenever nothing is left

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ExecutionUpdateChunk } from '../../api/views/execution.js';
 import { utf8Length } from '../../core/bytes.js';
-import type { OutputLine, OutputStream } from './output-line.js';
+import type { OutputLine, OutputStream } from '../output.js';
 
 /**
  * Splits output chunks into tagged lines, correctly across chunk boundaries.

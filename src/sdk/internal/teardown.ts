@@ -1,29 +1,5 @@
 import type { Observable } from 'rxjs';
-
-/**
- * A clean-up the SDK sent on its own (a kill, a shutdown, a delete) that
- * failed. Nobody is subscribed to such a request any more, so its failure
- * goes to the one channel `RunloopSDKOptions.onTeardownError` instead of
- * being dropped.
- *
- * @example
- * const failure: TeardownFailure = { action: 'shutdown', id: 'dbx_1', error: new Error('503') };
- */
-export interface TeardownFailure {
-  /** What the SDK tried: kill a command, shut a devbox down, delete an object. */
-  readonly action: 'kill' | 'shutdown' | 'delete';
-  /** The execution, devbox or object id. */
-  readonly id: string;
-  readonly error: unknown;
-}
-
-/**
- * Receives every {@link TeardownFailure}. It must not throw.
- *
- * @example
- * const onTeardownError: TeardownErrorHandler = (f) => log.warn(`${f.action} ${f.id} failed`, f.error);
- */
-export type TeardownErrorHandler = (failure: TeardownFailure) => void;
+import type { TeardownErrorHandler, TeardownFailure } from '../options.js';
 
 /**
  * The default channel: a Node process warning (printed to stderr once per

@@ -3,12 +3,13 @@ import type { BlueprintCreateParams, BuildContext } from '../../api/views/bluepr
 import { isBlueprintBuildOver } from '../../api/views/blueprint.js';
 import { abortOn } from '../../core/abort.js';
 import type { PageQuery } from '../../api/views/shared.js';
-import { listItems, type ListOptions } from '../internal/list-items.js';
+import { listItems } from '../internal/list-items.js';
+import { copyList, definedFields } from '../internal/defined-fields.js';
 import { describeTimeout } from '../internal/timeout-state.js';
 import { pollUntil } from '../../core/polling.js';
 import { Blueprint } from '../blueprint.js';
 import { BlueprintBuildError } from '../errors.js';
-import { pollingConfigOf, type CallOptions, type WaitOptions } from '../options.js';
+import { pollingConfigOf, type CallOptions, type WaitOptions, type ListOptions } from '../options.js';
 import type { BuildContextOptions } from '../build-context.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
 import type { StorageObjectOps } from './storage-object-ops.js';
@@ -76,8 +77,7 @@ export class BlueprintOps {
     const { systemSetupCommands, buildContext, buildContextDir, buildContextIgnore, ...rest } = params;
     const body: BlueprintCreateParams = {
       ...rest,
-      ...(systemSetupCommands ? { system_setup_commands: [...systemSetupCommands] } : {}),
-      ...(buildContext ? { build_context: buildContext } : {}),
+      ...definedFields({ system_setup_commands: copyList(systemSetupCommands), build_context: buildContext }),
     };
     const context$: Observable<BlueprintCreateParams> =
       buildContextDir === undefined
@@ -86,8 +86,7 @@ export class BlueprintOps {
             .uploadFromDir(buildContextDir, {
               name: `build-context-${params.name}`,
               ttlMs: BUILD_CONTEXT_TTL_MS,
-              ...(buildContextIgnore ? { ignore: buildContextIgnore } : {}),
-              ...(options.signal ? { signal: options.signal } : {}),
+              ...definedFields({ ignore: buildContextIgnore, signal: options.signal }),
             })
             .pipe(map((object) => ({ ...body, build_context: object.asBuildContext() })));
     return context$.pipe(
@@ -112,7 +111,7 @@ export class BlueprintOps {
    */
   list(params: BlueprintListParams = {}, options?: CallOptions): Observable<Blueprint> {
     const { name, status } = params;
-    const filters = { ...(name === undefined ? {} : { name }), ...(status === undefined ? {} : { status }) };
+    const filters = definedFields({ name, status });
     const fetchPage = (page: PageQuery) => this.ctx.api.blueprints.list({ ...page, ...filters }, requestOptions(options));
     return listItems(fetchPage, 'blueprints', params).pipe(map((view) => new Blueprint(this.ctx, view.id, view)));
   }

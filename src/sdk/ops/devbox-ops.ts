@@ -1,13 +1,13 @@
 import { asyncScheduler, map, type Observable, type ObservableInput, type SchedulerLike } from 'rxjs';
 import type { DevboxEvictionEventView, DevboxStatusStrict } from '../../api/views/devbox.js';
 import type { PageQuery } from '../../api/views/shared.js';
-import { listItems, type ListOptions } from '../internal/list-items.js';
+import { listItems } from '../internal/list-items.js';
 import { Devbox } from '../devbox.js';
 import type { OwnedDevbox } from '../owned-devbox.js';
-import type { CallOptions, WaitOptions } from '../options.js';
-import type { DevboxFromSourceParams } from '../snapshot.js';
+import type { CallOptions, WaitOptions, ListOptions } from '../options.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
-import { createDevbox, type SdkDevboxCreateParams } from '../internal/create-devbox.js';
+import { createDevbox } from '../internal/create-devbox.js';
+import type { DevboxFromSourceParams, SdkDevboxCreateParams } from '../params/devbox.js';
 import { awaitDevboxStatus } from '../internal/devbox-waits.js';
 import { evictionFeed } from '../internal/eviction-feed.js';
 import { useDevbox } from '../internal/scoped-devbox.js';
@@ -50,17 +50,17 @@ export class DevboxOps {
 
   /** Creates from a blueprint id. @example runloop.devbox.createFromBlueprintId('bpt_1', { name: 'dev' }).subscribe(); */
   createFromBlueprintId(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
-    return this.create({ ...params, blueprint_id: id }, options, scheduler);
+    return this.create({ ...params, blueprintId: id }, options, scheduler);
   }
 
   /** Creates from the latest successful build of a named blueprint. @example runloop.devbox.createFromBlueprintName('py').subscribe(); */
   createFromBlueprintName(name: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
-    return this.create({ ...params, blueprint_name: name }, options, scheduler);
+    return this.create({ ...params, blueprintName: name }, options, scheduler);
   }
 
   /** Creates from a disk snapshot. @example runloop.devbox.createFromSnapshot('snp_1').subscribe(); */
   createFromSnapshot(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
-    return this.create({ ...params, snapshot_id: id }, options, scheduler);
+    return this.create({ ...params, snapshotId: id }, options, scheduler);
   }
 
   /**

@@ -2,8 +2,9 @@ import { defer, map, type Observable } from 'rxjs';
 import type { SnapshotListRequest } from '../../api/resources/disk-snapshots.js';
 import type { MetadataFilters } from '../../api/views/disk-snapshot.js';
 import type { PageQuery } from '../../api/views/shared.js';
-import { listItems, type ListOptions } from '../internal/list-items.js';
-import type { CallOptions } from '../options.js';
+import { listItems } from '../internal/list-items.js';
+import { definedFields } from '../internal/defined-fields.js';
+import type { CallOptions, ListOptions } from '../options.js';
 import { Snapshot } from '../snapshot.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
 
@@ -24,7 +25,7 @@ export interface SnapshotListParams extends ListOptions {
  * `runloop.snapshot`: find and list disk snapshots. Every method is cold.
  *
  * @example
- * runloop.snapshot.list({ devbox_id: 'dbx_1' }).subscribe((s) => console.log(s.id));
+ * runloop.snapshot.list({ devboxId: 'dbx_1' }).subscribe((s) => console.log(s.id));
  */
 export class SnapshotOps {
   /** @internal */
@@ -49,11 +50,7 @@ export class SnapshotOps {
    */
   list(params: SnapshotListParams = {}, options?: CallOptions): Observable<Snapshot> {
     const { devboxId, sourceBlueprintId, metadata } = params;
-    const filters: SnapshotListRequest = {
-      ...(devboxId === undefined ? {} : { devbox_id: devboxId }),
-      ...(sourceBlueprintId === undefined ? {} : { source_blueprint_id: sourceBlueprintId }),
-      ...(metadata === undefined ? {} : { metadata }),
-    };
+    const filters: SnapshotListRequest = definedFields({ devbox_id: devboxId, source_blueprint_id: sourceBlueprintId, metadata });
     const fetchPage = (page: PageQuery) => this.ctx.api.diskSnapshots.list({ ...page, ...filters }, requestOptions(options));
     return listItems(fetchPage, 'snapshots', params).pipe(map((view) => new Snapshot(this.ctx, view.id)));
   }

@@ -1,17 +1,19 @@
 import { createReadStream, stat } from 'node:fs';
 import { basename } from 'node:path';
 import { Observable, defer, last, map, switchMap } from 'rxjs';
-import type { ObjectContentTypeStrict, ObjectCreateParams, ObjectListQuery, ObjectStateStrict, ObjectView } from '../../api/views/object.js';
+import type { ObjectContentTypeStrict, ObjectStateStrict, ObjectView } from '../../api/views/object.js';
 import { abortOn } from '../../core/abort.js';
 import type { PageQuery } from '../../api/views/shared.js';
-import { listItems, type ListOptions } from '../internal/list-items.js';
-import type { CallOptions } from '../options.js';
+import { listItems } from '../internal/list-items.js';
+import type { CallOptions, ListOptions } from '../options.js';
 import { StorageObject } from '../storage-object.js';
 import { buildContextStream, type BuildContextOptions } from '../build-context.js';
 import { inferContentType } from '../internal/content-type.js';
 import { requestOptions, unabortableRequestOptions, type SdkContext } from '../internal/context.js';
 import { startThenUse } from '../internal/lifecycle.js';
 import type { UploadBody } from '../internal/presigned.js';
+import { definedFields } from '../internal/defined-fields.js';
+import { objectCreateToWire, type SdkObjectCreateParams } from '../params/storage-object.js';
 
 /**
  * What `runloop.storageObject.list` reads: filters (`name` matches
@@ -75,10 +77,10 @@ export class StorageObjectOps {
    * Creates an object (state UPLOADING); the handle carries the upload URL.
    *
    * @example
-   * runloop.storageObject.create({ name: 'data.bin', content_type: 'binary' }).subscribe((o) => console.log(o.uploadUrl));
+   * runloop.storageObject.create({ name: 'data.bin', contentType: 'binary' }).subscribe((o) => console.log(o.uploadUrl));
    */
-  create(params: ObjectCreateParams, options?: CallOptions): Observable<StorageObject> {
-    return defer(() => this.ctx.api.objects.create(params, requestOptions(options))).pipe(
+  create(params: SdkObjectCreateParams, options?: CallOptions): Observable<StorageObject> {
+    return defer(() => this.ctx.api.objects.create(objectCreateToWire(params), requestOptions(options))).pipe(
       map((view) => new StorageObject(this.ctx, view.id, view)),
     );
   }
@@ -97,12 +99,7 @@ export class StorageObjectOps {
    */
   list(params: ObjectListParams = {}, options?: CallOptions): Observable<StorageObject> {
     const { contentType, name, search, state } = params;
-    const filters: ObjectListQuery = {
-      ...(contentType === undefined ? {} : { content_type: contentType }),
-      ...(name === undefined ? {} : { name }),
-      ...(search === undefined ? {} : { search }),
-      ...(state === undefined ? {} : { state }),
-    };
+    const filters = definedFields({ content_type: contentType, name, search, state });
     const fetchPage = (page: PageQuery) => this.ctx.api.objects.list({ ...page, ...filters }, requestOptions(options));
     return listItems(fetchPage, 'objects', params).pipe(map((view) => new StorageObject(this.ctx, view.id, view)));
   }
@@ -117,7 +114,7 @@ export class StorageObjectOps {
     return fileSize(filePath).pipe(
       switchMap((size) =>
         this.#upload(
-          { name, content_type: options.contentType ?? inferContentType(filePath), ...objectFields(options) },
+          { name, contentType: options.contentType ?? inferContentType(filePath), ...objectFields(options) },
           () => createReadStream(filePath),
           size,
           options,
@@ -129,7 +126,7 @@ export class StorageObjectOps {
   /** Uploads text as a `text` object. @example runloop.storageObject.uploadFromText('hi', 'hi.txt').subscribe(); */
   uploadFromText(text: string, name: string, options: UploadObjectOptions = {}): Observable<StorageObject> {
     const bytes = Buffer.from(text, 'utf8');
-    return this.#upload({ name, content_type: 'text', ...objectFields(options) }, () => bytes, bytes.length, options);
+    return this.#upload({ name, contentType: 'text', ...objectFields(options) }, () => bytes, bytes.length, options);
   }
 
   /**
@@ -144,7 +141,7 @@ export class StorageObjectOps {
     contentType: ObjectContentTypeStrict,
     options: UploadObjectOptions = {},
   ): Observable<StorageObject> {
-    return this.#upload({ name, content_type: contentType, ...objectFields(options) }, () => bytes, bytes.length, options);
+    return this.#upload({ name, contentType, ...objectFields(options) }, () => bytes, bytes.length, options);
   }
 
   /** Alias of {@link uploadFromBytes}, the official client's name. @example runloop.storageObject.uploadFromBuffer(buf, 'a.bin', 'binary'); */
@@ -161,19 +158,19 @@ export class StorageObjectOps {
    */
   uploadFromDir(directory: string, options: UploadDirOptions & { readonly name: string }): Observable<StorageObject> {
     const { ignore, ignoreFile } = options;
-    const contextOptions: BuildContextOptions = { ...(ignore ? { ignore } : {}), ...(ignoreFile ? { ignoreFile } : {}) };
+    const contextOptions: BuildContextOptions = definedFields({ ignore, ignoreFile });
     return this.#upload(
-      { name: options.name, content_type: 'tgz', ...objectFields(options) },
+      { name: options.name, contentType: 'tgz', ...objectFields(options) },
       () => buildContextStream(directory, contextOptions),
       undefined,
       options,
     );
   }
 
-  #upload(params: ObjectCreateParams, body: () => UploadBody, length: number | undefined, options: CallOptions): Observable<StorageObject> {
+  #upload(params: SdkObjectCreateParams, body: () => UploadBody, length: number | undefined, options: CallOptions): Observable<StorageObject> {
     const request = unabortableRequestOptions(options);
     return startThenUse<ObjectView, ObjectView>(this.ctx, {
-      start$: defer(() => this.ctx.api.objects.create(params, request)),
+      start$: defer(() => this.ctx.api.objects.create(objectCreateToWire(params), request)),
       use: (view) => {
         const object = new StorageObject(this.ctx, view.id, view);
         return object.uploadContent(body, length === undefined ? {} : { length }).pipe(
@@ -191,11 +188,8 @@ export class StorageObjectOps {
   }
 }
 
-function objectFields(options: UploadObjectOptions): Pick<ObjectCreateParams, 'metadata' | 'ttl_ms'> {
-  return {
-    ...(options.metadata === undefined ? {} : { metadata: options.metadata === null ? null : { ...options.metadata } }),
-    ...(options.ttlMs === undefined ? {} : { ttl_ms: options.ttlMs }),
-  };
+function objectFields(options: UploadObjectOptions): Pick<SdkObjectCreateParams, 'metadata' | 'ttlMs'> {
+  return definedFields({ metadata: options.metadata, ttlMs: options.ttlMs });
 }
 
 /** The size of a file, as a cold Observable (fs.stat's callback cannot be cancelled, only ignored). */

@@ -46,7 +46,7 @@ describe('blueprints (real runloop-local)', () => {
 
     const out = await lastValueFrom(
       h.sdk.devbox
-        .use({ blueprint_id: blueprint.id, name: 'from-bp' }, (d) => d.cmd.exec('cat /srv/app/hello.txt /srv/listing.txt /srv/setup.txt'))
+        .use({ blueprintId: blueprint.id, name: 'from-bp' }, (d) => d.cmd.exec('cat /srv/app/hello.txt /srv/listing.txt /srv/setup.txt'))
         .pipe(switchMap((r) => r.stdout())),
     );
     expect(out).toBe('from context\nhello.txt\nsetup\n');

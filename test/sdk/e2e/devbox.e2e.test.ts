@@ -133,7 +133,7 @@ describe('Devbox (real runloop-local)', () => {
   });
 
   it('tunnels: enable, the URL reaches a server in the devbox, remove', async () => {
-    const tunnel = await lastValueFrom(devbox.net.enableTunnel({ auth_mode: 'open' }));
+    const tunnel = await lastValueFrom(devbox.net.enableTunnel({ authMode: 'open' }));
     expect(tunnel.tunnel_key).toMatch(/^[a-z0-9]{8,64}$/i);
     const url = await lastValueFrom(devbox.getTunnelUrl(8080));
     expect(url).toBe(`${h.server.url}/tunnel/${tunnel.tunnel_key}/8080/`);

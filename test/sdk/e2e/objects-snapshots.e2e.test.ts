@@ -40,7 +40,7 @@ describe('storage objects (real runloop-local)', () => {
     expect((await lastValueFrom(csv.getInfo())).content_type).toBe('text');
     expect(await lastValueFrom(csv.downloadAsText())).toBe('a,b\n1,2\n');
 
-    const manual = await lastValueFrom(h.sdk.storageObject.create({ name: 'manual.bin', content_type: 'binary' }));
+    const manual = await lastValueFrom(h.sdk.storageObject.create({ name: 'manual.bin', contentType: 'binary' }));
     expect(manual.uploadUrl).toBeDefined();
     await lastValueFrom(manual.uploadContent(new Uint8Array([0xde, 0xad])), { defaultValue: undefined });
     expect((await lastValueFrom(manual.complete())).state).toBe('READ_ONLY');

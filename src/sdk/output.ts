@@ -1,5 +1,6 @@
 /**
- * Command output as data: one tagged line per emission (DESIGN.md "Command output is data").
+ * Command output as data: one tagged line per emission (DESIGN.md "Command output is data"),
+ * and where to resume reading it.
  */
 
 /**
@@ -24,4 +25,15 @@ export interface OutputLine {
   readonly stream: OutputStream;
   readonly line: string;
   readonly offset: number;
+}
+
+/**
+ * Where to start reading each stream, in bytes; both default to 0 (the start).
+ *
+ * @example
+ * execution.outputFrom({ stdout: lastLine.offset });
+ */
+export interface OutputPosition {
+  readonly stdout?: number;
+  readonly stderr?: number;
 }
