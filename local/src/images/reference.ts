@@ -39,7 +39,12 @@ export class ImageReferenceError extends Error {
   }
 }
 
-/** Docker Hub's name in references. */
+/**
+ * Docker Hub's name in references.
+ *
+ * @example
+ * parseImageReference('python:3.12-slim').registry === DOCKER_HUB; // true
+ */
 export const DOCKER_HUB = 'docker.io';
 
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;

@@ -32,7 +32,12 @@ export interface RegistryEndpoint {
   readonly credential: RegistryCredential | undefined;
 }
 
-/** The manifest media types a pull accepts, in order of preference. */
+/**
+ * The manifest media types a pull accepts, in order of preference.
+ *
+ * @example
+ * headers.accept = MANIFEST_TYPES.join(', ');
+ */
 export const MANIFEST_TYPES = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',

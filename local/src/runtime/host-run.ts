@@ -16,13 +16,23 @@
  */
 import { Worker } from 'node:worker_threads';
 
-/** What a command printed. */
+/**
+ * What a command printed.
+ *
+ * @example
+ * const { stdout }: HostRunResult = await hostRun('losetup', ['-j', image], { env: PATH_ENV });
+ */
 export interface HostRunResult {
   readonly stdout: string;
   readonly stderr: string;
 }
 
-/** A failed command: like execFile's error, with what it said. */
+/**
+ * A failed command: like execFile's error, with what it said.
+ *
+ * @example
+ * catch (e) { log((e as HostRunError).stderr); }
+ */
 export interface HostRunError extends Error {
   readonly stderr: string;
   readonly stdout: string;

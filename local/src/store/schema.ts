@@ -13,7 +13,12 @@ import type Database from 'better-sqlite3';
  */
 export type IndexValue = string | number | boolean | null;
 
-/** What SQLite stores for an index value. */
+/**
+ * What SQLite stores for an index value.
+ *
+ * @example
+ * const stored: SqlValue = value === true ? 1 : value === false ? 0 : value;
+ */
 export type SqlValue = string | number | null;
 
 /**

@@ -25,7 +25,12 @@ import { DnsAnswerer, type AnswerRules, type DnsUpstream, type ResolvedAddress }
 const run = promisify(execFile);
 const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
-/** An answered address stays open at least this long, even when the answer's TTL is shorter (clients cache). */
+/**
+ * An answered address stays open at least this long, even when the answer's TTL is shorter (clients cache).
+ *
+ * @example
+ * const seconds = Math.max(MIN_ALLOW_SECONDS, answer.ttl);
+ */
 export const MIN_ALLOW_SECONDS = 300;
 /** And at most this long (an answer may claim a week). */
 const MAX_ALLOW_SECONDS = 86_400;
@@ -33,6 +38,9 @@ const MAX_ALLOW_SECONDS = 86_400;
  * What `*.tunnel.localhost` resolves to inside a devbox that may reach other
  * devboxes: an address of the benchmarking range (198.18.0.0/15, refused to
  * every devbox), NATed on the host to the server's listener, where tunnels are served.
+ *
+ * @example
+ * answer(question, TUNNEL_GATEWAY_ADDRESS); // for `<key>.tunnel.localhost`
  */
 export const TUNNEL_GATEWAY_ADDRESS = '198.18.0.1';
 /** Both halves of IPv4: `hash:net` has no /0. */

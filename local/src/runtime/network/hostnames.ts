@@ -4,7 +4,12 @@
  * the DNS answerer (matching), so both always agree.
  */
 
-/** Longest pattern or name, in characters (DNS's own limit for a name in text form). */
+/**
+ * Longest pattern or name, in characters (DNS's own limit for a name in text form).
+ *
+ * @example
+ * if (name.length > MAX_HOSTNAME_CHARS) throw new InvalidInputError('allowed_hostnames', 'too long');
+ */
 export const MAX_HOSTNAME_CHARS = 253;
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
