@@ -13,7 +13,9 @@ const DOCKERFILE = 'FROM ubuntu:24.04\nRUN echo built > /opt/built.txt && ls /us
 
 async function rxBuild(ctx: BenchContext, round: number): Promise<number> {
   const start = performance.now();
-  const blueprint = await lastValueFrom(ctx.sdk.blueprint.create({ name: `bench-bp-rx-${round}`, dockerfile: DOCKERFILE }));
+  const blueprint = await lastValueFrom(
+    ctx.sdk.blueprint.create({ name: `bench-bp-rx-${round}`, dockerfile: DOCKERFILE }),
+  );
   const ms = elapsedMs(start);
   await lastValueFrom(blueprint.delete());
   return ms;
@@ -21,7 +23,10 @@ async function rxBuild(ctx: BenchContext, round: number): Promise<number> {
 
 async function officialBuild(ctx: BenchContext, round: number): Promise<number> {
   const start = performance.now();
-  const blueprint = await ctx.official.sdk.blueprint.create({ name: `bench-bp-official-${round}`, dockerfile: DOCKERFILE });
+  const blueprint = await ctx.official.sdk.blueprint.create({
+    name: `bench-bp-official-${round}`,
+    dockerfile: DOCKERFILE,
+  });
   const ms = elapsedMs(start);
   const info = await blueprint.getInfo();
   if (info.status !== 'build_complete') throw new Error(`official blueprint build: ${info.status}`);
@@ -32,6 +37,18 @@ async function officialBuild(ctx: BenchContext, round: number): Promise<number> 
 /** @example const rows = await benchBlueprint(ctx); */
 export async function benchBlueprint(ctx: BenchContext): Promise<ResultRow[]> {
   let round = 0;
-  const runs = await interleave(ROUNDS, { rx: () => rxBuild(ctx, round++), official: () => officialBuild(ctx, round++) });
-  return [compareRow({ benchmark: `blueprint build (FROM + one RUN), until complete, n=${ROUNDS}`, unit: 'ms', digits: 0, rx: runs.rx, official: runs.official, targets: [atLeastOfficial('ms')] })];
+  const runs = await interleave(ROUNDS, {
+    rx: () => rxBuild(ctx, round++),
+    official: () => officialBuild(ctx, round++),
+  });
+  return [
+    compareRow({
+      benchmark: `blueprint build (FROM + one RUN), until complete, n=${ROUNDS}`,
+      unit: 'ms',
+      digits: 0,
+      rx: runs.rx,
+      official: runs.official,
+      targets: [atLeastOfficial('ms')],
+    }),
+  ];
 }

@@ -40,7 +40,11 @@ async function sideBySide(layers: readonly Layer[]): Promise<number[][]> {
 }
 
 /** Runs a host process to its end, output discarded. */
-function run(file: string, args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<void> {
+function run(
+  file: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { ...options, stdio: ['ignore', 'ignore', 'ignore'] });
     child.once('error', reject);
@@ -50,7 +54,9 @@ function run(file: string, args: readonly string[], options: { env?: Record<stri
 
 /** The cgroup v2 `cgroup.procs` of the devbox whose PID 1 is `pid` (hybrid or pure v2 host). */
 function cgroupV2ProcsOf(pid: number): string | undefined {
-  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'));
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('0::'));
   const path = line?.slice(3);
   if (path === undefined || path === '/') return undefined;
   const root = existsSync('/sys/fs/cgroup/unified') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
@@ -70,7 +76,9 @@ async function call(server: LocalServer, method: string, path: string, body: unk
 async function createRunning(server: LocalServer): Promise<string> {
   const created = await call(server, 'POST', '/v1/devboxes/create_and_await_running', {});
   for (;;) {
-    const res = await call(server, 'POST', `/v1/devboxes/${created.json?.id}/wait_for_status`, { statuses: ['running', 'failure', 'shutdown'] });
+    const res = await call(server, 'POST', `/v1/devboxes/${created.json?.id}/wait_for_status`, {
+      statuses: ['running', 'failure', 'shutdown'],
+    });
     if (res.status === 408) continue;
     if (res.json?.status !== 'running') throw new Error(`devbox did not start: ${JSON.stringify(res.json)}`);
     return res.json.id as string;
@@ -80,24 +88,44 @@ async function createRunning(server: LocalServer): Promise<string> {
 /** The layers below HTTP; only the namespace runtime has nsenter ones. */
 function runtimeLayers(handle: DevboxHandle, namespaces: boolean): Layer[] {
   const layers: Layer[] = [
-    ['after: handle.spawn `true` through the agent (exit + close), as the server runs it', async () => {
-      const child = handle.spawn({ command: 'true' });
-      child.stdin.end();
-      child.stdout.resume();
-      child.stderr.resume();
-      await child.closed;
-    }],
-    ['floor: host spawn /bin/true (the machine\'s own process cost)', () => run('/bin/true', [])],
+    [
+      'after: handle.spawn `true` through the agent (exit + close), as the server runs it',
+      async () => {
+        const child = handle.spawn({ command: 'true' });
+        child.stdin.end();
+        child.stdout.resume();
+        child.stderr.resume();
+        await child.closed;
+      },
+    ],
+    ["floor: host spawn /bin/true (the machine's own process cost)", () => run('/bin/true', [])],
   ];
   if (!namespaces) return layers;
   const procs = cgroupV2ProcsOf(handle.pid);
   const enter = ['-t', String(handle.pid), '-U', '-m', '-u', '-i', '-n', '-p', '-r', '-S', '1000', '-G', '1000'];
   // The pre-agent exec path: a host sh joins the devbox's v2 cgroup, then nsenter, env -i and bash.
   const join = 'for f in $1; do echo $$ > "$f"; done; shift; exec "$@"';
-  const chain = ['-c', join, 'sh', procs ?? '', '/usr/bin/nsenter', ...enter, '--wdns=/home/user', '/usr/bin/env', '-i', 'HOME=/home/user', '/bin/bash', '-c', 'true'];
+  const chain = [
+    '-c',
+    join,
+    'sh',
+    procs ?? '',
+    '/usr/bin/nsenter',
+    ...enter,
+    '--wdns=/home/user',
+    '/usr/bin/env',
+    '-i',
+    'HOME=/home/user',
+    '/bin/bash',
+    '-c',
+    'true',
+  ];
   return [
     ...layers,
-    ['before: host sh + nsenter + env + bash (the pre-agent exec path)', () => run('/bin/sh', chain, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } })],
+    [
+      'before: host sh + nsenter + env + bash (the pre-agent exec path)',
+      () => run('/bin/sh', chain, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }),
+    ],
     ['floor of the before path: bare nsenter /bin/true', () => run('/usr/bin/nsenter', [...enter, '/bin/true'])],
   ];
 }
@@ -114,7 +142,11 @@ export async function benchExecServer(_ctx: BenchContext): Promise<ResultRow[]> 
   // A first, route-less service only hands over the context (and with it the runtime handles).
   const capture = (c: ServerContext) => ((context = c), { name: 'bench-capture', routes: () => [] });
   const server = await startLocalServer({
-    port: 0, host: '127.0.0.1', dataDir, token: `bench_${randomBytes(12).toString('hex')}`, log: createLogger('error'),
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    token: `bench_${randomBytes(12).toString('hex')}`,
+    log: createLogger('error'),
     services: [capture, ...DEFAULT_SERVICES],
   });
   try {
@@ -122,17 +154,29 @@ export async function benchExecServer(_ctx: BenchContext): Promise<ResultRow[]> 
     const handle = context?.services.devboxes.handle(id);
     if (handle === undefined) throw new Error(`no runtime handle for ${id}`);
     const layers: Layer[] = [
-      ['HTTP POST /execute `true`', async () => {
-        const res = await call(server, 'POST', `/v1/devboxes/${id}/execute`, { command: 'true' });
-        if (res.json?.status !== 'completed') throw new Error(`execute did not complete: ${JSON.stringify(res.json)}`);
-      }],
+      [
+        'HTTP POST /execute `true`',
+        async () => {
+          const res = await call(server, 'POST', `/v1/devboxes/${id}/execute`, { command: 'true' });
+          if (res.json?.status !== 'completed')
+            throw new Error(`execute did not complete: ${JSON.stringify(res.json)}`);
+        },
+      ],
       ...runtimeLayers(handle, context?.runtime?.info.mode === 'namespaces'),
     ];
     const samples = await sideBySide(layers);
     const httpP50 = quantile(samples[0] ?? [], 0.5);
     return layers.map(([label], k) => {
       const [p50, p90] = [quantile(samples[k] ?? [], 0.5), quantile(samples[k] ?? [], 0.9)];
-      return { benchmark: `exec-server: ${label}, p50 / p90 ms, n=${ROUNDS}`, rx: `${fmt(p50, 2)} / ${fmt(p90, 2)}`, official: '-', floor: '-', ahead: `${fmt(p50 / httpP50, 2)} of HTTP`, target: '-', verdict: '-' };
+      return {
+        benchmark: `exec-server: ${label}, p50 / p90 ms, n=${ROUNDS}`,
+        rx: `${fmt(p50, 2)} / ${fmt(p90, 2)}`,
+        official: '-',
+        floor: '-',
+        ahead: `${fmt(p50 / httpP50, 2)} of HTTP`,
+        target: '-',
+        verdict: '-',
+      };
     });
   } finally {
     await server.stop();

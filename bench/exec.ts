@@ -30,7 +30,12 @@ async function officialExec(ctx: BenchContext, id: string): Promise<number> {
 
 async function rawExec(ctx: BenchContext, devboxId: string): Promise<number> {
   const start = performance.now();
-  const view = await ctx.raw.json('POST', `/v1/devboxes/${devboxId}/execute`, { command: 'true', command_id: uuidv7() }, AbortSignal.timeout(HANG_MS));
+  const view = await ctx.raw.json(
+    'POST',
+    `/v1/devboxes/${devboxId}/execute`,
+    { command: 'true', command_id: uuidv7() },
+    AbortSignal.timeout(HANG_MS),
+  );
   if (view?.status !== 'completed') throw new Error(`raw exec: ${JSON.stringify(view).slice(0, 200)}`);
   return elapsedMs(start);
 }
@@ -58,8 +63,22 @@ export async function benchExec(ctx: BenchContext): Promise<ResultRow[]> {
         floor: runs.spawn,
         targets: [atLeastOfficial('ms'), withinFloor('ms', 1.5, 'spawn floor')],
       }),
-      compareRow({ benchmark: `exec 'true' round trip p90`, unit: 'ms', digits: 2, rx: p90(runs.rx), official: p90(runs.official), floor: p90(runs.spawn) }),
-      compareRow({ benchmark: `exec 'true' p50, raw undici POST /execute in the rx column (the HTTP floor)`, unit: 'ms', digits: 2, rx: runs.raw, official: runs.official, floor: runs.spawn }),
+      compareRow({
+        benchmark: `exec 'true' round trip p90`,
+        unit: 'ms',
+        digits: 2,
+        rx: p90(runs.rx),
+        official: p90(runs.official),
+        floor: p90(runs.spawn),
+      }),
+      compareRow({
+        benchmark: `exec 'true' p50, raw undici POST /execute in the rx column (the HTTP floor)`,
+        unit: 'ms',
+        digits: 2,
+        rx: runs.raw,
+        official: runs.official,
+        floor: runs.spawn,
+      }),
     ];
   } finally {
     await lastValueFrom(devbox.shutdown());

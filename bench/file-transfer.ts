@@ -23,7 +23,9 @@ async function rxRound(devbox: Devbox, file: string): Promise<Timing> {
   await lastValueFrom(devbox.file.upload({ path: 'payload-rx.bin', file }));
   const uploadMs = elapsedMs(start);
   start = performance.now();
-  const bytes = await lastValueFrom(devbox.file.downloadStream({ path: 'payload-rx.bin' }).pipe(reduce((n, chunk) => n + chunk.length, 0)));
+  const bytes = await lastValueFrom(
+    devbox.file.downloadStream({ path: 'payload-rx.bin' }).pipe(reduce((n, chunk) => n + chunk.length, 0)),
+  );
   if (bytes !== SIZE) throw new Error(`runloop-rx download got ${bytes} bytes`);
   return { uploadMs, downloadMs: elapsedMs(start) };
 }
@@ -47,7 +49,12 @@ async function rawRound(ctx: BenchContext, devboxId: string, file: string): Prom
   const form = new FormData();
   form.set('path', 'payload-raw.bin');
   form.set('file', await openAsBlob(file), 'payload.bin');
-  const up = await request(`${ctx.server.url}/v1/devboxes/${devboxId}/upload_file`, { method: 'POST', dispatcher: ctx.raw.agent, headers: auth, body: form });
+  const up = await request(`${ctx.server.url}/v1/devboxes/${devboxId}/upload_file`, {
+    method: 'POST',
+    dispatcher: ctx.raw.agent,
+    headers: auth,
+    body: form,
+  });
   await up.body.dump();
   if (up.statusCode >= 300) throw new Error(`raw upload: HTTP ${up.statusCode}`);
   const uploadMs = elapsedMs(start);

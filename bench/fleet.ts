@@ -20,7 +20,9 @@ interface FleetTiming {
 
 async function rxFleet(ctx: BenchContext): Promise<FleetTiming> {
   const start = performance.now();
-  const devboxes: Devbox[] = await lastValueFrom(forkJoin(Array.from({ length: FLEET }, (_, i) => ctx.sdk.devbox.create({ name: `${PREFIX}rx-${i}` }))));
+  const devboxes: Devbox[] = await lastValueFrom(
+    forkJoin(Array.from({ length: FLEET }, (_, i) => ctx.sdk.devbox.create({ name: `${PREFIX}rx-${i}` }))),
+  );
   const upMs = elapsedMs(start);
   const down = performance.now();
   await lastValueFrom(forkJoin(devboxes.map((d) => d.shutdown())));
@@ -29,7 +31,9 @@ async function rxFleet(ctx: BenchContext): Promise<FleetTiming> {
 
 async function officialFleet(ctx: BenchContext): Promise<FleetTiming> {
   const start = performance.now();
-  const devboxes = await Promise.all(Array.from({ length: FLEET }, (_, i) => ctx.official.sdk.devbox.create({ name: `${PREFIX}official-${i}` })));
+  const devboxes = await Promise.all(
+    Array.from({ length: FLEET }, (_, i) => ctx.official.sdk.devbox.create({ name: `${PREFIX}official-${i}` })),
+  );
   const upMs = elapsedMs(start);
   const down = performance.now();
   await Promise.all(devboxes.map((d) => d.shutdown()));
@@ -61,7 +65,13 @@ export async function benchFleet(ctx: BenchContext): Promise<ResultRow[]> {
         official: runs.official.map((t) => t.upMs),
         targets: [atLeastOfficial('ms')],
       }),
-      compareRow({ benchmark: `fleet: ${FLEET} devboxes shut down at once`, unit: 'ms', digits: 0, rx: runs.rx.map((t) => t.downMs), official: runs.official.map((t) => t.downMs) }),
+      compareRow({
+        benchmark: `fleet: ${FLEET} devboxes shut down at once`,
+        unit: 'ms',
+        digits: 0,
+        rx: runs.rx.map((t) => t.downMs),
+        official: runs.official.map((t) => t.downMs),
+      }),
     ];
   } finally {
     await shutDownByPrefix(ctx, PREFIX);

@@ -62,7 +62,10 @@ export async function measureInstall(label: string, tarballs: readonly string[])
   const project = await mkdtemp(join(tmpdir(), 'install-size-'));
   const cache = await mkdtemp(join(tmpdir(), 'install-size-cache-'));
   try {
-    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'empty-project', version: '1.0.0', private: true, type: 'module' }));
+    await writeFile(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'empty-project', version: '1.0.0', private: true, type: 'module' }),
+    );
     const started = performance.now();
     await npm(['install', '--cache', cache, '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], project);
     const seconds = (performance.now() - started) / 1000;
@@ -71,13 +74,17 @@ export async function measureInstall(label: string, tarballs: readonly string[])
       packages: Record<string, { hasInstallScript?: boolean }>;
     };
     const entries = Object.entries(lock.packages);
-    const npmLs = await npm(['ls', '--omit=dev'], project).catch((err: { stdout?: string }) => err.stdout ?? String(err as unknown));
+    const npmLs = await npm(['ls', '--omit=dev'], project).catch(
+      (err: { stdout?: string }) => err.stdout ?? String(err as unknown),
+    );
     return {
       label,
       seconds,
       bytes: Number(du.split('\t')[0]),
       packages: entries.length,
-      installScripts: entries.filter(([, p]) => p.hasInstallScript).map(([path]) => path.replace(/^.*node_modules\//, '')),
+      installScripts: entries
+        .filter(([, p]) => p.hasInstallScript)
+        .map(([path]) => path.replace(/^.*node_modules\//, '')),
       npmLs: npmLs.trim(),
     };
   } finally {
@@ -93,7 +100,9 @@ export async function measureInstall(label: string, tarballs: readonly string[])
  * printInstall(report);
  */
 export function printInstall(r: InstallReport): void {
-  console.log(`${r.label}: ${r.seconds.toFixed(1)} s, ${(r.bytes / 1e6).toFixed(1)} MB on disk, ${r.packages} packages`);
+  console.log(
+    `${r.label}: ${r.seconds.toFixed(1)} s, ${(r.bytes / 1e6).toFixed(1)} MB on disk, ${r.packages} packages`,
+  );
   console.log(`  install scripts: ${r.installScripts.length === 0 ? 'none' : r.installScripts.join(', ')}`);
   console.log(`  npm ls --omit=dev:\n${r.npmLs.replace(/^/gm, '    ')}`);
 }

@@ -42,11 +42,16 @@ async function waitForProcesses(devbox: DevboxHandle, count: number): Promise<nu
 
 /** `GET /v1/devboxes/{id}` latency (p50, p99) while that devbox runs a fork bomb, and its shutdown time, over HTTP. */
 async function apiUnderForkBomb(ctx: BenchContext): Promise<ResultRow[]> {
-  const created = await ctx.raw.json('POST', '/v1/devboxes', { name: 'bench-bomb', launch_parameters: { resource_size_request: 'X_SMALL' } });
+  const created = await ctx.raw.json('POST', '/v1/devboxes', {
+    name: 'bench-bomb',
+    launch_parameters: { resource_size_request: 'X_SMALL' },
+  });
   const id = created.id as string;
   try {
-    for (let view = created; view.status !== 'running'; ) {
-      view = await ctx.raw.json('POST', `/v1/devboxes/${id}/wait_for_status`, { statuses: ['running', 'failure'] }).catch(() => view);
+    for (let view = created; view.status !== 'running';) {
+      view = await ctx.raw
+        .json('POST', `/v1/devboxes/${id}/wait_for_status`, { statuses: ['running', 'failure'] })
+        .catch(() => view);
       if (view.status === 'failure') throw new Error('bench devbox failed to start');
     }
     await ctx.raw.json('POST', `/v1/devboxes/${id}/execute_async`, { command: FORK_BOMB });
@@ -62,8 +67,24 @@ async function apiUnderForkBomb(ctx: BenchContext): Promise<ResultRow[]> {
     await ctx.raw.json('POST', `/v1/devboxes/${id}/shutdown`);
     const downMs = performance.now() - down;
     return [
-      { benchmark: 'isolation: GET /v1/devboxes/{id} during a fork bomb in it, p50 / p99 ms, n=200', rx: `${fmt(p50, 1)} / ${fmt(p99, 1)}`, official: '-', floor: '-', ahead: '-', target: 'p99 < 200 ms', verdict: p99 < 200 ? 'met' : 'MISSED' },
-      { benchmark: 'isolation: POST /shutdown of that devbox, ms', rx: fmt(downMs, 0), official: '-', floor: '-', ahead: '-', target: '< 2000 ms', verdict: downMs < 2000 ? 'met' : 'MISSED' },
+      {
+        benchmark: 'isolation: GET /v1/devboxes/{id} during a fork bomb in it, p50 / p99 ms, n=200',
+        rx: `${fmt(p50, 1)} / ${fmt(p99, 1)}`,
+        official: '-',
+        floor: '-',
+        ahead: '-',
+        target: 'p99 < 200 ms',
+        verdict: p99 < 200 ? 'met' : 'MISSED',
+      },
+      {
+        benchmark: 'isolation: POST /shutdown of that devbox, ms',
+        rx: fmt(downMs, 0),
+        official: '-',
+        floor: '-',
+        ahead: '-',
+        target: '< 2000 ms',
+        verdict: downMs < 2000 ? 'met' : 'MISSED',
+      },
     ];
   } finally {
     await ctx.raw.json('POST', `/v1/devboxes/${id}/shutdown`).catch(() => undefined);
@@ -78,7 +99,13 @@ export async function benchIsolation(ctx: BenchContext): Promise<ResultRow[]> {
   try {
     runtime = await createRuntime({ mode: 'namespaces', dataDir });
     const rt = runtime;
-    const spec = (id: string, size = 'SMALL') => ({ id, stateDir: join(dataDir, id), layers: [], limits: limitsFor({ resource_size_request: size as 'SMALL' }), network: 'isolated' as const });
+    const spec = (id: string, size = 'SMALL') => ({
+      id,
+      stateDir: join(dataDir, id),
+      layers: [],
+      limits: limitsFor({ resource_size_request: size as 'SMALL' }),
+      network: 'isolated' as const,
+    });
     const first: number[] = [];
     const again: number[] = [];
     for (let i = 0; i < STARTS; i++) {
@@ -94,7 +121,10 @@ export async function benchIsolation(ctx: BenchContext): Promise<ResultRow[]> {
     const withNet: number[] = [];
     const hostNet: number[] = [];
     for (let i = 0; i < STARTS; i++) {
-      for (const [network, samples] of [['isolated', withNet], ['host', hostNet]] as const) {
+      for (const [network, samples] of [
+        ['isolated', withNet],
+        ['host', hostNet],
+      ] as const) {
         const [devbox, ms] = await timed(() => rt.start({ ...spec('dbx_net'), network }));
         samples.push(ms);
         await devbox.stop();
@@ -105,8 +135,13 @@ export async function benchIsolation(ctx: BenchContext): Promise<ResultRow[]> {
     const noPolicy: number[] = [];
     const egressPolicy = { allowAll: false, hostnames: ['example.com'], devboxGateway: undefined };
     for (let i = 0; rt.info.networkPolicies === true && i < STARTS; i++) {
-      for (const [policy, samples] of [[egressPolicy, withPolicy], [undefined, noPolicy]] as const) {
-        const [devbox, ms] = await timed(() => rt.start({ ...spec('dbx_policy'), ...(policy ? { egressPolicy: policy } : {}) }));
+      for (const [policy, samples] of [
+        [egressPolicy, withPolicy],
+        [undefined, noPolicy],
+      ] as const) {
+        const [devbox, ms] = await timed(() =>
+          rt.start({ ...spec('dbx_policy'), ...(policy ? { egressPolicy: policy } : {}) }),
+        );
         samples.push(ms);
         await devbox.stop();
       }
@@ -123,24 +158,54 @@ export async function benchIsolation(ctx: BenchContext): Promise<ResultRow[]> {
     const size = limitsFor({ resource_size_request: 'X_SMALL' });
     return [
       ...overHttp,
-      { benchmark: `isolation: devbox start, first (makes its disk image), p50 / max ms, n=${STARTS}`, rx: `${fmt(quantile(first, 0.5), 0)} / ${fmt(Math.max(...first), 0)}`, official: '-', floor: '-', ahead: '-', target: '-', verdict: '-' },
-      { benchmark: `isolation: devbox restart (disk kept), p50 / max ms, n=${STARTS}`, rx: `${fmt(quantile(again, 0.5), 0)} / ${fmt(Math.max(...again), 0)}`, official: '-', floor: '-', ahead: '-', target: '-', verdict: '-' },
+      {
+        benchmark: `isolation: devbox start, first (makes its disk image), p50 / max ms, n=${STARTS}`,
+        rx: `${fmt(quantile(first, 0.5), 0)} / ${fmt(Math.max(...first), 0)}`,
+        official: '-',
+        floor: '-',
+        ahead: '-',
+        target: '-',
+        verdict: '-',
+      },
+      {
+        benchmark: `isolation: devbox restart (disk kept), p50 / max ms, n=${STARTS}`,
+        rx: `${fmt(quantile(again, 0.5), 0)} / ${fmt(Math.max(...again), 0)}`,
+        official: '-',
+        floor: '-',
+        ahead: '-',
+        target: '-',
+        verdict: '-',
+      },
       {
         benchmark: `isolation: restart with outbound network (rx column) vs host network (floor), p50 ms, n=${STARTS}`,
-        rx: fmt(quantile(withNet, 0.5), 0), official: '-', floor: fmt(quantile(hostNet, 0.5), 0),
-        ahead: `+${fmt(quantile(withNet, 0.5) - quantile(hostNet, 0.5), 0)} ms`, target: '-', verdict: '-',
+        rx: fmt(quantile(withNet, 0.5), 0),
+        official: '-',
+        floor: fmt(quantile(hostNet, 0.5), 0),
+        ahead: `+${fmt(quantile(withNet, 0.5) - quantile(hostNet, 0.5), 0)} ms`,
+        target: '-',
+        verdict: '-',
       },
       ...(withPolicy.length > 0
-        ? [{
-            benchmark: `isolation: restart with a network policy (rx column) vs without (floor), both with outbound network, p50 ms, n=${STARTS}`,
-            rx: fmt(quantile(withPolicy, 0.5), 0), official: '-', floor: fmt(quantile(noPolicy, 0.5), 0),
-            ahead: `+${fmt(quantile(withPolicy, 0.5) - quantile(noPolicy, 0.5), 0)} ms`, target: '-', verdict: '-',
-          }]
+        ? [
+            {
+              benchmark: `isolation: restart with a network policy (rx column) vs without (floor), both with outbound network, p50 ms, n=${STARTS}`,
+              rx: fmt(quantile(withPolicy, 0.5), 0),
+              official: '-',
+              floor: fmt(quantile(noPolicy, 0.5), 0),
+              ahead: `+${fmt(quantile(withPolicy, 0.5) - quantile(noPolicy, 0.5), 0)} ms`,
+              target: '-',
+              verdict: '-',
+            },
+          ]
         : []),
       {
         benchmark: `isolation: shutdown under a fork bomb (${filled} processes, pids.max ${size.maxPids}, ${size.cpuCores} CPU), p50 / max ms, n=${BOMBS}`,
         rx: `${fmt(quantile(stops, 0.5), 0)} / ${fmt(Math.max(...stops), 0)}`,
-        official: '-', floor: '-', ahead: '-', target: '< 2000 ms', verdict: Math.max(...stops) < 2000 ? 'met' : 'MISSED',
+        official: '-',
+        floor: '-',
+        ahead: '-',
+        target: '< 2000 ms',
+        verdict: Math.max(...stops) < 2000 ? 'met' : 'MISSED',
       },
     ];
   } finally {

@@ -16,7 +16,10 @@ type Step = (typeof STEPS)[number];
 type Measured = Record<Step, { readonly ms: number; readonly requests: number }>;
 
 /** Runs the steps in order, timing and counting each. */
-async function lifecycle(counter: { reset(): void; total(): number }, steps: Record<Step, () => Promise<unknown>>): Promise<Measured> {
+async function lifecycle(
+  counter: { reset(): void; total(): number },
+  steps: Record<Step, () => Promise<unknown>>,
+): Promise<Measured> {
   const measured = {} as Record<Step, { ms: number; requests: number }>;
   for (const step of STEPS) {
     counter.reset();
@@ -30,13 +33,16 @@ async function lifecycle(counter: { reset(): void; total(): number }, steps: Rec
 async function rxLifecycle(ctx: BenchContext): Promise<Measured> {
   let devbox: OwnedDevbox | undefined;
   try {
-    return await lifecycle({ reset: () => ctx.agent.reset(), total: () => ctx.agent.total }, {
-      create: async () => (devbox = await firstValueFrom(ctx.sdk.devbox.create({ name: 'bench-life-rx' }))),
-      exec: () => lastValueFrom(devbox!.cmd.exec('echo hi')),
-      suspend: () => lastValueFrom(devbox!.suspend()),
-      resume: () => lastValueFrom(devbox!.resume()),
-      shutdown: () => lastValueFrom(devbox!.shutdown()),
-    });
+    return await lifecycle(
+      { reset: () => ctx.agent.reset(), total: () => ctx.agent.total },
+      {
+        create: async () => (devbox = await firstValueFrom(ctx.sdk.devbox.create({ name: 'bench-life-rx' }))),
+        exec: () => lastValueFrom(devbox!.cmd.exec('echo hi')),
+        suspend: () => lastValueFrom(devbox!.suspend()),
+        resume: () => lastValueFrom(devbox!.resume()),
+        shutdown: () => lastValueFrom(devbox!.shutdown()),
+      },
+    );
   } catch (error) {
     if (devbox) await lastValueFrom(devbox.shutdown()).catch(() => undefined);
     throw error;
@@ -64,7 +70,13 @@ async function officialLifecycle(ctx: BenchContext): Promise<Measured> {
 export async function benchLifecycle(ctx: BenchContext): Promise<ResultRow[]> {
   const runs = await interleave(ROUNDS, { rx: () => rxLifecycle(ctx), official: () => officialLifecycle(ctx) });
   return STEPS.flatMap((step) => [
-    compareRow({ benchmark: `lifecycle: ${step}, n=${ROUNDS}`, unit: 'ms', digits: 0, rx: runs.rx.map((r) => r[step].ms), official: runs.official.map((r) => r[step].ms) }),
+    compareRow({
+      benchmark: `lifecycle: ${step}, n=${ROUNDS}`,
+      unit: 'ms',
+      digits: 0,
+      rx: runs.rx.map((r) => r[step].ms),
+      official: runs.official.map((r) => r[step].ms),
+    }),
     compareRow({
       benchmark: `lifecycle: ${step}, HTTP requests`,
       unit: 'requests',

@@ -30,9 +30,16 @@ async function rxFlow(ctx: BenchContext, flow: Flow, p: Payloads): Promise<numbe
   const start = performance.now();
   const ops = ctx.sdk.storageObject;
   const object = await lastValueFrom(
-    flow === 'text' ? ops.uploadFromText(p.text, 'bench-rx.txt') : flow === 'bytes' ? ops.uploadFromBytes(p.bytes, 'bench-rx.bin', 'binary') : ops.uploadFromFile(p.file, 'bench-rx.bin', { contentType: 'binary' }),
+    flow === 'text'
+      ? ops.uploadFromText(p.text, 'bench-rx.txt')
+      : flow === 'bytes'
+        ? ops.uploadFromBytes(p.bytes, 'bench-rx.bin', 'binary')
+        : ops.uploadFromFile(p.file, 'bench-rx.bin', { contentType: 'binary' }),
   );
-  const length = flow === 'text' ? (await lastValueFrom(object.downloadAsText())).length : (await lastValueFrom(object.downloadAsBytes())).length;
+  const length =
+    flow === 'text'
+      ? (await lastValueFrom(object.downloadAsText())).length
+      : (await lastValueFrom(object.downloadAsBytes())).length;
   if (length !== SIZE) throw new Error(`runloop-rx ${flow} flow read back ${length}`);
   await lastValueFrom(object.delete());
   return elapsedMs(start);
@@ -41,7 +48,11 @@ async function rxFlow(ctx: BenchContext, flow: Flow, p: Payloads): Promise<numbe
 async function officialFlow(ctx: BenchContext, flow: Flow, p: Payloads): Promise<number> {
   const start = performance.now();
   const ops = ctx.official.sdk.storageObject;
-  const object = await (flow === 'text' ? ops.uploadFromText(p.text, 'bench-official.txt') : flow === 'bytes' ? ops.uploadFromBuffer(p.bytes, 'bench-official.bin', 'binary') : ops.uploadFromFile(p.file, 'bench-official.bin', { contentType: 'binary' }));
+  const object = await (flow === 'text'
+    ? ops.uploadFromText(p.text, 'bench-official.txt')
+    : flow === 'bytes'
+      ? ops.uploadFromBuffer(p.bytes, 'bench-official.bin', 'binary')
+      : ops.uploadFromFile(p.file, 'bench-official.bin', { contentType: 'binary' }));
   const length = flow === 'text' ? (await object.downloadAsText()).length : (await object.downloadAsBuffer()).length;
   if (length !== SIZE) throw new Error(`official ${flow} flow read back ${length}`);
   await object.delete();
@@ -51,8 +62,15 @@ async function officialFlow(ctx: BenchContext, flow: Flow, p: Payloads): Promise
 /** The floor: create, PUT, complete, download URL, GET, delete, with the payload already in memory. */
 async function rawFlow(ctx: BenchContext, flow: Flow, p: Payloads): Promise<number> {
   const start = performance.now();
-  const created = await ctx.raw.json('POST', '/v1/objects', { name: 'bench-raw', content_type: flow === 'text' ? 'text' : 'binary' });
-  const put = await request(created.upload_url, { method: 'PUT', dispatcher: ctx.raw.agent, body: flow === 'text' ? p.text : p.bytes });
+  const created = await ctx.raw.json('POST', '/v1/objects', {
+    name: 'bench-raw',
+    content_type: flow === 'text' ? 'text' : 'binary',
+  });
+  const put = await request(created.upload_url, {
+    method: 'PUT',
+    dispatcher: ctx.raw.agent,
+    body: flow === 'text' ? p.text : p.bytes,
+  });
   await put.body.dump();
   await ctx.raw.json('POST', `/v1/objects/${created.id}/complete`, {});
   const { download_url } = await ctx.raw.json('GET', `/v1/objects/${created.id}/download`);

@@ -76,10 +76,19 @@ export async function benchScale(ctx: BenchContext): Promise<ResultRow[]> {
     const downMs = elapsedMs(downStart);
     const perBox = (hostAfter - hostBefore) / COUNT;
     return [
-      infoRow(`scale: ${COUNT} devboxes created (${IN_FLIGHT} in flight) until all running, s`, fmt(upMs / 1000, 2), { target: '< 10 s', verdict: upMs < 10_000 ? 'met' : 'MISSED' }),
-      infoRow('scale: host memory per idle devbox: its cgroup charge + its processes (PSS), MB', fmt(ownPerBox, 2), { target: '< 5 MB', verdict: ownPerBox < 5 ? 'met' : 'MISSED' }),
+      infoRow(`scale: ${COUNT} devboxes created (${IN_FLIGHT} in flight) until all running, s`, fmt(upMs / 1000, 2), {
+        target: '< 10 s',
+        verdict: upMs < 10_000 ? 'met' : 'MISSED',
+      }),
+      infoRow('scale: host memory per idle devbox: its cgroup charge + its processes (PSS), MB', fmt(ownPerBox, 2), {
+        target: '< 5 MB',
+        verdict: ownPerBox < 5 ? 'met' : 'MISSED',
+      }),
       infoRow('scale: … of which its processes (shim, agent, network helper; PSS), MB', fmt(processesPerBox, 2)),
-      infoRow(`scale: host used memory (MemTotal − MemAvailable) growth per devbox, settled ${SETTLE_MS / 1000} s (noisy on a shared machine), MB`, fmt(perBox, 2)),
+      infoRow(
+        `scale: host used memory (MemTotal − MemAvailable) growth per devbox, settled ${SETTLE_MS / 1000} s (noisy on a shared machine), MB`,
+        fmt(perBox, 2),
+      ),
       infoRow('scale: server RSS growth per running devbox, MB', fmt((serverAfter - serverBefore) / COUNT, 2)),
       compareRow({
         benchmark: `scale: exec 'true' p50 on one devbox while ${COUNT - 1} idle (floor: host spawn), n=${EXEC_ROUNDS}`,

@@ -61,10 +61,27 @@ export async function benchSnapshot(ctx: BenchContext): Promise<ResultRow[]> {
     const written = await lastValueFrom(source.cmd.exec(`head -c ${SIZE} /dev/urandom > ~/payload.bin`));
     if (written.exitCode !== 0) throw new Error(`cannot write the payload (exit ${written.exitCode})`);
     let round = 0;
-    const runs = await interleave(ROUNDS, { rx: () => rxRound(ctx, source.id, round++), official: () => officialRound(ctx, source.id, round++) });
+    const runs = await interleave(ROUNDS, {
+      rx: () => rxRound(ctx, source.id, round++),
+      official: () => officialRound(ctx, source.id, round++),
+    });
     return [
-      compareRow({ benchmark: `snapshot of a devbox holding 100 MB, until complete, n=${ROUNDS}`, unit: 'ms', digits: 0, rx: runs.rx.map((t) => t.snapshotMs), official: runs.official.map((t) => t.snapshotMs), targets: [atLeastOfficial('ms')] }),
-      compareRow({ benchmark: `restore: devbox from that snapshot, until running, n=${ROUNDS}`, unit: 'ms', digits: 0, rx: runs.rx.map((t) => t.restoreMs), official: runs.official.map((t) => t.restoreMs), targets: [atLeastOfficial('ms')] }),
+      compareRow({
+        benchmark: `snapshot of a devbox holding 100 MB, until complete, n=${ROUNDS}`,
+        unit: 'ms',
+        digits: 0,
+        rx: runs.rx.map((t) => t.snapshotMs),
+        official: runs.official.map((t) => t.snapshotMs),
+        targets: [atLeastOfficial('ms')],
+      }),
+      compareRow({
+        benchmark: `restore: devbox from that snapshot, until running, n=${ROUNDS}`,
+        unit: 'ms',
+        digits: 0,
+        rx: runs.rx.map((t) => t.restoreMs),
+        official: runs.official.map((t) => t.restoreMs),
+        targets: [atLeastOfficial('ms')],
+      }),
     ];
   } finally {
     await lastValueFrom(source.shutdown());

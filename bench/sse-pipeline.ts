@@ -78,7 +78,15 @@ export async function benchSsePipeline(_ctx: BenchContext): Promise<ResultRow[]>
     const best = (xs: number[]) => Math.max(...xs);
     const label = `${fmt(text.length / 1048576, 0)} MB of 48-byte lines, in process, MB/s (best of ${ROUNDS})`;
     return [
-      { benchmark: `sse-pipeline: server file -> SSE text, ${label}`, rx: fmt(best(produced)), official: '-', floor: '-', ahead: '-', target: '-', verdict: '-' },
+      {
+        benchmark: `sse-pipeline: server file -> SSE text, ${label}`,
+        rx: fmt(best(produced)),
+        official: '-',
+        floor: '-',
+        ahead: '-',
+        target: '-',
+        verdict: '-',
+      },
       {
         benchmark: `sse-pipeline: client SSE bytes -> lines, ${label}`,
         rx: fmt(best(parsed)),

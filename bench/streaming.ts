@@ -36,18 +36,24 @@ async function officialRun(ctx: BenchContext, id: string): Promise<number> {
   const start = performance.now();
   // Its "line" callback is handed the text as it arrives (whole chunks of lines), so its length is counted.
   let chars = 0;
-  const result = await ctx.official.sdk.devbox.fromId(id).cmd.exec(COMMAND, { stdout: (text: string) => void (chars += text.length) });
-  if (result.exitCode !== 0 || chars !== BYTES) throw new Error(`official client: exit ${result.exitCode}, ${chars} of ${BYTES} characters`);
+  const result = await ctx.official.sdk.devbox
+    .fromId(id)
+    .cmd.exec(COMMAND, { stdout: (text: string) => void (chars += text.length) });
+  if (result.exitCode !== 0 || chars !== BYTES)
+    throw new Error(`official client: exit ${result.exitCode}, ${chars} of ${BYTES} characters`);
   return mbps(BYTES, elapsedMs(start));
 }
 
 async function rawRun(ctx: BenchContext, devboxId: string): Promise<number> {
   const start = performance.now();
   const started = await ctx.raw.json('POST', `/v1/devboxes/${devboxId}/execute_async`, { command: COMMAND });
-  const res = await request(`${ctx.server.url}/v1/devboxes/${devboxId}/executions/${started.execution_id}/stream_stdout_updates?offset=0`, {
-    dispatcher: ctx.raw.agent,
-    headers: { authorization: `Bearer ${ctx.server.token}`, accept: 'text/event-stream' },
-  });
+  const res = await request(
+    `${ctx.server.url}/v1/devboxes/${devboxId}/executions/${started.execution_id}/stream_stdout_updates?offset=0`,
+    {
+      dispatcher: ctx.raw.agent,
+      headers: { authorization: `Bearer ${ctx.server.token}`, accept: 'text/event-stream' },
+    },
+  );
   for await (const chunk of res.body) void chunk;
   // SSE framing is larger than the output; the rate is of the output.
   return mbps(BYTES, elapsedMs(start));
@@ -55,7 +61,9 @@ async function rawRun(ctx: BenchContext, devboxId: string): Promise<number> {
 
 /** The command's own rate into a pipe inside the devbox (under its CPU limit), from the devbox's clock. */
 async function inDevboxPipe(devbox: Devbox): Promise<number> {
-  const result = await lastValueFrom(devbox.cmd.exec(`s=$(date +%s%N); ${COMMAND} | cat > /dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000 ))`));
+  const result = await lastValueFrom(
+    devbox.cmd.exec(`s=$(date +%s%N); ${COMMAND} | cat > /dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000 ))`),
+  );
   const micros = Number((await firstValueFrom(result.stdout())).trim());
   return mbps(BYTES, micros / 1000);
 }

@@ -44,7 +44,9 @@ export interface Timing {
 
 async function rxRound(ctx: BenchContext, file: string): Promise<Timing> {
   let start = performance.now();
-  const object = await lastValueFrom(ctx.sdk.storageObject.uploadFromFile(file, 'bench-rx.bin', { contentType: 'binary' }));
+  const object = await lastValueFrom(
+    ctx.sdk.storageObject.uploadFromFile(file, 'bench-rx.bin', { contentType: 'binary' }),
+  );
   const uploadMs = elapsedMs(start);
   start = performance.now();
   const bytes = await lastValueFrom(object.downloadStream().pipe(reduce((n, chunk) => n + chunk.length, 0)));
@@ -56,7 +58,9 @@ async function rxRound(ctx: BenchContext, file: string): Promise<Timing> {
 
 async function officialRound(ctx: BenchContext, file: string): Promise<Timing> {
   let start = performance.now();
-  const object = await ctx.official.sdk.storageObject.uploadFromFile(file, 'bench-official.bin', { contentType: 'binary' });
+  const object = await ctx.official.sdk.storageObject.uploadFromFile(file, 'bench-official.bin', {
+    contentType: 'binary',
+  });
   const uploadMs = elapsedMs(start);
   start = performance.now();
   const bytes = (await object.downloadAsBuffer()).length;
@@ -110,10 +114,14 @@ export async function benchTransfer(ctx: BenchContext): Promise<ResultRow[]> {
     const server = Math.max(...growth.map((g) => g.serverMb));
     return [
       ...transferRows('object', SIZE, runs),
-      infoRow('object 256 MB up + down: RSS growth of client / server during runloop-rx rounds, MB (max)', `${fmt(client, 0)} / ${fmt(server, 0)}`, {
-        target: '< 64 MB each',
-        verdict: client < 64 && server < 64 ? 'met' : 'MISSED',
-      }),
+      infoRow(
+        'object 256 MB up + down: RSS growth of client / server during runloop-rx rounds, MB (max)',
+        `${fmt(client, 0)} / ${fmt(server, 0)}`,
+        {
+          target: '< 64 MB each',
+          verdict: client < 64 && server < 64 ? 'met' : 'MISSED',
+        },
+      ),
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -126,7 +134,11 @@ export async function benchTransfer(ctx: BenchContext): Promise<ResultRow[]> {
  * @example
  * transferRows('devbox file', 100 << 20, { rx, official, raw });
  */
-export function transferRows(what: string, size: number, runs: { readonly rx: readonly Timing[]; readonly official: readonly Timing[]; readonly raw: readonly Timing[] }): ResultRow[] {
+export function transferRows(
+  what: string,
+  size: number,
+  runs: { readonly rx: readonly Timing[]; readonly official: readonly Timing[]; readonly raw: readonly Timing[] },
+): ResultRow[] {
   const mbps = (ms: number) => size / 1024 / 1024 / (ms / 1000);
   const row = (key: keyof Timing, label: string): ResultRow =>
     compareRow({

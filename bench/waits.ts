@@ -33,7 +33,9 @@ async function rxCounts(ctx: BenchContext): Promise<Counts> {
   let box: Devbox | undefined;
   const counts = {} as Counts;
   try {
-    counts.create = await count(async () => (box = await firstValueFrom(ctx.sdk.devbox.create({ name: 'bench-waits-rx' }))));
+    counts.create = await count(
+      async () => (box = await firstValueFrom(ctx.sdk.devbox.create({ name: 'bench-waits-rx' }))),
+    );
     const devbox = box as Devbox;
     const execution = await firstValueFrom(devbox.cmd.execAsync('sleep 3'));
     counts.result = await count(() => lastValueFrom(execution.result()));
@@ -80,6 +82,12 @@ export async function benchWaits(ctx: BenchContext): Promise<ResultRow[]> {
   // Both clients at once (each has its own counter): it halves the wall time, and the waits are long-polls either way.
   const [rx, official] = await Promise.all([rxCounts(ctx), officialCounts(ctx)]);
   return (Object.keys(LABELS) as (keyof Counts)[]).map((key) =>
-    compareRow({ benchmark: `requests per wait: ${LABELS[key]}`, unit: 'requests', rx: [rx[key]], official: [official[key]], targets: [atLeastOfficial('requests')] }),
+    compareRow({
+      benchmark: `requests per wait: ${LABELS[key]}`,
+      unit: 'requests',
+      rx: [rx[key]],
+      official: [official[key]],
+      targets: [atLeastOfficial('requests')],
+    }),
   );
 }

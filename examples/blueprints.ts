@@ -36,7 +36,9 @@ const appDir$ = defer(async () => {
 const inspectAndUse = (blueprint: Blueprint, command: string) =>
   concat(
     blueprint.getInfo().pipe(tap((info) => console.log(`  ${info.name} (${info.id}): ${info.status}`))),
-    blueprint.logs().pipe(tap(({ logs }) => console.log(`  build log: ${logs.length} lines, last: ${logs.at(-1)?.message ?? '-'}`))),
+    blueprint
+      .logs()
+      .pipe(tap(({ logs }) => console.log(`  build log: ${logs.length} lines, last: ${logs.at(-1)?.message ?? '-'}`))),
     blueprint.createDevbox({ name: 'devbox-from-blueprint' }).pipe(
       switchMap((devbox) =>
         devbox.cmd.exec(command).pipe(
@@ -55,7 +57,11 @@ const withSetupCommands = (runloop: RunloopSDK) =>
       dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN python3 --version > /python-version.txt\n',
       systemSetupCommands: ['echo "set up by system_setup_commands" > /setup.txt'],
     })
-    .pipe(switchMap((blueprint) => inspectAndUse(blueprint, 'cat /python-version.txt /setup.txt').pipe(concatWith(blueprint.delete()))));
+    .pipe(
+      switchMap((blueprint) =>
+        inspectAndUse(blueprint, 'cat /python-version.txt /setup.txt').pipe(concatWith(blueprint.delete())),
+      ),
+    );
 
 const withBuildContext = (runloop: RunloopSDK, dir: string) =>
   buildContext$(dir).pipe(
@@ -64,10 +70,18 @@ const withBuildContext = (runloop: RunloopSDK, dir: string) =>
     map((chunks) => Buffer.concat(chunks)),
     switchMap((tarBytes) => runloop.storageObject.uploadFromBytes(tarBytes, 'my-app-context.tar.gz', 'tgz')),
     switchMap((contextObject) =>
-      runloop.blueprint.create({ name: 'my-blueprint-with-context', dockerfile: APP_DOCKERFILE, buildContext: contextObject.asBuildContext() }).pipe(
-        switchMap((blueprint) => inspectAndUse(blueprint, 'ls /usr/src/app /usr/src/app/src').pipe(concatWith(blueprint.delete()))),
-        concatWith(contextObject.delete()),
-      ),
+      runloop.blueprint
+        .create({
+          name: 'my-blueprint-with-context',
+          dockerfile: APP_DOCKERFILE,
+          buildContext: contextObject.asBuildContext(),
+        })
+        .pipe(
+          switchMap((blueprint) =>
+            inspectAndUse(blueprint, 'ls /usr/src/app /usr/src/app/src').pipe(concatWith(blueprint.delete())),
+          ),
+          concatWith(contextObject.delete()),
+        ),
     ),
   );
 
@@ -87,19 +101,23 @@ const deleteUploadedContext = (runloop: RunloopSDK, objectId: string | undefined
 
 // The shortcut: the SDK packs and uploads the directory itself (streamed, honouring .dockerignore).
 const withBuildContextDir = (runloop: RunloopSDK, dir: string) =>
-  runloop.blueprint.create({ name: 'my-blueprint-from-dir', dockerfile: APP_DOCKERFILE, buildContextDir: dir }).pipe(
-    switchMap((blueprint) =>
-      blueprint.getInfo().pipe(
-        switchMap((info) =>
-          concat(
-            inspectAndUse(blueprint, 'ls /usr/src/app'),
-            blueprint.delete(),
-            deleteUploadedContext(runloop, info.parameters.build_context?.object_id),
+  runloop.blueprint
+    .create({ name: 'my-blueprint-from-dir', dockerfile: APP_DOCKERFILE, buildContextDir: dir })
+    .pipe(
+      switchMap((blueprint) =>
+        blueprint
+          .getInfo()
+          .pipe(
+            switchMap((info) =>
+              concat(
+                inspectAndUse(blueprint, 'ls /usr/src/app'),
+                blueprint.delete(),
+                deleteUploadedContext(runloop, info.parameters.build_context?.object_id),
+              ),
+            ),
           ),
-        ),
       ),
-    ),
-  );
+    );
 
 const listing = (runloop: RunloopSDK) =>
   runloop.blueprint.list().pipe(
@@ -112,8 +130,12 @@ runExample('blueprints', (runloop) =>
     switchMap((dir) =>
       concat(
         withSetupCommands(runloop).pipe(tap({ subscribe: () => console.log('== dockerfile + systemSetupCommands') })),
-        withBuildContext(runloop, dir).pipe(tap({ subscribe: () => console.log('== build context: buildContext$ + asBuildContext') })),
-        withBuildContextDir(runloop, dir).pipe(tap({ subscribe: () => console.log('== build context: buildContextDir') })),
+        withBuildContext(runloop, dir).pipe(
+          tap({ subscribe: () => console.log('== build context: buildContext$ + asBuildContext') }),
+        ),
+        withBuildContextDir(runloop, dir).pipe(
+          tap({ subscribe: () => console.log('== build context: buildContextDir') }),
+        ),
         listing(runloop),
       ).pipe(finalize(() => void rm(dir, { recursive: true, force: true }))),
     ),

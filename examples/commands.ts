@@ -23,7 +23,9 @@ const printResult = (label: string, result: ExecutionResult) =>
 const synchronous = (devbox: Devbox) =>
   concat(
     devbox.cmd.exec('ls -la /tmp').pipe(switchMap((result) => printResult('exec("ls -la /tmp")', result))),
-    devbox.cmd.exec('echo oops >&2; exit 3').pipe(switchMap((result) => printResult('exec("echo oops >&2; exit 3")', result))),
+    devbox.cmd
+      .exec('echo oops >&2; exit 3')
+      .pipe(switchMap((result) => printResult('exec("echo oops >&2; exit 3")', result))),
   );
 
 const asynchronous = (devbox: Devbox) =>
@@ -34,7 +36,9 @@ const asynchronous = (devbox: Devbox) =>
     }),
     switchMap((execution) =>
       concat(
-        execution.getInfo().pipe(tap((state) => console.log('Status:', state.status, '| Exit code:', state.exit_status ?? '(not yet)'))),
+        execution
+          .getInfo()
+          .pipe(tap((state) => console.log('Status:', state.status, '| Exit code:', state.exit_status ?? '(not yet)'))),
         execution.result().pipe(switchMap((result) => printResult('execAsync(...).result()', result))),
       ),
     ),
@@ -48,12 +52,18 @@ const killed = (devbox: Devbox) =>
       concat(
         execution.getInfo().pipe(tap((state) => console.log('sleep 600 status:', state.status))),
         execution.kill().pipe(tap(() => console.log('killed'))),
-        execution.result().pipe(tap((result) => console.log('after kill: status', result.initial.status, '| exit code', result.exitCode))),
+        execution
+          .result()
+          .pipe(
+            tap((result) => console.log('after kill: status', result.initial.status, '| exit code', result.exitCode)),
+          ),
       ),
     ),
     ignoreElements(),
   );
 
 runExample('commands', (runloop) =>
-  runloop.devbox.use({ name: 'commands' }, (devbox) => concat(synchronous(devbox), asynchronous(devbox), killed(devbox))),
+  runloop.devbox.use({ name: 'commands' }, (devbox) =>
+    concat(synchronous(devbox), asynchronous(devbox), killed(devbox)),
+  ),
 );

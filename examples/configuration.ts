@@ -17,22 +17,39 @@ const options: ExampleClientOptions = {
   ...(proxy ? { dispatcher: new ProxyAgent(proxy) } : {}),
 };
 
-console.log('client options:', JSON.stringify({ ...options, dispatcher: proxy ? `ProxyAgent(${proxy})` : '(default keep-alive Agent)' }));
+console.log(
+  'client options:',
+  JSON.stringify({ ...options, dispatcher: proxy ? `ProxyAgent(${proxy})` : '(default keep-alive Agent)' }),
+);
 
 runExample(
   'configuration',
   (runloop) =>
     concat(
-      runloop.devbox.list({ status: 'running' }, { requestTimeoutMs: 5_000, maxRetries: 0, headers: { 'X-Request-Source': 'configuration-example' } }).pipe(
-        ignoreElements(),
-        tap({ complete: () => console.log('listed devboxes with per-call options: requestTimeoutMs 5000, maxRetries 0, an extra header') }),
-      ),
-      runloop.devbox.use(
-        { name: 'configured' },
-        (devbox) =>
-          devbox.cmd.exec('echo configured', { signal: AbortSignal.timeout(30_000) }).pipe(switchMap((result) => result.stdout())),
-        { pollingConfig: { timeoutMs: 120_000 } },
-      ).pipe(tap((out) => console.log('exec with an AbortSignal deadline:', out.trimEnd()))),
+      runloop.devbox
+        .list(
+          { status: 'running' },
+          { requestTimeoutMs: 5_000, maxRetries: 0, headers: { 'X-Request-Source': 'configuration-example' } },
+        )
+        .pipe(
+          ignoreElements(),
+          tap({
+            complete: () =>
+              console.log(
+                'listed devboxes with per-call options: requestTimeoutMs 5000, maxRetries 0, an extra header',
+              ),
+          }),
+        ),
+      runloop.devbox
+        .use(
+          { name: 'configured' },
+          (devbox) =>
+            devbox.cmd
+              .exec('echo configured', { signal: AbortSignal.timeout(30_000) })
+              .pipe(switchMap((result) => result.stdout())),
+          { pollingConfig: { timeoutMs: 120_000 } },
+        )
+        .pipe(tap((out) => console.log('exec with an AbortSignal deadline:', out.trimEnd()))),
     ),
   options,
 );

@@ -8,7 +8,9 @@ import { runExample } from './support/runloop.js';
 import { shutdownAfter } from './support/shutdown.js';
 
 const describe = (devbox: Devbox) =>
-  devbox.getInfo().pipe(tap((info) => console.log(`  devbox ${info.name ?? '(no name)'} (${info.id}) is ${info.status}`)));
+  devbox
+    .getInfo()
+    .pipe(tap((info) => console.log(`  devbox ${info.name ?? '(no name)'} (${info.id}) is ${info.status}`)));
 
 const plainAndAttached = (runloop: RunloopSDK) =>
   runloop.devbox.use({ name: 'my-devbox' }, (devbox) =>
@@ -22,30 +24,41 @@ const plainAndAttached = (runloop: RunloopSDK) =>
       runloop.devbox.list({ status: 'running' }).pipe(
         take(10),
         toArray(),
-        tap((devboxes) => console.log(`  list: ${devboxes.length} running devbox(es), including ours: ${devboxes.some((d) => d.id === devbox.id)}`)),
+        tap((devboxes) =>
+          console.log(
+            `  list: ${devboxes.length} running devbox(es), including ours: ${devboxes.some((d) => d.id === devbox.id)}`,
+          ),
+        ),
         ignoreElements(),
       ),
     ),
   );
 
 const fromBlueprint = (runloop: RunloopSDK) =>
-  runloop.blueprint.create({ name: 'lifecycle-blueprint', dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN echo built > /built.txt\n' }).pipe(
-    switchMap((blueprint) =>
-      concat(
-        runloop.devbox.createFromBlueprintId(blueprint.id, { name: 'my-devbox-from-blueprint' }).pipe(
-          switchMap((devbox) => describe(devbox).pipe(shutdownAfter(devbox))),
-        ),
-        runloop.devbox.createFromBlueprintName('lifecycle-blueprint', { name: 'my-devbox-from-blueprint-name' }).pipe(
-          switchMap((devbox) => describe(devbox).pipe(shutdownAfter(devbox))),
-        ),
-      ).pipe(concatWith(blueprint.delete().pipe(ignoreElements()))),
-    ),
-  );
+  runloop.blueprint
+    .create({
+      name: 'lifecycle-blueprint',
+      dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN echo built > /built.txt\n',
+    })
+    .pipe(
+      switchMap((blueprint) =>
+        concat(
+          runloop.devbox
+            .createFromBlueprintId(blueprint.id, { name: 'my-devbox-from-blueprint' })
+            .pipe(switchMap((devbox) => describe(devbox).pipe(shutdownAfter(devbox)))),
+          runloop.devbox
+            .createFromBlueprintName('lifecycle-blueprint', { name: 'my-devbox-from-blueprint-name' })
+            .pipe(switchMap((devbox) => describe(devbox).pipe(shutdownAfter(devbox)))),
+        ).pipe(concatWith(blueprint.delete().pipe(ignoreElements()))),
+      ),
+    );
 
 const fromSnapshot = (runloop: RunloopSDK) =>
   runloop.devbox
     .use({ name: 'snapshot-source' }, (devbox) =>
-      devbox.file.write({ path: 'state.txt', contents: 'kept' }).pipe(switchMap(() => devbox.snapshotDisk({ name: 'lifecycle-snapshot' }))),
+      devbox.file
+        .write({ path: 'state.txt', contents: 'kept' })
+        .pipe(switchMap(() => devbox.snapshotDisk({ name: 'lifecycle-snapshot' }))),
     )
     .pipe(
       switchMap((snapshot) =>
@@ -66,7 +79,9 @@ const fromSnapshot = (runloop: RunloopSDK) =>
 runExample('devbox-lifecycle', (runloop) =>
   concat(
     plainAndAttached(runloop).pipe(tap({ subscribe: () => console.log('create, getInfo, fromId, list') })),
-    fromBlueprint(runloop).pipe(tap({ subscribe: () => console.log('createFromBlueprintId / createFromBlueprintName') })),
+    fromBlueprint(runloop).pipe(
+      tap({ subscribe: () => console.log('createFromBlueprintId / createFromBlueprintName') }),
+    ),
     fromSnapshot(runloop).pipe(tap({ subscribe: () => console.log('createFromSnapshot') })),
   ),
 );

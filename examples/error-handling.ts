@@ -4,7 +4,19 @@
 // wait with a deadline), and APIError as the catch-all with `status`.
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Observable, catchError, concat, defer, finalize, ignoreElements, of, switchMap, take, tap, type ObservableInput } from 'rxjs';
+import {
+  Observable,
+  catchError,
+  concat,
+  defer,
+  finalize,
+  ignoreElements,
+  of,
+  switchMap,
+  take,
+  tap,
+  type ObservableInput,
+} from 'rxjs';
 import {
   APIConnectionError,
   APIError,
@@ -19,9 +31,16 @@ import { runExample } from './support/runloop.js';
 /** Prints what kind of error `err` is, the way an application would branch on it. */
 function explain(err: unknown): ObservableInput<void> {
   if (err instanceof NotFoundError) console.log(`NotFoundError (status ${err.status}): ${err.message}`);
-  else if (err instanceof APIConnectionError) console.log(`APIConnectionError: the server could not be reached (cause: ${String((err.cause as Error | undefined)?.message ?? err.cause)})`);
-  else if (err instanceof RateLimitError) console.log(`RateLimitError: a 429 status code was received (after retries); back off a bit`);
-  else if (err instanceof PollingTimeoutError) console.log(`PollingTimeoutError after ${err.timeoutMs} ms; last state: ${JSON.stringify((err.lastValue as { status?: string } | undefined)?.status)}`);
+  else if (err instanceof APIConnectionError)
+    console.log(
+      `APIConnectionError: the server could not be reached (cause: ${String((err.cause as Error | undefined)?.message ?? err.cause)})`,
+    );
+  else if (err instanceof RateLimitError)
+    console.log(`RateLimitError: a 429 status code was received (after retries); back off a bit`);
+  else if (err instanceof PollingTimeoutError)
+    console.log(
+      `PollingTimeoutError after ${err.timeoutMs} ms; last state: ${JSON.stringify((err.lastValue as { status?: string } | undefined)?.status)}`,
+    );
   else if (err instanceof APIError) console.log(`Another status code was received: ${err.status}`);
   else throw err;
   return of(undefined);
@@ -60,10 +79,13 @@ const clientFor = <T>(baseURL: string, maxRetries: number, work: (client: Runloo
     return work(client).pipe(finalize(() => void client.close()));
   });
 
-const notFound = (runloop: RunloopSDK) => runloop.devbox.attach('dbx_does_not_exist').getInfo().pipe(ignoreElements(), catchError(explain));
+const notFound = (runloop: RunloopSDK) =>
+  runloop.devbox.attach('dbx_does_not_exist').getInfo().pipe(ignoreElements(), catchError(explain));
 
 const connectionRefused = closedPortUrl$.pipe(
-  switchMap((url) => clientFor(url, 1, (client) => client.api.devboxes.list().pipe(ignoreElements(), catchError(explain)))),
+  switchMap((url) =>
+    clientFor(url, 1, (client) => client.api.devboxes.list().pipe(ignoreElements(), catchError(explain))),
+  ),
 );
 
 let rateLimitedRequests = 0;
@@ -72,10 +94,14 @@ const rateLimited = loopbackServer((req, res) => {
   req.resume();
   res.writeHead(429, { 'content-type': 'application/json', 'retry-after-ms': '50' }).end('{"error":"rate_limited"}');
 }).pipe(
-  switchMap((url) => clientFor(url, 2, (client) => client.api.devboxes.list().pipe(ignoreElements(), catchError(explain)))),
+  switchMap((url) =>
+    clientFor(url, 2, (client) => client.api.devboxes.list().pipe(ignoreElements(), catchError(explain))),
+  ),
   // explain() emits once: that ends the stream, and with it the server.
   take(1),
-  tap(() => console.log(`  (the SDK sent ${rateLimitedRequests} requests: the first + 2 retries, honouring retry-after-ms)`)),
+  tap(() =>
+    console.log(`  (the SDK sent ${rateLimitedRequests} requests: the first + 2 retries, honouring retry-after-ms)`),
+  ),
 );
 
 const pollingTimeout = (devbox: Devbox) =>
@@ -93,7 +119,9 @@ const pollingTimeout = (devbox: Devbox) =>
 const invalidCommand = (devbox: Devbox) =>
   devbox.cmd.exec('invalid-command').pipe(
     // A failing command is not an exception: it is a result with an exit code.
-    tap((result) => console.log(`exec("invalid-command") completed with exit code ${result.exitCode} (failed=${result.failed})`)),
+    tap((result) =>
+      console.log(`exec("invalid-command") completed with exit code ${result.exitCode} (failed=${result.failed})`),
+    ),
     ignoreElements(),
   );
 

@@ -22,7 +22,11 @@ const uploadAndDownload = (devbox: Devbox, dir: string): Observable<unknown> => 
   return defer(() => writeFile(localFile, 'uploaded from the local disk\n')).pipe(
     switchMap(() => devbox.file.upload({ path: '/home/user/upload.txt', file: localFile })),
     tap(() => console.log('uploaded local_file.txt to /home/user/upload.txt')),
-    switchMap(() => devbox.cmd.exec('cp /home/user/upload.txt /home/user/download.txt && echo "changed in the devbox" >> /home/user/download.txt')),
+    switchMap(() =>
+      devbox.cmd.exec(
+        'cp /home/user/upload.txt /home/user/download.txt && echo "changed in the devbox" >> /home/user/download.txt',
+      ),
+    ),
     switchMap(() => devbox.file.download({ path: '/home/user/download.txt' })),
     concatMap((data) => defer(() => writeFile(localDownload, data))),
     concatMap(() => defer(() => readFile(localDownload, 'utf8'))),

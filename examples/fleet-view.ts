@@ -3,14 +3,29 @@
 // changes and ends by itself once every devbox is shut down. A driver
 // suspends, resumes and shuts the devboxes down meanwhile. Each devbox is
 // still scoped (nested `use`), so nothing outlives the script.
-import { type Observable, combineLatest, concat, distinctUntilChanged, ignoreElements, map, merge, tap, timer } from 'rxjs';
+import {
+  type Observable,
+  combineLatest,
+  concat,
+  distinctUntilChanged,
+  ignoreElements,
+  map,
+  merge,
+  tap,
+  timer,
+} from 'rxjs';
 import type { Devbox, RunloopSDK } from '../src/index.js';
 import { runExample } from './support/runloop.js';
 
 const NAMES = ['web', 'worker', 'db', 'cache'];
 
 /** Creates one scoped devbox per name (one after the other) and hands all of them to `work`. */
-function useAll<T>(runloop: RunloopSDK, names: readonly string[], work: (devboxes: Devbox[]) => Observable<T>, made: Devbox[] = []): Observable<T> {
+function useAll<T>(
+  runloop: RunloopSDK,
+  names: readonly string[],
+  work: (devboxes: Devbox[]) => Observable<T>,
+  made: Devbox[] = [],
+): Observable<T> {
   const [name, ...rest] = names;
   if (name === undefined) return work(made);
   return runloop.devbox.use({ name: `fleet-${name}` }, (devbox) => useAll(runloop, rest, work, [...made, devbox]));

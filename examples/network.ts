@@ -28,7 +28,11 @@ function httpGet(url: string): Observable<string> {
 const sshKey = (devbox: Devbox) =>
   devbox.net
     .createSshKey()
-    .pipe(tap((key) => console.log('SSH URL:', key.url, '| user:', key.ssh_user, '| private key bytes:', key.ssh_private_key.length)));
+    .pipe(
+      tap((key) =>
+        console.log('SSH URL:', key.url, '| user:', key.ssh_user, '| private key bytes:', key.ssh_private_key.length),
+      ),
+    );
 
 const tunnel = (devbox: Devbox) =>
   concat(
@@ -50,4 +54,6 @@ const tunnel = (devbox: Devbox) =>
     devbox.net.removeTunnel().pipe(tap(() => console.log('tunnel removed'))),
   );
 
-runExample('network', (runloop) => runloop.devbox.use({ name: 'network' }, (devbox) => concat(sshKey(devbox), tunnel(devbox))).pipe(ignoreElements()));
+runExample('network', (runloop) =>
+  runloop.devbox.use({ name: 'network' }, (devbox) => concat(sshKey(devbox), tunnel(devbox))).pipe(ignoreElements()),
+);

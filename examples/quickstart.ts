@@ -33,7 +33,10 @@ const helloDevbox = (runloop: RunloopSDK) =>
 
 const blueprintDevbox = (runloop: RunloopSDK) =>
   runloop.blueprint
-    .create({ name: 'my-blueprint', dockerfile: "FROM runloop:runloop/starter-x86_64\nRUN echo 'Hello' > /hello.txt\n" })
+    .create({
+      name: 'my-blueprint',
+      dockerfile: "FROM runloop:runloop/starter-x86_64\nRUN echo 'Hello' > /hello.txt\n",
+    })
     .pipe(
       step('build a blueprint from a Dockerfile'),
       tap((blueprint) => console.log(`blueprint ${blueprint.id} built`)),
@@ -65,7 +68,8 @@ const greetingObject = (runloop: RunloopSDK) =>
 const printDashboardUrl = (runloop: RunloopSDK) =>
   defer(() => {
     const token = (runloop.api.caller as Partial<CoreClient>).config?.bearerToken;
-    if (!usesRemoteServer() && token !== undefined) console.log(`Dashboard (open it while this runs): ${runloop.baseURL}/?token=${token}`);
+    if (!usesRemoteServer() && token !== undefined)
+      console.log(`Dashboard (open it while this runs): ${runloop.baseURL}/?token=${token}`);
     return EMPTY;
   });
 

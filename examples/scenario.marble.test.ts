@@ -27,7 +27,11 @@ describe('runTests (app code)', () => {
     const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
     const { sdk, caller } = testSdk();
     // The devbox takes 45 s to come up (longer than one long-poll hold: the SDK asks twice).
-    devboxScenario(caller, 'dbx_1', [[0, 'provisioning'], [15_000, 'initializing'], [45_000, 'running']]);
+    devboxScenario(caller, 'dbx_1', [
+      [0, 'provisioning'],
+      [15_000, 'initializing'],
+      [45_000, 'running'],
+    ]);
     executionScenario(caller, 'dbx_1', 'exe_1', { output: [[46_000, 'stderr', '1 failing']], exit: [47_000, 1] });
 
     scheduler.run(({ expectObservable }) => {

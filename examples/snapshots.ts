@@ -9,9 +9,9 @@ const takeSnapshots = (devbox: Devbox) =>
   devbox.file.write({ path: 'notes.txt', contents: 'written before the snapshot' }).pipe(
     switchMap(() =>
       forkJoin([
-        devbox.snapshotDisk({ name: 'my-snapshot', commitMessage: 'Added new features' }).pipe(
-          tap((snapshot) => console.log('snapshotDisk (waited):', snapshot.id)),
-        ),
+        devbox
+          .snapshotDisk({ name: 'my-snapshot', commitMessage: 'Added new features' })
+          .pipe(tap((snapshot) => console.log('snapshotDisk (waited):', snapshot.id))),
         devbox.snapshotDiskAsync({ name: 'my-snapshot-async', commitMessage: 'Added new features' }).pipe(
           tap((snapshot) => console.log('snapshotDiskAsync (returned at once):', snapshot.id)),
           switchMap((snapshot) =>
@@ -47,12 +47,16 @@ const useSnapshot = (runloop: RunloopSDK, sourceId: string, snapshot: Snapshot) 
 
 runExample('snapshots', (runloop) =>
   runloop.devbox
-    .use({ name: 'snapshot-source' }, (devbox) => takeSnapshots(devbox).pipe(map((snapshots) => ({ sourceId: devbox.id, snapshots }))))
+    .use({ name: 'snapshot-source' }, (devbox) =>
+      takeSnapshots(devbox).pipe(map((snapshots) => ({ sourceId: devbox.id, snapshots }))),
+    )
     .pipe(
       switchMap(({ sourceId, snapshots }) =>
         useSnapshot(runloop, sourceId, snapshots[0]).pipe(
           concatWith(
-            forkJoin(snapshots.map((snapshot) => snapshot.delete())).pipe(tap(() => console.log(`deleted ${snapshots.length} snapshots`))),
+            forkJoin(snapshots.map((snapshot) => snapshot.delete())).pipe(
+              tap(() => console.log(`deleted ${snapshots.length} snapshots`)),
+            ),
           ),
         ),
       ),

@@ -8,7 +8,21 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { concat, concatMap, concatWith, defer, finalize, forkJoin, from, ignoreElements, last, map, switchMap, tap, toArray } from 'rxjs';
+import {
+  concat,
+  concatMap,
+  concatWith,
+  defer,
+  finalize,
+  forkJoin,
+  from,
+  ignoreElements,
+  last,
+  map,
+  switchMap,
+  tap,
+  toArray,
+} from 'rxjs';
 import { buildContextStream, type RunloopSDK, type StorageObject } from '../src/index.js';
 import { runExample } from './support/runloop.js';
 
@@ -24,15 +38,26 @@ const localFiles$ = defer(async () => {
 });
 
 const show = (label: string) => (object: StorageObject) =>
-  console.log(`${label}: ${object.id} ${object.initial?.name} (${object.initial?.content_type}, ${object.initial?.size_bytes ?? '?'} bytes)`);
+  console.log(
+    `${label}: ${object.id} ${object.initial?.name} (${object.initial?.content_type}, ${object.initial?.size_bytes ?? '?'} bytes)`,
+  );
 
 const manual = (runloop: RunloopSDK) =>
   runloop.storageObject.create({ name: 'my-file.txt', contentType: 'text', metadata: { project: 'demo' } }).pipe(
-    switchMap((object) => concat(object.uploadContent('Hello, World!'), object.complete()).pipe(last(), map(() => object))),
+    switchMap((object) =>
+      concat(object.uploadContent('Hello, World!'), object.complete()).pipe(
+        last(),
+        map(() => object),
+      ),
+    ),
     switchMap((object) =>
       concat(
-        object.getInfo().pipe(tap((info) => console.log(`manual upload: ${info.id} is ${info.state}, ${info.size_bytes} bytes`))),
-        object.getDownloadUrl({ durationSeconds: 3600 }).pipe(tap(({ download_url }) => console.log('download URL:', download_url.replace(/\?.*/, '?…')))),
+        object
+          .getInfo()
+          .pipe(tap((info) => console.log(`manual upload: ${info.id} is ${info.state}, ${info.size_bytes} bytes`))),
+        object
+          .getDownloadUrl({ durationSeconds: 3600 })
+          .pipe(tap(({ download_url }) => console.log('download URL:', download_url.replace(/\?.*/, '?…')))),
         object.downloadAsText().pipe(tap((text) => console.log('downloadAsText:', text))),
         object.downloadAsBytes().pipe(tap((bytes) => console.log('downloadAsBytes:', bytes.length, 'bytes'))),
       ).pipe(ignoreElements(), concatWith([object])),
@@ -42,10 +67,17 @@ const manual = (runloop: RunloopSDK) =>
 const helpers = (runloop: RunloopSDK, dir: string) =>
   concat(
     runloop.storageObject.uploadFromFile(join(dir, 'report.csv')).pipe(tap(show('uploadFromFile'))),
-    runloop.storageObject.uploadFromText('Hello, World!', 'my-text.txt', { metadata: { source: 'text' } }).pipe(tap(show('uploadFromText'))),
+    runloop.storageObject
+      .uploadFromText('Hello, World!', 'my-text.txt', { metadata: { source: 'text' } })
+      .pipe(tap(show('uploadFromText'))),
     runloop.storageObject.uploadFromBytes(new Uint8Array([0xde, 0xad, 0xbe, 0xef]), 'my-file.bin', 'binary').pipe(
       tap(show('uploadFromBytes')),
-      concatMap((object) => object.downloadAsBytes().pipe(tap((bytes) => console.log('  bytes back:', Buffer.from(bytes).toString('hex'))), map(() => object))),
+      concatMap((object) =>
+        object.downloadAsBytes().pipe(
+          tap((bytes) => console.log('  bytes back:', Buffer.from(bytes).toString('hex'))),
+          map(() => object),
+        ),
+      ),
     ),
   );
 

@@ -22,7 +22,12 @@ export { Blueprint } from './sdk/blueprint.js';
 export { Snapshot } from './sdk/snapshot.js';
 export { StorageObject, type UploadContentOptions } from './sdk/storage-object.js';
 export { DevboxOps, type DevboxListParams } from './sdk/ops/devbox-ops.js';
-export { BlueprintOps, BUILD_CONTEXT_TTL_MS, type BlueprintListParams, type SdkBlueprintCreateParams } from './sdk/ops/blueprint-ops.js';
+export {
+  BlueprintOps,
+  BUILD_CONTEXT_TTL_MS,
+  type BlueprintListParams,
+  type SdkBlueprintCreateParams,
+} from './sdk/ops/blueprint-ops.js';
 export { SnapshotOps, type SnapshotListParams } from './sdk/ops/snapshot-ops.js';
 export {
   StorageObjectOps,
@@ -39,7 +44,14 @@ export {
   type TeardownFailure,
   type WaitOptions,
 } from './sdk/options.js';
-export { BlueprintBuildError, DevboxStateError, InvalidArgumentError, LocalServerUnavailableError, ObjectTransferError, SnapshotError } from './sdk/errors.js';
+export {
+  BlueprintBuildError,
+  DevboxStateError,
+  InvalidArgumentError,
+  LocalServerUnavailableError,
+  ObjectTransferError,
+  SnapshotError,
+} from './sdk/errors.js';
 export type { OutputLine, OutputPosition, OutputStream } from './sdk/output.js';
 // Create params in camelCase; each module maps them to the wire's snake_case.
 export type { DevboxFromSourceParams, SdkDevboxCreateParams, SdkTunnelParams } from './sdk/params/devbox.js';

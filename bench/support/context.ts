@@ -30,7 +30,13 @@ export type BenchCase = (ctx: BenchContext) => Promise<ResultRow[]>;
 export function createContext(server: BenchServer): BenchContext {
   const agent = new CountingAgent();
   const sdk = new RunloopSDK({ baseURL: server.url, bearerToken: server.token, dispatcher: agent });
-  return { server, sdk, agent, official: officialClient(server.url, server.token), raw: rawHttp(server.url, server.token) };
+  return {
+    server,
+    sdk,
+    agent,
+    official: officialClient(server.url, server.token),
+    raw: rawHttp(server.url, server.token),
+  };
 }
 
 /**

@@ -45,7 +45,10 @@ export interface RssGrowth {
  * @example
  * const { value, growth } = await withRssGrowth(server.pid, () => upload());
  */
-export async function withRssGrowth<T>(serverPid: number, work: () => Promise<T>): Promise<{ value: T; growth: RssGrowth }> {
+export async function withRssGrowth<T>(
+  serverPid: number,
+  work: () => Promise<T>,
+): Promise<{ value: T; growth: RssGrowth }> {
   global.gc?.();
   const start = { client: rssMb(), server: rssOfPid(serverPid) };
   const peak = { ...start };
@@ -108,7 +111,10 @@ export function descendantsPssMb(pid: number): number {
  */
 export function devboxCgroupsMb(dataDir: string): number {
   const instance = runtimeInstanceName(dataDir);
-  for (const file of [`/sys/fs/cgroup/memory/${instance}/memory.usage_in_bytes`, `/sys/fs/cgroup/${instance}/memory.current`]) {
+  for (const file of [
+    `/sys/fs/cgroup/memory/${instance}/memory.usage_in_bytes`,
+    `/sys/fs/cgroup/${instance}/memory.current`,
+  ]) {
     if (existsSync(file)) return Number(readFileSync(file, 'utf8')) / 1024 / 1024;
   }
   return Number.NaN;

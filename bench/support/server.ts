@@ -63,9 +63,25 @@ export async function startBenchServer(): Promise<BenchServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'runloop-bench-'));
   const token = `bench_${randomBytes(12).toString('hex')}`;
   const nodeFlags = (process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'local/src/cli.ts', '--port', '0', '--data-dir', dataDir, '--token', token, '--quiet'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeFlags,
+      '--import',
+      'tsx',
+      'local/src/cli.ts',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--token',
+      token,
+      '--quiet',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = once(child, 'exit');

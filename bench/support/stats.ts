@@ -114,7 +114,10 @@ export function printTable(rows: readonly ResultRow[]): void {
  * @example
  * const { rx, official } = await interleave(3, { rx: () => rxRound(), official: () => officialRound() });
  */
-export async function interleave<K extends string, T>(rounds: number, sides: Record<K, () => Promise<T>>): Promise<Record<K, T[]>> {
+export async function interleave<K extends string, T>(
+  rounds: number,
+  sides: Record<K, () => Promise<T>>,
+): Promise<Record<K, T[]>> {
   const names = Object.keys(sides) as K[];
   const result = Object.fromEntries(names.map((name) => [name, [] as T[]])) as Record<K, T[]>;
   for (let i = 0; i < rounds; i++) {

@@ -15,7 +15,10 @@ import { RunloopSDK } from '../../src/index.js';
  * @example
  * const client: ExampleClientOptions = { timeoutMs: 30_000, maxRetries: 3 };
  */
-export type ExampleClientOptions = Omit<NonNullable<ConstructorParameters<typeof RunloopSDK>[0]>, 'baseURL' | 'bearerToken' | 'caller'>;
+export type ExampleClientOptions = Omit<
+  NonNullable<ConstructorParameters<typeof RunloopSDK>[0]>,
+  'baseURL' | 'bearerToken' | 'caller'
+>;
 
 /**
  * True when the examples talk to a server named by the environment rather than an embedded one.
@@ -51,7 +54,10 @@ export function runloop$(client: ExampleClientOptions = {}): Observable<RunloopS
  * @example
  * withRunloop((runloop) => runloop.devbox.list().pipe(count())).subscribe(console.log);
  */
-export function withRunloop<T>(work: (runloop: RunloopSDK) => Observable<T>, client: ExampleClientOptions = {}): Observable<T> {
+export function withRunloop<T>(
+  work: (runloop: RunloopSDK) => Observable<T>,
+  client: ExampleClientOptions = {},
+): Observable<T> {
   return runloop$(client).pipe(
     switchMap((runloop) => work(runloop).pipe(materialize())),
     dematerialize(),
@@ -65,7 +71,11 @@ export function withRunloop<T>(work: (runloop: RunloopSDK) => Observable<T>, cli
  * @example
  * runExample('hello', (runloop) => runloop.devbox.use({}, (d) => d.cmd.exec('echo hi')));
  */
-export function runExample<T>(name: string, work: (runloop: RunloopSDK) => Observable<T>, client: ExampleClientOptions = {}): void {
+export function runExample<T>(
+  name: string,
+  work: (runloop: RunloopSDK) => Observable<T>,
+  client: ExampleClientOptions = {},
+): void {
   const started = Date.now();
   console.log(
     usesRemoteServer()

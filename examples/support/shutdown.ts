@@ -2,7 +2,15 @@
  * Explicit teardown for devboxes made outside the scoped form
  * (`blueprint.createDevbox`, `snapshot.createDevbox`, `fromId` of one we own).
  */
-import { concatMap, dematerialize, endWith, ignoreElements, materialize, of, type MonoTypeOperatorFunction } from 'rxjs';
+import {
+  concatMap,
+  dematerialize,
+  endWith,
+  ignoreElements,
+  materialize,
+  of,
+  type MonoTypeOperatorFunction,
+} from 'rxjs';
 import type { Devbox } from '../../src/index.js';
 
 /**

@@ -92,7 +92,8 @@ function parseCli(argv: readonly string[]): CliOptions {
   }
   if (values.token !== undefined && values.token.trim() === '') throw new UsageError('--token must not be empty');
   const mirror = values['registry-mirror'];
-  if (mirror !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(mirror)) throw new UsageError('--registry-mirror must be a base URL like https://mirror.example:5000');
+  if (mirror !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(mirror))
+    throw new UsageError('--registry-mirror must be a base URL like https://mirror.example:5000');
   const gitBaseUrl = values['git-base-url'];
   if (gitBaseUrl !== undefined) {
     try {
@@ -138,7 +139,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const server: LocalServer = await startLocalServer({
-    images: { ...(options.registryMirror !== undefined ? { dockerHubMirror: options.registryMirror } : {}), ...(credentials ? { credentials } : {}) },
+    images: {
+      ...(options.registryMirror !== undefined ? { dockerHubMirror: options.registryMirror } : {}),
+      ...(credentials ? { credentials } : {}),
+    },
     port: options.port,
     host: options.host,
     dataDir: options.dataDir,
@@ -154,10 +158,14 @@ async function main(): Promise<void> {
     `runloop-local runtime: ${server.runtimeInfo?.mode ?? 'none'}${server.runtimeInfo ? ` (${server.runtimeInfo.detail})` : ''}\n`,
   );
   // A token the user chose is never echoed; a generated one rides in the URL once, as Jupyter does.
-  process.stdout.write(`runloop-local dashboard: ${server.url}/${token === undefined ? `?token=${server.token}` : ''}\n`);
+  process.stdout.write(
+    `runloop-local dashboard: ${server.url}/${token === undefined ? `?token=${server.token}` : ''}\n`,
+  );
   if (server.runtimeInfo?.mode === 'process') {
     // Said on stderr too, on its own line: whoever runs untrusted code here must not miss it.
-    process.stderr.write('runloop-local: WARNING: devboxes are plain host processes, NOT A SANDBOX: run only trusted code\n');
+    process.stderr.write(
+      'runloop-local: WARNING: devboxes are plain host processes, NOT A SANDBOX: run only trusted code\n',
+    );
   }
 
   let stopping = false;

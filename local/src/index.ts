@@ -11,7 +11,16 @@
 export { startLocalServer } from './server.js';
 export { DEFAULT_SERVICES } from './services.js';
 export type { LocalServer, LocalServerOptions, RuntimeMode } from './server.js';
-export type { ImageRegistryConfig, LocalService, Logger, ServerConfig, ServerContext, ServiceFactory, ServiceMap, ServiceRegistry } from './context.js';
+export type {
+  ImageRegistryConfig,
+  LocalService,
+  Logger,
+  ServerConfig,
+  ServerContext,
+  ServiceFactory,
+  ServiceMap,
+  ServiceRegistry,
+} from './context.js';
 export { HttpError, json, route } from './http/route.js';
 export type { ErrorBody, PathParams, Reply, Route, RouteContext, SseEvent } from './http/route.js';
 export {

@@ -6,7 +6,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import type { ImageRegistryConfig, LocalService, Logger, ServerConfig, ServerContext, ServiceFactory, ServiceMap, ServiceRegistry } from './context.js';
+import type {
+  ImageRegistryConfig,
+  LocalService,
+  Logger,
+  ServerConfig,
+  ServerContext,
+  ServiceFactory,
+  ServiceMap,
+  ServiceRegistry,
+} from './context.js';
 import { codeMountSettings, type CodeMountSettings } from './code-mounts/settings.js';
 import { createRequestHandler } from './http/handler.js';
 import { Idempotency } from './http/idempotency.js';
@@ -88,7 +97,12 @@ export interface LocalServer {
  * await server.stop();
  */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
-  const log = options.log === false ? silentLogger : options.log === undefined || options.log === true ? createLogger() : options.log;
+  const log =
+    options.log === false
+      ? silentLogger
+      : options.log === undefined || options.log === true
+        ? createLogger()
+        : options.log;
   const now = options.now ?? Date.now;
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir ?? resolve(homedir(), '.runloop-local'));
@@ -98,7 +112,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const releaseLock = acquireDataDirLock(dataDir);
   let store: Store;
   try {
-    store = Store.open(dataDir, { onBadRow: (e) => log.error('unreadable stored row', { collection: e.collection, id: e.id, problem: e.problem }) });
+    store = Store.open(dataDir, {
+      onBadRow: (e) => log.error('unreadable stored row', { collection: e.collection, id: e.id, problem: e.problem }),
+    });
   } catch (error) {
     releaseLock();
     throw error;
@@ -172,7 +188,16 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       codeMounts,
     };
     const { registry, services: serviceMap } = createServiceRegistry();
-    const ctx: ServerContext = { config, store, now, log, runtime, services: serviceMap, registry, stopping: stopController.signal };
+    const ctx: ServerContext = {
+      config,
+      store,
+      now,
+      log,
+      runtime,
+      services: serviceMap,
+      registry,
+      stopping: stopController.signal,
+    };
 
     for (const factory of options.services ?? DEFAULT_SERVICES) {
       const service = factory(ctx);
@@ -211,10 +236,20 @@ async function runCleanups(cleanups: ReadonlyArray<() => Promise<void> | void>, 
 }
 
 /** Creates the runtime (probing the host) and cleans up after a crashed earlier run. */
-async function loadRuntime(mode: RuntimeMode, dataDir: string, log: Logger, dnsUpstreams?: readonly string[]): Promise<DevboxRuntime | undefined> {
+async function loadRuntime(
+  mode: RuntimeMode,
+  dataDir: string,
+  log: Logger,
+  dnsUpstreams?: readonly string[],
+): Promise<DevboxRuntime | undefined> {
   if (mode === 'none') return undefined;
   const upstreams = dnsUpstreams?.map(parseDnsUpstream);
-  const runtime = await createRuntime({ mode, dataDir, log: (line) => log.info(line), ...(upstreams ? { dnsUpstreams: upstreams } : {}) });
+  const runtime = await createRuntime({
+    mode,
+    dataDir,
+    log: (line) => log.info(line),
+    ...(upstreams ? { dnsUpstreams: upstreams } : {}),
+  });
   await runtime.reapOrphans();
   return runtime;
 }
@@ -223,7 +258,8 @@ async function loadRuntime(mode: RuntimeMode, dataDir: string, log: Logger, dnsU
 function parseDnsUpstream(text: string): { host: string; port: number } {
   const match = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(text);
   const port = Number(match?.[2] ?? 53);
-  if (!match || port < 1 || port > 65535) throw new Error(`dnsUpstreams: ${JSON.stringify(text)} is not an IPv4 address with an optional :port`);
+  if (!match || port < 1 || port > 65535)
+    throw new Error(`dnsUpstreams: ${JSON.stringify(text)} is not an IPv4 address with an optional :port`);
   return { host: match[1]!, port };
 }
 
@@ -242,7 +278,8 @@ function createServiceRegistry(): { registry: ServiceRegistry; services: Service
   const services = new Proxy({} as ServiceMap, {
     get: (target, name) => {
       // Introspection (util.inspect, JSON, await, test matchers) must not look like a wiring bug.
-      if (typeof name !== 'string' || name in Object.prototype || INTROSPECTION_KEYS.has(name)) return Reflect.get(target, name);
+      if (typeof name !== 'string' || name in Object.prototype || INTROSPECTION_KEYS.has(name))
+        return Reflect.get(target, name);
       if (!provided.has(name)) throw new Error(`service ${name} is not available on this server`);
       return provided.get(name);
     },

@@ -56,19 +56,24 @@ function toForm(remotePath: string, file: Blob, name: string): FormData {
 export function uploadForm(remotePath: string, source: UploadSource): Observable<FormData> {
   return defer(() => {
     if (source instanceof Blob) return of(toForm(remotePath, source, fileName(remotePath)));
-    if (source instanceof Uint8Array) return of(toForm(remotePath, new Blob([source as Uint8Array<ArrayBuffer>]), fileName(remotePath)));
+    if (source instanceof Uint8Array)
+      return of(toForm(remotePath, new Blob([source as Uint8Array<ArrayBuffer>]), fileName(remotePath)));
     // openAsBlob only stats the file (the bytes are read when undici streams
     // the body), so there is nothing worth cancelling in this promise.
     // openAsBlob throws synchronously for a missing file; defer turns that into an error too.
     const openAsBlob = nodeOpenAsBlob();
     if (openAsBlob === undefined) {
-      return throwError(() => new InvalidParamsError([`file.filePath: local files can be uploaded only from Node; pass a Blob`]));
+      return throwError(
+        () => new InvalidParamsError([`file.filePath: local files can be uploaded only from Node; pass a Blob`]),
+      );
     }
     return defer(() => openAsBlob(source.filePath)).pipe(
       map((blob) => toForm(remotePath, blob, basename(source.filePath))),
       // Node's own message ("Unable to open file as blob") does not say which file.
       catchError((cause: unknown) =>
-        throwError(() => new InvalidParamsError([`file.filePath: cannot open ${source.filePath} as a file`], { cause })),
+        throwError(
+          () => new InvalidParamsError([`file.filePath: cannot open ${source.filePath} as a file`], { cause }),
+        ),
       ),
     );
   });

@@ -9,7 +9,10 @@
  * @example
  * uuidv7(); // '0192f0c4-7a1e-7c3d-9b2a-5d6e7f809a1b'
  */
-export function uuidv7(nowMs: number = Date.now(), random: (bytes: Uint8Array) => Uint8Array = (bytes) => globalThis.crypto.getRandomValues(bytes)): string {
+export function uuidv7(
+  nowMs: number = Date.now(),
+  random: (bytes: Uint8Array) => Uint8Array = (bytes) => globalThis.crypto.getRandomValues(bytes),
+): string {
   const bytes = random(new Uint8Array(16));
   let ms = Math.max(0, Math.floor(nowMs));
   // Big-endian 48-bit timestamp in bytes 0..5.

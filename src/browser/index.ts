@@ -25,9 +25,20 @@ export { BlueprintBuildError, DevboxStateError, InvalidArgumentError } from '../
 
 // Core: the fetch transport, the pipeline, errors, polling.
 export { createFetchTransport, type FetchTransportOptions } from '../core/fetch-transport.js';
-export { createPipelineCaller, readResponseValue, type PipelineCaller, type PipelineOptions } from '../core/pipeline.js';
+export {
+  createPipelineCaller,
+  readResponseValue,
+  type PipelineCaller,
+  type PipelineOptions,
+} from '../core/pipeline.js';
 export { resolveBaseConfig, type BaseConfig, type ClientOptions } from '../core/client-options.js';
-export { chainInterceptors, type HttpHandler, type HttpInterceptor, type HttpRequest, type HttpResponse } from '../core/http.js';
+export {
+  chainInterceptors,
+  type HttpHandler,
+  type HttpInterceptor,
+  type HttpRequest,
+  type HttpResponse,
+} from '../core/http.js';
 export * from '../core/errors.js';
 export { pollUntil, type PollingConfig } from '../core/polling.js';
 export { longPoll, type LongPollOptions } from '../core/long-poll.js';

@@ -130,9 +130,13 @@ export class RunloopBrowser {
       api: this.api,
       baseURL: this.config.baseURL,
       transfer: (request) => this.caller.transfer(request),
-      onTeardownError: options.onTeardownError ?? ((failure) => console.warn(`runloop-rx: ${failure.action} of ${failure.id} failed`, failure.error)),
+      onTeardownError:
+        options.onTeardownError ??
+        ((failure) => console.warn(`runloop-rx: ${failure.action} of ${failure.id} failed`, failure.error)),
       ownedDevbox: () => {
-        throw new RunloopError('Creating devboxes from snapshots or blueprints is not available in the browser entry; use api.devboxes.create');
+        throw new RunloopError(
+          'Creating devboxes from snapshots or blueprints is not available in the browser entry; use api.devboxes.create',
+        );
       },
     };
   }

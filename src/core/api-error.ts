@@ -27,7 +27,8 @@ function messageOf(status: number, error: unknown, text: string): string {
 function requestIdOf(headers: ResponseHeaders | undefined, error: unknown): string | undefined {
   const fromHeader = headers?.['x-runloop-request-id'] ?? headers?.['x-request-id'];
   if (fromHeader) return fromHeader;
-  const fromBody = typeof error === 'object' && error !== null ? (error as { request_id?: unknown }).request_id : undefined;
+  const fromBody =
+    typeof error === 'object' && error !== null ? (error as { request_id?: unknown }).request_id : undefined;
   return typeof fromBody === 'string' ? fromBody : undefined;
 }
 

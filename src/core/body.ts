@@ -40,7 +40,11 @@ export function readAll(): OperatorFunction<Uint8Array, Uint8Array> {
  * res.body.pipe(readText()).subscribe((text) => console.log(text));
  */
 export function readText(): OperatorFunction<Uint8Array, string> {
-  return (source) => source.pipe(readAll(), map((bytes) => new TextDecoder().decode(bytes)));
+  return (source) =>
+    source.pipe(
+      readAll(),
+      map((bytes) => new TextDecoder().decode(bytes)),
+    );
 }
 
 /**

@@ -136,9 +136,7 @@ export function defaultEnv(): ConfigEnv {
 export function resolveBaseConfig(options: ClientOptions = {}, env: ConfigEnv = defaultEnv()): BaseConfig {
   const bearerToken = nonBlank(options.bearerToken) ?? nonBlank(env['RUNLOOP_API_KEY']);
   if (bearerToken === undefined) {
-    throw new RunloopConfigError(
-      'No API key: pass `bearerToken` or set the RUNLOOP_API_KEY environment variable',
-    );
+    throw new RunloopConfigError('No API key: pass `bearerToken` or set the RUNLOOP_API_KEY environment variable');
   }
   const rawBase = nonBlank(options.baseURL) ?? nonBlank(env['RUNLOOP_BASE_URL']) ?? DEFAULT_BASE_URL;
   let baseURL: string;

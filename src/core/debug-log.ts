@@ -26,7 +26,8 @@ export function withDebugLog(
       return next(request).pipe(
         tap({
           next: (res) => log(`runloop-rx ← ${what} status=${res.status} ${scheduler.now() - started}ms`),
-          error: (err: unknown) => log(`runloop-rx ✗ ${what} ${(err as Error)?.name ?? 'error'} ${scheduler.now() - started}ms`),
+          error: (err: unknown) =>
+            log(`runloop-rx ✗ ${what} ${(err as Error)?.name ?? 'error'} ${scheduler.now() - started}ms`),
         }),
       );
     });

@@ -26,7 +26,12 @@ function pathOf(context: t.Context): string {
     const parentTag = tagOf(parent.type);
     if (parentTag !== undefined && MEMBER_TAGS.has(parentTag)) continue;
     const key = entry.key;
-    if (parentTag === 'ArrayType' || parentTag === 'ReadonlyArrayType' || parentTag === 'TupleType' || /^\d+$/.test(key)) {
+    if (
+      parentTag === 'ArrayType' ||
+      parentTag === 'ReadonlyArrayType' ||
+      parentTag === 'TupleType' ||
+      /^\d+$/.test(key)
+    ) {
       path += `[${key}]`;
     } else {
       path += IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;

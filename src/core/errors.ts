@@ -14,7 +14,11 @@ type BrandedClass = { readonly [BRAND]?: symbol };
 
 function brandsOf(ctor: unknown): symbol[] {
   const brands: symbol[] = [];
-  for (let c = ctor as BrandedClass | null; c && c !== Function.prototype; c = Object.getPrototypeOf(c) as BrandedClass | null) {
+  for (
+    let c = ctor as BrandedClass | null;
+    c && c !== Function.prototype;
+    c = Object.getPrototypeOf(c) as BrandedClass | null
+  ) {
     if (Object.hasOwn(c, BRAND) && c[BRAND]) brands.push(c[BRAND]);
   }
   return brands;
@@ -164,7 +168,11 @@ export type NotFoundError = StatusError<404>;
 export const ConflictError = statusErrorClass(409, 'ConflictError', 'RUNLOOP_CONFLICT');
 export type ConflictError = StatusError<409>;
 /** 422 @example if (err instanceof UnprocessableEntityError) console.error(err.message); */
-export const UnprocessableEntityError = statusErrorClass(422, 'UnprocessableEntityError', 'RUNLOOP_UNPROCESSABLE_ENTITY');
+export const UnprocessableEntityError = statusErrorClass(
+  422,
+  'UnprocessableEntityError',
+  'RUNLOOP_UNPROCESSABLE_ENTITY',
+);
 export type UnprocessableEntityError = StatusError<422>;
 /** 429 @example if (err instanceof RateLimitError) console.warn(err.headers?.['retry-after']); */
 export const RateLimitError = statusErrorClass(429, 'RateLimitError', 'RUNLOOP_RATE_LIMIT');
@@ -298,7 +306,8 @@ export class PollingTimeoutError<T = unknown> extends RunloopError {
 
 function pollingTimeoutMessage(lastValue: unknown, timeoutMs: number, awaited: AwaitedState | undefined): string {
   if (awaited === undefined) return `Polling did not reach a terminal state within ${timeoutMs} ms`;
-  const status = typeof lastValue === 'object' && lastValue !== null ? (lastValue as { status?: unknown }).status : undefined;
+  const status =
+    typeof lastValue === 'object' && lastValue !== null ? (lastValue as { status?: unknown }).status : undefined;
   const last = typeof status === 'string' ? ` (last status: ${status})` : ' (no status seen)';
   return `${awaited.resource} did not reach ${awaited.state} within ${timeoutMs} ms${last}`;
 }

@@ -122,7 +122,10 @@ function toFetchRequest(request: HttpRequest, signal: AbortSignal): Request {
  *   .pipe(switchMap((res) => res.body))
  *   .subscribe((chunk) => console.log(chunk.byteLength));
  */
-export function createFetchTransport(options: FetchTransportOptions = {}, scheduler: SchedulerLike = asyncScheduler): HttpHandler {
+export function createFetchTransport(
+  options: FetchTransportOptions = {},
+  scheduler: SchedulerLike = asyncScheduler,
+): HttpHandler {
   return (request: HttpRequest) =>
     new Observable<HttpResponse>((subscriber) => {
       const doFetch = options.fetch ?? globalThis.fetch;
@@ -150,7 +153,11 @@ export function createFetchTransport(options: FetchTransportOptions = {}, schedu
             body.discard();
             return;
           }
-          subscriber.next({ status: response.status, headers: flattenHeaders(response.headers), body: body.observable });
+          subscriber.next({
+            status: response.status,
+            headers: flattenHeaders(response.headers),
+            body: body.observable,
+          });
           subscriber.complete();
         },
         (err: unknown) => {

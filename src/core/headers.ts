@@ -81,8 +81,7 @@ export function buildHttpRequest(config: BaseConfig, request: ApiRequest): HttpR
     options.idempotencyKey !== undefined ? { [IDEMPOTENCY_HEADER]: options.idempotencyKey } : undefined,
     options.headers,
   );
-  const body =
-    request.multipart ?? (request.body !== undefined ? JSON.stringify(request.body, null, 2) : undefined);
+  const body = request.multipart ?? (request.body !== undefined ? JSON.stringify(request.body, null, 2) : undefined);
   return {
     method: request.method,
     url: `${config.baseURL}${request.path}${encodeQuery(request.query)}`,

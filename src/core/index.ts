@@ -18,13 +18,33 @@ export {
 } from './config.js';
 export { defaultEnv, resolveBaseConfig, type BaseConfig } from './client-options.js';
 export type { ApiCaller, ApiRequest, QueryValue, RequestOptions, SseMessage } from './request.js';
-export { chainInterceptors, isStreamingBody, type HttpHandler, type HttpInterceptor, type HttpRequest, type HttpResponse, type StreamingBody } from './http.js';
+export {
+  chainInterceptors,
+  isStreamingBody,
+  type HttpHandler,
+  type HttpInterceptor,
+  type HttpRequest,
+  type HttpResponse,
+  type StreamingBody,
+} from './http.js';
 export { DownloadResumeError, checkResumed, identityOf, resumeHeaders, type ContentIdentity } from './resume.js';
-export { createTransferHandler, type TransferHandler, type TransferHandlerOptions, type TransferRequest } from './transfer.js';
+export {
+  createTransferHandler,
+  type TransferHandler,
+  type TransferHandlerOptions,
+  type TransferRequest,
+} from './transfer.js';
 export { createUndiciTransport, type UndiciTransportOptions } from './transport.js';
 export { createFetchTransport, type FetchTransportOptions } from './fetch-transport.js';
 export { raiseForStatus, readAll, readText, withStatusErrors } from './body.js';
-export { IDEMPOTENCY_HEADER, USER_AGENT, baseHeaders, buildHttpRequest, mergeHeaders, withIdempotencyKey } from './headers.js';
+export {
+  IDEMPOTENCY_HEADER,
+  USER_AGENT,
+  baseHeaders,
+  buildHttpRequest,
+  mergeHeaders,
+  withIdempotencyKey,
+} from './headers.js';
 export { encodeQuery } from './query.js';
 export { RETRY_COUNT_HEADER, isRetryable, retryDelayMs, retryPolicy, withRetry, type RetryOptions } from './retry.js';
 export { abortOn } from './abort.js';
@@ -35,5 +55,19 @@ export { SseDecoder, parseSse } from './sse.js';
 export { failAfter } from './deadline.js';
 export { pollUntil, type PollingConfig } from './polling.js';
 export { longPoll, type LongPollOptions } from './long-poll.js';
-export { resumableSse, sseErrorToApiError, type Positioned, type PositionedChunk, type ResumableSseOptions } from './resumable-sse.js';
-export { nextCursor, paginate, paginateItems, paginatePages, withCursor, type Page, type PageItem } from './paginate.js';
+export {
+  resumableSse,
+  sseErrorToApiError,
+  type Positioned,
+  type PositionedChunk,
+  type ResumableSseOptions,
+} from './resumable-sse.js';
+export {
+  nextCursor,
+  paginate,
+  paginateItems,
+  paginatePages,
+  withCursor,
+  type Page,
+  type PageItem,
+} from './paginate.js';

@@ -9,7 +9,9 @@ import { EMPTY, concatMap, defer, expand, from, type Observable } from 'rxjs';
  * @example
  * type DevboxPage = Page<'devboxes', { id: string }>;
  */
-export type Page<K extends string, Item> = { readonly has_more?: boolean | null } & { readonly [P in K]: readonly Item[] };
+export type Page<K extends string, Item> = { readonly has_more?: boolean | null } & {
+  readonly [P in K]: readonly Item[];
+};
 
 /**
  * The item type of page type `P` under `K`.
@@ -42,7 +44,10 @@ export function nextCursor<K extends string>(page: Page<K, unknown>, itemsKey: K
  * @example
  * paginateItems((after) => api.objects.list(withCursor({ limit: 50 }, after)), 'objects');
  */
-export function withCursor<Q extends object>(query: Q, startingAfter: string | undefined): Q | (Q & { readonly starting_after: string }) {
+export function withCursor<Q extends object>(
+  query: Q,
+  startingAfter: string | undefined,
+): Q | (Q & { readonly starting_after: string }) {
   return startingAfter === undefined ? query : { ...query, starting_after: startingAfter };
 }
 
@@ -79,7 +84,9 @@ export function paginateItems<K extends string, P extends Page<K, unknown>>(
   fetchPage: (startingAfter?: string) => Observable<P>,
   itemsKey: K,
 ): Observable<PageItem<P, K>> {
-  return paginatePages<K, P>(fetchPage, itemsKey).pipe(concatMap((page) => from(page[itemsKey] as readonly PageItem<P, K>[])));
+  return paginatePages<K, P>(fetchPage, itemsKey).pipe(
+    concatMap((page) => from(page[itemsKey] as readonly PageItem<P, K>[])),
+  );
 }
 
 /**

@@ -70,7 +70,10 @@ function isJsonMediaType(contentType: string | undefined): boolean {
 export function readResponseValue(res: HttpResponse, codecName = 'JSON'): Observable<unknown> {
   if (res.status === 204) {
     // Still drain the (empty) body so the connection is reusable.
-    return res.body.pipe(readText(), map(() => null));
+    return res.body.pipe(
+      readText(),
+      map(() => null),
+    );
   }
   const json = isJsonMediaType(res.headers['content-type']);
   return res.body.pipe(

@@ -37,12 +37,15 @@ export interface PollingConfig {
 /** The first thing wrong with `config`, or `undefined`. */
 function invalidPollingConfig(config: PollingConfig): string | undefined {
   const { intervalMs, timeoutMs, maxAttempts, initialDelayMs } = config;
-  if (!(Number.isFinite(intervalMs) && intervalMs >= 0)) return `intervalMs must be a finite number >= 0, got ${intervalMs}`;
+  if (!(Number.isFinite(intervalMs) && intervalMs >= 0))
+    return `intervalMs must be a finite number >= 0, got ${intervalMs}`;
   if (initialDelayMs !== undefined && !(Number.isFinite(initialDelayMs) && initialDelayMs >= 0)) {
     return `initialDelayMs must be a finite number >= 0, got ${initialDelayMs}`;
   }
-  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) return `timeoutMs must be a finite number > 0, got ${timeoutMs}`;
-  if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && maxAttempts >= 1)) return `maxAttempts must be an integer >= 1, got ${maxAttempts}`;
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0))
+    return `timeoutMs must be a finite number > 0, got ${timeoutMs}`;
+  if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && maxAttempts >= 1))
+    return `maxAttempts must be an integer >= 1, got ${maxAttempts}`;
   return undefined;
 }
 
@@ -101,7 +104,10 @@ export function pollUntil<T>(
     // at most one poll is ever open. The pause goes through the scheduler, so
     // a fetch$ that completes synchronously cannot recurse on the stack.
     const pollsUntilOutOfAttempts$ = onePoll$.pipe(
-      repeat({ ...(maxAttempts === undefined ? {} : { count: maxAttempts }), delay: () => timer(intervalMs, scheduler) }),
+      repeat({
+        ...(maxAttempts === undefined ? {} : { count: maxAttempts }),
+        delay: () => timer(intervalMs, scheduler),
+      }),
     );
     // Reached only when every allowed poll completed and none was terminal.
     const outOfAttempts$ = defer(() => throwError(() => new MaxAttemptsExceededError(last, attempts)));

@@ -102,7 +102,8 @@ export function checkResumed(res: HttpResponse, receivedBytes: number, identity:
   const fail = (why: string): never => {
     throw new DownloadResumeError(`Cannot resume the download after ${receivedBytes} bytes: ${why}`, receivedBytes);
   };
-  if (res.status !== 206) fail(`the server answered ${res.status} instead of 206 (the content changed or ranges are not supported)`);
+  if (res.status !== 206)
+    fail(`the server answered ${res.status} instead of 206 (the content changed or ranges are not supported)`);
   const range = parseContentRange(res.headers['content-range']);
   if (range === undefined) fail(`unreadable Content-Range ${JSON.stringify(res.headers['content-range'] ?? null)}`);
   const { start, total } = range as ContentRange;
@@ -111,7 +112,12 @@ export function checkResumed(res: HttpResponse, receivedBytes: number, identity:
     fail(`the content is now ${total} bytes, was ${identity.totalBytes}`);
   }
   const etag = res.headers['etag'];
-  if (identity.validator?.startsWith('"') === true && etag !== undefined && !etag.startsWith('W/') && etag !== identity.validator) {
+  if (
+    identity.validator?.startsWith('"') === true &&
+    etag !== undefined &&
+    !etag.startsWith('W/') &&
+    etag !== identity.validator
+  ) {
     fail(`the content's ETag changed from ${identity.validator} to ${etag}`);
   }
 }

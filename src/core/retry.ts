@@ -101,12 +101,17 @@ export interface RetryOptions {
  * @example
  * get$.pipe(retryPolicy({ maxRetries: 5 })).subscribe();
  */
-export function retryPolicy<T>(options: RetryOptions, scheduler: SchedulerLike = asyncScheduler): MonoTypeOperatorFunction<T> {
+export function retryPolicy<T>(
+  options: RetryOptions,
+  scheduler: SchedulerLike = asyncScheduler,
+): MonoTypeOperatorFunction<T> {
   const random = options.random ?? Math.random;
   return retry<T>({
     count: options.maxRetries,
     delay: (err: unknown, retryNumber: number) =>
-      isRetryable(err) ? timer(retryDelayMs(err, retryNumber - 1, random, scheduler.now()), scheduler) : throwError(() => err),
+      isRetryable(err)
+        ? timer(retryDelayMs(err, retryNumber - 1, random, scheduler.now()), scheduler)
+        : throwError(() => err),
   });
 }
 
@@ -142,14 +147,25 @@ export function withRetry(defaults: RetryOptions, scheduler: SchedulerLike = asy
         return timer(retryDelayMs(err, budget.done++, random, scheduler.now()), scheduler);
       };
       const sendWithRetries = (headers: Readonly<Record<string, string>>): Observable<HttpResponse> =>
-        defer(() => next({ ...request, headers: { ...request.headers, ...headers, [RETRY_COUNT_HEADER]: String(attempt++) } })).pipe(
-          request.buffered === true ? switchMap((res) => res.body.pipe(readAll(), map((bytes) => ({ ...res, body: of(bytes) })))) : identity,
+        defer(() =>
+          next({ ...request, headers: { ...request.headers, ...headers, [RETRY_COUNT_HEADER]: String(attempt++) } }),
+        ).pipe(
+          request.buffered === true
+            ? switchMap((res) =>
+                res.body.pipe(
+                  readAll(),
+                  map((bytes) => ({ ...res, body: of(bytes) })),
+                ),
+              )
+            : identity,
           retry({ delay: (err: unknown) => delayFor(err) ?? throwError(() => err) }),
         );
       const first = sendWithRetries({});
       if (request.resumable !== true) return first;
       return first.pipe(
-        map((res) => (res.status >= 200 && res.status < 300 ? { ...res, body: resumingBody(res, sendWithRetries, delayFor) } : res)),
+        map((res) =>
+          res.status >= 200 && res.status < 300 ? { ...res, body: resumingBody(res, sendWithRetries, delayFor) } : res,
+        ),
       );
     });
 }

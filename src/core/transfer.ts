@@ -8,7 +8,13 @@ import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import { withStatusErrors } from './body.js';
 import { withDebugLog } from './debug-log.js';
 import { DEFAULT_TIMEOUT_MS } from './client-options.js';
-import { chainInterceptors, type HttpHandler, type HttpInterceptor, type HttpRequest, type HttpResponse } from './http.js';
+import {
+  chainInterceptors,
+  type HttpHandler,
+  type HttpInterceptor,
+  type HttpRequest,
+  type HttpResponse,
+} from './http.js';
 import { withRetry } from './retry.js';
 
 /**
@@ -55,7 +61,10 @@ export interface TransferHandlerOptions {
  * const transfer = createTransferHandler({ transport: createUndiciTransport({ dispatcher }), maxRetries: 5 });
  * transfer({ method: 'GET', url: presignedUrl, headers: {}, resumable: true });
  */
-export function createTransferHandler(options: TransferHandlerOptions, scheduler: SchedulerLike = asyncScheduler): TransferHandler {
+export function createTransferHandler(
+  options: TransferHandlerOptions,
+  scheduler: SchedulerLike = asyncScheduler,
+): TransferHandler {
   const { debugLog } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const handler: HttpHandler = chainInterceptors(options.transport, [

@@ -78,11 +78,17 @@ function toDispatch(
     return { headers: { ...request.headers }, body: body ?? null };
   }
   if (isStreamingBody(body)) {
-    const headers = body.length === undefined ? { ...request.headers } : { ...request.headers, 'content-length': String(body.length) };
+    const headers =
+      body.length === undefined
+        ? { ...request.headers }
+        : { ...request.headers, 'content-length': String(body.length) };
     return { headers, body: Readable.from(readSource(body, onSent), { objectMode: false }) };
   }
   const form = encodeForm(body);
-  return { headers: { ...request.headers, 'content-type': form.contentType }, body: Readable.from(readSource(form.body, onSent), { objectMode: false }) };
+  return {
+    headers: { ...request.headers, 'content-type': form.contentType },
+    body: Readable.from(readSource(form.body, onSent), { objectMode: false }),
+  };
 }
 
 function isUndiciError(err: unknown, codes: readonly string[]): boolean {
@@ -92,9 +98,12 @@ function isUndiciError(err: unknown, codes: readonly string[]): boolean {
 
 /** Failures of the request itself (bad arguments, an unreadable body source), as opposed to the network: not retryable. */
 function isInvalidRequest(err: unknown): boolean {
-  return err instanceof TypeError || err instanceof BodySourceError || isUndiciError(err, ['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
+  return (
+    err instanceof TypeError ||
+    err instanceof BodySourceError ||
+    isUndiciError(err, ['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED'])
+  );
 }
-
 
 interface SingleUseBody {
   readonly observable: Observable<Uint8Array>;
@@ -188,7 +197,9 @@ export function createUndiciTransport(
       try {
         dispatch = toDispatch(request, startTimer);
       } catch (err) {
-        subscriber.error(new RunloopError(`Invalid request body: ${(err as Error)?.message ?? String(err)}`, { cause: err }));
+        subscriber.error(
+          new RunloopError(`Invalid request body: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
+        );
         return;
       }
 

@@ -1,5 +1,20 @@
-import { asyncScheduler, concat, concatMap, defer, from, switchMap, takeWhile, type Observable, type SchedulerLike } from 'rxjs';
-import { isBlueprintBuildOver, type BlueprintBuildLog, type BlueprintBuildLogsView, type BlueprintView } from '../api/views/blueprint.js';
+import {
+  asyncScheduler,
+  concat,
+  concatMap,
+  defer,
+  from,
+  switchMap,
+  takeWhile,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
+import {
+  isBlueprintBuildOver,
+  type BlueprintBuildLog,
+  type BlueprintBuildLogsView,
+  type BlueprintView,
+} from '../api/views/blueprint.js';
 import { abortOn } from '../core/abort.js';
 import { pollUntil } from '../core/polling.js';
 import type { OwnedDevbox } from './owned-devbox.js';
@@ -55,12 +70,20 @@ export class Blueprint {
             return from(fresh);
           }),
         );
-      const whileBuilding$ = pollUntil(this.getInfo(options), (view) => isBlueprintBuildOver(view.status), { intervalMs }, scheduler).pipe(
+      const whileBuilding$ = pollUntil(
+        this.getInfo(options),
+        (view) => isBlueprintBuildOver(view.status),
+        { intervalMs },
+        scheduler,
+      ).pipe(
         takeWhile((view) => !isBlueprintBuildOver(view.status)),
         concatMap(() => newEntries()),
       );
       // One last read after the build ended picks up its final lines.
-      return concat(whileBuilding$, defer(() => newEntries()));
+      return concat(
+        whileBuilding$,
+        defer(() => newEntries()),
+      );
     }).pipe(abortOn(options.signal));
   }
 
@@ -75,8 +98,11 @@ export class Blueprint {
    * @example
    * bp.createDevbox({ name: 'dev' }).subscribe((devbox) => console.log(devbox.id));
    */
-  createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<OwnedDevbox> {
+  createDevbox(
+    params: DevboxFromSourceParams = {},
+    options: WaitOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<OwnedDevbox> {
     return createDevbox(this.ctx, { ...params, blueprintId: this.id }, options, scheduler);
   }
 }
-

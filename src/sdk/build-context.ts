@@ -75,7 +75,9 @@ export function buildContext$(directory: string, options: BuildContextOptions = 
 export function readableToObservable(factory: () => Readable): Observable<Uint8Array> {
   return new Observable<Uint8Array>((subscriber) => {
     const stream = factory();
-    stream.on('data', (chunk: Uint8Array | string) => subscriber.next(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    stream.on('data', (chunk: Uint8Array | string) =>
+      subscriber.next(typeof chunk === 'string' ? Buffer.from(chunk) : chunk),
+    );
     stream.once('error', (err) => subscriber.error(err));
     stream.once('end', () => subscriber.complete());
     return () => {

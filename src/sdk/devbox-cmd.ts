@@ -107,7 +107,11 @@ export class DevboxCmd {
    * @example
    * const result = await lastValueFrom(devbox.cmd.exec('make test', { stderr: (l) => console.error(l) }));
    */
-  exec(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<ExecutionResult> {
+  exec(
+    command: string,
+    options: ExecOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<ExecutionResult> {
     const { stdout, stderr, output } = options;
     if (stdout === undefined && stderr === undefined && output === undefined) {
       return defer(() => {
@@ -126,7 +130,10 @@ export class DevboxCmd {
             // Like a long-poll: `requestTimeoutMs` counts from the end of the longest optimistic hold.
             {
               ...unabortableRequestOptions(options),
-              timeoutMs: options.requestTimeoutMs === undefined ? EXECUTE_TIMEOUT_MS : MAX_EXEC_WAIT_SECONDS * 1000 + options.requestTimeoutMs,
+              timeoutMs:
+                options.requestTimeoutMs === undefined
+                  ? EXECUTE_TIMEOUT_MS
+                  : MAX_EXEC_WAIT_SECONDS * 1000 + options.requestTimeoutMs,
             },
           );
         // `/execute` may hold for 25 s, so it is aborted with the subscription rather than
@@ -134,7 +141,9 @@ export class DevboxCmd {
         // answers at once) and killed.
         const start: ExecStart = { start$: execute(), locate: { locate$: execute(0), commandId } };
         return this.#run(start, options, (view) =>
-          view.status === 'completed' ? of(new ExecutionResult(this.ctx, view)) : this.#execution(view, scheduler).result(options, scheduler),
+          view.status === 'completed'
+            ? of(new ExecutionResult(this.ctx, view))
+            : this.#execution(view, scheduler).result(options, scheduler),
         );
       });
     }
@@ -143,7 +152,15 @@ export class DevboxCmd {
     if (stderr !== undefined || output !== undefined) streams.push('stderr');
     return this.#run({ start$: this.#startAsync(command, options) }, options, (view) =>
       forkJoin([
-        outputLines(this.ctx.api, this.devboxId, view.execution_id, streams, {}, requestOptions(options), scheduler).pipe(
+        outputLines(
+          this.ctx.api,
+          this.devboxId,
+          view.execution_id,
+          streams,
+          {},
+          requestOptions(options),
+          scheduler,
+        ).pipe(
           tap(({ stream, line }) => {
             (stream === 'stdout' ? stdout : stderr)?.(line);
             output?.(line);
@@ -164,7 +181,11 @@ export class DevboxCmd {
    * @example
    * devbox.cmd.execAsync('npm run dev').subscribe((execution) => console.log(execution.executionId));
    */
-  execAsync(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Execution> {
+  execAsync(
+    command: string,
+    options: ExecOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<Execution> {
     return startThenUse<ExecutionView, ExecutionView>(this.ctx, {
       start$: this.#startAsync(command, options),
       use: (view) => of(view),
@@ -190,7 +211,9 @@ export class DevboxCmd {
       const execution = this.#execution(view, scheduler);
       return concat(
         execution.outputFrom({}, requestOptions(options), scheduler),
-        execution.result(options, scheduler).pipe(map((result): ExecExit => ({ stream: 'exit', exitCode: result.exitCode, result }))),
+        execution
+          .result(options, scheduler)
+          .pipe(map((result): ExecExit => ({ stream: 'exit', exitCode: result.exitCode, result }))),
       );
     });
   }
@@ -214,7 +237,8 @@ export class DevboxCmd {
   readonly #killCommand: CleanUp<ExecutionView> = {
     action: 'kill',
     id: (view) => view.execution_id,
-    request: (view) => (view.status === 'completed' ? EMPTY : this.ctx.api.executions.kill(view.devbox_id, view.execution_id)),
+    request: (view) =>
+      view.status === 'completed' ? EMPTY : this.ctx.api.executions.kill(view.devbox_id, view.execution_id),
   };
 
   /**

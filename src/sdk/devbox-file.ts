@@ -40,7 +40,9 @@ export class DevboxFile {
    * devbox.file.read({ path: '/etc/hostname' }).subscribe(console.log);
    */
   read(params: { readonly path: string }, options?: CallOptions): Observable<string> {
-    return defer(() => this.ctx.api.devboxes.readFileContents(this.devboxId, { file_path: params.path }, requestOptions(options)));
+    return defer(() =>
+      this.ctx.api.devboxes.readFileContents(this.devboxId, { file_path: params.path }, requestOptions(options)),
+    );
   }
 
   /**
@@ -51,7 +53,11 @@ export class DevboxFile {
    */
   write(params: { readonly path: string; readonly contents: string }, options?: CallOptions): Observable<ExecDetail> {
     return defer(() =>
-      this.ctx.api.devboxes.writeFileContents(this.devboxId, { file_path: params.path, contents: params.contents }, requestOptions(options)),
+      this.ctx.api.devboxes.writeFileContents(
+        this.devboxId,
+        { file_path: params.path, contents: params.contents },
+        requestOptions(options),
+      ),
     );
   }
 
@@ -98,11 +104,15 @@ export class DevboxFile {
    * devbox.file.downloadStream({ path: 'big.tar' }).subscribe((chunk) => out.write(chunk));
    */
   downloadStream(params: { readonly path: string }, options?: CallOptions): Observable<Uint8Array> {
-    return defer(() => this.ctx.api.devboxes.downloadFile(this.devboxId, { path: params.path }, requestOptions(options)));
+    return defer(() =>
+      this.ctx.api.devboxes.downloadFile(this.devboxId, { path: params.path }, requestOptions(options)),
+    );
   }
 
   #upload(path: string, file: UploadSource, options: CallOptions | undefined): Observable<void> {
-    return defer(() => this.ctx.api.devboxes.uploadFile(this.devboxId, { path, file }, requestOptions(options))).pipe(asVoid());
+    return defer(() => this.ctx.api.devboxes.uploadFile(this.devboxId, { path, file }, requestOptions(options))).pipe(
+      asVoid(),
+    );
   }
 }
 

@@ -37,7 +37,9 @@ export class DevboxNet {
    * devbox.net.enableTunnel({ authMode: 'open' }).subscribe((t) => console.log(t.tunnel_key));
    */
   enableTunnel(params: SdkTunnelParams = {}, options?: CallOptions): Observable<TunnelView> {
-    return defer(() => this.ctx.api.devboxes.enableTunnel(this.devboxId, tunnelToWire(params), requestOptions(options)));
+    return defer(() =>
+      this.ctx.api.devboxes.enableTunnel(this.devboxId, tunnelToWire(params), requestOptions(options)),
+    );
   }
 
   /**
@@ -57,7 +59,9 @@ export class DevboxNet {
    * devbox.net.getTunnel().subscribe((t) => console.log(t?.auth_mode));
    */
   getTunnel(options?: CallOptions): Observable<TunnelView | null> {
-    return defer(() => this.ctx.api.devboxes.retrieve(this.devboxId, requestOptions(options))).pipe(map((view) => view.tunnel ?? null));
+    return defer(() => this.ctx.api.devboxes.retrieve(this.devboxId, requestOptions(options))).pipe(
+      map((view) => view.tunnel ?? null),
+    );
   }
 
   /**
@@ -71,7 +75,8 @@ export class DevboxNet {
     return this.getTunnel(options).pipe(
       map((tunnel) => {
         if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`invalid port ${port}`);
-        if (tunnel === null) throw new InvalidArgumentError(`devbox ${this.devboxId} has no tunnel; call net.enableTunnel() first`);
+        if (tunnel === null)
+          throw new InvalidArgumentError(`devbox ${this.devboxId} has no tunnel; call net.enableTunnel() first`);
         return tunnelUrl(this.ctx.baseURL, tunnel.tunnel_key, port);
       }),
     );

@@ -1,4 +1,14 @@
-import { asyncScheduler, defer, distinctUntilChanged, filter, map, switchMap, take, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  defer,
+  distinctUntilChanged,
+  filter,
+  map,
+  switchMap,
+  take,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import type { DevboxEvictionEventView, DevboxLogsView, DevboxStatus, DevboxView } from '../api/views/devbox.js';
 import type { TunnelView } from '../api/views/net.js';
 import { DevboxCmd, type ExecOptions } from './devbox-cmd.js';
@@ -26,8 +36,16 @@ import { snapshotToWire, type SdkSnapshotParams } from './params/snapshot.js';
  */
 export interface DevboxShell {
   readonly name: string;
-  exec(command: string, options?: Omit<ExecOptions, 'shellName'>, scheduler?: SchedulerLike): Observable<ExecutionResult>;
-  execAsync(command: string, options?: Omit<ExecOptions, 'shellName'>, scheduler?: SchedulerLike): Observable<Execution>;
+  exec(
+    command: string,
+    options?: Omit<ExecOptions, 'shellName'>,
+    scheduler?: SchedulerLike,
+  ): Observable<ExecutionResult>;
+  execAsync(
+    command: string,
+    options?: Omit<ExecOptions, 'shellName'>,
+    scheduler?: SchedulerLike,
+  ): Observable<Execution>;
 }
 
 /**
@@ -145,7 +163,9 @@ export class Devbox {
    * devbox.shutdown().subscribe((v) => console.log(v.status));
    */
   shutdown(options: CallOptions & { readonly force?: boolean } = {}): Observable<DevboxView> {
-    return defer(() => this.ctx.api.devboxes.shutdown(this.id, options.force ? { force: true } : {}, requestOptions(options)));
+    return defer(() =>
+      this.ctx.api.devboxes.shutdown(this.id, options.force ? { force: true } : {}, requestOptions(options)),
+    );
   }
 
   /**
@@ -166,17 +186,23 @@ export class Devbox {
    * @example
    * devbox.snapshotDisk({ name: 'checkpoint' }).subscribe((snapshot) => console.log(snapshot.id));
    */
-  snapshotDisk(params: SdkSnapshotParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Snapshot> {
+  snapshotDisk(
+    params: SdkSnapshotParams = {},
+    options: WaitOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<Snapshot> {
     return this.snapshotDiskAsync(params, options).pipe(
-      switchMap((snapshot) => awaitSnapshotCompleted(this.ctx.api, snapshot.id, options, scheduler).pipe(map(() => snapshot))),
+      switchMap((snapshot) =>
+        awaitSnapshotCompleted(this.ctx.api, snapshot.id, options, scheduler).pipe(map(() => snapshot)),
+      ),
     );
   }
 
   /** Starts a snapshot and emits it at once. @example devbox.snapshotDiskAsync().subscribe((s) => console.log(s.id)); */
   snapshotDiskAsync(params: SdkSnapshotParams = {}, options?: CallOptions): Observable<Snapshot> {
-    return defer(() => this.ctx.api.devboxes.snapshotDiskAsync(this.id, snapshotToWire(params), requestOptions(options))).pipe(
-      map((view) => new Snapshot(this.ctx, view.id)),
-    );
+    return defer(() =>
+      this.ctx.api.devboxes.snapshotDiskAsync(this.id, snapshotToWire(params), requestOptions(options)),
+    ).pipe(map((view) => new Snapshot(this.ctx, view.id)));
   }
 
   /**
@@ -216,7 +242,8 @@ export class Devbox {
     return {
       name,
       exec: (command, options = {}, scheduler) => cmd.exec(command, { ...options, shellName: name }, scheduler),
-      execAsync: (command, options = {}, scheduler) => cmd.execAsync(command, { ...options, shellName: name }, scheduler),
+      execAsync: (command, options = {}, scheduler) =>
+        cmd.execAsync(command, { ...options, shellName: name }, scheduler),
     };
   }
 }

@@ -62,12 +62,18 @@ export class ExecutionResult {
     return this.#output('stderr', numLines, options, scheduler);
   }
 
-  #output(stream: OutputStream, numLines: number | undefined, options: CallOptions | undefined, scheduler: SchedulerLike): Observable<string> {
+  #output(
+    stream: OutputStream,
+    numLines: number | undefined,
+    options: CallOptions | undefined,
+    scheduler: SchedulerLike,
+  ): Observable<string> {
     return defer(() => {
       const inline = (stream === 'stdout' ? this.initial.stdout : this.initial.stderr) ?? '';
       const truncated = (stream === 'stdout' ? this.initial.stdout_truncated : this.initial.stderr_truncated) === true;
       // A truncated tail still answers "last n lines" when it holds at least n of them.
-      if (!truncated || (numLines !== undefined && countLines(inline) >= numLines)) return of(lastLines(inline, numLines));
+      if (!truncated || (numLines !== undefined && countLines(inline) >= numLines))
+        return of(lastLines(inline, numLines));
       return fullOutput(this.ctx.api, this.devboxId, this.executionId, stream, requestOptions(options), scheduler).pipe(
         map((text) => lastLines(text, numLines)),
       );

@@ -44,7 +44,9 @@ export class Execution {
     scheduler: SchedulerLike = asyncScheduler,
   ) {
     const stream = (name: OutputStream) =>
-      shareFromStart((from) => outputLines(ctx.api, this.devboxId, this.executionId, [name], { [name]: from }, undefined, scheduler));
+      shareFromStart((from) =>
+        outputLines(ctx.api, this.devboxId, this.executionId, [name], { [name]: from }, undefined, scheduler),
+      );
     this.output$ = merge(stream('stdout'), stream('stderr'));
   }
 
@@ -79,9 +81,21 @@ export class Execution {
     const deadline = longPollDeadline(options);
     if (deadline instanceof Error) return throwError(() => deadline);
     const wait$ = defer(() =>
-      this.ctx.api.executions.waitForStatus(this.devboxId, this.executionId, { statuses: ['completed'] }, requestOptions(options)),
+      this.ctx.api.executions.waitForStatus(
+        this.devboxId,
+        this.executionId,
+        { statuses: ['completed'] },
+        requestOptions(options),
+      ),
     );
-    const state$ = defer(() => this.ctx.api.executions.retrieve(this.devboxId, this.executionId, {}, { ...requestOptions(options), ...STATE_FETCH_OPTIONS }));
+    const state$ = defer(() =>
+      this.ctx.api.executions.retrieve(
+        this.devboxId,
+        this.executionId,
+        {},
+        { ...requestOptions(options), ...STATE_FETCH_OPTIONS },
+      ),
+    );
     return longPoll(wait$, (view) => view.status === 'completed', deadline, scheduler).pipe(
       last(),
       withLastStateOnTimeout(state$, { resource: `execution ${this.executionId}`, state: 'completed' }),
@@ -107,8 +121,20 @@ export class Execution {
    * @example
    * execution.outputFrom({ stdout: lastSeen.offset, stderr: 0 }).subscribe(print);
    */
-  outputFrom(position: OutputPosition = {}, options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<OutputLine> {
-    return outputLines(this.ctx.api, this.devboxId, this.executionId, ['stdout', 'stderr'], position, requestOptions(options), scheduler);
+  outputFrom(
+    position: OutputPosition = {},
+    options?: CallOptions,
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<OutputLine> {
+    return outputLines(
+      this.ctx.api,
+      this.devboxId,
+      this.executionId,
+      ['stdout', 'stderr'],
+      position,
+      requestOptions(options),
+      scheduler,
+    );
   }
 
   /**

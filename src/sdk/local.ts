@@ -99,7 +99,11 @@ const stopping = new Map<string, Promise<void>>();
  * until it has stopped); a failure becomes a `RunloopTeardownWarning`.
  */
 function stopInBackground(local: { dispose(): Promise<void> }, dataDir: string | undefined): void {
-  const done = local.dispose().catch((error: unknown) => warnOnTeardownError({ action: 'shutdown', id: `runloop-local (${dataDir ?? 'temp dir'})`, error }));
+  const done = local
+    .dispose()
+    .catch((error: unknown) =>
+      warnOnTeardownError({ action: 'shutdown', id: `runloop-local (${dataDir ?? 'temp dir'})`, error }),
+    );
   if (dataDir === undefined) return;
   const key = resolve(dataDir);
   const tracked = done.finally(() => {

@@ -54,7 +54,9 @@ export function longPollDeadline(options: WaitOptions): { readonly timeoutMs?: n
   const { timeoutMs, ...rest } = options.pollingConfig ?? {};
   const refused = Object.keys(rest).filter((key) => rest[key as keyof typeof rest] !== undefined);
   if (refused.length > 0) {
-    return new RunloopConfigError(`This wait long-polls and cannot honour pollingConfig.${refused.join(', pollingConfig.')}; only pollingConfig.timeoutMs applies`);
+    return new RunloopConfigError(
+      `This wait long-polls and cannot honour pollingConfig.${refused.join(', pollingConfig.')}; only pollingConfig.timeoutMs applies`,
+    );
   }
   return timeoutMs === undefined ? {} : { timeoutMs };
 }

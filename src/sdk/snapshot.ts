@@ -72,7 +72,11 @@ export class Snapshot {
    * @example
    * snapshot.createDevbox({ name: 'from-snapshot' }).subscribe((devbox) => console.log(devbox.id));
    */
-  createDevbox(params: DevboxFromSourceParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<OwnedDevbox> {
+  createDevbox(
+    params: DevboxFromSourceParams = {},
+    options: WaitOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<OwnedDevbox> {
     return createDevbox(this.ctx, { ...params, snapshotId: this.id }, options, scheduler);
   }
 }

@@ -61,7 +61,9 @@ export class StorageObject {
   uploadContent(content: UploadBody | (() => UploadBody), options: UploadContentOptions = {}): Observable<void> {
     const url = this.uploadUrl;
     if (url === undefined) {
-      return throwError(() => new InvalidArgumentError(`object ${this.id} has no upload URL: only a handle from create() can upload`));
+      return throwError(
+        () => new InvalidArgumentError(`object ${this.id} has no upload URL: only a handle from create() can upload`),
+      );
     }
     return presignedPut(this.ctx.transfer, url, content, options).pipe(asVoid());
   }
@@ -77,7 +79,10 @@ export class StorageObject {
    * @example
    * obj.getDownloadUrl({ durationSeconds: 60 }).subscribe(({ download_url }) => console.log(download_url));
    */
-  getDownloadUrl(params: { readonly durationSeconds?: number } = {}, options?: CallOptions): Observable<ObjectDownloadUrlView> {
+  getDownloadUrl(
+    params: { readonly durationSeconds?: number } = {},
+    options?: CallOptions,
+  ): Observable<ObjectDownloadUrlView> {
     const query = params.durationSeconds === undefined ? {} : { duration_seconds: params.durationSeconds };
     return defer(() => this.ctx.api.objects.download(this.id, query, requestOptions(options)));
   }

@@ -82,7 +82,13 @@ export class FakeApiCaller implements ApiCaller {
   constructor(options: FakeApiCallerOptions = {}) {
     this.transport = new FakeTransport({ autoRespond: (pending) => this.#answer(pending) });
     this.#client = createApiCaller(
-      { bearerToken: 'fake', baseURL: 'http://fake-api.invalid', maxRetries: options.maxRetries ?? 0, env: {}, transport: this.transport.handler },
+      {
+        bearerToken: 'fake',
+        baseURL: 'http://fake-api.invalid',
+        maxRetries: options.maxRetries ?? 0,
+        env: {},
+        transport: this.transport.handler,
+      },
       options.scheduler,
     );
   }
@@ -126,7 +132,9 @@ export class FakeApiCaller implements ApiCaller {
     const predicate = toPredicate(matcher);
     const found = this.#log.filter((req) => !this.#claimed.has(req) && predicate(req.request));
     if (found.length > 0) {
-      throw new Error(`Expected no request for ${describeMatcher(matcher)}, found ${found.length}.\n${this.#describeLog()}`);
+      throw new Error(
+        `Expected no request for ${describeMatcher(matcher)}, found ${found.length}.\n${this.#describeLog()}`,
+      );
     }
   }
 
@@ -159,7 +167,10 @@ export class FakeApiCaller implements ApiCaller {
     return new Observable<T>((subscriber) => {
       const record = new TestRequest(kind, request);
       const id = String(this.#log.push(record) - 1);
-      const tagged: ApiRequest = { ...request, options: { ...request.options, headers: { ...request.options?.headers, [CALL_HEADER]: id } } };
+      const tagged: ApiRequest = {
+        ...request,
+        options: { ...request.options, headers: { ...request.options?.headers, [CALL_HEADER]: id } },
+      };
       const inner = call(tagged).subscribe({
         next: (value) => subscriber.next(value),
         error: (err: unknown) => {
@@ -183,7 +194,10 @@ export class FakeApiCaller implements ApiCaller {
     const record = this.#log[Number(pending.request.headers[CALL_HEADER])];
     if (record === undefined) return undefined;
     const script = this.#scriptFor(record.request);
-    const reply$ = script === undefined || script.replies.length === 0 ? record.manual$ : replyToObservable(nextReply(script), record.request);
+    const reply$ =
+      script === undefined || script.replies.length === 0
+        ? record.manual$
+        : replyToObservable(nextReply(script), record.request);
     return answerFromReply(pending, record.kind, reply$);
   }
 

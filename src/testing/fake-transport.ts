@@ -146,9 +146,13 @@ export class FakeTransport {
 
   /** The one open, not-yet-claimed attempt with this method and path; throws if there are none or several. */
   expectOne(method: HttpRequest['method'], path: string): PendingHttpRequest {
-    const found = this.#requests.filter((r) => !this.#claimed.has(r) && !r.answered && !r.cancelled && r.request.method === method && r.path === path);
+    const found = this.#requests.filter(
+      (r) => !this.#claimed.has(r) && !r.answered && !r.cancelled && r.request.method === method && r.path === path,
+    );
     if (found.length !== 1) {
-      throw new Error(`Expected one open ${method} ${path}, found ${found.length}. Attempts:\n${this.#requests.map((r) => `  ${String(r)}`).join('\n')}`);
+      throw new Error(
+        `Expected one open ${method} ${path}, found ${found.length}. Attempts:\n${this.#requests.map((r) => `  ${String(r)}`).join('\n')}`,
+      );
     }
     const [one] = found as [PendingHttpRequest];
     this.#claimed.add(one);
@@ -158,6 +162,9 @@ export class FakeTransport {
   /** Throws if an attempt is still open (neither answered nor cancelled). */
   verify(): void {
     const open = this.#requests.filter((r) => !r.answered && !r.cancelled);
-    if (open.length > 0) throw new Error(`Expected no open requests, found ${open.length}:\n${open.map((r) => `  ${String(r)}`).join('\n')}`);
+    if (open.length > 0)
+      throw new Error(
+        `Expected no open requests, found ${open.length}:\n${open.map((r) => `  ${String(r)}`).join('\n')}`,
+      );
   }
 }

@@ -45,7 +45,14 @@ export function executionView(overrides: Partial<ExecutionView> = {}): Execution
  * objectView({ state: 'UPLOADING', upload_url: 'http://127.0.0.1:1/put' });
  */
 export function objectView(overrides: Partial<ObjectView> = {}): ObjectView {
-  return { id: 'obj_test', name: 'test.txt', content_type: 'text', create_time_ms: 0, state: 'READ_ONLY', ...overrides };
+  return {
+    id: 'obj_test',
+    name: 'test.txt',
+    content_type: 'text',
+    create_time_ms: 0,
+    state: 'READ_ONLY',
+    ...overrides,
+  };
 }
 
 /**

@@ -20,5 +20,17 @@ export { TestRequest, type RequestKind, type RequestState } from './test-request
 export { toPredicate, describeMatcher, type RequestMatcher } from './request-matcher.js';
 export { sseReply, statusReply, timeout408, type Reply, type Responder } from './replies.js';
 export { blueprintView, devboxView, executionView, objectView, snapshotStatusView, snapshotView } from './fixtures.js';
-export { blueprintScenario, devboxScenario, executionScenario, type ExecutionScript, type Timeline } from './scenarios.js';
-export { VirtualTimeBudgetError, runInVirtualTime, testSdk, type TestSdk, type VirtualTimeBudget } from './virtual-time.js';
+export {
+  blueprintScenario,
+  devboxScenario,
+  executionScenario,
+  type ExecutionScript,
+  type Timeline,
+} from './scenarios.js';
+export {
+  VirtualTimeBudgetError,
+  runInVirtualTime,
+  testSdk,
+  type TestSdk,
+  type VirtualTimeBudget,
+} from './virtual-time.js';

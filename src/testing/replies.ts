@@ -28,7 +28,9 @@ export function statusReply(
   body: unknown = { error: 'status', message: `status ${status}` },
   headers: Readonly<Record<string, string>> = {},
 ): Observable<never> {
-  return throwError(() => apiErrorFromResponse(status, { 'content-type': 'application/json', ...headers }, JSON.stringify(body)));
+  return throwError(() =>
+    apiErrorFromResponse(status, { 'content-type': 'application/json', ...headers }, JSON.stringify(body)),
+  );
 }
 
 /**
@@ -92,5 +94,9 @@ export function toSseMessage(item: unknown): SseMessage {
  * caller.when({ path: /wait_for_status$/ }).respond(cold('--#', undefined, timeout408()), runningView);
  */
 export function timeout408(): Error {
-  return apiErrorFromResponse(408, { 'content-type': 'application/json' }, JSON.stringify({ error: 'timeout', message: 'still waiting' }));
+  return apiErrorFromResponse(
+    408,
+    { 'content-type': 'application/json' },
+    JSON.stringify({ error: 'timeout', message: 'still waiting' }),
+  );
 }

@@ -26,7 +26,10 @@ function textBytes(value: unknown): Buffer {
 function sseBytes(value: unknown): Buffer {
   const message = toSseMessage(value);
   const event = message.event === undefined ? '' : `event: ${message.event}\n`;
-  const data = message.data.split('\n').map((line) => `data: ${line}\n`).join('');
+  const data = message.data
+    .split('\n')
+    .map((line) => `data: ${line}\n`)
+    .join('');
   return Buffer.from(`${event}${data}\n`);
 }
 
@@ -35,7 +38,12 @@ const BYTES_TYPE = { 'content-type': 'application/octet-stream' } as const;
 const SSE_TYPE = { 'content-type': 'text/event-stream' } as const;
 
 /** A whole body at once, exactly these bytes. */
-function answerBytes(pending: PendingHttpRequest, status: number, headers: Readonly<Record<string, string>>, bytes: Uint8Array): void {
+function answerBytes(
+  pending: PendingHttpRequest,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  bytes: Uint8Array,
+): void {
   pending.stream(status, of(bytes), headers);
 }
 
@@ -64,26 +72,32 @@ function answerError(pending: PendingHttpRequest, err: unknown): void {
  * @example
  * answerFromReply(pending, 'json', of({ id: 'dbx_1' }));
  */
-export function answerFromReply(pending: PendingHttpRequest, kind: RequestKind, reply$: Observable<unknown>): Subscription {
+export function answerFromReply(
+  pending: PendingHttpRequest,
+  kind: RequestKind,
+  reply$: Observable<unknown>,
+): Subscription {
   if (kind === 'json' || kind === 'text') {
     const headers = kind === 'json' ? JSON_TYPE : TEXT_TYPE;
     const encode = kind === 'json' ? jsonBytes : textBytes;
     // Added to after the fact, so an answer that arrives during subscribe still stops the reply.
     const subscription = new Subscription();
-    subscription.add(reply$.subscribe({
-      next: (value) => {
-        if (pending.answered) return;
-        answerBytes(pending, 200, headers, encode(value));
-        // The answer is whole, as a response ends with its body: later values have nowhere to go.
-        subscription.unsubscribe();
-      },
-      error: (err: unknown) => {
-        if (!pending.answered) answerError(pending, err);
-      },
-      complete: () => {
-        if (!pending.answered) answerBytes(pending, 200, headers, encode(undefined));
-      },
-    }));
+    subscription.add(
+      reply$.subscribe({
+        next: (value) => {
+          if (pending.answered) return;
+          answerBytes(pending, 200, headers, encode(value));
+          // The answer is whole, as a response ends with its body: later values have nowhere to go.
+          subscription.unsubscribe();
+        },
+        error: (err: unknown) => {
+          if (!pending.answered) answerError(pending, err);
+        },
+        complete: () => {
+          if (!pending.answered) answerBytes(pending, 200, headers, encode(undefined));
+        },
+      }),
+    );
     return subscription;
   }
   return answerStream(pending, kind === 'sse' ? SSE_TYPE : BYTES_TYPE, kind === 'sse' ? sseBytes : textBytes, reply$);
@@ -117,22 +131,24 @@ function answerStream(
   const open = (): void => {
     if (!pending.answered) pending.stream(200, body, headers);
   };
-  subscription.add(reply$.subscribe({
-    next: (value) => {
-      open();
-      if (reader === undefined) held.push(encode(value));
-      else reader.next(encode(value));
-    },
-    error: (err: unknown) => {
-      if (!pending.answered) return answerError(pending, err);
-      if (reader === undefined) end = { error: err, failed: true };
-      else reader.error(err);
-    },
-    complete: () => {
-      open();
-      if (reader === undefined) end = { failed: false };
-      else reader.complete();
-    },
-  }));
+  subscription.add(
+    reply$.subscribe({
+      next: (value) => {
+        open();
+        if (reader === undefined) held.push(encode(value));
+        else reader.next(encode(value));
+      },
+      error: (err: unknown) => {
+        if (!pending.answered) return answerError(pending, err);
+        if (reader === undefined) end = { error: err, failed: true };
+        else reader.error(err);
+      },
+      complete: () => {
+        open();
+        if (reader === undefined) end = { failed: false };
+        else reader.complete();
+      },
+    }),
+  );
   return subscription;
 }

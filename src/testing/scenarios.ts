@@ -30,7 +30,11 @@ function valueAt<T>(timeline: Timeline<T>, frame: number): T {
 }
 
 /** A long-poll answer: now if `wanted` holds, else at the first step where it does within the hold, else 408. */
-function longPollAnswer<T, V>(timeline: Timeline<T>, wanted: (value: T) => boolean, view: (value: T) => V): Observable<V> {
+function longPollAnswer<T, V>(
+  timeline: Timeline<T>,
+  wanted: (value: T) => boolean,
+  view: (value: T) => V,
+): Observable<V> {
   const now = asyncScheduler.now();
   const current = valueAt(timeline, now);
   if (wanted(current)) return of(view(current));
@@ -97,12 +101,25 @@ export interface ExecutionScript {
  *   expectObservable(sdk.devbox.attach('dbx_1').cmd.exec('x').pipe(map((r) => r.exitCode))).toBe('5ms (c|)', { c: 3 });
  * });
  */
-export function executionScenario(caller: FakeApiCaller, devboxId: string, executionId: string, script: ExecutionScript): FakeApiCaller {
+export function executionScenario(
+  caller: FakeApiCaller,
+  devboxId: string,
+  executionId: string,
+  script: ExecutionScript,
+): FakeApiCaller {
   const [exitFrame, exitCode] = script.exit;
   const base = `/v1/devboxes/${devboxId}/executions/${executionId}`;
-  const timeline: Timeline<'running' | 'completed'> = [[0, 'running'], [exitFrame, 'completed']];
+  const timeline: Timeline<'running' | 'completed'> = [
+    [0, 'running'],
+    [exitFrame, 'completed'],
+  ];
   const view = (status: 'running' | 'completed') =>
-    executionView({ devbox_id: devboxId, execution_id: executionId, status, ...(status === 'completed' ? { exit_status: exitCode } : {}) });
+    executionView({
+      devbox_id: devboxId,
+      execution_id: executionId,
+      status,
+      ...(status === 'completed' ? { exit_status: exitCode } : {}),
+    });
   const now = () => view(valueAt(timeline, asyncScheduler.now()));
   const stream = (name: 'stdout' | 'stderr') => (request: ApiRequest) => {
     const from = Number(request.query?.['offset'] ?? 0);
@@ -153,7 +170,12 @@ export function executionScenario(caller: FakeApiCaller, devboxId: string, execu
  * @example
  * blueprintScenario(caller, 'bpt_1', [[0, 'queued'], [5, 'building'], [20, 'failed']], ['RUN make', 'make: *** [all] Error 2']);
  */
-export function blueprintScenario(caller: FakeApiCaller, id: string, timeline: Timeline<string>, log: readonly string[]): FakeApiCaller {
+export function blueprintScenario(
+  caller: FakeApiCaller,
+  id: string,
+  timeline: Timeline<string>,
+  log: readonly string[],
+): FakeApiCaller {
   const now = () => blueprintView({ id, status: valueAt(timeline, asyncScheduler.now()) });
   return caller
     .when('POST /v1/blueprints')
@@ -161,6 +183,8 @@ export function blueprintScenario(caller: FakeApiCaller, id: string, timeline: T
     .when(`GET /v1/blueprints/${id}`)
     .respond(() => now())
     .when(`GET /v1/blueprints/${id}/logs`)
-    .respond(() => ({ blueprint_id: id, logs: log.map((message, i) => ({ level: 'info', message, timestamp_ms: i })) }));
+    .respond(() => ({
+      blueprint_id: id,
+      logs: log.map((message, i) => ({ level: 'info', message, timestamp_ms: i })),
+    }));
 }
-

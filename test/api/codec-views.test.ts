@@ -55,7 +55,16 @@ describe('DevboxView', () => {
     expect(DevboxStatus.isKnown(future.status)).toBe(false);
   });
   it('requires the keys the contract marks required (end_time_ms may be null, not absent)', () => {
-    for (const key of ['id', 'status', 'create_time_ms', 'end_time_ms', 'capabilities', 'launch_parameters', 'metadata', 'state_transitions']) {
+    for (const key of [
+      'id',
+      'status',
+      'create_time_ms',
+      'end_time_ms',
+      'capabilities',
+      'launch_parameters',
+      'metadata',
+      'state_transitions',
+    ]) {
       const { [key]: _dropped, ...rest } = devbox as Record<string, unknown>;
       expect(DevboxView.is(rest), key).toBe(false);
     }
@@ -76,7 +85,12 @@ describe('DevboxView', () => {
     expect(DevboxListView.is({ devboxes: [{ ...devbox, id: 3 }], has_more: false })).toBe(false);
   });
   it('knows which statuses are terminal', () => {
-    expect(['failure', 'shutdown', 'running', 'brand_new'].map(isTerminalDevboxStatus)).toEqual([true, true, false, false]);
+    expect(['failure', 'shutdown', 'running', 'brand_new'].map(isTerminalDevboxStatus)).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });
 
@@ -95,7 +109,9 @@ describe('devbox requests', () => {
     expect(LaunchParametersParams.is({ resource_size_request: 'HUGE' })).toBe(false);
     expect(LaunchParametersParams.is({ architecture: 'riscv64' })).toBe(false);
     expect(LaunchParametersParams.is({ after_idle: { idle_time_seconds: 60, on_idle: 'hibernate' } })).toBe(false);
-    expect(LaunchParametersParams.is({ resource_size_request: 'CUSTOM_SIZE', custom_cpu_cores: 2, custom_gb_memory: 4 })).toBe(true);
+    expect(
+      LaunchParametersParams.is({ resource_size_request: 'CUSTOM_SIZE', custom_cpu_cores: 2, custom_gb_memory: 4 }),
+    ).toBe(true);
   });
   it('checks custom sizes and limits', () => {
     const bad = [
@@ -161,7 +177,10 @@ describe('Mount', () => {
       ok: false,
       problems: ['type: expected one of object_mount, file_mount, code_mount, agent_mount, broker_mount'],
     });
-    expect(validate(Mount, { type: 'code_mount', repo_owner: 'me' })).toEqual({ ok: false, problems: ['repo_name: expected string'] });
+    expect(validate(Mount, { type: 'code_mount', repo_owner: 'me' })).toEqual({
+      ok: false,
+      problems: ['repo_name: expected string'],
+    });
     expect(validate(Mount, 'object_mount')).toEqual({ ok: false, problems: ['(root): expected a mount object'] });
     expect(validate(DevboxCreateParams, { mounts: [{ type: 'file_mount', target: '/a' }] })).toEqual({
       ok: false,
@@ -238,7 +257,14 @@ describe('blueprints', () => {
     expect(BlueprintCreateParams.is({ name: 'py', build_context: { type: 'git', object_id: 'o' } })).toBe(false);
   });
   it('decode views with unknown statuses', () => {
-    const view = { id: 'bpt_1', name: 'py', create_time_ms: 1, parameters: { name: 'py' }, state: 'created', status: 'signing' };
+    const view = {
+      id: 'bpt_1',
+      name: 'py',
+      create_time_ms: 1,
+      parameters: { name: 'py' },
+      state: 'created',
+      status: 'signing',
+    };
     expect(BlueprintView.is(view)).toBe(true);
     expect(BlueprintView.is({ ...view, parameters: undefined })).toBe(false);
   });
@@ -250,12 +276,24 @@ describe('objects', () => {
     expect(ObjectCreateParams.is({ name: 'a', content_type: 'zip' })).toBe(false);
     expect(ObjectCreateParams.is({ name: 'a', content_type: 'text', ttl_ms: 0 })).toBe(false);
     expect(ObjectCreateParams.is({ content_type: 'text' })).toBe(false);
-    expect(ObjectView.is({ id: 'o', name: 'a', content_type: 'zip', create_time_ms: 1, state: 'ARCHIVED', size_bytes: null })).toBe(true);
+    expect(
+      ObjectView.is({
+        id: 'o',
+        name: 'a',
+        content_type: 'zip',
+        create_time_ms: 1,
+        state: 'ARCHIVED',
+        size_bytes: null,
+      }),
+    ).toBe(true);
   });
   it('decode list and download queries from strings', () => {
     expect(ObjectListQuery.decode({ state: 'READ_ONLY', content_type: 'text' })._tag).toBe('Right');
     expect(ObjectListQuery.decode({ state: 'GONE' })._tag).toBe('Left');
-    expect(ObjectDownloadQuery.decode({ duration_seconds: '60' })).toEqual({ _tag: 'Right', right: { duration_seconds: 60 } });
+    expect(ObjectDownloadQuery.decode({ duration_seconds: '60' })).toEqual({
+      _tag: 'Right',
+      right: { duration_seconds: 60 },
+    });
     expect(ObjectDownloadQuery.decode({ duration_seconds: '0' })._tag).toBe('Left');
   });
 });

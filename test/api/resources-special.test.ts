@@ -99,7 +99,10 @@ describe('devboxes.uploadFile', () => {
     const local = join(dir, 'early.txt');
     writeFileSync(local, 'never sent');
     const { api, caller } = setup({});
-    api.devboxes.uploadFile('dbx_1', { path: 'x', file: { filePath: local } }).subscribe().unsubscribe();
+    api.devboxes
+      .uploadFile('dbx_1', { path: 'x', file: { filePath: local } })
+      .subscribe()
+      .unsubscribe();
     // Let the pending open settle (an open of the same file started later has
     // finished by then): it must not reach the caller.
     await openAsBlob(local);
@@ -110,7 +113,9 @@ describe('devboxes.uploadFile', () => {
   it('fails without a request when the local file is missing', async () => {
     const { api, caller } = setup({});
     const missing = join(dir, 'nope');
-    const error = await firstValueFrom(api.devboxes.uploadFile('dbx_1', { path: 'x', file: { filePath: missing } })).catch((e: unknown) => e);
+    const error = await firstValueFrom(
+      api.devboxes.uploadFile('dbx_1', { path: 'x', file: { filePath: missing } }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidParamsError);
     expect((error as InvalidParamsError).problems).toEqual([`file.filePath: cannot open ${missing} as a file`]);
     expect(caller.calls).toHaveLength(0);

@@ -101,7 +101,9 @@ describe('over the wire', () => {
 
   it('downloads every byte', async () => {
     const total = await lastValueFrom(
-      api.devboxes.downloadFile('dbx_1', { path: 'out.bin' }).pipe(reduce((acc, chunk) => Buffer.concat([acc, chunk]), Buffer.alloc(0))),
+      api.devboxes
+        .downloadFile('dbx_1', { path: 'out.bin' })
+        .pipe(reduce((acc, chunk) => Buffer.concat([acc, chunk]), Buffer.alloc(0))),
     );
     expect(total.equals(download)).toBe(true);
     expect(received.at(-1)?.headers['accept']).toBe('application/octet-stream');

@@ -79,7 +79,10 @@ describe('the dashboard in chromium', () => {
     // stderr is marked apart on screen, not only in the DOM.
     type StyleWindow = { getComputedStyle(el: unknown): { borderLeftStyle: string } };
     const border = (selector: string) =>
-      page.locator(selector).first().evaluate((el) => (globalThis as unknown as StyleWindow).getComputedStyle(el).borderLeftStyle);
+      page
+        .locator(selector)
+        .first()
+        .evaluate((el) => (globalThis as unknown as StyleWindow).getComputedStyle(el).borderLeftStyle);
     expect(await border('#console li.stderr')).toBe('solid');
     expect(await border('#console li.stdout')).toBe('none');
     expect(await page.locator('#console li.exit').getAttribute('data-exit-code')).toBe('3');
@@ -90,11 +93,18 @@ describe('the dashboard in chromium', () => {
 
   it('uploads a file from the page and downloads it back', async () => {
     await page.fill('#upload-path', '/tmp/from-browser.txt');
-    await page.setInputFiles('#upload-file', { name: 'a.txt', mimeType: 'text/plain', buffer: Buffer.from('hello from the browser\n') });
+    await page.setInputFiles('#upload-file', {
+      name: 'a.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('hello from the browser\n'),
+    });
     await page.click('#upload-path ~ button[type="submit"]');
     await page.locator('#file-status', { hasText: 'uploaded /tmp/from-browser.txt' }).waitFor({ timeout: 30_000 });
     await page.fill('#download-path', '/tmp/from-browser.txt');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-path ~ button[type="submit"]')]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('#download-path ~ button[type="submit"]'),
+    ]);
     expect(download.suggestedFilename()).toBe('from-browser.txt');
     const stream = await download.createReadStream();
     const chunks: Buffer[] = [];
@@ -103,7 +113,10 @@ describe('the dashboard in chromium', () => {
   }, 60_000);
 
   it('shows a short build-like command as it runs (the README screenshot)', async () => {
-    await page.fill('#command', 'for i in 1 2 3 4 5 6; do echo "step $i ok"; [ $((i % 3)) = 0 ] && echo "warning: step $i was slow" >&2; sleep 0.1; done; cat /tmp/from-browser.txt');
+    await page.fill(
+      '#command',
+      'for i in 1 2 3 4 5 6; do echo "step $i ok"; [ $((i % 3)) = 0 ] && echo "warning: step $i was slow" >&2; sleep 0.1; done; cat /tmp/from-browser.txt',
+    );
     await page.click('#run');
     await page.locator('#console li.exit[data-exit-code="0"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('#console li.stderr').count()).toBe(2);
@@ -139,11 +152,22 @@ describe('the dashboard in chromium', () => {
   it('builds a blueprint from the page and shows its build log live, then the outcome', async () => {
     await page.goto(`${server.url}/#/blueprints`);
     await page.fill('#blueprints-page input[name="name"]', 'browser-bp');
-    await page.fill('#blueprints-page textarea[name="dockerfile"]', 'FROM ubuntu:22.04\nRUN echo built-in-browser-test > /marker.txt\n');
+    await page.fill(
+      '#blueprints-page textarea[name="dockerfile"]',
+      'FROM ubuntu:22.04\nRUN echo built-in-browser-test > /marker.txt\n',
+    );
     await page.click('#blueprints-page button[type="submit"]');
     await page.locator('#blueprint, #blueprints-page .error:not([hidden])').first().waitFor({ timeout: 30_000 });
-    expect(await page.locator('#blueprints-page .error').textContent().catch(() => '')).toBe('');
-    await page.locator('#build-log li', { hasText: 'RUN echo built-in-browser-test' }).first().waitFor({ timeout: 120_000 });
+    expect(
+      await page
+        .locator('#blueprints-page .error')
+        .textContent()
+        .catch(() => ''),
+    ).toBe('');
+    await page
+      .locator('#build-log li', { hasText: 'RUN echo built-in-browser-test' })
+      .first()
+      .waitFor({ timeout: 120_000 });
     await page.locator('#blueprint .status[data-status="build_complete"]').waitFor({ timeout: 180_000 });
     expect(await page.locator('#build-log li').count()).toBeGreaterThan(1);
   }, 240_000);

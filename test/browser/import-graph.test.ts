@@ -28,12 +28,17 @@ describe('the browser entry', () => {
   });
 
   it('is what package.json serves under the "browser" condition; Node keeps the undici entry', () => {
-    const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { exports: Record<string, Record<string, unknown>> };
+    const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as {
+      exports: Record<string, Record<string, unknown>>;
+    };
     const root = pkg.exports['.'] ?? {};
     // Conditions are matched in key order: "browser" must come before "default" (and "types").
     expect(Object.keys(root)[0]).toBe('browser');
     expect(root['browser']).toEqual({ types: './dist/browser/index.d.ts', default: './dist/browser/index.js' });
     expect(root['default']).toBe('./dist/index.js');
-    expect(pkg.exports['./browser']).toEqual({ types: './dist/browser/index.d.ts', default: './dist/browser/index.js' });
+    expect(pkg.exports['./browser']).toEqual({
+      types: './dist/browser/index.d.ts',
+      default: './dist/browser/index.js',
+    });
   });
 });

@@ -44,7 +44,12 @@ describe('request shape', () => {
     server.handle((_req, res) => json(res, 200, { id: 'dbx_1', status: 'running' }));
     const value = await firstValueFrom(
       client({ defaultHeaders: { 'X-Team': 'core' } }).json(
-        { method: 'POST', path: '/v1/devboxes', query: { limit: 2, flag: true, gone: undefined, empty: null, 'metadata[k]': 'a b' }, body: { name: 'x' } },
+        {
+          method: 'POST',
+          path: '/v1/devboxes',
+          query: { limit: 2, flag: true, gone: undefined, empty: null, 'metadata[k]': 'a b' },
+          body: { name: 'x' },
+        },
         View,
       ),
     );
@@ -134,7 +139,12 @@ describe('error mapping', () => {
   ];
   it.each(cases)('%i becomes the right class with status, body, message and request id', async (status, Class) => {
     server.handle((_req, res) =>
-      json(res, status, { error: 'e', message: `bad ${status}` }, { 'x-should-retry': 'false', 'x-request-id': 'req_1' }),
+      json(
+        res,
+        status,
+        { error: 'e', message: `bad ${status}` },
+        { 'x-should-retry': 'false', 'x-request-id': 'req_1' },
+      ),
     );
     const err = await firstValueFrom(client().json({ method: 'GET', path: '/v1/x' }, View)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Class);
@@ -153,7 +163,9 @@ describe('error mapping', () => {
       res.writeHead(451);
       res.end();
     });
-    const err = (await firstValueFrom(client().text({ method: 'GET', path: '/v1/x' })).catch((e: unknown) => e)) as APIError;
+    const err = (await firstValueFrom(client().text({ method: 'GET', path: '/v1/x' })).catch(
+      (e: unknown) => e,
+    )) as APIError;
     expect(err.constructor).toBe(APIError);
     expect(err.message).toBe('451 status code (no body)');
   });
@@ -163,7 +175,9 @@ describe('error mapping', () => {
       res.writeHead(400, { 'content-type': 'text/plain' });
       res.end('plain words');
     });
-    const err = (await firstValueFrom(client().text({ method: 'GET', path: '/v1/x' })).catch((e: unknown) => e)) as APIError;
+    const err = (await firstValueFrom(client().text({ method: 'GET', path: '/v1/x' })).catch(
+      (e: unknown) => e,
+    )) as APIError;
     expect(err).toBeInstanceOf(BadRequestError);
     expect(err.message).toBe('400 plain words');
     expect(err.error).toBe('plain words');
@@ -176,7 +190,9 @@ describe('decoding', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"id": "sk-live-secret", ');
     });
-    const err = (await firstValueFrom(client().json({ method: 'GET', path: '/v1/x' }, View)).catch((e: unknown) => e)) as ResponseDecodeError;
+    const err = (await firstValueFrom(client().json({ method: 'GET', path: '/v1/x' }, View)).catch(
+      (e: unknown) => e,
+    )) as ResponseDecodeError;
     expect(err).toBeInstanceOf(ResponseDecodeError);
     expect(err.failures).toEqual([{ path: '$', expected: 'valid JSON' }]);
     expect(err.message).not.toContain('sk-live-secret');
@@ -184,7 +200,9 @@ describe('decoding', () => {
 
   it('a codec mismatch names the path and expected type but never the value', async () => {
     server.handle((_req, res) => json(res, 200, { id: 'dbx', status: { token: 'sk-live-secret' } }));
-    const err = (await firstValueFrom(client().json({ method: 'GET', path: '/v1/x' }, View)).catch((e: unknown) => e)) as ResponseDecodeError;
+    const err = (await firstValueFrom(client().json({ method: 'GET', path: '/v1/x' }, View)).catch(
+      (e: unknown) => e,
+    )) as ResponseDecodeError;
     expect(err).toBeInstanceOf(ResponseDecodeError);
     expect(err.failures).toEqual([{ path: '$.status', expected: 'string' }]);
     expect(err.message).toContain('$.status');
@@ -253,7 +271,9 @@ describe('other bodies', () => {
 
   it('an SSE endpoint that answers an error status fails with the mapped error', async () => {
     server.handle((_req, res) => json(res, 404, { message: 'no such execution' }));
-    const err = await lastValueFrom(client().sse({ method: 'GET', path: '/v1/x/stream' }).pipe(toArray())).catch((e: unknown) => e);
+    const err = await lastValueFrom(client().sse({ method: 'GET', path: '/v1/x/stream' }).pipe(toArray())).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(NotFoundError);
   });
 });

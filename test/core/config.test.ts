@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ProxyAgent } from 'undici';
-import { RunloopConfigError, createApiCaller, encodeQuery, parseCustomHeaders, resolveConfig } from '../../src/core/index.js';
+import {
+  RunloopConfigError,
+  createApiCaller,
+  encodeQuery,
+  parseCustomHeaders,
+  resolveConfig,
+} from '../../src/core/index.js';
 
 describe('resolveConfig', () => {
   it('requires an API key, from the option or RUNLOOP_API_KEY', () => {
@@ -15,8 +21,12 @@ describe('resolveConfig', () => {
     const env = { RUNLOOP_API_KEY: 'k' };
     expect(resolveConfig({}, env).baseURL).toBe('https://api.runloop.ai');
     expect(resolveConfig({}, { ...env, RUNLOOP_BASE_URL: '   ' }).baseURL).toBe('https://api.runloop.ai');
-    expect(resolveConfig({}, { ...env, RUNLOOP_BASE_URL: 'http://127.0.0.1:4000/' }).baseURL).toBe('http://127.0.0.1:4000');
-    expect(resolveConfig({ baseURL: 'http://a.test' }, { ...env, RUNLOOP_BASE_URL: 'http://b.test' }).baseURL).toBe('http://a.test');
+    expect(resolveConfig({}, { ...env, RUNLOOP_BASE_URL: 'http://127.0.0.1:4000/' }).baseURL).toBe(
+      'http://127.0.0.1:4000',
+    );
+    expect(resolveConfig({ baseURL: 'http://a.test' }, { ...env, RUNLOOP_BASE_URL: 'http://b.test' }).baseURL).toBe(
+      'http://a.test',
+    );
     expect(() => resolveConfig({ baseURL: 'not a url' }, env)).toThrow(RunloopConfigError);
     expect(() => resolveConfig({ baseURL: 'ftp://x' }, env)).toThrow(RunloopConfigError);
   });
@@ -55,7 +65,9 @@ describe('resolveConfig', () => {
 
 describe('encodeQuery', () => {
   it('encodes primitives, null as key=, omits undefined', () => {
-    expect(encodeQuery({ a: 1, b: false, c: null, d: undefined, 'metadata[k]': 'v w' })).toBe('?a=1&b=false&c=&metadata%5Bk%5D=v%20w');
+    expect(encodeQuery({ a: 1, b: false, c: null, d: undefined, 'metadata[k]': 'v w' })).toBe(
+      '?a=1&b=false&c=&metadata%5Bk%5D=v%20w',
+    );
     expect(encodeQuery({})).toBe('');
     expect(encodeQuery(undefined)).toBe('');
   });

@@ -38,9 +38,14 @@ function serveWithCuts(cuts: number, totalOnResume = CONTENT.length): void {
 
 const download = (c: CoreClient): Promise<Buffer> =>
   lastValueFrom(
-    c.bytes({ method: 'POST', path: '/v1/devboxes/dbx_1/download_file', body: { path: 'big.bin' }, accept: 'application/octet-stream' }).pipe(
-      reduce<Uint8Array, Buffer[]>((all, chunk) => [...all, Buffer.from(chunk)], []),
-    ),
+    c
+      .bytes({
+        method: 'POST',
+        path: '/v1/devboxes/dbx_1/download_file',
+        body: { path: 'big.bin' },
+        accept: 'application/octet-stream',
+      })
+      .pipe(reduce<Uint8Array, Buffer[]>((all, chunk) => [...all, Buffer.from(chunk)], [])),
   ).then((parts) => Buffer.concat(parts));
 
 beforeAll(async () => {
@@ -63,7 +68,9 @@ describe('json(): a small body cut mid-way', () => {
       if (answered++ === 0) res.write(body.slice(0, 5_000), () => setTimeout(() => res.socket?.destroy(), 20));
       else res.end(body);
     });
-    const value = await lastValueFrom(client().json({ method: 'POST', path: '/v1/objects', body: { name: 'a' } }, t.type({ id: t.string })));
+    const value = await lastValueFrom(
+      client().json({ method: 'POST', path: '/v1/objects', body: { name: 'a' } }, t.type({ id: t.string })),
+    );
     expect(value.id).toBe('obj_1');
     expect(server.seen.map((s) => s.headers['x-stainless-retry-count'])).toEqual(['0', '1']);
     expect(new Set(server.seen.map((s) => s.headers['x-request-id'])).size).toBe(1);

@@ -27,7 +27,9 @@ describe('status-mapped API errors (one factory)', () => {
       expect(err).toBeInstanceOf(Copied);
       expect(err).toBeInstanceOf(copy.APIError);
       // Not an instance of any other status's class.
-      const others = table.filter(([, other]) => other !== name).map(([, other]) => coreErrors[other as keyof typeof coreErrors]);
+      const others = table
+        .filter(([, other]) => other !== name)
+        .map(([, other]) => coreErrors[other as keyof typeof coreErrors]);
       for (const Other of others) expect(err).not.toBeInstanceOf(Other as abstract new (...args: never[]) => unknown);
     }
     const teapot = apiErrorFromResponse(418, {}, '');

@@ -69,13 +69,16 @@ describe('error hierarchy', () => {
 });
 
 describe('decode', () => {
-  const Codec = t.type({
-    id: t.string,
-    items: t.array(t.type({ name: t.string })),
-    meta: t.record(t.string, t.string),
-    kind: t.union([t.literal('a'), t.literal('b')]),
-    opt: t.intersection([t.type({ x: t.number }), t.partial({ y: t.number })]),
-  }, 'Thing');
+  const Codec = t.type(
+    {
+      id: t.string,
+      items: t.array(t.type({ name: t.string })),
+      meta: t.record(t.string, t.string),
+      kind: t.union([t.literal('a'), t.literal('b')]),
+      opt: t.intersection([t.type({ x: t.number }), t.partial({ y: t.number })]),
+    },
+    'Thing',
+  );
 
   it('returns the value when it matches', () => {
     const value = { id: 'i', items: [{ name: 'n' }], meta: {}, kind: 'a', opt: { x: 1 } };
@@ -86,7 +89,13 @@ describe('decode', () => {
     const secret = 'sk-super-secret';
     let caught: unknown;
     try {
-      decode(Codec, { id: 1, items: [{ name: 'ok' }, { name: secret.length }], meta: { 'we ird': 5 }, kind: secret, opt: { x: secret } });
+      decode(Codec, {
+        id: 1,
+        items: [{ name: 'ok' }, { name: secret.length }],
+        meta: { 'we ird': 5 },
+        kind: secret,
+        opt: { x: secret },
+      });
     } catch (e) {
       caught = e;
     }

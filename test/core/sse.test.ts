@@ -66,10 +66,14 @@ describe('parseSse', () => {
     const pieces = ['data: ', 'event: x', 'é', '😀', '\n', '\r', '\r\n', ': c', 'data', 'a'].map(bytes);
     const invalid = [Uint8Array.of(0xff), Uint8Array.of(0xe2, 0x82), Uint8Array.of(0xf0, 0x9f), Uint8Array.of(0x80)];
     for (let round = 0; round < 200; round++) {
-      const parts = Array.from({ length: 1 + next(40) }, () => (next(8) === 0 ? invalid[next(invalid.length)]! : pieces[next(pieces.length)]!));
+      const parts = Array.from({ length: 1 + next(40) }, () =>
+        next(8) === 0 ? invalid[next(invalid.length)]! : pieces[next(pieces.length)]!,
+      );
       const whole = Uint8Array.from(parts.flatMap((p) => [...p]));
       const reference = new SseDecoder().push(new TextDecoder().decode(whole));
-      const cuts = [0, ...Array.from({ length: next(5) }, () => next(whole.length + 1)), whole.length].sort((a, b) => a - b);
+      const cuts = [0, ...Array.from({ length: next(5) }, () => next(whole.length + 1)), whole.length].sort(
+        (a, b) => a - b,
+      );
       const chunks = cuts.slice(1).map((end, i) => whole.slice(cuts[i], end));
       expect(await parseAll(chunks)).toEqual(reference);
     }
@@ -106,17 +110,27 @@ describe('parseSse', () => {
     expect(d.push('\r\n')).toEqual([{ event: undefined, data: 'a' }]);
   });
 
-  it('emits as chunks arrive and forwards errors; unsubscribes upstream on teardown', marbles((m) => {
-    const source = m.cold('a-b-#', { a: bytes('data: 1\n'), b: bytes('\ndata: 2') }, new Error('cut'));
-    m.expect(source.pipe(parseSse())).toBeObservable('--x-#', { x: { event: undefined, data: '1' } }, new Error('cut'));
-    m.expect(source).toHaveSubscriptions('^---!');
-  }));
+  it(
+    'emits as chunks arrive and forwards errors; unsubscribes upstream on teardown',
+    marbles((m) => {
+      const source = m.cold('a-b-#', { a: bytes('data: 1\n'), b: bytes('\ndata: 2') }, new Error('cut'));
+      m.expect(source.pipe(parseSse())).toBeObservable(
+        '--x-#',
+        { x: { event: undefined, data: '1' } },
+        new Error('cut'),
+      );
+      m.expect(source).toHaveSubscriptions('^---!');
+    }),
+  );
 
-  it('empty and never-ending sources', marbles((m) => {
-    const empty = m.cold('|');
-    const never = m.cold('-');
-    m.expect(empty.pipe(parseSse())).toBeObservable('|');
-    m.expect(never.pipe(parseSse()), '^--!').toBeObservable('');
-    m.expect(never).toHaveSubscriptions('^--!');
-  }));
+  it(
+    'empty and never-ending sources',
+    marbles((m) => {
+      const empty = m.cold('|');
+      const never = m.cold('-');
+      m.expect(empty.pipe(parseSse())).toBeObservable('|');
+      m.expect(never.pipe(parseSse()), '^--!').toBeObservable('');
+      m.expect(never).toHaveSubscriptions('^--!');
+    }),
+  );
 });

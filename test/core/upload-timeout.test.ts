@@ -46,7 +46,9 @@ describe('the header timeout of an upload', () => {
     form.append('file', new Blob([Buffer.alloc(24 * 1024 * 1024, 7)]), 'big.bin');
     const started = Date.now();
     try {
-      const value = await lastValueFrom(c.json({ method: 'POST', path: '/v1/devboxes/dbx_1/upload_file', multipart: form }, t.type({ ok: t.boolean })));
+      const value = await lastValueFrom(
+        c.json({ method: 'POST', path: '/v1/devboxes/dbx_1/upload_file', multipart: form }, t.type({ ok: t.boolean })),
+      );
       expect(value.ok).toBe(true);
     } finally {
       await c.close();

@@ -51,7 +51,9 @@ async function allDevboxes(server: TestServer): Promise<{ id: string; name?: str
 
 /** Every devbox that is not shut down (or failed), as `id:status`. */
 async function devboxesLeftRunning(server: TestServer): Promise<string[]> {
-  return (await allDevboxes(server)).filter((d) => d.status !== 'shutdown' && d.status !== 'failure').map((d) => `${d.id}:${d.status}`);
+  return (await allDevboxes(server))
+    .filter((d) => d.status !== 'shutdown' && d.status !== 'failure')
+    .map((d) => `${d.id}:${d.status}`);
 }
 
 /** Names of every storage object the server still keeps (not deleted), page after page. */
@@ -76,11 +78,40 @@ const OBJECTS_CLEANED_UP: Record<string, readonly string[]> = {
 
 /** Each example with lines its output must contain (strings, or patterns). */
 const EXAMPLES: Record<string, readonly (string | RegExp)[]> = {
-  quickstart: ['Hello from Runloop!', /stdout: .*\.bashrc/, '(exit code 0)', 'devbox from blueprint reads /hello.txt: Hello', /object obj_\S+ holds: Hello world!/],
-  'devbox-lifecycle': [/devbox my-devbox \(dbx_\S+\) is running/, /fromId\(dbx_\S+\) attached/, 'including ours: true', 'my-devbox-from-blueprint-name', 'reads state.txt: kept'],
-  commands: ['Exit code: 3', 'Standard error: "oops\\n"', 'Standard output: "test\\n"', /Execution ID: exe_/, 'killed', 'after kill: status completed'],
-  streaming: ['LOG: step 1', 'ERR: warning 3', 'ANY: step 2', /\[stderr @\d+\] warning 2/, '6 tagged lines', 'replay after line "2": 3,4,5'],
-  files: ['read /home/user/app.js: console.log("Hello from devbox!");', 'uploaded from the local disk\nchanged in the devbox'],
+  quickstart: [
+    'Hello from Runloop!',
+    /stdout: .*\.bashrc/,
+    '(exit code 0)',
+    'devbox from blueprint reads /hello.txt: Hello',
+    /object obj_\S+ holds: Hello world!/,
+  ],
+  'devbox-lifecycle': [
+    /devbox my-devbox \(dbx_\S+\) is running/,
+    /fromId\(dbx_\S+\) attached/,
+    'including ours: true',
+    'my-devbox-from-blueprint-name',
+    'reads state.txt: kept',
+  ],
+  commands: [
+    'Exit code: 3',
+    'Standard error: "oops\\n"',
+    'Standard output: "test\\n"',
+    /Execution ID: exe_/,
+    'killed',
+    'after kill: status completed',
+  ],
+  streaming: [
+    'LOG: step 1',
+    'ERR: warning 3',
+    'ANY: step 2',
+    /\[stderr @\d+\] warning 2/,
+    '6 tagged lines',
+    'replay after line "2": 3,4,5',
+  ],
+  files: [
+    'read /home/user/app.js: console.log("Hello from devbox!");',
+    'uploaded from the local disk\nchanged in the devbox',
+  ],
   network: [
     /SSH URL: 127\.0\.0\.1:\d+ \| user: user \| private key bytes: [1-9]\d*/,
     // getTunnelUrl's path form for an http:// base URL, on the shared server's port.
@@ -88,8 +119,20 @@ const EXAMPLES: Record<string, readonly (string | RegExp)[]> = {
     'fetched through the tunnel: Hello through the tunnel!',
     'tunnel removed',
   ],
-  snapshots: ['awaitCompleted: complete', 'devbox from snapshot reads notes.txt: written before the snapshot', 'Snapshot status: complete', 'updated: updated-snapshot-name {"version":"v2.0"}', 'deleted 2 snapshots'],
-  'suspend-resume': ['suspend(): suspended', 'resume(): running', 'kept.txt after resume: still here', 'awaitSuspended(): suspended', 'awaitRunning(): running'],
+  snapshots: [
+    'awaitCompleted: complete',
+    'devbox from snapshot reads notes.txt: written before the snapshot',
+    'Snapshot status: complete',
+    'updated: updated-snapshot-name {"version":"v2.0"}',
+    'deleted 2 snapshots',
+  ],
+  'suspend-resume': [
+    'suspend(): suspended',
+    'resume(): running',
+    'kept.txt after resume: still here',
+    'awaitSuspended(): suspended',
+    'awaitRunning(): running',
+  ],
   blueprints: [
     'Python 3',
     'set up by system_setup_commands',
@@ -98,13 +141,42 @@ const EXAMPLES: Record<string, readonly (string | RegExp)[]> = {
     /ls \/usr\/src\/app => package.json \| src/,
     /deleted the uploaded build context obj_\S+/,
   ],
-  'storage-objects': [/manual upload: obj_\S+ is READ_ONLY, 13 bytes/, 'downloadAsText: Hello, World!', 'bytes back: deadbeef', /uploadFromFile: obj_\S+ report.csv \(text, 21 bytes\)/, 'main.py', 'deleted 6 object(s)'],
-  'raw-api': ['api.devboxes.waitForStatus: running', 'stdout "raw exec\\n"', 'devbox.attach(id).getInfo(): raw-devbox', 'api.devboxes.shutdown: shutdown'],
-  'error-handling': ['NotFoundError (status 404)', /APIConnectionError: .*ECONNREFUSED/, 'RateLimitError', 'the SDK sent 3 requests', 'exit code 127', 'PollingTimeoutError after 500 ms'],
+  'storage-objects': [
+    /manual upload: obj_\S+ is READ_ONLY, 13 bytes/,
+    'downloadAsText: Hello, World!',
+    'bytes back: deadbeef',
+    /uploadFromFile: obj_\S+ report.csv \(text, 21 bytes\)/,
+    'main.py',
+    'deleted 6 object(s)',
+  ],
+  'raw-api': [
+    'api.devboxes.waitForStatus: running',
+    'stdout "raw exec\\n"',
+    'devbox.attach(id).getInfo(): raw-devbox',
+    'api.devboxes.shutdown: shutdown',
+  ],
+  'error-handling': [
+    'NotFoundError (status 404)',
+    /APIConnectionError: .*ECONNREFUSED/,
+    'RateLimitError',
+    'the SDK sent 3 requests',
+    'exit code 127',
+    'PollingTimeoutError after 500 ms',
+  ],
   configuration: ['"maxRetries":3', 'per-call options', 'exec with an AbortSignal deadline: configured'],
   'polling-config': [/snapshot snp_\S+: complete/, 'created with a 5 minute deadline', 'polled every 250 ms'],
-  'terminal-ui': ['out│ building step 1/12', 'err│ warning: step 4 was slow', 'out│ build finished', /✔ exited 0 after [\d.]+ s \| 13 stdout, 3 stderr line/],
-  'fleet-view': ['[fleet] web: running | worker: running | db: running | cache: running', 'web: suspended', '[fleet] web: shutdown | worker: shutdown | db: shutdown | cache: shutdown', 'every devbox is shut down'],
+  'terminal-ui': [
+    'out│ building step 1/12',
+    'err│ warning: step 4 was slow',
+    'out│ build finished',
+    /✔ exited 0 after [\d.]+ s \| 13 stdout, 3 stderr line/,
+  ],
+  'fleet-view': [
+    '[fleet] web: running | worker: running | db: running | cache: running',
+    'web: suspended',
+    '[fleet] web: shutdown | worker: shutdown | db: shutdown | cache: shutdown',
+    'every devbox is shut down',
+  ],
 };
 
 function expectSuccess(name: string, run: Run, expected: readonly (string | RegExp)[]): void {
@@ -143,7 +215,8 @@ describe('examples against one shared runloop-local', () => {
 
   it('the examples really ran on the shared server', async () => {
     const names = new Set((await allDevboxes(server)).map((d) => d.name));
-    for (const name of ['my-devbox', 'dev-from-blueprint', 'raw-devbox', 'fleet-web', 'fleet-cache', 'terminal-ui']) expect(names).toContain(name);
+    for (const name of ['my-devbox', 'dev-from-blueprint', 'raw-devbox', 'fleet-web', 'fleet-cache', 'terminal-ui'])
+      expect(names).toContain(name);
   });
 });
 
@@ -152,6 +225,8 @@ describe('quickstart without RUNLOOP_API_KEY', () => {
     const run = await runExample('quickstart', {});
     expectSuccess('quickstart', run, EXAMPLES['quickstart'] ?? []);
     expect(run.stdout).toContain('[quickstart] using an embedded runloop-local');
-    expect(run.stdout).toMatch(/Dashboard \(open it while this runs\): http:\/\/127\.0\.0\.1:\d+\/\?token=rl_local_\w+/);
+    expect(run.stdout).toMatch(
+      /Dashboard \(open it while this runs\): http:\/\/127\.0\.0\.1:\d+\/\?token=rl_local_\w+/,
+    );
   });
 });

@@ -7,7 +7,15 @@
  * timeout (the request still reaches the server: a "ghost"), or a 429/503
  * with `Retry-After` that never reaches the server.
  */
-import { createServer, request as upstreamRequest, Agent, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as upstreamRequest,
+  Agent,
+  type ClientRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** The faults the proxy injects. */
@@ -80,7 +88,15 @@ export interface FaultProxy {
 }
 
 /** Headers that describe one hop, not the message. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'proxy-connection',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 function endToEnd(headers: IncomingMessage['headers']): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -139,7 +155,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const forward = (req: IncomingMessage): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const up = upstreamRequest(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: endToEnd(req.headers), agent },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: endToEnd(req.headers),
+          agent,
+        },
         resolve,
       );
       upstreams.add(up);
@@ -152,7 +175,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       req.pipe(up);
     });
 
-  const relay = (req: IncomingMessage, res: ServerResponse, cutAfter: number | undefined, how: 'reset' | 'truncate'): Promise<void> =>
+  const relay = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    cutAfter: number | undefined,
+    how: 'reset' | 'truncate',
+  ): Promise<void> =>
     forward(req).then((upRes) => {
       res.writeHead(upRes.statusCode ?? 502, endToEnd(upRes.headers));
       res.flushHeaders();

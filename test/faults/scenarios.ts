@@ -30,7 +30,10 @@ async function listAll(server: TestServer, path: string, key: string): Promise<{
   const all: { id: string; name?: string | null }[] = [];
   let after: string | undefined;
   for (;;) {
-    const res = await server.request('GET', `${path}?limit=100${after === undefined ? '' : `&starting_after=${after}`}`);
+    const res = await server.request(
+      'GET',
+      `${path}?limit=100${after === undefined ? '' : `&starting_after=${after}`}`,
+    );
     expect(res.status, res.text).toBe(200);
     const page = res.json[key] as { id: string; name?: string | null }[];
     all.push(...page);
@@ -43,7 +46,13 @@ async function listAll(server: TestServer, path: string, key: string): Promise<{
  * Checks on the server that each name in `names` names exactly one resource
  * of the list endpoint: a retried POST must not have created a second one.
  */
-export async function expectOneEach(server: TestServer, tally: Tally, path: string, key: string, names: readonly string[]): Promise<void> {
+export async function expectOneEach(
+  server: TestServer,
+  tally: Tally,
+  path: string,
+  key: string,
+  names: readonly string[],
+): Promise<void> {
   const items = await listAll(server, path, key);
   for (const name of names) {
     const count = items.filter((item) => item.name === name).length;
@@ -73,13 +82,21 @@ export async function execNumberedLines(devbox: Devbox, tally: Tally): Promise<v
 
 function firstDifference(got: string[], want: string[]): string | undefined {
   for (let i = 0; i < Math.max(got.length, want.length); i++) {
-    if (got[i] !== want[i]) return `line ${i}: got ${JSON.stringify(got[i])}, want ${JSON.stringify(want[i])} (${got.length} lines)`;
+    if (got[i] !== want[i])
+      return `line ${i}: got ${JSON.stringify(got[i])}, want ${JSON.stringify(want[i])} (${got.length} lines)`;
   }
   return undefined;
 }
 
 /** A devbox file and a storage object, uploaded and downloaded: byte-identical, and one object per upload. */
-export async function fileAndObjectRoundTrip(sdk: RunloopSDK, server: TestServer, devbox: Devbox, random: () => number, tally: Tally, tag: string): Promise<void> {
+export async function fileAndObjectRoundTrip(
+  sdk: RunloopSDK,
+  server: TestServer,
+  devbox: Devbox,
+  random: () => number,
+  tally: Tally,
+  tag: string,
+): Promise<void> {
   const size = 64 * 1024 + Math.floor(random() * 1.5 * 1024 * 1024);
   const bytes = randomBytes(size);
   const path = `faults/${tag}.bin`;

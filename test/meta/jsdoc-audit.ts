@@ -26,9 +26,12 @@ function isExported(node: ts.Node): boolean {
 }
 
 function hasExample(node: ts.Node): boolean {
-  return ts.getJSDocTags(node).some((tag) => tag.tagName.text === 'example') ||
+  return (
+    ts.getJSDocTags(node).some((tag) => tag.tagName.text === 'example') ||
     // `export const x = …` keeps its JSDoc on the statement, not the declaration.
-    (ts.isVariableDeclaration(node) && ts.getJSDocTags(node.parent.parent).some((tag) => tag.tagName.text === 'example'));
+    (ts.isVariableDeclaration(node) &&
+      ts.getJSDocTags(node.parent.parent).some((tag) => tag.tagName.text === 'example'))
+  );
 }
 
 function declarationName(node: ts.Node): string {
@@ -51,7 +54,9 @@ export function findExportsWithoutExample(root: string): MissingExample[] {
     const pending: { node: ts.Node; name: string }[] = [];
     for (const statement of source.statements) {
       if (!isExported(statement)) continue;
-      const targets: ts.Node[] = ts.isVariableStatement(statement) ? [...statement.declarationList.declarations] : [statement];
+      const targets: ts.Node[] = ts.isVariableStatement(statement)
+        ? [...statement.declarationList.declarations]
+        : [statement];
       for (const node of targets) {
         if (hasExample(node)) documented.add(declarationName(node));
         else pending.push({ node, name: declarationName(node) });

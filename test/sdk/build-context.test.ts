@@ -25,7 +25,12 @@ async function extractAll(archive: Readable): Promise<Extracted[]> {
       parts.push(chunk as Buffer);
     });
     stream.on('end', () => {
-      entries.push({ name: header.name, type: header.type, content: Buffer.concat(parts).toString(), linkname: header.linkname });
+      entries.push({
+        name: header.name,
+        type: header.type,
+        content: Buffer.concat(parts).toString(),
+        linkname: header.linkname,
+      });
       next();
     });
   });
@@ -74,18 +79,30 @@ describe('buildContextStream', () => {
   it('honours .dockerignore, prunes excluded dirs, and leaves the ignore file out', async () => {
     await writeFile(join(dir, '.dockerignore'), 'node_modules\n!node_modules/pkg/keep.txt\n**/*.log\n');
     const names = (await extractAll(buildContextStream(dir))).map((e) => e.name);
-    expect(names).toEqual(['./', './Dockerfile', './src/', './src/app.js', './src/lib/', './src/lib/util.js', './src/link.js']);
+    expect(names).toEqual([
+      './',
+      './Dockerfile',
+      './src/',
+      './src/app.js',
+      './src/lib/',
+      './src/lib/util.js',
+      './src/link.js',
+    ]);
   });
 
   it('prefers an explicit pattern list over .dockerignore', async () => {
     await writeFile(join(dir, '.dockerignore'), 'src\n');
-    const names = (await extractAll(buildContextStream(dir, { ignore: ['node_modules', 'src/lib'] }))).map((e) => e.name);
+    const names = (await extractAll(buildContextStream(dir, { ignore: ['node_modules', 'src/lib'] }))).map(
+      (e) => e.name,
+    );
     expect(names).toEqual(['./', './Dockerfile', './src/', './src/app.js', './src/debug.log', './src/link.js']);
   });
 
   it('uses an explicit ignore file, and no ignores when it is unreadable', async () => {
     await writeFile(join(dir, 'my.ignore'), 'src\nnode_modules\nmy.ignore\n');
-    const names = (await extractAll(buildContextStream(dir, { ignoreFile: join(dir, 'my.ignore') }))).map((e) => e.name);
+    const names = (await extractAll(buildContextStream(dir, { ignoreFile: join(dir, 'my.ignore') }))).map(
+      (e) => e.name,
+    );
     expect(names).toEqual(['./', './Dockerfile']);
     const all = await extractAll(buildContextStream(dir, { ignoreFile: join(dir, 'missing') }));
     expect(all).toHaveLength(13);

@@ -21,8 +21,12 @@ describe('FakeApiCaller', () => {
 
   it('fails with the typed error of a status reply and with a decode error for a bad body', async () => {
     const caller = new FakeApiCaller().when('/v1/missing').respond(statusReply(404)).when('/v1/bad').respond({ id: 1 });
-    await expect(firstValueFrom(caller.json({ method: 'GET', path: '/v1/missing' }, Item))).rejects.toBeInstanceOf(NotFoundError);
-    await expect(firstValueFrom(caller.json({ method: 'GET', path: '/v1/bad' }, Item))).rejects.toBeInstanceOf(ResponseDecodeError);
+    await expect(firstValueFrom(caller.json({ method: 'GET', path: '/v1/missing' }, Item))).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(firstValueFrom(caller.json({ method: 'GET', path: '/v1/bad' }, Item))).rejects.toBeInstanceOf(
+      ResponseDecodeError,
+    );
   });
 
   it('keeps unscripted requests open until flushed, and verify() reports them', async () => {
@@ -56,14 +60,21 @@ describe('FakeApiCaller', () => {
   it('errors with APIUserAbortError when the request signal aborts', async () => {
     const caller = new FakeApiCaller();
     const controller = new AbortController();
-    const pending = firstValueFrom(caller.json({ method: 'GET', path: '/v1/s', options: { signal: controller.signal } }, Item));
+    const pending = firstValueFrom(
+      caller.json({ method: 'GET', path: '/v1/s', options: { signal: controller.signal } }, Item),
+    );
     controller.abort();
     await expect(pending).rejects.toBeInstanceOf(APIUserAbortError);
     expect(caller.expectOne('/v1/s').state).toBe('errored');
   });
 
   it('serves SSE chunks as data messages', async () => {
-    const caller = new FakeApiCaller().when('/v1/sse').respond(sseReply([{ output: 'a', offset: 1 }, { event: 'error', data: '{"code":"408"}' }]));
+    const caller = new FakeApiCaller().when('/v1/sse').respond(
+      sseReply([
+        { output: 'a', offset: 1 },
+        { event: 'error', data: '{"code":"408"}' },
+      ]),
+    );
     const messages = await lastValueFrom(caller.sse({ method: 'GET', path: '/v1/sse' }).pipe(toArray()));
     expect(messages).toEqual([
       { event: undefined, data: '{"output":"a","offset":1}' },
@@ -71,28 +82,39 @@ describe('FakeApiCaller', () => {
     ]);
   });
 
-  it('lets marble replies control timing in virtual time', marbles((m) => {
-    const reply = m.cold('--a|', { a: { id: 'late' } });
-    const caller = new FakeApiCaller().when('/v1/m').respond(reply);
-    // A JSON answer is the whole body: the call completes with it, as on the wire.
-    m.expect(caller.json({ method: 'GET', path: '/v1/m' }, Item)).toBeObservable('--(a|)', { a: { id: 'late' } });
-    m.expect(reply).toHaveSubscriptions('^-!');
-  }));
+  it(
+    'lets marble replies control timing in virtual time',
+    marbles((m) => {
+      const reply = m.cold('--a|', { a: { id: 'late' } });
+      const caller = new FakeApiCaller().when('/v1/m').respond(reply);
+      // A JSON answer is the whole body: the call completes with it, as on the wire.
+      m.expect(caller.json({ method: 'GET', path: '/v1/m' }, Item)).toBeObservable('--(a|)', { a: { id: 'late' } });
+      m.expect(reply).toHaveSubscriptions('^-!');
+    }),
+  );
 
-  it('sits above the real retry: a scripted 503 is retried after its retry-after, one call, two HTTP attempts', marbles((m) => {
-    const caller = new FakeApiCaller({ maxRetries: 2 })
-      .when('GET /v1/r')
-      .respond(statusReply(503, { message: 'busy' }, { 'retry-after-ms': '10' }), m.cold('-a|', { a: { id: 'ok' } }));
-    m.expect(caller.json({ method: 'GET', path: '/v1/r' }, Item)).toBeObservable('11ms (a|)', { a: { id: 'ok' } });
-    m.scheduler.flush();
-    expect(caller.requests).toHaveLength(1);
-    expect(caller.transport.requests.map((attempt) => attempt.request.headers['x-stainless-retry-count'])).toEqual(['0', '1']);
-    expect(caller.transport.requests.every((attempt) => attempt.answered)).toBe(true);
-  }));
+  it(
+    'sits above the real retry: a scripted 503 is retried after its retry-after, one call, two HTTP attempts',
+    marbles((m) => {
+      const caller = new FakeApiCaller({ maxRetries: 2 })
+        .when('GET /v1/r')
+        .respond(statusReply(503, { message: 'busy' }, { 'retry-after-ms': '10' }), m.cold('-a|', { a: { id: 'ok' } }));
+      m.expect(caller.json({ method: 'GET', path: '/v1/r' }, Item)).toBeObservable('11ms (a|)', { a: { id: 'ok' } });
+      m.scheduler.flush();
+      expect(caller.requests).toHaveLength(1);
+      expect(caller.transport.requests.map((attempt) => attempt.request.headers['x-stainless-retry-count'])).toEqual([
+        '0',
+        '1',
+      ]);
+      expect(caller.transport.requests.every((attempt) => attempt.answered)).toBe(true);
+    }),
+  );
 
   it('sits above the real status mapping: a scripted 404 is a 404 on the wire, mapped back to NotFoundError', async () => {
     const caller = new FakeApiCaller().when('/v1/gone').respond(statusReply(404, { message: 'no such thing' }));
-    const failure = await firstValueFrom(caller.json({ method: 'GET', path: '/v1/gone' }, Item)).catch((e: unknown) => e);
+    const failure = await firstValueFrom(caller.json({ method: 'GET', path: '/v1/gone' }, Item)).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(NotFoundError);
     expect((failure as NotFoundError).error).toEqual({ message: 'no such thing' });
     const [attempt] = caller.transport.requests;

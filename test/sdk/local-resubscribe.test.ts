@@ -18,7 +18,8 @@ function lockingServer(stopMs: number): { load: LocalServerLoader; starts: strin
   const load: LocalServerLoader = async () => ({
     // eslint-disable-next-line @typescript-eslint/require-await
     startLocalServer: async ({ dataDir = '' }) => {
-      if (locked.has(dataDir)) throw Object.assign(new Error(`data dir ${dataDir} is locked`), { name: 'DataDirLockedError' });
+      if (locked.has(dataDir))
+        throw Object.assign(new Error(`data dir ${dataDir} is locked`), { name: 'DataDirLockedError' });
       locked.add(dataDir);
       const url = `http://127.0.0.1:${port++}`;
       starts.push(url);

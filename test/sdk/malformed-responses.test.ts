@@ -11,16 +11,30 @@ import { APIConnectionError, ResponseDecodeError, RunloopSDK } from '../../src/i
 
 type Reply = (req: IncomingMessage, res: ServerResponse) => void;
 
-const json = (body: string, type = 'application/json'): Reply => (_req, res) => {
-  res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-};
+const json =
+  (body: string, type = 'application/json'): Reply =>
+  (_req, res) => {
+    res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
 
-const VIEW = { id: 'dbx_1', status: 'running', create_time_ms: 1, end_time_ms: null, name: null, metadata: {}, state_transitions: [], launch_parameters: {}, capabilities: [] };
+const VIEW = {
+  id: 'dbx_1',
+  status: 'running',
+  create_time_ms: 1,
+  end_time_ms: null,
+  name: null,
+  metadata: {},
+  state_transitions: [],
+  launch_parameters: {},
+  capabilities: [],
+};
 
 /** One scripted reply per devbox id: `GET /v1/devboxes/<case>`. */
 const CASES: Record<string, Reply> = {
-  'wrong-type': json(JSON.stringify({ ...VIEW, create_time_ms: 'yesterday', metadata: { api_key: 'sk-secret-value' } })),
+  'wrong-type': json(
+    JSON.stringify({ ...VIEW, create_time_ms: 'yesterday', metadata: { api_key: 'sk-secret-value' } }),
+  ),
   'missing-field': json(JSON.stringify({ status: 'running' })),
   truncated: json(JSON.stringify(VIEW).slice(0, 40)),
   'not-json': json('<html>oops: sk-secret-value</html>', 'text/html'),
@@ -52,7 +66,11 @@ describe('malformed server responses', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const failure = (name: string): Promise<unknown> => lastValueFrom(sdk.api.devboxes.retrieve(name)).then(() => undefined, (e: unknown) => e);
+  const failure = (name: string): Promise<unknown> =>
+    lastValueFrom(sdk.api.devboxes.retrieve(name)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
 
   it('decodes wrong types and missing fields into a ResponseDecodeError that names the paths, never the values', async () => {
     const wrong = await failure('wrong-type');

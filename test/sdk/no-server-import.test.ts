@@ -15,7 +15,11 @@ const SERVER_PACKAGES = ['runloop-local', 'better-sqlite3', 'ssh2', 'busboy', 'c
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const nested = await Promise.all(
-    entries.map((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []))),
+    entries.map((e) =>
+      e.isDirectory()
+        ? sourceFiles(join(dir, e.name))
+        : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []),
+    ),
   );
   return nested.flat();
 }
@@ -25,7 +29,8 @@ function specifiers(text: string): string[] {
   const found: string[] = [];
   for (const m of text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm)) found.push(m[1] as string);
   for (const m of text.matchAll(/^\s*import\s+'([^']+)'/gm)) found.push(m[1] as string);
-  for (const m of text.matchAll(/\b(?:require|import)\(\s*(?:\/\*[^*]*\*\/\s*)?'([^']+)'\s*\)/g)) found.push(m[1] as string);
+  for (const m of text.matchAll(/\b(?:require|import)\(\s*(?:\/\*[^*]*\*\/\s*)?'([^']+)'\s*\)/g))
+    found.push(m[1] as string);
   return found;
 }
 
@@ -61,9 +66,12 @@ describe('importing the SDK never loads server code', () => {
     expect(pkg.peerDependenciesMeta['runloop-local']).toEqual({ optional: true });
     expect(pkg.bin).toBeUndefined();
     // `prepare` too: npm 11 flags it as an install script. The build runs on `prepack` instead.
-    for (const script of ['preinstall', 'install', 'postinstall', 'prepare']) expect(pkg.scripts[script]).toBeUndefined();
+    for (const script of ['preinstall', 'install', 'postinstall', 'prepare'])
+      expect(pkg.scripts[script]).toBeUndefined();
     const local = JSON.parse(await readFile(join(ROOT, 'local/package.json'), 'utf8'));
     expect(local.name).toBe('runloop-local');
-    expect(Object.keys(local.dependencies)).toEqual(expect.arrayContaining(['runloop-rx', 'better-sqlite3', 'ssh2', 'busboy']));
+    expect(Object.keys(local.dependencies)).toEqual(
+      expect.arrayContaining(['runloop-rx', 'better-sqlite3', 'ssh2', 'busboy']),
+    );
   });
 });

@@ -10,7 +10,13 @@ import { launchToWire } from '../../src/sdk/params/launch.js';
 import { codeMountToWire, mountsToWire } from '../../src/sdk/params/mounts.js';
 import { snapshotToWire } from '../../src/sdk/params/snapshot.js';
 import { objectCreateToWire } from '../../src/sdk/params/storage-object.js';
-import { DevboxCreateParams, EnableTunnelParams, LaunchParametersParams, ObjectCreateParams, SnapshotCreateParams } from '../../src/api/views/index.js';
+import {
+  DevboxCreateParams,
+  EnableTunnelParams,
+  LaunchParametersParams,
+  ObjectCreateParams,
+  SnapshotCreateParams,
+} from '../../src/api/views/index.js';
 import { devboxView, objectView, snapshotView, testSdk } from '../../src/testing/index.js';
 import type { SdkDevboxCreateParams } from '../../src/index.js';
 
@@ -117,7 +123,11 @@ describe('params: camelCase in, the wire out', () => {
   it('tunnel, snapshot, object and code-mount params map one to one', () => {
     expect(tunnelToWire({ authMode: 'open', wakeOnHttp: true })).toEqual({ auth_mode: 'open', wake_on_http: true });
     expect(EnableTunnelParams.is(tunnelToWire({ httpKeepAlive: false }))).toBe(true);
-    expect(snapshotToWire({ name: 's', commitMessage: 'why', metadata: { k: 'v' } })).toEqual({ name: 's', commit_message: 'why', metadata: { k: 'v' } });
+    expect(snapshotToWire({ name: 's', commitMessage: 'why', metadata: { k: 'v' } })).toEqual({
+      name: 's',
+      commit_message: 'why',
+      metadata: { k: 'v' },
+    });
     expect(SnapshotCreateParams.is(snapshotToWire({ commitMessage: 'x' }))).toBe(true);
     expect(objectCreateToWire({ name: 'a.txt', contentType: 'text', ttlMs: 60_000, metadata: null })).toEqual({
       name: 'a.txt',
@@ -150,7 +160,13 @@ describe('SDK methods send the mapped bodies', () => {
       .respond(objectView({ id: 'obj_1' }))
       .when('GET /v1/devboxes/dbx_1/logs')
       .respond({ logs: [] });
-    await firstValueFrom(sdk.devbox.create({ name: 'a', launchParameters: { keepAliveTimeSeconds: 60 }, environmentVariables: { A: '1' } }));
+    await firstValueFrom(
+      sdk.devbox.create({
+        name: 'a',
+        launchParameters: { keepAliveTimeSeconds: 60 },
+        environmentVariables: { A: '1' },
+      }),
+    );
     await firstValueFrom(sdk.devbox.createFromBlueprintName('py', { fileMounts: { '/x': 'y' } }));
     const devbox = sdk.devbox.attach('dbx_1');
     await firstValueFrom(devbox.net.enableTunnel({ authMode: 'open', wakeOnHttp: true }));
@@ -163,8 +179,14 @@ describe('SDK methods send the mapped bodies', () => {
       { name: 'a', launch_parameters: { keep_alive_time_seconds: 60 }, environment_variables: { A: '1' } },
       { file_mounts: { '/x': 'y' }, blueprint_name: 'py' },
     ]);
-    expect(caller.expectOne('POST /v1/devboxes/dbx_1/enable_tunnel').body).toEqual({ auth_mode: 'open', wake_on_http: true });
-    expect(caller.expectOne('POST /v1/devboxes/dbx_1/snapshot_disk_async').body).toEqual({ name: 's', commit_message: 'why' });
+    expect(caller.expectOne('POST /v1/devboxes/dbx_1/enable_tunnel').body).toEqual({
+      auth_mode: 'open',
+      wake_on_http: true,
+    });
+    expect(caller.expectOne('POST /v1/devboxes/dbx_1/snapshot_disk_async').body).toEqual({
+      name: 's',
+      commit_message: 'why',
+    });
     expect(caller.expectOne('POST /v1/devboxes/disk_snapshots/snp_1').body).toEqual({ commit_message: 'again' });
     expect(caller.expectOne('POST /v1/objects').body).toEqual({ name: 'a.bin', content_type: 'binary', ttl_ms: 1000 });
     expect(caller.expectOne('GET /v1/devboxes/dbx_1/logs').request.query).toEqual({ execution_id: 'exe_1' });

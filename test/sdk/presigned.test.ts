@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { Readable } from 'node:stream';
 import { lastValueFrom, reduce } from 'rxjs';
 import { Agent } from 'undici';
@@ -22,11 +28,20 @@ const BIG = Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7 + (i >>
 const CUT_AT = 70_001;
 
 /** Sends `bytes` (or the asked range of them); `cut` stops after CUT_AT bytes and drops the connection. */
-function sendBody(req: IncomingMessage, res: ServerResponse, bytes: Buffer, cut: boolean, totalOverride?: number): void {
+function sendBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bytes: Buffer,
+  cut: boolean,
+  totalOverride?: number,
+): void {
   const match = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
   const start = match ? Number(match[1]) : 0;
   const part = bytes.subarray(start);
-  const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream', 'content-length': part.length };
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/octet-stream',
+    'content-length': part.length,
+  };
   if (match) headers['content-range'] = `bytes ${start}-${bytes.length - 1}/${totalOverride ?? bytes.length}`;
   res.writeHead(match ? 206 : 200, headers);
   if (!cut) {
@@ -99,41 +114,67 @@ function pipeline(attempts: string[] = [], maxRetries = 3): TransferHandler {
     attempts.push(`${req.method} ${new URL(req.url).pathname} ${req.headers['range'] ?? ''}`.trim());
     return next(req);
   };
-  return createTransferHandler({ transport: createUndiciTransport({ dispatcher: agent }), maxRetries, random: () => 0, interceptors: [record] });
+  return createTransferHandler({
+    transport: createUndiciTransport({ dispatcher: agent }),
+    maxRetries,
+    random: () => 0,
+    interceptors: [record],
+  });
 }
 
 const bytesOf = (source: ReturnType<typeof presignedGet>): Promise<Buffer> =>
-  lastValueFrom(source.pipe(reduce<Uint8Array, Buffer[]>((all, c) => [...all, Buffer.from(c)], []))).then((parts) => Buffer.concat(parts));
+  lastValueFrom(source.pipe(reduce<Uint8Array, Buffer[]>((all, c) => [...all, Buffer.from(c)], []))).then((parts) =>
+    Buffer.concat(parts),
+  );
 
 describe('presigned transfers', () => {
   it('PUTs a stream (chunked) and bytes (with length), without auth headers, and GETs them back', async () => {
     const send = pipeline();
-    await lastValueFrom(presignedPut(send, `${base}/a`, () => Readable.from([Buffer.from('he'), Buffer.from('llo')])), { defaultValue: undefined });
-    await lastValueFrom(presignedPut(send, `${base}/b`, new Uint8Array([1, 2, 3]), { length: 3 }), { defaultValue: undefined });
-    const text = await lastValueFrom(presignedGet(send, `${base}/a`).pipe(reduce((s, c) => s + Buffer.from(c).toString(), '')));
+    await lastValueFrom(
+      presignedPut(send, `${base}/a`, () => Readable.from([Buffer.from('he'), Buffer.from('llo')])),
+      { defaultValue: undefined },
+    );
+    await lastValueFrom(presignedPut(send, `${base}/b`, new Uint8Array([1, 2, 3]), { length: 3 }), {
+      defaultValue: undefined,
+    });
+    const text = await lastValueFrom(
+      presignedGet(send, `${base}/a`).pipe(reduce((s, c) => s + Buffer.from(c).toString(), '')),
+    );
     expect(text).toBe('hello');
     expect([...stored.get('/b')!]).toEqual([1, 2, 3]);
-    expect(seen.every((h) => h.headers.authorization === undefined && h.headers['x-request-id'] === undefined)).toBe(true);
+    expect(seen.every((h) => h.headers.authorization === undefined && h.headers['x-request-id'] === undefined)).toBe(
+      true,
+    );
     expect(seen[0]?.headers['transfer-encoding']).toBe('chunked');
   });
 
   it('fails with ObjectTransferError on a non-2xx answer', async () => {
     const send = pipeline();
-    await expect(lastValueFrom(presignedGet(send, `${base}/forbidden`))).rejects.toMatchObject({ status: 403, method: 'GET' });
-    await expect(lastValueFrom(presignedPut(send, `${base}/forbidden`, 'x'), { defaultValue: undefined })).rejects.toBeInstanceOf(ObjectTransferError);
+    await expect(lastValueFrom(presignedGet(send, `${base}/forbidden`))).rejects.toMatchObject({
+      status: 403,
+      method: 'GET',
+    });
+    await expect(
+      lastValueFrom(presignedPut(send, `${base}/forbidden`, 'x'), { defaultValue: undefined }),
+    ).rejects.toBeInstanceOf(ObjectTransferError);
   });
 
   it('an aborted signal fails with APIUserAbortError', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(lastValueFrom(presignedGet(pipeline(), `${base}/a`, { signal: controller.signal }))).rejects.toBeInstanceOf(APIUserAbortError);
+    await expect(
+      lastValueFrom(presignedGet(pipeline(), `${base}/a`, { signal: controller.signal })),
+    ).rejects.toBeInstanceOf(APIUserAbortError);
   });
 
   it('goes through the retry policy and the interceptors: a 503 with Retry-After is retried', async () => {
     const attempts: string[] = [];
     const send = pipeline(attempts);
     expect((await bytesOf(presignedGet(send, `${base}/flaky-get`))).toString()).toBe('after a retry');
-    await lastValueFrom(presignedPut(send, `${base}/flaky-put`, () => Readable.from([Buffer.from('resent')])), { defaultValue: undefined });
+    await lastValueFrom(
+      presignedPut(send, `${base}/flaky-put`, () => Readable.from([Buffer.from('resent')])),
+      { defaultValue: undefined },
+    );
     expect(stored.get('/flaky-put')?.toString()).toBe('resent');
     expect(attempts).toEqual(['GET /flaky-get', 'GET /flaky-get', 'PUT /flaky-put', 'PUT /flaky-put']);
     expect(seen.map((s) => s.headers['x-stainless-retry-count'])).toEqual(['0', '1', '0', '1']);
@@ -153,7 +194,9 @@ describe('presigned transfers', () => {
     expect(attempts).toEqual(['GET /cut', `GET /cut bytes=${CUT_AT}-`, `GET /cut bytes=${2 * CUT_AT}-`]);
     // With a budget of one retry, the second cut is final.
     hits.clear();
-    await expect(bytesOf(presignedGet(pipeline([], 1), `${base}/cut`))).rejects.toMatchObject({ name: 'APIConnectionError' });
+    await expect(bytesOf(presignedGet(pipeline([], 1), `${base}/cut`))).rejects.toMatchObject({
+      name: 'APIConnectionError',
+    });
   });
 
   it('a resume that finds other content fails with DownloadResumeError instead of splicing', async () => {

@@ -13,7 +13,11 @@ describe('runInVirtualTime budget', () => {
       runInVirtualTime(
         ({ expectObservable }) => {
           // A typo in the terminal state: 'complete' vs the 'completed' the fake returns.
-          const poll$ = pollUntil(defer(() => of('completed')), (s) => s === 'complete', { intervalMs: 1_000 });
+          const poll$ = pollUntil(
+            defer(() => of('completed')),
+            (s) => s === 'complete',
+            { intervalMs: 1_000 },
+          );
           expectObservable(poll$).toBe('(c|)', { c: 'completed' });
         },
         { maxFrames: 60_000 },
@@ -29,7 +33,12 @@ describe('runInVirtualTime budget', () => {
     const endless = () =>
       runInVirtualTime(
         ({ expectObservable }) => {
-          expectObservable(sdk.devbox.attach('dbx_1').awaitRunning().pipe(map((v) => v.status))).toBe('(a|)', { a: 'running' });
+          expectObservable(
+            sdk.devbox
+              .attach('dbx_1')
+              .awaitRunning()
+              .pipe(map((v) => v.status)),
+          ).toBe('(a|)', { a: 'running' });
         },
         { maxActions: 5_000 },
       );
@@ -49,7 +58,12 @@ describe('TestRequest', () => {
     caller.when('POST /v1/devboxes/dbx_1/wait_for_status').respond(statusReply(408), devboxView({ id: 'dbx_1' }));
     caller.when('GET /v1/devboxes/dbx_1').respond(devboxView({ id: 'dbx_1', status: 'provisioning' }));
     runInVirtualTime(({ expectObservable }) => {
-      expectObservable(sdk.devbox.attach('dbx_1').awaitRunning().pipe(map((v) => v.status))).toBe('(r|)', { r: 'running' });
+      expectObservable(
+        sdk.devbox
+          .attach('dbx_1')
+          .awaitRunning()
+          .pipe(map((v) => v.status)),
+      ).toBe('(r|)', { r: 'running' });
     });
     const [first, second] = caller.match('POST /v1/devboxes/dbx_1/wait_for_status');
     expect([first?.answered, first?.cancelled, second?.answered]).toEqual([true, false, true]);

@@ -17,7 +17,13 @@ async function attempts(transport: FakeTransport, count: number): Promise<void> 
 }
 
 function sdkOn(transport: FakeTransport, interceptors: readonly HttpInterceptor[] = []): RunloopSDK {
-  return new RunloopSDK({ bearerToken: 'k', baseURL: 'http://fake.test', transport: transport.handler, interceptors, maxRetries: 2 });
+  return new RunloopSDK({
+    bearerToken: 'k',
+    baseURL: 'http://fake.test',
+    transport: transport.handler,
+    interceptors,
+    maxRetries: 2,
+  });
 }
 
 describe('FakeTransport', () => {

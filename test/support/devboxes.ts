@@ -26,12 +26,19 @@ export async function waitDevbox(server: TestServer, id: string, statuses: strin
 }
 
 /** Runs a command to completion through `execute` + the execution long-poll. */
-export async function exec(server: TestServer, id: string, command: string, extra: Record<string, unknown> = {}): Promise<any> {
+export async function exec(
+  server: TestServer,
+  id: string,
+  command: string,
+  extra: Record<string, unknown> = {},
+): Promise<any> {
   const res = await server.request('POST', `/v1/devboxes/${id}/execute`, { command, ...extra });
   expect(res.status, res.text).toBe(200);
   let view = res.json;
   while (view.status !== 'completed') {
-    const wait = await server.request('POST', `/v1/devboxes/${id}/executions/${view.execution_id}/wait_for_status`, { statuses: ['completed'] });
+    const wait = await server.request('POST', `/v1/devboxes/${id}/executions/${view.execution_id}/wait_for_status`, {
+      statuses: ['completed'],
+    });
     if (wait.status === 408) continue;
     expect(wait.status, wait.text).toBe(200);
     view = wait.json;

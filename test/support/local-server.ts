@@ -124,7 +124,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
  *   expect(res.status).toBe(200);
  * }, { runtimeMode: 'none' });
  */
-export async function withLocalServer<T>(fn: (server: TestServer) => Promise<T>, options: TestServerOptions = {}): Promise<T> {
+export async function withLocalServer<T>(
+  fn: (server: TestServer) => Promise<T>,
+  options: TestServerOptions = {},
+): Promise<T> {
   const server = await startTestServer(options);
   try {
     return await fn(server);

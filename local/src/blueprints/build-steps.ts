@@ -54,7 +54,11 @@ export async function executeStep(ctx: StepContext, step: BuildStep): Promise<vo
     case 'from':
       return; // resolved before the build devbox started (from-image.ts)
     case 'workdir':
-      await mustSucceed(ctx, { command: `mkdir -p ${shellQuote(step.path)}`, user: 'root', cwd: '/' }, `WORKDIR ${step.path}`);
+      await mustSucceed(
+        ctx,
+        { command: `mkdir -p ${shellQuote(step.path)}`, user: 'root', cwd: '/' },
+        `WORKDIR ${step.path}`,
+      );
       return;
     case 'run':
       await mustSucceed(ctx, runSpec(step, ctx.secretEnv ?? {}), `RUN ${step.command}`);
@@ -71,7 +75,11 @@ export async function executeStep(ctx: StepContext, step: BuildStep): Promise<vo
  * @example
  * await runSetupCommand(ctx, 'apt-get install -y curl', { PATH: '/usr/bin:/bin' });
  */
-export async function runSetupCommand(ctx: StepContext, command: string, env: Readonly<Record<string, string>>): Promise<void> {
+export async function runSetupCommand(
+  ctx: StepContext,
+  command: string,
+  env: Readonly<Record<string, string>>,
+): Promise<void> {
   await mustSucceed(ctx, { command, env: { ...env, ...ctx.secretEnv }, user: 'root', cwd: '/' }, command);
 }
 
@@ -87,14 +95,17 @@ function runSpec(step: BuildStep & { kind: 'run' }, secretEnv: Readonly<Record<s
 async function mustSucceed(ctx: StepContext, spec: ExecSpec, what: string): Promise<string> {
   const result = await runInDevbox(ctx.handle, spec, { log: ctx.log, ...(ctx.signal ? { signal: ctx.signal } : {}) });
   if (result.exitCode !== 0) {
-    throw new BuildStepError(`${what}: exited with code ${result.exitCode}${result.stderrTail ? `: ${lastLine(result.stderrTail)}` : ''}`);
+    throw new BuildStepError(
+      `${what}: exited with code ${result.exitCode}${result.stderrTail ? `: ${lastLine(result.stderrTail)}` : ''}`,
+    );
   }
   return result.stdout;
 }
 
 async function copy(ctx: StepContext, step: BuildStep & { kind: 'copy' }): Promise<void> {
   const name = `${step.add ? 'ADD' : 'COPY'} ${step.sources.join(' ')} ${step.dest}`;
-  if (ctx.contextDir === undefined) throw new BuildStepError(`${name}: the blueprint has no build_context to copy from`);
+  if (ctx.contextDir === undefined)
+    throw new BuildStepError(`${name}: the blueprint has no build_context to copy from`);
   // As in Docker, a destination that is an existing directory in the image receives the sources.
   const dest = step.dest.endsWith('/') || !(await isDirectory(ctx, step.dest)) ? step.dest : `${step.dest}/`;
   let plan;
@@ -108,16 +119,35 @@ async function copy(ctx: StepContext, step: BuildStep & { kind: 'copy' }): Promi
   const mode = step.chmod !== undefined ? parseMode(step.chmod, name) : undefined;
   const ownership: PackOwnership = mode !== undefined ? { ...owner, mode } : owner;
   if (plan.entries.length > 0) {
-    const spec: ExecSpec = { command: 'tar -x --no-overwrite-dir --same-owner --numeric-owner -C / -f -', user: 'root', cwd: '/' };
-    const result = await runInDevbox(ctx.handle, spec, { log: ctx.log, stdin: packCopyEntries(plan.entries, ownership), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    const spec: ExecSpec = {
+      command: 'tar -x --no-overwrite-dir --same-owner --numeric-owner -C / -f -',
+      user: 'root',
+      cwd: '/',
+    };
+    const result = await runInDevbox(ctx.handle, spec, {
+      log: ctx.log,
+      stdin: packCopyEntries(plan.entries, ownership),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
     if (result.exitCode !== 0) throw new BuildStepError(`${name}: unpacking failed: ${lastLine(result.stderrTail)}`);
   }
   for (const archive of plan.archives) {
     const flag = await compressionFlag(archive.hostPath);
     const dir = shellQuote(archive.destDir);
-    const spec: ExecSpec = { command: `mkdir -p ${dir} && tar -x ${flag} --no-overwrite-dir -C ${dir} -f -`, user: 'root', cwd: '/' };
-    const result = await runInDevbox(ctx.handle, spec, { log: ctx.log, stdin: createReadStream(archive.hostPath), ...(ctx.signal ? { signal: ctx.signal } : {}) });
-    if (result.exitCode !== 0) throw new BuildStepError(`${name}: unpacking ${archive.hostPath.split('/').pop()} failed: ${lastLine(result.stderrTail)}`);
+    const spec: ExecSpec = {
+      command: `mkdir -p ${dir} && tar -x ${flag} --no-overwrite-dir -C ${dir} -f -`,
+      user: 'root',
+      cwd: '/',
+    };
+    const result = await runInDevbox(ctx.handle, spec, {
+      log: ctx.log,
+      stdin: createReadStream(archive.hostPath),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    if (result.exitCode !== 0)
+      throw new BuildStepError(
+        `${name}: unpacking ${archive.hostPath.split('/').pop()} failed: ${lastLine(result.stderrTail)}`,
+      );
   }
 }
 
@@ -127,12 +157,21 @@ async function isDirectory(ctx: StepContext, path: string): Promise<boolean> {
 }
 
 /** `--chown=user[:group]` (names or ids) → numeric ids, looked up inside the devbox. */
-async function resolveOwner(ctx: StepContext, chown: string | undefined, what: string): Promise<{ uid: number; gid: number }> {
+async function resolveOwner(
+  ctx: StepContext,
+  chown: string | undefined,
+  what: string,
+): Promise<{ uid: number; gid: number }> {
   if (chown === undefined) return { uid: 0, gid: 0 };
   const [userPart = '', groupPart] = chown.split(':');
   const lookup = async (db: 'passwd' | 'group', key: string): Promise<string[]> => {
-    const result = await runInDevbox(ctx.handle, { command: `getent ${db} ${shellQuote(key)}`, user: 'root', cwd: '/' }, { captureStdout: true });
-    if (result.exitCode !== 0) throw new BuildStepError(`${what}: --chown=${chown}: no ${db === 'passwd' ? 'user' : 'group'} ${key}`);
+    const result = await runInDevbox(
+      ctx.handle,
+      { command: `getent ${db} ${shellQuote(key)}`, user: 'root', cwd: '/' },
+      { captureStdout: true },
+    );
+    if (result.exitCode !== 0)
+      throw new BuildStepError(`${what}: --chown=${chown}: no ${db === 'passwd' ? 'user' : 'group'} ${key}`);
     return result.stdout.trim().split(':');
   };
   let uid: number;
@@ -145,7 +184,8 @@ async function resolveOwner(ctx: StepContext, chown: string | undefined, what: s
     uid = Number(fields[2]);
     gid = Number(fields[3]);
   }
-  if (groupPart !== undefined) gid = /^\d+$/.test(groupPart) ? Number(groupPart) : Number((await lookup('group', groupPart))[2]);
+  if (groupPart !== undefined)
+    gid = /^\d+$/.test(groupPart) ? Number(groupPart) : Number((await lookup('group', groupPart))[2]);
   return { uid, gid };
 }
 

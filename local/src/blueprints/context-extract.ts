@@ -74,7 +74,8 @@ export async function extractBuildContext(archive: Readable, destDir: string): P
 function confinedName(raw: string): string | undefined {
   const normal = posix.normalize(raw.replace(/^\/+/, ''));
   if (normal === '.' || normal === './' || normal === '') return undefined;
-  if (normal === '..' || normal.startsWith('../')) throw new BuildContextError(`build context entry escapes the context: ${raw}`);
+  if (normal === '..' || normal.startsWith('../'))
+    throw new BuildContextError(`build context entry escapes the context: ${raw}`);
   return normal.replace(/\/+$/, '');
 }
 
@@ -85,7 +86,8 @@ async function ensureRealParents(root: string, name: string): Promise<void> {
     current = join(current, part);
     const stats = await lstat(current).catch(() => undefined);
     if (stats === undefined) await mkdir(current, { mode: 0o755 });
-    else if (!stats.isDirectory()) throw new BuildContextError(`build context entry ${name} goes through a non-directory (${part})`);
+    else if (!stats.isDirectory())
+      throw new BuildContextError(`build context entry ${name} goes through a non-directory (${part})`);
   }
 }
 

@@ -43,7 +43,8 @@ export function packCopyEntries(entries: readonly CopyEntry[], owner: PackOwners
         mode: owner.mode ?? entry.stats.mode & 0o7777,
       };
       if (entry.stats.isDirectory()) pack.entry({ ...base, type: 'directory' });
-      else if (entry.stats.isSymbolicLink()) pack.entry({ ...base, type: 'symlink', linkname: await readlink(entry.hostPath) });
+      else if (entry.stats.isSymbolicLink())
+        pack.entry({ ...base, type: 'symlink', linkname: await readlink(entry.hostPath) });
       else if (entry.stats.isFile()) {
         const sink = pack.entry({ ...base, type: 'file', size: entry.stats.size });
         await pipeline(createReadStream(entry.hostPath), sink);

@@ -64,7 +64,12 @@ const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2?)$/i;
  * @example
  * const plan = await planCopy('/tmp/ctx', ['src/*.py'], '/app/', false);
  */
-export async function planCopy(contextDir: string, sources: readonly string[], dest: string, add: boolean): Promise<CopyPlan> {
+export async function planCopy(
+  contextDir: string,
+  sources: readonly string[],
+  dest: string,
+  add: boolean,
+): Promise<CopyPlan> {
   const root = await realpath(contextDir);
   const matches: string[] = [];
   for (const source of sources) {
@@ -165,7 +170,10 @@ function segmentMatcher(segment: string): RegExp {
       const close = segment.indexOf(']', i + 1);
       if (close < 0) out += '\\[';
       else {
-        const body = segment.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = segment
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         out += `[${body}]`;
         i = close;
       }

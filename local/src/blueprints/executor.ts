@@ -96,7 +96,11 @@ export type BuildPhase = 'provisioning' | 'building';
  * @example
  * const outcome = await runBuild(runtime, job, (phase) => setStatus(job.id, phase));
  */
-export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (phase: BuildPhase) => void): Promise<BuildOutcome> {
+export async function runBuild(
+  runtime: DevboxRuntime,
+  job: BuildJob,
+  onPhase: (phase: BuildPhase) => void,
+): Promise<BuildOutcome> {
   const firstPlan = planOrFail(job);
   // A pull is part of provisioning: the blueprint says so while it downloads.
   onPhase('provisioning');
@@ -157,7 +161,12 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
     await rename(tempLayer, layerDir);
     await writeFile(join(job.dir, 'image.json'), JSON.stringify({ ...plan.metadata, env }));
     job.log.append('info', `Build complete (layer ${sizeBytes} bytes)`);
-    return { layerDir, sizeBytes, metadata: { ...plan.metadata, env }, imageLayers: from.defaults === undefined ? [] : from.layers };
+    return {
+      layerDir,
+      sizeBytes,
+      metadata: { ...plan.metadata, env },
+      imageLayers: from.defaults === undefined ? [] : from.layers,
+    };
   } catch (error) {
     await rm(tempLayer, { recursive: true, force: true });
     const message = failureMessage(error);
@@ -171,7 +180,10 @@ export async function runBuild(runtime: DevboxRuntime, job: BuildJob, onPhase: (
 
 function planOrFail(job: BuildJob, image?: ImageDefaults): BuildPlan {
   if (job.dockerfile === undefined || job.dockerfile.trim() === '') {
-    return { steps: [], metadata: { env: {}, workdir: '/', user: 'root', labels: {}, exposedPorts: [], baseImage: '' } };
+    return {
+      steps: [],
+      metadata: { env: {}, workdir: '/', user: 'root', labels: {}, exposedPorts: [], baseImage: '' },
+    };
   }
   try {
     return planBuild(parseDockerfile(job.dockerfile), job.buildArgs, image);
@@ -194,7 +206,10 @@ async function prepareDevboxUser(handle: DevboxHandle, job: BuildJob): Promise<v
     '[ -d /home/user ] || { mkdir -p /home/user && chown 1000:1000 /home/user; }',
   ].join('\n');
   const result = await runInDevbox(handle, { command: script, user: 'root', cwd: '/' }, { log: job.log });
-  if (result.exitCode !== 0) throw new BuildStepError(`preparing the devbox user (uid 1000, /home/user) in the image failed: exited with code ${result.exitCode}`);
+  if (result.exitCode !== 0)
+    throw new BuildStepError(
+      `preparing the devbox user (uid 1000, /home/user) in the image failed: exited with code ${result.exitCode}`,
+    );
 }
 
 function describe(step: BuildPlan['steps'][number]): string {

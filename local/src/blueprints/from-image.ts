@@ -42,7 +42,12 @@ export interface ResolvedFrom {
  * const from = await resolveFrom({ baseLayers: [], log, images, signal }, '127.0.0.1:5000/test/image:1');
  */
 export async function resolveFrom(
-  job: { readonly baseLayers: readonly string[]; readonly log: BuildLog; readonly images?: ImageSource; readonly signal?: AbortSignal },
+  job: {
+    readonly baseLayers: readonly string[];
+    readonly log: BuildLog;
+    readonly images?: ImageSource;
+    readonly signal?: AbortSignal;
+  },
   image: string,
 ): Promise<ResolvedFrom> {
   if (image === '') return { layers: job.baseLayers };
@@ -51,7 +56,10 @@ export async function resolveFrom(
     return { layers: job.baseLayers };
   }
   if (isRunloopDefaultImage(image)) {
-    job.log.append('info', `FROM ${image}: a Runloop default image; using the local Debian bookworm base root filesystem`);
+    job.log.append(
+      'info',
+      `FROM ${image}: a Runloop default image; using the local Debian bookworm base root filesystem`,
+    );
     return { layers: [] };
   }
   if (image === 'scratch') throw new BuildStepError('FROM scratch: an empty image has no shell to run the build in');
@@ -61,7 +69,8 @@ export async function resolveFrom(
     const pulled = await job.images.pull(image, { log, ...(job.signal ? { signal: job.signal } : {}) });
     return { layers: pulled.layers, defaults: defaultsOf(pulled.config) };
   } catch (error) {
-    if (error instanceof ImagePullError || error instanceof ImageReferenceError) throw new BuildStepError(`FROM ${image}: cannot pull the image: ${error.message}`);
+    if (error instanceof ImagePullError || error instanceof ImageReferenceError)
+      throw new BuildStepError(`FROM ${image}: cannot pull the image: ${error.message}`);
     throw error;
   }
 }

@@ -67,7 +67,14 @@ export const BLUEPRINT_COLLECTION: CollectionSpec<BlueprintRecord> = {
     parent_layers: t.array(t.string),
     image: nullable(
       t.intersection([
-        t.type({ env: StoredStringMap, workdir: t.string, user: t.string, labels: StoredStringMap, exposedPorts: t.array(t.string), baseImage: t.string }),
+        t.type({
+          env: StoredStringMap,
+          workdir: t.string,
+          user: t.string,
+          labels: StoredStringMap,
+          exposedPorts: t.array(t.string),
+          baseImage: t.string,
+        }),
         t.partial({ cmd: t.array(t.string), entrypoint: t.array(t.string), stopSignal: t.string }),
       ]),
     ),

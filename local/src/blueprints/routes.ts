@@ -27,7 +27,9 @@ export function previewDockerfile(params: BlueprintCreateParams): string {
   const base = params.dockerfile ?? 'FROM debian:bookworm\n';
   const lines = [base.endsWith('\n') ? base.slice(0, -1) : base];
   for (const [path, content] of Object.entries(params.file_mounts ?? {})) {
-    lines.push(`RUN mkdir -p "$(dirname ${shellQuote(path)})" && printf %s ${shellQuote(content)} > ${shellQuote(path)}`);
+    lines.push(
+      `RUN mkdir -p "$(dirname ${shellQuote(path)})" && printf %s ${shellQuote(content)} > ${shellQuote(path)}`,
+    );
   }
   for (const command of params.system_setup_commands ?? []) lines.push(`RUN ${command}`);
   return `${lines.join('\n')}\n`;

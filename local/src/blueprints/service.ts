@@ -37,7 +37,11 @@ export class BlueprintService {
 
   constructor(private readonly ctx: ServerContext) {
     this.records = ctx.store.collection('blueprints', BLUEPRINT_COLLECTION);
-    this.#images = new ImageStore({ dir: join(ctx.config.dataDir, 'images'), ids: ctx.runtime?.info.idRange, ...ctx.config.images });
+    this.#images = new ImageStore({
+      dir: join(ctx.config.dataDir, 'images'),
+      ids: ctx.runtime?.info.idRange,
+      ...ctx.config.images,
+    });
   }
 
   /** The record; unknown id ⇒ 404. Deleted blueprints are still readable. */
@@ -55,7 +59,10 @@ export class BlueprintService {
   /** Records a blueprint (`queued`) and builds it in the background. Bad input fails first. */
   create(params: BlueprintCreateParams): BlueprintRecord {
     if (params.base_blueprint_id && params.base_blueprint_name) {
-      throw new InvalidInputError('body.base_blueprint_id', 'give at most one of base_blueprint_id and base_blueprint_name');
+      throw new InvalidInputError(
+        'body.base_blueprint_id',
+        'give at most one of base_blueprint_id and base_blueprint_name',
+      );
     }
     const base = this.#base(params);
     if (params.build_context) this.ctx.services.objects.view(params.build_context.object_id); // 404 early if missing
@@ -103,11 +110,17 @@ export class BlueprintService {
       .all({ source_blueprint_id: id })
       .filter((s) => s.status !== 'deleted' && s.status !== 'error');
     if (snapshots.length > 0) {
-      throw new WrongStateError(`blueprint ${id} has ${snapshots.length} dependent disk snapshot(s) (e.g. ${snapshots[0]!.id}); delete them first`, 'blueprint_in_use');
+      throw new WrongStateError(
+        `blueprint ${id} has ${snapshots.length} dependent disk snapshot(s) (e.g. ${snapshots[0]!.id}); delete them first`,
+        'blueprint_in_use',
+      );
     }
     const children = this.records.all({ base_blueprint_id: id, state: 'created' });
     if (children.length > 0) {
-      throw new WrongStateError(`blueprint ${id} is the base of blueprint ${children[0]!.id}; delete that first`, 'blueprint_in_use');
+      throw new WrongStateError(
+        `blueprint ${id} is the base of blueprint ${children[0]!.id}; delete that first`,
+        'blueprint_in_use',
+      );
     }
     this.#queue.cancel(id);
     const deleted = this.records.update(id, (r) => ({ ...r, state: 'deleted' }))!;
@@ -138,11 +151,18 @@ export class BlueprintService {
       record = this.records.get(params.blueprint_id);
       if (record === undefined || record.state === 'deleted') throw new NotFoundError('blueprint', params.blueprint_id);
       if (record.status !== 'build_complete') {
-        throw new InvalidInputError('body.blueprint_id', `blueprint ${record.id} is ${record.status}; only a built blueprint (build_complete) can start a devbox`, 'blueprint_not_ready');
+        throw new InvalidInputError(
+          'body.blueprint_id',
+          `blueprint ${record.id} is ${record.status}; only a built blueprint (build_complete) can start a devbox`,
+          'blueprint_not_ready',
+        );
       }
     } else if (params.blueprint_name) {
       record = this.#newestBuilt(params.blueprint_name);
-      if (record === undefined) throw new NotFoundError('blueprint', params.blueprint_name, { message: `no successfully built blueprint is named ${JSON.stringify(clip(params.blueprint_name))}` });
+      if (record === undefined)
+        throw new NotFoundError('blueprint', params.blueprint_name, {
+          message: `no successfully built blueprint is named ${JSON.stringify(clip(params.blueprint_name))}`,
+        });
     } else return undefined;
     return {
       layers: blueprintChain(record),
@@ -157,7 +177,12 @@ export class BlueprintService {
     for (const record of this.records.all({ status: { in: [...IN_PROGRESS] } })) {
       this.#log(record.id).append('error', 'Build failed: the server restarted during the build');
       await this.#cleanScratch(record.id);
-      this.records.update(record.id, (r) => ({ ...r, status: 'failed', failure_reason: 'build_failed', build_finish_time_ms: this.ctx.now() }));
+      this.records.update(record.id, (r) => ({
+        ...r,
+        status: 'failed',
+        failure_reason: 'build_failed',
+        build_finish_time_ms: this.ctx.now(),
+      }));
     }
     await this.collectGarbage();
   }
@@ -171,13 +196,24 @@ export class BlueprintService {
     let base: BlueprintRecord | undefined;
     if (params.base_blueprint_id) {
       base = this.records.get(params.base_blueprint_id);
-      if (base === undefined || base.state === 'deleted') throw new InvalidInputError('body.base_blueprint_id', `base blueprint ${clip(params.base_blueprint_id)} does not exist`);
+      if (base === undefined || base.state === 'deleted')
+        throw new InvalidInputError(
+          'body.base_blueprint_id',
+          `base blueprint ${clip(params.base_blueprint_id)} does not exist`,
+        );
     } else if (params.base_blueprint_name) {
       base = this.#newestBuilt(params.base_blueprint_name);
-      if (base === undefined) throw new InvalidInputError('body.base_blueprint_name', `no successfully built blueprint is named ${JSON.stringify(clip(params.base_blueprint_name))}`);
+      if (base === undefined)
+        throw new InvalidInputError(
+          'body.base_blueprint_name',
+          `no successfully built blueprint is named ${JSON.stringify(clip(params.base_blueprint_name))}`,
+        );
     }
     if (base !== undefined && base.status !== 'build_complete') {
-      throw new InvalidInputError('body.base_blueprint_id', `base blueprint ${base.id} is ${base.status}; it must be build_complete`);
+      throw new InvalidInputError(
+        'body.base_blueprint_id',
+        `base blueprint ${base.id} is ${base.status}; it must be build_complete`,
+      );
     }
     return base;
   }
@@ -185,12 +221,17 @@ export class BlueprintService {
   /** The values of a `secrets` map (404 / 400 naming `secrets.KEY`); none without a secrets service. */
   #secretEnv(secrets: Readonly<Record<string, string>> | null | undefined): Record<string, string> {
     if (secrets === null || secrets === undefined || Object.keys(secrets).length === 0) return {};
-    if (!this.ctx.registry.has('secrets')) throw new InvalidInputError('body.secrets', 'secrets: this server runs no secrets service');
+    if (!this.ctx.registry.has('secrets'))
+      throw new InvalidInputError('body.secrets', 'secrets: this server runs no secrets service');
     return this.ctx.services.secrets.resolve(secrets, 'secrets');
   }
 
   #newestBuilt(name: string): BlueprintRecord | undefined {
-    return this.records.list({ where: { name, status: 'build_complete', state: 'created' }, limit: 1, includeTotalCount: false }).items[0];
+    return this.records.list({
+      where: { name, status: 'build_complete', state: 'created' },
+      limit: 1,
+      includeTotalCount: false,
+    }).items[0];
   }
 
   #dir(id: string): string {
@@ -223,7 +264,8 @@ export class BlueprintService {
       }
       for (const ignored of ['services', 'code_mounts'] as const) {
         const value = params[ignored];
-        if (value && Object.keys(value).length > 0) log.append('warn', `${ignored} are not supported by runloop-local builds; ignored`);
+        if (value && Object.keys(value).length > 0)
+          log.append('warn', `${ignored} are not supported by runloop-local builds; ignored`);
       }
       // Read when the build starts (a secret deleted since fails it, by name); masked in this build's log.
       const secretEnv = this.#secretEnv(params.secrets);
@@ -271,8 +313,14 @@ export class BlueprintService {
       }));
     } catch (error) {
       // runBuild logs its own failures; anything else (context, objects) is logged here.
-      if (!(error instanceof BuildFailedError)) log.append('error', `Build failed: ${error instanceof Error ? error.message : String(error)}`);
-      this.records.update(id, (r) => ({ ...r, status: 'failed', failure_reason: 'build_failed', build_finish_time_ms: this.ctx.now() }));
+      if (!(error instanceof BuildFailedError))
+        log.append('error', `Build failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.records.update(id, (r) => ({
+        ...r,
+        status: 'failed',
+        failure_reason: 'build_failed',
+        build_finish_time_ms: this.ctx.now(),
+      }));
     } finally {
       await rm(join(dir, 'context'), { recursive: true, force: true }).catch(() => undefined);
       if (this.records.get(id)?.state === 'deleted') await this.collectGarbage().catch(() => undefined);

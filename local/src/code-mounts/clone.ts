@@ -90,7 +90,11 @@ function gitConfig(token: string | null): Record<string, string> {
     ['advice.detachedHead', 'false'],
   ];
   // Basic with the x-access-token user: what GitHub takes for every token kind.
-  if (token !== null) entries.push(['http.extraHeader', `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`]);
+  if (token !== null)
+    entries.push([
+      'http.extraHeader',
+      `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+    ]);
   const env: Record<string, string> = { GIT_CONFIG_COUNT: String(entries.length) };
   entries.forEach(([key, value], i) => {
     env[`GIT_CONFIG_KEY_${i}`] = key;
@@ -119,7 +123,11 @@ export async function treeBytes(dir: string, stopAbove = Number.MAX_SAFE_INTEGER
     for (const entry of entries) {
       const path = join(current, entry.name);
       if (entry.isDirectory()) pending.push(path);
-      else total += await lstat(path).then((s) => s.size, () => 0);
+      else
+        total += await lstat(path).then(
+          (s) => s.size,
+          () => 0,
+        );
     }
   }
   return total;
@@ -146,7 +154,8 @@ export async function cloneRepository(request: CloneRequest): Promise<Clone> {
       await run(['-C', dir, 'checkout', '--quiet', request.ref]);
     }
     const bytes = await treeBytes(home, request.maxBytes);
-    if (bytes > request.maxBytes) throw new CloneError(`the repository is over the code mount limit of ${request.maxBytes} bytes`);
+    if (bytes > request.maxBytes)
+      throw new CloneError(`the repository is over the code mount limit of ${request.maxBytes} bytes`);
     return { dir, bytes, runAs, dispose };
   } catch (error) {
     await dispose();
@@ -157,16 +166,28 @@ export async function cloneRepository(request: CloneRequest): Promise<Clone> {
 /** Runs one git command as `runAs` under the guards; rejects with a {@link CloneError}. */
 function runGit(args: string[], home: string, runAs: HostAccount | undefined, request: CloneRequest): Promise<void> {
   const blocks = Math.ceil(request.maxBytes / 512);
-  const env = { PATH, HOME: home, LANG: 'C', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', ...gitConfig(request.token) };
+  const env = {
+    PATH,
+    HOME: home,
+    LANG: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    ...gitConfig(request.token),
+  };
   // `ulimit -f`: the kernel stops any single file past the cap, between the size checks below. With
   // SIGXFSZ ignored (inherited through exec) the write fails with EFBIG, which git reports ("File too large").
-  const child = spawn('/bin/sh', ['-c', 'trap "" XFSZ; ulimit -f "$1" && shift && exec git "$@"', 'sh', String(blocks), ...args], {
-    cwd: home,
-    env,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    ...(runAs ?? {}),
-  });
+  const child = spawn(
+    '/bin/sh',
+    ['-c', 'trap "" XFSZ; ulimit -f "$1" && shift && exec git "$@"', 'sh', String(blocks), ...args],
+    {
+      cwd: home,
+      env,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      ...(runAs ?? {}),
+    },
+  );
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
   let stopped: string | undefined;
@@ -207,9 +228,17 @@ function runGit(args: string[], home: string, runAs: HostAccount | undefined, re
       if (stopped !== undefined) return reject(new CloneError(stopped));
       if (code === 0) return resolve();
       if (signal === 'SIGXFSZ' || /File too large/.test(stderr)) {
-        return reject(new CloneError(`the repository is over the code mount limit of ${request.maxBytes} bytes (a file reached it)`));
+        return reject(
+          new CloneError(
+            `the repository is over the code mount limit of ${request.maxBytes} bytes (a file reached it)`,
+          ),
+        );
       }
-      reject(new CloneError(`git ${args.includes('checkout') ? 'checkout' : 'clone'} failed: ${lastLines(redact(stderr, request.token))}`));
+      reject(
+        new CloneError(
+          `git ${args.includes('checkout') ? 'checkout' : 'clone'} failed: ${lastLines(redact(stderr, request.token))}`,
+        ),
+      );
     });
   });
 }
@@ -222,6 +251,9 @@ function redact(text: string, token: string | null): string {
 }
 
 function lastLines(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines.slice(-3).join('; ') || 'no message';
 }

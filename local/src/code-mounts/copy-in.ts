@@ -26,7 +26,11 @@ export async function copyIntoDevbox(
   name: string,
   maxBytes: number,
 ): Promise<void> {
-  const reader = spawn('tar', ['-c', '-f', '-', '-C', dir, '.'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', LANG: 'C' }, ...(runAs ?? {}) });
+  const reader = spawn('tar', ['-c', '-f', '-', '-C', dir, '.'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: '/usr/bin:/bin', LANG: 'C' },
+    ...(runAs ?? {}),
+  });
   const readerExit = new Promise<number | null>((resolve) => {
     reader.on('error', () => resolve(null));
     reader.on('close', (code) => resolve(code));
@@ -34,7 +38,11 @@ export async function copyIntoDevbox(
   let readerErr = '';
   reader.stderr.setEncoding('utf8').on('data', (c: string) => (readerErr = (readerErr + c).slice(-2000)));
   // Relative to the home directory (cwd), so the same command works in the process runtime.
-  const writer = handle.spawn({ command: `mkdir -p -- ${shellQuote(name)} && exec tar -x --no-same-owner -f - -C ${shellQuote(name)}`, user: 'user', cwd: '/home/user' });
+  const writer = handle.spawn({
+    command: `mkdir -p -- ${shellQuote(name)} && exec tar -x --no-same-owner -f - -C ${shellQuote(name)}`,
+    user: 'user',
+    cwd: '/home/user',
+  });
   writer.stdout.resume();
   let writerErr = '';
   writer.stderr.setEncoding('utf8').on('data', (c: string) => (writerErr = (writerErr + c).slice(-2000)));
@@ -43,7 +51,8 @@ export async function copyIntoDevbox(
     transform(chunk: Buffer, _encoding, done) {
       copied += chunk.length;
       // tar adds headers and padding: allow 10% plus 1 MiB over the tree's own size.
-      if (copied > maxBytes * 1.1 + 1024 * 1024) done(new CloneError(`the repository is over the code mount limit of ${maxBytes} bytes`));
+      if (copied > maxBytes * 1.1 + 1024 * 1024)
+        done(new CloneError(`the repository is over the code mount limit of ${maxBytes} bytes`));
       else done(null, chunk);
     },
   });

@@ -41,7 +41,14 @@ export async function applyCodeMount(
   const url = repoUrl(settings.gitBaseUrl, repo);
   let clone;
   try {
-    clone = await cloneRepository({ url, ref: repo.ref, token: repo.token, maxBytes: settings.maxBytes, timeoutMs: settings.timeoutMs, ...(signal ? { signal } : {}) });
+    clone = await cloneRepository({
+      url,
+      ref: repo.ref,
+      token: repo.token,
+      maxBytes: settings.maxBytes,
+      timeoutMs: settings.timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
   } catch (error) {
     throw new Error(`code_mount ${what}: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -52,6 +59,10 @@ export async function applyCodeMount(
   } finally {
     await clone.dispose();
   }
-  log({ level: 'info', source: 'setup_commands', message: `code_mount: cloned ${what} into ${repo.target} (${clone.bytes} bytes)` });
+  log({
+    level: 'info',
+    source: 'setup_commands',
+    message: `code_mount: cloned ${what} into ${repo.target} (${clone.bytes} bytes)`,
+  });
   if (repo.installCommand !== null) await runInstallCommand(handle, repo.installCommand, repo.target, env, log);
 }

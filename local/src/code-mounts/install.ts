@@ -25,5 +25,6 @@ export async function runInstallCommand(
   forEachLine(child.stderr, (message) => log({ level: 'error', source: 'setup_commands', cmd: command, message }));
   const code = await child.exited;
   log({ level: code === 0 ? 'info' : 'error', source: 'setup_commands', cmd: command, exit_code: code });
-  if (code !== 0) throw new Error(`install_command ${JSON.stringify(command)} in ${cwd} exited with ${code ?? 'a signal'}`);
+  if (code !== 0)
+    throw new Error(`install_command ${JSON.stringify(command)} in ${cwd} exited with ${code ?? 'a signal'}`);
 }

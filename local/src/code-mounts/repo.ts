@@ -43,10 +43,16 @@ function invalid(field: string, message: string): InvalidInputError {
  */
 export function codeRepoOf(mount: CodeMount, field: string): CodeRepo {
   if (!OWNER.test(mount.repo_owner)) {
-    throw invalid(`${field}.repo_owner`, `${JSON.stringify(clip(mount.repo_owner))} is not a repository owner (letters, digits, '.', '_', '-'; at most 100)`);
+    throw invalid(
+      `${field}.repo_owner`,
+      `${JSON.stringify(clip(mount.repo_owner))} is not a repository owner (letters, digits, '.', '_', '-'; at most 100)`,
+    );
   }
   if (!NAME.test(mount.repo_name) || mount.repo_name === '.' || mount.repo_name === '..') {
-    throw invalid(`${field}.repo_name`, `${JSON.stringify(clip(mount.repo_name))} is not a repository name (letters, digits, '.', '_', '-'; at most 100)`);
+    throw invalid(
+      `${field}.repo_name`,
+      `${JSON.stringify(clip(mount.repo_name))} is not a repository name (letters, digits, '.', '_', '-'; at most 100)`,
+    );
   }
   const ref = mount.git_ref ?? null;
   if (ref !== null && (ref === '' || ref.length > 256 || REF_FORBIDDEN.test(ref))) {
@@ -57,10 +63,20 @@ export function codeRepoOf(mount: CodeMount, field: string): CodeRepo {
     throw invalid(`${field}.token`, `must be 1 to ${MAX_TOKEN} printable characters`);
   }
   const installCommand = mount.install_command ?? null;
-  if (installCommand !== null && (installCommand.includes('\0') || Buffer.byteLength(installCommand) > MAX_COMMAND_BYTES)) {
+  if (
+    installCommand !== null &&
+    (installCommand.includes('\0') || Buffer.byteLength(installCommand) > MAX_COMMAND_BYTES)
+  ) {
     throw invalid(`${field}.install_command`, `must be at most ${MAX_COMMAND_BYTES} bytes without NUL`);
   }
-  return { owner: mount.repo_owner, name: mount.repo_name, ref, token, installCommand, target: posix.join('/home/user', mount.repo_name) };
+  return {
+    owner: mount.repo_owner,
+    name: mount.repo_name,
+    ref,
+    token,
+    installCommand,
+    target: posix.join('/home/user', mount.repo_name),
+  };
 }
 
 /**

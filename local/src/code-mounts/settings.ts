@@ -46,11 +46,14 @@ export function codeMountSettings(overrides: Partial<CodeMountSettings> = {}): C
   } catch {
     throw new Error(`git base URL ${JSON.stringify(settings.gitBaseUrl)} is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('git base URL must be http:// or https://');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error('git base URL must be http:// or https://');
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
     throw new Error('git base URL must not carry credentials, a query or a fragment (tokens go in each code mount)');
   }
-  if (!Number.isSafeInteger(settings.maxBytes) || settings.maxBytes < 1) throw new Error('code mount maxBytes must be a positive integer');
-  if (!Number.isSafeInteger(settings.timeoutMs) || settings.timeoutMs < 1) throw new Error('code mount timeoutMs must be a positive integer');
+  if (!Number.isSafeInteger(settings.maxBytes) || settings.maxBytes < 1)
+    throw new Error('code mount maxBytes must be a positive integer');
+  if (!Number.isSafeInteger(settings.timeoutMs) || settings.timeoutMs < 1)
+    throw new Error('code mount timeoutMs must be a positive integer');
   return { ...settings, gitBaseUrl: url.href.replace(/\/+$/, '') };
 }

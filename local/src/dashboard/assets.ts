@@ -42,7 +42,10 @@ async function load(): Promise<DashboardAssets> {
     readFile(`${PUBLIC_DIR}app.css`),
     built ? readFile(`${PUBLIC_DIR}app.js`) : bundleDashboard().then((text) => Buffer.from(text)),
   ]);
-  const entry = (name: string, body: Buffer): [string, DashboardAsset] => [name, { contentType: CONTENT_TYPES[name] ?? 'application/octet-stream', body }];
+  const entry = (name: string, body: Buffer): [string, DashboardAsset] => [
+    name,
+    { contentType: CONTENT_TYPES[name] ?? 'application/octet-stream', body },
+  ];
   return new Map([entry('index.html', html), entry('app.css', css), entry('app.js', js)]);
 }
 

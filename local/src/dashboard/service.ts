@@ -53,7 +53,10 @@ function fail(res: AnyResponse, error: unknown): void {
     res.destroy();
     return;
   }
-  const body = JSON.stringify({ error: 'dashboard_unavailable', message: `the dashboard could not be loaded: ${String(error)}` });
+  const body = JSON.stringify({
+    error: 'dashboard_unavailable',
+    message: `the dashboard could not be loaded: ${String(error)}`,
+  });
   res.writeHead(500, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
 }

@@ -85,7 +85,11 @@ export async function unpackArchive(
 }
 
 /** Creates directories (owned by the user) and sets executable bits; names go NUL-separated on stdin. */
-async function applyModes(handle: DevboxHandle, directories: readonly string[], executables: readonly string[]): Promise<void> {
+async function applyModes(
+  handle: DevboxHandle,
+  directories: readonly string[],
+  executables: readonly string[],
+): Promise<void> {
   await xargs0(handle, `sh -c 'mkdir -p -- "$@" && chown 1000:1000 -- "$@"' sh`, directories);
   await xargs0(handle, 'chmod a+x --', executables);
 }

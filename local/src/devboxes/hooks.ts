@@ -68,7 +68,10 @@ export interface LiveDevbox {
  * @example
  * const resolution = await resolveLayers(resolvers, { snapshot_id: 'snp_1' });
  */
-export async function resolveLayers(resolvers: readonly LayerResolver[], params: DevboxCreateParams): Promise<LayerResolution | undefined> {
+export async function resolveLayers(
+  resolvers: readonly LayerResolver[],
+  params: DevboxCreateParams,
+): Promise<LayerResolution | undefined> {
   for (const resolver of resolvers) {
     const resolution = await resolver(params);
     if (resolution !== undefined) return resolution;
@@ -76,7 +79,8 @@ export async function resolveLayers(resolvers: readonly LayerResolver[], params:
   const wanted = params.blueprint_id ?? params.blueprint_name ?? params.snapshot_id;
   if (wanted === undefined || wanted === null) return undefined;
   const kind = params.snapshot_id ? 'snapshot' : 'blueprint';
-  if (resolvers.length === 0) throw new UnprocessableError('unsupported', `devboxes from a ${kind} are not available on this server`);
+  if (resolvers.length === 0)
+    throw new UnprocessableError('unsupported', `devboxes from a ${kind} are not available on this server`);
   throw new NotFoundError(kind, wanted);
 }
 

@@ -15,7 +15,9 @@ const GIB = 1024 * MIB;
  * @example
  * RESOURCE_SIZES.MEDIUM; // { cpu: 2, memGb: 4, diskGb: 8 }
  */
-export const RESOURCE_SIZES: Readonly<Record<string, { readonly cpu: number; readonly memGb: number; readonly diskGb: number }>> = {
+export const RESOURCE_SIZES: Readonly<
+  Record<string, { readonly cpu: number; readonly memGb: number; readonly diskGb: number }>
+> = {
   X_SMALL: { cpu: 0.5, memGb: 1, diskGb: 4 },
   SMALL: { cpu: 1, memGb: 2, diskGb: 4 },
   MEDIUM: { cpu: 2, memGb: 4, diskGb: 8 },
@@ -36,7 +38,8 @@ export const DEFAULT_RESOURCE_SIZE = 'SMALL';
 const PIDS_PER_CORE = 1024;
 const MIN_PIDS = 512;
 /** /dev/shm: a sixteenth of memory, at least 64 MiB (Docker's default), at most 1 GiB. */
-const shmFor = (memoryBytes: number): number => Math.min(GIB, Math.max(64 * MIB, Math.floor(memoryBytes / 16 / MIB) * MIB));
+const shmFor = (memoryBytes: number): number =>
+  Math.min(GIB, Math.max(64 * MIB, Math.floor(memoryBytes / 16 / MIB) * MIB));
 
 /**
  * The limits for a devbox's launch parameters. A named size (default
@@ -50,7 +53,8 @@ const shmFor = (memoryBytes: number): number => Math.min(GIB, Math.max(64 * MIB,
  * limitsFor({ resource_size_request: 'CUSTOM_SIZE', custom_cpu_cores: 2, custom_gb_memory: 8, custom_disk_size: 16 });
  */
 export function limitsFor(params: LaunchParameters | null | undefined): ResourceLimits {
-  const size = RESOURCE_SIZES[params?.resource_size_request ?? DEFAULT_RESOURCE_SIZE] ?? RESOURCE_SIZES[DEFAULT_RESOURCE_SIZE]!;
+  const size =
+    RESOURCE_SIZES[params?.resource_size_request ?? DEFAULT_RESOURCE_SIZE] ?? RESOURCE_SIZES[DEFAULT_RESOURCE_SIZE]!;
   const cpuCores = params?.custom_cpu_cores ?? size.cpu;
   const memoryBytes = (params?.custom_gb_memory ?? size.memGb) * GIB;
   return {

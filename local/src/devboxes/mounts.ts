@@ -73,7 +73,11 @@ export function mountsOf(params: DevboxCreateParams): Mount[] {
   for (const [i, mount] of mounts.entries()) {
     if (mount.type === 'code_mount') {
       const repo = codeRepoOf(mount, fields[i]!);
-      if (repoTargets.has(repo.target)) throw new InvalidInputError(`${fields[i]}.repo_name`, `${fields[i]}.repo_name: another code mount already goes to ${repo.target}`);
+      if (repoTargets.has(repo.target))
+        throw new InvalidInputError(
+          `${fields[i]}.repo_name`,
+          `${fields[i]}.repo_name: another code mount already goes to ${repo.target}`,
+        );
       repoTargets.add(repo.target);
       continue;
     }
@@ -139,7 +143,8 @@ export async function applyMounts(
         log(`object_mount: wrote ${mount.object_id} to ${target}`);
       } else {
         const result = await unpackArchive(handle, object.body, target, archive);
-        const skipped = result.skipped.length > 0 ? `; skipped ${result.skipped.length} unsafe or unsupported entries` : '';
+        const skipped =
+          result.skipped.length > 0 ? `; skipped ${result.skipped.length} unsafe or unsupported entries` : '';
         log(`object_mount: unpacked ${mount.object_id} into ${target} (${result.files} files${skipped})`);
       }
     }

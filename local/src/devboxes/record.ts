@@ -96,7 +96,13 @@ export const DEVBOX_COLLECTION: CollectionSpec<DevboxRecord> = {
         entrypoint: nullable(t.string),
         launch_commands: t.array(t.string),
         layers: t.array(t.string),
-        limits: t.type({ memoryBytes: t.number, cpuCores: t.number, maxPids: t.number, diskBytes: t.number, shmBytes: t.number }),
+        limits: t.type({
+          memoryBytes: t.number,
+          cpuCores: t.number,
+          maxPids: t.number,
+          diskBytes: t.number,
+          shmBytes: t.number,
+        }),
         mounts: t.array(Mount),
       }),
       // Absent in records written before secrets existed.
@@ -153,11 +159,18 @@ export interface TransitionExtras {
  * @example
  * devboxes.update(id, (d) => withStatus(d, 'running', Date.now()));
  */
-export function withStatus(record: DevboxRecord, status: DevboxStatusStrict, now: number, extras: TransitionExtras = {}): DevboxRecord {
+export function withStatus(
+  record: DevboxRecord,
+  status: DevboxStatusStrict,
+  now: number,
+  extras: TransitionExtras = {},
+): DevboxRecord {
   const terminal = status === 'shutdown' || status === 'failure';
   const reason = extras.transition_reason ?? extras.failure_reason;
   const transition: StateTransition =
-    reason !== undefined ? { status, transition_time_ms: now, failure_reason: reason } : { status, transition_time_ms: now };
+    reason !== undefined
+      ? { status, transition_time_ms: now, failure_reason: reason }
+      : { status, transition_time_ms: now };
   return {
     ...record,
     status,

@@ -20,12 +20,17 @@ import type { EgressPolicy } from '../runtime/index.js';
 export function requireNetworkPolicy(ctx: ServerContext, id: string | null | undefined, field: string): void {
   if (id === null || id === undefined) return;
   if (!ctx.registry.has('networkPolicies')) {
-    throw new NotFoundError('network policy', id, { message: `${field}: network policy ${JSON.stringify(clip(id))} does not exist` });
+    throw new NotFoundError('network policy', id, {
+      message: `${field}: network policy ${JSON.stringify(clip(id))} does not exist`,
+    });
   }
   ctx.services.networkPolicies.require(id, field);
   const info = ctx.runtime?.info;
   if (info !== undefined && info.networkPolicies !== true && info.outboundNetwork !== false) {
-    throw new UnprocessableError('unsupported', `${field}: this server cannot enforce network policies (${info.mode} runtime without the host egress filter or ipset)`);
+    throw new UnprocessableError(
+      'unsupported',
+      `${field}: this server cannot enforce network policies (${info.mode} runtime without the host egress filter or ipset)`,
+    );
   }
 }
 

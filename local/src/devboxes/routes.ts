@@ -55,7 +55,12 @@ export function usageOf(record: DevboxRecord, now: number): DevboxUsageView {
 export function devboxRoutes(devboxes: DevboxService, waits: DevboxWaits, now: () => number): Route<any, any>[] {
   const view = (r: DevboxRecord) => json(devboxes.viewOf(r));
   return [
-    route({ method: 'POST', path: '/v1/devboxes', body: DevboxCreateParams, handler: async ({ body }) => view(await devboxes.create(body)) }),
+    route({
+      method: 'POST',
+      path: '/v1/devboxes',
+      body: DevboxCreateParams,
+      handler: async ({ body }) => view(await devboxes.create(body)),
+    }),
     route({
       method: 'POST',
       path: '/v1/devboxes/create_and_await_running',
@@ -101,10 +106,19 @@ export function devboxRoutes(devboxes: DevboxService, waits: DevboxWaits, now: (
       method: 'POST',
       path: '/v1/devboxes/:id/shutdown',
       query: DevboxShutdownQuery,
-      handler: async ({ params, query }) => view(await devboxes.shutdown(params.id, 'api_shutdown', query.force === true)),
+      handler: async ({ params, query }) =>
+        view(await devboxes.shutdown(params.id, 'api_shutdown', query.force === true)),
     }),
-    route({ method: 'POST', path: '/v1/devboxes/:id/suspend', handler: async ({ params }) => view(await devboxes.suspend(params.id)) }),
-    route({ method: 'POST', path: '/v1/devboxes/:id/resume', handler: async ({ params }) => view(await devboxes.resume(params.id)) }),
+    route({
+      method: 'POST',
+      path: '/v1/devboxes/:id/suspend',
+      handler: async ({ params }) => view(await devboxes.suspend(params.id)),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/devboxes/:id/resume',
+      handler: async ({ params }) => view(await devboxes.resume(params.id)),
+    }),
     route({
       method: 'POST',
       path: '/v1/devboxes/:id/keep_alive',
@@ -122,6 +136,10 @@ export function devboxRoutes(devboxes: DevboxService, waits: DevboxWaits, now: (
         return json({ logs: devboxes.logs.list(params.id, query) });
       },
     }),
-    route({ method: 'GET', path: '/v1/devboxes/:id/usage', handler: async ({ params }) => json(usageOf(devboxes.get(params.id), now())) }),
+    route({
+      method: 'GET',
+      path: '/v1/devboxes/:id/usage',
+      handler: async ({ params }) => json(usageOf(devboxes.get(params.id), now())),
+    }),
   ];
 }

@@ -22,7 +22,14 @@ import { applyCodeMount } from '../code-mounts/index.js';
 import { checkEnvironmentSize } from '../secrets/rules.js';
 import { applyMounts, mountsOf, withoutTokens, type CodeMountCloner, type MountObjects } from './mounts.js';
 import { objectionOf, resolveLayers, type LayerResolver, type LiveDevbox, type ShutdownGuard } from './hooks.js';
-import { DEVBOX_COLLECTION, newDevboxRecord, toDevboxView, withStatus, type DevboxRecord, type TransitionExtras } from './record.js';
+import {
+  DEVBOX_COLLECTION,
+  newDevboxRecord,
+  toDevboxView,
+  withStatus,
+  type DevboxRecord,
+  type TransitionExtras,
+} from './record.js';
 import { runLaunchCommands, startEntrypoint, type LogSink } from './startup.js';
 import { DevboxTimers } from './timers.js';
 
@@ -36,7 +43,15 @@ interface Live {
   stopping: boolean;
 }
 
-const BOOTING: readonly DevboxStatusStrict[] = ['queued', 'scheduled', 'provisioning', 'initializing', 'resuming', 'suspending', 'running'];
+const BOOTING: readonly DevboxStatusStrict[] = [
+  'queued',
+  'scheduled',
+  'provisioning',
+  'initializing',
+  'resuming',
+  'suspending',
+  'running',
+];
 
 /**
  * The devboxes of one server.
@@ -148,7 +163,8 @@ export class DevboxService {
     const resolution = await resolveLayers(this.#resolvers, params);
     const launch: LaunchParameters = { ...(resolution?.launch_parameters ?? {}), ...(params.launch_parameters ?? {}) };
     const problems = launchParametersProblems(launch);
-    if (problems.length > 0) throw new HttpError(400, 'invalid_request', `invalid body.launch_parameters: ${problems.join('; ')}`);
+    if (problems.length > 0)
+      throw new HttpError(400, 'invalid_request', `invalid body.launch_parameters: ${problems.join('; ')}`);
     requireNetworkPolicy(this.ctx, launch.network_policy_id, 'launch_parameters.network_policy_id');
     const now = this.ctx.now();
     const record = newDevboxRecord(newId(ID_PREFIX.devbox, now), now, params, launch, mounts, resolution);
@@ -180,7 +196,10 @@ export class DevboxService {
     if (isFinal(record.status)) return record;
     if (!force) {
       const objection = objectionOf(this.#guards, id);
-      if (objection !== undefined) throw new WrongStateError(`devbox ${id} cannot be shut down now: ${objection}; use force=true to shut it down anyway`);
+      if (objection !== undefined)
+        throw new WrongStateError(
+          `devbox ${id} cannot be shut down now: ${objection}; use force=true to shut it down anyway`,
+        );
     }
     const next = this.#transition(id, 'shutdown', { shutdown_reason: reason }) ?? this.get(id);
     await this.#release(id, { discard: true });
@@ -190,9 +209,13 @@ export class DevboxService {
   /** Moves the keep-alive deadline forward and counts as activity. */
   keepAlive(id: string): DevboxRecord {
     const record = this.get(id);
-    if (isFinal(record.status)) throw new WrongStateError(`devbox ${id} is ${record.status}; keep_alive needs a live devbox`);
+    if (isFinal(record.status))
+      throw new WrongStateError(`devbox ${id} is ${record.status}; keep_alive needs a live devbox`);
     this.#timers.touch(id);
-    const next = this.records.update(id, (r) => ({ ...r, deadlines: { ...r.deadlines, keep_alive_ms: this.#keepAliveDeadline(r) } }))!;
+    const next = this.records.update(id, (r) => ({
+      ...r,
+      deadlines: { ...r.deadlines, keep_alive_ms: this.#keepAliveDeadline(r) },
+    }))!;
     if (next.status === 'running') this.#timers.arm(next);
     return next;
   }
@@ -201,8 +224,10 @@ export class DevboxService {
   async suspend(id: string): Promise<DevboxRecord> {
     const record = this.get(id);
     const live = this.#live.get(id);
-    if (record.status !== 'running' || live === undefined) throw new WrongStateError(`devbox ${id} is ${record.status}; only a running devbox can be suspended`);
-    if (this.#transition(id, 'suspending') === undefined) throw new WrongStateError(`devbox ${id} changed state; try again`);
+    if (record.status !== 'running' || live === undefined)
+      throw new WrongStateError(`devbox ${id} is ${record.status}; only a running devbox can be suspended`);
+    if (this.#transition(id, 'suspending') === undefined)
+      throw new WrongStateError(`devbox ${id} changed state; try again`);
     this.#timers.disarm(id);
     try {
       await live.handle.freeze();
@@ -221,7 +246,8 @@ export class DevboxService {
    */
   async resume(id: string): Promise<DevboxRecord> {
     const record = this.get(id);
-    if (record.status !== 'suspended') throw new WrongStateError(`devbox ${id} is ${record.status}; only a suspended devbox can be resumed`);
+    if (record.status !== 'suspended')
+      throw new WrongStateError(`devbox ${id} is ${record.status}; only a suspended devbox can be resumed`);
     const live = this.#live.get(id);
     // A cold start needs the runtime: check before the status moves.
     const runtime = live === undefined ? this.#runtime() : undefined;
@@ -235,8 +261,15 @@ export class DevboxService {
   reconcile(): void {
     for (const record of this.records.all({ status: { in: [...BOOTING] } })) {
       if (this.#live.has(record.id)) continue;
-      this.#transition(record.id, 'failure', { failure_reason: 'health_check_failed', transition_reason: 'server_restarted' });
-      this.logs.add(record.id, { level: 'error', source: 'kmsg', message: 'the server restarted and the devbox processes were lost' });
+      this.#transition(record.id, 'failure', {
+        failure_reason: 'health_check_failed',
+        transition_reason: 'server_restarted',
+      });
+      this.logs.add(record.id, {
+        level: 'error',
+        source: 'kmsg',
+        message: 'the server restarted and the devbox processes were lost',
+      });
     }
     // A failed or shut-down devbox never runs again: reclaim disks an earlier run left (crash, older version).
     for (const record of this.records.all({ status: { in: ['failure', 'shutdown'] } })) {
@@ -267,13 +300,19 @@ export class DevboxService {
   /** `tunnel` at create: provisioned by the tunnels service when it runs. */
   #enableTunnel(id: string, params: NonNullable<DevboxCreateParams['tunnel']>): void {
     if (this.ctx.registry.has('tunnels')) this.ctx.services.tunnels.enable(id, params);
-    else this.logs.add(id, { level: 'warn', source: 'setup_commands', message: 'tunnel requested but this server runs no tunnels service' });
+    else
+      this.logs.add(id, {
+        level: 'warn',
+        source: 'setup_commands',
+        message: 'tunnel requested but this server runs no tunnels service',
+      });
   }
 
   /** The values of a `secrets` map (404 / 400 naming `field.KEY`); none without a secrets service. */
   #secretEnv(secrets: Readonly<Record<string, string>> | null | undefined, field: string): Record<string, string> {
     if (secrets === null || secrets === undefined || Object.keys(secrets).length === 0) return {};
-    if (!this.ctx.registry.has('secrets')) throw new InvalidInputError(field, `${field}: this server runs no secrets service`);
+    if (!this.ctx.registry.has('secrets'))
+      throw new InvalidInputError(field, `${field}: this server runs no secrets service`);
     return this.ctx.services.secrets.resolve(secrets, field);
   }
 
@@ -331,14 +370,22 @@ export class DevboxService {
       this.#live.set(id, live);
       const current = live;
       void handle.exited.then(({ reason }) => this.#onExited(id, current, reason));
-      if (this.get(id).status === 'provisioning' && this.#transition(id, 'initializing') === undefined) return await this.#release(id, { discard: true });
+      if (this.get(id).status === 'provisioning' && this.#transition(id, 'initializing') === undefined)
+        return await this.#release(id, { discard: true });
       const record = this.get(id);
       if (isFinal(record.status)) return await this.#release(id, { discard: true });
       const log: LogSink = (entry) => this.logs.add(id, entry);
       if (!record.mounted) {
-        const cloneCode: CodeMountCloner = (h, mount) => applyCodeMount(h, mount, this.ctx.config.codeMounts, env, log, this.ctx.stopping);
-        await applyMounts(handle, record.boot.mounts, this.objects, cloneCode, (message) => log({ level: 'info', source: 'setup_commands', message }));
-        this.records.update(id, (r) => ({ ...r, mounted: true, boot: { ...r.boot, mounts: withoutTokens(r.boot.mounts) } }));
+        const cloneCode: CodeMountCloner = (h, mount) =>
+          applyCodeMount(h, mount, this.ctx.config.codeMounts, env, log, this.ctx.stopping);
+        await applyMounts(handle, record.boot.mounts, this.objects, cloneCode, (message) =>
+          log({ level: 'info', source: 'setup_commands', message }),
+        );
+        this.records.update(id, (r) => ({
+          ...r,
+          mounted: true,
+          boot: { ...r.boot, mounts: withoutTokens(r.boot.mounts) },
+        }));
       }
       await runLaunchCommands(handle, env, record.boot.launch_commands, log);
       const running = this.#transition(id, 'running');
@@ -398,7 +445,9 @@ export class DevboxService {
     live.stopping = true;
     this.#live.delete(id);
     await live.handle.thaw().catch(() => undefined);
-    await live.handle.stop(options).catch((error: unknown) => this.ctx.log.error('devbox stop failed', { id, error: String(error) }));
+    await live.handle
+      .stop(options)
+      .catch((error: unknown) => this.ctx.log.error('devbox stop failed', { id, error: String(error) }));
   }
 
   #onExited(id: string, live: Live, reason: 'stopped' | 'died' | 'oom'): void {
@@ -418,7 +467,10 @@ export class DevboxService {
   /** (Re)starts the timers of a devbox that just became running. */
   #armFresh(id: string): void {
     this.#timers.touch(id);
-    const record = this.records.update(id, (r) => ({ ...r, deadlines: { ...r.deadlines, keep_alive_ms: this.#keepAliveDeadline(r) } }));
+    const record = this.records.update(id, (r) => ({
+      ...r,
+      deadlines: { ...r.deadlines, keep_alive_ms: this.#keepAliveDeadline(r) },
+    }));
     if (record !== undefined) this.#timers.arm(record);
   }
 
@@ -433,7 +485,10 @@ export class DevboxService {
     else if (due === 'idle_suspend') void this.suspend(id).catch(() => undefined);
     else {
       const idle = this.#timers.idleDeadline(record);
-      const next = idle === record.deadlines.idle_ms ? record : this.records.update(id, (r) => ({ ...r, deadlines: { ...r.deadlines, idle_ms: idle } }))!;
+      const next =
+        idle === record.deadlines.idle_ms
+          ? record
+          : this.records.update(id, (r) => ({ ...r, deadlines: { ...r.deadlines, idle_ms: idle } }))!;
       this.#timers.arm(next);
     }
   }

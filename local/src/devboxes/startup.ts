@@ -96,7 +96,13 @@ export function startEntrypoint(
   forEachLine(child.stdout, (message) => log({ level: 'info', source: 'entrypoint', cmd: command, message }));
   forEachLine(child.stderr, (message) => log({ level: 'error', source: 'entrypoint', cmd: command, message }));
   void child.exited.then((code) => {
-    log({ level: 'info', source: 'entrypoint', cmd: command, exit_code: code, message: `entrypoint exited with ${code}` });
+    log({
+      level: 'info',
+      source: 'entrypoint',
+      cmd: command,
+      exit_code: code,
+      message: `entrypoint exited with ${code}`,
+    });
     onExit(code);
   });
   return child;

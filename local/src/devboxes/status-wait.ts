@@ -43,8 +43,5 @@ export function awaitStatus<R extends HasStatus>(
   return merge(
     changes$.pipe(filter((r) => r.id === id)),
     defer(() => of(current())),
-  ).pipe(
-    first(wanted),
-    timeout({ first: holdMs, with: () => of('timeout' as const), scheduler }),
-  );
+  ).pipe(first(wanted), timeout({ first: holdMs, with: () => of('timeout' as const), scheduler }));
 }

@@ -70,14 +70,17 @@ export class DevboxTimers {
     const keepAlive = record.deadlines.keep_alive_ms;
     if (keepAlive !== null && keepAlive <= now) return 'keep_alive';
     const idle = this.idleDeadline(record);
-    if (idle !== null && idle <= now) return DevboxTimers.afterIdleOf(record)?.on_idle === 'suspend' ? 'idle_suspend' : 'idle_shutdown';
+    if (idle !== null && idle <= now)
+      return DevboxTimers.afterIdleOf(record)?.on_idle === 'suspend' ? 'idle_suspend' : 'idle_shutdown';
     return undefined;
   }
 
   /** (Re)arms the single timer of a devbox at its earliest deadline. */
   arm(record: DevboxRecord): void {
     this.disarm(record.id);
-    const deadlines = [record.deadlines.keep_alive_ms, this.idleDeadline(record)].filter((d): d is number => d !== null);
+    const deadlines = [record.deadlines.keep_alive_ms, this.idleDeadline(record)].filter(
+      (d): d is number => d !== null,
+    );
     if (deadlines.length === 0) return;
     this.#schedule(record.id, Math.max(0, Math.min(...deadlines) - this.now()));
   }

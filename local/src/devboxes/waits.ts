@@ -37,7 +37,10 @@ export class DevboxWaits {
     const found = await this.#hold(id, [...statuses, 'failure', 'shutdown'], this.holdMs, signal);
     if (found !== undefined && statuses.includes(found.status)) return this.devboxes.viewOf(found);
     if (found !== undefined && isFinal(found.status)) {
-      throw new UnprocessableError('invalid_state', `devbox ${id} is ${found.status} and will never reach ${statuses.join(' or ')}`);
+      throw new UnprocessableError(
+        'invalid_state',
+        `devbox ${id} is ${found.status} and will never reach ${statuses.join(' or ')}`,
+      );
     }
     throw new NotYetError(`devbox ${id} did not reach ${statuses.join(' or ')} in time; ask again`);
   }

@@ -16,9 +16,13 @@ function onAbortOf(signal: AbortSignal): Set<() => void> {
   let set = waiters.get(signal);
   if (set === undefined) {
     const created = new Set<() => void>();
-    signal.addEventListener('abort', () => {
-      for (const waiter of [...created]) waiter();
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const waiter of [...created]) waiter();
+      },
+      { once: true },
+    );
     waiters.set(signal, created);
     set = created;
   }
@@ -31,7 +35,10 @@ function onAbortOf(signal: AbortSignal): Set<() => void> {
  * @example
  * const record = await firstOrAbort(awaitStatus(...), ctx.signal, server.stopping);
  */
-export function firstOrAbort<T>(source$: Observable<T>, ...signals: ReadonlyArray<AbortSignal | undefined>): Promise<T | undefined> {
+export function firstOrAbort<T>(
+  source$: Observable<T>,
+  ...signals: ReadonlyArray<AbortSignal | undefined>
+): Promise<T | undefined> {
   return new Promise<T | undefined>((resolve, reject) => {
     const live = signals.filter((s): s is AbortSignal => s !== undefined);
     if (live.some((s) => s.aborted)) return resolve(undefined);

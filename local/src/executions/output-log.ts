@@ -133,7 +133,10 @@ export class OutputLog implements OutputSource {
       const rest = Buffer.concat(chunks);
       while (written < total) written += (await this.fh.write(rest, written, total - written)).bytesWritten;
     }
-    const bytes = chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks);
+    const bytes =
+      chunks.length === 1
+        ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength)
+        : Buffer.concat(chunks);
     this.#latest = { start: this.size, bytes };
     this.#publish({ size: this.size + written, done: false });
   }
@@ -201,7 +204,10 @@ export class OutputLog implements OutputSource {
  * const source = await finishedOutput('/data/executions/exe_1/stdout');
  */
 export async function finishedOutput(path: string): Promise<OutputSource> {
-  const size = await stat(path).then((s) => s.size, () => 0);
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
   return { progress$: of({ size, done: true }), open: () => openReader(path) };
 }
 
@@ -217,7 +223,11 @@ export async function openReader(path: string): Promise<OutputReader> {
     throw e;
   });
   if (fh === undefined) return { read: async () => Buffer.alloc(0), size: async () => 0, close: async () => {} };
-  return { read: (start, end) => readRange(fh, start, end), size: async () => (await fh.stat()).size, close: () => fh.close() };
+  return {
+    read: (start, end) => readRange(fh, start, end),
+    size: async () => (await fh.stat()).size,
+    close: () => fh.close(),
+  };
 }
 
 async function readRange(fh: FileHandle, start: number, end: number): Promise<Buffer> {

@@ -98,9 +98,13 @@ export function executionRoutes(executions: ExecutionService, options: Execution
         const current = record(params);
         const holdMs = (body.timeout_seconds ?? MAX_EXEC_WAIT_SECONDS) * 1000;
         const found = await executions.waitFor(current, body.statuses, holdMs, signal);
-        if (found !== undefined && body.statuses.includes(found.status)) return json(await executions.view(found, query.last_n));
+        if (found !== undefined && body.statuses.includes(found.status))
+          return json(await executions.view(found, query.last_n));
         if (found !== undefined) {
-          throw new UnprocessableError('invalid_state', `execution ${current.id} is completed and will never be ${body.statuses.join(' or ')}`);
+          throw new UnprocessableError(
+            'invalid_state',
+            `execution ${current.id} is completed and will never be ${body.statuses.join(' or ')}`,
+          );
         }
         throw new NotYetError(`execution ${current.id} is not ${body.statuses.join(' or ')} yet; ask again`);
       },

@@ -35,7 +35,10 @@ export const ORPHAN_DRAIN_MS = 2_000;
  * a PassThrough holds the bytes meanwhile (Node throws away the output of a
  * child that nobody reads by the time it exits, so reading starts at once).
  */
-function drainInto(from: Readable, log: OutputLog | Promise<OutputLog>): { readonly ended: Promise<void>; readonly flushed: Promise<void>; detach(): void } {
+function drainInto(
+  from: Readable,
+  log: OutputLog | Promise<OutputLog>,
+): { readonly ended: Promise<void>; readonly flushed: Promise<void>; detach(): void } {
   const held = new PassThrough();
   let markEnded!: () => void;
   const ended = new Promise<void>((resolve) => (markEnded = resolve));
@@ -99,7 +102,10 @@ export async function collectRun(
     // A stalled event loop (a loaded machine) runs due timers before it reads
     // pipes that already hold the command's last output and EOF: let that
     // pending I/O in before deciding anything.
-    outcome = await Promise.race([bothEnded, new Promise<'timeout'>((resolve) => setImmediate(() => resolve('timeout')))]);
+    outcome = await Promise.race([
+      bothEnded,
+      new Promise<'timeout'>((resolve) => setImmediate(() => resolve('timeout'))),
+    ]);
   }
   // Only live background children of the command justify dropping output;
   // with the group gone the pipes end soon (bounded: a setsid'd orphan may hold them).

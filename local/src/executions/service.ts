@@ -53,10 +53,18 @@ interface LiveExecution {
   child: DevboxProcess | undefined;
   killed: boolean;
   /** Stdin sent before the process started (queued, or still opening its logs). */
-  readonly pendingStdin: Array<{ readonly text?: string | null | undefined; readonly signal?: string | null | undefined }>;
+  readonly pendingStdin: Array<{
+    readonly text?: string | null | undefined;
+    readonly signal?: string | null | undefined;
+  }>;
 }
 
-function feedStdin(live: LiveExecution, child: DevboxProcess, text: string | null | undefined, signal: string | null | undefined): void {
+function feedStdin(
+  live: LiveExecution,
+  child: DevboxProcess,
+  text: string | null | undefined,
+  signal: string | null | undefined,
+): void {
   if (typeof text === 'string' && text.length > 0 && child.stdin.writable) child.stdin.write(text);
   if (signal === 'EOF') child.stdin.end();
   if (signal === 'INTERRUPT') void live.devbox.handle.killGroup(child, 'SIGINT');
@@ -100,7 +108,9 @@ export class ExecutionService {
     this.devboxes.get(devboxId);
     const record = this.records.get(id);
     if (record === undefined || record.devbox_id !== devboxId) {
-      throw new NotFoundError('execution', id, { message: `execution ${clip(id)} does not exist on devbox ${devboxId}` });
+      throw new NotFoundError('execution', id, {
+        message: `execution ${clip(id)} does not exist on devbox ${devboxId}`,
+      });
     }
     return record;
   }
@@ -133,10 +143,23 @@ export class ExecutionService {
       lost: false,
     });
     this.devboxes.touch(devboxId);
-    this.devboxes.log(devboxId, { level: 'info', source: 'exec', cmd: params.command, cmd_id: record.id, shell_name: shell });
+    this.devboxes.log(devboxId, {
+      level: 'info',
+      source: 'exec',
+      cmd: params.command,
+      cmd_id: record.id,
+      shell_name: shell,
+    });
     const logs = this.#openLogs(record.id);
     let markDone!: (r: ExecutionRecord) => void;
-    const live: LiveExecution = { devbox, logs, done: new Promise((resolve) => (markDone = resolve)), child: undefined, killed: false, pendingStdin: [] };
+    const live: LiveExecution = {
+      devbox,
+      logs,
+      done: new Promise((resolve) => (markDone = resolve)),
+      child: undefined,
+      killed: false,
+      pendingStdin: [],
+    };
     this.#live.set(record.id, live);
     const run = () => this.#run(record, live);
     const finished = shellKey === null ? run() : this.#shells.run(shellKey, run);
@@ -155,19 +178,32 @@ export class ExecutionService {
   /** The ExecDetail of a completed execution (execute_sync): whole outputs up to the tail cap. */
   async detail(record: ExecutionRecord): Promise<ExecDetail> {
     const tails = await this.#tails(record, Number.MAX_SAFE_INTEGER, MAX_TAIL_BYTES);
-    return { devbox_id: record.devbox_id, exit_status: record.exit_status ?? -1, stdout: tails.stdout.text, stderr: tails.stderr.text, shell_name: record.shell_name };
+    return {
+      devbox_id: record.devbox_id,
+      exit_status: record.exit_status ?? -1,
+      stdout: tails.stdout.text,
+      stderr: tails.stderr.text,
+      shell_name: record.shell_name,
+    };
   }
 
   /** Resolves with the completed record (at once if completed). */
   async completed(record: ExecutionRecord): Promise<ExecutionRecord> {
-    return record.status === 'completed' ? record : (this.#live.get(record.id)?.done ?? this.records.get(record.id) ?? record);
+    return record.status === 'completed'
+      ? record
+      : (this.#live.get(record.id)?.done ?? this.records.get(record.id) ?? record);
   }
 
   /**
    * The record once it is in one of `statuses`, or undefined after `holdMs`
    * (or when the client went away).
    */
-  async waitFor(record: ExecutionRecord, statuses: readonly string[], holdMs: number, signal: AbortSignal): Promise<ExecutionRecord | undefined> {
+  async waitFor(
+    record: ExecutionRecord,
+    statuses: readonly string[],
+    holdMs: number,
+    signal: AbortSignal,
+  ): Promise<ExecutionRecord | undefined> {
     const found = await firstOrAbort(
       awaitStatus(() => this.records.get(record.id), this.changes$, record.id, [...statuses, 'completed'], holdMs),
       signal,
@@ -182,7 +218,8 @@ export class ExecutionService {
     if (live === undefined) return this.records.get(record.id) ?? record;
     live.killed = true;
     // The answer means "nothing of it runs any more": wait for the whole group, not just the leader.
-    const groupGone = live.child === undefined ? Promise.resolve() : live.devbox.handle.killGroup(live.child, 'SIGKILL');
+    const groupGone =
+      live.child === undefined ? Promise.resolve() : live.devbox.handle.killGroup(live.child, 'SIGKILL');
     const [done] = await Promise.all([live.done, groupGone]);
     return done;
   }
@@ -190,7 +227,8 @@ export class ExecutionService {
   /** Writes to (or closes, or interrupts) the stdin of an execution started with `attach_stdin`. */
   sendStdin(record: ExecutionRecord, text: string | null | undefined, signal: string | null | undefined): void {
     const live = this.#live.get(record.id);
-    if (!record.attach_stdin) throw new UnprocessableError('stdin_not_attached', `execution ${record.id} was not started with attach_stdin`);
+    if (!record.attach_stdin)
+      throw new UnprocessableError('stdin_not_attached', `execution ${record.id} was not started with attach_stdin`);
     if (live === undefined || record.status === 'completed') {
       throw new WrongStateError(`execution ${record.id} is ${record.status}; its stdin is not open`);
     }
@@ -209,7 +247,13 @@ export class ExecutionService {
   reconcile(): void {
     for (const record of this.records.all({ status: { in: ['queued', 'running'] } })) {
       if (this.#live.has(record.id)) continue;
-      const next = this.records.update(record.id, (r) => ({ ...r, status: 'completed', exit_status: null, lost: true, end_time_ms: this.ctx.now() }));
+      const next = this.records.update(record.id, (r) => ({
+        ...r,
+        status: 'completed',
+        exit_status: null,
+        lost: true,
+        end_time_ms: this.ctx.now(),
+      }));
       if (next !== undefined) this.#changes.next(next);
     }
   }
@@ -227,7 +271,10 @@ export class ExecutionService {
   async #openLogs(id: string): Promise<{ stdout: OutputLog; stderr: OutputLog }> {
     const dir = this.outputDir(id);
     await mkdir(dir, { recursive: true });
-    const [stdout, stderr] = await Promise.all([OutputLog.create(join(dir, 'stdout')), OutputLog.create(join(dir, 'stderr'))]);
+    const [stdout, stderr] = await Promise.all([
+      OutputLog.create(join(dir, 'stdout')),
+      OutputLog.create(join(dir, 'stderr')),
+    ]);
     return { stdout, stderr };
   }
 
@@ -251,7 +298,12 @@ export class ExecutionService {
     const exited = child.exited;
     // Spawning does not wait for the logs to open (a few ms on the hot path):
     // collectRun reads the pipes at once and holds the bytes until they are.
-    const collected = collectRun(this.#metered(live, child), exited, live.logs.then((l) => l.stdout), live.logs.then((l) => l.stderr));
+    const collected = collectRun(
+      this.#metered(live, child),
+      exited,
+      live.logs.then((l) => l.stdout),
+      live.logs.then((l) => l.stderr),
+    );
     child.stdin.on('error', () => undefined);
     if (!record.attach_stdin) child.stdin.end();
     for (const { text, signal } of live.pendingStdin.splice(0)) feedStdin(live, child, text, signal);
@@ -269,7 +321,15 @@ export class ExecutionService {
     };
     const stdout = child.stdout.pipe(this.#outputBudget.meter(id, cap, notice));
     const stderr = child.stderr.pipe(this.#outputBudget.meter(id, cap, notice));
-    return { stdin: child.stdin, stdout, stderr, exited: child.exited, closed: child.closed, groupAlive: () => child.groupAlive(), kill: (signal) => child.kill(signal) };
+    return {
+      stdin: child.stdin,
+      stdout,
+      stderr,
+      exited: child.exited,
+      closed: child.closed,
+      groupAlive: () => child.groupAlive(),
+      kill: (signal) => child.kill(signal),
+    };
   }
 
   #setRunning(id: string): void {
@@ -278,10 +338,22 @@ export class ExecutionService {
   }
 
   #complete(id: string, exitStatus: number | null): ExecutionRecord {
-    const next = this.records.update(id, (r) => ({ ...r, status: 'completed', exit_status: exitStatus, end_time_ms: this.ctx.now() }))!;
+    const next = this.records.update(id, (r) => ({
+      ...r,
+      status: 'completed',
+      exit_status: exitStatus,
+      end_time_ms: this.ctx.now(),
+    }))!;
     this.#live.delete(id);
     this.devboxes.touch(next.devbox_id);
-    this.devboxes.log(next.devbox_id, { level: 'info', source: 'exec', cmd: next.command, cmd_id: id, shell_name: next.shell_name, exit_code: exitStatus });
+    this.devboxes.log(next.devbox_id, {
+      level: 'info',
+      source: 'exec',
+      cmd: next.command,
+      cmd_id: id,
+      shell_name: next.shell_name,
+      exit_code: exitStatus,
+    });
     this.#changes.next(next);
     return next;
   }

@@ -38,7 +38,12 @@ export interface OutputTail {
  * @example
  * const { text, truncated } = await tailLines(reader, log.size, 100);
  */
-export async function tailLines(reader: OutputReader, size: number, lines: number, maxBytes = MAX_TAIL_BYTES): Promise<OutputTail> {
+export async function tailLines(
+  reader: OutputReader,
+  size: number,
+  lines: number,
+  maxBytes = MAX_TAIL_BYTES,
+): Promise<OutputTail> {
   if (size === 0 || lines <= 0) return { text: '', truncated: size > 0 };
   const blocks: Buffer[] = [];
   let start = size;

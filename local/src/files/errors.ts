@@ -8,7 +8,14 @@
  * is unprocessable, carrying that message: it is nearly always about the
  * path given.
  */
-import { ForbiddenError, InvalidInputError, NotFoundError, TooLargeError, UnprocessableError, WrongStateError } from '../errors.js';
+import {
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  TooLargeError,
+  UnprocessableError,
+  WrongStateError,
+} from '../errors.js';
 import { clip } from '../http/clip.js';
 import { DevboxNotRunningError, RuntimeFileError, RuntimeInputError } from '../runtime/errors.js';
 
@@ -41,7 +48,9 @@ export function fileError(error: unknown, path: string): unknown {
         return new UnprocessableError('file_error', `${shown} could not be accessed: ${clip(error.message)}`);
     }
   }
-  if (error instanceof RuntimeInputError) return new InvalidInputError('path', `${shown}: ${clip(error.message)}`, 'invalid_path');
-  if (error instanceof DevboxNotRunningError) return new WrongStateError('the devbox stopped during the file operation');
+  if (error instanceof RuntimeInputError)
+    return new InvalidInputError('path', `${shown}: ${clip(error.message)}`, 'invalid_path');
+  if (error instanceof DevboxNotRunningError)
+    return new WrongStateError('the devbox stopped during the file operation');
   return error;
 }

@@ -58,7 +58,12 @@ export interface BoundedRead {
  * @example
  * const { body, range } = await readBounded(devbox.handle, body.file_path, headers.range, signal);
  */
-export async function readBounded(handle: DevboxHandle, path: string, rangeHeader: string | undefined, signal: AbortSignal): Promise<BoundedRead> {
+export async function readBounded(
+  handle: DevboxHandle,
+  path: string,
+  rangeHeader: string | undefined,
+  signal: AbortSignal,
+): Promise<BoundedRead> {
   // Both at once: the size costs no extra wait before the first byte.
   const [sized, opened] = await Promise.allSettled([fileSizeInside(handle, path), handle.readFile(path)]);
   if (opened.status === 'rejected') throw opened.reason;
@@ -66,7 +71,9 @@ export async function readBounded(handle: DevboxHandle, path: string, rangeHeade
   try {
     if (sized.status === 'rejected') throw sized.reason;
     const size = sized.value;
-    return size === undefined || size === 0 ? await unsized(stream, path, rangeHeader, signal) : sizedRead(stream, path, size, rangeHeader);
+    return size === undefined || size === 0
+      ? await unsized(stream, path, rangeHeader, signal)
+      : sizedRead(stream, path, size, rangeHeader);
   } catch (error) {
     stream.destroy();
     throw error;
@@ -86,7 +93,12 @@ function sizedRead(stream: Readable, path: string, size: number, rangeHeader: st
   return { body: sliceStream(stream, { start: 0, end: size - 1, size }) };
 }
 
-async function unsized(stream: Readable, path: string, rangeHeader: string | undefined, signal: AbortSignal): Promise<BoundedRead> {
+async function unsized(
+  stream: Readable,
+  path: string,
+  rangeHeader: string | undefined,
+  signal: AbortSignal,
+): Promise<BoundedRead> {
   const bytes = await readAtMost(stream, MAX_UNSIZED_READ_BYTES, signal);
   if (bytes === undefined) {
     throw new UnprocessableError(

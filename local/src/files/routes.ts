@@ -13,7 +13,13 @@ import { readBounded, type BoundedRead } from './read.js';
 import { receiveUpload } from './upload.js';
 
 /** The file's bytes, bounded (read.ts); with a satisfiable `Range` header, just those bytes and the range. */
-async function readStream(devboxes: DevboxService, id: string, path: string, rangeHeader: string | undefined, signal: AbortSignal): Promise<BoundedRead> {
+async function readStream(
+  devboxes: DevboxService,
+  id: string,
+  path: string,
+  rangeHeader: string | undefined,
+  signal: AbortSignal,
+): Promise<BoundedRead> {
   const devbox = devboxes.requireRunning(id);
   devboxes.touch(id);
   try {

@@ -15,7 +15,10 @@ import type { DevboxHandle } from '../runtime/types.js';
  */
 export async function fileSizeInside(handle: DevboxHandle, path: string): Promise<number | undefined> {
   // Run as the user, like the reader, so the kernel confines the path the same way.
-  const child = handle.spawn({ command: `test -f ${shellQuote(path)} && stat -L -c %s -- ${shellQuote(path)}`, user: 'user' });
+  const child = handle.spawn({
+    command: `test -f ${shellQuote(path)} && stat -L -c %s -- ${shellQuote(path)}`,
+    user: 'user',
+  });
   child.stdin.end();
   child.stderr.resume();
   let out = '';

@@ -33,14 +33,22 @@ function badRequest(message: string): InvalidInputError {
  * @example
  * await receiveUpload(ctx.raw, ctx.headers['content-type'], spoolDir, (path, content) => handle.writeFile(path, content));
  */
-export async function receiveUpload(body: Readable, contentType: string | undefined, spoolDir: string, sink: UploadSink): Promise<void> {
+export async function receiveUpload(
+  body: Readable,
+  contentType: string | undefined,
+  spoolDir: string,
+  sink: UploadSink,
+): Promise<void> {
   if (contentType === undefined || !/^multipart\/form-data/i.test(contentType)) {
     body.resume();
     throw badRequest('upload_file needs a multipart/form-data body with a `path` field and a `file` part');
   }
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: { 'content-type': contentType }, limits: { files: 1, fields: 10, fieldSize: 64 * 1024 } });
+    parser = busboy({
+      headers: { 'content-type': contentType },
+      limits: { files: 1, fields: 10, fieldSize: 64 * 1024 },
+    });
   } catch {
     body.resume();
     throw badRequest('malformed multipart/form-data content type');

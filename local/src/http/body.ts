@@ -22,7 +22,11 @@ export const DEFAULT_JSON_LIMIT = 64 * 1024 * 1024;
  * @example
  * const body = await readJsonBody(req, req.headers['content-length'], DEFAULT_JSON_LIMIT);
  */
-export async function readJsonBody(stream: Readable, declaredLength: string | undefined, limit: number): Promise<unknown> {
+export async function readJsonBody(
+  stream: Readable,
+  declaredLength: string | undefined,
+  limit: number,
+): Promise<unknown> {
   if (declaredLength !== undefined && Number(declaredLength) > limit) {
     stream.resume();
     throw new HttpError(413, 'payload_too_large', `JSON body is larger than ${limit} bytes`);

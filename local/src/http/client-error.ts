@@ -32,7 +32,15 @@ function classify(error: { readonly code?: string; readonly rawPacket?: unknown 
   const lineEnd = packet.indexOf('\r\n');
   const firstLine = lineEnd === -1 ? packet.length : lineEnd;
   if (firstLine > LONG_TARGET || packet.length === 0) {
-    return [414, 'URI Too Long', { error: 'uri_too_long', message: 'the request target is longer than the server accepts (16 KiB with headers)' }];
+    return [
+      414,
+      'URI Too Long',
+      { error: 'uri_too_long', message: 'the request target is longer than the server accepts (16 KiB with headers)' },
+    ];
   }
-  return [431, 'Request Header Fields Too Large', { error: 'headers_too_large', message: 'the request headers are larger than the server accepts (16 KiB)' }];
+  return [
+    431,
+    'Request Header Fields Too Large',
+    { error: 'headers_too_large', message: 'the request headers are larger than the server accepts (16 KiB)' },
+  ];
 }

@@ -65,7 +65,8 @@ function fromDomain(error: DomainError): ErrorReply {
   const { status, retry } = STATUS_OF[error.kind];
   const headers: Record<string, string> = {};
   if (retry !== undefined) headers['x-should-retry'] = String(retry);
-  if (error.kind === 'busy') headers['retry-after'] = String((error as DomainError & { retryAfterSeconds: number }).retryAfterSeconds);
+  if (error.kind === 'busy')
+    headers['retry-after'] = String((error as DomainError & { retryAfterSeconds: number }).retryAfterSeconds);
   return { status, headers, body: bodyOf(error.code, error.message, error.details), bug: false };
 }
 

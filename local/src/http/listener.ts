@@ -141,8 +141,7 @@ export async function listenDual(
   const bound = tcp.address() as net.AddressInfo;
 
   let closed: Promise<void> | undefined;
-  const stopAccepting = (): Promise<void> =>
-    (closed ??= new Promise<void>((resolve) => tcp.close(() => resolve())));
+  const stopAccepting = (): Promise<void> => (closed ??= new Promise<void>((resolve) => tcp.close(() => resolve())));
 
   return {
     port: bound.port,

@@ -19,11 +19,14 @@ const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
  * @example
  * const log = createLogger('info'); log.info('listening', { url });
  */
-export function createLogger(minimum: LogLevel = 'info', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  minimum: LogLevel = 'info',
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const emit = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < ORDER[minimum]) return;
     const rest = Object.entries(fields ?? {})
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v)}`)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v))}`)
       .join(' ');
     write(`runloop-local ${level} ${message}${rest === '' ? '' : ` ${rest}`}\n`);
   };
@@ -31,4 +34,9 @@ export function createLogger(minimum: LogLevel = 'info', write: (line: string) =
 }
 
 /** A logger that drops everything. @example startLocalServer({ log: silentLogger }) */
-export const silentLogger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+export const silentLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

@@ -51,9 +51,14 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 }
 
 function unsatisfiable(size: number): HttpError {
-  return new HttpError(416, 'range_not_satisfiable', `the requested range is outside the ${size} bytes of the content`, {
-    'content-range': `bytes */${size}`,
-  });
+  return new HttpError(
+    416,
+    'range_not_satisfiable',
+    `the requested range is outside the ${size} bytes of the content`,
+    {
+      'content-range': `bytes */${size}`,
+    },
+  );
 }
 
 /**

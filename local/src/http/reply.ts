@@ -42,7 +42,10 @@ export function formatSse(event: SseEvent): string {
   const head = event.event === undefined ? '' : `event: ${event.event}\n`;
   // Output chunks are one JSON line: skip the split on the hot path.
   if (!/[\r\n]/.test(event.data)) return `${head}data: ${event.data}\n\n`;
-  return `${head}${event.data.split(/\r\n|\r|\n/).map((line) => `data: ${line}`).join('\n')}\n\n`;
+  return `${head}${event.data
+    .split(/\r\n|\r|\n/)
+    .map((line) => `data: ${line}`)
+    .join('\n')}\n\n`;
 }
 
 /**

@@ -112,10 +112,22 @@ export interface SseEvent {
  * const none: Reply = { kind: 'empty', status: 204 };
  */
 export type Reply =
-  | { readonly kind: 'json'; readonly status?: number; readonly body: unknown; readonly headers?: Record<string, string> }
+  | {
+      readonly kind: 'json';
+      readonly status?: number;
+      readonly body: unknown;
+      readonly headers?: Record<string, string>;
+    }
   | { readonly kind: 'text'; readonly status?: number; readonly body: string; readonly contentType?: string }
   /** With `range`, `body` holds just those bytes and the answer is a 206 with `Content-Range`. */
-  | { readonly kind: 'stream'; readonly status?: number; readonly body: Readable; readonly contentType: string; readonly contentLength?: number; readonly range?: ByteRange }
+  | {
+      readonly kind: 'stream';
+      readonly status?: number;
+      readonly body: Readable;
+      readonly contentType: string;
+      readonly contentLength?: number;
+      readonly range?: ByteRange;
+    }
   /**
    * Written as `text/event-stream`; the response ends when the iterable ends.
    * A domain error (or HttpError) thrown by the iterable ends it with `event: error` and data

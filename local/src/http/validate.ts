@@ -10,7 +10,13 @@ const MAX_REPORTED = 8;
 
 function isStructural(type: t.Decoder<unknown, unknown> | undefined): boolean {
   const tag = (type as { _tag?: string } | undefined)?._tag;
-  return tag === 'IntersectionType' || tag === 'UnionType' || tag === 'RefinementType' || tag === 'ExactType' || tag === 'ReadonlyType';
+  return (
+    tag === 'IntersectionType' ||
+    tag === 'UnionType' ||
+    tag === 'RefinementType' ||
+    tag === 'ExactType' ||
+    tag === 'ReadonlyType'
+  );
 }
 
 /**
@@ -93,7 +99,9 @@ export function decodeQuery<A>(codec: t.Decoder<unknown, A>, query: Readonly<Rec
     const result = codec.decode(candidate);
     if (!isLeft(result)) return result.right;
     const keys = new Set(
-      result.left.map((e) => topKey(e.context)).filter((k): k is string => k !== undefined && k in query && !coerced.has(k)),
+      result.left
+        .map((e) => topKey(e.context))
+        .filter((k): k is string => k !== undefined && k in query && !coerced.has(k)),
     );
     const changed = [...keys].filter((k) => coerce(query[k]!) !== query[k]);
     if (changed.length === 0) throw new HttpError(400, 'invalid_request', describeErrors('query', result.left));

@@ -34,7 +34,9 @@ export type RegistryCredentials = Readonly<Record<string, RegistryCredential>>;
  * const auths = readAuthFile('/etc/runloop-local/registries.json');
  */
 export function readAuthFile(path: string): RegistryCredentials {
-  const parsed = JSON.parse(readFileSync(path, 'utf8')) as { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as {
+    auths?: Record<string, { auth?: string; username?: string; password?: string }>;
+  };
   const out: Record<string, RegistryCredential> = {};
   for (const [key, entry] of Object.entries(parsed.auths ?? {})) {
     let credential: RegistryCredential | undefined;

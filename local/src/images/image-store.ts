@@ -17,7 +17,15 @@ import { COMPLETE_MARKER, ensureCachedBuild } from '../runtime/rootfs.js';
 import { IMAGE_LAYER_MARK } from '../runtime/image-layers.js';
 import type { RegistryCredentials } from './credentials.js';
 import { unpackLayer, UnsafeLayerError } from './layer-unpack.js';
-import { hostArchitecture, isIndex, layerCompression, pickPlatform, type Descriptor, type ImageConfigDocument, type ManifestDocument } from './manifest.js';
+import {
+  hostArchitecture,
+  isIndex,
+  layerCompression,
+  pickPlatform,
+  type Descriptor,
+  type ImageConfigDocument,
+  type ManifestDocument,
+} from './manifest.js';
 import { formatBytes, LayerProgress, shortDigest } from './pull-progress.js';
 import { DOCKER_HUB, parseImageReference, type ImageReference } from './reference.js';
 import { ImagePullError, RegistryClient, type RegistryEndpoint } from './registry-client.js';
@@ -114,13 +122,17 @@ export class ImageStore {
       manifest = parseJson<ManifestDocument>(body, `${label}: the manifest`);
     }
     if (manifest.schemaVersion !== 2 || manifest.config === undefined || manifest.layers === undefined) {
-      throw new ImagePullError(`${label}: unsupported manifest (${manifest.mediaType ?? mediaType}); only OCI and Docker v2 schema 2 images can be pulled`);
+      throw new ImagePullError(
+        `${label}: unsupported manifest (${manifest.mediaType ?? mediaType}); only OCI and Docker v2 schema 2 images can be pulled`,
+      );
     }
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     const configDoc = await this.#config(client, manifest.config, label);
     const arch = hostArchitecture();
     if (configDoc.architecture !== undefined && configDoc.architecture !== arch) {
-      throw new ImagePullError(`${label}: the image is for ${configDoc.os ?? 'linux'}/${configDoc.architecture}; this host runs linux/${arch}`);
+      throw new ImagePullError(
+        `${label}: the image is for ${configDoc.os ?? 'linux'}/${configDoc.architecture}; this host runs linux/${arch}`,
+      );
     }
 
     const layers: string[] = [];
@@ -130,7 +142,10 @@ export class ImageStore {
       layers.unshift(dir);
       downloadedBytes += downloaded;
     }
-    how.log('info', `Pulled ${label} (${digest}): ${manifest.layers.length} layers, ${formatBytes(downloadedBytes)} downloaded`);
+    how.log(
+      'info',
+      `Pulled ${label} (${digest}): ${manifest.layers.length} layers, ${formatBytes(downloadedBytes)} downloaded`,
+    );
     return { reference, digest, layers, config: imageConfig(configDoc), downloadedBytes };
   }
 
@@ -138,20 +153,25 @@ export class ImageStore {
     const credentials = this.options.credentials ?? {};
     if (reference.registry === DOCKER_HUB) {
       const mirror = this.options.dockerHubMirror?.replace(/\/+$/, '');
-      const credential = (mirror !== undefined ? credentials[new URL(mirror).host] : undefined) ?? credentials[DOCKER_HUB];
+      const credential =
+        (mirror !== undefined ? credentials[new URL(mirror).host] : undefined) ?? credentials[DOCKER_HUB];
       return { baseUrl: mirror ?? DOCKER_HUB_API, credential };
     }
     // Plain HTTP only to this machine's loopback (as Docker does); everything else over TLS.
     const host = reference.registry.replace(/:\d+$/, '');
     const loopback = host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '[::1]';
-    return { baseUrl: `${loopback ? 'http' : 'https'}://${reference.registry}`, credential: credentials[reference.registry] };
+    return {
+      baseUrl: `${loopback ? 'http' : 'https'}://${reference.registry}`,
+      credential: credentials[reference.registry],
+    };
   }
 
   async #config(client: RegistryClient, descriptor: Descriptor, label: string): Promise<ImageConfigDocument> {
     const hex = DIGEST.exec(descriptor.digest)?.[1];
     if (hex === undefined) throw new ImagePullError(`${label}: the manifest names a config with a bad digest`);
     const cached = join(this.options.dir, 'configs', `${hex}.json`);
-    if (existsSync(cached)) return parseJson<ImageConfigDocument>(await readFile(cached), `${label}: the cached config`);
+    if (existsSync(cached))
+      return parseJson<ImageConfigDocument>(await readFile(cached), `${label}: the cached config`);
     const response = await client.blob(descriptor.digest);
     const body = Buffer.from(await response.arrayBuffer());
     checkDigest(body, descriptor.digest, label);
@@ -163,7 +183,12 @@ export class ImageStore {
   }
 
   /** The layer's directory, downloading and unpacking it unless cached. */
-  async #layer(client: RegistryClient, layer: Descriptor, label: string, how: { readonly log: PullLog; readonly signal?: AbortSignal }): Promise<{ dir: string; downloaded: number }> {
+  async #layer(
+    client: RegistryClient,
+    layer: Descriptor,
+    label: string,
+    how: { readonly log: PullLog; readonly signal?: AbortSignal },
+  ): Promise<{ dir: string; downloaded: number }> {
     const hex = DIGEST.exec(layer.digest)?.[1];
     if (hex === undefined) throw new ImagePullError(`${label}: the manifest names a layer with a bad digest`);
     const compression = layerCompression(layer, label);
@@ -188,9 +213,17 @@ export class ImageStore {
     return { dir: join(cacheDir, tag, 'fs'), downloaded };
   }
 
-  async #download(client: RegistryClient, layer: Descriptor, compression: 'gzip' | 'tar', dest: string, label: string, how: { readonly log: PullLog }): Promise<number> {
+  async #download(
+    client: RegistryClient,
+    layer: Descriptor,
+    compression: 'gzip' | 'tar',
+    dest: string,
+    label: string,
+    how: { readonly log: PullLog },
+  ): Promise<number> {
     const response = await client.blob(layer.digest);
-    if (response.body === null) throw new ImagePullError(`${label}: layer ${shortDigest(layer.digest)} came with no body`);
+    if (response.body === null)
+      throw new ImagePullError(`${label}: layer ${shortDigest(layer.digest)} came with no body`);
     const progress = new LayerProgress(layer.digest, layer.size, (line) => how.log('info', line));
     const hash = createHash('sha256');
     let received = 0;
@@ -198,7 +231,11 @@ export class ImageStore {
       transform(chunk: Buffer, _encoding, callback) {
         received += chunk.length;
         if (received > layer.size) {
-          callback(new ImagePullError(`${label}: layer ${shortDigest(layer.digest)} is larger than its manifest says (${layer.size} bytes)`));
+          callback(
+            new ImagePullError(
+              `${label}: layer ${shortDigest(layer.digest)} is larger than its manifest says (${layer.size} bytes)`,
+            ),
+          );
           return;
         }
         hash.update(chunk);
@@ -220,25 +257,39 @@ export class ImageStore {
     });
     const tar = new PassThrough();
     const source = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    const stages = compression === 'gzip' ? [source, verify, createGunzip(), capTar, tar] : [source, verify, capTar, tar];
+    const stages =
+      compression === 'gzip' ? [source, verify, createGunzip(), capTar, tar] : [source, verify, capTar, tar];
     try {
       const [, result] = await Promise.all([
         pipeline(stages as unknown as [Readable, ...Transform[]]),
         unpackLayer(tar, dest, { ids: this.options.ids, maxBytes, maxEntries }),
       ]);
-      if (received !== layer.size) throw new ImagePullError(`${label}: layer ${shortDigest(layer.digest)} ended after ${received} of ${layer.size} bytes`);
+      if (received !== layer.size)
+        throw new ImagePullError(
+          `${label}: layer ${shortDigest(layer.digest)} ended after ${received} of ${layer.size} bytes`,
+        );
       const actual = `sha256:${hash.digest('hex')}`;
-      if (actual !== layer.digest) throw new ImagePullError(`${label}: layer ${shortDigest(layer.digest)} does not match its digest (got ${shortDigest(actual)})`);
-      if (result.skipped.length > 0) how.log('warn', `Layer ${shortDigest(layer.digest)}: skipped ${result.skipped.length} device node(s)/FIFO(s) (a devbox's /dev comes from the runtime): ${result.skipped.slice(0, 5).join(', ')}`);
+      if (actual !== layer.digest)
+        throw new ImagePullError(
+          `${label}: layer ${shortDigest(layer.digest)} does not match its digest (got ${shortDigest(actual)})`,
+        );
+      if (result.skipped.length > 0)
+        how.log(
+          'warn',
+          `Layer ${shortDigest(layer.digest)}: skipped ${result.skipped.length} device node(s)/FIFO(s) (a devbox's /dev comes from the runtime): ${result.skipped.slice(0, 5).join(', ')}`,
+        );
       progress.done();
       return received;
     } catch (error) {
       source.destroy();
-      if (error instanceof UnsafeLayerError) throw new ImagePullError(`${label}: layer ${shortDigest(layer.digest)} refused: ${error.message}`);
+      if (error instanceof UnsafeLayerError)
+        throw new ImagePullError(`${label}: layer ${shortDigest(layer.digest)} refused: ${error.message}`);
       if (error instanceof ImagePullError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || /tar|header/i.test(String((error as Error).message))) {
-        throw new ImagePullError(`${label}: layer ${shortDigest(layer.digest)} is not a valid ${compression === 'gzip' ? 'gzip-compressed ' : ''}tar archive`);
+        throw new ImagePullError(
+          `${label}: layer ${shortDigest(layer.digest)} is not a valid ${compression === 'gzip' ? 'gzip-compressed ' : ''}tar archive`,
+        );
       }
       throw error;
     }

@@ -72,7 +72,8 @@ export interface UnpackResult {
  * await unpackLayer(response.pipe(createGunzip()), '/data/images/layers/sha256-ab/fs', options);
  */
 export async function unpackLayer(tar: Readable, dest: string, options: UnpackOptions): Promise<UnpackResult> {
-  const shift = (id: number): number => (options.ids === undefined ? id : options.ids.hostStart + Math.min(Math.max(id, 0), options.ids.size - 1));
+  const shift = (id: number): number =>
+    options.ids === undefined ? id : options.ids.hostStart + Math.min(Math.max(id, 0), options.ids.size - 1);
   const whiteouts: string[] = [];
   const opaque: string[] = [];
   const skipped: string[] = [];
@@ -87,7 +88,8 @@ export async function unpackLayer(tar: Readable, dest: string, options: UnpackOp
 
   const handle = async (header: Header, body: AsyncIterable<unknown>): Promise<void> => {
     entries += 1;
-    if (entries > options.maxEntries) throw new UnsafeLayerError(`the layer has more than ${options.maxEntries} entries`);
+    if (entries > options.maxEntries)
+      throw new UnsafeLayerError(`the layer has more than ${options.maxEntries} entries`);
     const parts = safeParts(header.name);
     if (parts.length === 0) return; // the root itself: its owner and mode are the stack's business
     const name = parts[parts.length - 1]!;
@@ -113,11 +115,16 @@ export async function unpackLayer(tar: Readable, dest: string, options: UnpackOp
       case 'file':
       case 'contiguous-file': {
         const size = header.size ?? 0;
-        if (bytes + size > options.maxBytes) throw new UnsafeLayerError(`the layer unpacks to more than ${options.maxBytes} bytes (the cap)`);
+        if (bytes + size > options.maxBytes)
+          throw new UnsafeLayerError(`the layer unpacks to more than ${options.maxBytes} bytes (the cap)`);
         bytes += size;
         replacing(path);
         await rm(path, { recursive: true, force: true });
-        const file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        const file = await open(
+          path,
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o600,
+        );
         try {
           for await (const chunk of body) await file.write(chunk as Buffer);
           await file.chown(shift(header.uid ?? 0), shift(header.gid ?? 0));
@@ -142,7 +149,9 @@ export async function unpackLayer(tar: Readable, dest: string, options: UnpackOp
         const target = await resolveInLayer(dest, targetParts);
         const info = await lstatOrUndefined(target);
         if (info === undefined || info.isDirectory()) {
-          throw new UnsafeLayerError(`hard link ${JSON.stringify(header.name)} points at ${JSON.stringify(header.linkname)}, which is no file of this layer`);
+          throw new UnsafeLayerError(
+            `hard link ${JSON.stringify(header.name)} points at ${JSON.stringify(header.linkname)}, which is no file of this layer`,
+          );
         }
         if (target === path) return;
         replacing(path);
@@ -180,13 +189,20 @@ export async function unpackLayer(tar: Readable, dest: string, options: UnpackOp
 /** `./a/b/` → ['a', 'b']; any `..` is refused (a layer never needs one). */
 function safeParts(name: string): string[] {
   const parts = name.split('/').filter((part) => part !== '' && part !== '.');
-  if (parts.includes('..')) throw new UnsafeLayerError(`entry ${JSON.stringify(name)} climbs out of the layer with ".."`);
-  if (parts.some((part) => part.includes('\0'))) throw new UnsafeLayerError(`entry ${JSON.stringify(name)} has a NUL byte`);
+  if (parts.includes('..'))
+    throw new UnsafeLayerError(`entry ${JSON.stringify(name)} climbs out of the layer with ".."`);
+  if (parts.some((part) => part.includes('\0')))
+    throw new UnsafeLayerError(`entry ${JSON.stringify(name)} has a NUL byte`);
   return parts;
 }
 
 /** Creates missing parents as directories; refuses to pass through anything that is not a real directory. */
-async function ensureParents(dest: string, parts: readonly string[], rootOwner: number, checked: Set<string>): Promise<string> {
+async function ensureParents(
+  dest: string,
+  parts: readonly string[],
+  rootOwner: number,
+  checked: Set<string>,
+): Promise<string> {
   let path = dest;
   for (const part of parts) {
     path = join(path, part);
@@ -196,7 +212,9 @@ async function ensureParents(dest: string, parts: readonly string[], rootOwner: 
       await mkdir(path, { mode: 0o755 });
       await lchown(path, rootOwner, rootOwner);
     } else if (!info.isDirectory()) {
-      throw new UnsafeLayerError(`entry under ${JSON.stringify(parts.join('/'))} goes through ${info.isSymbolicLink() ? 'a symlink' : 'a non-directory'} (${JSON.stringify(part)})`);
+      throw new UnsafeLayerError(
+        `entry under ${JSON.stringify(parts.join('/'))} goes through ${info.isSymbolicLink() ? 'a symlink' : 'a non-directory'} (${JSON.stringify(part)})`,
+      );
     }
     checked.add(path);
   }
@@ -210,7 +228,8 @@ async function resolveInLayer(dest: string, parts: readonly string[]): Promise<s
     path = join(path, part);
     if (index === parts.length - 1) break;
     const info = await lstatOrUndefined(path);
-    if (info === undefined || !info.isDirectory()) throw new UnsafeLayerError(`hard link target ${JSON.stringify(parts.join('/'))} is not inside this layer`);
+    if (info === undefined || !info.isDirectory())
+      throw new UnsafeLayerError(`hard link target ${JSON.stringify(parts.join('/'))} is not inside this layer`);
   }
   return path;
 }

@@ -51,7 +51,10 @@ export interface ImageConfigDocument {
   };
 }
 
-const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
+const INDEX_TYPES = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
 
 /**
  * Whether a fetched document is an index (by its own mediaType, else the response's).
@@ -70,7 +73,15 @@ export function isIndex(doc: ManifestDocument, responseType: string): boolean {
  * hostArchitecture(); // 'amd64' on x86-64
  */
 export function hostArchitecture(): string {
-  const names: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+  const names: Record<string, string> = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'arm',
+    ia32: '386',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+  };
   return names[process.arch] ?? process.arch;
 }
 
@@ -83,13 +94,22 @@ export function hostArchitecture(): string {
 export function pickPlatform(index: ManifestDocument, architecture: string, label: string): Descriptor {
   const entries = index.manifests ?? [];
   const match = entries.find(
-    (m) => m.platform?.os === 'linux' && m.platform.architecture === architecture && (architecture !== 'arm64' || m.platform.variant === undefined || m.platform.variant === 'v8'),
+    (m) =>
+      m.platform?.os === 'linux' &&
+      m.platform.architecture === architecture &&
+      (architecture !== 'arm64' || m.platform.variant === undefined || m.platform.variant === 'v8'),
   );
   if (match !== undefined) return match;
   const offered = entries
-    .map((m) => (m.platform ? `${m.platform.os}/${m.platform.architecture}${m.platform.variant ? `/${m.platform.variant}` : ''}` : '?'))
+    .map((m) =>
+      m.platform
+        ? `${m.platform.os}/${m.platform.architecture}${m.platform.variant ? `/${m.platform.variant}` : ''}`
+        : '?',
+    )
     .filter((p) => p !== 'unknown/unknown');
-  throw new ImagePullError(`${label}: no linux/${architecture} image (the index has ${offered.join(', ') || 'nothing'})`);
+  throw new ImagePullError(
+    `${label}: no linux/${architecture} image (the index has ${offered.join(', ') || 'nothing'})`,
+  );
 }
 
 /** Layer media types and how to read them. */
@@ -110,6 +130,9 @@ const LAYER_TYPES: Record<string, 'gzip' | 'tar'> = {
 export function layerCompression(layer: Descriptor, label: string): 'gzip' | 'tar' {
   const kind = LAYER_TYPES[layer.mediaType ?? 'application/vnd.oci.image.layer.v1.tar+gzip'];
   if (kind !== undefined) return kind;
-  if (layer.mediaType?.endsWith('+zstd') === true) throw new ImagePullError(`${label}: zstd-compressed layers are not supported by this server (Node ${process.versions.node} has no zstd)`);
+  if (layer.mediaType?.endsWith('+zstd') === true)
+    throw new ImagePullError(
+      `${label}: zstd-compressed layers are not supported by this server (Node ${process.versions.node} has no zstd)`,
+    );
   throw new ImagePullError(`${label}: unsupported layer type ${layer.mediaType ?? '?'}`);
 }

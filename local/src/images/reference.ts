@@ -59,7 +59,8 @@ const HOST = /^(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::\d{1,5
  * parseImageReference('127.0.0.1:5000/test/image@sha256:' + 'a'.repeat(64)).digest; // 'sha256:aaa…'
  */
 export function parseImageReference(text: string): ImageReference {
-  const bad = (why: string): ImageReferenceError => new ImageReferenceError(`${JSON.stringify(text)} is not a valid image name: ${why}`);
+  const bad = (why: string): ImageReferenceError =>
+    new ImageReferenceError(`${JSON.stringify(text)} is not a valid image name: ${why}`);
   let rest = text.trim();
   if (rest === '') throw bad('it is empty');
   let digest: string | undefined;
@@ -79,17 +80,27 @@ export function parseImageReference(text: string): ImageReference {
   const parts = rest.split('/');
   let registry = DOCKER_HUB;
   const first = parts[0] ?? '';
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) {
+  if (
+    parts.length > 1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))
+  ) {
     if (!HOST.test(first)) throw bad(`bad registry host ${JSON.stringify(first)}`);
     registry = first === 'index.docker.io' || first === 'registry-1.docker.io' ? DOCKER_HUB : first;
     parts.shift();
   }
-  if (parts.length === 0 || parts.some((part) => !COMPONENT.test(part))) throw bad('the repository must be lowercase letters, digits and separators');
+  if (parts.length === 0 || parts.some((part) => !COMPONENT.test(part)))
+    throw bad('the repository must be lowercase letters, digits and separators');
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
   const repository = parts.join('/');
   if (tag === undefined && digest === undefined) tag = 'latest';
   const canonical = `${registry}/${repository}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
-  return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}), canonical };
+  return {
+    registry,
+    repository,
+    ...(tag !== undefined ? { tag } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+    canonical,
+  };
 }
 
 /**

@@ -94,53 +94,80 @@ export class RegistryClient {
     if (this.#authorization !== undefined) headers['authorization'] = this.#authorization;
     try {
       // fetch drops the Authorization header on a redirect to another origin (blob CDNs).
-      return await fetch(`${this.endpoint.baseUrl}${path}`, { headers, redirect: 'follow', ...(this.signal ? { signal: this.signal } : {}) });
+      return await fetch(`${this.endpoint.baseUrl}${path}`, {
+        headers,
+        redirect: 'follow',
+        ...(this.signal ? { signal: this.signal } : {}),
+      });
     } catch (error) {
       if (this.signal?.aborted === true) throw new ImagePullError(`${this.label}: the pull was cancelled`);
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new ImagePullError(`${this.label}: cannot reach the registry at ${this.endpoint.baseUrl} (${cause?.code ?? cause?.message ?? String(error)})`);
+      throw new ImagePullError(
+        `${this.label}: cannot reach the registry at ${this.endpoint.baseUrl} (${cause?.code ?? cause?.message ?? String(error)})`,
+      );
     }
   }
 
   /** Answers a 401's challenge: Basic with the credential, or a Bearer token from the named realm. */
   async #authorize(challenge: string): Promise<string> {
     const credential = this.endpoint.credential;
-    const basic = credential && `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
+    const basic =
+      credential && `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
     const scheme = challenge.split(' ', 1)[0]?.toLowerCase();
     if (scheme === 'basic') {
-      if (basic === undefined) throw new ImagePullError(`${this.label}: the registry requires credentials and none are configured for it`);
+      if (basic === undefined)
+        throw new ImagePullError(`${this.label}: the registry requires credentials and none are configured for it`);
       return basic;
     }
-    if (scheme !== 'bearer') throw new ImagePullError(`${this.label}: the registry asks for an unsupported authentication (${scheme ?? 'none'})`);
-    const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));
-    if (params['realm'] === undefined) throw new ImagePullError(`${this.label}: the registry's token challenge names no realm`);
+    if (scheme !== 'bearer')
+      throw new ImagePullError(
+        `${this.label}: the registry asks for an unsupported authentication (${scheme ?? 'none'})`,
+      );
+    const params = Object.fromEntries(
+      [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]),
+    );
+    if (params['realm'] === undefined)
+      throw new ImagePullError(`${this.label}: the registry's token challenge names no realm`);
     const url = new URL(params['realm']);
     if (params['service'] !== undefined) url.searchParams.set('service', params['service']);
     url.searchParams.set('scope', `repository:${this.repository}:pull`);
     let response: Response;
     try {
-      response = await fetch(url, { headers: basic ? { authorization: basic } : {}, ...(this.signal ? { signal: this.signal } : {}) });
+      response = await fetch(url, {
+        headers: basic ? { authorization: basic } : {},
+        ...(this.signal ? { signal: this.signal } : {}),
+      });
     } catch (error) {
-      throw new ImagePullError(`${this.label}: cannot reach the registry's token service ${url.host} (${String((error as { cause?: unknown }).cause ?? error)})`);
+      throw new ImagePullError(
+        `${this.label}: cannot reach the registry's token service ${url.host} (${String((error as { cause?: unknown }).cause ?? error)})`,
+      );
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new ImagePullError(`${this.label}: the registry refused ${basic ? 'the configured credentials' : 'anonymous access'} (token service: HTTP ${response.status})`);
+      throw new ImagePullError(
+        `${this.label}: the registry refused ${basic ? 'the configured credentials' : 'anonymous access'} (token service: HTTP ${response.status})`,
+      );
     }
     const token = (await response.json()) as { token?: string; access_token?: string };
     const value = token.token ?? token.access_token;
-    if (typeof value !== 'string' || value === '') throw new ImagePullError(`${this.label}: the registry's token service gave no token`);
+    if (typeof value !== 'string' || value === '')
+      throw new ImagePullError(`${this.label}: the registry's token service gave no token`);
     return `Bearer ${value}`;
   }
 
   #failure(status: number, path: string): ImagePullError {
     const what = path.includes('/manifests/') ? 'image' : 'layer';
     if (status === 401 || status === 403) {
-      const why = this.endpoint.credential ? 'the registry refused the configured credentials' : 'the registry requires credentials and none are configured for it';
+      const why = this.endpoint.credential
+        ? 'the registry refused the configured credentials'
+        : 'the registry requires credentials and none are configured for it';
       return new ImagePullError(`${this.label}: ${why} (HTTP ${status})`);
     }
     if (status === 404) return new ImagePullError(`${this.label}: ${what} not found in the registry (HTTP 404)`);
-    if (status === 429) return new ImagePullError(`${this.label}: the registry's rate limit was hit (HTTP 429); try again later or configure a mirror`);
+    if (status === 429)
+      return new ImagePullError(
+        `${this.label}: the registry's rate limit was hit (HTTP 429); try again later or configure a mirror`,
+      );
     return new ImagePullError(`${this.label}: the registry answered HTTP ${status} for the ${what}`);
   }
 }

@@ -13,7 +13,11 @@ const bounded = (max: number, what: string): t.Type<string, string, unknown> =>
   t.refinement(t.string, (s) => s.length <= max && !s.includes('\0'), `${what} (at most ${max} characters, no NUL)`);
 const nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 
-const Name = t.refinement(bounded(POLICY_LIMITS.nameChars, 'string'), (s) => s.trim().length > 0, `non-empty string (at most ${POLICY_LIMITS.nameChars} characters)`);
+const Name = t.refinement(
+  bounded(POLICY_LIMITS.nameChars, 'string'),
+  (s) => s.trim().length > 0,
+  `non-empty string (at most ${POLICY_LIMITS.nameChars} characters)`,
+);
 const Description = bounded(POLICY_LIMITS.descriptionChars, 'string');
 const Hostnames = t.refinement(
   t.array(bounded(POLICY_LIMITS.hostnameChars, 'hostname')),
@@ -21,7 +25,10 @@ const Hostnames = t.refinement(
   `array of at most ${POLICY_LIMITS.hostnames} hostnames`,
 );
 
-const PortRule = t.intersection([t.type({ port: t.number }), t.partial({ end_port: nullable(t.number), protocol: nullable(t.string) })]);
+const PortRule = t.intersection([
+  t.type({ port: t.number }),
+  t.partial({ end_port: nullable(t.number), protocol: nullable(t.string) }),
+]);
 const AllowedCidr = t.intersection([t.type({ cidr: t.string }), t.partial({ ports: nullable(t.array(PortRule)) })]);
 
 const RuleFields = {
@@ -31,7 +38,9 @@ const RuleFields = {
   allow_agent_gateway: nullable(t.boolean),
   allow_mcp_gateway: nullable(t.boolean),
   allow_runloop_mirrors: nullable(t.boolean),
-  allowed_cidrs: nullable(t.refinement(t.array(AllowedCidr), (list) => list.length <= POLICY_LIMITS.hostnames, 'array of CIDR rules')),
+  allowed_cidrs: nullable(
+    t.refinement(t.array(AllowedCidr), (list) => list.length <= POLICY_LIMITS.hostnames, 'array of CIDR rules'),
+  ),
   description: nullable(Description),
 };
 
@@ -41,7 +50,10 @@ const RuleFields = {
  * @example
  * NetworkPolicyCreateParams.is({ name: 'ci', allowed_hostnames: ['*.npmjs.org'] }); // true
  */
-export const NetworkPolicyCreateParams = t.intersection([t.type({ name: Name }), t.partial(RuleFields)], 'NetworkPolicyCreateParams');
+export const NetworkPolicyCreateParams = t.intersection(
+  [t.type({ name: Name }), t.partial(RuleFields)],
+  'NetworkPolicyCreateParams',
+);
 export type NetworkPolicyCreateParams = t.TypeOf<typeof NetworkPolicyCreateParams>;
 
 /**
@@ -50,7 +62,10 @@ export type NetworkPolicyCreateParams = t.TypeOf<typeof NetworkPolicyCreateParam
  * @example
  * NetworkPolicyUpdateParams.is({ allowed_hostnames: ['example.com'] }); // true
  */
-export const NetworkPolicyUpdateParams = t.partial({ ...RuleFields, name: nullable(Name) }, 'NetworkPolicyUpdateParams');
+export const NetworkPolicyUpdateParams = t.partial(
+  { ...RuleFields, name: nullable(Name) },
+  'NetworkPolicyUpdateParams',
+);
 export type NetworkPolicyUpdateParams = t.TypeOf<typeof NetworkPolicyUpdateParams>;
 
 /**

@@ -49,7 +49,10 @@ export const NETWORK_POLICY_ID_PREFIX = 'npo';
  * @example
  * toEgressPolicy(record, { host: '127.0.0.1', port: 4000 }); // { allowAll: false, hostnames: [...], devboxGateway: undefined }
  */
-export function toEgressPolicy(record: NetworkPolicyRecord, gateway: { readonly host: string; readonly port: number }): EgressPolicy {
+export function toEgressPolicy(
+  record: NetworkPolicyRecord,
+  gateway: { readonly host: string; readonly port: number },
+): EgressPolicy {
   const { egress } = record;
   return {
     allowAll: egress.allow_all,

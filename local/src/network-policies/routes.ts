@@ -26,15 +26,34 @@ function page(result: Page<NetworkPolicyRecord>) {
  */
 export function networkPolicyRoutes(policies: NetworkPolicies): Route<any, any>[] {
   return [
-    route({ method: 'POST', path: '/v1/network-policies', body: NetworkPolicyCreateParams, handler: async ({ body }) => json(policies.create(body)) }),
-    route({ method: 'GET', path: '/v1/network-policies', query: NetworkPolicyListQuery, handler: async ({ query }) => json(page(policies.list(query))) }),
-    route({ method: 'GET', path: '/v1/network-policies/:id', handler: async ({ params }) => json(policies.get(params.id)) }),
+    route({
+      method: 'POST',
+      path: '/v1/network-policies',
+      body: NetworkPolicyCreateParams,
+      handler: async ({ body }) => json(policies.create(body)),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/network-policies',
+      query: NetworkPolicyListQuery,
+      handler: async ({ query }) => json(page(policies.list(query))),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/network-policies/:id',
+      handler: async ({ params }) => json(policies.get(params.id)),
+    }),
     route({
       method: 'POST',
       path: '/v1/network-policies/:id',
       body: NetworkPolicyUpdateParams,
       handler: async ({ params, body }) => json(await policies.update(params.id, body)),
     }),
-    route({ method: 'POST', path: '/v1/network-policies/:id/delete', body: EmptyParams, handler: async ({ params }) => json(policies.delete(params.id)) }),
+    route({
+      method: 'POST',
+      path: '/v1/network-policies/:id/delete',
+      body: EmptyParams,
+      handler: async ({ params }) => json(policies.delete(params.id)),
+    }),
   ];
 }

@@ -42,13 +42,20 @@ export function egressFrom(params: NetworkPolicyUpdateParams, current: PolicyEgr
     }
   }
   if (params.allowed_cidrs !== undefined && params.allowed_cidrs !== null && params.allowed_cidrs.length > 0) {
-    throw new UnprocessableError('unsupported', 'body.allowed_cidrs: CIDR rules are not supported by runloop-local; allow hostnames instead');
+    throw new UnprocessableError(
+      'unsupported',
+      'body.allowed_cidrs: CIDR rules are not supported by runloop-local; allow hostnames instead',
+    );
   }
   let hostnames = current.allowed_hostnames;
   if (params.allowed_hostnames !== undefined && params.allowed_hostnames !== null) {
     params.allowed_hostnames.forEach((hostname, index) => {
       const problem = hostnamePatternProblem(hostname);
-      if (problem !== undefined) throw new InvalidInputError(`body.allowed_hostnames[${index}]`, `body.allowed_hostnames[${index}] ${JSON.stringify(clip(hostname))}: ${problem}`);
+      if (problem !== undefined)
+        throw new InvalidInputError(
+          `body.allowed_hostnames[${index}]`,
+          `body.allowed_hostnames[${index}] ${JSON.stringify(clip(hostname))}: ${problem}`,
+        );
     });
     hostnames = [...new Set(params.allowed_hostnames.map((hostname) => hostname.toLowerCase()))];
   }

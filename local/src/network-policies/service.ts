@@ -9,7 +9,12 @@ import { clip } from '../http/clip.js';
 import type { Collection, Page } from '../store/collection.js';
 import { newId } from '../store/ids.js';
 import type { NetworkPolicyCreateParams, NetworkPolicyListQuery, NetworkPolicyUpdateParams } from './params.js';
-import { NETWORK_POLICIES_COLLECTION, NETWORK_POLICY_ID_PREFIX, toEgressPolicy, type NetworkPolicyRecord } from './record.js';
+import {
+  NETWORK_POLICIES_COLLECTION,
+  NETWORK_POLICY_ID_PREFIX,
+  toEgressPolicy,
+  type NetworkPolicyRecord,
+} from './record.js';
 import { DENY_ALL, egressFrom } from './rules.js';
 import { policyUsers } from './usage.js';
 
@@ -41,14 +46,17 @@ export class NetworkPolicies {
     if (id === null || id === undefined) return undefined;
     const record = this.records.get(id);
     if (record === undefined) {
-      throw new NotFoundError('network policy', id, { message: `${field}: network policy ${JSON.stringify(clip(id))} does not exist` });
+      throw new NotFoundError('network policy', id, {
+        message: `${field}: network policy ${JSON.stringify(clip(id))} does not exist`,
+      });
     }
     return record;
   }
 
   /** What the runtime enforces for a devbox under policy `id` (the server's listener is the devbox-to-devbox gateway). */
   egressPolicyOf(id: string): ReturnType<typeof toEgressPolicy> {
-    const host = this.ctx.config.host === '0.0.0.0' || this.ctx.config.host === '::' ? '127.0.0.1' : this.ctx.config.host;
+    const host =
+      this.ctx.config.host === '0.0.0.0' || this.ctx.config.host === '::' ? '127.0.0.1' : this.ctx.config.host;
     return toEgressPolicy(this.get(id), { host, port: this.ctx.config.port });
   }
 
@@ -88,7 +96,8 @@ export class NetworkPolicies {
       return this.records.update(id, (record) => ({
         ...record,
         name: params.name ?? record.name,
-        description: params.description === undefined || params.description === null ? record.description : params.description,
+        description:
+          params.description === undefined || params.description === null ? record.description : params.description,
         egress,
         update_time_ms: Math.max(this.ctx.now(), record.update_time_ms),
       }))!;
@@ -102,7 +111,10 @@ export class NetworkPolicies {
     const record = this.get(id);
     const users = policyUsers(this.ctx, id);
     if (users.length > 0) {
-      throw new WrongStateError(`network policy ${id} is used by ${users.length} resource(s) (e.g. ${users[0]}); shut them down or delete them first`, 'network_policy_in_use');
+      throw new WrongStateError(
+        `network policy ${id} is used by ${users.length} resource(s) (e.g. ${users[0]}); shut them down or delete them first`,
+        'network_policy_in_use',
+      );
     }
     this.records.delete(id);
     return record;
@@ -114,11 +126,19 @@ export class NetworkPolicies {
     if (runtime?.setEgressPolicy === undefined || !this.ctx.registry.has('devboxes')) return;
     const policy = this.egressPolicyOf(id);
     const devboxes = this.ctx.services.devboxes;
-    const live = devboxes.records.all().filter((devbox) => devbox.launch_parameters.network_policy_id === id && devboxes.handle(devbox.id) !== undefined);
+    const live = devboxes.records
+      .all()
+      .filter(
+        (devbox) => devbox.launch_parameters.network_policy_id === id && devboxes.handle(devbox.id) !== undefined,
+      );
     await Promise.all(
       live.map((devbox) =>
         runtime.setEgressPolicy!(devbox.id, policy).catch((error: unknown) =>
-          this.ctx.log.error('network policy update failed for a devbox', { id: devbox.id, policy: id, error: String(error) }),
+          this.ctx.log.error('network policy update failed for a devbox', {
+            id: devbox.id,
+            policy: id,
+            error: String(error),
+          }),
         ),
       ),
     );
@@ -126,6 +146,10 @@ export class NetworkPolicies {
 
   private refuseTakenName(name: string, except: string): void {
     const taken = this.records.all({ name }).find((record) => record.id !== except);
-    if (taken !== undefined) throw new WrongStateError(`body.name: a network policy named ${JSON.stringify(clip(name))} already exists (${taken.id})`, 'name_taken');
+    if (taken !== undefined)
+      throw new WrongStateError(
+        `body.name: a network policy named ${JSON.stringify(clip(name))} already exists (${taken.id})`,
+        'name_taken',
+      );
   }
 }

@@ -25,7 +25,8 @@ export function policyUsers(ctx: ServerContext, id: string): string[] {
     for (const blueprint of ctx.services.blueprints.records.all()) {
       if (blueprint.state === 'deleted') continue;
       const inherited = blueprint.parameters.launch_parameters?.network_policy_id === id;
-      const building = blueprint.parameters.network_policy_id === id && BLUEPRINT_IN_PROGRESS_STATUSES.includes(blueprint.status);
+      const building =
+        blueprint.parameters.network_policy_id === id && BLUEPRINT_IN_PROGRESS_STATUSES.includes(blueprint.status);
       if (inherited || building) users.push(blueprint.id);
     }
   }

@@ -122,7 +122,8 @@ export class StorageObjects implements ObjectsApi {
         content_type: query.content_type,
         name: query.name === undefined ? undefined : { contains: query.name },
       },
-      anyOf: query.search === undefined ? undefined : { id: { contains: query.search }, name: { contains: query.search } },
+      anyOf:
+        query.search === undefined ? undefined : { id: { contains: query.search }, name: { contains: query.search } },
     });
   }
 
@@ -156,7 +157,10 @@ export class StorageObjects implements ObjectsApi {
 
   private requireUploading(record: ObjectRecord): void {
     if (record.state !== 'UPLOADING') {
-      throw new WrongStateError(`object ${record.id} is ${record.state}; only UPLOADING objects accept content`, 'object_not_uploading');
+      throw new WrongStateError(
+        `object ${record.id} is ${record.state}; only UPLOADING objects accept content`,
+        'object_not_uploading',
+      );
     }
   }
 
@@ -169,7 +173,10 @@ export class StorageObjects implements ObjectsApi {
       throw new WrongStateError(`object ${id} is ${record.state} and cannot be completed`, 'object_not_uploading');
     }
     if (record.size_bytes === null) {
-      throw new WrongStateError(`object ${id} has no content yet: PUT it to its upload_url first`, 'object_not_uploaded');
+      throw new WrongStateError(
+        `object ${id} has no content yet: PUT it to its upload_url first`,
+        'object_not_uploaded',
+      );
     }
     return this.records.update(id, (r) => ({ ...r, state: 'READ_ONLY' })) ?? record;
   }
@@ -178,7 +185,10 @@ export class StorageObjects implements ObjectsApi {
   downloadUrl(id: string, durationSeconds: number, baseUrl: string): string {
     const record = this.get(id);
     if (record.state !== 'READ_ONLY') {
-      throw new WrongStateError(`object ${id} is ${record.state}; only READ_ONLY objects can be downloaded`, 'object_not_ready');
+      throw new WrongStateError(
+        `object ${id} is ${record.state}; only READ_ONLY objects can be downloaded`,
+        'object_not_ready',
+      );
     }
     return this.presign(baseUrl, 'download', id, this.ctx.now() + durationSeconds * 1000);
   }
@@ -187,14 +197,21 @@ export class StorageObjects implements ObjectsApi {
   checkPresigned(op: PresignedOp, id: string, query: Readonly<Record<string, string>>): void {
     const check = verifyPresigned(this.ctx.config.signingSecret, op, id, query, this.ctx.now());
     if (check === 'ok') return;
-    const why = { bad_signature: 'the signature is invalid', wrong_op: `the URL does not allow ${op}`, expired: 'the URL has expired' };
+    const why = {
+      bad_signature: 'the signature is invalid',
+      wrong_op: `the URL does not allow ${op}`,
+      expired: 'the URL has expired',
+    };
     throw new ForbiddenError(`presigned URL refused: ${why[check]}`);
   }
 
   async open(id: string, pick?: (size: number) => ByteRange | undefined): Promise<ObjectContent> {
     const record = this.get(id);
     if (record.state !== 'READ_ONLY') {
-      throw new WrongStateError(`object ${id} is ${record.state}; only READ_ONLY objects can be read`, 'object_not_ready');
+      throw new WrongStateError(
+        `object ${id} is ${record.state}; only READ_ONLY objects can be read`,
+        'object_not_ready',
+      );
     }
     const content = await this.blobs.open(id, pick);
     if (content === undefined) {
@@ -230,7 +247,11 @@ export class StorageObjects implements ObjectsApi {
   }
 
   private isExpired(record: ObjectRecord): boolean {
-    return record.state !== 'DELETED' && record.delete_after_time_ms !== null && record.delete_after_time_ms <= this.ctx.now();
+    return (
+      record.state !== 'DELETED' &&
+      record.delete_after_time_ms !== null &&
+      record.delete_after_time_ms <= this.ctx.now()
+    );
   }
 
   private markDeleted(record: ObjectRecord): ObjectRecord {

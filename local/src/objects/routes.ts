@@ -64,7 +64,11 @@ export function objectRoutes(objects: StorageObjects, baseUrl: () => string): Ro
       query: ObjectListQuery,
       // Nothing is public on a local server; the shape still matches.
       handler: async ({ query }) =>
-        json(query.include_total_count === false ? { objects: [], has_more: false } : { objects: [], has_more: false, total_count: 0 }),
+        json(
+          query.include_total_count === false
+            ? { objects: [], has_more: false }
+            : { objects: [], has_more: false, total_count: 0 },
+        ),
     }),
     route({
       method: 'GET',

@@ -170,7 +170,12 @@ export class DevboxCgroups {
  * @example
  * await reapInstanceCgroups(['/sys/fs/cgroup/unified', '/sys/fs/cgroup/memory'], '/sys/fs/cgroup/unified', 'runloop-local-1a2b3c', new Set());
  */
-export async function reapInstanceCgroups(hierarchies: readonly string[], unified: string, instance: string, keep: ReadonlySet<string>): Promise<string[]> {
+export async function reapInstanceCgroups(
+  hierarchies: readonly string[],
+  unified: string,
+  instance: string,
+  keep: ReadonlySet<string>,
+): Promise<string[]> {
   const ids = new Set<string>();
   for (const root of hierarchies) {
     for (const name of await readdir(join(root, instance)).catch(() => [] as string[])) {

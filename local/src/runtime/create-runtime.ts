@@ -103,11 +103,13 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
     ]);
     const instance = runtimeInstanceName(options.dataDir);
     const noPolicies = noEgress ?? policyProblem;
-    const egress = noEgress === undefined ? new EgressFilter(instance, probe.layout.unified, noPolicies === undefined) : undefined;
+    const egress =
+      noEgress === undefined ? new EgressFilter(instance, probe.layout.unified, noPolicies === undefined) : undefined;
     const network = egress
       ? 'isolated devboxes reach the internet through slirp4netns; the host, private and link-local networks are refused'
       : `isolated devboxes have loopback only (${noEgress})`;
-    if (noPolicies !== undefined && egress !== undefined) log(`runloop-local: ${noPolicies}; devboxes under a network policy are refused`);
+    if (noPolicies !== undefined && egress !== undefined)
+      log(`runloop-local: ${noPolicies}; devboxes under a network policy are refused`);
     const networkPolicies = noPolicies === undefined;
     const info: RuntimeInfo = {
       mode: 'namespaces',
@@ -118,7 +120,19 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
     };
     log(formatRuntimeInfo(info));
     const dnsUpstreams = options.dnsUpstreams ?? (await hostResolvers()).map((host) => ({ host, port: 53 }));
-    return new OciRuntime({ dataDir: options.dataDir, runtimeDir, rootfs, initLayer, agent, layout: probe.layout, info, ids, seccomp, egress, dnsUpstreams });
+    return new OciRuntime({
+      dataDir: options.dataDir,
+      runtimeDir,
+      rootfs,
+      initLayer,
+      agent,
+      layout: probe.layout,
+      info,
+      ids,
+      seccomp,
+      egress,
+      dnsUpstreams,
+    });
   } catch (error) {
     if (mode === 'namespaces') throw error;
     return fallback((error as Error).message);
@@ -150,9 +164,13 @@ async function checkDataDirFormat(dataDir: string, runtimeDir: string, ids: IdRa
   const found = await readFile(file, 'utf8').catch(() => undefined);
   if (found === expected) return;
   if (found !== undefined) {
-    throw new RuntimeUnavailableError(`data dir ${dataDir} was made for ${found.trim()}, not ${expected.trim()}: use another --data-dir`);
+    throw new RuntimeUnavailableError(
+      `data dir ${dataDir} was made for ${found.trim()}, not ${expected.trim()}: use another --data-dir`,
+    );
   }
-  const used = (await Promise.all(['devboxes', 'blueprints', 'snapshots'].map((dir) => readdir(join(dataDir, dir)).catch(() => [])))).some((names) => names.length > 0);
+  const used = (
+    await Promise.all(['devboxes', 'blueprints', 'snapshots'].map((dir) => readdir(join(dataDir, dir)).catch(() => [])))
+  ).some((names) => names.length > 0);
   if (used) {
     throw new RuntimeUnavailableError(
       `data dir ${dataDir} was made by an older runloop-local (devbox files owned by host ids, no disk images): ` +
@@ -196,7 +214,10 @@ export function formatRuntimeInfo(info: RuntimeInfo): string {
  * @example
  * console.log(formatRuntimeInfo(await checkRuntimeMode({ dataDir })));
  */
-export async function checkRuntimeMode(options: { readonly dataDir: string; readonly cacheDir?: string }): Promise<RuntimeInfo> {
+export async function checkRuntimeMode(options: {
+  readonly dataDir: string;
+  readonly cacheDir?: string;
+}): Promise<RuntimeInfo> {
   const probe = await probeNamespaces(join(options.dataDir, '.runtime'));
   if (!probe.ok) return { mode: 'process', detail: processDetail(probe.reason) };
   const cached = existsSync(join(options.cacheDir ?? defaultRootfsCacheDir(), ROOTFS_VERSION, COMPLETE_MARKER));

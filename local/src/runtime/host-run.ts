@@ -50,7 +50,12 @@ interface PooledWorker {
   pending: number;
 }
 
-type Reply = { id: number; stdout: string; stderr: string; error?: { message: string; code: number | string | undefined } };
+type Reply = {
+  id: number;
+  stdout: string;
+  stderr: string;
+  error?: { message: string; code: number | string | undefined };
+};
 
 // CommonJS on purpose: an eval'd worker runs without the server's loader (tsx, vitest).
 const WORKER_SOURCE = `
@@ -88,7 +93,14 @@ function settle(worker: PooledWorker, reply: Reply): void {
   jobs.delete(reply.id);
   if (--worker.pending === 0) worker.thread.unref();
   if (reply.error === undefined) job.resolve({ stdout: reply.stdout, stderr: reply.stderr });
-  else job.reject(Object.assign(new Error(reply.error.message), { stdout: reply.stdout, stderr: reply.stderr, code: reply.error.code }));
+  else
+    job.reject(
+      Object.assign(new Error(reply.error.message), {
+        stdout: reply.stdout,
+        stderr: reply.stderr,
+        code: reply.error.code,
+      }),
+    );
 }
 
 /** A worker that died takes its jobs with it (they fail, as a failed spawn would) and leaves the pool. */
@@ -97,7 +109,13 @@ function failAll(worker: PooledWorker, error: Error): void {
   for (const [id, job] of jobs) {
     if (job.worker !== worker) continue;
     jobs.delete(id);
-    job.reject(Object.assign(new Error(`host command runner failed: ${error.message}`), { stdout: '', stderr: '', code: undefined }));
+    job.reject(
+      Object.assign(new Error(`host command runner failed: ${error.message}`), {
+        stdout: '',
+        stderr: '',
+        code: undefined,
+      }),
+    );
   }
 }
 
@@ -107,7 +125,11 @@ function failAll(worker: PooledWorker, error: Error): void {
  * @example
  * await hostRun('mount', ['-t', 'ext4', '-o', 'loop', image, mountPoint], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
  */
-export function hostRun(file: string, args: readonly string[], options: { readonly env: Readonly<Record<string, string>> }): Promise<HostRunResult> {
+export function hostRun(
+  file: string,
+  args: readonly string[],
+  options: { readonly env: Readonly<Record<string, string>> },
+): Promise<HostRunResult> {
   return new Promise((resolve, reject) => {
     const worker = leastBusyWorker();
     const id = nextId++;

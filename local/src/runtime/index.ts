@@ -18,7 +18,13 @@ export type {
 export { hostnamePatternProblem, hostnameAllowed, MAX_HOSTNAME_CHARS } from './network/hostnames.js';
 export { TUNNEL_GATEWAY_ADDRESS } from './network/devbox-egress.js';
 export type { DnsUpstream } from './network/dns-answerer.js';
-export { createRuntime, checkRuntimeMode, formatRuntimeInfo, DEFAULT_ID_RANGE, type CreateRuntimeOptions } from './create-runtime.js';
+export {
+  createRuntime,
+  checkRuntimeMode,
+  formatRuntimeInfo,
+  DEFAULT_ID_RANGE,
+  type CreateRuntimeOptions,
+} from './create-runtime.js';
 export { ensureBaseRootfs, defaultRootfsCacheDir, ROOTFS_VERSION, type EnsureRootfsOptions } from './rootfs.js';
 export {
   RuntimeError,

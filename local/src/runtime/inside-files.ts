@@ -11,7 +11,8 @@ import type { DevboxProcess } from './types.js';
 
 // The shell opens the file itself so an open error surfaces before any byte,
 // then says OK and hands the descriptor to cat.
-const READ_SCRIPT = 'exec 3< "$1"; if [ -d "$1" ]; then echo "$1: Is a directory" >&2; exit 2; fi; echo OK; exec cat <&3';
+const READ_SCRIPT =
+  'exec 3< "$1"; if [ -d "$1" ]; then echo "$1: Is a directory" >&2; exit 2; fi; echo OK; exec cat <&3';
 // The writer fills a temporary file beside the target and renames it only
 // once its input ended: a cancelled upload (the writer is SIGKILLed with its
 // group) never leaves a truncated file at the target. A watcher outside the
@@ -61,7 +62,11 @@ export function readInside(spawnInside: SpawnInside, path: string): Promise<Read
     stderr = (stderr + chunk).slice(-2000);
   });
   const failure = (code: number | null): RuntimeFileError =>
-    new RuntimeFileError(fileErrorCodeFromStderr(stderr), path, code === null ? 'killed' : stderr.trim() || `exit ${code}`);
+    new RuntimeFileError(
+      fileErrorCodeFromStderr(stderr),
+      path,
+      code === null ? 'killed' : stderr.trim() || `exit ${code}`,
+    );
 
   return new Promise<Readable>((resolve, reject) => {
     let header = Buffer.alloc(0);
@@ -109,7 +114,11 @@ function bodyStream(child: DevboxProcess, first: Buffer, failure: (code: number 
  * @example
  * await writeInside((argv) => devbox.spawnArgv(argv, 'user'), '/home/user/a.txt', 'hello');
  */
-export function writeInside(spawnInside: SpawnInside, path: string, content: Readable | Uint8Array | string): Promise<void> {
+export function writeInside(
+  spawnInside: SpawnInside,
+  path: string,
+  content: Readable | Uint8Array | string,
+): Promise<void> {
   const child = spawnScript(spawnInside, WRITE_SCRIPT, path);
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {

@@ -24,7 +24,9 @@ export async function copyLayer(sourceDir: string, destDir: string): Promise<num
   try {
     await run('/bin/cp', ['-a', '--', `${sourceDir}/.`, `${destDir}/`], { maxBuffer: 1 << 20 });
   } catch (error) {
-    throw new RuntimeError(`copying layer ${sourceDir} → ${destDir} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+    throw new RuntimeError(
+      `copying layer ${sourceDir} → ${destDir} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`,
+    );
   }
   return directorySize(destDir);
 }

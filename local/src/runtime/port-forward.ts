@@ -24,7 +24,8 @@ const MAX_SOCKET_PATH = 100;
  * checkPort(0); // throws: port must be 1..65535, got 0
  */
 export function checkPort(port: number): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RuntimeInputError(`port must be 1..65535, got ${port}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new RuntimeInputError(`port must be 1..65535, got ${port}`);
 }
 
 /**
@@ -90,8 +91,13 @@ export class PortForwarder {
         'sh',
         this.target.cgroupProcs.join(' '),
         socketPath,
-        '/usr/bin/nsenter', '-t', String(this.target.initPid), '-n',
-        '/usr/bin/socat', `UNIX-LISTEN:${socketPath},fork,mode=600`, `TCP:127.0.0.1:${port}`,
+        '/usr/bin/nsenter',
+        '-t',
+        String(this.target.initPid),
+        '-n',
+        '/usr/bin/socat',
+        `UNIX-LISTEN:${socketPath},fork,mode=600`,
+        `TCP:127.0.0.1:${port}`,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
     );
@@ -101,7 +107,9 @@ export class PortForwarder {
     });
     const ready = waitForSocket(socketPath, child).catch((error: unknown) => {
       this.listeners.delete(port);
-      throw new RuntimeError(`cannot forward port ${port} of devbox ${this.target.id}: ${stderr.trim() || String(error)}`);
+      throw new RuntimeError(
+        `cannot forward port ${port} of devbox ${this.target.id}: ${stderr.trim() || String(error)}`,
+      );
     });
     this.listeners.set(port, { process: child, ready });
     return ready;
@@ -122,7 +130,8 @@ export class PortForwarder {
 async function waitForSocket(socketPath: string, child: ChildProcess, timeoutMs = 5_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`socat exited (${child.exitCode ?? child.signalCode})`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`socat exited (${child.exitCode ?? child.signalCode})`);
     if (existsSync(socketPath)) return socketPath;
     if (Date.now() > deadline) throw new Error('listener did not come up');
     await new Promise((resolve) => setTimeout(resolve, 3));

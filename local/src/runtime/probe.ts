@@ -27,8 +27,17 @@ export type NamespaceProbe =
   | { readonly ok: false; readonly reason: string };
 
 const TOOLS = [
-  '/usr/sbin/runc', '/usr/bin/unshare', '/usr/bin/nsenter', '/usr/bin/socat', '/sbin/mkfs.ext4', '/bin/mount', '/bin/cp', '/usr/bin/du',
-  '/usr/bin/truncate', CONTAINERS_SECCOMP_PROFILE, '/dev/loop-control',
+  '/usr/sbin/runc',
+  '/usr/bin/unshare',
+  '/usr/bin/nsenter',
+  '/usr/bin/socat',
+  '/sbin/mkfs.ext4',
+  '/bin/mount',
+  '/bin/cp',
+  '/usr/bin/du',
+  '/usr/bin/truncate',
+  CONTAINERS_SECCOMP_PROFILE,
+  '/dev/loop-control',
 ];
 /** Limits every devbox gets; a host that cannot enforce one of them runs no isolated devbox. */
 const REQUIRED_LIMITS = ['memory', 'cpu', 'pids'];
@@ -45,13 +54,16 @@ export async function probeNamespaces(scratchDir: string): Promise<NamespaceProb
   if (process.platform !== 'linux') return { ok: false, reason: `not Linux (${process.platform})` };
   if (process.getuid?.() !== 0) return { ok: false, reason: 'not running as root' };
   const missingTool = TOOLS.find((tool) => !existsSync(tool));
-  if (missingTool) return { ok: false, reason: `${missingTool} is missing (run runloop-local's scripts/setup-host.sh as root)` };
+  if (missingTool)
+    return { ok: false, reason: `${missingTool} is missing (run runloop-local's scripts/setup-host.sh as root)` };
   const layout = detectCgroupLayout();
   if ('missing' in layout) return { ok: false, reason: layout.missing };
   const limits = enforceableLimits(layout);
   const unenforceable = REQUIRED_LIMITS.filter((limit) => !limits.includes(limit));
-  if (unenforceable.length > 0) return { ok: false, reason: `cgroup controllers missing, limits not enforceable: ${unenforceable.join(', ')}` };
-  if (!(await probeUserNamespace())) return { ok: false, reason: 'user namespaces are refused (devbox root would be host root)' };
+  if (unenforceable.length > 0)
+    return { ok: false, reason: `cgroup controllers missing, limits not enforceable: ${unenforceable.join(', ')}` };
+  if (!(await probeUserNamespace()))
+    return { ok: false, reason: 'user namespaces are refused (devbox root would be host root)' };
   const cgroupProblem = await probeCgroupV2(layout.unified);
   if (cgroupProblem) return { ok: false, reason: cgroupProblem };
   const overlayProblem = await probeOverlay(scratchDir);
@@ -91,9 +103,23 @@ async function probeOverlay(scratchDir: string): Promise<string | undefined> {
   try {
     for (const sub of ['lower', 'upper', 'work', 'merged']) await mkdir(join(dir, sub));
     await run('/usr/bin/unshare', [
-      '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--uts', '--ipc', '--net', '--',
-      '/bin/mount', '-t', 'overlay', 'overlay',
-      '-o', `lowerdir=${dir}/lower,upperdir=${dir}/upper,workdir=${dir}/work`, `${dir}/merged`,
+      '--mount',
+      '--propagation',
+      'private',
+      '--pid',
+      '--fork',
+      '--kill-child',
+      '--uts',
+      '--ipc',
+      '--net',
+      '--',
+      '/bin/mount',
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${dir}/lower,upperdir=${dir}/upper,workdir=${dir}/work`,
+      `${dir}/merged`,
     ]);
     return undefined;
   } catch (error) {

@@ -100,7 +100,10 @@ export class ProcessDevbox implements DevboxHandle {
   async writeFile(path: string, content: Readable | Uint8Array | string): Promise<void> {
     this.assertRunning();
     const file = await openConfinedForWrite(this.dirs, path);
-    const source = content instanceof Readable ? content : Readable.from([typeof content === 'string' ? Buffer.from(content) : content]);
+    const source =
+      content instanceof Readable
+        ? content
+        : Readable.from([typeof content === 'string' ? Buffer.from(content) : content]);
     await pipeline(source, file.createWriteStream());
   }
 

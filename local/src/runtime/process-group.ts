@@ -136,6 +136,7 @@ export function asDevboxProcess(child: ChildProcessWithoutNullStreams): DevboxPr
     exited,
     closed,
     groupAlive: () => child.pid !== undefined && groupExists(child.pid),
-    kill: (signal: NodeJS.Signals = 'SIGKILL') => (child.pid === undefined ? Promise.resolve() : signalGroup(child.pid, signal)),
+    kill: (signal: NodeJS.Signals = 'SIGKILL') =>
+      child.pid === undefined ? Promise.resolve() : signalGroup(child.pid, signal),
   };
 }

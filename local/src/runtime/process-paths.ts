@@ -32,7 +32,10 @@ export interface ProcessDirs {
  */
 export function mapProcessPath(dirs: ProcessDirs, path: string): { readonly root: string; readonly host: string } {
   const absolute = devboxPath(path);
-  for (const [prefix, root] of [[DEVBOX_HOME, dirs.home], ['/tmp', dirs.tmp]] as const) {
+  for (const [prefix, root] of [
+    [DEVBOX_HOME, dirs.home],
+    ['/tmp', dirs.tmp],
+  ] as const) {
     if (absolute === prefix || absolute.startsWith(`${prefix}/`)) {
       return { root, host: join(root, posix.relative(prefix, absolute)) };
     }
@@ -48,7 +51,13 @@ function isInside(root: string, candidate: string): boolean {
 function fileError(error: unknown, path: string): RuntimeFileError {
   const code = (error as NodeJS.ErrnoException).code;
   const known: Record<string, RuntimeFileErrorCode> = {
-    ENOENT: 'ENOENT', EISDIR: 'EISDIR', ENOTDIR: 'ENOTDIR', EACCES: 'EACCES', EPERM: 'EACCES', ELOOP: 'EACCES', ENOSPC: 'ENOSPC',
+    ENOENT: 'ENOENT',
+    EISDIR: 'EISDIR',
+    ENOTDIR: 'ENOTDIR',
+    EACCES: 'EACCES',
+    EPERM: 'EACCES',
+    ELOOP: 'EACCES',
+    ENOSPC: 'ENOSPC',
     ENAMETOOLONG: 'EINVAL',
     // mkdir of a parent that exists as a file (or a dangling link): like the namespace writer's mkdir -p.
     EEXIST: 'ENOTDIR',
@@ -67,7 +76,8 @@ export async function openConfinedForRead(dirs: ProcessDirs, path: string): Prom
   const { root, host } = mapProcessPath(dirs, path);
   try {
     const real = await realpath(host);
-    if (!isInside(await realpath(root), real)) throw new RuntimeFileError('EACCES', path, 'resolves outside the devbox');
+    if (!isInside(await realpath(root), real))
+      throw new RuntimeFileError('EACCES', path, 'resolves outside the devbox');
     const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
     if ((await handle.stat()).isDirectory()) {
       await handle.close();

@@ -182,7 +182,6 @@ async function isStaleLock(lock: string): Promise<boolean> {
   }
 }
 
-
 function runPrepareScript(target: string, mirror: string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const args = [PREPARE_SCRIPT, target, ...(mirror ? [mirror] : [])];
@@ -194,7 +193,12 @@ function runPrepareScript(target: string, mirror: string | undefined): Promise<v
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve();
-      else reject(new RuntimeUnavailableError(`building the base root filesystem failed (exit ${code}): ${tail.trim().split('\n').slice(-5).join(' | ')}`));
+      else
+        reject(
+          new RuntimeUnavailableError(
+            `building the base root filesystem failed (exit ${code}): ${tail.trim().split('\n').slice(-5).join(' | ')}`,
+          ),
+        );
     });
   });
 }

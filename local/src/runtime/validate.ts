@@ -35,9 +35,11 @@ const ENV_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * checkSpec({ id: 'dbx_1', stateDir: '/data/dbx_1', layers: [], limits: limitsFor(undefined), network: 'isolated' });
  */
 export function checkSpec(spec: DevboxSpec): void {
-  if (!ID_PATTERN.test(spec.id)) throw new RuntimeInputError(`devbox id must match ${ID_PATTERN.source}: ${JSON.stringify(spec.id)}`);
+  if (!ID_PATTERN.test(spec.id))
+    throw new RuntimeInputError(`devbox id must match ${ID_PATTERN.source}: ${JSON.stringify(spec.id)}`);
   for (const dir of [spec.stateDir, ...spec.layers]) checkMountablePath(dir);
-  if (spec.network !== 'host' && spec.network !== 'isolated') throw new RuntimeInputError(`network must be 'host' or 'isolated'`);
+  if (spec.network !== 'host' && spec.network !== 'isolated')
+    throw new RuntimeInputError(`network must be 'host' or 'isolated'`);
   checkLimits(spec.limits);
 }
 
@@ -52,7 +54,8 @@ const MIB = 1024 * 1024;
 export function checkLimits(limits: ResourceLimits): void {
   const { memoryBytes, cpuCores, maxPids, diskBytes, shmBytes } = limits;
   const integer = (name: string, value: number, min: number, unit = ''): void => {
-    if (!(Number.isSafeInteger(value) && value >= min)) throw new RuntimeInputError(`${name} must be an integer ≥ ${min}${unit}, got ${value}`);
+    if (!(Number.isSafeInteger(value) && value >= min))
+      throw new RuntimeInputError(`${name} must be an integer ≥ ${min}${unit}, got ${value}`);
   };
   integer('memoryBytes', memoryBytes, 4 * MIB);
   integer('maxPids', maxPids, 1);
@@ -72,7 +75,9 @@ export function checkLimits(limits: ResourceLimits): void {
  */
 export function checkMountablePath(dir: string): void {
   if (!posix.isAbsolute(dir) || /[,:\\\n\0]/.test(dir)) {
-    throw new RuntimeInputError(`directory must be an absolute path without , : \\ or control characters: ${JSON.stringify(dir)}`);
+    throw new RuntimeInputError(
+      `directory must be an absolute path without , : \\ or control characters: ${JSON.stringify(dir)}`,
+    );
   }
 }
 
@@ -93,8 +98,10 @@ export function execEnvironment(exec: ExecSpec, home: string, user: string): Rec
     LANG: 'C.UTF-8',
   };
   for (const [key, value] of Object.entries(exec.env ?? {})) {
-    if (!ENV_KEY_PATTERN.test(key)) throw new RuntimeInputError(`invalid environment variable name: ${JSON.stringify(key)}`);
-    if (typeof value !== 'string' || value.includes('\0')) throw new RuntimeInputError(`invalid value for environment variable ${key}`);
+    if (!ENV_KEY_PATTERN.test(key))
+      throw new RuntimeInputError(`invalid environment variable name: ${JSON.stringify(key)}`);
+    if (typeof value !== 'string' || value.includes('\0'))
+      throw new RuntimeInputError(`invalid value for environment variable ${key}`);
     env[key] = value;
   }
   return env;
@@ -126,6 +133,7 @@ export function devboxPath(path: string): string {
  */
 export function execCwd(exec: ExecSpec): string {
   const cwd = exec.cwd ?? DEVBOX_HOME;
-  if (!posix.isAbsolute(cwd) || cwd.includes('\0')) throw new RuntimeInputError(`cwd must be an absolute path: ${JSON.stringify(cwd)}`);
+  if (!posix.isAbsolute(cwd) || cwd.includes('\0'))
+    throw new RuntimeInputError(`cwd must be an absolute path: ${JSON.stringify(cwd)}`);
   return posix.normalize(cwd);
 }

@@ -51,5 +51,10 @@ export const SECRET_COLLECTION: CollectionSpec<SecretRecord> = {
  * return json(toSecretView(record));
  */
 export function toSecretView(record: SecretRecord): SecretView {
-  return { id: record.id, name: record.name, create_time_ms: record.create_time_ms, update_time_ms: record.update_time_ms };
+  return {
+    id: record.id,
+    name: record.name,
+    create_time_ms: record.create_time_ms,
+    update_time_ms: record.update_time_ms,
+  };
 }

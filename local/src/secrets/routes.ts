@@ -40,7 +40,11 @@ export function secretRoutes(secrets: SecretService): Route<any, any>[] {
         return json(body);
       },
     }),
-    route({ method: 'GET', path: '/v1/secrets/:name', handler: async ({ params }) => json(toSecretView(secrets.get(params.name))) }),
+    route({
+      method: 'GET',
+      path: '/v1/secrets/:name',
+      handler: async ({ params }) => json(toSecretView(secrets.get(params.name))),
+    }),
     route({
       method: 'POST',
       path: '/v1/secrets/:name',

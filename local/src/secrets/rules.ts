@@ -77,7 +77,10 @@ export function checkSecretValue(value: string, field: string): void {
   if (value.includes('\0')) throw new InvalidInputError(field, `${field}: must not contain a NUL character`);
   const bytes = Buffer.byteLength(value, 'utf8');
   if (bytes > SECRET_LIMITS.valueBytes) {
-    throw new InvalidInputError(field, `${field}: ${bytes} bytes is over the limit of ${SECRET_LIMITS.valueBytes} bytes`);
+    throw new InvalidInputError(
+      field,
+      `${field}: ${bytes} bytes is over the limit of ${SECRET_LIMITS.valueBytes} bytes`,
+    );
   }
 }
 
@@ -92,6 +95,9 @@ export function checkEnvironmentSize(env: Readonly<Record<string, string>>, fiel
   let total = 0;
   for (const [name, value] of Object.entries(env)) total += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
   if (total > SECRET_LIMITS.envBytes) {
-    throw new InvalidInputError(field, `${field}: with these secrets the environment is ${total} bytes, over the limit of ${SECRET_LIMITS.envBytes}`);
+    throw new InvalidInputError(
+      field,
+      `${field}: with these secrets the environment is ${total} bytes, over the limit of ${SECRET_LIMITS.envBytes}`,
+    );
   }
 }

@@ -64,10 +64,19 @@ export class SecretService {
     checkSecretValue(value, 'value');
     return this.ctx.store.transaction(() => {
       if (this.#find(name) !== undefined) {
-        throw new WrongStateError(`a secret named ${JSON.stringify(name)} already exists; update it instead`, 'already_exists');
+        throw new WrongStateError(
+          `a secret named ${JSON.stringify(name)} already exists; update it instead`,
+          'already_exists',
+        );
       }
       const now = this.ctx.now();
-      const record: SecretRecord = { id: newId(ID_PREFIX.secret, now), name, value, create_time_ms: now, update_time_ms: now };
+      const record: SecretRecord = {
+        id: newId(ID_PREFIX.secret, now),
+        name,
+        value,
+        create_time_ms: now,
+        update_time_ms: now,
+      };
       this.#records.put(record);
       return record;
     });
@@ -97,7 +106,11 @@ export class SecretService {
     checkSecretValue(value, 'value');
     return this.ctx.store.transaction(() => {
       const record = this.get(name);
-      return this.#records.update(record.id, (r) => ({ ...r, value, update_time_ms: Math.max(this.ctx.now(), r.update_time_ms) }))!;
+      return this.#records.update(record.id, (r) => ({
+        ...r,
+        value,
+        update_time_ms: Math.max(this.ctx.now(), r.update_time_ms),
+      }))!;
     });
   }
 

@@ -38,7 +38,9 @@ export const createService: ServiceFactory = (ctx: ServerContext): LocalService 
       const devboxes = ctx.services.devboxes;
       devboxes.registerLayerResolver((params) => snapshots.resolve(params));
       // A plain shutdown waits for captures in flight (a timer's too); force=true does not.
-      devboxes.registerShutdownGuard((id) => (snapshots.isCapturing(id) ? 'a disk snapshot is being captured' : undefined));
+      devboxes.registerShutdownGuard((id) =>
+        snapshots.isCapturing(id) ? 'a disk snapshot is being captured' : undefined,
+      );
       // A devbox that ends may free the layers of deleted snapshots.
       ended = devboxes.ended$.subscribe(() => void snapshots.collectGarbage().catch(() => undefined));
       await snapshots.recover();

@@ -49,7 +49,11 @@ export class LayerUsage {
  */
 export function devboxLayerHolder(records: () => Collection<DevboxRecord>): LayerHolder {
   return function* () {
-    for (const record of records().all({ status: { in: ['queued', 'scheduled', 'provisioning', 'initializing', 'running', 'suspending', 'suspended', 'resuming'] } })) {
+    for (const record of records().all({
+      status: {
+        in: ['queued', 'scheduled', 'provisioning', 'initializing', 'running', 'suspending', 'suspended', 'resuming'],
+      },
+    })) {
       yield record.boot.layers;
     }
   };

@@ -24,13 +24,15 @@ export function snapshotRoutes(snapshots: SnapshotService): Route<any, any>[] {
       method: 'POST',
       path: '/v1/devboxes/:id/snapshot_disk',
       body: SnapshotCreateParams,
-      handler: async ({ params, body }) => json(toSnapshotView(await snapshots.create(params.id, body, { wait: true }))),
+      handler: async ({ params, body }) =>
+        json(toSnapshotView(await snapshots.create(params.id, body, { wait: true }))),
     }),
     route({
       method: 'POST',
       path: '/v1/devboxes/:id/snapshot_disk_async',
       body: SnapshotCreateParams,
-      handler: async ({ params, body }) => json(toSnapshotView(await snapshots.create(params.id, body, { wait: false }))),
+      handler: async ({ params, body }) =>
+        json(toSnapshotView(await snapshots.create(params.id, body, { wait: false }))),
     }),
     route({
       method: 'GET',

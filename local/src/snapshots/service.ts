@@ -75,13 +75,19 @@ export class SnapshotService {
    * Starts a snapshot of a running devbox. With `wait`, resolves once it is
    * complete (or throws when it failed); otherwise returns the `in_progress` record.
    */
-  async create(devboxId: string, params: SnapshotCreateParams, options: { readonly wait: boolean }): Promise<SnapshotRecord> {
+  async create(
+    devboxId: string,
+    params: SnapshotCreateParams,
+    options: { readonly wait: boolean },
+  ): Promise<SnapshotRecord> {
     const devboxes = this.ctx.services.devboxes;
     const source = devboxes.get(devboxId);
     // A suspended devbox is still frozen in place: capturing it keeps it frozen.
     const handle = source.status === 'running' || source.status === 'suspended' ? devboxes.handle(devboxId) : undefined;
     if (handle === undefined) {
-      throw new WrongStateError(`devbox ${devboxId} is ${source.status}; only a running or suspended devbox can be snapshotted`);
+      throw new WrongStateError(
+        `devbox ${devboxId} is ${source.status}; only a running or suspended devbox can be snapshotted`,
+      );
     }
     const now = this.ctx.now();
     const id = newId(ID_PREFIX.snapshot, now);
@@ -121,7 +127,10 @@ export class SnapshotService {
       if (done.error_message === BUSY_MESSAGE) {
         throw new BusyError('devbox_busy', `snapshot of ${devboxId}: ${BUSY_MESSAGE}`, 1);
       }
-      throw new OperationFailedError('snapshot_failed', `snapshot of ${devboxId} failed: ${done.error_message ?? 'unknown error'}`);
+      throw new OperationFailedError(
+        'snapshot_failed',
+        `snapshot of ${devboxId} failed: ${done.error_message ?? 'unknown error'}`,
+      );
     }
     return done;
   }
@@ -146,7 +155,11 @@ export class SnapshotService {
     const matches = this.records
       .all(where)
       .reverse()
-      .filter((r) => filters.every(([k, v]) => (typeof v === 'string' ? r.metadata[k] === v : v.includes(r.metadata[k] ?? '\u0000'))));
+      .filter((r) =>
+        filters.every(([k, v]) =>
+          typeof v === 'string' ? r.metadata[k] === v : v.includes(r.metadata[k] ?? '\u0000'),
+        ),
+      );
     let start = 0;
     if (options.startingAfter !== undefined) {
       const index = matches.findIndex((r) => r.id === options.startingAfter);
@@ -200,7 +213,11 @@ export class SnapshotService {
     const record = this.records.get(id);
     if (record === undefined || record.status === 'deleted') throw new NotFoundError('disk snapshot', id);
     if (record.status !== 'complete') {
-      throw new InvalidInputError('body.snapshot_id', `disk snapshot ${id} is ${record.status}; only a complete snapshot can start a devbox`, 'snapshot_not_ready');
+      throw new InvalidInputError(
+        'body.snapshot_id',
+        `disk snapshot ${id} is ${record.status}; only a complete snapshot can start a devbox`,
+        'snapshot_not_ready',
+      );
     }
     return {
       layers: layerChain(record),
@@ -214,7 +231,11 @@ export class SnapshotService {
   async recover(): Promise<void> {
     for (const record of this.records.all({ status: 'in_progress' })) {
       await rm(join(record.layer_dir, '..'), { recursive: true, force: true });
-      this.records.update(record.id, (r) => ({ ...r, status: 'error', error_message: 'the server restarted while the snapshot was being captured' }));
+      this.records.update(record.id, (r) => ({
+        ...r,
+        status: 'error',
+        error_message: 'the server restarted while the snapshot was being captured',
+      }));
     }
     await this.collectGarbage();
   }
@@ -224,7 +245,11 @@ export class SnapshotService {
     await Promise.allSettled([...this.#tasks]);
   }
 
-  async #capture(record: SnapshotRecord, dir: string, capture: (dest: string) => Promise<{ readonly sizeBytes: number }>): Promise<SnapshotRecord> {
+  async #capture(
+    record: SnapshotRecord,
+    dir: string,
+    capture: (dest: string) => Promise<{ readonly sizeBytes: number }>,
+  ): Promise<SnapshotRecord> {
     const temp = join(dir, 'layer.tmp');
     try {
       await mkdir(dir, { recursive: true });
@@ -236,7 +261,8 @@ export class SnapshotService {
       const detail = error instanceof Error ? error.message : String(error);
       this.ctx.log.warn('disk snapshot failed', { id: record.id, devbox: record.source_devbox_id, error: detail });
       // The record is the client's: it says what happened, never host paths or runtime internals (those go to the log).
-      const message = error instanceof DevboxBusyError ? BUSY_MESSAGE : 'the devbox disk could not be copied (see the server log)';
+      const message =
+        error instanceof DevboxBusyError ? BUSY_MESSAGE : 'the devbox disk could not be copied (see the server log)';
       return this.records.update(record.id, (r) => ({ ...r, status: 'error', error_message: message }))!;
     }
   }

@@ -61,7 +61,12 @@ export const createService: ServiceFactory = (ctx: ServerContext): LocalService 
         }
         if (server === undefined) throw new UnavailableError('ssh_unavailable', 'the SSH server is not running');
         const { privateKey } = keys.create(devbox.id);
-        const body: SshKeyView = { id: devbox.id, ssh_private_key: privateKey, ssh_user: 'user', url: `${server.host}:${server.port}` };
+        const body: SshKeyView = {
+          id: devbox.id,
+          ssh_private_key: privateKey,
+          ssh_user: 'user',
+          url: `${server.host}:${server.port}`,
+        };
         return json(body);
       },
     }),
@@ -71,12 +76,21 @@ export const createService: ServiceFactory = (ctx: ServerContext): LocalService 
     routes: () => routes,
     start: async () => {
       const devboxes = ctx.services.devboxes;
-      const handleOf = (id: string) => (devboxes.records.get(id)?.status === 'running' ? devboxes.handle(id) : undefined);
+      const handleOf = (id: string) =>
+        devboxes.records.get(id)?.status === 'running' ? devboxes.handle(id) : undefined;
       const envOf = (id: string) => devboxes.envOf(id);
-      const options = { hostKey: loadHostKey(ctx.store), keys, handleOf, envOf, host: ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host };
+      const options = {
+        hostKey: loadHostKey(ctx.store),
+        keys,
+        handleOf,
+        envOf,
+        host: ctx.config.host === '0.0.0.0' ? '127.0.0.1' : ctx.config.host,
+      };
       // Keep the port of the previous run when it is free, so handed-out URLs stay valid.
       const previous = ctx.store.kv.get<number>('ssh/port');
-      server = await startSshServer({ ...options, port: previous ?? 0 }).catch(() => startSshServer({ ...options, port: 0 }));
+      server = await startSshServer({ ...options, port: previous ?? 0 }).catch(() =>
+        startSshServer({ ...options, port: 0 }),
+      );
       ctx.store.kv.set('ssh/port', server.port);
       ctx.log.info('ssh server listening', { host: server.host, port: server.port });
       ended = devboxes.ended$.subscribe((record) => keys.revokeDevbox(record.id));

@@ -133,7 +133,8 @@ const MAX_KEY_DRAWS = 16;
 export function generateEd25519(comment?: string): { readonly private: string; readonly public: string } {
   for (let draw = 0; draw < MAX_KEY_DRAWS; draw++) {
     const pair = utils.generateKeyPairSync('ed25519', comment === undefined ? {} : { comment });
-    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) return pair;
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error))
+      return pair;
   }
   throw new Error(`ssh2 produced ${MAX_KEY_DRAWS} unreadable ed25519 keys in a row`);
 }

@@ -75,7 +75,11 @@ export interface Page<T> {
 export class CursorNotFoundError extends InvalidInputError {
   override name = 'CursorNotFoundError';
   constructor(readonly cursor: string) {
-    super('query.starting_after', `starting_after ${JSON.stringify(clip(cursor))} does not name an existing item`, 'invalid_cursor');
+    super(
+      'query.starting_after',
+      `starting_after ${JSON.stringify(clip(cursor))} does not name an existing item`,
+      'invalid_cursor',
+    );
   }
 }
 
@@ -150,7 +154,9 @@ export function createCollection<T extends { readonly id: string }>(
   const { table } = schema;
   const prepared = statementCache(db);
   const select = db.prepare<[string], Row>(`SELECT id, data FROM ${table} WHERE id = ?`);
-  const selectCursor = db.prepare<[string], { created_ms: number; id: string }>(`SELECT created_ms, id FROM ${table} WHERE id = ?`);
+  const selectCursor = db.prepare<[string], { created_ms: number; id: string }>(
+    `SELECT created_ms, id FROM ${table} WHERE id = ?`,
+  );
   const remove = db.prepare(`DELETE FROM ${table} WHERE id = ?`);
 
   const get = (id: string): T | undefined => {
@@ -197,11 +203,16 @@ export function createCollection<T extends { readonly id: string }>(
     },
     all: (where) => {
       const filter = filterSql(where, undefined, schema.columnFor);
-      return decodeAll(prepared(`SELECT id, data FROM ${table} WHERE ${filter.sql} ORDER BY created_ms, id`).all(...filter.args) as Row[]);
+      return decodeAll(
+        prepared(`SELECT id, data FROM ${table} WHERE ${filter.sql} ORDER BY created_ms, id`).all(
+          ...filter.args,
+        ) as Row[],
+      );
     },
     count: (where) => {
       const filter = filterSql(where, undefined, schema.columnFor);
-      return (prepared(`SELECT COUNT(*) AS n FROM ${table} WHERE ${filter.sql}`).get(...filter.args) as { n: number }).n;
+      return (prepared(`SELECT COUNT(*) AS n FROM ${table} WHERE ${filter.sql}`).get(...filter.args) as { n: number })
+        .n;
     },
   };
 }

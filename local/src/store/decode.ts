@@ -25,7 +25,10 @@ export class StoredRowError extends OperationFailedError {
     /** What is wrong, by path (`row.status: expected …`), never the stored values. */
     readonly problem: string,
   ) {
-    super('stored_row_unreadable', `stored ${collection} row ${id} cannot be read (logged); it may come from another version of runloop-local`);
+    super(
+      'stored_row_unreadable',
+      `stored ${collection} row ${id} cannot be read (logged); it may come from another version of runloop-local`,
+    );
   }
 }
 

@@ -31,7 +31,9 @@ export interface KeyValue {
  */
 export function createKeyValue(db: Database.Database): KeyValue {
   const select = db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?');
-  const upsert = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  const upsert = db.prepare(
+    'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  );
   const remove = db.prepare('DELETE FROM kv WHERE key = ?');
   const get = <T>(key: string): T | undefined => {
     const row = select.get(key);

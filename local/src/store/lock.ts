@@ -71,7 +71,8 @@ export function acquireDataDirLock(dataDir: string): () => void {
     } catch {
       owner = undefined;
     }
-    if (owner !== undefined && typeof owner.pid === 'number' && isAlive(owner)) throw new DataDirLockedError(dataDir, owner.pid);
+    if (owner !== undefined && typeof owner.pid === 'number' && isAlive(owner))
+      throw new DataDirLockedError(dataDir, owner.pid);
     // Left behind by a server that died: take it over.
     rmSync(path, { force: true });
   }

@@ -13,10 +13,7 @@ import { toSql, type IndexValue, type SqlValue } from './schema.js';
  * devboxes.list({ where: { status: { in: ['running', 'suspended'] }, name: { contains: 'web' } } });
  */
 export type Condition =
-  | IndexValue
-  | { readonly contains: string }
-  | { readonly in: readonly IndexValue[] }
-  | { readonly not: IndexValue };
+  IndexValue | { readonly contains: string } | { readonly in: readonly IndexValue[] } | { readonly not: IndexValue };
 
 /**
  * Conditions by column; `undefined` values are ignored.
@@ -44,7 +41,8 @@ function escapeLike(text: string): string {
 function conditionSql(column: string, condition: Condition): Clause {
   if (condition === null) return { sql: `${column} IS NULL`, args: [] };
   if (typeof condition !== 'object') return { sql: `${column} = ?`, args: [toSql(condition)] };
-  if ('contains' in condition) return { sql: `${column} LIKE ? ESCAPE '\\'`, args: [`%${escapeLike(condition.contains)}%`] };
+  if ('contains' in condition)
+    return { sql: `${column} LIKE ? ESCAPE '\\'`, args: [`%${escapeLike(condition.contains)}%`] };
   if ('in' in condition) {
     if (condition.in.length === 0) return { sql: '0', args: [] };
     return { sql: `${column} IN (${condition.in.map(() => '?').join(', ')})`, args: condition.in.map(toSql) };
@@ -59,7 +57,11 @@ function conditionSql(column: string, condition: Condition): Clause {
  * @example
  * filterSql({ status: 'running' }, { id: { contains: 'x' }, name: { contains: 'x' } }, (k) => (k === 'id' ? 'id' : `ix_${k}`));
  */
-export function filterSql(where: Filter | undefined, anyOf: Filter | undefined, columnFor: (key: string) => string): Clause {
+export function filterSql(
+  where: Filter | undefined,
+  anyOf: Filter | undefined,
+  columnFor: (key: string) => string,
+): Clause {
   const parts: string[] = [];
   const args: SqlValue[] = [];
   for (const [key, condition] of Object.entries(where ?? {})) {
@@ -68,7 +70,9 @@ export function filterSql(where: Filter | undefined, anyOf: Filter | undefined, 
     parts.push(clause.sql);
     args.push(...clause.args);
   }
-  const alternatives = Object.entries(anyOf ?? {}).filter((entry): entry is [string, Condition] => entry[1] !== undefined);
+  const alternatives = Object.entries(anyOf ?? {}).filter(
+    (entry): entry is [string, Condition] => entry[1] !== undefined,
+  );
   if (alternatives.length > 0) {
     const clauses = alternatives.map(([key, condition]) => conditionSql(columnFor(key), condition));
     parts.push(`(${clauses.map((c) => c.sql).join(' OR ')})`);

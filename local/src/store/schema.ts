@@ -71,7 +71,9 @@ export function createSchema<T extends { readonly id: string }>(
   }
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, data TEXT NOT NULL)`);
   db.exec(`CREATE INDEX IF NOT EXISTS ${table}_order ON ${table} (created_ms, id)`);
-  const existing = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name));
+  const existing = new Set(
+    (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name),
+  );
   for (const [column, extract] of entries) {
     if (!existing.has(`ix_${column}`)) {
       db.exec(`ALTER TABLE ${table} ADD COLUMN ix_${column}`);
@@ -89,7 +91,14 @@ export function createSchema<T extends { readonly id: string }>(
       if (indexes[key] === undefined) throw new Error(`collection ${name} has no index ${key}`);
       return `ix_${key}`;
     },
-    upsert: db.prepare(`INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`),
-    rowFor: (doc) => [doc.id, createdAt(doc), JSON.stringify(doc), ...entries.map(([, extract]) => toSql(extract(doc)))],
+    upsert: db.prepare(
+      `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    ),
+    rowFor: (doc) => [
+      doc.id,
+      createdAt(doc),
+      JSON.stringify(doc),
+      ...entries.map(([, extract]) => toSql(extract(doc))),
+    ],
   };
 }

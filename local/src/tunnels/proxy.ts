@@ -4,7 +4,13 @@
  * buffered. Works for HTTP/1.1 and for h2c requests (Node's compat API),
  * dropping the hop-by-hop headers that HTTP/2 forbids.
  */
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -28,7 +34,9 @@ const HOP_BY_HOP = new Set([
  * @example
  * forwardableHeaders({ ':path': '/', connection: 'close', accept: '*' }); // { accept: '*' }
  */
-export function forwardableHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeaders): Record<string, string | string[]> {
+export function forwardableHeaders(
+  headers: IncomingHttpHeaders | OutgoingHttpHeaders,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || name.startsWith(':') || HOP_BY_HOP.has(name.toLowerCase())) continue;
@@ -78,7 +86,14 @@ export function proxyHttp(req: IncomingMessage, res: ServerResponse, socket: Soc
  * @example
  * proxyUpgrade(req, clientSocket, head, await handle.connect(8080), 'localhost:8080', '/ws');
  */
-export function proxyUpgrade(req: IncomingMessage, client: Duplex, head: Buffer, upstream: Socket, host: string, path: string): void {
+export function proxyUpgrade(
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  upstream: Socket,
+  host: string,
+  path: string,
+): void {
   const lines = [`${req.method ?? 'GET'} ${path} HTTP/1.1`, `host: ${host}`];
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -97,7 +112,9 @@ export function proxyUpgrade(req: IncomingMessage, client: Duplex, head: Buffer,
     // Nothing listening behind the devbox port: say so rather than hang up silently.
     if (!answered) {
       const body = JSON.stringify({ error: 'bad_gateway', message: 'tunnel: nothing answered inside the devbox' });
-      client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      client.end(
+        `HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
     } else client.destroy();
   });
   client.on('close', () => upstream.destroy());

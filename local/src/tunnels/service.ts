@@ -11,7 +11,14 @@ import type { Duplex } from 'node:stream';
 import { filter, firstValueFrom, take, timeout } from 'rxjs';
 import type { EnableTunnelParams, TunnelView } from 'runloop-rx/views';
 import type { ServerContext } from '../context.js';
-import { isDomainError, NotFoundError, UnauthenticatedError, UnavailableError, UpstreamError, WrongStateError } from '../errors.js';
+import {
+  isDomainError,
+  NotFoundError,
+  UnauthenticatedError,
+  UnavailableError,
+  UpstreamError,
+  WrongStateError,
+} from '../errors.js';
 import { clip } from '../http/clip.js';
 import { toErrorReply, type ErrorReply } from '../http/errors.js';
 import { writeJson } from '../http/reply.js';
@@ -132,7 +139,8 @@ export class TunnelService {
       ({ devboxId, socket }) => {
         this.#track(devboxId, socket);
         // Over h2c only this request's stream may go, never the client's whole session.
-        const stream = (res as unknown as { stream?: { destroy(): void; once(e: 'close', l: () => void): unknown } }).stream;
+        const stream = (res as unknown as { stream?: { destroy(): void; once(e: 'close', l: () => void): unknown } })
+          .stream;
         this.#track(devboxId, stream ?? res.socket ?? { destroy: () => res.destroy() });
         proxyHttp(req, res, socket, `localhost:${target.port}`, target.path);
       },
@@ -158,7 +166,9 @@ export class TunnelService {
       (error: unknown) => {
         const e = tunnelErrorReply(error);
         const body = JSON.stringify(e.body);
-        socket.end(`HTTP/1.1 ${e.status} Tunnel Error\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${e.status} Tunnel Error\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
       },
     );
     return true;
@@ -169,23 +179,41 @@ export class TunnelService {
     for (const id of [...this.#open.keys()]) this.#closeConnections(id);
   }
 
-  async #open_(req: IncomingMessage, target: TunnelTarget): Promise<{ devboxId: string; socket: import('node:net').Socket }> {
-    const record = this.records.list({ where: { tunnel_key: target.tunnelKey }, limit: 1, includeTotalCount: false }).items[0];
-    if (record === undefined) throw new NotFoundError('tunnel', target.tunnelKey, { code: 'tunnel_not_found', message: `no tunnel has key ${clip(target.tunnelKey)}` });
-    if (record.auth_mode === 'authenticated' && !tokenMatches(req.headers[TUNNEL_AUTH_HEADER], record.auth_token ?? '')) {
-      throw new UnauthenticatedError(`this tunnel needs the header X-Runloop-Tunnel-Authorization: Bearer <auth_token>`);
+  async #open_(
+    req: IncomingMessage,
+    target: TunnelTarget,
+  ): Promise<{ devboxId: string; socket: import('node:net').Socket }> {
+    const record = this.records.list({ where: { tunnel_key: target.tunnelKey }, limit: 1, includeTotalCount: false })
+      .items[0];
+    if (record === undefined)
+      throw new NotFoundError('tunnel', target.tunnelKey, {
+        code: 'tunnel_not_found',
+        message: `no tunnel has key ${clip(target.tunnelKey)}`,
+      });
+    if (
+      record.auth_mode === 'authenticated' &&
+      !tokenMatches(req.headers[TUNNEL_AUTH_HEADER], record.auth_token ?? '')
+    ) {
+      throw new UnauthenticatedError(
+        `this tunnel needs the header X-Runloop-Tunnel-Authorization: Bearer <auth_token>`,
+      );
     }
     if (record.wake_on_http) await this.#wake(record.id);
     const handle = this.ctx.services.devboxes.handle(record.id);
     const status = this.ctx.services.devboxes.records.get(record.id)?.status;
     if (handle === undefined || status !== 'running') {
-      throw new UnavailableError('devbox_not_running', `devbox ${record.id} is ${status ?? 'gone'}; the tunnel reaches running devboxes only`);
+      throw new UnavailableError(
+        'devbox_not_running',
+        `devbox ${record.id} is ${status ?? 'gone'}; the tunnel reaches running devboxes only`,
+      );
     }
     this.ctx.services.devboxes.touch(record.id);
     try {
       return { devboxId: record.id, socket: await handle.connect(target.port) };
     } catch (error) {
-      throw new UpstreamError(`nothing answers on port ${target.port} inside devbox ${record.id}: ${(error as Error).message}`);
+      throw new UpstreamError(
+        `nothing answers on port ${target.port} inside devbox ${record.id}: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -206,7 +234,10 @@ export class TunnelService {
     if (devboxes.records.get(devboxId)?.status !== 'running') await settled;
   }
 
-  #track(devboxId: string, connection: { destroy(): void; once?(event: 'close', listener: () => void): unknown }): void {
+  #track(
+    devboxId: string,
+    connection: { destroy(): void; once?(event: 'close', listener: () => void): unknown },
+  ): void {
     let set = this.#open.get(devboxId);
     if (set === undefined) {
       set = new Set();

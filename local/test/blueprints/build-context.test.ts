@@ -50,17 +50,32 @@ describe('extractBuildContext', () => {
   it('accepts a plain tar and keeps symlinks as links', async () => {
     const out = join(dir, 'out');
     await mkdir(out);
-    await extractBuildContext(Readable.from([await tarOf([{ name: 'f', content: 'x' }, { name: 'l', type: 'symlink', linkname: '/etc/passwd' }])]), out);
+    await extractBuildContext(
+      Readable.from([
+        await tarOf([
+          { name: 'f', content: 'x' },
+          { name: 'l', type: 'symlink', linkname: '/etc/passwd' },
+        ]),
+      ]),
+      out,
+    );
     expect(await readlink(join(out, 'l'))).toBe('/etc/passwd');
   });
 
   it('refuses entries escaping the directory, also through a symlinked directory', async () => {
     const out = join(dir, 'out');
     await mkdir(out);
-    await expect(extractBuildContext(Readable.from([await tarOf([{ name: '../evil', content: 'x' }])]), out)).rejects.toThrow(BuildContextError);
+    await expect(
+      extractBuildContext(Readable.from([await tarOf([{ name: '../evil', content: 'x' }])]), out),
+    ).rejects.toThrow(BuildContextError);
     const out2 = join(dir, 'out2');
     await mkdir(out2);
-    const archive = gzipSync(await tarOf([{ name: 'esc', type: 'symlink', linkname: dir }, { name: 'esc/pwned', content: 'x' }]));
+    const archive = gzipSync(
+      await tarOf([
+        { name: 'esc', type: 'symlink', linkname: dir },
+        { name: 'esc/pwned', content: 'x' },
+      ]),
+    );
     await expect(extractBuildContext(Readable.from([archive]), out2)).rejects.toThrow(/non-directory/);
     await expect(lstat(join(dir, 'pwned'))).rejects.toThrow();
   });
@@ -68,7 +83,9 @@ describe('extractBuildContext', () => {
   it('fails clearly on bytes that are not an archive', async () => {
     const out = join(dir, 'out');
     await mkdir(out);
-    await expect(extractBuildContext(Readable.from([gzipSync(Buffer.from('not a tar at all'.repeat(64)))]), out)).rejects.toThrow(BuildContextError);
+    await expect(
+      extractBuildContext(Readable.from([gzipSync(Buffer.from('not a tar at all'.repeat(64)))]), out),
+    ).rejects.toThrow(BuildContextError);
   });
 });
 
@@ -83,11 +100,13 @@ describe('planCopy', () => {
   });
 
   it('copies a file to a file path, or into a directory with a trailing slash', async () => {
-    expect((await planCopy(dir, ['one.txt'], '/x/renamed', false)).entries.map((e) => e.destPath)).toEqual(['/x/renamed']);
+    expect((await planCopy(dir, ['one.txt'], '/x/renamed', false)).entries.map((e) => e.destPath)).toEqual([
+      '/x/renamed',
+    ]);
     expect((await planCopy(dir, ['./one.txt'], '/x/', false)).entries.map((e) => e.destPath)).toEqual(['/x/one.txt']);
   });
 
-  it('copies a directory\'s contents, recursively, parents first', async () => {
+  it("copies a directory's contents, recursively, parents first", async () => {
     const dests = (await planCopy(dir, ['src'], '/app', false)).entries.map((e) => e.destPath);
     expect(dests).toEqual(['/app/a.py', '/app/b.py', '/app/c.txt', '/app/sub', '/app/sub/d.py']);
     expect((await planCopy(dir, ['.'], '/ctx/', false)).entries.map((e) => e.destPath)).toContain('/ctx/src/sub/d.py');
@@ -99,7 +118,8 @@ describe('planCopy', () => {
   });
 
   it('refuses missing sources and escapes with one error that tells nothing about the host', async () => {
-    const notFound = (source: string) => new RegExp(`^${source.replace(/[.*?[\]]/g, '\\$&')}: not found in the build context$`);
+    const notFound = (source: string) =>
+      new RegExp(`^${source.replace(/[.*?[\]]/g, '\\$&')}: not found in the build context$`);
     await expect(planCopy(dir, ['nope'], '/x', false)).rejects.toThrow(CopySourceError);
     // `..` stops at the context's root, as at `/`.
     await expect(planCopy(dir, ['../etc/passwd'], '/x', false)).rejects.toThrow(notFound('../etc/passwd'));
@@ -111,7 +131,10 @@ describe('planCopy', () => {
       await symlink('/etc', join(dir, 'etc-link'));
       await symlink('../../..', join(dir, 'src', 'up'));
       for (const source of ['rootlink/.n*', 'rootlink/.npmrc', 'etc-link/hostname', 'src/up/etc/passwd']) {
-        const error = (await planCopy(dir, [source], '/x/', false).then(() => undefined, (e: unknown) => e)) as Error;
+        const error = (await planCopy(dir, [source], '/x/', false).then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as Error;
         expect(error).toBeInstanceOf(CopySourceError);
         expect(error.message).toMatch(notFound(source));
         expect(error.message).not.toMatch(/npmrc(?!.*not found)/);
@@ -124,16 +147,24 @@ describe('planCopy', () => {
   it('follows links that stay inside the context, and copies a source that is a link as a link', async () => {
     await symlink('src', join(dir, 'code'));
     await symlink('/src/sub', join(dir, 'abs-sub'));
-    expect((await planCopy(dir, ['code/a.py'], '/x', false)).entries.map((e) => [e.hostPath, e.destPath])).toEqual([[join(dir, 'src', 'a.py'), '/x']]);
-    expect((await planCopy(dir, ['abs-sub/d.py'], '/x', false)).entries.map((e) => e.hostPath)).toEqual([join(dir, 'src', 'sub', 'd.py')]);
+    expect((await planCopy(dir, ['code/a.py'], '/x', false)).entries.map((e) => [e.hostPath, e.destPath])).toEqual([
+      [join(dir, 'src', 'a.py'), '/x'],
+    ]);
+    expect((await planCopy(dir, ['abs-sub/d.py'], '/x', false)).entries.map((e) => e.hostPath)).toEqual([
+      join(dir, 'src', 'sub', 'd.py'),
+    ]);
     const [link] = (await planCopy(dir, ['code'], '/x', false)).entries;
     expect(link?.stats.isSymbolicLink()).toBe(true);
   });
 
   it('marks local archives for unpacking under ADD only', async () => {
     await writeFile(join(dir, 'bundle.tgz'), gzipSync(await tarOf([{ name: 'in.txt', content: 'i' }])));
-    expect((await planCopy(dir, ['bundle.tgz'], '/opt/', true)).archives).toEqual([{ hostPath: join(dir, 'bundle.tgz'), destDir: '/opt' }]);
-    expect((await planCopy(dir, ['bundle.tgz'], '/opt/', false)).entries.map((e) => e.destPath)).toEqual(['/opt/bundle.tgz']);
+    expect((await planCopy(dir, ['bundle.tgz'], '/opt/', true)).archives).toEqual([
+      { hostPath: join(dir, 'bundle.tgz'), destDir: '/opt' },
+    ]);
+    expect((await planCopy(dir, ['bundle.tgz'], '/opt/', false)).entries.map((e) => e.destPath)).toEqual([
+      '/opt/bundle.tgz',
+    ]);
   });
 
   it('packs entries with absolute-path names and the requested owner and mode', async () => {

@@ -13,10 +13,11 @@ describe('BuildQueue', () => {
     const queue = new BuildQueue(2);
     const started: string[] = [];
     const gates = new Map(['a', 'b', 'c'].map((id) => [id, deferred()]));
-    for (const id of gates.keys()) queue.enqueue(id, async () => {
-      started.push(id);
-      await gates.get(id)!.promise;
-    });
+    for (const id of gates.keys())
+      queue.enqueue(id, async () => {
+        started.push(id);
+        await gates.get(id)!.promise;
+      });
     await tick();
     expect(started).toEqual(['a', 'b']);
     gates.get('a')!.resolve();
@@ -34,10 +35,12 @@ describe('BuildQueue', () => {
     let aborted = false;
     queue.enqueue('running', (signal) => {
       started.push('running');
-      return new Promise<void>((resolve) => signal.addEventListener('abort', () => {
-        aborted = true;
-        resolve();
-      }));
+      return new Promise<void>((resolve) =>
+        signal.addEventListener('abort', () => {
+          aborted = true;
+          resolve();
+        }),
+      );
     });
     queue.enqueue('waiting', async () => {
       started.push('waiting');

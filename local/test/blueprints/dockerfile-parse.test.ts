@@ -14,7 +14,15 @@ function errorOf(text: string): DockerfileError {
 
 describe('parseDockerfile', () => {
   it('joins continuations, skips comments inside them and keeps the starting line', () => {
-    const text = ['# top comment', 'FROM ubuntu:22.04 AS base', '', 'RUN apt-get update \\', '  # a comment', '  && echo done', 'ENV A=1'].join('\n');
+    const text = [
+      '# top comment',
+      'FROM ubuntu:22.04 AS base',
+      '',
+      'RUN apt-get update \\',
+      '  # a comment',
+      '  && echo done',
+      'ENV A=1',
+    ].join('\n');
     const parsed = parseDockerfile(text);
     expect(parsed.map((i) => [i.kind, i.line])).toEqual([
       ['FROM', 2],
@@ -34,7 +42,11 @@ describe('parseDockerfile', () => {
 
   it('accepts lower-case keywords, CRLF line ends and COPY flags', () => {
     const parsed = parseDockerfile('from x\r\ncopy --chown=user:user --chmod=755 a b /dst/\r\n');
-    expect(parsed[1]).toMatchObject({ kind: 'COPY', flags: { chown: 'user:user', chmod: '755' }, args: { form: 'shell', text: 'a b /dst/' } });
+    expect(parsed[1]).toMatchObject({
+      kind: 'COPY',
+      flags: { chown: 'user:user', chmod: '755' },
+      args: { form: 'shell', text: 'a b /dst/' },
+    });
   });
 
   it('accepts ARG before FROM but requires FROM first otherwise', () => {

@@ -14,7 +14,13 @@ describe('expandWords', () => {
   });
 
   it('keeps single quotes literal, honours double quotes and backslashes, never re-splits values', () => {
-    expect(expandWords(`'$A b' "$A c" \\$A d\\ e $S`, { A: 'x', S: 'p q' }, 1)).toEqual(['$A b', 'x c', '$A', 'd e', 'p q']);
+    expect(expandWords(`'$A b' "$A c" \\$A d\\ e $S`, { A: 'x', S: 'p q' }, 1)).toEqual([
+      '$A b',
+      'x c',
+      '$A',
+      'd e',
+      'p q',
+    ]);
     expect(expandWords('"" x', {}, 1)).toEqual(['', 'x']);
   });
 
@@ -27,16 +33,27 @@ describe('expandWords', () => {
 
 describe('planBuild', () => {
   it('accumulates ENV and ARG (build args win over defaults) for RUN and the image', () => {
-    const p = plan('ARG TAG=3\nFROM py:$TAG\nARG TAG\nARG MODE=dev\nENV APP_MODE=$MODE NAME="my app"\nENV LEGACY hello world\nRUN echo $APP_MODE', {
-      MODE: 'prod',
-    });
+    const p = plan(
+      'ARG TAG=3\nFROM py:$TAG\nARG TAG\nARG MODE=dev\nENV APP_MODE=$MODE NAME="my app"\nENV LEGACY hello world\nRUN echo $APP_MODE',
+      {
+        MODE: 'prod',
+      },
+    );
     expect(p.steps[0]).toEqual({ kind: 'from', line: 2, image: 'py:3' });
     expect(p.metadata.env).toEqual({ APP_MODE: 'prod', NAME: 'my app', LEGACY: 'hello world' });
-    expect(p.steps[1]).toMatchObject({ kind: 'run', command: 'echo $APP_MODE', env: { TAG: '3', MODE: 'prod', APP_MODE: 'prod' }, cwd: '/', user: 'root' });
+    expect(p.steps[1]).toMatchObject({
+      kind: 'run',
+      command: 'echo $APP_MODE',
+      env: { TAG: '3', MODE: 'prod', APP_MODE: 'prod' },
+      cwd: '/',
+      user: 'root',
+    });
   });
 
   it('resolves WORKDIR and COPY destinations relative to the current WORKDIR', () => {
-    const p = plan('FROM x\nWORKDIR /app\nWORKDIR sub\nCOPY a b ./\nCOPY --chown=user:user ["c d", "e"]\nUSER user\nRUN pwd\nCOPY f .\nCOPY g ..');
+    const p = plan(
+      'FROM x\nWORKDIR /app\nWORKDIR sub\nCOPY a b ./\nCOPY --chown=user:user ["c d", "e"]\nUSER user\nRUN pwd\nCOPY f .\nCOPY g ..',
+    );
     expect(p.steps.slice(1)).toEqual([
       { kind: 'workdir', line: 2, path: '/app' },
       { kind: 'workdir', line: 3, path: '/app/sub' },
@@ -58,7 +75,13 @@ describe('planBuild', () => {
 
   it('records metadata-only instructions', () => {
     const p = plan('FROM x\nLABEL a=b "c d"=e\nEXPOSE 80 443/tcp\nSTOPSIGNAL SIGINT\nENTRYPOINT ["tini"]');
-    expect(p.metadata).toMatchObject({ labels: { a: 'b', 'c d': 'e' }, exposedPorts: ['80', '443/tcp'], stopSignal: 'SIGINT', entrypoint: ['tini'], baseImage: 'x' });
+    expect(p.metadata).toMatchObject({
+      labels: { a: 'b', 'c d': 'e' },
+      exposedPorts: ['80', '443/tcp'],
+      stopSignal: 'SIGINT',
+      entrypoint: ['tini'],
+      baseImage: 'x',
+    });
   });
 
   it('refuses ADD from a URL and a COPY without destination', () => {

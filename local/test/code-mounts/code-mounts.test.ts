@@ -99,7 +99,14 @@ describe('code mounts', () => {
 
   it('clones at a ref with an install command, and a private repo with its token that no answer, log or .git/config keeps', async () => {
     const box = await createRunning(server, {
-      code_mounts: [{ repo_owner: 'acme', repo_name: 'tools', git_ref: 'v1', install_command: 'test "$(cat README)" = one && echo "installed in $PWD" > .installed' }],
+      code_mounts: [
+        {
+          repo_owner: 'acme',
+          repo_name: 'tools',
+          git_ref: 'v1',
+          install_command: 'test "$(cat README)" = one && echo "installed in $PWD" > .installed',
+        },
+      ],
       mounts: [{ type: 'code_mount', repo_owner: 'private', repo_name: 'vault', token: TOKEN }],
     });
     try {
@@ -108,9 +115,15 @@ describe('code mounts', () => {
         box.id,
         'cd ~/tools && cat README .installed .git/HEAD && test ! -e run.sh && echo no-run; stat -c %U README .git ~/vault/secret.txt; cat ~/vault/secret.txt; grep -rl ghp_ ~/vault/.git | wc -l',
       );
-      expect(out.stdout).toBe(`one\ninstalled in /home/user/tools\n${v1}\nno-run\nuser\nuser\nuser\nprivate content\n0\n`);
-      const logs = (await server.request('GET', `/v1/devboxes/${box.id}/logs`)).json.logs as Array<{ message?: string }>;
-      expect(logs.map((l) => l.message ?? '').join('\n')).toMatch(/code_mount: cloned acme\/tools@v1 into \/home\/user\/tools/);
+      expect(out.stdout).toBe(
+        `one\ninstalled in /home/user/tools\n${v1}\nno-run\nuser\nuser\nuser\nprivate content\n0\n`,
+      );
+      const logs = (await server.request('GET', `/v1/devboxes/${box.id}/logs`)).json.logs as Array<{
+        message?: string;
+      }>;
+      expect(logs.map((l) => l.message ?? '').join('\n')).toMatch(
+        /code_mount: cloned acme\/tools@v1 into \/home\/user\/tools/,
+      );
       // The private repo needed the token and got it as a header.
       const privateHits = git.seen.filter((r) => r.path.startsWith('/private/'));
       expect(privateHits.some((r) => r.authorization !== undefined)).toBe(true);
@@ -133,14 +146,22 @@ describe('code mounts', () => {
   it('fails the devbox with the reason when the clone fails: no token, unknown ref', async () => {
     for (const [mount, reason] of [
       [{ repo_owner: 'private', repo_name: 'vault' }, /code_mount private\/vault: git clone failed/],
-      [{ repo_owner: 'private', repo_name: 'vault', token: 'wrong-token-1234' }, /code_mount private\/vault: git clone failed/],
-      [{ repo_owner: 'acme', repo_name: 'tools', git_ref: 'no-such-branch' }, /code_mount acme\/tools@no-such-branch: git checkout failed/],
+      [
+        { repo_owner: 'private', repo_name: 'vault', token: 'wrong-token-1234' },
+        /code_mount private\/vault: git clone failed/,
+      ],
+      [
+        { repo_owner: 'acme', repo_name: 'tools', git_ref: 'no-such-branch' },
+        /code_mount acme\/tools@no-such-branch: git checkout failed/,
+      ],
     ] as const) {
       const created = await server.request('POST', '/v1/devboxes', { code_mounts: [mount] });
       expect(created.status, created.text).toBe(200);
       const view = await waitDevbox(server, created.json.id, ['running', 'failure']);
       expect(view.status).toBe('failure');
-      const logs = (await server.request('GET', `/v1/devboxes/${view.id}/logs`)).json.logs as Array<{ message?: string }>;
+      const logs = (await server.request('GET', `/v1/devboxes/${view.id}/logs`)).json.logs as Array<{
+        message?: string;
+      }>;
       expect(logs.map((l) => l.message ?? '').join('\n')).toMatch(reason);
       expect(view.state_transitions.at(-1).failure_reason).toMatch(reason);
       expect(JSON.stringify(logs)).not.toContain('wrong-token-1234');
@@ -151,7 +172,9 @@ describe('code mounts', () => {
 
   it('works through the unchanged official client: a code mount on the default branch', async () => {
     const sdk = new RunloopSDK({ bearerToken: server.token, baseURL: server.url });
-    const devbox = await sdk.devbox.create({ mounts: [{ type: 'code_mount', repo_owner: 'acme', repo_name: 'tools', install_command: './run.sh > ran.txt' }] });
+    const devbox = await sdk.devbox.create({
+      mounts: [{ type: 'code_mount', repo_owner: 'acme', repo_name: 'tools', install_command: './run.sh > ran.txt' }],
+    });
     try {
       expect(await (await devbox.cmd.exec('cat ~/tools/README ~/tools/ran.txt')).stdout()).toBe('two\nran\n');
     } finally {
@@ -163,16 +186,32 @@ describe('code mounts', () => {
     for (const [body, field] of [
       [{ code_mounts: [{ repo_owner: 'acme', repo_name: '..' }] }, 'code_mounts[0].repo_name'],
       [{ mounts: [{ type: 'code_mount', repo_owner: '-x', repo_name: 'a' }] }, 'mounts[0].repo_owner'],
-      [{ mounts: [{ type: 'code_mount', repo_owner: 'a', repo_name: 'b', git_ref: '--upload-pack=evil' }] }, 'mounts[0].git_ref'],
-      [{ mounts: [{ type: 'code_mount', repo_owner: 'a', repo_name: 'b', token: 'x\r\nHost: evil' }] }, 'mounts[0].token'],
-      [{ code_mounts: [{ repo_owner: 'a', repo_name: 'b' }, { repo_owner: 'c', repo_name: 'b' }] }, 'code_mounts[1].repo_name'],
+      [
+        { mounts: [{ type: 'code_mount', repo_owner: 'a', repo_name: 'b', git_ref: '--upload-pack=evil' }] },
+        'mounts[0].git_ref',
+      ],
+      [
+        { mounts: [{ type: 'code_mount', repo_owner: 'a', repo_name: 'b', token: 'x\r\nHost: evil' }] },
+        'mounts[0].token',
+      ],
+      [
+        {
+          code_mounts: [
+            { repo_owner: 'a', repo_name: 'b' },
+            { repo_owner: 'c', repo_name: 'b' },
+          ],
+        },
+        'code_mounts[1].repo_name',
+      ],
     ] as const) {
       const res = await server.request('POST', '/v1/devboxes', body);
       expect(res.status, res.text).toBe(400);
       expect(res.json.message.startsWith(`${field}:`), res.json.message).toBe(true);
       expect(res.text).not.toContain('Host: evil');
     }
-    const agent = await server.request('POST', '/v1/devboxes', { mounts: [{ type: 'agent_mount', agent_id: 'a', agent_name: null }] });
+    const agent = await server.request('POST', '/v1/devboxes', {
+      mounts: [{ type: 'agent_mount', agent_id: 'a', agent_name: null }],
+    });
     expect(agent.status).toBe(422);
     expect(agent.json.message).toMatch(/agent_mount needs Runloop's hosted agent service/);
   });
@@ -180,7 +219,11 @@ describe('code mounts', () => {
   it('keeps hostile repositories inside: links resolve in the devbox, a `..` entry and an oversized repo fail the start', async () => {
     const box = await createRunning(server, { code_mounts: [{ repo_owner: 'evil', repo_name: 'links' }] });
     try {
-      const out = await exec(server, box.id, 'cd ~/links && readlink absolute; cat absolute relative 2>&1 | grep -c HOST-MARKER; ls root/tmp/ | grep -c runloop-local-host');
+      const out = await exec(
+        server,
+        box.id,
+        'cd ~/links && readlink absolute; cat absolute relative 2>&1 | grep -c HOST-MARKER; ls root/tmp/ | grep -c runloop-local-host',
+      );
       expect(out.stdout).toBe(`${join(hostDir, 'host-only.txt')}\n0\n0\n`);
     } finally {
       await shutdown(server, box.id);
@@ -189,7 +232,9 @@ describe('code mounts', () => {
       ['dotdot', /code_mount evil\/dotdot: git clone failed/],
       ['huge', /code_mount evil\/huge: .*over the code mount limit of 2097152 bytes/],
     ] as const) {
-      const created = await server.request('POST', '/v1/devboxes', { code_mounts: [{ repo_owner: 'evil', repo_name: name }] });
+      const created = await server.request('POST', '/v1/devboxes', {
+        code_mounts: [{ repo_owner: 'evil', repo_name: name }],
+      });
       const view = await waitDevbox(server, created.json.id, ['running', 'failure']);
       expect(view.status).toBe('failure');
       expect(view.state_transitions.at(-1).failure_reason).toMatch(reason);
@@ -199,4 +244,3 @@ describe('code mounts', () => {
     expect(await clonesLeft()).toEqual(before);
   }, 120_000);
 });
-

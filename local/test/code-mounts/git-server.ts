@@ -128,7 +128,9 @@ export async function startGitServer(token: string): Promise<GitServer> {
       const work = await mkdtemp(join(tmpdir(), 'runloop-local-gitwork-'));
       const git: GitRun = (args, input) =>
         new Promise((resolve, reject) => {
-          const child = execFile('git', args, { cwd: work, env: GIT_ENV, maxBuffer: 64 << 20 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+          const child = execFile('git', args, { cwd: work, env: GIT_ENV, maxBuffer: 64 << 20 }, (error, stdout) =>
+            error ? reject(error) : resolve(stdout),
+          );
           // git may exit before reading (EPIPE): its exit status tells.
           child.stdin?.on('error', () => undefined);
           if (input === undefined) child.stdin?.end();

@@ -6,12 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { codeMountSettings, codeRepoOf, repoUrl } from '../../src/code-mounts/index.js';
 import { InvalidInputError } from '../../src/errors.js';
 
-const mount = (extra: Record<string, unknown>) => ({ type: 'code_mount' as const, repo_owner: 'me', repo_name: 'rx', ...extra });
+const mount = (extra: Record<string, unknown>) => ({
+  type: 'code_mount' as const,
+  repo_owner: 'me',
+  repo_name: 'rx',
+  ...extra,
+});
 
 describe('code mount settings', () => {
   it('defaults to GitHub, trims a trailing slash and refuses credentials, queries and other schemes', () => {
     expect(codeMountSettings().gitBaseUrl).toBe('https://github.com');
-    expect(codeMountSettings({ gitBaseUrl: 'http://127.0.0.1:8080/git/' }).gitBaseUrl).toBe('http://127.0.0.1:8080/git');
+    expect(codeMountSettings({ gitBaseUrl: 'http://127.0.0.1:8080/git/' }).gitBaseUrl).toBe(
+      'http://127.0.0.1:8080/git',
+    );
     for (const gitBaseUrl of ['ftp://host', 'file:///srv/git', 'https://u:p@host', 'https://host/?x=1', 'not a url']) {
       expect(() => codeMountSettings({ gitBaseUrl }), gitBaseUrl).toThrow(/git base URL/);
     }
@@ -19,7 +26,9 @@ describe('code mount settings', () => {
   });
 
   it('builds the clone URL under the base', () => {
-    expect(repoUrl('http://127.0.0.1:8080/git', { owner: 'me', name: 'rx.js' })).toBe('http://127.0.0.1:8080/git/me/rx.js.git');
+    expect(repoUrl('http://127.0.0.1:8080/git', { owner: 'me', name: 'rx.js' })).toBe(
+      'http://127.0.0.1:8080/git/me/rx.js.git',
+    );
   });
 });
 
@@ -57,7 +66,10 @@ describe('code mount checks', () => {
       }
       expect(error, JSON.stringify(extra)).toBeInstanceOf(InvalidInputError);
       expect((error as InvalidInputError).field).toBe(`mounts[3].${field}`);
-      expect((error as InvalidInputError).message.startsWith(`mounts[3].${field}:`), (error as InvalidInputError).message).toBe(true);
+      expect(
+        (error as InvalidInputError).message.startsWith(`mounts[3].${field}:`),
+        (error as InvalidInputError).message,
+      ).toBe(true);
     }
   });
 });

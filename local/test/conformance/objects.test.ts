@@ -42,7 +42,12 @@ describe('conformance: storage objects through the official client', () => {
     });
     expect(await text.downloadAsText()).toBe('hello from the official client\n');
     const info = await text.getInfo();
-    expect(info).toMatchObject({ name: 'greeting.txt', content_type: 'text', state: 'READ_ONLY', metadata: { origin: 'conformance' } });
+    expect(info).toMatchObject({
+      name: 'greeting.txt',
+      content_type: 'text',
+      state: 'READ_ONLY',
+      metadata: { origin: 'conformance' },
+    });
 
     const bytes = randomBytes(3 * 1024 * 1024 + 7);
     const binary = await sdk.storageObject.uploadFromBuffer(bytes, 'blob.bin', 'binary');

@@ -28,14 +28,28 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-function getThroughTunnel(port: number, key: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function getThroughTunnel(
+  port: number,
+  key: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const serverPort = Number(new URL(server.url).port);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: serverPort, path, agent: false, headers: { host: `${port}-${key}.tunnel.localhost`, ...headers } }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: serverPort,
+        path,
+        agent: false,
+        headers: { host: `${port}-${key}.tunnel.localhost`, ...headers },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -49,7 +63,11 @@ describe('conformance: snapshots, blueprints, tunnels and SSH through the offici
     const snapshot = await devbox.snapshotDisk({ name: 'conformance', metadata: { suite: 'conformance' } });
     const status = await snapshot.queryStatus();
     expect(status.status).toBe('complete');
-    expect(status.snapshot).toMatchObject({ name: 'conformance', source_devbox_id: devbox.id, metadata: { suite: 'conformance' } });
+    expect(status.snapshot).toMatchObject({
+      name: 'conformance',
+      source_devbox_id: devbox.id,
+      metadata: { suite: 'conformance' },
+    });
 
     const clone = await snapshot.createDevbox();
     devboxes.push(clone);
@@ -70,32 +88,44 @@ describe('conformance: snapshots, blueprints, tunnels and SSH through the offici
     await writeFile(join(scratch, '.dockerignore'), 'ignored.txt\n');
     const blueprint = await sdk.blueprint.create({
       name: 'conformance-bp',
-      dockerfile: 'FROM runloop:runloop/starter-x86_64\nENV GREETING=hi-from-env\nCOPY . /opt/ctx/\nRUN ls /opt/ctx > /opt/listing.txt',
+      dockerfile:
+        'FROM runloop:runloop/starter-x86_64\nENV GREETING=hi-from-env\nCOPY . /opt/ctx/\nRUN ls /opt/ctx > /opt/listing.txt',
       build_context_dir: scratch,
     });
     const info = await blueprint.getInfo();
     expect(info).toMatchObject({ name: 'conformance-bp', status: 'build_complete', state: 'created' });
     const logs = await blueprint.logs();
-    expect(logs.logs.some((l) => l.message.includes('a Runloop default image; using the local Debian bookworm base'))).toBe(true);
+    expect(
+      logs.logs.some((l) => l.message.includes('a Runloop default image; using the local Debian bookworm base')),
+    ).toBe(true);
 
     const devbox = await blueprint.createDevbox();
     devboxes.push(devbox);
     const result = await devbox.cmd.exec('cat /opt/ctx/hello.txt /opt/listing.txt; echo $GREETING');
     expect(await result.stdout()).toBe('hello from the context\nhello.txt\nhi-from-env\n');
 
-    await expect(sdk.blueprint.create({ name: 'conformance-broken', dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN exit 7' })).rejects.toThrow();
+    await expect(
+      sdk.blueprint.create({
+        name: 'conformance-broken',
+        dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN exit 7',
+      }),
+    ).rejects.toThrow();
   });
 
   it('enables an authenticated tunnel that reaches a server in the devbox, and creates SSH keys', async () => {
     const devbox = await sdk.devbox.create();
     devboxes.push(devbox);
-    await devbox.cmd.exec('mkdir -p /tmp/www && echo tunnelled > /tmp/www/t.txt && cd /tmp/www && (nohup python3 -m http.server 8123 --bind 127.0.0.1 >/dev/null 2>&1 &)');
+    await devbox.cmd.exec(
+      'mkdir -p /tmp/www && echo tunnelled > /tmp/www/t.txt && cd /tmp/www && (nohup python3 -m http.server 8123 --bind 127.0.0.1 >/dev/null 2>&1 &)',
+    );
     const tunnel = await devbox.net.enableTunnel({ auth_mode: 'authenticated' });
     expect(tunnel.auth_mode).toBe('authenticated');
     expect((await getThroughTunnel(8123, tunnel.tunnel_key, '/t.txt')).status).toBe(401);
     let answer = { status: 0, body: '' };
     for (let i = 0; i < 100 && answer.status !== 200; i += 1) {
-      answer = await getThroughTunnel(8123, tunnel.tunnel_key, '/t.txt', { 'x-runloop-tunnel-authorization': `Bearer ${tunnel.auth_token}` });
+      answer = await getThroughTunnel(8123, tunnel.tunnel_key, '/t.txt', {
+        'x-runloop-tunnel-authorization': `Bearer ${tunnel.auth_token}`,
+      });
       if (answer.status !== 200) await new Promise((r) => setTimeout(r, 100));
     }
     expect(answer).toEqual({ status: 200, body: 'tunnelled\n' });

@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { runtimeInstanceName } from '../../src/runtime/index.js';
 import { createRunning, exec, shutdown, waitDevbox, useIsolatedDevboxServer } from './helpers.js';
 
-const FORK_BOMB = 'ulimit -u 256; end=$((SECONDS + 60)); :(){ [ $SECONDS -lt $end ] || exit 0; :|:& }; : 2>/dev/null; sleep 65';
+const FORK_BOMB =
+  'ulimit -u 256; end=$((SECONDS + 60)); :(){ [ $SECONDS -lt $end ] || exit 0; :|:& }; : 2>/dev/null; sleep 65';
 
 /** Host pids in `id`'s cgroup of the server's runtime instance. */
 function processesOf(instance: string, id: string): number[] {
@@ -46,7 +47,8 @@ describe('attack over HTTP: a fork bomb in one devbox', () => {
       expect(started.status, started.text).toBe(200);
       // Let it spread: wait until the devbox holds many processes (bounded).
       const deadline = Date.now() + 20_000;
-      while (processesOf(instance, bomb.id).length < 150 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      while (processesOf(instance, bomb.id).length < 150 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
       console.log(`fork bomb over HTTP: ${processesOf(instance, bomb.id).length} processes in the bomb's devbox`);
 
       const latencies: number[] = [];
@@ -60,7 +62,9 @@ describe('attack over HTTP: a fork bomb in one devbox', () => {
       latencies.sort((a, b) => a - b);
       const p50 = percentile(latencies, 50);
       const p99 = percentile(latencies, 99);
-      console.log(`fork bomb over HTTP: GET /v1/devboxes/{id} ×100: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
+      console.log(
+        `fork bomb over HTTP: GET /v1/devboxes/{id} ×100: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
+      );
       // Only to catch a hang; the real target belongs to the bench.
       expect(p99).toBeLessThan(2_000);
 

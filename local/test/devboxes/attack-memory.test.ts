@@ -24,7 +24,9 @@ describe('attack over HTTP: a memory hog', () => {
     const box = await createRunning(fx.server, { launch_parameters: { resource_size_request: 'X_SMALL' } });
     try {
       const hog = await exec(fx.server, box.id, `exec ${HOG}`);
-      console.log(`memory hog over HTTP (X_SMALL, 1 GiB): exit ${hog.exit_status}, last output ${JSON.stringify(hog.stdout.trim().split('\n').at(-1))}`);
+      console.log(
+        `memory hog over HTTP (X_SMALL, 1 GiB): exit ${hog.exit_status}, last output ${JSON.stringify(hog.stdout.trim().split('\n').at(-1))}`,
+      );
       expect(hog).toMatchObject({ status: 'completed', exit_status: 137 });
       expect(hog.stdout).not.toContain('survived');
       const view = await fx.server.request('GET', `/v1/devboxes/${box.id}`);

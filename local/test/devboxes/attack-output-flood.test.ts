@@ -44,13 +44,20 @@ describe('attack over HTTP: filling the host disk through command output', () =>
   it('keeps no more of a devbox’s output on the host than its disk cap', async () => {
     const diskBytes = 2 * GIB;
     const box = await createRunning(fx.server, {
-      launch_parameters: { resource_size_request: 'CUSTOM_SIZE', custom_cpu_cores: 0.5, custom_gb_memory: 1, custom_disk_size: 2 },
+      launch_parameters: {
+        resource_size_request: 'CUSTOM_SIZE',
+        custom_cpu_cores: 0.5,
+        custom_gb_memory: 1,
+        custom_disk_size: 2,
+      },
     });
     const bound = diskBytes + 256 * MIB;
     let stored = 0;
     let finished = false;
     try {
-      const started = await fx.server.request('POST', `/v1/devboxes/${box.id}/execute_async`, { command: 'head -c 2560M /dev/zero' });
+      const started = await fx.server.request('POST', `/v1/devboxes/${box.id}/execute_async`, {
+        command: 'head -c 2560M /dev/zero',
+      });
       expect(started.status, started.text).toBe(200);
       const executionId: string = started.json.execution_id;
       const deadline = Date.now() + 150_000;
@@ -70,7 +77,9 @@ describe('attack over HTTP: filling the host disk through command output', () =>
     } finally {
       await shutdown(fx.server, box.id);
     }
-    console.log(`output flood: the host keeps ${Math.round(stored / MIB)} MiB of execution output for a devbox with a ${diskBytes / MIB} MiB disk (command ${finished ? 'finished' : 'stopped early'})`);
+    console.log(
+      `output flood: the host keeps ${Math.round(stored / MIB)} MiB of execution output for a devbox with a ${diskBytes / MIB} MiB disk (command ${finished ? 'finished' : 'stopped early'})`,
+    );
     expect(stored, 'execution output stored on the host exceeds the devbox disk cap').toBeLessThanOrEqual(bound);
   }, 180_000);
 });

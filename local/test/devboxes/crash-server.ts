@@ -8,5 +8,11 @@ import { startLocalServer } from '../../src/server.js';
 import { devboxServices } from './services.js';
 
 const [dataDir, token] = process.argv.slice(2);
-const server = await startLocalServer({ port: 0, dataDir, token, log: createLogger('error'), services: devboxServices() });
+const server = await startLocalServer({
+  port: 0,
+  dataDir,
+  token,
+  log: createLogger('error'),
+  services: devboxServices(),
+});
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);

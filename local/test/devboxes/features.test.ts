@@ -4,10 +4,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../../test/support/local-server.js';
 import { createRunning, exec, shutdown, startDevboxServer, waitDevbox } from './helpers.js';
 
-async function tgz(entries: Array<{ name: string; content?: string; mode?: number; type?: 'file' | 'directory' | 'symlink'; linkname?: string }>): Promise<Buffer> {
+async function tgz(
+  entries: Array<{
+    name: string;
+    content?: string;
+    mode?: number;
+    type?: 'file' | 'directory' | 'symlink';
+    linkname?: string;
+  }>,
+): Promise<Buffer> {
   const pack = tar.pack();
   for (const e of entries) {
-    if (e.type === 'directory' || e.type === 'symlink') pack.entry({ name: e.name, type: e.type, linkname: e.linkname });
+    if (e.type === 'directory' || e.type === 'symlink')
+      pack.entry({ name: e.name, type: e.type, linkname: e.linkname });
     else pack.entry({ name: e.name, mode: e.mode ?? 0o644 }, e.content ?? '');
   }
   pack.finalize();
@@ -16,7 +25,12 @@ async function tgz(entries: Array<{ name: string; content?: string; mode?: numbe
   return gzipSync(Buffer.concat(chunks));
 }
 
-async function uploadObject(server: TestServer, name: string, contentType: string, bytes: Buffer | string): Promise<string> {
+async function uploadObject(
+  server: TestServer,
+  name: string,
+  contentType: string,
+  bytes: Buffer | string,
+): Promise<string> {
   const created = await server.request('POST', '/v1/objects', { name, content_type: contentType });
   expect(created.status, created.text).toBe(200);
   const put = await fetch(created.json.upload_url, { method: 'PUT', body: bytes });
@@ -57,7 +71,9 @@ describe('devbox features over HTTP', () => {
   });
 
   it('fails a devbox whose launch command fails', async () => {
-    const created = await server.request('POST', '/v1/devboxes', { launch_parameters: { launch_commands: ['exit 7'] } });
+    const created = await server.request('POST', '/v1/devboxes', {
+      launch_parameters: { launch_commands: ['exit 7'] },
+    });
     const ended = await waitDevbox(server, created.json.id, ['running', 'failure']);
     expect(ended.status).toBe('failure');
     expect(ended.state_transitions.at(-1).status).toBe('failure');
@@ -96,7 +112,11 @@ describe('devbox features over HTTP', () => {
         'cat notes.txt project/README conf/app.ini legacy.txt; project/src/main.sh; test -d project/empty && echo empty-dir; ls -A project; test -e escape.txt || echo no-escape',
       );
       expect(out.stdout).toBe('object text\nreadme\na=1\nlegacy\nmain\nempty-dir\nREADME\nempty\nsrc\nno-escape\n');
-      const outside = await exec(server, box.id, 'cat /opt/app/settings.ini; stat -c %U /opt/app/settings.ini /srv/project/README; /srv/project/src/main.sh');
+      const outside = await exec(
+        server,
+        box.id,
+        'cat /opt/app/settings.ini; stat -c %U /opt/app/settings.ini /srv/project/README; /srv/project/src/main.sh',
+      );
       expect(outside.stdout).toBe("it's=1\nuser\nuser\nmain\n");
     } finally {
       await shutdown(server, box.id);
@@ -107,20 +127,28 @@ describe('devbox features over HTTP', () => {
     const broker = await server.request('POST', '/v1/devboxes', { mounts: [{ type: 'broker_mount', axon_id: 'x' }] });
     expect(broker.status).toBe(422);
     expect(broker.json.message).toMatch(/broker_mount/);
-    const missing = await server.request('POST', '/v1/devboxes', { mounts: [{ type: 'object_mount', object_id: 'obj_missing', object_path: '/home/user/x' }] });
+    const missing = await server.request('POST', '/v1/devboxes', {
+      mounts: [{ type: 'object_mount', object_id: 'obj_missing', object_path: '/home/user/x' }],
+    });
     expect(missing.status).toBe(404);
   });
 
   it('refuses an unknown network policy instead of dropping it, and an over-long id as too long', async () => {
     const before = (await server.request('GET', '/v1/devboxes')).json.devboxes.length;
-    const devbox = await server.request('POST', '/v1/devboxes', { launch_parameters: { network_policy_id: 'np_nope' } });
+    const devbox = await server.request('POST', '/v1/devboxes', {
+      launch_parameters: { network_policy_id: 'np_nope' },
+    });
     expect(devbox.status).toBe(404);
     expect(devbox.json.message).toBe('launch_parameters.network_policy_id: network policy "np_nope" does not exist');
     // At the limit the id is looked up (and not found); past it the request is refused as too long.
-    const atLimit = await server.request('POST', '/v1/devboxes', { launch_parameters: { network_policy_id: 'x'.repeat(256) } });
+    const atLimit = await server.request('POST', '/v1/devboxes', {
+      launch_parameters: { network_policy_id: 'x'.repeat(256) },
+    });
     expect(atLimit.status).toBe(404);
     expect(atLimit.text.length).toBeLessThan(500);
-    const long = await server.request('POST', '/v1/devboxes', { launch_parameters: { network_policy_id: 'x'.repeat(100_000) } });
+    const long = await server.request('POST', '/v1/devboxes', {
+      launch_parameters: { network_policy_id: 'x'.repeat(100_000) },
+    });
     expect(long.status).toBe(400);
     expect(long.json.message).toMatch(/network_policy_id: expected string \(at most 256 characters/);
     // Neither request created a devbox.
@@ -154,10 +182,14 @@ describe('devbox features over HTTP', () => {
   });
 
   it('shuts down an idle devbox and suspends one whose policy says so', async () => {
-    const idle = await createRunning(server, { launch_parameters: { after_idle: { idle_time_seconds: 1, on_idle: 'shutdown' } } });
+    const idle = await createRunning(server, {
+      launch_parameters: { after_idle: { idle_time_seconds: 1, on_idle: 'shutdown' } },
+    });
     const ended = await waitDevbox(server, idle.id, ['shutdown', 'failure']);
     expect(ended).toMatchObject({ status: 'shutdown', shutdown_reason: 'idle' });
-    const sleepy = await createRunning(server, { launch_parameters: { after_idle: { idle_time_seconds: 1, on_idle: 'suspend' } } });
+    const sleepy = await createRunning(server, {
+      launch_parameters: { after_idle: { idle_time_seconds: 1, on_idle: 'suspend' } },
+    });
     const suspended = await waitDevbox(server, sleepy.id, ['suspended', 'failure', 'shutdown']);
     expect(suspended.status).toBe('suspended');
     await shutdown(server, sleepy.id);
@@ -189,7 +221,11 @@ describe('devbox features over HTTP', () => {
     const [a, b] = await Promise.all([createRunning(server), createRunning(server)]);
     try {
       await exec(server, a.id, 'echo mine > /home/user/secret.txt; echo $$ > /tmp/a.pid');
-      const other = await exec(server, b.id, 'cat /home/user/secret.txt 2>&1; test -e /tmp/a.pid || echo no-pid-file; ps -e -o pid= | wc -l');
+      const other = await exec(
+        server,
+        b.id,
+        'cat /home/user/secret.txt 2>&1; test -e /tmp/a.pid || echo no-pid-file; ps -e -o pid= | wc -l',
+      );
       expect(other.stdout).toMatch(/No such file/);
       expect(other.stdout).toMatch(/no-pid-file/);
       // Only a handful of processes are visible: its own PID namespace.
@@ -213,7 +249,12 @@ describe('devbox features over HTTP', () => {
       ['POST', '/v1/devboxes/dbx_missing', { name: 'x' }, 404],
       ['POST', '/v1/devboxes/create_and_await_running', { metadata: 'x' }, 400],
       ['POST', '/v1/devboxes', { mounts: [{ type: 'nfs_mount' }] }, 400],
-      ['POST', '/v1/devboxes', { launch_parameters: { after_idle: { idle_time_seconds: 0, on_idle: 'shutdown' } } }, 400],
+      [
+        'POST',
+        '/v1/devboxes',
+        { launch_parameters: { after_idle: { idle_time_seconds: 0, on_idle: 'shutdown' } } },
+        400,
+      ],
       ['POST', '/v1/devboxes', { launch_parameters: { keep_alive_time_seconds: 999999 } }, 400],
       ['POST', '/v1/devboxes', { launch_parameters: { resource_size_request: 'HUGE' } }, 400],
       ['POST', '/v1/devboxes', { launch_parameters: { custom_cpu_cores: 2, custom_gb_memory: 32 } }, 400],

@@ -30,7 +30,8 @@ export function useIsolatedDevboxServer(): { readonly server: TestServer } {
   });
   return {
     get server(): TestServer {
-      if (holder.server === undefined) throw new Error('useIsolatedDevboxServer: the server exists only once beforeAll ran');
+      if (holder.server === undefined)
+        throw new Error('useIsolatedDevboxServer: the server exists only once beforeAll ran');
       return holder.server;
     },
   };

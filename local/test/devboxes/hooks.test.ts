@@ -28,8 +28,13 @@ describe('hooks for blueprints and snapshots', () => {
         service = devboxes;
         devboxes.registerLayerResolver(async (params) => {
           if (params.snapshot_id === undefined || params.snapshot_id === null) return undefined;
-          if (params.snapshot_id !== 'snp_test') throw new HttpError(404, 'not_found', `snapshot ${params.snapshot_id} does not exist`);
-          return { layers: [layerDir], snapshot_id: 'snp_test', environment_variables: { FROM: 'layer', BOTH: 'layer' } };
+          if (params.snapshot_id !== 'snp_test')
+            throw new HttpError(404, 'not_found', `snapshot ${params.snapshot_id} does not exist`);
+          return {
+            layers: [layerDir],
+            snapshot_id: 'snp_test',
+            environment_variables: { FROM: 'layer', BOTH: 'layer' },
+          };
         });
         devboxes.registerShutdownGuard((id) => (guarded.has(id) ? 'a snapshot is in progress' : undefined));
       },
@@ -70,7 +75,11 @@ describe('hooks for blueprints and snapshots', () => {
     process.kill(handle.pid, 'SIGKILL');
     const failed = await waitDevbox(server, box.id, ['failure', 'shutdown']);
     expect(failed).toMatchObject({ status: 'failure', failure_reason: 'execution_failed' });
-    const done = await server.request('POST', `/v1/devboxes/${box.id}/executions/${started.json.execution_id}/wait_for_status`, { statuses: ['completed'] });
+    const done = await server.request(
+      'POST',
+      `/v1/devboxes/${box.id}/executions/${started.json.execution_id}/wait_for_status`,
+      { statuses: ['completed'] },
+    );
     expect(done.json.status).toBe('completed');
     expect(done.json.exit_status).not.toBe(0);
   });

@@ -14,10 +14,19 @@ describe('devbox lifecycle over HTTP', () => {
   it('creates a devbox that goes provisioning ⇒ initializing ⇒ running, and shuts it down', async () => {
     const created = await server.request('POST', '/v1/devboxes', { name: 'first', metadata: { team: 'rx' } });
     expect(created.status, created.text).toBe(200);
-    expect(created.json).toMatchObject({ status: 'provisioning', name: 'first', metadata: { team: 'rx' }, end_time_ms: null });
+    expect(created.json).toMatchObject({
+      status: 'provisioning',
+      name: 'first',
+      metadata: { team: 'rx' },
+      end_time_ms: null,
+    });
     const running = await waitDevbox(server, created.json.id, ['running', 'failure']);
     expect(running.status).toBe('running');
-    expect(running.state_transitions.map((t: { status: string }) => t.status)).toEqual(['provisioning', 'initializing', 'running']);
+    expect(running.state_transitions.map((t: { status: string }) => t.status)).toEqual([
+      'provisioning',
+      'initializing',
+      'running',
+    ]);
     const hello = await exec(server, running.id, 'echo hello; echo oops >&2; exit 3');
     expect(hello).toMatchObject({ status: 'completed', exit_status: 3, stdout: 'hello\n', stderr: 'oops\n' });
     const down = await server.request('POST', `/v1/devboxes/${running.id}/shutdown`);
@@ -37,7 +46,10 @@ describe('devbox lifecycle over HTTP', () => {
       expect(page1.json.devboxes).toHaveLength(1);
       expect(page1.json.has_more).toBe(true);
       expect(page1.json.total_count).toBeGreaterThanOrEqual(2);
-      const page2 = await server.request('GET', `/v1/devboxes?status=running&limit=1&starting_after=${page1.json.devboxes[0].id}`);
+      const page2 = await server.request(
+        'GET',
+        `/v1/devboxes?status=running&limit=1&starting_after=${page1.json.devboxes[0].id}`,
+      );
       expect(page2.json.devboxes[0].id).not.toBe(page1.json.devboxes[0].id);
       const updated = await server.request('POST', `/v1/devboxes/${a.id}`, { name: 'renamed', metadata: { k: 'v' } });
       expect(updated.json).toMatchObject({ name: 'renamed', metadata: { k: 'v' } });
@@ -60,10 +72,14 @@ describe('devbox lifecycle over HTTP', () => {
   });
 
   it('shuts down a devbox that is still booting, and it stays shut down', async () => {
-    const created = await server.request('POST', '/v1/devboxes', { launch_parameters: { launch_commands: ['sleep 0.5'] } });
+    const created = await server.request('POST', '/v1/devboxes', {
+      launch_parameters: { launch_commands: ['sleep 0.5'] },
+    });
     const down = await server.request('POST', `/v1/devboxes/${created.json.id}/shutdown`);
     expect(down.json.status).toBe('shutdown');
-    const final = await server.request('POST', `/v1/devboxes/${created.json.id}/wait_for_status`, { statuses: ['shutdown'] });
+    const final = await server.request('POST', `/v1/devboxes/${created.json.id}/wait_for_status`, {
+      statuses: ['shutdown'],
+    });
     expect(final.json.status).toBe('shutdown');
     const again = await server.request('POST', `/v1/devboxes/${created.json.id}/shutdown`);
     expect(again.json.status).toBe('shutdown');

@@ -22,7 +22,9 @@ describe('the official @runloop/api-client', () => {
       expect(await result.stdout()).toBe('hi b\n');
       expect(await result.stderr()).toBe('err\n');
       const chunks: string[] = [];
-      const streamed = await devbox.cmd.exec('for i in 1 2 3; do echo line $i; sleep 0.1; done', { stdout: (c: string) => chunks.push(c) });
+      const streamed = await devbox.cmd.exec('for i in 1 2 3; do echo line $i; sleep 0.1; done', {
+        stdout: (c: string) => chunks.push(c),
+      });
       expect(streamed.exitCode).toBe(0);
       expect(chunks.join('')).toBe('line 1\nline 2\nline 3\n');
       const big = await devbox.cmd.exec('seq 1 3000');

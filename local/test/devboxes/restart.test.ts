@@ -19,7 +19,9 @@ describe('restarts', () => {
       let runningId: string;
       let execId: string;
       try {
-        const box = await createRunning(first, { launch_parameters: { launch_commands: ['echo start >> /home/user/starts.log'] } });
+        const box = await createRunning(first, {
+          launch_parameters: { launch_commands: ['echo start >> /home/user/starts.log'] },
+        });
         suspendedId = box.id;
         execId = (await exec(first, box.id, 'echo kept > /home/user/kept.txt; echo from-first')).execution_id;
         expect((await first.request('POST', `/v1/devboxes/${box.id}/suspend`)).json.status).toBe('suspended');
@@ -51,7 +53,9 @@ describe('restarts', () => {
       const first = await startDevboxServer({ dataDir, keepDataDir: true });
       let id: string;
       try {
-        const created = await first.request('POST', '/v1/devboxes', { launch_parameters: { launch_commands: ['sleep 300'] } });
+        const created = await first.request('POST', '/v1/devboxes', {
+          launch_parameters: { launch_commands: ['sleep 300'] },
+        });
         id = created.json.id;
         expect((await waitDevbox(first, id, ['initializing'])).status).toBe('initializing');
       } finally {
@@ -59,7 +63,10 @@ describe('restarts', () => {
       }
       const second = await startDevboxServer({ dataDir });
       try {
-        expect((await second.request('GET', `/v1/devboxes/${id}`)).json).toMatchObject({ status: 'shutdown', shutdown_reason: 'api_shutdown' });
+        expect((await second.request('GET', `/v1/devboxes/${id}`)).json).toMatchObject({
+          status: 'shutdown',
+          shutdown_reason: 'api_shutdown',
+        });
       } finally {
         await second.dispose();
       }
@@ -71,7 +78,9 @@ describe('restarts', () => {
   it('after a crash (SIGKILL), marks running devboxes failed and lost executions completed with no exit status', async () => {
     const dataDir = await tempDataDir();
     const token = 'crash-test-token';
-    const child = spawn(process.execPath, ['--import', 'tsx', CRASH_SERVER, dataDir, token], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CRASH_SERVER, dataDir, token], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
       const url = (JSON.parse(line) as { url: string }).url;
@@ -103,7 +112,10 @@ describe('restarts', () => {
       try {
         const box = await server.request('GET', `/v1/devboxes/${id}`);
         expect(box.json.status).toBe('failure');
-        expect(box.json.state_transitions.at(-1)).toMatchObject({ status: 'failure', failure_reason: 'server_restarted' });
+        expect(box.json.state_transitions.at(-1)).toMatchObject({
+          status: 'failure',
+          failure_reason: 'server_restarted',
+        });
         const gone = await server.request('GET', `/v1/devboxes/${id}/executions/${lost.json.execution_id}`);
         expect(gone.json).toMatchObject({ status: 'completed', exit_status: null, stdout: 'partial\n' });
         const kept = await server.request('GET', `/v1/devboxes/${id}/executions/${done.json.execution_id}`);

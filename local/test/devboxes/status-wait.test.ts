@@ -22,7 +22,12 @@ describe('awaitStatus', () => {
   it(
     'skips unwanted statuses and other devboxes, answers with the first wanted one',
     marbles((m) => {
-      const changes = m.hot('-i-o-r-s', { i: rec('initializing'), o: rec('running', 'b'), r: rec('running'), s: rec('shutdown') });
+      const changes = m.hot('-i-o-r-s', {
+        i: rec('initializing'),
+        o: rec('running', 'b'),
+        r: rec('running'),
+        s: rec('shutdown'),
+      });
       const result = awaitStatus(() => rec('provisioning'), changes, 'a', ['running', 'failure'], 20, m.scheduler);
       m.expect(result).toBeObservable('-----(r|)', { r: rec('running') });
       m.expect(changes).toHaveSubscriptions('^----!');

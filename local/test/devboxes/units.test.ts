@@ -27,7 +27,14 @@ function record(overrides: Partial<DevboxRecord> = {}): DevboxRecord {
     failure_reason: null,
     shutdown_reason: null,
     mounted: true,
-    boot: { environment_variables: {}, entrypoint: null, launch_commands: [], layers: [], limits: limitsFor(undefined), mounts: [] },
+    boot: {
+      environment_variables: {},
+      entrypoint: null,
+      launch_commands: [],
+      layers: [],
+      limits: limitsFor(undefined),
+      mounts: [],
+    },
     deadlines: { keep_alive_ms: null, idle_ms: null },
     ...overrides,
   };
@@ -37,11 +44,40 @@ describe('limitsFor', () => {
   it('maps named sizes, custom sizes and nothing', () => {
     const MIB = 1024 ** 2;
     // Nothing requested is SMALL: a devbox is never unlimited.
-    expect(limitsFor(undefined)).toEqual({ cpuCores: 1, memoryBytes: 2 * GIB, diskBytes: 4 * GIB, maxPids: 1024, shmBytes: 128 * MIB });
-    expect(limitsFor({ resource_size_request: 'X_SMALL' })).toEqual({ cpuCores: 0.5, memoryBytes: GIB, diskBytes: 4 * GIB, maxPids: 512, shmBytes: 64 * MIB });
-    expect(limitsFor({ resource_size_request: 'LARGE' })).toEqual({ cpuCores: 2, memoryBytes: 8 * GIB, diskBytes: 16 * GIB, maxPids: 2048, shmBytes: 512 * MIB });
-    expect(limitsFor({ resource_size_request: 'CUSTOM_SIZE', custom_cpu_cores: 4, custom_gb_memory: 16, custom_disk_size: 32 })).toEqual({
-      cpuCores: 4, memoryBytes: 16 * GIB, diskBytes: 32 * GIB, maxPids: 4096, shmBytes: GIB,
+    expect(limitsFor(undefined)).toEqual({
+      cpuCores: 1,
+      memoryBytes: 2 * GIB,
+      diskBytes: 4 * GIB,
+      maxPids: 1024,
+      shmBytes: 128 * MIB,
+    });
+    expect(limitsFor({ resource_size_request: 'X_SMALL' })).toEqual({
+      cpuCores: 0.5,
+      memoryBytes: GIB,
+      diskBytes: 4 * GIB,
+      maxPids: 512,
+      shmBytes: 64 * MIB,
+    });
+    expect(limitsFor({ resource_size_request: 'LARGE' })).toEqual({
+      cpuCores: 2,
+      memoryBytes: 8 * GIB,
+      diskBytes: 16 * GIB,
+      maxPids: 2048,
+      shmBytes: 512 * MIB,
+    });
+    expect(
+      limitsFor({
+        resource_size_request: 'CUSTOM_SIZE',
+        custom_cpu_cores: 4,
+        custom_gb_memory: 16,
+        custom_disk_size: 32,
+      }),
+    ).toEqual({
+      cpuCores: 4,
+      memoryBytes: 16 * GIB,
+      diskBytes: 32 * GIB,
+      maxPids: 4096,
+      shmBytes: GIB,
     });
     expect(limitsFor({ custom_gb_memory: 4 })).toMatchObject({ cpuCores: 1, memoryBytes: 4 * GIB, diskBytes: 4 * GIB });
     expect(limitsFor({ custom_disk_size: 2 })).toMatchObject({ diskBytes: 2 * GIB });
@@ -62,11 +98,23 @@ describe('devbox state machine', () => {
 
   it('records transitions, end time and reasons', () => {
     const down = withStatus(record(), 'shutdown', 5000, { shutdown_reason: 'idle' });
-    expect(down).toMatchObject({ status: 'shutdown', end_time_ms: 5000, shutdown_reason: 'idle', deadlines: { keep_alive_ms: null, idle_ms: null } });
+    expect(down).toMatchObject({
+      status: 'shutdown',
+      end_time_ms: 5000,
+      shutdown_reason: 'idle',
+      deadlines: { keep_alive_ms: null, idle_ms: null },
+    });
     expect(down.state_transitions.at(-1)).toEqual({ status: 'shutdown', transition_time_ms: 5000 });
-    const failed = withStatus(record(), 'failure', 6000, { failure_reason: 'health_check_failed', transition_reason: 'server_restarted' });
+    const failed = withStatus(record(), 'failure', 6000, {
+      failure_reason: 'health_check_failed',
+      transition_reason: 'server_restarted',
+    });
     expect(failed.failure_reason).toBe('health_check_failed');
-    expect(failed.state_transitions.at(-1)).toEqual({ status: 'failure', transition_time_ms: 6000, failure_reason: 'server_restarted' });
+    expect(failed.state_transitions.at(-1)).toEqual({
+      status: 'failure',
+      transition_time_ms: 6000,
+      failure_reason: 'server_restarted',
+    });
     const view = toDevboxView(failed);
     expect(view).not.toHaveProperty('boot');
     expect(view).not.toHaveProperty('deadlines');
@@ -75,8 +123,12 @@ describe('devbox state machine', () => {
 
 describe('mounts', () => {
   it('turns legacy file_mounts and code_mounts into mounts and refuses hosted-service mounts with 422', () => {
-    expect(mountsOf({ file_mounts: { 'a.txt': 'A' } })).toEqual([{ type: 'file_mount', target: 'a.txt', content: 'A' }]);
-    expect(mountsOf({ code_mounts: [{ repo_name: 'r', repo_owner: 'o' }] })).toEqual([{ type: 'code_mount', repo_name: 'r', repo_owner: 'o' }]);
+    expect(mountsOf({ file_mounts: { 'a.txt': 'A' } })).toEqual([
+      { type: 'file_mount', target: 'a.txt', content: 'A' },
+    ]);
+    expect(mountsOf({ code_mounts: [{ repo_name: 'r', repo_owner: 'o' }] })).toEqual([
+      { type: 'code_mount', repo_name: 'r', repo_owner: 'o' },
+    ]);
     for (const params of [
       { mounts: [{ type: 'agent_mount' as const, agent_id: 'a', agent_name: null }] },
       { mounts: [{ type: 'broker_mount' as const, axon_id: 'x' }] },
@@ -116,7 +168,9 @@ describe('DevboxLogs', () => {
     logs.add('a', { level: 'info', source: 'exec', cmd_id: 'e1' });
     logs.add('a', { level: 'info', source: 'exec', cmd_id: 'e2', shell_name: 's' });
     logs.add('b', { level: 'info', source: 'exec', cmd_id: 'e3' });
-    expect(logs.list('a', { execution_id: 'e2' })).toEqual([{ level: 'info', source: 'exec', cmd_id: 'e2', shell_name: 's', timestamp_ms: 2 }]);
+    expect(logs.list('a', { execution_id: 'e2' })).toEqual([
+      { level: 'info', source: 'exec', cmd_id: 'e2', shell_name: 's', timestamp_ms: 2 },
+    ]);
     expect(logs.list('a', { shell_name: 's' })).toHaveLength(1);
     for (let i = 0; i < 5; i++) logs.add('a', { level: 'info', source: 'exec', cmd_id: `x${i}` });
     expect(logs.list('a').map((e) => e.cmd_id)).toEqual(['x2', 'x3', 'x4']);
@@ -143,7 +197,12 @@ describe('usageOf', () => {
         { status: 'shutdown', transition_time_ms: 21_000 },
       ],
     });
-    expect(usageOf(r, 99_999)).toMatchObject({ total_active_seconds: 15, total_elapsed_seconds: 20, vcpu_seconds: 30, memory_gb_seconds: 60 });
+    expect(usageOf(r, 99_999)).toMatchObject({
+      total_active_seconds: 15,
+      total_elapsed_seconds: 20,
+      vcpu_seconds: 30,
+      memory_gb_seconds: 60,
+    });
   });
 });
 
@@ -152,9 +211,16 @@ describe('DevboxTimers (virtual time)', () => {
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
     scheduler.run(() => {
       const fired: Array<[string, number]> = [];
-      const timers = new DevboxTimers(() => scheduler.now(), (id) => fired.push([id, scheduler.now()]), scheduler);
+      const timers = new DevboxTimers(
+        () => scheduler.now(),
+        (id) => fired.push([id, scheduler.now()]),
+        scheduler,
+      );
       timers.arm(record({ id: 'ka', deadlines: { keep_alive_ms: 50, idle_ms: null } }));
-      const idle = record({ id: 'idle', launch_parameters: { after_idle: { idle_time_seconds: 0.01, on_idle: 'suspend' } } });
+      const idle = record({
+        id: 'idle',
+        launch_parameters: { after_idle: { idle_time_seconds: 0.01, on_idle: 'suspend' } },
+      });
       timers.touch('idle');
       timers.arm(idle);
       scheduler.schedule(() => timers.touch('idle'), 5);
@@ -170,8 +236,14 @@ describe('DevboxTimers (virtual time)', () => {
 
   it('says which deadline is due, keep-alive first', () => {
     let now = 0;
-    const timers = new DevboxTimers(() => now, () => undefined);
-    const r = record({ launch_parameters: { after_idle: { idle_time_seconds: 1, on_idle: 'shutdown' } }, deadlines: { keep_alive_ms: 500, idle_ms: null } });
+    const timers = new DevboxTimers(
+      () => now,
+      () => undefined,
+    );
+    const r = record({
+      launch_parameters: { after_idle: { idle_time_seconds: 1, on_idle: 'shutdown' } },
+      deadlines: { keep_alive_ms: 500, idle_ms: null },
+    });
     timers.touch(r.id);
     expect(timers.due(r)).toBeUndefined();
     now = 600;
@@ -179,7 +251,11 @@ describe('DevboxTimers (virtual time)', () => {
     expect(timers.due({ ...r, deadlines: { keep_alive_ms: null, idle_ms: null } })).toBeUndefined();
     now = 1000;
     expect(timers.due({ ...r, deadlines: { keep_alive_ms: null, idle_ms: null } })).toBe('idle_shutdown');
-    expect(DevboxTimers.afterIdleOf(record({ launch_parameters: { lifecycle: { after_idle: { idle_time_seconds: 5, on_idle: 'suspend' } } } }))).toEqual({ idle_time_seconds: 5, on_idle: 'suspend' });
+    expect(
+      DevboxTimers.afterIdleOf(
+        record({ launch_parameters: { lifecycle: { after_idle: { idle_time_seconds: 5, on_idle: 'suspend' } } } }),
+      ),
+    ).toEqual({ idle_time_seconds: 5, on_idle: 'suspend' });
   });
 
   it('retries a deadline a guard held back, replacing any armed timer', () => {
@@ -210,7 +286,11 @@ describe('DevboxTimers (virtual time)', () => {
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
     scheduler.run(() => {
       const fired: string[] = [];
-      const timers = new DevboxTimers(() => scheduler.now(), (id) => fired.push(id), scheduler);
+      const timers = new DevboxTimers(
+        () => scheduler.now(),
+        (id) => fired.push(id),
+        scheduler,
+      );
       timers.arm(record({ id: 'a', deadlines: { keep_alive_ms: 10, idle_ms: null } }));
       timers.arm(record({ id: 'b', deadlines: { keep_alive_ms: 10, idle_ms: null } }));
       timers.disarm('a');

@@ -16,15 +16,25 @@ describe('executions over HTTP', () => {
   it('returns completed at once for a quick command and the running view for a slow one', async () => {
     const quick = await server.request('POST', `/v1/devboxes/${box.id}/execute`, { command: 'echo "$GREETING"; pwd' });
     expect(quick.json).toMatchObject({ status: 'completed', exit_status: 0, stdout: 'hi there\n/home/user\n' });
-    const slow = await server.request('POST', `/v1/devboxes/${box.id}/execute`, { command: 'sleep 1.5; echo done', optimistic_timeout: 0.2 });
+    const slow = await server.request('POST', `/v1/devboxes/${box.id}/execute`, {
+      command: 'sleep 1.5; echo done',
+      optimistic_timeout: 0.2,
+    });
     expect(slow.json.status).toBe('running');
     expect(slow.json.exit_status ?? null).toBeNull();
-    const done = await server.request('POST', `/v1/devboxes/${box.id}/executions/${slow.json.execution_id}/wait_for_status`, { statuses: ['completed'] });
+    const done = await server.request(
+      'POST',
+      `/v1/devboxes/${box.id}/executions/${slow.json.execution_id}/wait_for_status`,
+      { statuses: ['completed'] },
+    );
     expect(done.json).toMatchObject({ status: 'completed', exit_status: 0, stdout: 'done\n' });
   });
 
   it('never runs a command twice for the same command_id', async () => {
-    const body = { command: 'echo x >> /home/user/dedupe.txt; sleep 0.3', command_id: '01900000-0000-7000-8000-000000000001' };
+    const body = {
+      command: 'echo x >> /home/user/dedupe.txt; sleep 0.3',
+      command_id: '01900000-0000-7000-8000-000000000001',
+    };
     const [a, b] = await Promise.all([
       server.request('POST', `/v1/devboxes/${box.id}/execute`, body),
       server.request('POST', `/v1/devboxes/${box.id}/execute`, body),
@@ -41,12 +51,19 @@ describe('executions over HTTP', () => {
     });
     expect(started.json.status).toBe('running');
     const id = started.json.execution_id;
-    const held = await server.request('POST', `/v1/devboxes/${box.id}/executions/${id}/wait_for_status`, { statuses: ['completed'], timeout_seconds: 1 });
+    const held = await server.request('POST', `/v1/devboxes/${box.id}/executions/${id}/wait_for_status`, {
+      statuses: ['completed'],
+      timeout_seconds: 1,
+    });
     expect(held.status).toBe(408);
     expect(held.headers.get('x-should-retry')).toBe('true');
     const killed = await server.request('POST', `/v1/devboxes/${box.id}/executions/${id}/kill`, {});
     expect(killed.json).toMatchObject({ status: 'completed', exit_status: 137 });
-    const alive = await exec(server, box.id, 'kill -0 "$(cat /home/user/bg.pid)" 2>/dev/null && echo alive || echo gone');
+    const alive = await exec(
+      server,
+      box.id,
+      'kill -0 "$(cat /home/user/bg.pid)" 2>/dev/null && echo alive || echo gone',
+    );
     expect(alive.stdout.trim()).toBe('gone');
   });
 
@@ -64,12 +81,19 @@ describe('executions over HTTP', () => {
   });
 
   it('feeds stdin of an attached execution and closes it on EOF', async () => {
-    const started = await server.request('POST', `/v1/devboxes/${box.id}/execute_async`, { command: 'read first; echo "got $first"; cat', attach_stdin: true });
+    const started = await server.request('POST', `/v1/devboxes/${box.id}/execute_async`, {
+      command: 'read first; echo "got $first"; cat',
+      attach_stdin: true,
+    });
     const id = started.json.execution_id;
-    const sent = await server.request('POST', `/v1/devboxes/${box.id}/executions/${id}/send_std_in`, { text: 'hello\nrest\n' });
+    const sent = await server.request('POST', `/v1/devboxes/${box.id}/executions/${id}/send_std_in`, {
+      text: 'hello\nrest\n',
+    });
     expect(sent.json).toEqual({ devbox_id: box.id, execution_id: id, success: true });
     await server.request('POST', `/v1/devboxes/${box.id}/executions/${id}/send_std_in`, { signal: 'EOF' });
-    const done = await server.request('POST', `/v1/devboxes/${box.id}/executions/${id}/wait_for_status`, { statuses: ['completed'] });
+    const done = await server.request('POST', `/v1/devboxes/${box.id}/executions/${id}/wait_for_status`, {
+      statuses: ['completed'],
+    });
     expect(done.json).toMatchObject({ status: 'completed', exit_status: 0, stdout: 'got hello\nrest\n' });
     const logs = await server.request('GET', `/v1/devboxes/${box.id}/logs?execution_id=${id}`);
     expect(logs.json.logs.map((l: { exit_code?: number | null }) => l.exit_code ?? null)).toEqual([null, 0]);
@@ -80,7 +104,12 @@ describe('executions over HTTP', () => {
     expect(view.stdout.split('\n').filter(Boolean)).toHaveLength(100);
     expect(view.stdout_truncated).toBe(true);
     const got = await server.request('GET', `/v1/devboxes/${box.id}/executions/${view.execution_id}?last_n=3`);
-    expect(got.json).toMatchObject({ stdout: '498\n499\n500\n', stdout_truncated: true, stderr: '', stderr_truncated: false });
+    expect(got.json).toMatchObject({
+      stdout: '498\n499\n500\n',
+      stdout_truncated: true,
+      stderr: '',
+      stderr_truncated: false,
+    });
     const sync = await server.request('POST', `/v1/devboxes/${box.id}/execute_sync`, { command: 'echo sync; exit 2' });
     expect(sync.json).toMatchObject({ devbox_id: box.id, exit_status: 2, stdout: 'sync\n', stderr: '' });
   });
@@ -100,7 +129,12 @@ describe('executions over HTTP', () => {
     cases.push(
       ['POST', `/v1/devboxes/${box.id}/executions/${eid}/wait_for_status`, { statuses: [] }, 400],
       ['POST', `/v1/devboxes/${box.id}/executions/${eid}/wait_for_status`, { statuses: ['done'] }, 400],
-      ['POST', `/v1/devboxes/${box.id}/executions/${eid}/wait_for_status`, { statuses: ['completed'], timeout_seconds: 26 }, 400],
+      [
+        'POST',
+        `/v1/devboxes/${box.id}/executions/${eid}/wait_for_status`,
+        { statuses: ['completed'], timeout_seconds: 26 },
+        400,
+      ],
       ['GET', `/v1/devboxes/${box.id}/executions/${eid}/stream_stdout_updates?offset=-1`, undefined, 400],
       ['GET', `/v1/devboxes/${box.id}/executions/${eid}/stream_stderr_updates?offset=abc`, undefined, 400],
       ['GET', `/v1/devboxes/${box.id}/executions/${eid}?last_n=x`, undefined, 400],

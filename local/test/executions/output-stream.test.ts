@@ -70,7 +70,9 @@ describe('outputEvents', () => {
   it('cuts a finished output read in large blocks into bounded chunks on character boundaries', async () => {
     const log = await OutputLog.create(join(dir, 'stdout'));
     // Characters of 1 to 4 bytes, so chunk ends fall at every position within a character.
-    const text = Array.from({ length: 500 }, (_, i) => ['a', 'é', '€', '😀'][i % 4]! + (i % 7 === 0 ? '\n' : '')).join('');
+    const text = Array.from({ length: 500 }, (_, i) => ['a', 'é', '€', '😀'][i % 4]! + (i % 7 === 0 ? '\n' : '')).join(
+      '',
+    );
     await log.append(Buffer.from(text));
     await log.close();
     for (const maxChunkBytes of [4, 5, 6, 7, 64]) {
@@ -110,7 +112,10 @@ describe('outputEvents', () => {
     const first = await collect(outputEvents(log, 0, { maxChunkBytes: 100 }));
     const resumeAt = first.chunks[5]!;
     const rest = await collect(outputEvents(log, resumeAt.offset, { maxChunkBytes: 100 }));
-    const upTo = first.chunks.slice(0, 6).map((c) => c.output).join('');
+    const upTo = first.chunks
+      .slice(0, 6)
+      .map((c) => c.output)
+      .join('');
     expect(upTo + rest.chunks.map((c) => c.output).join('')).toBe(text);
   });
 
@@ -171,7 +176,15 @@ describe('OutputLog writing', () => {
     await log.append(Buffer.from('0123456789'));
     await log.appendAll([Buffer.from('abc'), Buffer.from('def')]);
     const disk = await readFile(join(dir, 'stdout'));
-    for (const [start, end] of [[10, 16], [12, 15], [0, 16], [8, 12], [0, 10], [16, 16], [14, 20]] as const) {
+    for (const [start, end] of [
+      [10, 16],
+      [12, 15],
+      [0, 16],
+      [8, 12],
+      [0, 10],
+      [16, 16],
+      [14, 20],
+    ] as const) {
       expect((await reader.read(start, end)).toString()).toBe(disk.subarray(start, end).toString());
     }
     await log.close();

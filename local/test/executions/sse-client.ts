@@ -29,7 +29,15 @@ export async function* sseEvents(response: Response): AsyncGenerator<TestSseEven
 }
 
 /** Opens an output stream of an execution. */
-export function openStream(url: string, token: string, devboxId: string, executionId: string, name: 'stdout' | 'stderr', offset: number, signal?: AbortSignal): Promise<Response> {
+export function openStream(
+  url: string,
+  token: string,
+  devboxId: string,
+  executionId: string,
+  name: 'stdout' | 'stderr',
+  offset: number,
+  signal?: AbortSignal,
+): Promise<Response> {
   return fetch(`${url}/v1/devboxes/${devboxId}/executions/${executionId}/stream_${name}_updates?offset=${offset}`, {
     headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
     signal,

@@ -67,7 +67,9 @@ describe('execution output streams (SSE)', () => {
   });
 
   it('ends an idle stream with an error event 408 that the client resumes from', async () => {
-    const started = await server.request('POST', `/v1/devboxes/${box.id}/execute_async`, { command: 'echo before; sleep 2.5; echo after' });
+    const started = await server.request('POST', `/v1/devboxes/${box.id}/execute_async`, {
+      command: 'echo before; sleep 2.5; echo after',
+    });
     const id = started.json.execution_id;
     const idle = await read(id, 'stdout', 0);
     expect(idle.chunks).toEqual([{ output: 'before\n', offset: 7 }]);

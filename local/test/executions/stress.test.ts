@@ -33,7 +33,10 @@ async function pool<T>(count: number, concurrency: number, task: (i: number) => 
 /** The execution once completed, long-polling at most ~15 s: a record stuck `running` fails here, not by hanging. */
 async function settled(server: TestServer, box: string, id: string): Promise<any> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const res = await server.request('POST', `/v1/devboxes/${box}/executions/${id}/wait_for_status`, { statuses: ['completed'], timeout_seconds: 5 });
+    const res = await server.request('POST', `/v1/devboxes/${box}/executions/${id}/wait_for_status`, {
+      statuses: ['completed'],
+      timeout_seconds: 5,
+    });
     if (res.status === 200) return res.json;
     expect(res.status, res.text).toBe(408);
   }
@@ -52,7 +55,13 @@ async function stopWithin(server: TestServer, ms: number): Promise<'stopped' | '
 }
 
 function summary(view: any): string {
-  return JSON.stringify({ status: view.status, exit: view.exit_status, out: view.stdout, err: view.stderr, trunc: [view.stdout_truncated, view.stderr_truncated] });
+  return JSON.stringify({
+    status: view.status,
+    exit: view.exit_status,
+    out: view.stdout,
+    err: view.stderr,
+    trunc: [view.stdout_truncated, view.stderr_truncated],
+  });
 }
 
 describe('execution completion under load', () => {
@@ -67,7 +76,14 @@ describe('execution completion under load', () => {
   });
 
   it(`reports every one of ${EXECS} short commands completed with its whole output`, async () => {
-    const expected = summary({ status: 'completed', exit_status: 0, stdout: 'out\n', stderr: 'err\n', stdout_truncated: false, stderr_truncated: false });
+    const expected = summary({
+      status: 'completed',
+      exit_status: 0,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      stdout_truncated: false,
+      stderr_truncated: false,
+    });
     const bad = (
       await pool(EXECS, CONCURRENCY, async (i) => {
         const view = await exec(server, boxes[i % boxes.length]!, 'echo out; echo err >&2');
@@ -81,7 +97,9 @@ describe('execution completion under load', () => {
     const results = await pool(20 * SCALE, CONCURRENCY, async (i) => {
       const box = boxes[i % boxes.length]!;
       if (i % 2 === 0) {
-        const res = await server.request('POST', `/v1/devboxes/${box}/execute_sync`, { command: `printf 'a%s\\n' ${i}; printf 'b%s\\n' ${i} >&2` });
+        const res = await server.request('POST', `/v1/devboxes/${box}/execute_sync`, {
+          command: `printf 'a%s\\n' ${i}; printf 'b%s\\n' ${i} >&2`,
+        });
         return { i, got: [res.json.exit_status, res.json.stdout, res.json.stderr], want: [0, `a${i}\n`, `b${i}\n`] };
       }
       const view = await exec(server, box, `printf 'a%s\\n' ${i}`);
@@ -97,10 +115,22 @@ describe('the first execution of a fresh server', () => {
       const fresh = await startDevboxServer();
       try {
         const box = await createRunning(fresh);
-        const first = await fresh.request('POST', `/v1/devboxes/${box.id}/execute`, { command: 'echo first; echo second >&2' });
+        const first = await fresh.request('POST', `/v1/devboxes/${box.id}/execute`, {
+          command: 'echo first; echo second >&2',
+        });
         expect(first.status, first.text).toBe(200);
-        const view = first.json.status === 'completed' ? first.json : await settled(fresh, box.id, first.json.execution_id);
-        expect(summary(view)).toBe(summary({ status: 'completed', exit_status: 0, stdout: 'first\n', stderr: 'second\n', stdout_truncated: false, stderr_truncated: false }));
+        const view =
+          first.json.status === 'completed' ? first.json : await settled(fresh, box.id, first.json.execution_id);
+        expect(summary(view)).toBe(
+          summary({
+            status: 'completed',
+            exit_status: 0,
+            stdout: 'first\n',
+            stderr: 'second\n',
+            stdout_truncated: false,
+            stderr_truncated: false,
+          }),
+        );
       } finally {
         // Always stop, bounded: a stop that waits for a forgotten execution is the bug this looks for.
         expect(await stopWithin(fresh, STOP_BOUND_MS), `server ${n} stopped`).toBe('stopped');

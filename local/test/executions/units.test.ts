@@ -20,7 +20,11 @@ describe('named shell script', () => {
     await rm(tmp, { recursive: true, force: true });
   });
   const run = (command: string) =>
-    spawnSync('bash', ['-c', inShell(name, command)], { cwd: '/', encoding: 'utf8', env: { PATH: process.env.PATH, TMPDIR: tmp } });
+    spawnSync('bash', ['-c', inShell(name, command)], {
+      cwd: '/',
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, TMPDIR: tmp },
+    });
 
   it('carries cwd and exports to the next command, even after exit or a failure', () => {
     expect(run('cd /tmp && export A="x y"').status).toBe(0);

@@ -8,5 +8,11 @@ import { createLogger } from '../../src/http/logger.js';
 import { startLocalServer } from '../../src/server.js';
 
 const [dataDir, token, port] = process.argv.slice(2);
-const server = await startLocalServer({ port: Number(port), host: '127.0.0.1', dataDir, token, log: createLogger('error') });
+const server = await startLocalServer({
+  port: Number(port),
+  host: '127.0.0.1',
+  dataDir,
+  token,
+  log: createLogger('error'),
+});
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);

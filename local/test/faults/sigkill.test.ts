@@ -33,8 +33,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startServer(dataDir: string, port: number): Promise<{ child: ChildProcessByStdio<null, Readable, null>; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', KILL_SERVER, dataDir, TOKEN, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startServer(
+  dataDir: string,
+  port: number,
+): Promise<{ child: ChildProcessByStdio<null, Readable, null>; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', KILL_SERVER, dataDir, TOKEN, String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   return { child, url: (JSON.parse(line) as { url: string }).url };
 }
@@ -97,7 +102,10 @@ describe('SIGKILL in the middle of work, then a restart on the same data dir', (
       expect((await call('POST', `/v1/objects/${object.json.id}/complete`, {})).json.state).toBe('READ_ONLY');
 
       const suspended = (await call('POST', '/v1/devboxes/create_and_await_running', {})).json;
-      expect((await call('POST', `/v1/devboxes/${suspended.id}/execute`, { command: 'echo kept > /home/user/kept.txt' })).json.exit_status).toBe(0);
+      expect(
+        (await call('POST', `/v1/devboxes/${suspended.id}/execute`, { command: 'echo kept > /home/user/kept.txt' }))
+          .json.exit_status,
+      ).toBe(0);
       const snapshot = await call('POST', `/v1/devboxes/${suspended.id}/snapshot_disk`, { name: 'before-crash' });
       expect(snapshot.status, snapshot.text).toBe(200);
       expect((await call('POST', `/v1/devboxes/${suspended.id}/suspend`)).json.status).toBe('suspended');
@@ -107,7 +115,10 @@ describe('SIGKILL in the middle of work, then a restart on the same data dir', (
       const long = await call('POST', `/v1/devboxes/${running.id}/execute_async`, { command: 'sleep 300' });
       const sdk = new RunloopSDK({ baseURL: first.url, bearerToken: TOKEN });
       const waited = lastValueFrom(
-        longPoll(sdk.api.devboxes.executions.waitForStatus(running.id, long.json.execution_id, { statuses: ['completed'] }), (e) => e.status === 'completed'),
+        longPoll(
+          sdk.api.devboxes.executions.waitForStatus(running.id, long.json.execution_id, { statuses: ['completed'] }),
+          (e) => e.status === 'completed',
+        ),
       );
       const cut = await call('POST', '/v1/objects', { name: 'cut.bin', content_type: 'binary' });
       const upload = fetch(cut.json.upload_url, {
@@ -144,9 +155,16 @@ describe('SIGKILL in the middle of work, then a restart on the same data dir', (
       expect((await again('GET', `/v1/devboxes/${suspended.id}`)).json.status).toBe('suspended');
       expect((await again('POST', `/v1/devboxes/${suspended.id}/resume`)).status).toBe(200);
       expect((await waitStatus(again, suspended.id, ['running', 'failure'])).status).toBe('running');
-      expect((await again('POST', `/v1/devboxes/${suspended.id}/execute`, { command: 'cat /home/user/kept.txt' })).json.stdout).toBe('kept\n');
-      const restored = (await again('POST', '/v1/devboxes/create_and_await_running', { snapshot_id: snapshot.json.id })).json;
-      expect((await again('POST', `/v1/devboxes/${restored.id}/execute`, { command: 'cat /home/user/kept.txt' })).json.stdout).toBe('kept\n');
+      expect(
+        (await again('POST', `/v1/devboxes/${suspended.id}/execute`, { command: 'cat /home/user/kept.txt' })).json
+          .stdout,
+      ).toBe('kept\n');
+      const restored = (await again('POST', '/v1/devboxes/create_and_await_running', { snapshot_id: snapshot.json.id }))
+        .json;
+      expect(
+        (await again('POST', `/v1/devboxes/${restored.id}/execute`, { command: 'cat /home/user/kept.txt' })).json
+          .stdout,
+      ).toBe('kept\n');
       for (const id of [suspended.id, restored.id]) await again('POST', `/v1/devboxes/${id}/shutdown`);
       second.child.kill('SIGTERM');
       await once(second.child, 'exit');

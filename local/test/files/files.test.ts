@@ -21,10 +21,15 @@ describe('devbox files over HTTP', () => {
   });
 
   it('writes and reads UTF-8 text as text/plain, paths relative to /home/user', async () => {
-    const written = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, { file_path: 'dir/notes.txt', contents: 'héllo {"json": false}\n' });
+    const written = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, {
+      file_path: 'dir/notes.txt',
+      contents: 'héllo {"json": false}\n',
+    });
     expect(written.status, written.text).toBe(200);
     expect(written.json).toMatchObject({ devbox_id: box.id, exit_status: 0 });
-    const read = await server.request('POST', `/v1/devboxes/${box.id}/read_file_contents`, { file_path: 'dir/notes.txt' });
+    const read = await server.request('POST', `/v1/devboxes/${box.id}/read_file_contents`, {
+      file_path: 'dir/notes.txt',
+    });
     expect(read.status).toBe(200);
     expect(read.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(read.text).toBe('héllo {"json": false}\n');
@@ -57,9 +62,15 @@ describe('devbox files over HTTP', () => {
     const form = new FormData();
     form.append('file', new Blob(['late path']), 'x.txt');
     form.append('path', 'late.txt');
-    const up = await fetch(`${server.url}/v1/devboxes/${box.id}/upload_file`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: form });
+    const up = await fetch(`${server.url}/v1/devboxes/${box.id}/upload_file`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}` },
+      body: form,
+    });
     expect(up.status).toBe(200);
-    expect((await server.request('POST', `/v1/devboxes/${box.id}/read_file_contents`, { file_path: 'late.txt' })).text).toBe('late path');
+    expect(
+      (await server.request('POST', `/v1/devboxes/${box.id}/read_file_contents`, { file_path: 'late.txt' })).text,
+    ).toBe('late path');
   });
 
   it('never reaches the host: ../ paths and planted symlinks stay inside the devbox', async () => {
@@ -76,9 +87,14 @@ describe('devbox files over HTTP', () => {
       expect([400, 403, 404], body.file_path).toContain(res.status);
     }
     // ../../etc/passwd is the devbox's own file, not the host's: a write there must not touch the host.
-    const etc = await server.request('POST', `/v1/devboxes/${box.id}/read_file_contents`, { file_path: '../../etc/passwd' });
+    const etc = await server.request('POST', `/v1/devboxes/${box.id}/read_file_contents`, {
+      file_path: '../../etc/passwd',
+    });
     expect([200, 403]).toContain(etc.status);
-    const escape = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, { file_path: `planted`, contents: 'overwritten' });
+    const escape = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, {
+      file_path: `planted`,
+      contents: 'overwritten',
+    });
     expect([200, 403, 404, 422]).toContain(escape.status);
     const { readFile } = await import('node:fs/promises');
     expect(await readFile(`${hostDir}/secret.txt`, 'utf8')).toBe(marker);
@@ -109,7 +125,11 @@ describe('devbox files over HTTP', () => {
     expect(notMultipart.status).toBe(400);
     const noPath = new FormData();
     noPath.append('file', new Blob(['x']), 'x');
-    const res = await fetch(`${server.url}/v1/devboxes/${box.id}/upload_file`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: noPath });
+    const res = await fetch(`${server.url}/v1/devboxes/${box.id}/upload_file`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}` },
+      body: noPath,
+    });
     expect(res.status).toBe(400);
     const missingBox = await server.request('POST', '/v1/devboxes/dbx_missing/read_file_contents', { file_path: 'a' });
     expect(missingBox.status).toBe(404);

@@ -39,7 +39,11 @@ describe('devbox files against a hostile client', () => {
   const post = (route: string, body: unknown, signal?: AbortSignal, range?: string): Promise<Response> =>
     fetch(`${server.url}/v1/devboxes/${box.id}/${route}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', ...(range === undefined ? {} : { range }) },
+      headers: {
+        authorization: `Bearer ${server.token}`,
+        'content-type': 'application/json',
+        ...(range === undefined ? {} : { range }),
+      },
       body: JSON.stringify(body),
       ...(signal ? { signal } : {}),
     });
@@ -58,11 +62,24 @@ describe('devbox files against a hostile client', () => {
   it('answers every truncated multipart upload with a 400 and keeps serving, leaving no file', async () => {
     const content = randomBytes(64 * 1024);
     const orders = [
-      [{ name: 'path', content: 'cut/path-first.bin' }, { name: 'file', filename: 'f', content }],
-      [{ name: 'file', filename: 'f', content }, { name: 'path', content: 'cut/file-first.bin' }],
+      [
+        { name: 'path', content: 'cut/path-first.bin' },
+        { name: 'file', filename: 'f', content },
+      ],
+      [
+        { name: 'file', filename: 'f', content },
+        { name: 'path', content: 'cut/file-first.bin' },
+      ],
       // Parts the server skips, and a file it cannot write, are cut off too.
-      [{ name: 'path', content: 'cut/extra.bin' }, { name: 'file', filename: 'f', content }, { name: 'extra', filename: 'g', content }],
-      [{ name: 'path', content: '/proc/1/nope' }, { name: 'file', filename: 'f', content }],
+      [
+        { name: 'path', content: 'cut/extra.bin' },
+        { name: 'file', filename: 'f', content },
+        { name: 'extra', filename: 'g', content },
+      ],
+      [
+        { name: 'path', content: '/proc/1/nope' },
+        { name: 'file', filename: 'f', content },
+      ],
     ];
     for (const parts of orders) {
       const whole = multipart(parts);
@@ -80,8 +97,13 @@ describe('devbox files against a hostile client', () => {
   });
 
   it('leaves nothing at the target, and the old content intact, when an upload is cancelled partway', async () => {
-    await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, { file_path: 'big/target.bin', contents: 'old' });
-    const head = Buffer.from(`--${BOUNDARY}\r\ncontent-disposition: form-data; name="path"\r\n\r\nbig/target.bin\r\n--${BOUNDARY}\r\ncontent-disposition: form-data; name="file"; filename="f"\r\n\r\n`);
+    await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, {
+      file_path: 'big/target.bin',
+      contents: 'old',
+    });
+    const head = Buffer.from(
+      `--${BOUNDARY}\r\ncontent-disposition: form-data; name="path"\r\n\r\nbig/target.bin\r\n--${BOUNDARY}\r\ncontent-disposition: form-data; name="file"; filename="f"\r\n\r\n`,
+    );
     const chunk = randomBytes(256 * 1024);
     let sent = 0;
     const cancel = new AbortController();
@@ -114,32 +136,54 @@ describe('devbox files against a hostile client', () => {
     const form = new FormData();
     form.append('path', 'ranged/data.bin');
     form.append('file', new Blob([bytes]), 'data.bin');
-    const up = await fetch(`${server.url}/v1/devboxes/${box.id}/upload_file`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: form });
+    const up = await fetch(`${server.url}/v1/devboxes/${box.id}/upload_file`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}` },
+      body: form,
+    });
     expect(up.status).toBe(200);
-    for (const [route, body] of [['download_file', { path: 'ranged/data.bin' }], ['read_file_contents', { file_path: 'ranged/data.bin' }]] as const) {
+    for (const [route, body] of [
+      ['download_file', { path: 'ranged/data.bin' }],
+      ['read_file_contents', { file_path: 'ranged/data.bin' }],
+    ] as const) {
       await expectRangeAnswers(
         (range) =>
           fetch(`${server.url}/v1/devboxes/${box.id}/${route}`, {
             method: 'POST',
-            headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', ...(range === undefined ? {} : { range }) },
+            headers: {
+              authorization: `Bearer ${server.token}`,
+              'content-type': 'application/json',
+              ...(range === undefined ? {} : { range }),
+            },
             body: JSON.stringify(body),
           }),
         bytes,
       );
     }
-    const missing = await server.request('POST', `/v1/devboxes/${box.id}/download_file`, { path: 'ranged/none.bin' }, { range: 'bytes=0-1' });
+    const missing = await server.request(
+      'POST',
+      `/v1/devboxes/${box.id}/download_file`,
+      { path: 'ranged/none.bin' },
+      { range: 'bytes=0-1' },
+    );
     expect(missing.status).toBe(404);
   });
 
   it('answers a write to a device such as /dev/full with a 4xx', async () => {
-    const res = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, { file_path: '/dev/full', contents: 'x' });
+    const res = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, {
+      file_path: '/dev/full',
+      contents: 'x',
+    });
     expect(res.status, res.text).toBeGreaterThanOrEqual(400);
     expect(res.status, res.text).toBeLessThan(500);
     expect(res.json).toHaveProperty('error');
   });
 
   it('answers a read of an endless file (/dev/zero) with a 422 at once, never streaming until the client leaves', async () => {
-    for (const [route, body] of [['read_file_contents', { file_path: '/dev/zero' }], ['download_file', { path: '/dev/zero' }]] as const) {
+    for (const [route, body] of [
+      ['read_file_contents', { file_path: '/dev/zero' }],
+      ['download_file', { path: '/dev/zero' }],
+    ] as const) {
       // The guard: an unbounded answer would run into this timeout and fail the test.
       const res = await post(route, body, AbortSignal.timeout(20_000));
       const text = await res.text();
@@ -156,7 +200,10 @@ describe('devbox files against a hostile client', () => {
   it('answers a read of a file over the largest devbox disk (sparse) with a 422 naming the limit', async () => {
     expect((await exec(server, box.id, 'truncate -s 65G /home/user/sparse.bin && echo ok')).stdout.trim()).toBe('ok');
     try {
-      for (const [route, body] of [['download_file', { path: 'sparse.bin' }], ['read_file_contents', { file_path: 'sparse.bin' }]] as const) {
+      for (const [route, body] of [
+        ['download_file', { path: 'sparse.bin' }],
+        ['read_file_contents', { file_path: 'sparse.bin' }],
+      ] as const) {
         const res = await post(route, body, AbortSignal.timeout(20_000));
         const text = await res.text();
         expect(res.status, `${route}: ${text.slice(0, 200)}`).toBe(422);
@@ -173,32 +220,45 @@ describe('devbox files against a hostile client', () => {
   });
 
   it('answers a write into a full devbox disk with a 413 disk_full, not a retryable 5xx, and writes again once there is room', async () => {
-    const fill = 'avail=$(df -B1 --output=avail /home/user | tail -1); fallocate -l "$avail" /home/user/fill.bin; ' +
+    const fill =
+      'avail=$(df -B1 --output=avail /home/user | tail -1); fallocate -l "$avail" /home/user/fill.bin; ' +
       'head -c 64M /dev/zero > /home/user/fill2.bin 2>/dev/null; df -B1 --output=avail /home/user | tail -1';
     const left = await exec(server, box.id, fill);
     expect(Number(left.stdout.trim()), left.stdout + left.stderr).toBeLessThan(1024 * 1024);
     try {
       const content = 'z'.repeat(2 * 1024 * 1024);
-      const written = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, { file_path: 'full/a.txt', contents: content });
+      const written = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, {
+        file_path: 'full/a.txt',
+        contents: content,
+      });
       expect(written.status, written.text).toBe(413);
       expect(written.json).toMatchObject({ error: 'disk_full' });
       expect(written.headers.get('x-should-retry')).toBe('false');
       const form = new FormData();
       form.append('path', 'full/b.bin');
       form.append('file', new Blob([content]), 'b.bin');
-      const uploaded = await fetch(`${server.url}/v1/devboxes/${box.id}/upload_file`, { method: 'POST', headers: { authorization: `Bearer ${server.token}` }, body: form });
+      const uploaded = await fetch(`${server.url}/v1/devboxes/${box.id}/upload_file`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.token}` },
+        body: form,
+      });
       expect(uploaded.status).toBe(413);
       expect(await uploaded.json()).toMatchObject({ error: 'disk_full' });
     } finally {
       await exec(server, box.id, 'rm -f /home/user/fill.bin /home/user/fill2.bin');
     }
-    const again = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, { file_path: 'full/a.txt', contents: 'room' });
+    const again = await server.request('POST', `/v1/devboxes/${box.id}/write_file_contents`, {
+      file_path: 'full/a.txt',
+      contents: 'room',
+    });
     expect(again.status, again.text).toBe(200);
     expect((await exec(server, box.id, 'cat /home/user/full/a.txt; ls -A /home/user/full')).stdout).toBe('rooma.txt\n');
   });
 
   it('echoes at most ~200 characters of a long file_path', async () => {
-    const res = await server.request('POST', `/v1/devboxes/${box.id}/read_file_contents`, { file_path: `missing/${'p'.repeat(1024 * 1024)}` });
+    const res = await server.request('POST', `/v1/devboxes/${box.id}/read_file_contents`, {
+      file_path: `missing/${'p'.repeat(1024 * 1024)}`,
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(res.json.message.length).toBeLessThan(300);

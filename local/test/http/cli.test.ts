@@ -62,7 +62,9 @@ describe('runloop-local CLI', () => {
     expect(runtimeLine).toContain('runtime: process');
     expect(runtimeLine).toContain('NOT A SANDBOX');
     // The unsandboxed fallback is also said on stderr, on a line of its own.
-    await expect.poll(() => stderr).toMatch(/^runloop-local: WARNING: devboxes are plain host processes, NOT A SANDBOX/m);
+    await expect
+      .poll(() => stderr)
+      .toMatch(/^runloop-local: WARNING: devboxes are plain host processes, NOT A SANDBOX/m);
     const ok = await fetch(`${url}/v1/objects`, { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
     await ok.text();
@@ -76,7 +78,9 @@ describe('runloop-local CLI', () => {
   it('takes the token from RUNLOOP_API_KEY and then prints no token line', async () => {
     const dir = await tempDataDir();
     dirs.push(dir);
-    const child = startCli(['--port', '0', '--data-dir', dir, '--runtime', 'process', '--quiet'], { RUNLOOP_API_KEY: 'env-token' });
+    const child = startCli(['--port', '0', '--data-dir', dir, '--runtime', 'process', '--quiet'], {
+      RUNLOOP_API_KEY: 'env-token',
+    });
     const [ready, runtimeLine] = await readLines(child, 2);
     expect(runtimeLine).toContain('runtime:');
     const url = /http:\/\/127\.0\.0\.1:\d+/.exec(ready!)![0];
@@ -91,10 +95,25 @@ describe('runloop-local CLI', () => {
     const dir = await tempDataDir();
     dirs.push(dir);
     // Like npx: a shell that does not exec node, in an environment npm marks.
-    const launcher = spawn('sh', ['-c', 'node --import tsx local/src/cli.ts "$@"; :', 'sh', '--port', '0', '--data-dir', dir, '--runtime', 'process', '--quiet'], {
-      cwd: ROOT,
-      env: { ...process.env, RUNLOOP_API_KEY: 'npx-token', npm_command: 'exec' },
-    });
+    const launcher = spawn(
+      'sh',
+      [
+        '-c',
+        'node --import tsx local/src/cli.ts "$@"; :',
+        'sh',
+        '--port',
+        '0',
+        '--data-dir',
+        dir,
+        '--runtime',
+        'process',
+        '--quiet',
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, RUNLOOP_API_KEY: 'npx-token', npm_command: 'exec' },
+      },
+    );
     started.push(launcher);
     const [ready] = await readLines(launcher, 1);
     const url = /http:\/\/127\.0\.0\.1:\d+/.exec(ready!)![0];

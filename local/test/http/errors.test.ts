@@ -38,7 +38,12 @@ describe('toErrorReply', () => {
     [new UnprocessableError('unsupported', 'not here'), 422, { 'x-should-retry': 'false' }, 'unsupported'],
     [new OperationFailedError('snapshot_failed', 'copy failed'), 500, { 'x-should-retry': 'false' }, 'snapshot_failed'],
     [new UpstreamError('nothing answers'), 502, { 'x-should-retry': 'false' }, 'bad_gateway'],
-    [new BusyError('devbox_busy', 'try again', 2), 503, { 'x-should-retry': 'true', 'retry-after': '2' }, 'devbox_busy'],
+    [
+      new BusyError('devbox_busy', 'try again', 2),
+      503,
+      { 'x-should-retry': 'true', 'retry-after': '2' },
+      'devbox_busy',
+    ],
     [new UnavailableError('ssh_unavailable', 'no ssh'), 503, { 'x-should-retry': 'false' }, 'ssh_unavailable'],
   ];
 
@@ -48,7 +53,12 @@ describe('toErrorReply', () => {
   });
 
   it('recognises a domain error by its brand, not only by instanceof', () => {
-    const copy = Object.assign(Object.create(null) as object, { [Symbol.for('runloop-local.DomainError')]: true, kind: 'not_found', code: 'not_found', message: 'gone' });
+    const copy = Object.assign(Object.create(null) as object, {
+      [Symbol.for('runloop-local.DomainError')]: true,
+      kind: 'not_found',
+      code: 'not_found',
+      message: 'gone',
+    });
     expect(isDomainError(copy)).toBe(true);
     expect(toErrorReply(copy).status).toBe(404);
     expect(isDomainError(new Error('x'))).toBe(false);
@@ -57,11 +67,15 @@ describe('toErrorReply', () => {
   it('echoes at most ~200 characters of an id, and clips any message', () => {
     const reply = toErrorReply(new NotFoundError('devbox', 'x'.repeat(1_000_000)));
     expect(reply.body.message.length).toBeLessThan(300);
-    expect(toErrorReply(new InvalidInputError('body', 'y'.repeat(100_000))).body.message.length).toBeLessThanOrEqual(600);
+    expect(toErrorReply(new InvalidInputError('body', 'y'.repeat(100_000))).body.message.length).toBeLessThanOrEqual(
+      600,
+    );
   });
 
   it('keeps an HttpError status and headers, and adds x-should-retry: false to its 409', () => {
-    expect(toErrorReply(new HttpError(416, 'range_not_satisfiable', 'no', { 'content-range': 'bytes */9' }))).toMatchObject({
+    expect(
+      toErrorReply(new HttpError(416, 'range_not_satisfiable', 'no', { 'content-range': 'bytes */9' })),
+    ).toMatchObject({
       status: 416,
       headers: { 'content-range': 'bytes */9' },
     });

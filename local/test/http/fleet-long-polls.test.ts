@@ -16,7 +16,12 @@ async function h2PostBurst(url: string, token: string, path: string, body: unkno
   session.on('error', () => undefined);
   const one = (): Promise<number> =>
     new Promise((resolve, reject) => {
-      const stream = session.request({ ':method': 'POST', ':path': path, authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': path,
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+      });
       let status = 0;
       stream.on('response', (headers) => (status = Number(headers[':status'])));
       stream.on('data', () => undefined);
@@ -58,7 +63,13 @@ describe('a fleet of long-polls on the real server', () => {
     devboxId = created.json.id as string;
 
     // Never reached by a devbox nobody suspends: each call holds until its 408.
-    const statuses = await h2PostBurst(server.url, server.token, `/v1/devboxes/${devboxId}/wait_for_status`, { statuses: ['suspended'] }, HOLDS);
+    const statuses = await h2PostBurst(
+      server.url,
+      server.token,
+      `/v1/devboxes/${devboxId}/wait_for_status`,
+      { statuses: ['suspended'] },
+      HOLDS,
+    );
     await new Promise((resolve) => setImmediate(resolve));
 
     expect(statuses).toEqual(Array.from({ length: HOLDS }, () => 408));

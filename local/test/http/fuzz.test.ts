@@ -102,18 +102,74 @@ const TARGETS: readonly Target[] = [
 
 /** Field names the API uses somewhere: random bodies hit real fields with wrong values. */
 const FIELDS = [
-  'name', 'command', 'file_path', 'path', 'contents', 'statuses', 'limit', 'starting_after', 'metadata', 'launch_parameters',
-  'blueprint_id', 'blueprint_name', 'snapshot_id', 'content_type', 'ttl_ms', 'force', 'shell_name', 'text', 'signal',
-  'timeout_seconds', 'port', 'entrypoint', 'environment_variables', 'code_mounts', 'dockerfile', 'file_mounts', 'mounts',
-  'system_setup_commands', 'attach_stdin', 'execution_id', 'search', 'state', 'offset', 'include_total_count', 'status',
-  'keep_alive_time_seconds', 'resource_size_request', 'architecture', 'build_context', 'secrets', 'tunnel', 'auth_mode',
+  'name',
+  'command',
+  'file_path',
+  'path',
+  'contents',
+  'statuses',
+  'limit',
+  'starting_after',
+  'metadata',
+  'launch_parameters',
+  'blueprint_id',
+  'blueprint_name',
+  'snapshot_id',
+  'content_type',
+  'ttl_ms',
+  'force',
+  'shell_name',
+  'text',
+  'signal',
+  'timeout_seconds',
+  'port',
+  'entrypoint',
+  'environment_variables',
+  'code_mounts',
+  'dockerfile',
+  'file_mounts',
+  'mounts',
+  'system_setup_commands',
+  'attach_stdin',
+  'execution_id',
+  'search',
+  'state',
+  'offset',
+  'include_total_count',
+  'status',
+  'keep_alive_time_seconds',
+  'resource_size_request',
+  'architecture',
+  'build_context',
+  'secrets',
+  'tunnel',
+  'auth_mode',
 ];
 
 // Text that is hostile as a name, path or id: unicode, NUL and friends, traversal, long.
 const nasty = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 3, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
-  { weight: 3, arbitrary: fc.constantFrom('', '\0', 'a\0b', '../../etc/passwd', '/dev/full', '/proc/self/mem', '.', '/', '~', '%00', '%E0%A4%A', '%', '😀'.repeat(50), '\u202e', '\ud800') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '',
+      '\0',
+      'a\0b',
+      '../../etc/passwd',
+      '/dev/full',
+      '/proc/self/mem',
+      '.',
+      '/',
+      '~',
+      '%00',
+      '%E0%A4%A',
+      '%',
+      '😀'.repeat(50),
+      '\u202e',
+      '\ud800',
+    ),
+  },
   { weight: 1, arbitrary: fc.integer({ min: 300, max: 20_000 }).map((n) => 'p'.repeat(n)) },
 );
 const hugeString = fc.integer({ min: 100_000, max: 2_000_000 }).map((n) => 'x'.repeat(n));
@@ -128,7 +184,12 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.array(nasty, { maxLength: 5 }) },
   { weight: 1, arbitrary: fc.dictionary(nasty, nasty, { maxKeys: 5 }) },
 );
-const notAString = fc.oneof(oddNumber, fc.boolean(), fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 3 }));
+const notAString = fc.oneof(
+  oddNumber,
+  fc.boolean(),
+  fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.integer(), { maxKeys: 3 }),
+);
 
 /** Text that is no JSON, or is JSON the parser must refuse. */
 function malformedJson(): fc.Arbitrary<string> {
@@ -138,7 +199,19 @@ function malformedJson(): fc.Arbitrary<string> {
       return fc.integer({ min: 1, max: Math.max(1, text.length - 1) }).map((cut) => text.slice(0, cut));
     }),
     fc.string({ maxLength: 200 }),
-    fc.constantFrom('{', '}', '[', '{"a":}', '{"a":1,}', 'nul', 'NaN', '{"a":1}{"b":2}', "{'a':1}", '\u0000', '\ufeff{}'),
+    fc.constantFrom(
+      '{',
+      '}',
+      '[',
+      '{"a":}',
+      '{"a":1,}',
+      'nul',
+      'NaN',
+      '{"a":1}{"b":2}',
+      "{'a':1}",
+      '\u0000',
+      '\ufeff{}',
+    ),
     fc.integer({ min: 65, max: 6000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
     fc.integer({ min: 65, max: 6000 }).map((depth) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
   );
@@ -147,11 +220,17 @@ function malformedJson(): fc.Arbitrary<string> {
 /** A JSON body: anything, including valid-looking objects with wrong values. */
 function anyJsonBody(): fc.Arbitrary<string> {
   return fc.oneof(
-    { weight: 5, arbitrary: fc.dictionary(fc.constantFrom(...FIELDS), anyValue, { maxKeys: 6 }).map((o) => JSON.stringify(o)) },
+    {
+      weight: 5,
+      arbitrary: fc.dictionary(fc.constantFrom(...FIELDS), anyValue, { maxKeys: 6 }).map((o) => JSON.stringify(o)),
+    },
     { weight: 2, arbitrary: fc.dictionary(nasty, anyValue, { maxKeys: 4 }).map((o) => JSON.stringify(o)) },
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)) },
     { weight: 3, arbitrary: malformedJson() },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...FIELDS), hugeString).map(([k, v]) => JSON.stringify({ [k]: v })) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.constantFrom(...FIELDS), hugeString).map(([k, v]) => JSON.stringify({ [k]: v })),
+    },
     { weight: 1, arbitrary: fc.constant('') },
   );
 }
@@ -160,7 +239,9 @@ function anyJsonBody(): fc.Arbitrary<string> {
 function refusedJsonBody(field: string): fc.Arbitrary<string> {
   return fc.oneof(
     malformedJson(),
-    fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.array(fc.integer(), { maxLength: 2 })).map((v) => JSON.stringify(v)),
+    fc
+      .oneof(fc.integer(), fc.string(), fc.boolean(), fc.array(fc.integer(), { maxLength: 2 }))
+      .map((v) => JSON.stringify(v)),
     fc
       .tuple(notAString, fc.dictionary(fc.constantFrom(...FIELDS), anyValue, { maxKeys: 3 }))
       .map(([wrong, rest]) => JSON.stringify({ ...rest, [field]: wrong })),
@@ -172,23 +253,56 @@ const BOUNDARY = 'fuzzBoundary';
 const multipartBody = fc
   .tuple(
     fc.array(
-      fc.record({ name: fc.oneof(fc.constantFrom('path', 'file'), nasty), file: fc.boolean(), value: fc.oneof(nasty, fc.uint8Array({ maxLength: 4096 }).map((b) => Buffer.from(b).toString('latin1'))) }),
+      fc.record({
+        name: fc.oneof(fc.constantFrom('path', 'file'), nasty),
+        file: fc.boolean(),
+        value: fc.oneof(
+          nasty,
+          fc.uint8Array({ maxLength: 4096 }).map((b) => Buffer.from(b).toString('latin1')),
+        ),
+      }),
       { maxLength: 4 },
     ),
     fc.option(fc.nat(), { nil: undefined }),
-    fc.constantFrom(`multipart/form-data; boundary=${BOUNDARY}`, 'multipart/form-data', 'multipart/form-data; boundary=', 'text/plain', 'application/json'),
+    fc.constantFrom(
+      `multipart/form-data; boundary=${BOUNDARY}`,
+      'multipart/form-data',
+      'multipart/form-data; boundary=',
+      'text/plain',
+      'application/json',
+    ),
   )
   .map(([parts, cut, contentType]) => {
     const text =
       parts
-        .map((p) => `--${BOUNDARY}\r\ncontent-disposition: form-data; name="${p.name}"${p.file ? '; filename="f"' : ''}\r\n\r\n${p.value}\r\n`)
+        .map(
+          (p) =>
+            `--${BOUNDARY}\r\ncontent-disposition: form-data; name="${p.name}"${p.file ? '; filename="f"' : ''}\r\n\r\n${p.value}\r\n`,
+        )
         .join('') + `--${BOUNDARY}--\r\n`;
     const bytes = Buffer.from(text, 'latin1');
     return { contentType, body: cut === undefined ? bytes : bytes.subarray(0, cut % (bytes.length + 1)) };
   });
 
 const queryArb = fc.dictionary(
-  fc.oneof(fc.constantFrom('limit', 'starting_after', 'include_total_count', 'status', 'name', 'search', 'state', 'offset', 'content_type', 'devbox_id', 'metadata[a]', 'X-Amz-Signature', 'expires'), nasty),
+  fc.oneof(
+    fc.constantFrom(
+      'limit',
+      'starting_after',
+      'include_total_count',
+      'status',
+      'name',
+      'search',
+      'state',
+      'offset',
+      'content_type',
+      'devbox_id',
+      'metadata[a]',
+      'X-Amz-Signature',
+      'expires',
+    ),
+    nasty,
+  ),
   fc.oneof(nasty, oddNumber.map(String), fc.constantFrom('true', 'false', '', 'null')),
   { maxKeys: 4 },
 );
@@ -221,7 +335,9 @@ function idArb(kind: IdKind, pools: Pools, allowReal: boolean): fc.Arbitrary<str
     fc.constantFrom('dbx_0000000000000000000000', 'obj_0', 'exe_x', 'bpt_', 'snp_1'),
     nasty.filter((s) => s !== ''),
   );
-  return allowReal ? fc.oneof({ weight: 3, arbitrary: fc.constant(pools.real[kind]) }, { weight: 2, arbitrary: unknown }) : unknown;
+  return allowReal
+    ? fc.oneof({ weight: 3, arbitrary: fc.constant(pools.real[kind]) }, { weight: 2, arbitrary: unknown })
+    : unknown;
 }
 
 function requestArb(pools: Pools): fc.Arbitrary<Sent> {
@@ -233,18 +349,25 @@ function requestArb(pools: Pools): fc.Arbitrary<Sent> {
       target.body === 'multipart'
         ? multipartBody
         : target.body === 'raw'
-          ? fc.uint8Array({ maxLength: 8192 }).map((b) => ({ contentType: 'application/octet-stream', body: Buffer.from(b) }))
+          ? fc
+              .uint8Array({ maxLength: 8192 })
+              .map((b) => ({ contentType: 'application/octet-stream', body: Buffer.from(b) }))
           : target.body === 'json'
-            ? (target.refuseOnly !== undefined ? refusedJsonBody(target.refuseOnly) : anyJsonBody()).map((text) => ({ contentType: 'application/json', body: text }))
+            ? (target.refuseOnly !== undefined ? refusedJsonBody(target.refuseOnly) : anyJsonBody()).map((text) => ({
+                contentType: 'application/json',
+                body: text,
+              }))
             : fc.constant({});
-    return fc.tuple(fc.tuple(...params), queryArb, body, fc.boolean(), fc.nat(9)).map(([values, query, payload, h2, roll]) => {
-      let path = target.path;
-      for (const [name, value] of values) path = path.replace(`:${name}`, encodePart(value));
-      const search = new URLSearchParams(Object.entries(query)).toString();
-      // Mostly HTTP/1.1 (cheaper); a tenth over h2c, and never a 2 MB body over h2 (one session each).
-      const overH2 = h2 && roll === 0 && (payload.body === undefined || payload.body.length < 100_000);
-      return { method: target.method, path: search === '' ? path : `${path}?${search}`, ...payload, h2: overH2 };
-    });
+    return fc
+      .tuple(fc.tuple(...params), queryArb, body, fc.boolean(), fc.nat(9))
+      .map(([values, query, payload, h2, roll]) => {
+        let path = target.path;
+        for (const [name, value] of values) path = path.replace(`:${name}`, encodePart(value));
+        const search = new URLSearchParams(Object.entries(query)).toString();
+        // Mostly HTTP/1.1 (cheaper); a tenth over h2c, and never a 2 MB body over h2 (one session each).
+        const overH2 = h2 && roll === 0 && (payload.body === undefined || payload.body.length < 100_000);
+        return { method: target.method, path: search === '' ? path : `${path}?${search}`, ...payload, h2: overH2 };
+      });
   });
 }
 
@@ -255,14 +378,31 @@ interface Answer {
 }
 
 async function send(server: TestServer, sent: Sent): Promise<Answer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${server.token}`, 'x-request-id': `fuzz-${randomBytes(6).toString('hex')}` };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${server.token}`,
+    'x-request-id': `fuzz-${randomBytes(6).toString('hex')}`,
+  };
   if (sent.contentType !== undefined) headers['content-type'] = sent.contentType;
   if (sent.h2) {
     let timer: NodeJS.Timeout | undefined;
-    const hang = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`hung over ${HANG_MS} ms (h2)`)), HANG_MS)));
+    const hang = new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`hung over ${HANG_MS} ms (h2)`)), HANG_MS)),
+    );
     try {
-      const res = await Promise.race([h2Request(server.url, { method: sent.method, path: sent.path, headers, ...(sent.body === undefined ? {} : { body: sent.body }) }), hang]);
-      return { status: res.status, contentType: String(res.headers['content-type'] ?? ''), text: res.body.toString('utf8') };
+      const res = await Promise.race([
+        h2Request(server.url, {
+          method: sent.method,
+          path: sent.path,
+          headers,
+          ...(sent.body === undefined ? {} : { body: sent.body }),
+        }),
+        hang,
+      ]);
+      return {
+        status: res.status,
+        contentType: String(res.headers['content-type'] ?? ''),
+        text: res.body.toString('utf8'),
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -277,7 +417,8 @@ async function send(server: TestServer, sent: Sent): Promise<Answer> {
 }
 
 function describeSent(sent: Sent): string {
-  const body = sent.body === undefined ? '' : ` body(${sent.body.length})=${JSON.stringify(String(sent.body).slice(0, 120))}`;
+  const body =
+    sent.body === undefined ? '' : ` body(${sent.body.length})=${JSON.stringify(String(sent.body).slice(0, 120))}`;
   return `${sent.h2 ? 'h2' : 'h1'} ${sent.method} ${sent.path.slice(0, 200)}${body}`;
 }
 
@@ -307,7 +448,9 @@ describe(`hostile input on every route (fast-check, seed ${SEED}, ${RUNS} reques
     if (pools) await shutdown(server, pools.real.devbox);
     await server?.dispose();
     // eslint-disable-next-line no-console
-    console.log(`fuzz: seed ${SEED}, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`);
+    console.log(
+      `fuzz: seed ${SEED}, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort(([a], [b]) => a - b)))}`,
+    );
   });
 
   it('answers every request with a 2xx, or a 4xx with a JSON error body, and keeps serving', async () => {
@@ -326,14 +469,18 @@ describe(`hostile input on every route (fast-check, seed ${SEED}, ${RUNS} reques
         if (answer.status < 400 || answer.status >= 500) throw new Error(`unexpected status: ${where}`);
         if (!answer.contentType.startsWith('application/json')) throw new Error(`4xx without JSON: ${where}`);
         const body = JSON.parse(answer.text) as { error?: unknown; message?: unknown };
-        if (typeof body.error !== 'string' || typeof body.message !== 'string') throw new Error(`4xx without an error body: ${where}`);
-        if (body.message.length > 1000) throw new Error(`error message echoes too much (${body.message.length}): ${where}`);
+        if (typeof body.error !== 'string' || typeof body.message !== 'string')
+          throw new Error(`4xx without an error body: ${where}`);
+        if (body.message.length > 1000)
+          throw new Error(`error message echoes too much (${body.message.length}): ${where}`);
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
     );
     // fast-check's own report prints the whole counterexample (a body can be megabytes): say it briefly.
     if (run.failed) {
-      throw new Error(`fuzz failed after ${run.numRuns} requests; replay with FUZZ_SEED=${run.seed} (path ${run.counterexamplePath}): ${String(run.errorInstance).slice(0, 2000)}`);
+      throw new Error(
+        `fuzz failed after ${run.numRuns} requests; replay with FUZZ_SEED=${run.seed} (path ${run.counterexamplePath}): ${String(run.errorInstance).slice(0, 2000)}`,
+      );
     }
     // eslint-disable-next-line no-console
     console.log(`fuzz: ${RUNS} requests in ${Date.now() - started} ms`);
@@ -345,7 +492,8 @@ describe(`hostile input on every route (fast-check, seed ${SEED}, ${RUNS} reques
   });
 
   it('bounds list answers by a default page size', async () => {
-    for (let i = 0; i < 22; i++) await server.request('POST', '/v1/objects', { name: `page-${i}`, content_type: 'text' });
+    for (let i = 0; i < 22; i++)
+      await server.request('POST', '/v1/objects', { name: `page-${i}`, content_type: 'text' });
     const page = await server.request('GET', '/v1/objects');
     expect(page.status).toBe(200);
     expect(page.json.objects.length).toBe(20);

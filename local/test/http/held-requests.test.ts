@@ -63,7 +63,13 @@ async function startHarness(): Promise<Harness> {
       },
     }),
   ]);
-  const onRequest = createRequestHandler({ router, token: TOKEN, idempotency, log: silentLogger, stopping: stop.signal });
+  const onRequest = createRequestHandler({
+    router,
+    token: TOKEN,
+    idempotency,
+    log: silentLogger,
+    stopping: stop.signal,
+  });
   const listener: DualListener = await listenDual(
     { host: '127.0.0.1', port: 0 },
     { onRequest, onUpgrade: (_req, socket) => socket.destroy() },

@@ -41,7 +41,9 @@ async function startHarness(): Promise<Harness> {
   const waiters: Array<() => void> = [];
   const wake = (): void => waiters.splice(0).forEach((w) => w());
   const until = (done: () => boolean): Promise<void> =>
-    done() ? Promise.resolve() : new Promise((resolve) => waiters.push(() => (done() ? resolve() : void until(done).then(resolve))));
+    done()
+      ? Promise.resolve()
+      : new Promise((resolve) => waiters.push(() => (done() ? resolve() : void until(done).then(resolve))));
   const router = new Router([
     route({ method: 'POST', path: '/v1/any', handler: async ({ body }) => json({ body }) }),
     route({
@@ -60,8 +62,17 @@ async function startHarness(): Promise<Harness> {
       },
     }),
   ]);
-  const onRequest = createRequestHandler({ router, token: TOKEN, idempotency, log: silentLogger, stopping: stop.signal });
-  const listener: DualListener = await listenDual({ host: '127.0.0.1', port: 0 }, { onRequest, onUpgrade: (_r, socket) => socket.destroy() });
+  const onRequest = createRequestHandler({
+    router,
+    token: TOKEN,
+    idempotency,
+    log: silentLogger,
+    stopping: stop.signal,
+  });
+  const listener: DualListener = await listenDual(
+    { host: '127.0.0.1', port: 0 },
+    { onRequest, onUpgrade: (_r, socket) => socket.destroy() },
+  );
   return {
     url: `http://127.0.0.1:${listener.port}`,
     runs,
@@ -81,7 +92,13 @@ async function startHarness(): Promise<Harness> {
   };
 }
 
-function post(url: string, path: string, body: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+function post(
+  url: string,
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<Response> {
   return fetch(`${url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
@@ -124,7 +141,9 @@ describe('hostile requests against the HTTP layer', () => {
   it('does not store a reply the client never received (idempotent retry runs again)', async () => {
     const before = harness.runs.count;
     const gaveUp = new AbortController();
-    const first = post(harness.url, '/v1/hold', '{}', { 'x-request-id': 'held-1' }, gaveUp.signal).catch(() => undefined);
+    const first = post(harness.url, '/v1/hold', '{}', { 'x-request-id': 'held-1' }, gaveUp.signal).catch(
+      () => undefined,
+    );
     await harness.entered(before + 1);
     gaveUp.abort();
     await first;
@@ -162,14 +181,20 @@ describe('hostile requests against the HTTP layer', () => {
 
   it('answers a request target over 16 KB with a 414 and a JSON body', async () => {
     const target = `/v1/any?q=${'a'.repeat(20 * 1024)}`;
-    const answer = await rawExchange(harness.url, `GET ${target} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\n\r\n`);
+    const answer = await rawExchange(
+      harness.url,
+      `GET ${target} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\n\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 414 /);
     const body = answer.slice(answer.indexOf('\r\n\r\n') + 4);
     expect(JSON.parse(body)).toMatchObject({ error: 'uri_too_long' });
   });
 
   it('answers request headers over 16 KB with a 431 and a JSON body', async () => {
-    const answer = await rawExchange(harness.url, `GET /v1/any HTTP/1.1\r\nhost: x\r\nx-big: ${'b'.repeat(20 * 1024)}\r\n\r\n`);
+    const answer = await rawExchange(
+      harness.url,
+      `GET /v1/any HTTP/1.1\r\nhost: x\r\nx-big: ${'b'.repeat(20 * 1024)}\r\n\r\n`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 431 /);
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: 'headers_too_large' });
   });

@@ -145,7 +145,11 @@ describe('HTTP layer (real server, HTTP/1.1 and h2c on one port)', () => {
     const early = await server.request('GET', `/v1/probe/objects/${created.json.id}/content`);
     expect(early.status).toBe(409);
     await server.request('POST', `/v1/objects/${created.json.id}/complete`);
-    const h2 = await h2Request(server.url, { method: 'GET', path: `/v1/probe/objects/${created.json.id}/content`, headers: auth });
+    const h2 = await h2Request(server.url, {
+      method: 'GET',
+      path: `/v1/probe/objects/${created.json.id}/content`,
+      headers: auth,
+    });
     expect(h2.headers['content-length']).toBe('5');
     expect(h2.body.equals(bytes)).toBe(true);
     expect((await server.request('GET', '/v1/probe/objects/obj_nope/content')).status).toBe(404);
@@ -178,7 +182,10 @@ describe('HTTP layer (real server, HTTP/1.1 and h2c on one port)', () => {
     const local = await startTestServer({ runtimeMode: 'none', services: [probeService(fresh)] });
     try {
       const controller = new AbortController();
-      const res = await fetch(`${local.url}/v1/probe/sse`, { headers: { authorization: `Bearer ${local.token}` }, signal: controller.signal });
+      const res = await fetch(`${local.url}/v1/probe/sse`, {
+        headers: { authorization: `Bearer ${local.token}` },
+        signal: controller.signal,
+      });
       const reader = res.body!.getReader();
       const first = await reader.read();
       expect(new TextDecoder().decode(first.value)).toContain('line 0');
@@ -197,7 +204,10 @@ describe('HTTP layer (real server, HTTP/1.1 and h2c on one port)', () => {
     );
     expect(upgraded).toMatch(/^HTTP\/1\.1 101 /);
     expect(upgraded).toContain('hello-upgraded');
-    const refused = await rawExchange(server.url, 'GET /other HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: probe\r\n\r\n');
+    const refused = await rawExchange(
+      server.url,
+      'GET /other HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: probe\r\n\r\n',
+    );
     expect(refused).toMatch(/^HTTP\/1\.1 404 /);
   });
 });

@@ -25,7 +25,11 @@ describe('idempotency by x-request-id (real server)', () => {
 
   it('makes a concurrent duplicate wait for the first and share its reply (also across protocols)', async () => {
     const before = state.executions;
-    const headers = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', 'x-request-id': 'dup-1' };
+    const headers = {
+      authorization: `Bearer ${server.token}`,
+      'content-type': 'application/json',
+      'x-request-id': 'dup-1',
+    };
     const [a, b] = await Promise.all([
       server.request('POST', '/v1/probe/count', { b: 2 }, { 'x-request-id': 'dup-1' }),
       h2Request(server.url, { method: 'POST', path: '/v1/probe/count', headers, body: JSON.stringify({ b: 2 }) }),
@@ -56,11 +60,21 @@ describe('idempotency by x-request-id (real server)', () => {
 
   it('keeps stored replies across a restart on the same data dir', async () => {
     const fresh = newProbeState();
-    const first = await startTestServer({ runtimeMode: 'none', services: [probeService(fresh)], keepDataDir: true, token: 't1' });
+    const first = await startTestServer({
+      runtimeMode: 'none',
+      services: [probeService(fresh)],
+      keepDataDir: true,
+      token: 't1',
+    });
     const original = await first.request('POST', '/v1/probe/count', { d: 1 }, { 'x-request-id': 'durable-1' });
     await first.dispose();
     const again = newProbeState();
-    const second = await startTestServer({ runtimeMode: 'none', services: [probeService(again)], dataDir: first.dataDir, token: 't1' });
+    const second = await startTestServer({
+      runtimeMode: 'none',
+      services: [probeService(again)],
+      dataDir: first.dataDir,
+      token: 't1',
+    });
     try {
       const replay = await second.request('POST', '/v1/probe/count', { d: 1 }, { 'x-request-id': 'durable-1' });
       expect(replay.json).toEqual(original.json);

@@ -85,7 +85,12 @@ export function probeService(state: ProbeState): ServiceFactory {
         path: '/v1/probe/objects/:id/content',
         handler: async ({ params }) => {
           const content = await openObjectContent(ctx, params.id!);
-          return { kind: 'stream', body: content.stream, contentType: 'application/octet-stream', contentLength: content.sizeBytes };
+          return {
+            kind: 'stream',
+            body: content.stream,
+            contentType: 'application/octet-stream',
+            contentLength: content.sizeBytes,
+          };
         },
       }),
       route({

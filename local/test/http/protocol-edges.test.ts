@@ -49,7 +49,10 @@ describe('protocol edges (real server)', () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ runtimeMode: 'none', services: [createObjectsService, probeService(newProbeState())] });
+    server = await startTestServer({
+      runtimeMode: 'none',
+      services: [createObjectsService, probeService(newProbeState())],
+    });
   });
   afterAll(() => server.dispose());
 
@@ -57,7 +60,11 @@ describe('protocol edges (real server)', () => {
     for (const splitAt of [1, 5, 23]) {
       const proxy = await splittingProxy(server.url, splitAt);
       try {
-        const h2 = await h2Request(proxy.url, { method: 'GET', path: '/v1/objects', headers: { authorization: `Bearer ${server.token}` } });
+        const h2 = await h2Request(proxy.url, {
+          method: 'GET',
+          path: '/v1/objects',
+          headers: { authorization: `Bearer ${server.token}` },
+        });
         expect(h2.status, `h2 split at ${splitAt}`).toBe(200);
         // "P" is also the start of the HTTP/2 preface: the sniffer must wait, then choose HTTP/1.1.
         const h1 = await fetch(`${proxy.url}/v1/probe/any`, {

@@ -23,21 +23,29 @@ describe('Router', () => {
       params: { id: 'dbx_1', executionId: 'exe/2' },
     });
     expect(router.match('GET', '/v1/devboxes/disk_snapshots')).toMatchObject({ kind: 'found', params: {} });
-    expect(router.match('POST', '/v1/devboxes/disk_snapshots')).toMatchObject({ kind: 'found', params: { id: 'disk_snapshots' } });
+    expect(router.match('POST', '/v1/devboxes/disk_snapshots')).toMatchObject({
+      kind: 'found',
+      params: { id: 'disk_snapshots' },
+    });
     expect(router.match('PUT', '/v1/devboxes/x')).toEqual({ kind: 'method_not_allowed', allowed: ['GET', 'POST'] });
     expect(router.match('GET', '/v1/devboxes')).toEqual({ kind: 'not_found' });
     expect(router.match('GET', '/v1/devboxes/%E0%A4%A')).toEqual({ kind: 'not_found' });
   });
 
   it('refuses the same endpoint declared twice, and PUT under /v1', () => {
-    expect(() => router.add([route({ method: 'GET', path: '/v1/devboxes/:other', handler })])).toThrow(/declared twice/);
+    expect(() => router.add([route({ method: 'GET', path: '/v1/devboxes/:other', handler })])).toThrow(
+      /declared twice/,
+    );
     expect(() => router.add([route({ method: 'PUT', path: '/v1/things', handler })])).toThrow(/only GET and POST/);
   });
 });
 
 describe('validation', () => {
   it('names nested paths through intersections and never includes the value', () => {
-    const codec = t.intersection([t.type({ outer: t.type({ list: t.array(t.number) }) }), t.partial({ secret: t.string })]);
+    const codec = t.intersection([
+      t.type({ outer: t.type({ list: t.array(t.number) }) }),
+      t.partial({ secret: t.string }),
+    ]);
     let error: unknown;
     try {
       decodeOrThrow(codec, { outer: { list: [1, 'TOPSECRET'] }, secret: 42424242 }, 'body');
@@ -59,7 +67,11 @@ describe('validation', () => {
 
   it('decodes query strings with codecs written for JSON types, coercing only where needed', () => {
     const codec = t.partial({ limit: t.number, flag: t.boolean, name: t.string });
-    expect(decodeQuery(codec, { limit: '10', flag: 'false', name: '42' })).toEqual({ limit: 10, flag: false, name: '42' });
+    expect(decodeQuery(codec, { limit: '10', flag: 'false', name: '42' })).toEqual({
+      limit: 10,
+      flag: false,
+      name: '42',
+    });
     expect(decodeQuery(ObjectListQuery, { limit: '3', state: 'READ_ONLY' })).toEqual({ limit: 3, state: 'READ_ONLY' });
     expect(() => decodeQuery(codec, { limit: 'ten' })).toThrow(/query\.limit/);
   });

@@ -58,7 +58,11 @@ describe('server lifecycle', () => {
     dirs.push(dataDir);
     const port = await freePort();
     const stopped: string[] = [];
-    const fine: ServiceFactory = () => ({ name: 'fine', routes: () => [], stop: async () => void stopped.push('fine') });
+    const fine: ServiceFactory = () => ({
+      name: 'fine',
+      routes: () => [],
+      stop: async () => void stopped.push('fine'),
+    });
     const broken: ServiceFactory = () => ({
       name: 'broken',
       routes: () => [],
@@ -92,7 +96,10 @@ describe('server lifecycle', () => {
         expect(() => ctx.registry.provide('objects', ctx.services.objects)).toThrow(/provided twice/);
       },
     });
-    const url = await withLocalServer(async (server) => server.url, { runtimeMode: 'none', services: [createObjectsService, consumer] });
+    const url = await withLocalServer(async (server) => server.url, {
+      runtimeMode: 'none',
+      services: [createObjectsService, consumer],
+    });
     // withLocalServer stopped the server on the way out.
     await expect(fetch(`${url}/v1/objects`)).rejects.toThrow();
     expect(seen).toBe('function');
@@ -103,11 +110,28 @@ describe('server lifecycle', () => {
     const dataDir = await tempDataDir();
     dirs.push(dataDir);
     const infos: Array<[string, Record<string, unknown> | undefined]> = [];
-    const log = { debug: () => undefined, info: (m: string, f?: Record<string, unknown>) => void infos.push([m, f]), warn: () => undefined, error: () => undefined };
+    const log = {
+      debug: () => undefined,
+      info: (m: string, f?: Record<string, unknown>) => void infos.push([m, f]),
+      warn: () => undefined,
+      error: () => undefined,
+    };
     const server = await startLocalServer({ dataDir, token: 't', runtimeMode: 'none', log });
     try {
       const listening = infos.find(([m]) => m === 'listening')?.[1];
-      expect(String(listening?.services).split(',')).toEqual(['network-policies', 'objects', 'secrets', 'devboxes', 'executions', 'files', 'snapshots', 'blueprints', 'tunnels', 'ssh', 'dashboard']);
+      expect(String(listening?.services).split(',')).toEqual([
+        'network-policies',
+        'objects',
+        'secrets',
+        'devboxes',
+        'executions',
+        'files',
+        'snapshots',
+        'blueprints',
+        'tunnels',
+        'ssh',
+        'dashboard',
+      ]);
       for (const path of ['/v1/objects', '/v1/devboxes', '/v1/devboxes/disk_snapshots', '/v1/blueprints']) {
         const res = await fetch(`${server.url}${path}`, { headers: { authorization: 'Bearer t' } });
         expect(res.status, path).toBe(200);

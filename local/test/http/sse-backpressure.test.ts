@@ -40,7 +40,11 @@ describe('SSE under backpressure', () => {
   it('streams many backpressured events without leaving listeners behind', async () => {
     process.on('warning', onWarning);
     const res = new SlowResponse();
-    const baseline = { close: res.listenerCount('close'), error: res.listenerCount('error'), drain: res.listenerCount('drain') };
+    const baseline = {
+      close: res.listenerCount('close'),
+      error: res.listenerCount('error'),
+      drain: res.listenerCount('drain'),
+    };
     const controller = new AbortController();
     await writeReply(res as unknown as AnyResponse, { kind: 'sse', events: events(200) }, controller.signal);
     // Warnings are emitted on the next tick.

@@ -48,8 +48,21 @@ beforeAll(async () => {
   const config = { Env: ['PATH=/usr/bin:/bin', 'GREETING=from-image-config'], WorkingDir: '/opt' };
   // As Docker Hub's `python`: the server's mirror option points Docker Hub names at this registry.
   await pushImage(open.url, 'library/python', '3.12-slim', [base, lower, top], config, { index: true });
-  await pushImage(locked.url, 'test/private', 'v1', [base, await makeLayer([{ name: 'secret.txt', content: 'private image\n' }])], {}, { auth: PRIVATE });
-  await pushImage(open.url, 'test/hostile', 'v1', [base, await makeLayer([{ name: '../../escaped.txt', content: 'pwned\n' }])], {});
+  await pushImage(
+    locked.url,
+    'test/private',
+    'v1',
+    [base, await makeLayer([{ name: 'secret.txt', content: 'private image\n' }])],
+    {},
+    { auth: PRIVATE },
+  );
+  await pushImage(
+    open.url,
+    'test/hostile',
+    'v1',
+    [base, await makeLayer([{ name: '../../escaped.txt', content: 'pwned\n' }])],
+    {},
+  );
   server = await startAreaServer({ images: { dockerHubMirror: open.url, credentials: { [locked.host]: PRIVATE } } });
 });
 
@@ -63,7 +76,9 @@ async function build(name: string, dockerfile: string): Promise<{ blueprint: any
   const created = await server.request('POST', '/v1/blueprints', { name, dockerfile });
   expect(created.status, created.text).toBe(200);
   const blueprint = await waitBlueprint(server, created.json.id);
-  const log = (await server.request('GET', `/v1/blueprints/${created.json.id}/logs`)).json.logs.map((l: any) => l.message as string);
+  const log = (await server.request('GET', `/v1/blueprints/${created.json.id}/logs`)).json.logs.map(
+    (l: any) => l.message as string,
+  );
   return { blueprint, log };
 }
 
@@ -73,7 +88,10 @@ function blobDownloads(registry: TestRegistry): number {
 
 describe('FROM a registry image', () => {
   it('builds FROM python:3.12-slim through the mirror; a devbox sees the files, whiteouts, owners and ENV', async () => {
-    const { blueprint, log } = await build('from-python', 'FROM python:3.12-slim\nRUN echo built > /built.txt && pwd > /cwd.txt\nENV EXTRA=from-dockerfile');
+    const { blueprint, log } = await build(
+      'from-python',
+      'FROM python:3.12-slim\nRUN echo built > /built.txt && pwd > /cwd.txt\nENV EXTRA=from-dockerfile',
+    );
     expect(blueprint.status, log.join('\n')).toBe('build_complete');
     expect(log).toContain(`Pulling docker.io/library/python:3.12-slim from ${open.url}`);
     expect(log.some((line) => /^Pulled layer sha256:[0-9a-f]{12}: /.test(line))).toBe(true);
@@ -86,15 +104,21 @@ describe('FROM a registry image', () => {
       expect(result.exit_status, result.stderr).toBe(0);
       return result.stdout;
     };
-    expect(await run('cat /etc/motd-from-image /built.txt /escape')).toBe('hello from the image\nbuilt\nhello from the image\n');
+    expect(await run('cat /etc/motd-from-image /built.txt /escape')).toBe(
+      'hello from the image\nbuilt\nhello from the image\n',
+    );
     // The image's WorkingDir is where the Dockerfile's RUN starts, as in Docker.
     expect(await run('cat /cwd.txt')).toBe('/opt\n');
     expect(await run('test -e /etc/old.conf && echo present || echo whited-out')).toBe('whited-out\n');
     expect(await run('ls /opt/data')).toBe('b.txt\n');
     expect(await run('test -e /opt/evil-dev && echo present || echo skipped')).toBe('skipped\n');
-    expect(await run('stat -c "%u:%g %a" /etc/motd-from-image /home/app/own.txt /usr/bin/su-like')).toBe('0:0 644\n1000:1000 644\n0:0 4755\n');
+    expect(await run('stat -c "%u:%g %a" /etc/motd-from-image /home/app/own.txt /usr/bin/su-like')).toBe(
+      '0:0 644\n1000:1000 644\n0:0 4755\n',
+    );
     expect(await run('stat -c %h /usr/bin/su-hard')).toBe('2\n');
-    expect(await run('echo "$GREETING $EXTRA $PATH"; id -u')).toBe('from-image-config from-dockerfile /usr/bin:/bin\n1000\n');
+    expect(await run('echo "$GREETING $EXTRA $PATH"; id -u')).toBe(
+      'from-image-config from-dockerfile /usr/bin:/bin\n1000\n',
+    );
 
     // The host sees the same files owned inside the devbox range.
     const layers = join(server.dataDir, 'images', 'layers');
@@ -103,7 +127,9 @@ describe('FROM a registry image', () => {
       .filter((path) => existsSync(path))
       .map((path) => lstatSync(path).uid);
     expect(owners).toEqual([101_000]);
-    const motd = readdirSync(layers).map((d) => join(layers, d, 'fs', 'etc/motd-from-image')).find((p) => existsSync(p))!;
+    const motd = readdirSync(layers)
+      .map((d) => join(layers, d, 'fs', 'etc/motd-from-image'))
+      .find((p) => existsSync(p))!;
     expect(lstatSync(motd).uid).toBe(100_000);
   });
 
@@ -140,13 +166,25 @@ describe('FROM a registry image', () => {
     );
     const bad = await build('bad-name', 'FROM Not_Lower/Case:1');
     expect(bad.blueprint.status).toBe('failed');
-    expect(bad.log.some((line) => line.startsWith('Build failed: FROM Not_Lower/Case:1: cannot pull the image: "Not_Lower/Case:1" is not a valid image name'), bad.log.join('\n'))).toBe(true);
+    expect(
+      bad.log.some(
+        (line) =>
+          line.startsWith(
+            'Build failed: FROM Not_Lower/Case:1: cannot pull the image: "Not_Lower/Case:1" is not a valid image name',
+          ),
+        bad.log.join('\n'),
+      ),
+    ).toBe(true);
   });
 
   it('refuses a hostile layer and writes nothing outside the layer store', async () => {
     const hostile = await build('hostile', `FROM ${open.host}/test/hostile:v1`);
     expect(hostile.blueprint.status).toBe('failed');
-    expect(hostile.log.some((line) => /Build failed: .*refused: entry "\.\.\/\.\.\/escaped\.txt" climbs out of the layer/.test(line))).toBe(true);
+    expect(
+      hostile.log.some((line) =>
+        /Build failed: .*refused: entry "\.\.\/\.\.\/escaped\.txt" climbs out of the layer/.test(line),
+      ),
+    ).toBe(true);
     for (const dir of [join(server.dataDir, 'images'), server.dataDir, join(server.dataDir, 'images', 'layers')]) {
       expect(existsSync(join(dir, 'escaped.txt'))).toBe(false);
     }
@@ -157,7 +195,10 @@ describe('FROM a registry image', () => {
 
   it('works from the official client: blueprints.createAndAwaitBuildCompleted FROM the local registry', async () => {
     const sdk = new RunloopSDK({ bearerToken: server.token, baseURL: server.url, maxRetries: 0 });
-    const view = await sdk.api.blueprints.createAndAwaitBuildCompleted({ name: 'official-from', dockerfile: `FROM ${locked.host}/test/private:v1\nRUN cat /secret.txt > /copy.txt` });
+    const view = await sdk.api.blueprints.createAndAwaitBuildCompleted({
+      name: 'official-from',
+      dockerfile: `FROM ${locked.host}/test/private:v1\nRUN cat /secret.txt > /copy.txt`,
+    });
     expect(view.status).toBe('build_complete');
     const box = await createRunning(server, { blueprint_id: view.id });
     devboxes.push(box.id);

@@ -28,16 +28,25 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-async function unpack(entries: readonly LayerEntry[], options: UnpackOptions = OPTIONS): Promise<{ dir: string; result: Awaited<ReturnType<typeof unpackLayer>> }> {
+async function unpack(
+  entries: readonly LayerEntry[],
+  options: UnpackOptions = OPTIONS,
+): Promise<{ dir: string; result: Awaited<ReturnType<typeof unpackLayer>> }> {
   const dir = await mkdtemp(join(scratch, 'layer-'));
   const result = await unpackLayer(Readable.from([await tarOf(entries)]), dir, options);
   return { dir, result };
 }
 
-async function refused(entries: readonly LayerEntry[], message: RegExp, options: UnpackOptions = OPTIONS): Promise<void> {
+async function refused(
+  entries: readonly LayerEntry[],
+  message: RegExp,
+  options: UnpackOptions = OPTIONS,
+): Promise<void> {
   const dir = await mkdtemp(join(scratch, 'layer-'));
   await expect(unpackLayer(Readable.from([await tarOf(entries)]), dir, options)).rejects.toThrow(message);
-  await expect(unpackLayer(Readable.from([await tarOf(entries)]), await mkdtemp(join(scratch, 'layer-')), options)).rejects.toBeInstanceOf(UnsafeLayerError);
+  await expect(
+    unpackLayer(Readable.from([await tarOf(entries)]), await mkdtemp(join(scratch, 'layer-')), options),
+  ).rejects.toBeInstanceOf(UnsafeLayerError);
   // Nothing outside the layer changed.
   expect(readdirSync(outside)).toEqual(['target']);
   expect(readFileSync(join(outside, 'target'), 'utf8')).toBe('original\n');
@@ -67,7 +76,11 @@ describe('unpackLayer', () => {
     expect(whiteout.isCharacterDevice()).toBe(true);
     expect(whiteout.rdev).toBe(0);
     expect(existsSync(join(dir, 'etc/.wh.gone'))).toBe(false);
-    expect(execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', join(dir, 'opt')], { encoding: 'utf8' })).toBe('y');
+    expect(
+      execFileSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', join(dir, 'opt')], {
+        encoding: 'utf8',
+      }),
+    ).toBe('y');
     expect(existsSync(join(dir, 'opt/.wh..wh..opq'))).toBe(false);
     const own = lstatSync(join(dir, 'home/user/own.txt'));
     expect([own.uid, own.gid, own.mode & 0o7777]).toEqual([101_000, 101_000, 0o600]);
@@ -94,13 +107,34 @@ describe('unpackLayer', () => {
   });
 
   it('never writes through a symlink, absolute or relative', async () => {
-    await refused([{ name: 'sneaky', type: 'symlink', linkname: outside }, { name: 'sneaky/target', content: 'pwned' }], /symlink/);
-    await refused([{ name: 'rel', type: 'symlink', linkname: '../outside' }, { name: 'rel/new', content: 'pwned' }], /symlink/);
-    await refused([{ name: 'd', type: 'symlink', linkname: outside }, { name: 'd/sub/', type: 'directory' }], /symlink/);
+    await refused(
+      [
+        { name: 'sneaky', type: 'symlink', linkname: outside },
+        { name: 'sneaky/target', content: 'pwned' },
+      ],
+      /symlink/,
+    );
+    await refused(
+      [
+        { name: 'rel', type: 'symlink', linkname: '../outside' },
+        { name: 'rel/new', content: 'pwned' },
+      ],
+      /symlink/,
+    );
+    await refused(
+      [
+        { name: 'd', type: 'symlink', linkname: outside },
+        { name: 'd/sub/', type: 'directory' },
+      ],
+      /symlink/,
+    );
   });
 
   it('replaces a symlink with a later file of the same name instead of following it', async () => {
-    const { dir } = await unpack([{ name: 'victim', type: 'symlink', linkname: join(outside, 'target') }, { name: 'victim', content: 'replaced' }]);
+    const { dir } = await unpack([
+      { name: 'victim', type: 'symlink', linkname: join(outside, 'target') },
+      { name: 'victim', content: 'replaced' },
+    ]);
     expect(lstatSync(join(dir, 'victim')).isFile()).toBe(true);
     expect(readFileSync(join(dir, 'victim'), 'utf8')).toBe('replaced');
     expect(readFileSync(join(outside, 'target'), 'utf8')).toBe('original\n');
@@ -108,12 +142,21 @@ describe('unpackLayer', () => {
 
   it('refuses hard links to anything but a file of the same layer', async () => {
     await refused([{ name: 'h', type: 'link', linkname: '../outside/target' }], /climbs out/);
-    await refused([{ name: 'l', type: 'symlink', linkname: outside }, { name: 'h', type: 'link', linkname: 'l/target' }], /not inside this layer/);
+    await refused(
+      [
+        { name: 'l', type: 'symlink', linkname: outside },
+        { name: 'h', type: 'link', linkname: 'l/target' },
+      ],
+      /not inside this layer/,
+    );
     await refused([{ name: 'h', type: 'link', linkname: 'missing' }], /no file of this layer/);
   });
 
   it('stops a layer bomb at the size cap before writing it, and at the entry cap', async () => {
-    await refused([{ name: 'bomb', content: Buffer.alloc(64 * 1024) }], /more than 1024 bytes/, { ...OPTIONS, maxBytes: 1024 });
+    await refused([{ name: 'bomb', content: Buffer.alloc(64 * 1024) }], /more than 1024 bytes/, {
+      ...OPTIONS,
+      maxBytes: 1024,
+    });
     const many = Array.from({ length: 20 }, (_, i): LayerEntry => ({ name: `f${i}`, content: '' }));
     await refused(many, /more than 10 entries/, { ...OPTIONS, maxEntries: 10 });
   });

@@ -54,7 +54,15 @@ export async function tarOf(entries: readonly LayerEntry[]): Promise<Buffer> {
   for (const { content, ...header } of entries) {
     const body = content === undefined ? Buffer.alloc(0) : Buffer.from(content);
     const type = header.type ?? (header.name.endsWith('/') ? 'directory' : 'file');
-    const full = { mode: type === 'directory' ? 0o755 : 0o644, uid: 0, gid: 0, mtime: new Date(1_700_000_000_000), ...header, type, size: type === 'file' ? body.length : 0 } as Header;
+    const full = {
+      mode: type === 'directory' ? 0o755 : 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: new Date(1_700_000_000_000),
+      ...header,
+      type,
+      size: type === 'file' ? body.length : 0,
+    } as Header;
     await new Promise<void>((resolve, reject) => {
       tar.entry(full, type === 'file' ? body : '', (error) => (error ? reject(error) : resolve()));
     });
@@ -110,19 +118,36 @@ export async function pushImage(
   config: TestImageConfig,
   options: { readonly index?: boolean; readonly auth?: { readonly username: string; readonly password: string } } = {},
 ): Promise<{ readonly manifestDigest: string }> {
-  const headers: Record<string, string> = options.auth ? { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` } : {};
+  const headers: Record<string, string> = options.auth
+    ? { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` }
+    : {};
   const { architecture = 'amd64', ...runConfig } = config;
   for (const layer of layers) await pushBlob(registryUrl, repository, layer.blob, headers);
   /** Pushes the config and manifest for one architecture; returns the manifest. */
   const manifestFor = async (arch: string): Promise<{ body: Buffer; digest: string }> => {
-    const configBlob = Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', config: runConfig, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } }));
+    const configBlob = Buffer.from(
+      JSON.stringify({
+        architecture: arch,
+        os: 'linux',
+        config: runConfig,
+        rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+      }),
+    );
     await pushBlob(registryUrl, repository, configBlob, headers);
     const body = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: layerOf(configBlob).digest, size: configBlob.length },
-        layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.blob.length })),
+        config: {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          digest: layerOf(configBlob).digest,
+          size: configBlob.length,
+        },
+        layers: layers.map((l) => ({
+          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+          digest: l.digest,
+          size: l.blob.length,
+        })),
       }),
     );
     return { body, digest: layerOf(body).digest };
@@ -134,14 +159,25 @@ export async function pushImage(
   }
   // Another platform first: the pull must choose, not take the first.
   const foreign = await manifestFor('s390x');
-  for (const m of [foreign, own]) await putManifest(registryUrl, repository, m.digest, m.body, 'application/vnd.oci.image.manifest.v1+json', headers);
+  for (const m of [foreign, own])
+    await putManifest(registryUrl, repository, m.digest, m.body, 'application/vnd.oci.image.manifest.v1+json', headers);
   const index = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.index.v1+json',
       manifests: [
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: foreign.digest, size: foreign.body.length, platform: { os: 'linux', architecture: 's390x' } },
-        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: own.digest, size: own.body.length, platform: { os: 'linux', architecture } },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: foreign.digest,
+          size: foreign.body.length,
+          platform: { os: 'linux', architecture: 's390x' },
+        },
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: own.digest,
+          size: own.body.length,
+          platform: { os: 'linux', architecture },
+        },
       ],
     }),
   );
@@ -149,20 +185,40 @@ export async function pushImage(
   return { manifestDigest: own.digest };
 }
 
-async function pushBlob(registryUrl: string, repository: string, blob: Buffer, headers: Record<string, string>): Promise<void> {
+async function pushBlob(
+  registryUrl: string,
+  repository: string,
+  blob: Buffer,
+  headers: Record<string, string>,
+): Promise<void> {
   const digest = layerOf(blob).digest;
   const started = await fetch(`${registryUrl}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers });
   await started.arrayBuffer();
   if (started.status !== 202) throw new Error(`blob upload start: HTTP ${started.status}`);
   const location = new URL(started.headers.get('location')!, registryUrl);
   location.searchParams.set('digest', digest);
-  const put = await fetch(location, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: blob });
+  const put = await fetch(location, {
+    method: 'PUT',
+    headers: { ...headers, 'content-type': 'application/octet-stream' },
+    body: blob,
+  });
   await put.arrayBuffer();
   if (put.status !== 201) throw new Error(`blob upload: HTTP ${put.status}`);
 }
 
-async function putManifest(registryUrl: string, repository: string, reference: string, body: Buffer, mediaType: string, headers: Record<string, string>): Promise<void> {
-  const put = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, { method: 'PUT', headers: { ...headers, 'content-type': mediaType }, body });
+async function putManifest(
+  registryUrl: string,
+  repository: string,
+  reference: string,
+  body: Buffer,
+  mediaType: string,
+  headers: Record<string, string>,
+): Promise<void> {
+  const put = await fetch(`${registryUrl}/v2/${repository}/manifests/${reference}`, {
+    method: 'PUT',
+    headers: { ...headers, 'content-type': mediaType },
+    body,
+  });
   const text = await put.text();
   if (put.status !== 201) throw new Error(`manifest push: HTTP ${put.status} ${text}`);
 }
@@ -177,7 +233,33 @@ async function putManifest(registryUrl: string, repository: string, reference: s
 export async function busyboxLayer(): Promise<Layer> {
   const { readFile } = await import('node:fs/promises');
   const busybox = await readFile('/bin/busybox');
-  const applets = ['sh', 'cat', 'ls', 'mkdir', 'chown', 'stat', 'printf', 'echo', 'test', 'grep', 'id', 'env', 'readlink', 'rm', 'touch', 'head', 'sleep', 'true', 'false', 'find', 'sort', 'tr', 'wc', 'mknod', 'find'];
+  const applets = [
+    'sh',
+    'cat',
+    'ls',
+    'mkdir',
+    'chown',
+    'stat',
+    'printf',
+    'echo',
+    'test',
+    'grep',
+    'id',
+    'env',
+    'readlink',
+    'rm',
+    'touch',
+    'head',
+    'sleep',
+    'true',
+    'false',
+    'find',
+    'sort',
+    'tr',
+    'wc',
+    'mknod',
+    'find',
+  ];
   const entries: LayerEntry[] = [
     { name: 'bin/', type: 'directory' },
     { name: 'bin/busybox', content: busybox, mode: 0o755 },

@@ -36,9 +36,12 @@ describe('parseImageReference', () => {
     });
   });
 
-  it.each(['', 'Upper/Case', 'a b', 'repo:bad tag', 'repo@sha256:123', 'repo:', 'reg.io/../x'])('refuses %j with the name in the message', (name) => {
-    expect(() => parseImageReference(name)).toThrow(name === '' ? /is empty/ : JSON.stringify(name.trim()));
-  });
+  it.each(['', 'Upper/Case', 'a b', 'repo:bad tag', 'repo@sha256:123', 'repo:', 'reg.io/../x'])(
+    'refuses %j with the name in the message',
+    (name) => {
+      expect(() => parseImageReference(name)).toThrow(name === '' ? /is empty/ : JSON.stringify(name.trim()));
+    },
+  );
 
   it("tells Runloop's default images from registry images", () => {
     expect(isRunloopDefaultImage('runloop:runloop/starter-x86_64')).toBe(true);
@@ -52,7 +55,13 @@ describe('LayerProgress', () => {
   it('says when a layer starts, at most once per interval while bytes arrive, and when it is done', () => {
     let now = 0;
     const lines: string[] = [];
-    const progress = new LayerProgress(`sha256:${'c'.repeat(64)}`, 3_000_000, (line) => lines.push(line), 1_000, () => now);
+    const progress = new LayerProgress(
+      `sha256:${'c'.repeat(64)}`,
+      3_000_000,
+      (line) => lines.push(line),
+      1_000,
+      () => now,
+    );
     for (let t = 0; t < 2_500; t += 100) {
       now = t;
       progress.received(100_000);
@@ -69,7 +78,12 @@ describe('LayerProgress', () => {
   });
 
   it('formats sizes the way registries show them', () => {
-    expect([formatBytes(812), formatBytes(4_100), formatBytes(31_000_000), formatBytes(1_200_000_000)]).toEqual(['812 B', '4.1 kB', '31.0 MB', '1.20 GB']);
+    expect([formatBytes(812), formatBytes(4_100), formatBytes(31_000_000), formatBytes(1_200_000_000)]).toEqual([
+      '812 B',
+      '4.1 kB',
+      '31.0 MB',
+      '1.20 GB',
+    ]);
   });
 });
 
@@ -89,7 +103,10 @@ describe('readAuthFile', () => {
           credHelpers: { 'gcr.io': 'gcloud' },
         }),
       );
-      expect(readAuthFile(file)).toEqual({ '127.0.0.1:5000': { username: 'ci', password: 's3:cret' }, 'docker.io': { username: 'hub', password: 'token' } });
+      expect(readAuthFile(file)).toEqual({
+        '127.0.0.1:5000': { username: 'ci', password: 's3:cret' },
+        'docker.io': { username: 'hub', password: 'token' },
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -38,7 +38,9 @@ export interface TestRegistry {
  * @example
  * const registry = await startRegistry();
  */
-export async function startRegistry(options: { readonly auth?: { readonly username: string; readonly password: string } } = {}): Promise<TestRegistry> {
+export async function startRegistry(
+  options: { readonly auth?: { readonly username: string; readonly password: string } } = {},
+): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'rl-registry-'));
   let auth = '';
   if (options.auth) {
@@ -81,7 +83,11 @@ export async function startRegistry(options: { readonly auth?: { readonly userna
       host,
       url: `http://${host}`,
       // The access log: `… "GET /v2/… HTTP/1.1" 200 …`.
-      requests: () => lines.map((line) => /"(GET|HEAD|PUT|POST|PATCH|DELETE) (\/v2\/[^ ]*) HTTP/.exec(line)).filter((m) => m !== null).map((m) => `${m[1]} ${m[2]}`),
+      requests: () =>
+        lines
+          .map((line) => /"(GET|HEAD|PUT|POST|PATCH|DELETE) (\/v2\/[^ ]*) HTTP/.exec(line))
+          .filter((m) => m !== null)
+          .map((m) => `${m[1]} ${m[2]}`),
       stop,
     };
   } catch (error) {

@@ -65,12 +65,18 @@ describe('network policies, enforced on the host', () => {
     return `${view.stdout}${view.stderr}`;
   };
   const policy = async (body: Record<string, unknown>): Promise<string> => {
-    const res = await server.request('POST', '/v1/network-policies', { name: `p-${Math.random().toString(36).slice(2)}`, ...body });
+    const res = await server.request('POST', '/v1/network-policies', {
+      name: `p-${Math.random().toString(36).slice(2)}`,
+      ...body,
+    });
     expect(res.status, res.text).toBe(200);
     return res.json.id as string;
   };
   const devbox = async (policyId: string | undefined, extra: Record<string, unknown> = ROOT): Promise<string> => {
-    const launch = { ...(extra.launch_parameters as object | undefined), ...(policyId ? { network_policy_id: policyId } : {}) };
+    const launch = {
+      ...(extra.launch_parameters as object | undefined),
+      ...(policyId ? { network_policy_id: policyId } : {}),
+    };
     const view = await createRunning(server, { ...extra, launch_parameters: launch });
     devboxes.push(view.id);
     return view.id as string;
@@ -143,7 +149,12 @@ describe('network policies, enforced on the host', () => {
     const [h1, h2] = net.hosts;
     const id = await devbox(await policy({ allowed_hostnames: ['allowed.test'] }));
     const asked = dns.asked.length;
-    const meddle = await run(id, 'iptables -F 2>&1 | head -1; nft flush ruleset 2>&1 | head -1; ip route del default; ip route add default via 10.0.2.2 dev tap0; echo nameserver ' + h2 + ' > /etc/resolv.conf; echo done');
+    const meddle = await run(
+      id,
+      'iptables -F 2>&1 | head -1; nft flush ruleset 2>&1 | head -1; ip route del default; ip route add default via 10.0.2.2 dev tap0; echo nameserver ' +
+        h2 +
+        ' > /etc/resolv.conf; echo done',
+    );
     expect(meddle).toContain('done');
     expect(await run(id, 'cat /proc/net/ip_tables_names 2>/dev/null | wc -l')).toBe('0\n');
     // DNS sent straight to another server (a test host that runs no DNS at all) meets the answerer:
@@ -164,7 +175,10 @@ describe('network policies, enforced on the host', () => {
 
   it('lets devboxes reach each other through tunnels only when their policy says so', async () => {
     const target = await devbox(undefined, { tunnel: { auth_mode: 'open' } });
-    await run(target, 'mkdir -p /tmp/www && echo from-the-target > /tmp/www/index.html && (cd /tmp/www && nohup python3 -m http.server 8000 >/dev/null 2>&1 &) ; sleep 0.5');
+    await run(
+      target,
+      'mkdir -p /tmp/www && echo from-the-target > /tmp/www/index.html && (cd /tmp/www && nohup python3 -m http.server 8000 >/dev/null 2>&1 &) ; sleep 0.5',
+    );
     const view = await server.request('GET', `/v1/devboxes/${target}`);
     const key = view.json.tunnel.tunnel_key as string;
     const port = new URL(server.url).port;
@@ -206,14 +220,23 @@ except Exception as e: print(type(e).__name__)"`;
     const [h1] = net.hosts;
     const id = await policy({ allowed_hostnames: ['allowed.test'] });
     const probe = `${resolve('allowed.test')} > /etc/netcheck; ${resolve('other.test')} >> /etc/netcheck`;
-    const created = await server.request('POST', '/v1/blueprints', { name: 'np-build', system_setup_commands: [probe], network_policy_id: id });
+    const created = await server.request('POST', '/v1/blueprints', {
+      name: 'np-build',
+      system_setup_commands: [probe],
+      network_policy_id: id,
+    });
     expect(created.status, created.text).toBe(200);
     const built = await waitBlueprint(server, created.json.id);
     expect(built.status).toBe('build_complete');
     const box = await devbox(undefined, { blueprint_id: created.json.id });
     expect(await run(box, 'cat /etc/netcheck')).toBe(`${h1}\ngaierror\n`);
-    expect((await server.request('GET', `/v1/devboxes/${box}`)).json.launch_parameters.network_policy_id ?? null).toBeNull();
-    for (const body of [{ network_policy_id: 'npo_unknown' }, { launch_parameters: { network_policy_id: 'npo_unknown' } }]) {
+    expect(
+      (await server.request('GET', `/v1/devboxes/${box}`)).json.launch_parameters.network_policy_id ?? null,
+    ).toBeNull();
+    for (const body of [
+      { network_policy_id: 'npo_unknown' },
+      { launch_parameters: { network_policy_id: 'npo_unknown' } },
+    ]) {
       const refused = await server.request('POST', '/v1/blueprints', { name: 'np-unknown', ...body });
       expect(refused.status).toBe(404);
       expect(refused.json.message).toMatch(/network_policy_id: network policy "npo_unknown" does not exist/);
@@ -223,36 +246,57 @@ except Exception as e: print(type(e).__name__)"`;
   it('serves the official client: CRUD, and a devbox created with the policy runs under it', async () => {
     const sdk = new RunloopSDK({ bearerToken: server.token, baseURL: server.url });
     const api = sdk.api;
-    const created = await api.networkPolicies.create({ name: `official-${process.pid}`, allowed_hostnames: ['allowed.test'], description: 'd' });
-    expect(created.egress).toMatchObject({ allow_all: false, allow_devbox_to_devbox: false, allowed_hostnames: ['allowed.test'] });
+    const created = await api.networkPolicies.create({
+      name: `official-${process.pid}`,
+      allowed_hostnames: ['allowed.test'],
+      description: 'd',
+    });
+    expect(created.egress).toMatchObject({
+      allow_all: false,
+      allow_devbox_to_devbox: false,
+      allowed_hostnames: ['allowed.test'],
+    });
     expect((await api.networkPolicies.retrieve(created.id)).name).toBe(`official-${process.pid}`);
     const listed: string[] = [];
     for await (const item of api.networkPolicies.list({ limit: 1 })) listed.push(item.id);
     expect(listed).toContain(created.id);
-    const updated = await api.networkPolicies.update(created.id, { allowed_hostnames: ['allowed.test', '*.wild.test'], description: null });
+    const updated = await api.networkPolicies.update(created.id, {
+      allowed_hostnames: ['allowed.test', '*.wild.test'],
+      description: null,
+    });
     expect(updated.egress.allowed_hostnames).toEqual(['allowed.test', '*.wild.test']);
     expect(updated.description).toBe('d');
     const box = await sdk.devbox.create({ launch_parameters: { network_policy_id: created.id } });
     devboxes.push(box.id);
-    expect((await (await box.cmd.exec(resolve('a.wild.test'))).stdout())).toBe(`${net.hosts[2]}\n`);
-    expect((await (await box.cmd.exec(resolve('other.test'))).stdout())).toBe('gaierror\n');
+    expect(await (await box.cmd.exec(resolve('a.wild.test'))).stdout()).toBe(`${net.hosts[2]}\n`);
+    expect(await (await box.cmd.exec(resolve('other.test'))).stdout()).toBe('gaierror\n');
     await box.shutdown();
     expect((await api.networkPolicies.delete(created.id)).id).toBe(created.id);
     await expect(api.networkPolicies.retrieve(created.id)).rejects.toMatchObject({ status: 404 });
   });
 
-  it('keeps every policy chain and set in the host namespace, and removes a devbox\'s at its end', async () => {
-    const instance = runtimeInstanceName(server.dataDir).replace(/^runloop-local-/, '').slice(0, 12);
+  it("keeps every policy chain and set in the host namespace, and removes a devbox's at its end", async () => {
+    const instance = runtimeInstanceName(server.dataDir)
+      .replace(/^runloop-local-/, '')
+      .slice(0, 12);
     for (const id of devboxes.splice(0)) await shutdown(server, id);
-    const chains = (table: string): string[] => execFileSync('iptables', ['-w', '-t', table, '-S'], { encoding: 'utf8' }).split('\n').filter((line) => line.startsWith(`-N RLD-${instance}`));
-    const sets = (): string[] => execFileSync('ipset', ['list', '-n'], { encoding: 'utf8' }).split('\n').filter((name) => name.startsWith(`RLD-${instance}`));
+    const chains = (table: string): string[] =>
+      execFileSync('iptables', ['-w', '-t', table, '-S'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.startsWith(`-N RLD-${instance}`));
+    const sets = (): string[] =>
+      execFileSync('ipset', ['list', '-n'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((name) => name.startsWith(`RLD-${instance}`));
     const id = await devbox(await policy({ allowed_hostnames: ['allowed.test'] }));
     expect(chains('filter')).toHaveLength(1);
     expect(chains('nat')).toHaveLength(1);
     expect(sets()).toHaveLength(1);
     await shutdown(server, id);
     // Removed once the devbox is gone (its network helper with it).
-    await eventually(() => chains('filter').length + chains('nat').length + sets().length === 0, 5_000).catch(() => undefined);
+    await eventually(() => chains('filter').length + chains('nat').length + sets().length === 0, 5_000).catch(
+      () => undefined,
+    );
     expect(chains('filter')).toEqual([]);
     expect(chains('nat')).toEqual([]);
     expect(sets()).toEqual([]);

@@ -11,7 +11,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { processExists } from '../../src/runtime/process-group.js';
 
-const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const ip = (...args: string[]): string =>
+  execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /**
  * The test hosts: `hostSide` is the host's end of the veth (a host address:
@@ -55,10 +56,23 @@ export class TestNetwork {
     for (const n of [2, 3, 4]) ip('netns', 'exec', name, 'ip', 'addr', 'add', `${at(n)}/29`, 'dev', `${name}-n`);
     ip('netns', 'exec', name, 'ip', 'link', 'set', `${name}-n`, 'up');
     ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
-    const server = spawn('ip', ['netns', 'exec', name, 'timeout', '600', 'python3', '-c', `import socket, threading
+    const server = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        name,
+        'timeout',
+        '600',
+        'python3',
+        '-c',
+        `import socket, threading
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', 8080)); s.listen(64)
 while True:
-    c, _ = s.accept(); c.sendall(('hello ' + c.getsockname()[0] + '\\n').encode()); c.close()`], { stdio: 'ignore' });
+    c, _ = s.accept(); c.sendall(('hello ' + c.getsockname()[0] + '\\n').encode()); c.close()`,
+      ],
+      { stdio: 'ignore' },
+    );
     return new TestNetwork(name, at(1), [at(2), at(3), at(4)], server);
   }
 
@@ -75,14 +89,19 @@ while True:
 
 /** A killed run left its namespace: its pid is gone, so it is ours to remove. */
 function removeDeadNamespaces(): void {
-  for (const name of ip('netns', 'list').split('\n').map((line) => line.split(' ')[0] ?? '')) {
+  for (const name of ip('netns', 'list')
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')) {
     const pid = /^rlnp-(\d+)$/.exec(name)?.[1];
     if (pid !== undefined && !processExists(Number(pid))) removeNamespace(name);
   }
 }
 
 function removeNamespace(name: string): void {
-  for (const args of [['netns', 'delete', name], ['link', 'delete', `${name}-h`]]) {
+  for (const args of [
+    ['netns', 'delete', name],
+    ['link', 'delete', `${name}-h`],
+  ]) {
     try {
       execFileSync('ip', args, { stdio: 'ignore' });
     } catch {
@@ -101,7 +120,10 @@ function removeNamespace(name: string): void {
 export class TestDns {
   readonly asked: string[] = [];
 
-  private constructor(private readonly socket: Socket, private readonly table: Readonly<Record<string, string>>) {}
+  private constructor(
+    private readonly socket: Socket,
+    private readonly table: Readonly<Record<string, string>>,
+  ) {}
 
   get address(): string {
     return `127.0.0.1:${this.socket.address().port}`;
@@ -117,9 +139,22 @@ export class TestDns {
       const name = question.name.toLowerCase();
       dns.asked.push(name);
       const address = dns.table[name];
-      const answers = address !== undefined && question.type === 'A' ? [{ type: 'A' as const, name: question.name, ttl: 5, data: address }] : [];
+      const answers =
+        address !== undefined && question.type === 'A'
+          ? [{ type: 'A' as const, name: question.name, ttl: 5, data: address }]
+          : [];
       const rcode = address === undefined ? 3 : 0;
-      socket.send(dnsPacket.encode({ type: 'response', id: query.id ?? 0, flags: dnsPacket.RECURSION_AVAILABLE | rcode, questions: query.questions ?? [], answers }), from.port, from.address);
+      socket.send(
+        dnsPacket.encode({
+          type: 'response',
+          id: query.id ?? 0,
+          flags: dnsPacket.RECURSION_AVAILABLE | rcode,
+          questions: query.questions ?? [],
+          answers,
+        }),
+        from.port,
+        from.address,
+      );
     });
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
     return dns;

@@ -8,5 +8,12 @@ import { createObjectsService } from '../../src/objects/index.js';
 import { startLocalServer } from '../../src/server.js';
 
 const [dataDir, token] = process.argv.slice(2);
-const server = await startLocalServer({ port: 0, dataDir, token, runtimeMode: 'none', log: createLogger('error'), services: [createObjectsService] });
+const server = await startLocalServer({
+  port: 0,
+  dataDir,
+  token,
+  runtimeMode: 'none',
+  log: createLogger('error'),
+  services: [createObjectsService],
+});
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);

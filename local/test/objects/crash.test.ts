@@ -14,7 +14,9 @@ describe('storage objects after a crash (SIGKILL)', () => {
   it('keeps every acknowledged object, its bytes and its state', async () => {
     const dataDir = await tempDataDir();
     const token = 'crash-token';
-    const child = spawn(process.execPath, ['--import', 'tsx', CRASH_SERVER, dataDir, token], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CRASH_SERVER, dataDir, token], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = once(child, 'exit');
     try {
       const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
@@ -35,9 +37,18 @@ describe('storage objects after a crash (SIGKILL)', () => {
       child.kill('SIGKILL');
       await exited;
 
-      const server = await startTestServer({ runtimeMode: 'none', services: [createObjectsService], dataDir, token, keepDataDir: true });
+      const server = await startTestServer({
+        runtimeMode: 'none',
+        services: [createObjectsService],
+        dataDir,
+        token,
+        keepDataDir: true,
+      });
       try {
-        expect((await server.request('GET', `/v1/objects/${done.id}`)).json).toMatchObject({ state: 'READ_ONLY', size_bytes: bytes.length });
+        expect((await server.request('GET', `/v1/objects/${done.id}`)).json).toMatchObject({
+          state: 'READ_ONLY',
+          size_bytes: bytes.length,
+        });
         const link = await server.request('GET', `/v1/objects/${done.id}/download`);
         expect(Buffer.from(await (await fetch(link.json.download_url)).arrayBuffer()).equals(bytes)).toBe(true);
         // The upload was acknowledged: completing after the restart works and keeps the bytes.

@@ -10,7 +10,13 @@ import { readResponse, startTestServer, type TestServer } from '../../../test/su
 import { expectRangeAnswers } from '../http/range-checks.js';
 
 /** Creates an object, uploads `bytes` over plain HTTP/1.1 without auth, completes it. */
-async function uploadObject(server: TestServer, name: string, bytes: Buffer, contentType = 'binary', extra: object = {}) {
+async function uploadObject(
+  server: TestServer,
+  name: string,
+  bytes: Buffer,
+  contentType = 'binary',
+  extra: object = {},
+) {
   const created = await server.request('POST', '/v1/objects', { name, content_type: contentType, ...extra });
   expect(created.status).toBe(200);
   const put = await fetch(created.json.upload_url, { method: 'PUT', body: bytes });
@@ -47,8 +53,17 @@ describe('storage objects (real server)', () => {
 
   it('runs the whole flow with a multi-MB binary body: create, PUT, complete, download the same bytes', async () => {
     const bytes = randomBytes(6 * 1024 * 1024 + 123);
-    const created = await server.request('POST', '/v1/objects', { name: 'blob.bin', content_type: 'binary', metadata: { k: 'v' } });
-    expect(created.json).toMatchObject({ name: 'blob.bin', content_type: 'binary', state: 'UPLOADING', size_bytes: null });
+    const created = await server.request('POST', '/v1/objects', {
+      name: 'blob.bin',
+      content_type: 'binary',
+      metadata: { k: 'v' },
+    });
+    expect(created.json).toMatchObject({
+      name: 'blob.bin',
+      content_type: 'binary',
+      state: 'UPLOADING',
+      size_bytes: null,
+    });
     expect(created.json.upload_url).toMatch(new RegExp(`^${server.url}/presigned/objects/${created.json.id}\\?`));
     const put = await fetch(created.json.upload_url, { method: 'PUT', body: bytes });
     expect(put.status).toBe(200);
@@ -86,7 +101,8 @@ describe('storage objects (real server)', () => {
     socket.write(randomBytes(100_000));
     const tmpDir = join(server.dataDir, 'objects', '.tmp');
     const settle = async (until: (n: number) => boolean): Promise<void> => {
-      for (let i = 0; i < 1000 && !until((await readdir(tmpDir)).length); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 1000 && !until((await readdir(tmpDir)).length); i++)
+        await new Promise((r) => setTimeout(r, 10));
     };
     // Abandon only once the server is staging the bytes.
     await settle((n) => n > 0);
@@ -104,7 +120,10 @@ describe('storage objects (real server)', () => {
     const { json } = await server.request('GET', `/v1/objects/${obj.id}/download?duration_seconds=5`);
     const url = new URL(json.download_url);
     const tampered = new URL(url);
-    tampered.searchParams.set('sig', url.searchParams.get('sig')!.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')));
+    tampered.searchParams.set(
+      'sig',
+      url.searchParams.get('sig')!.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')),
+    );
     const longer = new URL(url);
     longer.searchParams.set('expires', String(Number(url.searchParams.get('expires')) + 1_000_000));
     const otherId = new URL(url.href.replace(obj.id, `${obj.id}0`));
@@ -172,7 +191,10 @@ describe('storage objects (real server)', () => {
     expect(seen).toEqual(made.map((o) => o.id).reverse());
 
     const tars = await server.request('GET', `/v1/objects?name=${tag}&content_type=tar`);
-    expect(tars.json.objects.map((o: { name: string }) => o.name).sort()).toEqual([`${tag}-file-1.txt`, `${tag}-file-3.txt`]);
+    expect(tars.json.objects.map((o: { name: string }) => o.name).sort()).toEqual([
+      `${tag}-file-1.txt`,
+      `${tag}-file-3.txt`,
+    ]);
     const byId = await server.request('GET', `/v1/objects?search=${made[2].id}`);
     expect(byId.json.objects.map((o: { id: string }) => o.id)).toEqual([made[2].id]);
     const byName = await server.request('GET', `/v1/objects?search=${tag}-pend`);
@@ -227,9 +249,17 @@ describe('storage objects across restarts (real server)', () => {
     } finally {
       await first.dispose();
     }
-    const second = await startTestServer({ runtimeMode: 'none', services: [createObjectsService], dataDir: first.dataDir, token: first.token });
+    const second = await startTestServer({
+      runtimeMode: 'none',
+      services: [createObjectsService],
+      dataDir: first.dataDir,
+      token: first.token,
+    });
     try {
-      expect((await second.request('GET', `/v1/objects/${obj.id}`)).json).toMatchObject({ state: 'READ_ONLY', size_bytes: bytes.length });
+      expect((await second.request('GET', `/v1/objects/${obj.id}`)).json).toMatchObject({
+        state: 'READ_ONLY',
+        size_bytes: bytes.length,
+      });
       expect((await download(second, obj.id)).equals(bytes)).toBe(true);
     } finally {
       await second.dispose();
@@ -240,7 +270,12 @@ describe('storage objects across restarts (real server)', () => {
   it('expires objects after ttl_ms, also when the deadline passes while the server is down', async () => {
     let clock = Date.now();
     const now = () => clock;
-    const first = await startTestServer({ runtimeMode: 'none', services: [createObjectsService], keepDataDir: true, now });
+    const first = await startTestServer({
+      runtimeMode: 'none',
+      services: [createObjectsService],
+      keepDataDir: true,
+      now,
+    });
     let soon;
     let later;
     try {
@@ -254,7 +289,13 @@ describe('storage objects across restarts (real server)', () => {
       await first.dispose();
     }
     clock += 3_600_000;
-    const second = await startTestServer({ runtimeMode: 'none', services: [createObjectsService], dataDir: first.dataDir, token: first.token, now });
+    const second = await startTestServer({
+      runtimeMode: 'none',
+      services: [createObjectsService],
+      dataDir: first.dataDir,
+      token: first.token,
+      now,
+    });
     try {
       // The start-up sweep deletes what expired while the server was down, bytes included.
       expect(existsSync(join(second.dataDir, 'objects', later.id))).toBe(false);

@@ -49,12 +49,28 @@ describe('agent wire protocol', () => {
   });
 
   it('lays out a spawn as uid, gid, counts, then NUL-terminated cwd, argv and env', () => {
-    const frame = encodeSpawn(3, { uid: 1000, gid: 1001, cwd: '/home/user', argv: ['/bin/sh', '-c', 'echo hi'], env: { A: '1', B: 'x=y' } });
+    const frame = encodeSpawn(3, {
+      uid: 1000,
+      gid: 1001,
+      cwd: '/home/user',
+      argv: ['/bin/sh', '-c', 'echo hi'],
+      env: { A: '1', B: 'x=y' },
+    });
     const [decoded] = decodeAll([frame]);
     expect(decoded!.type).toBe(Request.spawn);
     expect(decoded!.id).toBe(3);
     const body = decoded!.body;
-    expect([body.readUInt32LE(0), body.readUInt32LE(4), body.readUInt32LE(8), body.readUInt32LE(12)]).toEqual([1000, 1001, 3, 2]);
-    expect(body.subarray(16).toString('utf8').split('\0')).toEqual(['/home/user', '/bin/sh', '-c', 'echo hi', 'A=1', 'B=x=y', '']);
+    expect([body.readUInt32LE(0), body.readUInt32LE(4), body.readUInt32LE(8), body.readUInt32LE(12)]).toEqual([
+      1000, 1001, 3, 2,
+    ]);
+    expect(body.subarray(16).toString('utf8').split('\0')).toEqual([
+      '/home/user',
+      '/bin/sh',
+      '-c',
+      'echo hi',
+      'A=1',
+      'B=x=y',
+      '',
+    ]);
   });
 });

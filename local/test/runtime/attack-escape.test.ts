@@ -7,13 +7,40 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, chownSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, runtimeInstanceName, type DevboxHandle, type DevboxProcess } from '../../src/runtime/index.js';
-import { HOST_ID_END, HOST_ID_START, buildEuidProgram, diskPaths, removeEuidProgram, runAsNobody } from './attack-helpers.js';
-import { collect, eventually, expectNoLeftovers, processesOfInstance, removeDataDir, run, sharedRootfs, useRuntime } from './helpers.js';
+import {
+  HOST_ID_END,
+  HOST_ID_START,
+  buildEuidProgram,
+  diskPaths,
+  removeEuidProgram,
+  runAsNobody,
+} from './attack-helpers.js';
+import {
+  collect,
+  eventually,
+  expectNoLeftovers,
+  processesOfInstance,
+  removeDataDir,
+  run,
+  sharedRootfs,
+  useRuntime,
+} from './helpers.js';
 
 const asRoot = { user: 'root', cwd: '/' } as const;
 
@@ -93,7 +120,11 @@ describe('attack: escaping a devbox as devbox root', () => {
   /** Copies the euid printer into the devbox and makes it setuid devbox root at `target`. */
   async function plantSetuid(devbox: DevboxHandle, target: string): Promise<void> {
     await devbox.writeFile('/tmp/euid-upload', readFileSync(euid.path));
-    const made = await run(devbox, `install -o root -g root -m 4755 /tmp/euid-upload ${target} && rm /tmp/euid-upload && runuser -u user -- ${target}`, asRoot);
+    const made = await run(
+      devbox,
+      `install -o root -g root -m 4755 /tmp/euid-upload ${target} && rm /tmp/euid-upload && runuser -u user -- ${target}`,
+      asRoot,
+    );
     // Inside, setuid works (sudo must) and only ever reaches devbox root.
     expect(made, made.stderr).toMatchObject({ code: 0, stdout: 'uid=1000 euid=0\n' });
   }
@@ -106,7 +137,9 @@ describe('attack: escaping a devbox as devbox root', () => {
     expect(stats.uid).toBeLessThanOrEqual(HOST_ID_END);
     expect(stats.uid).toBe(HOST_ID_START);
     const direct = runAsNobody(hostPath);
-    console.log(`setuid file ${hostPath} run by host nobody: status ${direct.status}, ${direct.stdout.trim() || direct.stderr.trim()}`);
+    console.log(
+      `setuid file ${hostPath} run by host nobody: status ${direct.status}, ${direct.stdout.trim() || direct.stderr.trim()}`,
+    );
     expect(direct.euid, 'host nobody got euid 0 from a devbox file').not.toBe(0);
     // The 0700 data dir keeps other host users from reaching it at all.
     expect(direct.status).not.toBe(0);
@@ -149,13 +182,17 @@ describe('attack: escaping a devbox as devbox root', () => {
 
   it('files written inside are owned on the host by the shifted ids: devbox root = 100000, the user = 101000', async () => {
     const devbox = await start();
-    const made = await run(devbox, [
-      'echo secret > /root/by-root',
-      'mkdir -p /opt/tool && touch /opt/tool/bin',
-      'runuser -u user -- touch /home/user/by-user',
-      'chown 4242:4343 /opt/tool/bin',
-      'rm -f /etc/issue', // a whiteout too
-    ].join(' && '), asRoot);
+    const made = await run(
+      devbox,
+      [
+        'echo secret > /root/by-root',
+        'mkdir -p /opt/tool && touch /opt/tool/bin',
+        'runuser -u user -- touch /home/user/by-user',
+        'chown 4242:4343 /opt/tool/bin',
+        'rm -f /etc/issue', // a whiteout too
+      ].join(' && '),
+      asRoot,
+    );
     expect(made.code, made.stderr).toBe(0);
     await devbox.writeFile('by-api.txt', 'x');
     const { upper } = diskPaths(fx.dataDir, devbox.id);
@@ -170,7 +207,12 @@ describe('attack: escaping a devbox as devbox root', () => {
     expect(owner('opt/tool/bin')).toBe('104242:104343');
     // Nothing in the writable layer belongs to a host account, except overlayfs whiteouts (0:0 char devices).
     const outside = walk(upper).filter(
-      (entry) => (entry.uid < HOST_ID_START || entry.uid > HOST_ID_END || entry.gid < HOST_ID_START || entry.gid > HOST_ID_END) && !((entry.mode & 0o170000) === 0o020000 && entry.rdev === 0),
+      (entry) =>
+        (entry.uid < HOST_ID_START ||
+          entry.uid > HOST_ID_END ||
+          entry.gid < HOST_ID_START ||
+          entry.gid > HOST_ID_END) &&
+        !((entry.mode & 0o170000) === 0o020000 && entry.rdev === 0),
     );
     expect(outside.map((entry) => `${entry.path} ${entry.uid}:${entry.gid}`)).toEqual([]);
   });
@@ -197,22 +239,46 @@ describe('attack: escaping a devbox as devbox root', () => {
     const result = await scan;
     expect(result.code, result.stderr).toBe(0);
     expect(execs).toBe(50);
-    const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { seen: Record<string, [string, string | null]>; writable: [string, string, string | null][]; refusals: Record<string, number> };
+    const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as {
+      seen: Record<string, [string, string | null]>;
+      writable: [string, string, string | null][];
+      refusals: Record<string, number>;
+    };
     const hostBinaries = new Map<string, string>();
     const agentCache = join(homedir(), '.cache', 'runloop-local', 'agent');
-    const agents = existsSync(agentCache) ? readdirSync(agentCache).map((dir) => join(agentCache, dir, 'runloop-agent')) : [];
-    const initLayers = readdirSync(join(fx.dataDir, '.runtime')).filter((name) => name.startsWith('init-')).map((name) => join(fx.dataDir, '.runtime', name, '.runloop', 'agent'));
-    for (const path of ['/usr/sbin/runc', '/usr/bin/runc', '/usr/bin/nsenter', '/usr/bin/unshare', '/bin/sh', '/usr/bin/dash', '/usr/bin/bash', '/usr/bin/socat', process.execPath, ...agents, ...initLayers]) {
+    const agents = existsSync(agentCache)
+      ? readdirSync(agentCache).map((dir) => join(agentCache, dir, 'runloop-agent'))
+      : [];
+    const initLayers = readdirSync(join(fx.dataDir, '.runtime'))
+      .filter((name) => name.startsWith('init-'))
+      .map((name) => join(fx.dataDir, '.runtime', name, '.runloop', 'agent'));
+    for (const path of [
+      '/usr/sbin/runc',
+      '/usr/bin/runc',
+      '/usr/bin/nsenter',
+      '/usr/bin/unshare',
+      '/bin/sh',
+      '/usr/bin/dash',
+      '/usr/bin/bash',
+      '/usr/bin/socat',
+      process.execPath,
+      ...agents,
+      ...initLayers,
+    ]) {
       if (!existsSync(path)) continue;
       const key = devIno(realpathSync(path));
       if (key) hostBinaries.set(key, path);
     }
     const seen = Object.entries(report.seen);
-    console.log(`exe scanner: ${seen.length} pids seen, writable opens: ${JSON.stringify(report.writable)}, refusals: ${JSON.stringify(report.refusals)}`);
+    console.log(
+      `exe scanner: ${seen.length} pids seen, writable opens: ${JSON.stringify(report.writable)}, refusals: ${JSON.stringify(report.refusals)}`,
+    );
     console.log(`exe targets seen: ${JSON.stringify([...new Set(seen.map(([, [target]]) => target))])}`);
     // The scan really saw the stream's commands.
     expect(seen.filter(([, [target]]) => target === '/usr/bin/sleep').length).toBeGreaterThan(5);
-    const hostSeen = seen.filter(([, [, key]]) => key !== null && hostBinaries.has(key)).map(([pid, [target, key]]) => `${pid} ${target} = host ${hostBinaries.get(key!)}`);
+    const hostSeen = seen
+      .filter(([, [, key]]) => key !== null && hostBinaries.has(key))
+      .map(([pid, [target, key]]) => `${pid} ${target} = host ${hostBinaries.get(key!)}`);
     expect(hostSeen, 'a host binary was visible through /proc/<pid>/exe').toEqual([]);
     const hostWritable = report.writable.filter(([, , key]) => key !== null && hostBinaries.has(key));
     expect(hostWritable).toEqual([]);
@@ -222,31 +288,37 @@ describe('attack: escaping a devbox as devbox root', () => {
 
   it('PID 1 (the agent) is out of reach: no exe, mem, fd, environ, ptrace; /.runloop/agent cannot be written or replaced', async () => {
     const devbox = await start();
-    const agentLayer = readdirSync(join(fx.dataDir, '.runtime')).filter((name) => name.startsWith('init-')).map((name) => join(fx.dataDir, '.runtime', name, '.runloop', 'agent'));
+    const agentLayer = readdirSync(join(fx.dataDir, '.runtime'))
+      .filter((name) => name.startsWith('init-'))
+      .map((name) => join(fx.dataDir, '.runtime', name, '.runloop', 'agent'));
     expect(agentLayer.length).toBeGreaterThan(0);
     const digest = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
     const before = agentLayer.map(digest);
-    const probe = await run(devbox, [
-      'readlink /proc/1/exe && echo EXE',
-      'head -c 1 /proc/1/mem >/dev/null && echo MEM',
-      'ls -l /proc/1/fd/ | grep -- "->" && echo FD',
-      'readlink /proc/1/fd/0 && echo FD0',
-      'head -c 1 /proc/1/environ >/dev/null && echo ENVIRON',
-      'head -c 1 /proc/1/exe >/dev/null && echo EXEREAD',
-      'cat /proc/1/maps | head -1 | grep . && echo MAPS',
-      `python3 -c 'import ctypes, os, sys; l = ctypes.CDLL(None, use_errno=True); sys.exit(0 if l.ptrace(16, 1, 0, 0) == 0 else 1)' && echo PTRACE`,
-      `python3 -c 'import ctypes, os, sys; l = ctypes.CDLL(None, use_errno=True); sys.exit(0 if l.ptrace(0x4206, 1, 0, 0) == 0 else 1)' && echo SEIZE`,
-      'echo evil > /.runloop/agent && echo WROTE',
-      'cp /bin/true /.runloop/agent && echo COPIED',
-      'mv /.runloop/agent /tmp/agent && echo MOVED',
-      'rm -f /.runloop/agent && echo REMOVED',
-      'chmod 777 /.runloop/agent && echo CHMOD',
-      'chown root /.runloop/agent && echo CHOWN',
-      'touch /.runloop/new && echo CREATED',
-      'mount --bind /bin/true /.runloop/agent && echo BOUND',
-      `python3 -c 'import os; os.open("/proc/1/exe", os.O_WRONLY)' && echo OPENEXE`,
-      'true',
-    ].join('; '), asRoot);
+    const probe = await run(
+      devbox,
+      [
+        'readlink /proc/1/exe && echo EXE',
+        'head -c 1 /proc/1/mem >/dev/null && echo MEM',
+        'ls -l /proc/1/fd/ | grep -- "->" && echo FD',
+        'readlink /proc/1/fd/0 && echo FD0',
+        'head -c 1 /proc/1/environ >/dev/null && echo ENVIRON',
+        'head -c 1 /proc/1/exe >/dev/null && echo EXEREAD',
+        'cat /proc/1/maps | head -1 | grep . && echo MAPS',
+        `python3 -c 'import ctypes, os, sys; l = ctypes.CDLL(None, use_errno=True); sys.exit(0 if l.ptrace(16, 1, 0, 0) == 0 else 1)' && echo PTRACE`,
+        `python3 -c 'import ctypes, os, sys; l = ctypes.CDLL(None, use_errno=True); sys.exit(0 if l.ptrace(0x4206, 1, 0, 0) == 0 else 1)' && echo SEIZE`,
+        'echo evil > /.runloop/agent && echo WROTE',
+        'cp /bin/true /.runloop/agent && echo COPIED',
+        'mv /.runloop/agent /tmp/agent && echo MOVED',
+        'rm -f /.runloop/agent && echo REMOVED',
+        'chmod 777 /.runloop/agent && echo CHMOD',
+        'chown root /.runloop/agent && echo CHOWN',
+        'touch /.runloop/new && echo CREATED',
+        'mount --bind /bin/true /.runloop/agent && echo BOUND',
+        `python3 -c 'import os; os.open("/proc/1/exe", os.O_WRONLY)' && echo OPENEXE`,
+        'true',
+      ].join('; '),
+      asRoot,
+    );
     console.log(`PID 1 probe stderr: ${probe.stderr.trim().split('\n').join(' | ')}`);
     expect(probe.stdout).toBe('');
     expect((await run(devbox, 'sha256sum /.runloop/agent | cut -c1-64', asRoot)).stdout).toContain(before[0]!);
@@ -260,9 +332,15 @@ describe('attack: escaping a devbox as devbox root', () => {
     const fds = await run(devbox, 'ls /proc/self/fd | sort -n | tr "\\n" " "', asRoot);
     // 0-2 and the directory ls reads: nothing of the agent's (its request/event pipes) is inherited.
     expect(fds.stdout).toBe('0 1 2 3 ');
-    const signals = await run(devbox, 'for s in TERM INT HUP QUIT USR1 USR2 SEGV ABRT BUS PIPE ALRM STOP CONT CHLD KILL; do kill -$s 1; done; sleep 0.3; echo still', asRoot);
+    const signals = await run(
+      devbox,
+      'for s in TERM INT HUP QUIT USR1 USR2 SEGV ABRT BUS PIPE ALRM STOP CONT CHLD KILL; do kill -$s 1; done; sleep 0.3; echo still',
+      asRoot,
+    );
     expect(signals.stdout).toBe('still\n');
-    const steal = await run(devbox, `python3 -c '
+    const steal = await run(
+      devbox,
+      `python3 -c '
 import ctypes, os
 l = ctypes.CDLL(None, use_errno=True)
 pidfd = l.syscall(434, 1, 0)
@@ -275,33 +353,48 @@ local, remote = iovec(ctypes.cast(buf, ctypes.c_void_p), 16), iovec(0x400000, 16
 read = l.process_vm_readv(1, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
 l.syscall(424, pidfd, 9, 0, 0)
 print("stolen", stolen, "vm_read", read)
-'`, asRoot);
+'`,
+      asRoot,
+    );
     expect(steal).toMatchObject({ code: 0, stdout: 'stolen [] vm_read -1\n' });
     expect((await run(devbox, 'echo alive')).stdout).toBe('alive\n');
-    const exited = await Promise.race([devbox.exited, new Promise((resolve) => setTimeout(() => resolve('running'), 100))]);
+    const exited = await Promise.race([
+      devbox.exited,
+      new Promise((resolve) => setTimeout(() => resolve('running'), 100)),
+    ]);
     expect(exited).toBe('running');
   });
 
   it('devbox root cannot write /proc/sys, mount proc/sysfs/tmpfs, or create a user namespace', async () => {
     const devbox = await start();
-    const result = await run(devbox, [
-      'echo x > /proc/sys/kernel/hostname && echo SYSCTL',
-      'echo 3 > /proc/sys/vm/drop_caches && echo DROPCACHES',
-      'echo c > /proc/sysrq-trigger && echo SYSRQ',
-      'mkdir -p /mnt/p /mnt/s /mnt/t',
-      'mount -t proc proc /mnt/p && echo PROC',
-      'mount -t sysfs sysfs /mnt/s && echo SYSFS',
-      'mount -t tmpfs tmpfs /mnt/t && echo TMPFS',
-      'mount -o remount,rw /proc/sys && echo REMOUNT',
-      'umount /proc/keys && echo UNMASK',
-      'unshare -U true && echo USERNS',
-      'unshare -Ur true && echo USERNS_ROOT',
-      'unshare -m true && echo MOUNTNS',
-      `python3 -c 'import ctypes, sys; l = ctypes.CDLL(None); sys.exit(0 if l.unshare(0x10000000) == 0 else 1)' && echo PYUSERNS`,
-      `python3 -c 'import ctypes, sys; l = ctypes.CDLL(None); sys.exit(0 if l.syscall(56, 0x10000000 | 17, 0, 0, 0, 0) >= 0 else 1)' && echo CLONE_NEWUSER`,
-      'true',
-    ].join('; '), asRoot);
-    console.log(`/proc, mount and unshare refusals: ${result.stderr.trim().split('\n').filter((l) => !l.includes('dmesg')).join(' | ')}`);
+    const result = await run(
+      devbox,
+      [
+        'echo x > /proc/sys/kernel/hostname && echo SYSCTL',
+        'echo 3 > /proc/sys/vm/drop_caches && echo DROPCACHES',
+        'echo c > /proc/sysrq-trigger && echo SYSRQ',
+        'mkdir -p /mnt/p /mnt/s /mnt/t',
+        'mount -t proc proc /mnt/p && echo PROC',
+        'mount -t sysfs sysfs /mnt/s && echo SYSFS',
+        'mount -t tmpfs tmpfs /mnt/t && echo TMPFS',
+        'mount -o remount,rw /proc/sys && echo REMOUNT',
+        'umount /proc/keys && echo UNMASK',
+        'unshare -U true && echo USERNS',
+        'unshare -Ur true && echo USERNS_ROOT',
+        'unshare -m true && echo MOUNTNS',
+        `python3 -c 'import ctypes, sys; l = ctypes.CDLL(None); sys.exit(0 if l.unshare(0x10000000) == 0 else 1)' && echo PYUSERNS`,
+        `python3 -c 'import ctypes, sys; l = ctypes.CDLL(None); sys.exit(0 if l.syscall(56, 0x10000000 | 17, 0, 0, 0, 0) >= 0 else 1)' && echo CLONE_NEWUSER`,
+        'true',
+      ].join('; '),
+      asRoot,
+    );
+    console.log(
+      `/proc, mount and unshare refusals: ${result.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.includes('dmesg'))
+        .join(' | ')}`,
+    );
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/Read-only file system/);
     expect(result.stderr).toMatch(/unshare failed: Operation not permitted/);
@@ -312,9 +405,20 @@ print("stolen", stolen, "vm_read", read)
 
   it('/proc/self/mountinfo inside shows no host path', async () => {
     const devbox = await start();
-    const mountinfo = (await run(devbox, 'cat /proc/self/mountinfo /proc/1/mountinfo 2>/dev/null; cat /proc/mounts', asRoot)).stdout;
+    const mountinfo = (
+      await run(devbox, 'cat /proc/self/mountinfo /proc/1/mountinfo 2>/dev/null; cat /proc/mounts', asRoot)
+    ).stdout;
     expect(mountinfo).toContain(' / / ');
-    for (const hostPath of [fx.dataDir, '/tmp/runloop-runtime-test-', '/root/', '/run/runloop-local', '.runtime', homedir(), '/var/lib/', '/home/']) {
+    for (const hostPath of [
+      fx.dataDir,
+      '/tmp/runloop-runtime-test-',
+      '/root/',
+      '/run/runloop-local',
+      '.runtime',
+      homedir(),
+      '/var/lib/',
+      '/home/',
+    ]) {
       expect(mountinfo, `mountinfo shows ${hostPath}`).not.toContain(hostPath);
     }
   });
@@ -327,13 +431,17 @@ print("stolen", stolen, "vm_read", read)
     const instance = runtimeInstanceName(fx.dataDir);
     let hostPid = 0;
     await eventually(() => {
-      hostPid = processesOfInstance(instance).find((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'sleep\u0000300\u0000' && readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(a.id);
-        } catch {
-          return false;
-        }
-      }) ?? 0;
+      hostPid =
+        processesOfInstance(instance).find((pid) => {
+          try {
+            return (
+              readFileSync(`/proc/${pid}/cmdline`, 'utf8') === 'sleep\u0000300\u0000' &&
+              readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(a.id)
+            );
+          } catch {
+            return false;
+          }
+        }) ?? 0;
       return hostPid !== 0;
     });
     const inA = (await run(a, 'pgrep -x sleep', asRoot)).stdout.trim();
@@ -341,7 +449,11 @@ print("stolen", stolen, "vm_read", read)
     const seenFromB = await run(b, 'ps -eo pid=,args=', asRoot);
     expect(seenFromB.stdout).not.toContain('sleep 300');
     expect(seenFromB.stdout).not.toContain('agent shim');
-    const killed = await run(b, `kill -9 ${hostPid} ${a.pid} && echo KILLED_HOST_PID; ls /proc/${hostPid} >/dev/null 2>&1 && echo SEES_HOST_PID; kill -9 -1; echo done`, asRoot);
+    const killed = await run(
+      b,
+      `kill -9 ${hostPid} ${a.pid} && echo KILLED_HOST_PID; ls /proc/${hostPid} >/dev/null 2>&1 && echo SEES_HOST_PID; kill -9 -1; echo done`,
+      asRoot,
+    );
     expect(killed.stdout).not.toMatch(/KILLED_HOST_PID|SEES_HOST_PID/);
     expect(killed.stderr).toMatch(/No such process/);
     // A's process survived all of it; so did A's agent.
@@ -380,7 +492,10 @@ print("stolen", stolen, "vm_read", read)
       ['ls', [join('/run/runloop-local', runtimeInstanceName(fx.dataDir))]],
     ];
     for (const [command, args] of attempts) {
-      const result = spawnSync('runuser', ['-u', 'nobody', '--', command, ...args], { encoding: 'utf8', timeout: 10_000 });
+      const result = spawnSync('runuser', ['-u', 'nobody', '--', command, ...args], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
       expect(result.stdout, `nobody: ${command} ${args.join(' ')}`).not.toContain('top secret');
       expect(result.status, `nobody: ${command} ${args.join(' ')} ⇒ ${result.stdout}`).not.toBe(0);
       expect(result.stderr).toMatch(/Permission denied/);

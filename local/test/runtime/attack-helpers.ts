@@ -25,7 +25,10 @@ export function buildEuidProgram(): { readonly dir: string; readonly path: strin
   const dir = mkdtempSync('/tmp/runloop-attack-bin-');
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'euid.c'), EUID_SOURCE);
-  execFileSync('cc', ['-static', '-O1', '-o', join(dir, 'euid'), join(dir, 'euid.c')], { stdio: 'pipe', timeout: 60_000 });
+  execFileSync('cc', ['-static', '-O1', '-o', join(dir, 'euid'), join(dir, 'euid.c')], {
+    stdio: 'pipe',
+    timeout: 60_000,
+  });
   return { dir, path: join(dir, 'euid') };
 }
 
@@ -45,11 +48,19 @@ export interface HostRun {
 export function runAsNobody(path: string, args: readonly string[] = []): HostRun {
   const result = spawnSync('runuser', ['-u', 'nobody', '--', path, ...args], { encoding: 'utf8', timeout: 10_000 });
   const match = /euid=(\d+)/.exec(result.stdout ?? '');
-  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '', euid: match ? Number(match[1]) : undefined };
+  return {
+    status: result.status,
+    stdout: result.stdout ?? '',
+    stderr: result.stderr ?? '',
+    euid: match ? Number(match[1]) : undefined,
+  };
 }
 
 /** Where a devbox's disk is mounted on the host, and its overlay upper dir (the devbox's writes). */
-export function diskPaths(dataDir: string, id: string): { readonly mount: string; readonly upper: string; readonly image: string } {
+export function diskPaths(
+  dataDir: string,
+  id: string,
+): { readonly mount: string; readonly upper: string; readonly image: string } {
   const mount = join(dataDir, '.runtime', 'mnt', id);
   return { mount, upper: join(mount, 'upper'), image: join(dataDir, 'devboxes', id, 'disk.img') };
 }

@@ -19,7 +19,8 @@ import { TEST_LIMITS, collect, eventually, processesOfInstance, run, specFor, us
  * every copy checks (bash's SECONDS is inherited by subshells), and the
  * devbox's own pids limit. Its stderr (fork retries) is dropped.
  */
-const FORK_BOMB = 'ulimit -u 512; end=$((SECONDS + 40)); :(){ [ $SECONDS -lt $end ] || exit 0; :|:& }; : 2>/dev/null; sleep 45';
+const FORK_BOMB =
+  'ulimit -u 512; end=$((SECONDS + 40)); :(){ [ $SECONDS -lt $end ] || exit 0; :|:& }; : 2>/dev/null; sleep 45';
 
 /** Allocates 16 MiB at a time (touched) up to `mib`, printing progress; exits 0 only if it got everything. */
 const hog = (mib: number): string =>
@@ -54,7 +55,10 @@ describe('attack: resource exhaustion', () => {
       if (pidsFile) console.log(`fork bomb: ${readFileSync(pidsFile, 'utf8').trim()} of ${maxPids} pids in use`);
       // A neighbour devbox still runs commands; the host still forks.
       const t0 = Date.now();
-      expect(await run(neighbour, 'echo neighbour; python3 -c "import os; print(os.getpid() > 0)"')).toMatchObject({ code: 0, stdout: 'neighbour\nTrue\n' });
+      expect(await run(neighbour, 'echo neighbour; python3 -c "import os; print(os.getpid() > 0)"')).toMatchObject({
+        code: 0,
+        stdout: 'neighbour\nTrue\n',
+      });
       console.log(`fork bomb: neighbour exec took ${Date.now() - t0} ms`);
       for (let i = 0; i < 5; i += 1) {
         const host = spawnSync('/bin/true', { timeout: 5_000 });
@@ -98,7 +102,9 @@ describe('attack: resource exhaustion', () => {
     const devbox = await fx.runtime.start(specFor(fx.dataDir, { limits: { ...TEST_LIMITS, memoryBytes } }));
     started.push(devbox);
     const killed = await run(devbox, `exec ${hog(1024)}`);
-    console.log(`memory hog (limit ${memoryBytes / MIB} MiB): exit ${killed.code}, stdout ${JSON.stringify(killed.stdout)}`);
+    console.log(
+      `memory hog (limit ${memoryBytes / MIB} MiB): exit ${killed.code}, stdout ${JSON.stringify(killed.stdout)}`,
+    );
     expect(killed.code).toBe(137);
     expect(killed.stdout).not.toContain('survived');
     // As a child of the shell too (the shell lives on and reports it).
@@ -106,7 +112,10 @@ describe('attack: resource exhaustion', () => {
     // The devbox is not dead and keeps serving; small allocations work.
     expect((await run(devbox, hog(32))).stdout).toBe('survived 32\n');
     expect((await run(devbox, 'echo alive')).stdout).toBe('alive\n');
-    const exited = await Promise.race([devbox.exited, new Promise((resolve) => setTimeout(() => resolve('running'), 100))]);
+    const exited = await Promise.race([
+      devbox.exited,
+      new Promise((resolve) => setTimeout(() => resolve('running'), 100)),
+    ]);
     expect(exited).toBe('running');
   });
 
@@ -116,16 +125,27 @@ describe('attack: resource exhaustion', () => {
     const freeAtStart = freeBytes(fx.dataDir);
     const devbox = await fx.runtime.start(specFor(fx.dataDir, { limits: { ...TEST_LIMITS, diskBytes, shmBytes } }));
     // /dev/shm: a tmpfs of shmBytes.
-    const shm = await run(devbox, 'dd if=/dev/zero of=/dev/shm/x bs=1M count=64 status=none; echo "dd $?"; stat -c %s /dev/shm/x');
-    console.log(`/dev/shm filler (cap ${shmBytes / MIB} MiB): ${shm.stdout.trim().replace('\n', ', ')} bytes; ${shm.stderr.trim()}`);
+    const shm = await run(
+      devbox,
+      'dd if=/dev/zero of=/dev/shm/x bs=1M count=64 status=none; echo "dd $?"; stat -c %s /dev/shm/x',
+    );
+    console.log(
+      `/dev/shm filler (cap ${shmBytes / MIB} MiB): ${shm.stdout.trim().replace('\n', ', ')} bytes; ${shm.stderr.trim()}`,
+    );
     expect(shm.stderr).toMatch(/No space left on device/);
     const [shmStatus, shmSize] = shm.stdout.trim().split('\n');
     expect(shmStatus).not.toBe('dd 0');
     expect(Number(shmSize)).toBeLessThanOrEqual(shmBytes);
     expect(Number(shmSize)).toBeGreaterThan(shmBytes / 2);
     // The disk: an image of diskBytes; as root too (no reserved blocks to dig into).
-    const disk = await run(devbox, 'dd if=/dev/zero of=/home/user/big bs=1M count=400 status=none; echo "dd $?"; stat -c %s /home/user/big; sync', { user: 'root' });
-    console.log(`disk filler (cap ${diskBytes / MIB} MiB): ${disk.stdout.trim().replace('\n', ', ')} bytes; ${disk.stderr.trim()}`);
+    const disk = await run(
+      devbox,
+      'dd if=/dev/zero of=/home/user/big bs=1M count=400 status=none; echo "dd $?"; stat -c %s /home/user/big; sync',
+      { user: 'root' },
+    );
+    console.log(
+      `disk filler (cap ${diskBytes / MIB} MiB): ${disk.stdout.trim().replace('\n', ', ')} bytes; ${disk.stderr.trim()}`,
+    );
     expect(disk.stderr).toMatch(/No space left on device/);
     const [diskStatus, diskSize] = disk.stdout.trim().split('\n');
     expect(diskStatus).not.toBe('dd 0');
@@ -133,7 +153,11 @@ describe('attack: resource exhaustion', () => {
     expect(Number(diskSize)).toBeGreaterThan(diskBytes / 2);
     // The devbox still answers, and freeing the space works.
     expect((await run(devbox, 'rm /home/user/big /dev/shm/x && echo freed', { user: 'root' })).stdout).toBe('freed\n');
-    const refill = await run(devbox, 'dd if=/dev/zero of=/home/user/big bs=1M count=400 status=none; sync; stat -c %s /home/user/big', { user: 'root' });
+    const refill = await run(
+      devbox,
+      'dd if=/dev/zero of=/home/user/big bs=1M count=400 status=none; sync; stat -c %s /home/user/big',
+      { user: 'root' },
+    );
     const { image } = diskPaths(fx.dataDir, devbox.id);
     // Deterministic: the image never holds more than its cap.
     const allocated = statSync(image).blocks * 512;

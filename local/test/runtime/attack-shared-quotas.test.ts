@@ -73,7 +73,11 @@ print("ok" if k >= 0 else os.strerror(ctypes.get_errno()))
 `;
 
 /** Starts `script` in `devbox` and resolves once it printed its `held N` line. */
-async function hold(devbox: DevboxHandle, script: string, user: 'user' | 'root'): Promise<{ proc: DevboxProcess; held: number; release: () => Promise<void> }> {
+async function hold(
+  devbox: DevboxHandle,
+  script: string,
+  user: 'user' | 'root',
+): Promise<{ proc: DevboxProcess; held: number; release: () => Promise<void> }> {
   const proc = devbox.spawn({ command: `exec python3 -c '${script}'`, user });
   let out = '';
   proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -113,7 +117,9 @@ describe('attack: kernel quotas shared beyond one devbox', () => {
     } finally {
       await holder.release();
     }
-    console.log(`inotify: the devbox user held ${holder.held} instances; then host root's inotify_init1: ${host}; another devbox's: ${neighbourProbe}`);
+    console.log(
+      `inotify: the devbox user held ${holder.held} instances; then host root's inotify_init1: ${host}; another devbox's: ${neighbourProbe}`,
+    );
     expect(host, 'host root could not create an inotify instance while a devbox held them').toBe('ok');
     expect(neighbourProbe, 'another devbox could not create an inotify instance').toBe('ok');
     expect(hostInotifyProbe()).toBe('ok');
@@ -130,7 +136,9 @@ describe('attack: kernel quotas shared beyond one devbox', () => {
     } finally {
       await holder.release();
     }
-    console.log(`keys: devbox root got ${holder.held} session keyrings; another devbox's root joining one: ${neighbourProbe}`);
+    console.log(
+      `keys: devbox root got ${holder.held} session keyrings; another devbox's root joining one: ${neighbourProbe}`,
+    );
     expect(holder.held).toBe(0);
     expect(neighbourProbe).toBe('Function not implemented');
     expect(neighbourProbe, "a devbox's root ran out of kernel keys").not.toMatch(/quota/i);

@@ -16,7 +16,10 @@ describe('DevboxCgroups.freeze', () => {
     mkdirSync(group, { recursive: true });
     writeFileSync(join(group, 'cgroup.events'), 'populated 1\nfrozen 0\n');
     const cgroups = new DevboxCgroups({ unified: root, pureV2: true, v1: {} }, 'runloop-local-test', 'dbx_1');
-    const error = await cgroups.freeze(50).then(() => undefined, (e: unknown) => e);
+    const error = await cgroups.freeze(50).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DevboxBusyError);
     expect((error as Error).message).toBe('devbox dbx_1 could not be paused within 0.05 s');
     expect(readFileSync(join(group, 'cgroup.freeze'), 'utf8')).toBe('0');

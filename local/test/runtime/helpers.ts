@@ -47,7 +47,14 @@ let counter = 0;
 /** A spec with a unique id and its state under `dataDir`. */
 export function specFor(dataDir: string, overrides: Partial<DevboxSpec> = {}): DevboxSpec {
   const id = overrides.id ?? `dbx_t${process.pid}_${++counter}`;
-  return { id, stateDir: join(dataDir, 'devboxes', id), layers: [], limits: TEST_LIMITS, network: 'isolated', ...overrides };
+  return {
+    id,
+    stateDir: join(dataDir, 'devboxes', id),
+    layers: [],
+    limits: TEST_LIMITS,
+    network: 'isolated',
+    ...overrides,
+  };
 }
 
 export interface RunResult {
@@ -106,7 +113,10 @@ export function processesOfInstance(instance: string): number[] {
 export async function expectNoLeftovers(dataDir: string): Promise<void> {
   const instance = runtimeInstanceName(dataDir);
   // The kernel may need a moment to free the last group after the last exit.
-  await eventually(() => CGROUP_ROOTS.every((root) => !existsSync(join(root, instance))) && processesOfInstance(instance).length === 0, 5_000).catch(() => undefined);
+  await eventually(
+    () => CGROUP_ROOTS.every((root) => !existsSync(join(root, instance))) && processesOfInstance(instance).length === 0,
+    5_000,
+  ).catch(() => undefined);
   for (const root of CGROUP_ROOTS) expect(existsSync(join(root, instance)), `${root}/${instance}`).toBe(false);
   expect(processesOfInstance(instance)).toEqual([]);
   expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(dataDir);
@@ -177,7 +187,11 @@ export function useRuntime(mode: 'namespaces' | 'process'): RuntimeFixture {
   beforeAll(async () => {
     state.dataDir = makeDataDir();
     if (mode === 'namespaces') state.rootfs = await sharedRootfs();
-    state.runtime = await createRuntime(mode === 'namespaces' ? { mode, dataDir: state.dataDir, rootfsDir: state.rootfs } : { mode, dataDir: state.dataDir });
+    state.runtime = await createRuntime(
+      mode === 'namespaces'
+        ? { mode, dataDir: state.dataDir, rootfsDir: state.rootfs }
+        : { mode, dataDir: state.dataDir },
+    );
   });
   afterEach(async () => {
     await Promise.all(started.splice(0).map((devbox) => devbox.stop({ discard: true })));

@@ -6,7 +6,10 @@ const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 // Host commands run from worker threads (off the server's event loop); callers see execFile's contract.
 describe('hostRun', () => {
   it('resolves with what the command printed', async () => {
-    await expect(hostRun('/bin/sh', ['-c', 'printf out; printf err >&2'], { env })).resolves.toEqual({ stdout: 'out', stderr: 'err' });
+    await expect(hostRun('/bin/sh', ['-c', 'printf out; printf err >&2'], { env })).resolves.toEqual({
+      stdout: 'out',
+      stderr: 'err',
+    });
   });
 
   it('passes the given environment only', async () => {
@@ -15,7 +18,11 @@ describe('hostRun', () => {
   });
 
   it('rejects a failed command with its exit code and stderr', async () => {
-    await expect(hostRun('/bin/sh', ['-c', 'echo partial; echo why >&2; exit 3'], { env })).rejects.toMatchObject({ code: 3, stderr: 'why\n', stdout: 'partial\n' });
+    await expect(hostRun('/bin/sh', ['-c', 'echo partial; echo why >&2; exit 3'], { env })).rejects.toMatchObject({
+      code: 3,
+      stderr: 'why\n',
+      stdout: 'partial\n',
+    });
   });
 
   it('rejects a missing program with its spawn error', async () => {

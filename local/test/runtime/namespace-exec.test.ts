@@ -7,7 +7,9 @@ import { TEST_LIMITS, collect, eventually, processesOfInstance, run, specFor, us
 
 /** The v2 cgroup directory of the process `pid`. */
 function cgroupDirOf(pid: number): string {
-  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'))!;
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('0::'))!;
   return `/sys/fs/cgroup/unified${line.slice(3)}`;
 }
 
@@ -52,7 +54,10 @@ describe('namespace runtime: exec and isolation', () => {
     const devbox = await start();
     expect((await run(devbox, 'hostname')).stdout.trim()).toBe(devbox.id.replace(/_/g, '-'));
     const ps = await run(devbox, 'ps -eo pid=,comm=; true');
-    const rows = ps.stdout.trim().split('\n').map((line) => line.trim().split(/\s+/));
+    const rows = ps.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/));
     expect(rows[0]).toEqual(['1', 'agent']);
     // Only the agent, this shell and ps itself: no host process is visible.
     expect(rows.map((row) => row[1])).toEqual(['agent', 'bash', 'ps']);
@@ -77,10 +82,15 @@ describe('namespace runtime: exec and isolation', () => {
     expect(hostView.stderr).toMatch(/No such file/);
   });
 
-  it('has its own network (loopback and the helper\'s tap0, no host interface), and the host network when asked', async () => {
+  it("has its own network (loopback and the helper's tap0, no host interface), and the host network when asked", async () => {
     const isolated = await start();
     const links = await run(isolated, 'ip -o link show | cut -d: -f2');
-    expect(links.stdout.trim().split('\n').map((s) => s.trim())).toEqual(['lo', 'tap0']);
+    expect(
+      links.stdout
+        .trim()
+        .split('\n')
+        .map((s) => s.trim()),
+    ).toEqual(['lo', 'tap0']);
     const shared = await start({ network: 'host' });
     const hostLinks = await run(shared, 'ip -o link show | wc -l');
     expect(Number(hostLinks.stdout.trim())).toBeGreaterThan(1);
@@ -120,8 +130,12 @@ describe('namespace runtime: exec and isolation', () => {
 
   it('rejects malformed specs with a typed error', async () => {
     await expect(fx.runtime.start(specFor(fx.dataDir, { id: '../evil' }))).rejects.toThrow(RuntimeInputError);
-    await expect(fx.runtime.start(specFor(fx.dataDir, { layers: ['/tmp/a,upperdir=/'] }))).rejects.toThrow(RuntimeInputError);
-    await expect(fx.runtime.start(specFor(fx.dataDir, { limits: { ...TEST_LIMITS, memoryBytes: -1 } }))).rejects.toThrow(RuntimeInputError);
+    await expect(fx.runtime.start(specFor(fx.dataDir, { layers: ['/tmp/a,upperdir=/'] }))).rejects.toThrow(
+      RuntimeInputError,
+    );
+    await expect(
+      fx.runtime.start(specFor(fx.dataDir, { limits: { ...TEST_LIMITS, memoryBytes: -1 } })),
+    ).rejects.toThrow(RuntimeInputError);
   });
 
   it('holds back the output of a command nobody reads, never more than one window, while other commands run', async () => {

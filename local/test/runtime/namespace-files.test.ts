@@ -58,11 +58,17 @@ describe('namespace runtime: files', () => {
 
   it('reads a missing parent as ENOENT, creates missing parents on write, and names what is in the way', async () => {
     const devbox = await start();
-    const setup = await run(devbox, 'touch plain && ln -s /nonexistent/dir dangling && mkdir -p locked && chmod 500 locked');
+    const setup = await run(
+      devbox,
+      'touch plain && ln -s /nonexistent/dir dangling && mkdir -p locked && chmod 500 locked',
+    );
     expect(setup.code).toBe(0);
     const codes: Record<string, string> = {};
     const note = async (label: string, op: Promise<unknown>) => {
-      codes[label] = await op.then(() => 'ok', (e: unknown) => (e instanceof RuntimeFileError ? e.code : String(e)));
+      codes[label] = await op.then(
+        () => 'ok',
+        (e: unknown) => (e instanceof RuntimeFileError ? e.code : String(e)),
+      );
     };
     await note('read missing parent', devbox.readFile('no/such/dir/a.txt'));
     await note('read under a file', devbox.readFile('plain/a.txt'));
@@ -107,14 +113,17 @@ describe('namespace runtime: files', () => {
     const marker = join(fx.dataDir, 'host-link-marker.txt');
     writeFileSync(marker, 'host secret');
     hostFiles.push(marker);
-    const plant = await run(a, [
-      `ln -s ${marker} host-abs`,
-      `ln -s ../../../../../../../..${marker} host-rel`,
-      `ln -s ${bUpper} other-devbox`,
-      `ln -s /proc/${b.pid}/root/home/user/secret.txt other-proc`,
-      'ln -s /etc/shadow shadow',
-      'mkdir -p dir && ln -s / dir/up',
-    ].join(' && '));
+    const plant = await run(
+      a,
+      [
+        `ln -s ${marker} host-abs`,
+        `ln -s ../../../../../../../..${marker} host-rel`,
+        `ln -s ${bUpper} other-devbox`,
+        `ln -s /proc/${b.pid}/root/home/user/secret.txt other-proc`,
+        'ln -s /etc/shadow shadow',
+        'mkdir -p dir && ln -s / dir/up',
+      ].join(' && '),
+    );
     expect(plant.code).toBe(0);
     for (const link of ['host-abs', 'host-rel', 'other-devbox', 'other-proc']) {
       expect((await fileError(a.readFile(link))).code, link).toBe('ENOENT');

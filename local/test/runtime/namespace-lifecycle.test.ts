@@ -3,7 +3,17 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, runtimeInstanceName } from '../../src/runtime/index.js';
-import { collect, eventually, expectNoLeftovers, makeDataDir, readAll, removeDataDir, run, specFor, useRuntime } from './helpers.js';
+import {
+  collect,
+  eventually,
+  expectNoLeftovers,
+  makeDataDir,
+  readAll,
+  removeDataDir,
+  run,
+  specFor,
+  useRuntime,
+} from './helpers.js';
 
 describe('namespace runtime: freeze, kill, layers, ports', () => {
   const fx = useRuntime('namespaces');
@@ -12,7 +22,9 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
   it('freeze stops a running counter and thaw resumes it', async () => {
     const devbox = await start();
     // Written aside and renamed, so a read (or a freeze) never sees a half-written number.
-    const counter = devbox.spawn({ command: 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.01; done' });
+    const counter = devbox.spawn({
+      command: 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.01; done',
+    });
     // Read from the host side of its disk: the devbox's own file access is frozen with it.
     const file = join(fx.dataDir, '.runtime', 'mnt', devbox.id, 'upper', 'tmp', 'count');
     const count = async (): Promise<number> => Number(readFileSync(file, 'utf8'));
@@ -31,7 +43,9 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     const devbox = await start();
     const child = devbox.spawn({ command: 'sleep 1000 & echo $!; sleep 1001 & wait' });
     let firstLine = '';
-    await new Promise<void>((resolve) => child.stdout.once('data', (chunk: Buffer) => ((firstLine = chunk.toString()), resolve())));
+    await new Promise<void>((resolve) =>
+      child.stdout.once('data', (chunk: Buffer) => ((firstLine = chunk.toString()), resolve())),
+    );
     const innerPid = firstLine.trim();
     expect((await run(devbox, `kill -0 ${innerPid} && echo alive`)).stdout).toBe('alive\n');
     devbox.killGroup(child, 'SIGTERM');
@@ -45,7 +59,9 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     // Each run is a race between the answer and the kernel: repeat it to make a regression show.
     for (let round = 0; round < 5; round++) {
       const child = devbox.spawn({ command: 'sleep 1000 & echo $!; sleep 1001 & sleep 1002 & wait' });
-      const firstLine = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+      const firstLine = await new Promise<string>((resolve) =>
+        child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())),
+      );
       const finished = collect(child);
       await devbox.killGroup(child);
       const check = await run(devbox, `kill -0 ${firstLine.trim()} 2>/dev/null && echo alive || echo gone`);
@@ -56,7 +72,15 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
 
   it('captures a layer (new files and deletions) that later devboxes stack on', async () => {
     const a = await start();
-    expect((await run(a, 'rm /etc/debian_version && mkdir -p /opt/app && echo one > /opt/app/one && echo hi > /home/user/hello', { user: 'root' })).code).toBe(0);
+    expect(
+      (
+        await run(
+          a,
+          'rm /etc/debian_version && mkdir -p /opt/app && echo one > /opt/app/one && echo hi > /home/user/hello',
+          { user: 'root' },
+        )
+      ).code,
+    ).toBe(0);
     const layer1 = join(fx.dataDir, 'layers', 'one');
     const { sizeBytes } = await a.captureLayer(layer1);
     expect(sizeBytes).toBeGreaterThan(0);
@@ -70,7 +94,13 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     expect(existsSync(join(fx.rootfs, 'etc', 'debian_version'))).toBe(true);
 
     // A second layer on top: an opaque directory replaces /opt/app, and a file of layer one is deleted.
-    expect((await run(b, 'rm -rf /opt/app && mkdir /opt/app && echo two > /opt/app/two && rm /home/user/hello', { user: 'root' })).code).toBe(0);
+    expect(
+      (
+        await run(b, 'rm -rf /opt/app && mkdir /opt/app && echo two > /opt/app/two && rm /home/user/hello', {
+          user: 'root',
+        })
+      ).code,
+    ).toBe(0);
     const layer2 = join(fx.dataDir, 'layers', 'two');
     await b.captureLayer(layer2);
     const c = await start({ layers: [layer2, layer1] });
@@ -111,7 +141,10 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     const port = (host.address() as { port: number }).port;
     try {
       const devbox = await start();
-      const attempt = await run(devbox, `python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port}), 2)"`);
+      const attempt = await run(
+        devbox,
+        `python3 -c "import socket; socket.create_connection(('127.0.0.1', ${port}), 2)"`,
+      );
       expect(attempt.code).not.toBe(0);
       expect(attempt.stderr).toMatch(/ConnectionRefused/);
     } finally {
@@ -151,7 +184,10 @@ describe('namespace runtime: freeze, kill, layers, ports', () => {
     await devbox.writeFile('a.txt', 'a');
     await devbox.freeze();
     await devbox.captureLayer(join(fx.dataDir, 'layers', 'frozen'));
-    const events = readFileSync(join('/sys/fs/cgroup/unified', runtimeInstanceName(fx.dataDir), devbox.id, 'cgroup.events'), 'utf8');
+    const events = readFileSync(
+      join('/sys/fs/cgroup/unified', runtimeInstanceName(fx.dataDir), devbox.id, 'cgroup.events'),
+      'utf8',
+    );
     expect(events).toMatch(/^frozen 1$/m);
     await devbox.thaw();
     expect((await run(devbox, 'cat a.txt')).stdout).toBe('a');

@@ -26,7 +26,9 @@ describe('namespace runtime: resource limits', () => {
   const { started } = fx;
 
   it('OOM-kills a command that exceeds the memory limit; the devbox lives on', async () => {
-    const devbox = await fx.runtime.start(specFor(fx.dataDir, { limits: { ...TEST_LIMITS, memoryBytes: 64 * 1024 * 1024 } }));
+    const devbox = await fx.runtime.start(
+      specFor(fx.dataDir, { limits: { ...TEST_LIMITS, memoryBytes: 64 * 1024 * 1024 } }),
+    );
     started.push(devbox);
     const hog = await run(devbox, 'python3 -c "b = bytearray(300 * 1024 * 1024); print(len(b))"; echo "exit $?"');
     expect(hog.stdout).toBe('exit 137\n');
@@ -57,7 +59,10 @@ describe('namespace runtime: resource limits', () => {
     expect(readFileSync(join(dir, 'cpu.cfs_period_us'), 'utf8').trim()).toBe('100000');
     // Commands are forked inside the devbox's cgroup, so the quota covers them; a cgroup
     // namespace shows them their group as the root, never the host's path.
-    const cgroup = await run(devbox, 'cat /proc/self/cgroup; sleep 0.3 & cat "/proc/$!/cgroup" >/dev/null; wc -l < /proc/self/cgroup');
+    const cgroup = await run(
+      devbox,
+      'cat /proc/self/cgroup; sleep 0.3 & cat "/proc/$!/cgroup" >/dev/null; wc -l < /proc/self/cgroup',
+    );
     expect(cgroup.stdout).toMatch(/^\d+:cpu:\/$/m);
     expect(cgroup.stdout).not.toContain(runtimeInstanceName(fx.dataDir));
     expect(readFileSync(join(dir, 'tasks'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(1);

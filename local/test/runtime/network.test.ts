@@ -18,7 +18,6 @@ const HOST_SIDE = '198.51.100.1';
 const TEST_HOST = '198.51.100.10';
 const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
 
-
 /** Every IPv4 address of the host but loopback (eth0's, and this file's veth). */
 function hostAddresses(): string[] {
   return Object.values(networkInterfaces())
@@ -43,10 +42,15 @@ describe('devbox outbound network', () => {
 
   beforeAll(async () => {
     // A run of this file that was killed left its test host behind: its pid is gone, so it is ours to remove.
-    for (const name of ip('netns', 'list').split('\n').map((line) => line.split(' ')[0] ?? '')) {
+    for (const name of ip('netns', 'list')
+      .split('\n')
+      .map((line) => line.split(' ')[0] ?? '')) {
       const pid = /^rltest-(\d+)$/.exec(name)?.[1];
       if (pid === undefined || processExists(Number(pid))) continue;
-      for (const args of [['netns', 'delete', name], ['link', 'delete', `${name}-h`]]) {
+      for (const args of [
+        ['netns', 'delete', name],
+        ['link', 'delete', `${name}-h`],
+      ]) {
         try {
           execFileSync('ip', args, { stdio: 'ignore' });
         } catch {
@@ -63,10 +67,23 @@ describe('devbox outbound network', () => {
     ip('netns', 'exec', NS, 'ip', 'link', 'set', `${NS}-n`, 'up');
     ip('netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up');
     // The test host: a tiny TCP service inside its namespace, bounded in time.
-    web = spawn('ip', ['netns', 'exec', NS, 'timeout', '300', 'python3', '-c', `import socket
+    web = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        NS,
+        'timeout',
+        '300',
+        'python3',
+        '-c',
+        `import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('${TEST_HOST}', 8080)); s.listen()
 while True:
-    c, _ = s.accept(); c.sendall(b'hello from the test host\\n'); c.close()`], { stdio: 'ignore' });
+    c, _ = s.accept(); c.sendall(b'hello from the test host\\n'); c.close()`,
+      ],
+      { stdio: 'ignore' },
+    );
     // A service of the host itself, on every address (as a careless daemon would bind).
     hostService = createServer((socket) => socket.end('host service\n'));
     await new Promise<void>((resolve) => hostService.listen(0, '0.0.0.0', resolve));
@@ -81,7 +98,9 @@ while True:
   });
 
   it('says it gives isolated devboxes filtered outbound network', () => {
-    expect(fx.runtime.info.detail).toMatch(/reach the internet through slirp4netns; the host, private and link-local networks are refused/);
+    expect(fx.runtime.info.detail).toMatch(
+      /reach the internet through slirp4netns; the host, private and link-local networks are refused/,
+    );
   });
 
   it('reaches an allowed host by name', async () => {
@@ -90,11 +109,14 @@ while True:
     expect((await run(devbox, connect('testhost', 8080))).stdout).toBe('GOT hello from the test host\n');
   });
 
-  it('never reaches the host: its own addresses, its loopback, the network helper\'s host side', async () => {
+  it("never reaches the host: its own addresses, its loopback, the network helper's host side", async () => {
     const devbox = await fx.start();
     // The host service does answer on those addresses from the host: a refusal below is the filter's doing.
     // (Asynchronously: this process serves that service.)
-    const fromHost = await promisify(execFile)('python3', ['-c', connect(HOST_SIDE, hostPort).replace(/^python3 -c "|"$/g, '')]);
+    const fromHost = await promisify(execFile)('python3', [
+      '-c',
+      connect(HOST_SIDE, hostPort).replace(/^python3 -c "|"$/g, ''),
+    ]);
     expect(fromHost.stdout).toBe('GOT host service\n');
     for (const host of [HOST_SIDE, ...hostAddresses()]) {
       expect((await run(devbox, connect(host, hostPort))).stdout, host).toBe('ConnectionRefusedError\n');
@@ -105,9 +127,13 @@ while True:
     expect((await run(devbox, connect('127.0.0.1', hostPort))).stdout).toBe('ConnectionRefusedError\n');
   });
 
-  it('keeps the filter out of devbox root\'s reach: its own routes and interfaces change nothing', async () => {
+  it("keeps the filter out of devbox root's reach: its own routes and interfaces change nothing", async () => {
     const devbox = await fx.start();
-    const meddle = await run(devbox, 'ip route del default; ip route add default via 10.0.2.2 dev tap0; ip route add 198.51.100.1/32 via 10.0.2.2 dev tap0; ip link set tap0 mtu 1500; iptables -F 2>&1 | head -1; nft flush ruleset 2>&1 | head -1; true', { user: 'root' });
+    const meddle = await run(
+      devbox,
+      'ip route del default; ip route add default via 10.0.2.2 dev tap0; ip route add 198.51.100.1/32 via 10.0.2.2 dev tap0; ip link set tap0 mtu 1500; iptables -F 2>&1 | head -1; nft flush ruleset 2>&1 | head -1; true',
+      { user: 'root' },
+    );
     expect(meddle.code).toBe(0);
     expect((await run(devbox, connect(HOST_SIDE, hostPort))).stdout).toBe('ConnectionRefusedError\n');
     // The chain is a host one: nothing of it exists inside.

@@ -21,7 +21,11 @@ type Config = {
   linux: {
     uidMappings: Array<{ containerID: number; hostID: number; size: number }>;
     namespaces: Array<{ type: string }>;
-    resources: { memory: { limit: number; swap: number }; pids: { limit: number }; cpu: { quota: number; period: number } };
+    resources: {
+      memory: { limit: number; swap: number };
+      pids: { limit: number };
+      cpu: { quota: number; period: number };
+    };
     maskedPaths: string[];
     readonlyPaths: string[];
     sysctl?: Record<string, string>;
@@ -33,11 +37,20 @@ describe('devbox OCI config', () => {
 
   it('maps devbox root to the unprivileged range and never maps host uid 0', () => {
     expect(config.linux.uidMappings).toEqual([{ containerID: 0, hostID: 100_000, size: 65_536 }]);
-    expect(config.linux.namespaces.map((n) => n.type).sort()).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts']);
+    expect(config.linux.namespaces.map((n) => n.type).sort()).toEqual([
+      'cgroup',
+      'ipc',
+      'mount',
+      'network',
+      'pid',
+      'user',
+      'uts',
+    ]);
   });
 
   it("keeps Docker's capability set and nothing that administers the host", () => {
-    for (const set of ['bounding', 'effective', 'permitted']) expect(config.process.capabilities[set]).toEqual([...DEFAULT_CAPABILITIES]);
+    for (const set of ['bounding', 'effective', 'permitted'])
+      expect(config.process.capabilities[set]).toEqual([...DEFAULT_CAPABILITIES]);
     for (const cap of ['CAP_SYS_ADMIN', 'CAP_SYS_PTRACE', 'CAP_SYS_MODULE', 'CAP_NET_ADMIN', 'CAP_DAC_READ_SEARCH']) {
       expect(DEFAULT_CAPABILITIES).not.toContain(cap);
     }
@@ -52,8 +65,12 @@ describe('devbox OCI config', () => {
   });
 
   it('masks kernel interfaces and makes /proc/sys read-only; sysfs is read-only', () => {
-    expect(config.linux.maskedPaths).toEqual(expect.arrayContaining(['/proc/kcore', '/proc/keys', '/proc/timer_list', '/sys/firmware']));
-    expect(config.linux.readonlyPaths).toEqual(expect.arrayContaining(['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus']));
+    expect(config.linux.maskedPaths).toEqual(
+      expect.arrayContaining(['/proc/kcore', '/proc/keys', '/proc/timer_list', '/sys/firmware']),
+    );
+    expect(config.linux.readonlyPaths).toEqual(
+      expect.arrayContaining(['/proc/sys', '/proc/sysrq-trigger', '/proc/irq', '/proc/bus']),
+    );
     expect(config.mounts.find((m) => m.destination === '/sys')?.options).toContain('ro');
     for (const mount of config.mounts) expect(mount.options, mount.destination).toContain('nosuid');
   });
@@ -87,7 +104,9 @@ describe('seccomp profile conversion', () => {
   it('allows clone and unshare only without CLONE_NEWUSER, and sends clone3 to the clone fallback', () => {
     for (const name of ['clone', 'unshare']) {
       const rules = rulesFor(name);
-      expect(rules.find((r) => r.action === 'SCMP_ACT_ALLOW')?.args).toEqual([{ index: 0, value: 0x10000000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }]);
+      expect(rules.find((r) => r.action === 'SCMP_ACT_ALLOW')?.args).toEqual([
+        { index: 0, value: 0x10000000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' },
+      ]);
       expect(rules.find((r) => r.action === 'SCMP_ACT_ERRNO')?.args?.[0]?.valueTwo).toBe(0x10000000);
       expect(rules.filter((r) => r.action === 'SCMP_ACT_ALLOW' && r.args === undefined)).toEqual([]);
     }

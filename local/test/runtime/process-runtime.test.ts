@@ -27,7 +27,9 @@ describe('process runtime (forced fallback)', () => {
   it('runs commands in the devbox home with exit codes, output and a clean environment', async () => {
     const devbox = await start();
     const home = join(fx.dataDir, 'devboxes', devbox.id, 'home');
-    const result = await run(devbox, 'pwd; echo "$HOME"; echo "$GREETING"; echo err >&2; exit 7', { env: { GREETING: 'hi' } });
+    const result = await run(devbox, 'pwd; echo "$HOME"; echo "$GREETING"; echo err >&2; exit 7', {
+      env: { GREETING: 'hi' },
+    });
     expect(result).toEqual({ code: 7, stdout: `${home}\n${home}\nhi\n`, stderr: 'err\n' });
     expect((await run(devbox, 'pwd', { cwd: '/home/user/sub' }).catch(() => null))?.code).not.toBe(0);
     mkdirSync(join(home, 'sub'));
@@ -66,7 +68,9 @@ describe('process runtime (forced fallback)', () => {
   it('kills a command with its background children, and freezes with SIGSTOP', async () => {
     const devbox = await start();
     const child = devbox.spawn({ command: 'sleep 1000 & echo $!; wait' });
-    const pid = Number(await new Promise<string>((resolve) => child.stdout.once('data', (c: Buffer) => resolve(c.toString()))));
+    const pid = Number(
+      await new Promise<string>((resolve) => child.stdout.once('data', (c: Buffer) => resolve(c.toString()))),
+    );
     const alive = (): boolean => {
       try {
         process.kill(pid, 0);

@@ -61,7 +61,9 @@ describe('base rootfs cache', () => {
 
   it('leaves no trace of a failed build, so the next call builds again', async () => {
     const cacheDir = tempDir();
-    await expect(ensureCachedBuild({ cacheDir, tag: 'v1', build: async () => Promise.reject(new Error('mirror down')) })).rejects.toThrow('mirror down');
+    await expect(
+      ensureCachedBuild({ cacheDir, tag: 'v1', build: async () => Promise.reject(new Error('mirror down')) }),
+    ).rejects.toThrow('mirror down');
     expect(readdirSync(cacheDir)).toEqual([]);
     await ensureCachedBuild({ cacheDir, tag: 'v1', build: (dir) => writeFile(join(dir, 'x'), '') });
     expect(readdirSync(cacheDir)).toEqual(['v1']);

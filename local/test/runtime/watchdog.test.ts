@@ -34,7 +34,9 @@ describe('devboxes do not outlive a SIGKILLed server', () => {
   });
 
   async function crashServer(mode: 'namespaces' | 'process'): Promise<{ initPid: number; execPid: number }> {
-    const server = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir, rootfs, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dataDir, rootfs, mode], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const line = await new Promise<string>((resolve, reject) => {
       let out = '';
       server.stdout.setEncoding('utf8').on('data', (chunk: string) => {

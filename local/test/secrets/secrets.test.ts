@@ -45,7 +45,25 @@ async function sshRun(server: TestServer, devboxId: string, command: string): Pr
     const [host, port] = (key.json.url as string).split(':');
     const { stdout } = await promisify(execFile)(
       'ssh',
-      ['-i', file, '-p', port!, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', '-T', `user@${host}`, command],
+      [
+        '-i',
+        file,
+        '-p',
+        port!,
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'LogLevel=ERROR',
+        '-T',
+        `user@${host}`,
+        command,
+      ],
       { timeout: 20_000 },
     );
     return stdout;
@@ -81,7 +99,12 @@ describe('secrets', () => {
 
   it('serves create, get, list, update and delete by name, never with the value, and keeps the store private', async () => {
     const secret = value('crud');
-    const created = await server.request('POST', '/v1/secrets', { name: 'CRUD_ONE', value: secret }, { 'x-request-id': fresh('rq') });
+    const created = await server.request(
+      'POST',
+      '/v1/secrets',
+      { name: 'CRUD_ONE', value: secret },
+      { 'x-request-id': fresh('rq') },
+    );
     expect(created.status, created.text).toBe(200);
     expect(Object.keys(created.json).sort()).toEqual(['create_time_ms', 'id', 'name', 'update_time_ms']);
     expect(created.json.id).toMatch(/^sec_/);
@@ -138,13 +161,18 @@ describe('secrets', () => {
     // Each at the cap is fine; 17 of them in one devbox make an environment no command could start with.
     const secrets: Record<string, string> = {};
     for (let i = 0; i < 17; i++) {
-      expect((await server.request('POST', '/v1/secrets', { name: `BIG_${i}`, value: 'b'.repeat(64 * 1024) })).status).toBe(200);
+      expect(
+        (await server.request('POST', '/v1/secrets', { name: `BIG_${i}`, value: 'b'.repeat(64 * 1024) })).status,
+      ).toBe(200);
       secrets[`BIG_${i}`] = `BIG_${i}`;
     }
     const tooBig = await server.request('POST', '/v1/devboxes', { secrets });
     expect(tooBig.status, tooBig.text).toBe(400);
-    expect(tooBig.json.message).toMatch(/^secrets: with these secrets the environment is \d+ bytes, over the limit of 1048576$/);
-    for (const name of Object.keys(secrets)) expect((await server.request('POST', `/v1/secrets/${name}/delete`, {})).status).toBe(200);
+    expect(tooBig.json.message).toMatch(
+      /^secrets: with these secrets the environment is \d+ bytes, over the limit of 1048576$/,
+    );
+    for (const name of Object.keys(secrets))
+      expect((await server.request('POST', `/v1/secrets/${name}/delete`, {})).status).toBe(200);
   });
 
   it('injects values into sync, async and streamed execs, launch commands and SSH; the next start sees an update', async () => {
@@ -170,7 +198,9 @@ describe('secrets', () => {
       expect(async.stdout).toBe(`p ${sha256(first)}`);
       const sdk = new RunloopSDK({ bearerToken: server.token, baseURL: server.url, maxRetries: 0 });
       const chunks: string[] = [];
-      const streamed = await sdk.devbox.fromId(box.id).cmd.exec('printf %s "$MINE" | rev', { stdout: (c: string) => chunks.push(c) });
+      const streamed = await sdk.devbox
+        .fromId(box.id)
+        .cmd.exec('printf %s "$MINE" | rev', { stdout: (c: string) => chunks.push(c) });
       expect(streamed.exitCode).toBe(0);
       expect(chunks.join('')).toBe([...first].reverse().join(''));
 
@@ -207,12 +237,15 @@ describe('secrets', () => {
     const created = await server.request('POST', '/v1/blueprints', {
       name: 'bp-secret',
       secrets: { BUILD_TOKEN: 'BUILD_SECRET_SRC' },
-      dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN printf %s "$BUILD_TOKEN" | sha256sum | cut -d" " -f1 > /build.sha\nRUN echo "echoed:$BUILD_TOKEN"',
+      dockerfile:
+        'FROM runloop:runloop/starter-x86_64\nRUN printf %s "$BUILD_TOKEN" | sha256sum | cut -d" " -f1 > /build.sha\nRUN echo "echoed:$BUILD_TOKEN"',
       system_setup_commands: ['test -n "$BUILD_TOKEN" && echo setup-saw-it'],
     });
     expect(created.status, created.text).toBe(200);
     const built = await waitBlueprint(server, created.json.id);
-    const logs = (await server.request('GET', `/v1/blueprints/${created.json.id}/logs`)).json.logs as Array<{ message: string }>;
+    const logs = (await server.request('GET', `/v1/blueprints/${created.json.id}/logs`)).json.logs as Array<{
+      message: string;
+    }>;
     const text = logs.map((l) => l.message).join('\n');
     expect(built.status, text).toBe('build_complete');
     expect(text).toContain('echoed:***');
@@ -240,7 +273,9 @@ describe('secrets', () => {
     await expect(sdk.secret.create({ name: 'SDK_SECRET', value: 'again' })).rejects.toMatchObject({ status: 409 });
     const devbox = await sdk.devbox.create({ secrets: { FROM_SDK: secret } });
     try {
-      expect(await (await devbox.cmd.exec('printf %s "$FROM_SDK" | sha256sum | cut -d" " -f1')).stdout()).toBe(`${sha256(secretValue)}\n`);
+      expect(await (await devbox.cmd.exec('printf %s "$FROM_SDK" | sha256sum | cut -d" " -f1')).stdout()).toBe(
+        `${sha256(secretValue)}\n`,
+      );
     } finally {
       await devbox.shutdown();
     }

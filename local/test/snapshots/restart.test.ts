@@ -17,7 +17,12 @@ describe('restart', () => {
     const devbox = await createRunning(server);
     await exec(server, devbox.id, 'echo persisted > ~/p.txt');
     const snap = (await server.request('POST', `/v1/devboxes/${devbox.id}/snapshot_disk`, { name: 'keep-me' })).json;
-    const blueprint = (await server.request('POST', '/v1/blueprints', { name: 'restart-bp', dockerfile: 'FROM runloop:runloop/starter-x86_64\nENV WHO=bp\nRUN echo built > /built.txt' })).json;
+    const blueprint = (
+      await server.request('POST', '/v1/blueprints', {
+        name: 'restart-bp',
+        dockerfile: 'FROM runloop:runloop/starter-x86_64\nENV WHO=bp\nRUN echo built > /built.txt',
+      })
+    ).json;
     expect((await waitBlueprint(server, blueprint.id)).status).toBe('build_complete');
     const sshKey = (await server.request('POST', `/v1/devboxes/${devbox.id}/create_ssh_key`)).json;
     await shutdown(server, devbox.id);
@@ -27,7 +32,10 @@ describe('restart', () => {
     server = await startAreaServer({ dataDir, keepDataDir: true });
     const status = (await server.request('GET', `/v1/devboxes/disk_snapshots/${snap.id}/status`)).json;
     expect(status).toMatchObject({ status: 'complete', snapshot: { id: snap.id, name: 'keep-me' } });
-    expect((await server.request('GET', `/v1/blueprints/${blueprint.id}`)).json).toMatchObject({ status: 'build_complete', name: 'restart-bp' });
+    expect((await server.request('GET', `/v1/blueprints/${blueprint.id}`)).json).toMatchObject({
+      status: 'build_complete',
+      name: 'restart-bp',
+    });
     const fromSnap = await createRunning(server, { snapshot_id: snap.id });
     expect((await exec(server, fromSnap.id, 'cat ~/p.txt')).stdout).toBe('persisted\n');
     const fromBp = await createRunning(server, { blueprint_id: blueprint.id });

@@ -31,7 +31,9 @@ let server: TestServer;
 beforeAll(async () => {
   // Before snapshots, so its guard is asked before the snapshots guard objects.
   const snapshotsAt = DEFAULT_SERVICES.indexOf(createSnapshotsService);
-  server = await startAreaServer({ services: [...DEFAULT_SERVICES.slice(0, snapshotsAt), spy, ...DEFAULT_SERVICES.slice(snapshotsAt)] });
+  server = await startAreaServer({
+    services: [...DEFAULT_SERVICES.slice(0, snapshotsAt), spy, ...DEFAULT_SERVICES.slice(snapshotsAt)],
+  });
 });
 afterAll(async () => {
   await server?.dispose();

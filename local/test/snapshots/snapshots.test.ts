@@ -22,15 +22,22 @@ describe('disk snapshots', () => {
   it('a devbox from a snapshot sees the same files and the deletions; snapshots stack', async () => {
     const a = await createRunning(server);
     await run(a.id, 'echo one > ~/one.txt && mkdir -p ~/dir && echo keep > ~/dir/keep && rm ~/.bashrc');
-    const sync = await server.request('POST', `/v1/devboxes/${a.id}/snapshot_disk`, { name: 'first', metadata: { stage: 'one' } });
+    const sync = await server.request('POST', `/v1/devboxes/${a.id}/snapshot_disk`, {
+      name: 'first',
+      metadata: { stage: 'one' },
+    });
     expect(sync.status, sync.text).toBe(200);
     expect(sync.json).toMatchObject({ name: 'first', metadata: { stage: 'one' }, source_devbox_id: a.id });
     expect(sync.json.size_bytes).toBeGreaterThan(0);
-    expect((await server.request('GET', `/v1/devboxes/disk_snapshots/${sync.json.id}/status`)).json.status).toBe('complete');
+    expect((await server.request('GET', `/v1/devboxes/disk_snapshots/${sync.json.id}/status`)).json.status).toBe(
+      'complete',
+    );
 
     const b = await createRunning(server, { snapshot_id: sync.json.id });
     expect(b.snapshot_id).toBe(sync.json.id);
-    expect(await run(b.id, 'cat ~/one.txt ~/dir/keep; test -e ~/.bashrc && echo bashrc || echo no-bashrc')).toBe('one\nkeep\nno-bashrc\n');
+    expect(await run(b.id, 'cat ~/one.txt ~/dir/keep; test -e ~/.bashrc && echo bashrc || echo no-bashrc')).toBe(
+      'one\nkeep\nno-bashrc\n',
+    );
 
     // Stacked: B deletes a file that lives in the snapshot layer and adds one.
     await run(b.id, 'rm ~/one.txt && echo two > ~/two.txt');
@@ -48,21 +55,38 @@ describe('disk snapshots', () => {
     const d = await createRunning(server);
     const ids: string[] = [];
     for (const stage of ['x', 'y', 'z']) {
-      const res = await server.request('POST', `/v1/devboxes/${d.id}/snapshot_disk`, { metadata: { stage, keep: 'yes' } });
+      const res = await server.request('POST', `/v1/devboxes/${d.id}/snapshot_disk`, {
+        metadata: { stage, keep: 'yes' },
+      });
       expect(res.status, res.text).toBe(200);
       ids.push(res.json.id);
     }
     const page1 = await server.request('GET', `/v1/devboxes/disk_snapshots?devbox_id=${d.id}&limit=2`);
     expect(page1.json.snapshots.map((s: any) => s.id)).toEqual([ids[2], ids[1]]);
     expect(page1.json).toMatchObject({ has_more: true, total_count: 3 });
-    const page2 = await server.request('GET', `/v1/devboxes/disk_snapshots?devbox_id=${d.id}&limit=2&starting_after=${ids[1]}`);
+    const page2 = await server.request(
+      'GET',
+      `/v1/devboxes/disk_snapshots?devbox_id=${d.id}&limit=2&starting_after=${ids[1]}`,
+    );
     expect(page2.json.snapshots.map((s: any) => s.id)).toEqual([ids[0]]);
     expect(page2.json.has_more).toBe(false);
-    const filtered = await server.request('GET', `/v1/devboxes/disk_snapshots?devbox_id=${d.id}&${encodeURIComponent('metadata[stage]')}=y`);
+    const filtered = await server.request(
+      'GET',
+      `/v1/devboxes/disk_snapshots?devbox_id=${d.id}&${encodeURIComponent('metadata[stage]')}=y`,
+    );
     expect(filtered.json.snapshots.map((s: any) => s.id)).toEqual([ids[1]]);
 
-    const updated = await server.request('POST', `/v1/devboxes/disk_snapshots/${ids[0]}`, { name: 'renamed', metadata: { only: 'this' }, commit_message: 'msg' });
-    expect(updated.json).toMatchObject({ id: ids[0], name: 'renamed', metadata: { only: 'this' }, commit_message: 'msg' });
+    const updated = await server.request('POST', `/v1/devboxes/disk_snapshots/${ids[0]}`, {
+      name: 'renamed',
+      metadata: { only: 'this' },
+      commit_message: 'msg',
+    });
+    expect(updated.json).toMatchObject({
+      id: ids[0],
+      name: 'renamed',
+      metadata: { only: 'this' },
+      commit_message: 'msg',
+    });
 
     const deleted = await server.request('POST', `/v1/devboxes/disk_snapshots/${ids[0]}/delete`);
     expect(deleted.status, deleted.text).toBe(200);
@@ -83,10 +107,12 @@ describe('disk snapshots', () => {
     const res = await server.request('POST', `/v1/devboxes/${e.id}/snapshot_disk_async`, {});
     expect(res.status).toBe(409);
     expect(res.headers.get('x-should-retry')).toBe('false');
-    const long = await server.request('POST', `/v1/devboxes/${e.id}/snapshot_disk`, { commit_message: 'x'.repeat(1001) });
+    const long = await server.request('POST', `/v1/devboxes/${e.id}/snapshot_disk`, {
+      commit_message: 'x'.repeat(1001),
+    });
     expect(long.status).toBe(400);
   });
-  it('keeps a deleted snapshot\'s files while a devbox uses them, and removes them after', async () => {
+  it("keeps a deleted snapshot's files while a devbox uses them, and removes them after", async () => {
     const source = await createRunning(server);
     await run(source.id, 'echo layered > ~/l.txt');
     const snap = (await server.request('POST', `/v1/devboxes/${source.id}/snapshot_disk`, {})).json;

@@ -32,7 +32,10 @@ describe('ssh keys', () => {
       try {
         const first = loadHostKey(store);
         expect(loadHostKey(store)).toBe(first);
-        store.kv.set('ssh/host-key', '-----BEGIN OPENSSH PRIVATE KEY-----\nbroken\n-----END OPENSSH PRIVATE KEY-----\n');
+        store.kv.set(
+          'ssh/host-key',
+          '-----BEGIN OPENSSH PRIVATE KEY-----\nbroken\n-----END OPENSSH PRIVATE KEY-----\n',
+        );
         const replaced = loadHostKey(store);
         expect(utils.parseKey(replaced)).not.toBeInstanceOf(Error);
         expect(store.kv.get('ssh/host-key')).toBe(replaced);

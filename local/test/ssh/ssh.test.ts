@@ -42,8 +42,22 @@ function ssh(
   const [host, port] = key.url.split(':');
   return new Promise((resolve, reject) => {
     const child = spawn('ssh', [
-      '-i', key.file, '-p', port!, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-      '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', tty, `${user}@${host}`,
+      '-i',
+      key.file,
+      '-p',
+      port!,
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'LogLevel=ERROR',
+      tty,
+      `${user}@${host}`,
       ...(command === undefined ? [] : [command]),
     ]);
     let stdout = '';

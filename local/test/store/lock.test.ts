@@ -22,7 +22,9 @@ describe('data dir lock', () => {
   it('refuses a second server on the same data dir until the first stops', async () => {
     const dataDir = await dir();
     const first = await startTestServer({ runtimeMode: 'none', services: [], dataDir, keepDataDir: true });
-    await expect(startTestServer({ runtimeMode: 'none', services: [], dataDir, keepDataDir: true })).rejects.toThrow(DataDirLockedError);
+    await expect(startTestServer({ runtimeMode: 'none', services: [], dataDir, keepDataDir: true })).rejects.toThrow(
+      DataDirLockedError,
+    );
     await first.dispose();
     expect(existsSync(join(dataDir, 'server.lock'))).toBe(false);
     const second = await startTestServer({ runtimeMode: 'none', services: [], dataDir, keepDataDir: true });

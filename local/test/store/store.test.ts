@@ -19,7 +19,11 @@ const DocCodec: t.Decoder<unknown, Doc> = t.intersection([
   t.type({ id: t.string, created: t.number, status: t.string, name: t.string }),
   t.partial({ flag: t.boolean }),
 ]);
-const SPEC = { codec: DocCodec, createdAt: (d: Doc) => d.created, indexes: { status: (d: Doc) => d.status, name: (d: Doc) => d.name } };
+const SPEC = {
+  codec: DocCodec,
+  createdAt: (d: Doc) => d.created,
+  indexes: { status: (d: Doc) => d.status, name: (d: Doc) => d.name },
+};
 
 describe('Store', () => {
   let dir: string;
@@ -53,7 +57,13 @@ describe('Store', () => {
 
   it('pages newest first (or oldest first) by creation then id, with a cursor and a total', () => {
     const docs = store.collection<Doc>('docs', SPEC);
-    for (const [id, created] of [['b', 2], ['a', 2], ['c', 3], ['d', 1], ['e', 5]] as const) {
+    for (const [id, created] of [
+      ['b', 2],
+      ['a', 2],
+      ['c', 3],
+      ['d', 1],
+      ['e', 5],
+    ] as const) {
       docs.put({ id, created, status: id === 'c' ? 'x' : 'y', name: `n-${id}` });
     }
     const first = docs.list({ limit: 2 });
@@ -75,7 +85,11 @@ describe('Store', () => {
     docs.put({ id: 'p1', created: 1, status: 'on', name: '100%_done' });
     docs.put({ id: 'p2', created: 2, status: 'off', name: '100 done' });
     docs.put({ id: 'p3', created: 3, status: 'gone', name: 'other' });
-    const ids = (q: Parameters<typeof docs.list>[0]) => docs.list(q).items.map((d) => d.id).sort();
+    const ids = (q: Parameters<typeof docs.list>[0]) =>
+      docs
+        .list(q)
+        .items.map((d) => d.id)
+        .sort();
     expect(ids({ where: { name: { contains: '%_' } } })).toEqual(['p1']);
     expect(ids({ where: { status: { in: ['on', 'gone'] } } })).toEqual(['p1', 'p3']);
     expect(ids({ where: { status: { not: 'gone' } } })).toEqual(['p1', 'p2']);
@@ -86,10 +100,16 @@ describe('Store', () => {
   });
 
   it('adds a new index column to an existing table and fills it from stored documents', () => {
-    store.collection<Doc>('docs', { codec: DocCodec, createdAt: (d) => d.created }).put({ id: 'a', created: 1, status: 's', name: 'n', flag: true });
+    store
+      .collection<Doc>('docs', { codec: DocCodec, createdAt: (d) => d.created })
+      .put({ id: 'a', created: 1, status: 's', name: 'n', flag: true });
     store.close();
     store = Store.open(dir);
-    const docs = store.collection<Doc>('docs', { codec: DocCodec, createdAt: (d) => d.created, indexes: { flag: (d) => d.flag ?? null } });
+    const docs = store.collection<Doc>('docs', {
+      codec: DocCodec,
+      createdAt: (d) => d.created,
+      indexes: { flag: (d) => d.flag ?? null },
+    });
     expect(docs.list({ where: { flag: true } }).items.map((d) => d.id)).toEqual(['a']);
     expect(docs.list({ where: { flag: null } }).items).toEqual([]);
   });
@@ -103,7 +123,9 @@ describe('Store', () => {
     docs.put({ id: 'wrong', created: 2, status: 'on', name: 'w' });
     docs.put({ id: 'torn', created: 3, status: 'on', name: 't' });
     // What another version, or a damaged disk, could leave: a field of the wrong type, and text that is not JSON.
-    store.db.prepare('UPDATE c_docs SET data = ? WHERE id = ?').run(JSON.stringify({ id: 'wrong', created: 2, status: 7, name: 'w' }), 'wrong');
+    store.db
+      .prepare('UPDATE c_docs SET data = ? WHERE id = ?')
+      .run(JSON.stringify({ id: 'wrong', created: 2, status: 7, name: 'w' }), 'wrong');
     store.db.prepare('UPDATE c_docs SET data = ? WHERE id = ?').run('{"id":"torn",', 'torn');
     expect(() => docs.get('wrong')).toThrow(StoredRowError);
     expect(() => docs.update('torn', (d) => d)).toThrow(StoredRowError);

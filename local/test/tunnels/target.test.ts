@@ -4,14 +4,34 @@ import { tunnelTarget } from '../../src/tunnels/target.js';
 
 describe('tunnelTarget', () => {
   it('reads the Host form with any domain and an optional port', () => {
-    expect(tunnelTarget('8080-abcdef0123.tunnel.localhost:4000', '/x?y=1')).toEqual({ tunnelKey: 'abcdef0123', port: 8080, path: '/x?y=1' });
-    expect(tunnelTarget('3000-ABCDEF0123.tunnel.127.0.0.1', '/')).toEqual({ tunnelKey: 'abcdef0123', port: 3000, path: '/' });
+    expect(tunnelTarget('8080-abcdef0123.tunnel.localhost:4000', '/x?y=1')).toEqual({
+      tunnelKey: 'abcdef0123',
+      port: 8080,
+      path: '/x?y=1',
+    });
+    expect(tunnelTarget('3000-ABCDEF0123.tunnel.127.0.0.1', '/')).toEqual({
+      tunnelKey: 'abcdef0123',
+      port: 3000,
+      path: '/',
+    });
   });
 
   it('reads the path form, keeping the rest of the path and the query', () => {
-    expect(tunnelTarget('127.0.0.1:4000', '/tunnel/abcdef0123/8080/a/b?c=d')).toEqual({ tunnelKey: 'abcdef0123', port: 8080, path: '/a/b?c=d' });
-    expect(tunnelTarget(undefined, '/tunnel/abcdef0123/8080')).toEqual({ tunnelKey: 'abcdef0123', port: 8080, path: '/' });
-    expect(tunnelTarget(undefined, '/tunnel/abcdef0123/8080?q=1')).toEqual({ tunnelKey: 'abcdef0123', port: 8080, path: '/?q=1' });
+    expect(tunnelTarget('127.0.0.1:4000', '/tunnel/abcdef0123/8080/a/b?c=d')).toEqual({
+      tunnelKey: 'abcdef0123',
+      port: 8080,
+      path: '/a/b?c=d',
+    });
+    expect(tunnelTarget(undefined, '/tunnel/abcdef0123/8080')).toEqual({
+      tunnelKey: 'abcdef0123',
+      port: 8080,
+      path: '/',
+    });
+    expect(tunnelTarget(undefined, '/tunnel/abcdef0123/8080?q=1')).toEqual({
+      tunnelKey: 'abcdef0123',
+      port: 8080,
+      path: '/?q=1',
+    });
   });
 
   it('leaves API requests and impossible ports alone', () => {

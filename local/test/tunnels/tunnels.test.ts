@@ -68,19 +68,27 @@ describe('tunnels', () => {
     expect(tunnel.auth_token).toBeUndefined();
 
     const host = `8000-${tunnel.tunnel_key}.tunnel.localhost:${port}`;
-    const byHost = await pollUntil(() => get('/hello.txt', { host }), (a) => a.status === 200);
+    const byHost = await pollUntil(
+      () => get('/hello.txt', { host }),
+      (a) => a.status === 200,
+    );
     expect(byHost.body).toBe('hello through the tunnel\n');
     const byPath = await get(`/tunnel/${tunnel.tunnel_key}/8000/hello.txt`, {});
     expect(byPath).toEqual({ status: 200, body: 'hello through the tunnel\n' });
     // h2c clients (the official client's transport) reach tunnels too.
     const overH2 = await h2Request(server.url, { method: 'GET', path: '/hello.txt', headers: { ':authority': host } });
-    expect({ status: overH2.status, body: overH2.body.toString() }).toEqual({ status: 200, body: 'hello through the tunnel\n' });
+    expect({ status: overH2.status, body: overH2.body.toString() }).toEqual({
+      status: 200,
+      body: 'hello through the tunnel\n',
+    });
     const missing = await get('/nope.txt', { host });
     expect(missing.status).toBe(404);
     const closedPort = await get('/', { host: `8001-${tunnel.tunnel_key}.tunnel.localhost` });
     expect(closedPort.status).toBe(502);
     // Enabling again returns the same tunnel.
-    expect((await server.request('POST', `/v1/devboxes/${devbox.id}/enable_tunnel`, {})).json.tunnel_key).toBe(tunnel.tunnel_key);
+    expect((await server.request('POST', `/v1/devboxes/${devbox.id}/enable_tunnel`, {})).json.tunnel_key).toBe(
+      tunnel.tunnel_key,
+    );
 
     expect((await server.request('POST', `/v1/devboxes/${devbox.id}/remove_tunnel`)).status).toBe(200);
     expect((await get('/hello.txt', { host })).status).toBe(404);
@@ -91,18 +99,31 @@ describe('tunnels', () => {
     const created = await server.request('POST', '/v1/devboxes', { tunnel: { auth_mode: 'authenticated' } });
     expect(created.status, created.text).toBe(200);
     const tunnel = created.json.tunnel;
-    expect(tunnel).toMatchObject({ auth_mode: 'authenticated', tunnel_key: expect.stringMatching(/^[a-z0-9]+$/), auth_token: expect.any(String) });
+    expect(tunnel).toMatchObject({
+      auth_mode: 'authenticated',
+      tunnel_key: expect.stringMatching(/^[a-z0-9]+$/),
+      auth_token: expect.any(String),
+    });
     const running = await waitDevbox(server, created.json.id, ['running', 'failure']);
     expect(running.status).toBe('running');
     expect(running.tunnel).toEqual(tunnel);
     expect((await server.request('GET', `/v1/devboxes/${created.json.id}`)).json.tunnel).toEqual(tunnel);
     // Enabling again is not a second tunnel.
-    expect((await server.request('POST', `/v1/devboxes/${created.json.id}/enable_tunnel`, {})).json.tunnel_key).toBe(tunnel.tunnel_key);
+    expect((await server.request('POST', `/v1/devboxes/${created.json.id}/enable_tunnel`, {})).json.tunnel_key).toBe(
+      tunnel.tunnel_key,
+    );
 
-    await exec(server, created.json.id, 'cd /tmp && echo created > c.txt && (nohup python3 -m http.server 8081 --bind 127.0.0.1 >/dev/null 2>&1 &)');
+    await exec(
+      server,
+      created.json.id,
+      'cd /tmp && echo created > c.txt && (nohup python3 -m http.server 8081 --bind 127.0.0.1 >/dev/null 2>&1 &)',
+    );
     const host = `8081-${tunnel.tunnel_key}.tunnel.localhost`;
     const auth = { host, 'x-runloop-tunnel-authorization': `Bearer ${tunnel.auth_token}` };
-    const ok = await pollUntil(() => get('/c.txt', auth), (a) => a.status === 200);
+    const ok = await pollUntil(
+      () => get('/c.txt', auth),
+      (a) => a.status === 200,
+    );
     expect(ok.body).toBe('created\n');
     expect((await get('/c.txt', { host })).status).toBe(401);
     await shutdown(server, created.json.id);
@@ -111,23 +132,37 @@ describe('tunnels', () => {
 
   it('an authenticated tunnel needs its token', async () => {
     const devbox = await createRunning(server);
-    await exec(server, devbox.id, 'cd /tmp && echo secret > s.txt && (nohup python3 -m http.server 8080 --bind 127.0.0.1 >/dev/null 2>&1 &)');
-    const tunnel = (await server.request('POST', `/v1/devboxes/${devbox.id}/enable_tunnel`, { auth_mode: 'authenticated' })).json;
+    await exec(
+      server,
+      devbox.id,
+      'cd /tmp && echo secret > s.txt && (nohup python3 -m http.server 8080 --bind 127.0.0.1 >/dev/null 2>&1 &)',
+    );
+    const tunnel = (
+      await server.request('POST', `/v1/devboxes/${devbox.id}/enable_tunnel`, { auth_mode: 'authenticated' })
+    ).json;
     expect(tunnel.auth_mode).toBe('authenticated');
     expect(typeof tunnel.auth_token).toBe('string');
     const host = `8080-${tunnel.tunnel_key}.tunnel.localhost`;
     expect((await get('/s.txt', { host })).status).toBe(401);
     expect((await get('/s.txt', { host, 'x-runloop-tunnel-authorization': 'Bearer wrong' })).status).toBe(401);
-    const ok = await pollUntil(() => get('/s.txt', { host, 'x-runloop-tunnel-authorization': `Bearer ${tunnel.auth_token}` }), (a) => a.status === 200);
+    const ok = await pollUntil(
+      () => get('/s.txt', { host, 'x-runloop-tunnel-authorization': `Bearer ${tunnel.auth_token}` }),
+      (a) => a.status === 200,
+    );
     expect(ok.body).toBe('secret\n');
     await shutdown(server, devbox.id);
     // The tunnel ends with its devbox.
-    expect((await get('/s.txt', { host, 'x-runloop-tunnel-authorization': `Bearer ${tunnel.auth_token}` })).status).toBe(404);
+    expect(
+      (await get('/s.txt', { host, 'x-runloop-tunnel-authorization': `Bearer ${tunnel.auth_token}` })).status,
+    ).toBe(404);
   });
 
   it('splices Upgrade connections both ways and closes them when the tunnel is removed', async () => {
     const devbox = await createRunning(server);
-    await server.request('POST', `/v1/devboxes/${devbox.id}/write_file_contents`, { file_path: 'echo.py', contents: ECHO_SERVER });
+    await server.request('POST', `/v1/devboxes/${devbox.id}/write_file_contents`, {
+      file_path: 'echo.py',
+      contents: ECHO_SERVER,
+    });
     await exec(server, devbox.id, '(nohup python3 ~/echo.py >/dev/null 2>&1 &)');
     const tunnel = (await server.request('POST', `/v1/devboxes/${devbox.id}/enable_tunnel`, {})).json;
     const socket = await pollUntil(
@@ -144,7 +179,9 @@ describe('tunnels', () => {
           });
           s.on('error', () => resolve({ socket: s, head: 'error' }));
           s.on('close', () => resolve({ socket: s, head: head || 'closed' }));
-          s.write(`GET /ws?x=1 HTTP/1.1\r\nHost: 9000-${tunnel.tunnel_key}.tunnel.localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`);
+          s.write(
+            `GET /ws?x=1 HTTP/1.1\r\nHost: 9000-${tunnel.tunnel_key}.tunnel.localhost\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n`,
+          );
         }),
       (r) => {
         if (r.head.startsWith('HTTP/1.1 101')) return true;
@@ -168,11 +205,19 @@ describe('tunnels', () => {
   });
   it('wake_on_http resumes a suspended devbox; without it a suspended devbox answers 503', async () => {
     const devbox = await createRunning(server);
-    await exec(server, devbox.id, 'cd /tmp && echo awake > w.txt && (nohup python3 -m http.server 8090 --bind 127.0.0.1 >/dev/null 2>&1 &)');
-    const tunnel = (await server.request('POST', `/v1/devboxes/${devbox.id}/enable_tunnel`, { wake_on_http: true })).json;
+    await exec(
+      server,
+      devbox.id,
+      'cd /tmp && echo awake > w.txt && (nohup python3 -m http.server 8090 --bind 127.0.0.1 >/dev/null 2>&1 &)',
+    );
+    const tunnel = (await server.request('POST', `/v1/devboxes/${devbox.id}/enable_tunnel`, { wake_on_http: true }))
+      .json;
     expect(tunnel.wake_on_http).toBe(true);
     const host = `8090-${tunnel.tunnel_key}.tunnel.localhost`;
-    await pollUntil(() => get('/w.txt', { host }), (a) => a.status === 200);
+    await pollUntil(
+      () => get('/w.txt', { host }),
+      (a) => a.status === 200,
+    );
     expect((await server.request('POST', `/v1/devboxes/${devbox.id}/suspend`)).status).toBe(200);
     await waitDevbox(server, devbox.id, ['suspended']);
     const woken = await get('/w.txt', { host });

@@ -37,7 +37,8 @@ export function fileMountProblems(fileMounts: Readonly<Record<string, string>> |
     total += bytes;
     if (bytes > MAX_FILE_MOUNT_BYTES) problems.push(`file_mounts.${target}: larger than ${MAX_FILE_MOUNT_BYTES} bytes`);
   }
-  if (total > MAX_FILE_MOUNTS_TOTAL_BYTES) problems.push(`file_mounts: larger than ${MAX_FILE_MOUNTS_TOTAL_BYTES} bytes in total`);
+  if (total > MAX_FILE_MOUNTS_TOTAL_BYTES)
+    problems.push(`file_mounts: larger than ${MAX_FILE_MOUNTS_TOTAL_BYTES} bytes in total`);
   return problems;
 }
 
@@ -57,18 +58,27 @@ export class Blueprints extends ApiResource {
    */
   create(params: BlueprintCreateParams, options?: RequestOptions): Observable<BlueprintView> {
     return this.#checked(params, () =>
-      this.caller.json({ method: 'POST', path: '/v1/blueprints', body: params, ...withOptions(options) }, BlueprintView),
+      this.caller.json(
+        { method: 'POST', path: '/v1/blueprints', body: params, ...withOptions(options) },
+        BlueprintView,
+      ),
     );
   }
 
   /** GET /v1/blueprints/{id}. @example api.blueprints.retrieve('bpt_1') */
   retrieve(id: string, options?: RequestOptions): Observable<BlueprintView> {
-    return this.caller.json({ method: 'GET', path: apiPath`/v1/blueprints/${id}`, ...withOptions(options) }, BlueprintView);
+    return this.caller.json(
+      { method: 'GET', path: apiPath`/v1/blueprints/${id}`, ...withOptions(options) },
+      BlueprintView,
+    );
   }
 
   /** GET /v1/blueprints: one page. @example api.blueprints.list({ name: 'py' }) */
   list(query: BlueprintListQuery = {}, options?: RequestOptions): Observable<BlueprintListView> {
-    return this.caller.json({ method: 'GET', path: '/v1/blueprints', query, ...withOptions(options) }, BlueprintListView);
+    return this.caller.json(
+      { method: 'GET', path: '/v1/blueprints', query, ...withOptions(options) },
+      BlueprintListView,
+    );
   }
 
   /** GET /v1/blueprints/list_public: one page. @example api.blueprints.listPublic({ limit: 5 }) */
@@ -85,13 +95,19 @@ export class Blueprints extends ApiResource {
 
   /** POST /v1/blueprints/{id}/delete. @example api.blueprints.delete('bpt_1') */
   delete(id: string, options?: RequestOptions): Observable<unknown> {
-    return this.caller.json({ method: 'POST', path: apiPath`/v1/blueprints/${id}/delete`, ...withOptions(options) }, Untyped);
+    return this.caller.json(
+      { method: 'POST', path: apiPath`/v1/blueprints/${id}/delete`, ...withOptions(options) },
+      Untyped,
+    );
   }
 
   /** POST /v1/blueprints/preview (deprecated): the Dockerfile a create would build. @example api.blueprints.preview({ name: 'py' }) */
   preview(params: BlueprintCreateParams, options?: RequestOptions): Observable<BlueprintPreviewView> {
     return this.#checked(params, () =>
-      this.caller.json({ method: 'POST', path: '/v1/blueprints/preview', body: params, ...withOptions(options) }, BlueprintPreviewView),
+      this.caller.json(
+        { method: 'POST', path: '/v1/blueprints/preview', body: params, ...withOptions(options) },
+        BlueprintPreviewView,
+      ),
     );
   }
 

@@ -68,7 +68,10 @@ export class Devboxes extends ApiResource {
 
   /** POST /v1/devboxes. @example api.devboxes.create({ blueprint_name: 'py' }) */
   create(params: DevboxCreateParams = {}, options?: RequestOptions): Observable<DevboxView> {
-    return this.caller.json({ method: 'POST', path: '/v1/devboxes', body: params, ...withOptions(options) }, DevboxView);
+    return this.caller.json(
+      { method: 'POST', path: '/v1/devboxes', body: params, ...withOptions(options) },
+      DevboxView,
+    );
   }
 
   /** POST /v1/devboxes/create_and_await_running; may answer before `running`. @example api.devboxes.createAndAwaitRunning({}) */
@@ -84,7 +87,10 @@ export class Devboxes extends ApiResource {
 
   /** POST /v1/devboxes/{id}: omitted fields stay, `""`/`{}` clear. @example api.devboxes.update('dbx_1', { name: 'x' }) */
   update(id: string, params: DevboxUpdateParams, options?: RequestOptions): Observable<DevboxView> {
-    return this.caller.json({ method: 'POST', path: apiPath`/v1/devboxes/${id}`, body: params, ...withOptions(options) }, DevboxView);
+    return this.caller.json(
+      { method: 'POST', path: apiPath`/v1/devboxes/${id}`, body: params, ...withOptions(options) },
+      DevboxView,
+    );
   }
 
   /** GET /v1/devboxes: one page. @example api.devboxes.list({ limit: 10, status: 'running' }) */
@@ -113,17 +119,26 @@ export class Devboxes extends ApiResource {
 
   /** POST /v1/devboxes/{id}/suspend. @example api.devboxes.suspend('dbx_1') */
   suspend(id: string, options?: RequestOptions): Observable<DevboxView> {
-    return this.caller.json({ method: 'POST', path: apiPath`/v1/devboxes/${id}/suspend`, ...withOptions(options) }, DevboxView);
+    return this.caller.json(
+      { method: 'POST', path: apiPath`/v1/devboxes/${id}/suspend`, ...withOptions(options) },
+      DevboxView,
+    );
   }
 
   /** POST /v1/devboxes/{id}/resume. @example api.devboxes.resume('dbx_1') */
   resume(id: string, options?: RequestOptions): Observable<DevboxView> {
-    return this.caller.json({ method: 'POST', path: apiPath`/v1/devboxes/${id}/resume`, ...withOptions(options) }, DevboxView);
+    return this.caller.json(
+      { method: 'POST', path: apiPath`/v1/devboxes/${id}/resume`, ...withOptions(options) },
+      DevboxView,
+    );
   }
 
   /** POST /v1/devboxes/{id}/keep_alive: resets the idle timer. @example api.devboxes.keepAlive('dbx_1') */
   keepAlive(id: string, options?: RequestOptions): Observable<unknown> {
-    return this.caller.json({ method: 'POST', path: apiPath`/v1/devboxes/${id}/keep_alive`, ...withOptions(options) }, Untyped);
+    return this.caller.json(
+      { method: 'POST', path: apiPath`/v1/devboxes/${id}/keep_alive`, ...withOptions(options) },
+      Untyped,
+    );
   }
 
   /** GET /v1/devboxes/{id}/logs. @example api.devboxes.logs('dbx_1', { execution_id: 'exe_1' }) */
@@ -134,7 +149,10 @@ export class Devboxes extends ApiResource {
 
   /** GET /v1/devboxes/{id}/usage. @example api.devboxes.usage('dbx_1') */
   usage(id: string, options?: RequestOptions): Observable<DevboxUsageView> {
-    return this.caller.json({ method: 'GET', path: apiPath`/v1/devboxes/${id}/usage`, ...withOptions(options) }, DevboxUsageView);
+    return this.caller.json(
+      { method: 'GET', path: apiPath`/v1/devboxes/${id}/usage`, ...withOptions(options) },
+      DevboxUsageView,
+    );
   }
 
   /** GET /v1/devboxes/evictions/watch (SSE of `{devbox_id, eviction_deadline_ms}`). @example api.devboxes.watchEvictions() */
@@ -145,7 +163,10 @@ export class Devboxes extends ApiResource {
 
   /** POST /v1/devboxes/{id}/create_ssh_key. @example api.devboxes.createSshKey('dbx_1') */
   createSshKey(id: string, options?: RequestOptions): Observable<SshKeyView> {
-    return this.caller.json({ method: 'POST', path: apiPath`/v1/devboxes/${id}/create_ssh_key`, ...withOptions(options) }, SshKeyView);
+    return this.caller.json(
+      { method: 'POST', path: apiPath`/v1/devboxes/${id}/create_ssh_key`, ...withOptions(options) },
+      SshKeyView,
+    );
   }
 
   /** POST /v1/devboxes/{id}/enable_tunnel. @example api.devboxes.enableTunnel('dbx_1', { auth_mode: 'authenticated' }) */
@@ -156,7 +177,10 @@ export class Devboxes extends ApiResource {
 
   /** POST /v1/devboxes/{id}/remove_tunnel. @example api.devboxes.removeTunnel('dbx_1') */
   removeTunnel(id: string, options?: RequestOptions): Observable<unknown> {
-    return this.caller.json({ method: 'POST', path: apiPath`/v1/devboxes/${id}/remove_tunnel`, ...withOptions(options) }, Untyped);
+    return this.caller.json(
+      { method: 'POST', path: apiPath`/v1/devboxes/${id}/remove_tunnel`, ...withOptions(options) },
+      Untyped,
+    );
   }
 
   /** POST /v1/devboxes/{id}/create_pty_tunnel. @example api.devboxes.createPtyTunnel('dbx_1') */
@@ -206,7 +230,13 @@ export class Devboxes extends ApiResource {
   /** POST /v1/devboxes/{id}/download_file → the bytes, chunk by chunk. @example api.devboxes.downloadFile('dbx_1', { path: 'out.tar' }) */
   downloadFile(id: string, params: DownloadFileParams, options?: RequestOptions): Observable<Uint8Array> {
     const path = apiPath`/v1/devboxes/${id}/download_file`;
-    return this.caller.bytes({ method: 'POST', path, body: params, accept: 'application/octet-stream', ...withOptions(options) });
+    return this.caller.bytes({
+      method: 'POST',
+      path,
+      body: params,
+      accept: 'application/octet-stream',
+      ...withOptions(options),
+    });
   }
 
   /**

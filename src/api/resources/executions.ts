@@ -26,7 +26,12 @@ export type ExecutionWaitRequest = ExecutionWaitParams & LastNQuery;
  */
 export class Executions extends ApiResource {
   /** GET …/executions/{eid}[?last_n]. @example api.devboxes.executions.retrieve('dbx_1', 'exe_1', { last_n: 10 }) */
-  retrieve(devboxId: string, executionId: string, query: LastNQuery = {}, options?: RequestOptions): Observable<ExecutionView> {
+  retrieve(
+    devboxId: string,
+    executionId: string,
+    query: LastNQuery = {},
+    options?: RequestOptions,
+  ): Observable<ExecutionView> {
     const path = apiPath`/v1/devboxes/${devboxId}/executions/${executionId}`;
     return this.caller.json({ method: 'GET', path, query, ...withOptions(options) }, ExecutionView);
   }
@@ -51,13 +56,23 @@ export class Executions extends ApiResource {
   }
 
   /** POST …/executions/{eid}/kill. @example api.devboxes.executions.kill('dbx_1', 'exe_1', { kill_process_group: true }) */
-  kill(devboxId: string, executionId: string, params: ExecutionKillParams = {}, options?: RequestOptions): Observable<ExecutionView> {
+  kill(
+    devboxId: string,
+    executionId: string,
+    params: ExecutionKillParams = {},
+    options?: RequestOptions,
+  ): Observable<ExecutionView> {
     const path = apiPath`/v1/devboxes/${devboxId}/executions/${executionId}/kill`;
     return this.caller.json({ method: 'POST', path, body: params, ...withOptions(options) }, ExecutionView);
   }
 
   /** POST …/executions/{eid}/send_std_in. @example api.devboxes.executions.sendStdIn('dbx_1', 'exe_1', { text: 'y\n' }) */
-  sendStdIn(devboxId: string, executionId: string, params: SendStdinParams, options?: RequestOptions): Observable<SendStdinView> {
+  sendStdIn(
+    devboxId: string,
+    executionId: string,
+    params: SendStdinParams,
+    options?: RequestOptions,
+  ): Observable<SendStdinView> {
     const path = apiPath`/v1/devboxes/${devboxId}/executions/${executionId}/send_std_in`;
     return this.caller.json({ method: 'POST', path, body: params, ...withOptions(options) }, SendStdinView);
   }
@@ -69,12 +84,22 @@ export class Executions extends ApiResource {
    * @example
    * api.devboxes.executions.streamStdoutUpdates('dbx_1', 'exe_1', { offset: 1024 })
    */
-  streamStdoutUpdates(devboxId: string, executionId: string, query: StreamOffsetQuery = {}, options?: RequestOptions): Observable<SseMessage> {
+  streamStdoutUpdates(
+    devboxId: string,
+    executionId: string,
+    query: StreamOffsetQuery = {},
+    options?: RequestOptions,
+  ): Observable<SseMessage> {
     return this.#stream('stream_stdout_updates', devboxId, executionId, query, options);
   }
 
   /** Like {@link streamStdoutUpdates}, for stderr. @example api.devboxes.executions.streamStderrUpdates('dbx_1', 'exe_1') */
-  streamStderrUpdates(devboxId: string, executionId: string, query: StreamOffsetQuery = {}, options?: RequestOptions): Observable<SseMessage> {
+  streamStderrUpdates(
+    devboxId: string,
+    executionId: string,
+    query: StreamOffsetQuery = {},
+    options?: RequestOptions,
+  ): Observable<SseMessage> {
     return this.#stream('stream_stderr_updates', devboxId, executionId, query, options);
   }
 

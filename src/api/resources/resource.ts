@@ -15,7 +15,10 @@ export const LONG_POLL_TIMEOUT_MS = 600_000;
  * apiPath`/v1/devboxes/${'a/b'}`; // '/v1/devboxes/a%2Fb'
  */
 export function apiPath(strings: TemplateStringsArray, ...segments: readonly string[]): string {
-  return strings.reduce((path, part, i) => path + part + (i < segments.length ? encodeURIComponent(segments[i] ?? '') : ''), '');
+  return strings.reduce(
+    (path, part, i) => path + part + (i < segments.length ? encodeURIComponent(segments[i] ?? '') : ''),
+    '',
+  );
 }
 
 /** The longest the server may hold one `wait_for_status` before answering 408, in ms (runloop-api.md §5: ≤ 25 s). */

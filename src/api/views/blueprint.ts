@@ -7,7 +7,18 @@ import { LaunchParameters, LaunchParametersParams } from './launch.js';
 import { listOf } from './list.js';
 import { CodeMountParameters } from './mount.js';
 import { nullable, openEnum, PageQuery, StringMap } from './shared.js';
-import { CommandList, FileMounts, limitedArray, limitedBytes, limitedMap, Metadata, NonEmptyName, REQUEST_LIMITS, ResourceName, ShortRef } from './limits.js';
+import {
+  CommandList,
+  FileMounts,
+  limitedArray,
+  limitedBytes,
+  limitedMap,
+  Metadata,
+  NonEmptyName,
+  REQUEST_LIMITS,
+  ResourceName,
+  ShortRef,
+} from './limits.js';
 
 /**
  * A blueprint's build status. Open: unknown statuses decode.
@@ -51,7 +62,11 @@ export type BlueprintState = t.TypeOf<typeof BlueprintState>;
 export const BlueprintStateStrict = BlueprintState.strict;
 export type BlueprintStateStrict = t.TypeOf<typeof BlueprintStateStrict>;
 /** @example BlueprintFailureReason.is('build_failed') // true */
-export const BlueprintFailureReason = openEnum('BlueprintFailureReason', ['out_of_memory', 'out_of_disk', 'build_failed']);
+export const BlueprintFailureReason = openEnum('BlueprintFailureReason', [
+  'out_of_memory',
+  'out_of_disk',
+  'build_failed',
+]);
 export type BlueprintFailureReason = t.TypeOf<typeof BlueprintFailureReason>;
 
 /**
@@ -107,7 +122,10 @@ const optionalBuildFields = {
  * BlueprintCreateParams.is({ dockerfile: 'FROM x' }); // false
  */
 export const BlueprintCreateParams = t.intersection(
-  [t.type({ name: NonEmptyName }), t.partial({ ...optionalBuildFields, launch_parameters: nullable(LaunchParametersParams) })],
+  [
+    t.type({ name: NonEmptyName }),
+    t.partial({ ...optionalBuildFields, launch_parameters: nullable(LaunchParametersParams) }),
+  ],
   'BlueprintCreateParams',
 );
 export type BlueprintCreateParams = t.TypeOf<typeof BlueprintCreateParams>;
@@ -176,7 +194,10 @@ export const BlueprintListQuery = t.intersection(
 export type BlueprintListQuery = t.TypeOf<typeof BlueprintListQuery>;
 
 /** @example BlueprintBuildLog.is({ level: 'info', message: 'Step 1/3', timestamp_ms: 1 }) // true */
-export const BlueprintBuildLog = t.type({ level: t.string, message: t.string, timestamp_ms: t.number }, 'BlueprintBuildLog');
+export const BlueprintBuildLog = t.type(
+  { level: t.string, message: t.string, timestamp_ms: t.number },
+  'BlueprintBuildLog',
+);
 export type BlueprintBuildLog = t.TypeOf<typeof BlueprintBuildLog>;
 
 /**

@@ -7,7 +7,17 @@ import { listOf } from './list.js';
 import { CodeMountParameters, Mount } from './mount.js';
 import { EnableTunnelParams, TunnelView } from './net.js';
 import { nonEmptyArray, nullable, openEnum, PageQuery, QueryBoolean, refine, StringMap } from './shared.js';
-import { EnvironmentVariables, FileMounts, limitedArray, limitedMap, Metadata, REQUEST_LIMITS, ResourceName, ShellCommand, ShortRef } from './limits.js';
+import {
+  EnvironmentVariables,
+  FileMounts,
+  limitedArray,
+  limitedMap,
+  Metadata,
+  REQUEST_LIMITS,
+  ResourceName,
+  ShellCommand,
+  ShortRef,
+} from './limits.js';
 
 /**
  * A devbox's status. Open: unknown statuses decode; `.strict` rejects them.
@@ -165,7 +175,10 @@ export type DevboxCreateParams = t.TypeOf<typeof DevboxCreateParams>;
  * @example
  * DevboxUpdateParams.is({ name: 'renamed' }); // true
  */
-export const DevboxUpdateParams = t.partial({ name: nullable(ResourceName), metadata: nullable(Metadata) }, 'DevboxUpdateParams');
+export const DevboxUpdateParams = t.partial(
+  { name: nullable(ResourceName), metadata: nullable(Metadata) },
+  'DevboxUpdateParams',
+);
 export type DevboxUpdateParams = t.TypeOf<typeof DevboxUpdateParams>;
 
 /**
@@ -174,7 +187,10 @@ export type DevboxUpdateParams = t.TypeOf<typeof DevboxUpdateParams>;
  * @example
  * DevboxListQuery.decode({ limit: '20', status: 'running' }); // right({ limit: 20, status: 'running' })
  */
-export const DevboxListQuery = t.intersection([PageQuery, t.partial({ status: DevboxStatusStrict })], 'DevboxListQuery');
+export const DevboxListQuery = t.intersection(
+  [PageQuery, t.partial({ status: DevboxStatusStrict })],
+  'DevboxListQuery',
+);
 export type DevboxListQuery = t.TypeOf<typeof DevboxListQuery>;
 
 /**
@@ -208,7 +224,14 @@ export const DevboxLogsQuery = t.partial({ execution_id: t.string, shell_name: t
 export type DevboxLogsQuery = t.TypeOf<typeof DevboxLogsQuery>;
 
 /** @example DevboxLogSource.isKnown('exec') // true */
-export const DevboxLogSource = openEnum('DevboxLogSource', ['setup_commands', 'entrypoint', 'exec', 'files', 'stats', 'kmsg']);
+export const DevboxLogSource = openEnum('DevboxLogSource', [
+  'setup_commands',
+  'entrypoint',
+  'exec',
+  'files',
+  'stats',
+  'kmsg',
+]);
 export type DevboxLogSource = t.TypeOf<typeof DevboxLogSource>;
 
 /**

@@ -48,7 +48,10 @@ export type SnapshotStatusStrict = t.TypeOf<typeof SnapshotStatusStrict>;
  * SnapshotStatusView.is({ status: 'error', error_message: 'disk full' }); // true
  */
 export const SnapshotStatusView = t.intersection(
-  [t.type({ status: SnapshotStatus }), t.partial({ error_message: nullable(t.string), snapshot: nullable(SnapshotView) })],
+  [
+    t.type({ status: SnapshotStatus }),
+    t.partial({ error_message: nullable(t.string), snapshot: nullable(SnapshotView) }),
+  ],
   'SnapshotStatusView',
 );
 export type SnapshotStatusView = t.TypeOf<typeof SnapshotStatusView>;
@@ -66,10 +69,7 @@ const snapshotFields = {
  * @example
  * SnapshotCreateParams.is({ name: 'before-upgrade', commit_message: 'x'.repeat(1001) }); // false
  */
-export const SnapshotCreateParams = t.partial(
-  snapshotFields,
-  'SnapshotCreateParams',
-);
+export const SnapshotCreateParams = t.partial(snapshotFields, 'SnapshotCreateParams');
 export type SnapshotCreateParams = t.TypeOf<typeof SnapshotCreateParams>;
 
 /**
@@ -78,10 +78,7 @@ export type SnapshotCreateParams = t.TypeOf<typeof SnapshotCreateParams>;
  * @example
  * SnapshotUpdateParams.is({ metadata: { stage: 'gold' } }); // true
  */
-export const SnapshotUpdateParams = t.partial(
-  snapshotFields,
-  'SnapshotUpdateParams',
-);
+export const SnapshotUpdateParams = t.partial(snapshotFields, 'SnapshotUpdateParams');
 export type SnapshotUpdateParams = t.TypeOf<typeof SnapshotUpdateParams>;
 
 /**

@@ -84,7 +84,10 @@ export type ExecuteParams = t.TypeOf<typeof ExecuteParams>;
  * ExecuteAsyncParams.is({ command: 'sleep 1', attach_stdin: true }); // true
  */
 export const ExecuteAsyncParams = t.intersection(
-  [t.type({ command: ShellCommand }), t.partial({ shell_name: nullable(ShellName), attach_stdin: nullable(t.boolean) })],
+  [
+    t.type({ command: ShellCommand }),
+    t.partial({ shell_name: nullable(ShellName), attach_stdin: nullable(t.boolean) }),
+  ],
   'ExecuteAsyncParams',
 );
 export type ExecuteAsyncParams = t.TypeOf<typeof ExecuteAsyncParams>;
@@ -137,11 +140,17 @@ export type StdinSignalStrict = t.TypeOf<typeof StdinSignalStrict>;
  * SendStdinParams.is({ text: 'y\n' }); // true
  * SendStdinParams.is({ signal: 'KILL' }); // false
  */
-export const SendStdinParams = t.partial({ text: nullable(t.string), signal: nullable(StdinSignal.strict) }, 'SendStdinParams');
+export const SendStdinParams = t.partial(
+  { text: nullable(t.string), signal: nullable(StdinSignal.strict) },
+  'SendStdinParams',
+);
 export type SendStdinParams = t.TypeOf<typeof SendStdinParams>;
 
 /** @example SendStdinView.is({ devbox_id: 'd', execution_id: 'e', success: true }) // true */
-export const SendStdinView = t.type({ devbox_id: t.string, execution_id: t.string, success: t.boolean }, 'SendStdinView');
+export const SendStdinView = t.type(
+  { devbox_id: t.string, execution_id: t.string, success: t.boolean },
+  'SendStdinView',
+);
 export type SendStdinView = t.TypeOf<typeof SendStdinView>;
 
 /**

@@ -10,7 +10,15 @@ import { intRange, nullable, openEnum, refine } from './shared.js';
 import { CommandList, limitedArray, REQUEST_LIMITS, ShortRef } from './limits.js';
 
 /** @example ResourceSize.strict.is('MEDIUM') // true */
-export const ResourceSize = openEnum('ResourceSize', ['X_SMALL', 'SMALL', 'MEDIUM', 'LARGE', 'X_LARGE', 'XX_LARGE', 'CUSTOM_SIZE']);
+export const ResourceSize = openEnum('ResourceSize', [
+  'X_SMALL',
+  'SMALL',
+  'MEDIUM',
+  'LARGE',
+  'X_LARGE',
+  'XX_LARGE',
+  'CUSTOM_SIZE',
+]);
 export type ResourceSize = t.TypeOf<typeof ResourceSize>;
 /** Strict form of {@link ResourceSize}, for requests. @example ResourceSizeStrict.is('HUGE') // false */
 export const ResourceSizeStrict = ResourceSize.strict;

@@ -88,12 +88,19 @@ export function limitedArray<C extends t.Mixed>(codec: C, max: number): Refined<
  * @example
  * limitedMap(2, 10, 10).is({ a: '1', b: '2', c: '3' }); // false
  */
-export function limitedMap(entries: number, keyChars: number, valueChars: number): Refined<t.RecordC<t.StringC, t.StringC>> {
+export function limitedMap(
+  entries: number,
+  keyChars: number,
+  valueChars: number,
+): Refined<t.RecordC<t.StringC, t.StringC>> {
   return refine(
     t.record(t.string, t.string),
     (map) => {
       const keys = Object.keys(map);
-      return keys.length <= entries && keys.every((key) => key.length <= keyChars && !hasNul(key) && map[key]!.length <= valueChars);
+      return (
+        keys.length <= entries &&
+        keys.every((key) => key.length <= keyChars && !hasNul(key) && map[key]!.length <= valueChars)
+      );
     },
     `map of at most ${entries} entries (keys at most ${keyChars} characters, values at most ${valueChars})`,
   );
@@ -105,7 +112,11 @@ export function limitedMap(entries: number, keyChars: number, valueChars: number
  * @example
  * Metadata.is({ team: 'infra' }); // true
  */
-export const Metadata = limitedMap(REQUEST_LIMITS.metadataEntries, REQUEST_LIMITS.metadataKeyChars, REQUEST_LIMITS.metadataValueChars);
+export const Metadata = limitedMap(
+  REQUEST_LIMITS.metadataEntries,
+  REQUEST_LIMITS.metadataKeyChars,
+  REQUEST_LIMITS.metadataValueChars,
+);
 
 /** A POSIX environment variable name: what a shell can `export`. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -7,7 +7,10 @@ import { nullable } from './shared.js';
 
 /** The codec of a list envelope whose items live under `K`. @example const C: ListC<'objects', typeof ObjectView> = ObjectListView; */
 export type ListC<K extends string, C extends t.Mixed> = t.IntersectionC<
-  [t.TypeC<Record<K, t.ArrayC<C>> & { has_more: t.BooleanC }>, t.PartialC<{ total_count: t.UnionC<[t.NumberC, t.NullC]> }>]
+  [
+    t.TypeC<Record<K, t.ArrayC<C>> & { has_more: t.BooleanC }>,
+    t.PartialC<{ total_count: t.UnionC<[t.NumberC, t.NullC]> }>,
+  ]
 >;
 
 /**

@@ -130,7 +130,8 @@ function isMountType(value: unknown): value is MountType {
  */
 export const Mount = new t.Type<Mount, Mount, unknown>(
   'Mount',
-  (u): u is Mount => isMountType((u as { type?: unknown } | null)?.type) && MOUNT_CODECS[(u as Mount).type].is(u) && hasAgent(u),
+  (u): u is Mount =>
+    isMountType((u as { type?: unknown } | null)?.type) && MOUNT_CODECS[(u as Mount).type].is(u) && hasAgent(u),
   (u, c) => {
     if (typeof u !== 'object' || u === null || Array.isArray(u)) return t.failure(u, c, 'expected a mount object');
     const tag = (u as { type?: unknown }).type;

@@ -53,7 +53,8 @@ export function describeErrors(errors: t.Errors): string[] {
 }
 
 /** The outcome of {@link validate}. @example const r: Validated<number> = { ok: true, value: 1 }; */
-export type Validated<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly problems: string[] };
+export type Validated<A> =
+  { readonly ok: true; readonly value: A } | { readonly ok: false; readonly problems: string[] };
 
 /**
  * Decodes `input` and reports problems as messages (for a 400 body).
@@ -64,5 +65,7 @@ export type Validated<A> = { readonly ok: true; readonly value: A } | { readonly
  */
 export function validate<A>(codec: t.Decoder<unknown, A>, input: unknown): Validated<A> {
   const result = codec.decode(input);
-  return result._tag === 'Right' ? { ok: true, value: result.right } : { ok: false, problems: describeErrors(result.left) };
+  return result._tag === 'Right'
+    ? { ok: true, value: result.right }
+    : { ok: false, problems: describeErrors(result.left) };
 }

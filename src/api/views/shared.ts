@@ -81,7 +81,12 @@ export function refine<C extends t.Any>(
  */
 export function intRange(min: number, max = Number.MAX_SAFE_INTEGER): Refined<t.NumberC> {
   const bounds = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
-  return refine(t.number, (n) => Number.isInteger(n) && n >= min && n <= max, `Int(${bounds})`, `expected an integer ${bounds}`);
+  return refine(
+    t.number,
+    (n) => Number.isInteger(n) && n >= min && n <= max,
+    `Int(${bounds})`,
+    `expected an integer ${bounds}`,
+  );
 }
 
 /**
@@ -92,7 +97,12 @@ export function intRange(min: number, max = Number.MAX_SAFE_INTEGER): Refined<t.
  */
 export function numberRange(min: number, max = Number.MAX_VALUE): Refined<t.NumberC> {
   const bounds = max === Number.MAX_VALUE ? `>= ${min}` : `in [${min}, ${max}]`;
-  return refine(t.number, (n) => Number.isFinite(n) && n >= min && n <= max, `Number(${bounds})`, `expected a number ${bounds}`);
+  return refine(
+    t.number,
+    (n) => Number.isFinite(n) && n >= min && n <= max,
+    `Number(${bounds})`,
+    `expected a number ${bounds}`,
+  );
 }
 
 /**
@@ -102,7 +112,12 @@ export function numberRange(min: number, max = Number.MAX_VALUE): Refined<t.Numb
  * maxLengthString(3).is('abcd'); // false
  */
 export function maxLengthString(max: number): Refined<t.StringC> {
-  return refine(t.string, (s) => s.length <= max, `String(<= ${max})`, `expected a string of at most ${max} characters`);
+  return refine(
+    t.string,
+    (s) => s.length <= max,
+    `String(<= ${max})`,
+    `expected a string of at most ${max} characters`,
+  );
 }
 
 /** A string that is not empty. @example NonEmptyString.is('') // false */
@@ -132,7 +147,12 @@ export class StrictEnumType<K extends string> extends t.Type<K, K, unknown> {
   ) {
     const allowed = new Set<string>(values);
     const is = (u: unknown): u is K => typeof u === 'string' && allowed.has(u);
-    super(name, is, (u, c) => (is(u) ? t.success(u) : t.failure(u, c, `expected one of ${values.join(', ')}`)), (a) => a);
+    super(
+      name,
+      is,
+      (u, c) => (is(u) ? t.success(u) : t.failure(u, c, `expected one of ${values.join(', ')}`)),
+      (a) => a,
+    );
   }
 }
 

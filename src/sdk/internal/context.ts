@@ -38,7 +38,12 @@ export interface SdkContext {
  * @example
  * teardown(ctx, 'kill', 'exe_1', api.executions.kill('dbx_1', 'exe_1'));
  */
-export function teardown(ctx: SdkContext, action: TeardownFailure['action'], id: string, request$: Observable<unknown>): void {
+export function teardown(
+  ctx: SdkContext,
+  action: TeardownFailure['action'],
+  id: string,
+  request$: Observable<unknown>,
+): void {
   sendTeardown(request$, action, id, ctx.onTeardownError ?? warnOnTeardownError);
 }
 

@@ -30,7 +30,8 @@ export function createDevbox(
       // Detached: the create's answer is the only way to learn the id to shut down.
       start$: ctx.api.devboxes.createAndAwaitRunning(body, unabortableRequestOptions(options)),
       // While waiting for `running`, leaving (or failing) shuts the new devbox down.
-      use: (view) => (view.status === 'running' ? of(view) : awaitDevboxStatus(ctx.api, view.id, 'running', options, view, scheduler)),
+      use: (view) =>
+        view.status === 'running' ? of(view) : awaitDevboxStatus(ctx.api, view.id, 'running', options, view, scheduler),
       cleanUp: { action: 'shutdown', id: (view) => view.id, request: (view) => ctx.api.devboxes.shutdown(view.id) },
       keep: 'untilDelivered',
     }).pipe(map((view) => ctx.ownedDevbox(view.id, view, scheduler)));

@@ -1,6 +1,23 @@
-import { EMPTY, asyncScheduler, defer, expand, last, map, of, takeWhile, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  EMPTY,
+  asyncScheduler,
+  defer,
+  expand,
+  last,
+  map,
+  of,
+  takeWhile,
+  throwError,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import type { RunloopApi } from '../../api/index.js';
-import { DevboxStatus, isTerminalDevboxStatus, type DevboxStatusStrict, type DevboxView } from '../../api/views/devbox.js';
+import {
+  DevboxStatus,
+  isTerminalDevboxStatus,
+  type DevboxStatusStrict,
+  type DevboxView,
+} from '../../api/views/devbox.js';
 import { longPoll } from '../../core/long-poll.js';
 import { DevboxStateError } from '../errors.js';
 import { longPollDeadline, type WaitOptions } from '../options.js';
@@ -8,7 +25,14 @@ import { requestOptions } from './context.js';
 import { STATE_FETCH_OPTIONS, withLastStateOnTimeout } from './timeout-state.js';
 
 /** States a devbox passes through on its own; waiting on them is worth it. */
-const TRANSITIONAL: readonly string[] = ['scheduled', 'queued', 'provisioning', 'initializing', 'resuming', 'suspending'];
+const TRANSITIONAL: readonly string[] = [
+  'scheduled',
+  'queued',
+  'provisioning',
+  'initializing',
+  'resuming',
+  'suspending',
+];
 
 /**
  * Long-polls `wait_for_status` until the devbox is `target` (runloop-api.md
@@ -33,14 +57,21 @@ export function awaitDevboxStatus(
   const deadline = longPollDeadline(options);
   if (deadline instanceof Error) return throwError(() => deadline);
   const request$ = defer(() => api.devboxes.waitForStatus(id, { statuses }, requestOptions(options)));
-  return longPoll(request$, (view) => view.status === target || !TRANSITIONAL.includes(view.status), deadline, scheduler).pipe(
+  return longPoll(
+    request$,
+    (view) => view.status === target || !TRANSITIONAL.includes(view.status),
+    deadline,
+    scheduler,
+  ).pipe(
     last(),
     map((view) => {
       if (view.status !== target) throw new DevboxStateError(view, target);
       return view;
     }),
     withLastStateOnTimeout(
-      known === undefined ? defer(() => api.devboxes.retrieve(id, { ...requestOptions(options), ...STATE_FETCH_OPTIONS })) : of(known),
+      known === undefined
+        ? defer(() => api.devboxes.retrieve(id, { ...requestOptions(options), ...STATE_FETCH_OPTIONS }))
+        : of(known),
       { resource: `devbox ${id}`, state: target },
     ),
   );

@@ -1,4 +1,16 @@
-import { asyncScheduler, defer, filter, map, repeat, retry, tap, throwError, timer, type Observable, type SchedulerLike } from 'rxjs';
+import {
+  asyncScheduler,
+  defer,
+  filter,
+  map,
+  repeat,
+  retry,
+  tap,
+  throwError,
+  timer,
+  type Observable,
+  type SchedulerLike,
+} from 'rxjs';
 import type { RunloopApi } from '../../api/index.js';
 import { DevboxEvictionEventView } from '../../api/views/devbox.js';
 import { decode, parseJson } from '../../core/decode.js';

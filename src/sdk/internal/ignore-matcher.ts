@@ -107,7 +107,10 @@ function globToRegExp(glob: string): RegExp {
         source += '\\[';
       } else {
         // Classes pass through; `[!x]` is the glob spelling of `[^x]`.
-        const body = glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = glob
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         source += `[${body}]`;
         i = close;
       }

@@ -103,7 +103,8 @@ export function startThenUse<R, T>(ctx: SdkContext, spec: Lifecycle<R, T>): Obse
       const kept = settled || cleanedInLine || (keep === 'untilDelivered' && delivered);
       if (kept) return;
       if (resource !== undefined) inBackground(of(resource), cleanUp.id(resource));
-      else if (spec.abortable?.locate$ !== undefined) inBackground(spec.abortable.locate$, spec.abortable.locateId ?? 'the resource being started');
+      else if (spec.abortable?.locate$ !== undefined)
+        inBackground(spec.abortable.locate$, spec.abortable.locateId ?? 'the resource being started');
     };
   });
 }

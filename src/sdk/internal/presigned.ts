@@ -43,7 +43,10 @@ function asIterable(body: UploadBody): AsyncIterable<Uint8Array> {
  * The request body: bytes and text as they are; a factory is called once
  * per attempt (so retries resend it); a bare Readable can be sent only once.
  */
-function requestBody(body: UploadBody | (() => UploadBody), length: number | undefined): NonNullable<HttpRequest['body']> {
+function requestBody(
+  body: UploadBody | (() => UploadBody),
+  length: number | undefined,
+): NonNullable<HttpRequest['body']> {
   if (typeof body === 'string' || body instanceof Uint8Array) return body;
   const streaming: StreamingBody =
     typeof body === 'function'
@@ -121,9 +124,19 @@ export function presignedPut(
  * @example
  * presignedGet(transfer, url).pipe(reduce((n, c) => n + c.length, 0)).subscribe(console.log);
  */
-export function presignedGet(send: TransferHandler, url: string, options: TransferOptions = {}): Observable<Uint8Array> {
+export function presignedGet(
+  send: TransferHandler,
+  url: string,
+  options: TransferOptions = {},
+): Observable<Uint8Array> {
   return defer(() =>
-    send({ method: 'GET', url, headers: {}, resumable: true, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) }).pipe(
+    send({
+      method: 'GET',
+      url,
+      headers: {},
+      resumable: true,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    }).pipe(
       switchMap((res) => res.body),
       catchError(asTransferError('GET')),
       abortOn(options.signal),

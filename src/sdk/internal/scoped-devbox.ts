@@ -39,9 +39,13 @@ export function scopeShutdown(ctx: SdkContext, devboxId: string): Observable<nev
   return defer(() => ctx.api.devboxes.shutdown(devboxId)).pipe(
     catchError((err: unknown) => {
       if (!(err instanceof ConflictError)) return throwError(() => err);
-      return ctx.api.devboxes.retrieve(devboxId).pipe(
-        switchMap((view) => (isTerminalDevboxStatus(view.status) ? EMPTY : ctx.api.devboxes.shutdown(devboxId, { force: true }))),
-      );
+      return ctx.api.devboxes
+        .retrieve(devboxId)
+        .pipe(
+          switchMap((view) =>
+            isTerminalDevboxStatus(view.status) ? EMPTY : ctx.api.devboxes.shutdown(devboxId, { force: true }),
+          ),
+        );
     }),
     goneIsFine,
     ignoreElements(),

@@ -17,7 +17,9 @@ import { EMPTY, concat, defer, filter, finalize, share, takeWhile, tap, type Obs
  * @example
  * const output$ = shareFromStart((from) => outputLines(api, 'dbx_1', 'exe_1', ['stdout'], { stdout: from }));
  */
-export function shareFromStart<L extends { readonly offset: number }>(read: (from: number) => Observable<L>): Observable<L> {
+export function shareFromStart<L extends { readonly offset: number }>(
+  read: (from: number) => Observable<L>,
+): Observable<L> {
   let connected = false;
   // The offset after the last item the shared read delivered; 0 = nothing yet.
   let position = 0;
@@ -47,6 +49,9 @@ export function shareFromStart<L extends { readonly offset: number }>(read: (fro
       }, true),
     );
     // Joined in the same tick the catch-up reached the shared read, so nothing is missed in between.
-    return concat(catchUp$, defer(() => (joinLive ? live$.pipe(filter((item) => item.offset > seen)) : EMPTY)));
+    return concat(
+      catchUp$,
+      defer(() => (joinLive ? live$.pipe(filter((item) => item.offset > seen)) : EMPTY)),
+    );
   });
 }

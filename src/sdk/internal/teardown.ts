@@ -11,7 +11,9 @@ import type { TeardownErrorHandler, TeardownFailure } from '../options.js';
  */
 export const warnOnTeardownError: TeardownErrorHandler = (failure) => {
   const reason = failure.error instanceof Error ? failure.error.message : String(failure.error);
-  process.emitWarning(`runloop-rx: ${failure.action} of ${failure.id} on teardown failed: ${reason}`, { type: 'RunloopTeardownWarning' });
+  process.emitWarning(`runloop-rx: ${failure.action} of ${failure.id} on teardown failed: ${reason}`, {
+    type: 'RunloopTeardownWarning',
+  });
 };
 
 /**

@@ -1,4 +1,13 @@
-import { EMPTY, catchError, defaultIfEmpty, mergeMap, take, throwError, type Observable, type OperatorFunction } from 'rxjs';
+import {
+  EMPTY,
+  catchError,
+  defaultIfEmpty,
+  mergeMap,
+  take,
+  throwError,
+  type Observable,
+  type OperatorFunction,
+} from 'rxjs';
 import { PollingTimeoutError, type AwaitedState } from '../../core/errors.js';
 
 /**
@@ -19,7 +28,9 @@ export const STATE_FETCH_OPTIONS = { maxRetries: 0, timeoutMs: 5_000 } as const;
  */
 export function describeTimeout<T>(awaited: AwaitedState): OperatorFunction<T, T> {
   return catchError((err: unknown) =>
-    throwError(() => (err instanceof PollingTimeoutError ? new PollingTimeoutError(err.lastValue, err.timeoutMs, awaited) : err)),
+    throwError(() =>
+      err instanceof PollingTimeoutError ? new PollingTimeoutError(err.lastValue, err.timeoutMs, awaited) : err,
+    ),
   );
 }
 
@@ -35,7 +46,8 @@ export function describeTimeout<T>(awaited: AwaitedState): OperatorFunction<T, T
 export function withLastStateOnTimeout<T, S>(state$: Observable<S>, awaited: AwaitedState): OperatorFunction<T, T> {
   return catchError((err: unknown) => {
     if (!(err instanceof PollingTimeoutError)) return throwError(() => err);
-    if (err.lastValue !== undefined) return throwError(() => new PollingTimeoutError(err.lastValue, err.timeoutMs, awaited));
+    if (err.lastValue !== undefined)
+      return throwError(() => new PollingTimeoutError(err.lastValue, err.timeoutMs, awaited));
     return state$.pipe(
       take(1),
       catchError(() => EMPTY),
@@ -44,4 +56,3 @@ export function withLastStateOnTimeout<T, S>(state$: Observable<S>, awaited: Awa
     );
   });
 }
-

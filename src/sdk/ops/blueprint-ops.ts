@@ -73,7 +73,11 @@ export class BlueprintOps {
    * @example
    * runloop.blueprint.create({ name: 'app', dockerfile, buildContextDir: './app' }).subscribe();
    */
-  create(params: SdkBlueprintCreateParams, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<Blueprint> {
+  create(
+    params: SdkBlueprintCreateParams,
+    options: WaitOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<Blueprint> {
     const { systemSetupCommands, buildContext, buildContextDir, buildContextIgnore, ...rest } = params;
     const body: BlueprintCreateParams = {
       ...rest,
@@ -99,7 +103,9 @@ export class BlueprintOps {
 
   /** An existing blueprint (GET, so a wrong id fails with NotFoundError). @example runloop.blueprint.fromId('bpt_1').subscribe(); */
   fromId(id: string, options?: CallOptions): Observable<Blueprint> {
-    return defer(() => this.ctx.api.blueprints.retrieve(id, requestOptions(options))).pipe(map((view) => new Blueprint(this.ctx, view.id, view)));
+    return defer(() => this.ctx.api.blueprints.retrieve(id, requestOptions(options))).pipe(
+      map((view) => new Blueprint(this.ctx, view.id, view)),
+    );
   }
 
   /**
@@ -112,13 +118,19 @@ export class BlueprintOps {
   list(params: BlueprintListParams = {}, options?: CallOptions): Observable<Blueprint> {
     const { name, status } = params;
     const filters = definedFields({ name, status });
-    const fetchPage = (page: PageQuery) => this.ctx.api.blueprints.list({ ...page, ...filters }, requestOptions(options));
+    const fetchPage = (page: PageQuery) =>
+      this.ctx.api.blueprints.list({ ...page, ...filters }, requestOptions(options));
     return listItems(fetchPage, 'blueprints', params).pipe(map((view) => new Blueprint(this.ctx, view.id, view)));
   }
 
   #awaitBuilt(id: string, options: WaitOptions, scheduler: SchedulerLike): Observable<Blueprint> {
     const fetch$ = defer(() => this.ctx.api.blueprints.retrieve(id, requestOptions(options)));
-    return pollUntil(fetch$, (view) => isBlueprintBuildOver(view.status), pollingConfigOf(options.pollingConfig), scheduler).pipe(
+    return pollUntil(
+      fetch$,
+      (view) => isBlueprintBuildOver(view.status),
+      pollingConfigOf(options.pollingConfig),
+      scheduler,
+    ).pipe(
       last(),
       describeTimeout({ resource: `blueprint ${id}`, state: 'build_complete' }),
       switchMap((view) =>

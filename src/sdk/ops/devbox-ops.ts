@@ -44,22 +44,41 @@ export class DevboxOps {
    * @example
    * runloop.devbox.create({ name: 'dev', mounts: [{ '/home/user/data.txt': obj }] }).subscribe();
    */
-  create(params: SdkDevboxCreateParams = {}, options: WaitOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<OwnedDevbox> {
+  create(
+    params: SdkDevboxCreateParams = {},
+    options: WaitOptions = {},
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<OwnedDevbox> {
     return createDevbox(this.ctx, params, options, scheduler);
   }
 
   /** Creates from a blueprint id. @example runloop.devbox.createFromBlueprintId('bpt_1', { name: 'dev' }).subscribe(); */
-  createFromBlueprintId(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
+  createFromBlueprintId(
+    id: string,
+    params?: DevboxFromSourceParams,
+    options?: WaitOptions,
+    scheduler?: SchedulerLike,
+  ): Observable<OwnedDevbox> {
     return this.create({ ...params, blueprintId: id }, options, scheduler);
   }
 
   /** Creates from the latest successful build of a named blueprint. @example runloop.devbox.createFromBlueprintName('py').subscribe(); */
-  createFromBlueprintName(name: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
+  createFromBlueprintName(
+    name: string,
+    params?: DevboxFromSourceParams,
+    options?: WaitOptions,
+    scheduler?: SchedulerLike,
+  ): Observable<OwnedDevbox> {
     return this.create({ ...params, blueprintName: name }, options, scheduler);
   }
 
   /** Creates from a disk snapshot. @example runloop.devbox.createFromSnapshot('snp_1').subscribe(); */
-  createFromSnapshot(id: string, params?: DevboxFromSourceParams, options?: WaitOptions, scheduler?: SchedulerLike): Observable<OwnedDevbox> {
+  createFromSnapshot(
+    id: string,
+    params?: DevboxFromSourceParams,
+    options?: WaitOptions,
+    scheduler?: SchedulerLike,
+  ): Observable<OwnedDevbox> {
     return this.create({ ...params, snapshotId: id }, options, scheduler);
   }
 
@@ -93,9 +112,14 @@ export class DevboxOps {
    * @example
    * runloop.devbox.list({ status: 'running', limit: 20 }).pipe(toArray()).subscribe((some) => console.log(some.length));
    */
-  list(params: DevboxListParams = {}, options?: CallOptions, scheduler: SchedulerLike = asyncScheduler): Observable<Devbox> {
+  list(
+    params: DevboxListParams = {},
+    options?: CallOptions,
+    scheduler: SchedulerLike = asyncScheduler,
+  ): Observable<Devbox> {
     const { status } = params;
-    const fetchPage = (page: PageQuery) => this.ctx.api.devboxes.list(status === undefined ? page : { ...page, status }, requestOptions(options));
+    const fetchPage = (page: PageQuery) =>
+      this.ctx.api.devboxes.list(status === undefined ? page : { ...page, status }, requestOptions(options));
     return listItems(fetchPage, 'devboxes', params).pipe(map((view) => new Devbox(this.ctx, view.id, view, scheduler)));
   }
 

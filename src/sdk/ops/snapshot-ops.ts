@@ -38,7 +38,9 @@ export class SnapshotOps {
    * runloop.snapshot.fromId('snp_1').pipe(switchMap((s) => s.awaitCompleted())).subscribe();
    */
   fromId(id: string, options?: CallOptions): Observable<Snapshot> {
-    return defer(() => this.ctx.api.diskSnapshots.queryStatus(id, requestOptions(options))).pipe(map(() => new Snapshot(this.ctx, id)));
+    return defer(() => this.ctx.api.diskSnapshots.queryStatus(id, requestOptions(options))).pipe(
+      map(() => new Snapshot(this.ctx, id)),
+    );
   }
 
   /**
@@ -50,8 +52,13 @@ export class SnapshotOps {
    */
   list(params: SnapshotListParams = {}, options?: CallOptions): Observable<Snapshot> {
     const { devboxId, sourceBlueprintId, metadata } = params;
-    const filters: SnapshotListRequest = definedFields({ devbox_id: devboxId, source_blueprint_id: sourceBlueprintId, metadata });
-    const fetchPage = (page: PageQuery) => this.ctx.api.diskSnapshots.list({ ...page, ...filters }, requestOptions(options));
+    const filters: SnapshotListRequest = definedFields({
+      devbox_id: devboxId,
+      source_blueprint_id: sourceBlueprintId,
+      metadata,
+    });
+    const fetchPage = (page: PageQuery) =>
+      this.ctx.api.diskSnapshots.list({ ...page, ...filters }, requestOptions(options));
     return listItems(fetchPage, 'snapshots', params).pipe(map((view) => new Snapshot(this.ctx, view.id)));
   }
 }

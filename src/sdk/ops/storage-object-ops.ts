@@ -87,7 +87,9 @@ export class StorageObjectOps {
 
   /** An existing object (GET, so a wrong id fails with NotFoundError). @example runloop.storageObject.fromId('obj_1').subscribe(); */
   fromId(id: string, options?: CallOptions): Observable<StorageObject> {
-    return defer(() => this.ctx.api.objects.retrieve(id, requestOptions(options))).pipe(map((view) => new StorageObject(this.ctx, view.id, view)));
+    return defer(() => this.ctx.api.objects.retrieve(id, requestOptions(options))).pipe(
+      map((view) => new StorageObject(this.ctx, view.id, view)),
+    );
   }
 
   /**
@@ -110,7 +112,11 @@ export class StorageObjectOps {
    * @example
    * runloop.storageObject.uploadFromFile('./project.tar.gz', 'project.tar.gz').subscribe();
    */
-  uploadFromFile(filePath: string, name: string = basename(filePath), options: UploadFileOptions = {}): Observable<StorageObject> {
+  uploadFromFile(
+    filePath: string,
+    name: string = basename(filePath),
+    options: UploadFileOptions = {},
+  ): Observable<StorageObject> {
     return fileSize(filePath).pipe(
       switchMap((size) =>
         this.#upload(
@@ -145,7 +151,12 @@ export class StorageObjectOps {
   }
 
   /** Alias of {@link uploadFromBytes}, the official client's name. @example runloop.storageObject.uploadFromBuffer(buf, 'a.bin', 'binary'); */
-  uploadFromBuffer(bytes: Uint8Array, name: string, contentType: ObjectContentTypeStrict, options: UploadObjectOptions = {}): Observable<StorageObject> {
+  uploadFromBuffer(
+    bytes: Uint8Array,
+    name: string,
+    contentType: ObjectContentTypeStrict,
+    options: UploadObjectOptions = {},
+  ): Observable<StorageObject> {
     return this.uploadFromBytes(bytes, name, contentType, options);
   }
 
@@ -167,7 +178,12 @@ export class StorageObjectOps {
     );
   }
 
-  #upload(params: SdkObjectCreateParams, body: () => UploadBody, length: number | undefined, options: CallOptions): Observable<StorageObject> {
+  #upload(
+    params: SdkObjectCreateParams,
+    body: () => UploadBody,
+    length: number | undefined,
+    options: CallOptions,
+  ): Observable<StorageObject> {
     const request = unabortableRequestOptions(options);
     return startThenUse<ObjectView, ObjectView>(this.ctx, {
       start$: defer(() => this.ctx.api.objects.create(objectCreateToWire(params), request)),

@@ -105,7 +105,9 @@ export function devboxCreateToWire(p: SdkDevboxCreateParams): DevboxCreateParams
       Object.fromEntries(Object.entries(g).map(([name, { gateway, secret }]) => [name, { gateway, secret }])),
     ),
     mcp: mapNullable(p.mcp, (m) =>
-      Object.fromEntries(Object.entries(m).map(([name, { mcpConfig, secret }]) => [name, { mcp_config: mcpConfig, secret }])),
+      Object.fromEntries(
+        Object.entries(m).map(([name, { mcpConfig, secret }]) => [name, { mcp_config: mcpConfig, secret }]),
+      ),
     ),
   });
 }

@@ -32,7 +32,10 @@ export interface SdkAfterIdle {
 export interface SdkLifecycle {
   readonly afterIdle?: SdkAfterIdle | null;
   readonly resumeTriggers?: { readonly http?: boolean | null; readonly axonEvent?: boolean | null } | null;
-  readonly lifecycleHooks?: { readonly suspendCommands?: readonly string[] | null; readonly suspendDeadlineMs?: number | null } | null;
+  readonly lifecycleHooks?: {
+    readonly suspendCommands?: readonly string[] | null;
+    readonly suspendDeadlineMs?: number | null;
+  } | null;
 }
 
 /**

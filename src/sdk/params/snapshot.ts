@@ -26,5 +26,9 @@ export interface SdkSnapshotParams {
  * snapshotToWire({ commitMessage: 'x' }); // { commit_message: 'x' }
  */
 export function snapshotToWire(p: SdkSnapshotParams): SnapshotCreateParams {
-  return definedFields({ name: p.name, metadata: mapNullable(p.metadata, (m) => ({ ...m })), commit_message: p.commitMessage });
+  return definedFields({
+    name: p.name,
+    metadata: mapNullable(p.metadata, (m) => ({ ...m })),
+    commit_message: p.commitMessage,
+  });
 }

@@ -13,7 +13,13 @@ export const devboxView = {
 export const executionView = { devbox_id: 'dbx_1', execution_id: 'exe_1', status: 'completed', exit_status: 0 };
 export const execDetail = { devbox_id: 'dbx_1', exit_status: 0, stdout: 'ok', stderr: '' };
 export const snapshotView = { id: 'snp_1', create_time_ms: 1, metadata: {}, source_devbox_id: 'dbx_1' };
-export const tunnelView = { auth_mode: 'open', create_time_ms: 1, http_keep_alive: true, tunnel_key: 'k', wake_on_http: false };
+export const tunnelView = {
+  auth_mode: 'open',
+  create_time_ms: 1,
+  http_keep_alive: true,
+  tunnel_key: 'k',
+  wake_on_http: false,
+};
 export const blueprintView = {
   id: 'bpt_1',
   name: 'py',

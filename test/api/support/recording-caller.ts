@@ -60,7 +60,12 @@ export class RecordingCaller implements ApiCaller {
     return this.#send('sse', request, undefined, (value) => value as SseMessage[]);
   }
 
-  #send<T>(kind: CallKind, request: ApiRequest, codec: string | undefined, convert: (value: unknown) => T[]): Observable<T> {
+  #send<T>(
+    kind: CallKind,
+    request: ApiRequest,
+    codec: string | undefined,
+    convert: (value: unknown) => T[],
+  ): Observable<T> {
     return new Observable<T>((subscriber) => {
       this.calls.push({ kind, request, ...(codec === undefined ? {} : { codec }) });
       if (this.#replies.length === 0) {

@@ -29,7 +29,8 @@ describe('blueprints (real runloop-local)', () => {
       h.sdk.blueprint.create(
         {
           name: 'e2e-bp',
-          dockerfile: 'FROM runloop:runloop/starter-x86_64\nWORKDIR /srv\nCOPY app/ ./app/\nRUN ls /srv/app > /srv/listing.txt',
+          dockerfile:
+            'FROM runloop:runloop/starter-x86_64\nWORKDIR /srv\nCOPY app/ ./app/\nRUN ls /srv/app > /srv/listing.txt',
           systemSetupCommands: ['echo setup > /srv/setup.txt'],
           buildContextDir: dir,
         },
@@ -46,23 +47,35 @@ describe('blueprints (real runloop-local)', () => {
 
     const out = await lastValueFrom(
       h.sdk.devbox
-        .use({ blueprintId: blueprint.id, name: 'from-bp' }, (d) => d.cmd.exec('cat /srv/app/hello.txt /srv/listing.txt /srv/setup.txt'))
+        .use({ blueprintId: blueprint.id, name: 'from-bp' }, (d) =>
+          d.cmd.exec('cat /srv/app/hello.txt /srv/listing.txt /srv/setup.txt'),
+        )
         .pipe(switchMap((r) => r.stdout())),
     );
     expect(out).toBe('from context\nhello.txt\nsetup\n');
     const byName = await lastValueFrom(
-      h.sdk.devbox.createFromBlueprintName('e2e-bp').pipe(switchMap((d) => d.shutdown().pipe(map(() => d.initial?.blueprint_id)))),
+      h.sdk.devbox
+        .createFromBlueprintName('e2e-bp')
+        .pipe(switchMap((d) => d.shutdown().pipe(map(() => d.initial?.blueprint_id)))),
     );
     expect(byName).toBe(blueprint.id);
-    const listed = await lastValueFrom(h.sdk.blueprint.list({ name: 'e2e-bp' }).pipe(map((b) => b.id), toArray()));
+    const listed = await lastValueFrom(
+      h.sdk.blueprint.list({ name: 'e2e-bp' }).pipe(
+        map((b) => b.id),
+        toArray(),
+      ),
+    );
     expect(listed).toContain(blueprint.id);
     expect(await h.settle()).toEqual([]);
   });
 
   it('a failed build errors with BlueprintBuildError holding the build log', async () => {
-    const err = await lastValueFrom(h.sdk.blueprint.create({ name: 'e2e-bad', dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN echo about-to-fail && false' }, fast)).catch(
-      (e: unknown) => e,
-    );
+    const err = await lastValueFrom(
+      h.sdk.blueprint.create(
+        { name: 'e2e-bad', dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN echo about-to-fail && false' },
+        fast,
+      ),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BlueprintBuildError);
     const failure = err as BlueprintBuildError;
     expect(failure.blueprint.status).toBe('failed');
@@ -89,7 +102,14 @@ describe('RunloopSDK.local()', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // Stopped: the port no longer answers (stop is asynchronous after unsubscribe).
     await expect
-      .poll(async () => fetch(`${url}/v1/devboxes`).then(() => 'up', () => 'down'), { timeout: 15_000, interval: 100 })
+      .poll(
+        async () =>
+          fetch(`${url}/v1/devboxes`).then(
+            () => 'up',
+            () => 'down',
+          ),
+        { timeout: 15_000, interval: 100 },
+      )
       .toBe('down');
   });
 

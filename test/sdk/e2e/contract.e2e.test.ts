@@ -23,7 +23,9 @@ const exists = async (path: string) => (await lastValueFrom(devbox.cmd.exec(`tes
 
 describe('cancellation (real runloop-local)', () => {
   it('exec without callbacks: unsubscribing while /execute is held stops the command', async () => {
-    const subscription = devbox.cmd.exec('sleep 2; touch /tmp/not-after-unsubscribe').subscribe({ error: () => undefined });
+    const subscription = devbox.cmd
+      .exec('sleep 2; touch /tmp/not-after-unsubscribe')
+      .subscribe({ error: () => undefined });
     await sleep(800);
     subscription.unsubscribe();
     await sleep(2_500);
@@ -60,14 +62,18 @@ describe('cancellation (real runloop-local)', () => {
 describe('timeouts (real runloop-local)', () => {
   it('a short request timeout never cuts a long-poll hold', async () => {
     const execution = await firstValueFrom(devbox.cmd.execAsync('sleep 1; exit 3'));
-    const result = await lastValueFrom(execution.result({ requestTimeoutMs: 200, pollingConfig: { timeoutMs: 3_000 } }));
+    const result = await lastValueFrom(
+      execution.result({ requestTimeoutMs: 200, pollingConfig: { timeoutMs: 3_000 } }),
+    );
     expect(result.exitCode).toBe(3);
   });
 });
 
 describe('execution.output$ (real runloop-local)', () => {
   it('before, during and after the run: every subscriber gets all 30 lines once, in order', async () => {
-    const execution = await firstValueFrom(devbox.cmd.execAsync('for i in $(seq 1 30); do echo "line $i"; sleep 0.05; done'));
+    const execution = await firstValueFrom(
+      devbox.cmd.execAsync('for i in $(seq 1 30); do echo "line $i"; sleep 0.05; done'),
+    );
     const all$ = execution.output$.pipe(
       map((l) => l.line),
       toArray(),

@@ -27,7 +27,12 @@ describe('Devbox (real runloop-local)', () => {
   });
 
   it('lists devboxes lazily across pages', async () => {
-    const ids = await lastValueFrom(h.sdk.devbox.list({ pageSize: 1 }).pipe(map((d) => d.id), toArray()));
+    const ids = await lastValueFrom(
+      h.sdk.devbox.list({ pageSize: 1 }).pipe(
+        map((d) => d.id),
+        toArray(),
+      ),
+    );
     expect(ids).toContain(devbox.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(await lastValueFrom(h.sdk.devbox.list({ limit: 1 }).pipe(toArray()))).toHaveLength(1);
@@ -84,7 +89,9 @@ describe('Devbox (real runloop-local)', () => {
     // The kill is sent on unsubscribe; the command must be gone within a few seconds.
     // (`[s]leep` keeps pgrep from matching the checking shell's own command line.)
     const check = await lastValueFrom(
-      devbox.cmd.exec('for i in $(seq 1 50); do pgrep -f "[s]leep 31" >/dev/null || { echo gone; exit 0; }; sleep 0.1; done; echo alive'),
+      devbox.cmd.exec(
+        'for i in $(seq 1 50); do pgrep -f "[s]leep 31" >/dev/null || { echo gone; exit 0; }; sleep 0.1; done; echo alive',
+      ),
     );
     expect((await lastValueFrom(check.stdout())).trim()).toBe('gone');
   });
@@ -138,13 +145,22 @@ describe('Devbox (real runloop-local)', () => {
     const url = await lastValueFrom(devbox.getTunnelUrl(8080));
     expect(url).toBe(`${h.server.url}/tunnel/${tunnel.tunnel_key}/8080/`);
     await lastValueFrom(devbox.file.write({ path: 'www/hello.txt', contents: 'through the tunnel' }));
-    const server = await lastValueFrom(devbox.cmd.execAsync('cd www && exec python3 -m http.server 8080 --bind 127.0.0.1'));
+    const server = await lastValueFrom(
+      devbox.cmd.execAsync('cd www && exec python3 -m http.server 8080 --bind 127.0.0.1'),
+    );
     try {
       await expect
-        .poll(async () => fetch(`${url}hello.txt`).then((r) => (r.ok ? r.text() : `status ${r.status}`), (e: unknown) => String(e)), {
-          timeout: 15_000,
-          interval: 200,
-        })
+        .poll(
+          async () =>
+            fetch(`${url}hello.txt`).then(
+              (r) => (r.ok ? r.text() : `status ${r.status}`),
+              (e: unknown) => String(e),
+            ),
+          {
+            timeout: 15_000,
+            interval: 200,
+          },
+        )
         .toBe('through the tunnel');
     } finally {
       await lastValueFrom(server.kill());
@@ -183,4 +199,3 @@ describe('Devbox (real runloop-local)', () => {
     }
   });
 });
-

@@ -38,7 +38,8 @@ export async function startHarness(options: TestServerOptions = {}): Promise<Har
     settle,
     dispose: async () => {
       try {
-        for (const d of await live()) await firstValueFrom(sdk.api.devboxes.shutdown(d.id, { force: true })).catch(() => undefined);
+        for (const d of await live())
+          await firstValueFrom(sdk.api.devboxes.shutdown(d.id, { force: true })).catch(() => undefined);
       } finally {
         await sdk.close();
         await server.dispose();

@@ -28,7 +28,9 @@ describe('teardown against a real server', () => {
   });
 
   it('use(): work that shuts the devbox down itself still completes cleanly', async () => {
-    const status = await lastValueFrom(h.sdk.devbox.use({ name: 'self-shutdown' }, (d) => d.shutdown().pipe(map((v) => v.status))));
+    const status = await lastValueFrom(
+      h.sdk.devbox.use({ name: 'self-shutdown' }, (d) => d.shutdown().pipe(map((v) => v.status))),
+    );
     expect(status).toBe('shutdown');
   });
 
@@ -94,12 +96,23 @@ describe('output survives dropped connections', () => {
   it('no line lost or repeated when every connection is cut mid-stream', async () => {
     const address = proxy.address();
     if (address === null || typeof address === 'string') throw new Error('no proxy address');
-    const viaProxy = new RunloopSDK({ baseURL: `http://127.0.0.1:${address.port}`, bearerToken: h.server.token, maxRetries: 5 });
+    const viaProxy = new RunloopSDK({
+      baseURL: `http://127.0.0.1:${address.port}`,
+      bearerToken: h.server.token,
+      maxRetries: 5,
+    });
     try {
       const devbox = await lastValueFrom(h.sdk.devbox.create({ name: 'flaky-net' }));
       const attached = viaProxy.devbox.attach(devbox.id);
-      const execution = await lastValueFrom(attached.cmd.execAsync('for i in $(seq 1 300); do echo line-$i; sleep 0.01; done'));
-      const lines = lastValueFrom(execution.output$.pipe(map((l) => l.line), toArray()));
+      const execution = await lastValueFrom(
+        attached.cmd.execAsync('for i in $(seq 1 300); do echo line-$i; sleep 0.01; done'),
+      );
+      const lines = lastValueFrom(
+        execution.output$.pipe(
+          map((l) => l.line),
+          toArray(),
+        ),
+      );
       let cuts = 0;
       const cutter = setInterval(() => {
         if (sockets.size > 0) cuts++;

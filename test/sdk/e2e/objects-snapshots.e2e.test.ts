@@ -20,9 +20,17 @@ afterAll(async () => {
 
 describe('storage objects (real runloop-local)', () => {
   it('uploadFromText / downloadAsText, refresh, download URL, delete', async () => {
-    const obj = await lastValueFrom(h.sdk.storageObject.uploadFromText('Hello, World!', 'greeting.txt', { metadata: { k: 'v' } }));
+    const obj = await lastValueFrom(
+      h.sdk.storageObject.uploadFromText('Hello, World!', 'greeting.txt', { metadata: { k: 'v' } }),
+    );
     const info = await lastValueFrom(obj.getInfo());
-    expect(info).toMatchObject({ name: 'greeting.txt', content_type: 'text', state: 'READ_ONLY', size_bytes: 13, metadata: { k: 'v' } });
+    expect(info).toMatchObject({
+      name: 'greeting.txt',
+      content_type: 'text',
+      state: 'READ_ONLY',
+      size_bytes: 13,
+      metadata: { k: 'v' },
+    });
     expect(await lastValueFrom(obj.downloadAsText())).toBe('Hello, World!');
     const { download_url } = await lastValueFrom(obj.getDownloadUrl({ durationSeconds: 60 }));
     expect(download_url).toMatch(/^http:\/\//);
@@ -57,19 +65,30 @@ describe('storage objects (real runloop-local)', () => {
     expect((await lastValueFrom(archive.getInfo())).content_type).toBe('tgz');
     const text = await lastValueFrom(h.sdk.storageObject.uploadFromText('mounted!', 'm.txt'));
     const listing = await lastValueFrom(
-      h.sdk.devbox.use(
-        { name: 'mounts', mounts: [{ '/home/user/project': archive, '/home/user/m.txt': text }] },
-        (devbox) => devbox.cmd.exec('cd /home/user && find project -type f | sort && cat m.txt'),
-      ).pipe(switchMap((r) => r.stdout())),
+      h.sdk.devbox
+        .use({ name: 'mounts', mounts: [{ '/home/user/project': archive, '/home/user/m.txt': text }] }, (devbox) =>
+          devbox.cmd.exec('cd /home/user && find project -type f | sort && cat m.txt'),
+        )
+        .pipe(switchMap((r) => r.stdout())),
     );
     expect(listing).toBe('project/src/app.js\nmounted!');
   });
 
   it('lists lazily; fromId of a missing object fails with NotFoundError', async () => {
-    const names = await lastValueFrom(h.sdk.storageObject.list({ pageSize: 2 }).pipe(map((o) => o.id), toArray()));
+    const names = await lastValueFrom(
+      h.sdk.storageObject.list({ pageSize: 2 }).pipe(
+        map((o) => o.id),
+        toArray(),
+      ),
+    );
     expect(names.length).toBeGreaterThanOrEqual(4);
     // `limit` caps the total, across pages.
-    const capped = await lastValueFrom(h.sdk.storageObject.list({ limit: 3, pageSize: 2 }).pipe(map((o) => o.id), toArray()));
+    const capped = await lastValueFrom(
+      h.sdk.storageObject.list({ limit: 3, pageSize: 2 }).pipe(
+        map((o) => o.id),
+        toArray(),
+      ),
+    );
     expect(capped).toEqual(names.slice(0, 3));
     await expect(lastValueFrom(h.sdk.storageObject.fromId('obj_missing'))).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -79,21 +98,35 @@ describe('snapshots (real runloop-local)', () => {
   it('snapshotDisk waits, update/list/getInfo, createDevbox restores the disk, delete', async () => {
     const devbox = await lastValueFrom(h.sdk.devbox.create({ name: 'to-snapshot' }));
     await lastValueFrom(devbox.file.write({ path: 'state.txt', contents: 'kept' }));
-    const snapshot = await lastValueFrom(devbox.snapshotDisk({ name: 'snap-1' }, { pollingConfig: { intervalMs: 200, timeoutMs: 60_000 } }));
+    const snapshot = await lastValueFrom(
+      devbox.snapshotDisk({ name: 'snap-1' }, { pollingConfig: { intervalMs: 200, timeoutMs: 60_000 } }),
+    );
     expect((await lastValueFrom(snapshot.getInfo())).status).toBe('complete');
     await lastValueFrom(snapshot.update({ name: 'snap-renamed', metadata: { v: '2' } }));
-    const listed = await lastValueFrom(h.sdk.snapshot.list({ devboxId: devbox.id }).pipe(map((s) => s.id), toArray()));
+    const listed = await lastValueFrom(
+      h.sdk.snapshot.list({ devboxId: devbox.id }).pipe(
+        map((s) => s.id),
+        toArray(),
+      ),
+    );
     expect(listed).toEqual([snapshot.id]);
     const again = await lastValueFrom(h.sdk.snapshot.fromId(snapshot.id));
-    expect((await lastValueFrom(again.awaitCompleted())).snapshot).toMatchObject({ name: 'snap-renamed', metadata: { v: '2' } });
+    expect((await lastValueFrom(again.awaitCompleted())).snapshot).toMatchObject({
+      name: 'snap-renamed',
+      metadata: { v: '2' },
+    });
     await lastValueFrom(devbox.shutdown());
 
     const content = await lastValueFrom(
-      snapshot.createDevbox({ name: 'restored' }).pipe(
-        switchMap((restored) =>
-          restored.file.read({ path: 'state.txt' }).pipe(switchMap((text) => restored.shutdown().pipe(map(() => text)))),
+      snapshot
+        .createDevbox({ name: 'restored' })
+        .pipe(
+          switchMap((restored) =>
+            restored.file
+              .read({ path: 'state.txt' })
+              .pipe(switchMap((text) => restored.shutdown().pipe(map(() => text)))),
+          ),
         ),
-      ),
     );
     expect(content).toBe('kept');
 
@@ -102,7 +135,11 @@ describe('snapshots (real runloop-local)', () => {
       h.sdk.devbox.use({ name: 'async-snap' }, (d) =>
         d
           .snapshotDiskAsync({ name: 'snap-2' })
-          .pipe(switchMap((s) => s.awaitCompleted({ pollingConfig: { intervalMs: 200, timeoutMs: 60_000 } }).pipe(map(() => s)))),
+          .pipe(
+            switchMap((s) =>
+              s.awaitCompleted({ pollingConfig: { intervalMs: 200, timeoutMs: 60_000 } }).pipe(map(() => s)),
+            ),
+          ),
       ),
     );
     expect((await lastValueFrom(async.getInfo())).status).toBe('complete');

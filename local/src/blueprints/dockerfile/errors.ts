@@ -9,11 +9,7 @@
  * @example
  * new DockerfileError('unsupported_instruction', 4, 'HEALTHCHECK is not supported').code; // 'unsupported_instruction'
  */
-export type DockerfileErrorCode =
-  | 'syntax'
-  | 'unsupported_instruction'
-  | 'unsupported_feature'
-  | 'missing_from';
+export type DockerfileErrorCode = 'syntax' | 'unsupported_instruction' | 'unsupported_feature' | 'missing_from';
 
 /**
  * A Dockerfile that cannot be built by runloop-local, with the 1-based line

@@ -19,8 +19,7 @@ import { DockerfileError } from './errors.js';
  * const shell: CommandForm = { form: 'shell', text: 'make all' };
  */
 export type CommandForm =
-  | { readonly form: 'exec'; readonly argv: readonly string[] }
-  | { readonly form: 'shell'; readonly text: string };
+  { readonly form: 'exec'; readonly argv: readonly string[] } | { readonly form: 'shell'; readonly text: string };
 
 /**
  * Leading `--name=value` flags of an instruction (`--name` alone ⇒ `'true'`).
@@ -109,7 +108,8 @@ function parseLine({ line, text }: LogicalLine): Instruction {
   const rest = (match?.[2] ?? '').trim();
   const unsupported = UNSUPPORTED[keyword];
   if (unsupported !== undefined) throw new DockerfileError('unsupported_instruction', line, unsupported);
-  if (!KNOWN.has(keyword)) throw new DockerfileError('syntax', line, `unknown instruction ${JSON.stringify(match?.[1] ?? '')}`);
+  if (!KNOWN.has(keyword))
+    throw new DockerfileError('syntax', line, `unknown instruction ${JSON.stringify(match?.[1] ?? '')}`);
   const { flags, remainder } = takeFlags(rest);
   if (remainder === '') throw new DockerfileError('syntax', line, `${keyword} needs arguments`);
   switch (keyword) {
@@ -177,7 +177,11 @@ function checkRun(i: Instruction & { kind: 'RUN' | 'CMD' | 'ENTRYPOINT' }): Inst
       throw new DockerfileError('unsupported_feature', i.line, `RUN --${flag} is not supported by runloop-local`);
     }
     if (i.command.form === 'shell' && HEREDOC.test(i.command.text)) {
-      throw new DockerfileError('unsupported_feature', i.line, 'heredocs (<<EOF) are not supported; use a script file and COPY it');
+      throw new DockerfileError(
+        'unsupported_feature',
+        i.line,
+        'heredocs (<<EOF) are not supported; use a script file and COPY it',
+      );
     }
   }
   return i;
@@ -185,11 +189,16 @@ function checkRun(i: Instruction & { kind: 'RUN' | 'CMD' | 'ENTRYPOINT' }): Inst
 
 function checkCopy(i: Instruction & { kind: 'COPY' | 'ADD' }): Instruction {
   if (i.flags.from !== undefined) {
-    throw new DockerfileError('unsupported_feature', i.line, `${i.kind} --from is not supported (multi-stage builds are not supported)`);
+    throw new DockerfileError(
+      'unsupported_feature',
+      i.line,
+      `${i.kind} --from is not supported (multi-stage builds are not supported)`,
+    );
   }
   const known = new Set(['chown', 'chmod', 'link']);
   const unknown = Object.keys(i.flags).find((f) => !known.has(f));
-  if (unknown !== undefined) throw new DockerfileError('unsupported_feature', i.line, `${i.kind} --${unknown} is not supported`);
+  if (unknown !== undefined)
+    throw new DockerfileError('unsupported_feature', i.line, `${i.kind} --${unknown} is not supported`);
   if (i.args.form === 'shell' && HEREDOC.test(i.args.text)) {
     throw new DockerfileError('unsupported_feature', i.line, 'heredocs (<<EOF) are not supported');
   }
@@ -203,6 +212,10 @@ function validateStructure(instructions: readonly Instruction[]): void {
   }
   const secondFrom = instructions.filter((i) => i.kind === 'FROM')[1];
   if (secondFrom !== undefined) {
-    throw new DockerfileError('unsupported_feature', secondFrom.line, 'multi-stage builds (a second FROM) are not supported');
+    throw new DockerfileError(
+      'unsupported_feature',
+      secondFrom.line,
+      'multi-stage builds (a second FROM) are not supported',
+    );
   }
 }

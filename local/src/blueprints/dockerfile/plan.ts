@@ -117,7 +117,11 @@ interface State {
  * const plan = planBuild(parseDockerfile('FROM x\nARG V=1\nENV A=$V\nRUN echo $A'), { V: '2' });
  * plan.metadata.env; // { A: '2' }
  */
-export function planBuild(instructions: readonly Instruction[], buildArgs: Readonly<Record<string, string>>, image: ImageDefaults = {}): BuildPlan {
+export function planBuild(
+  instructions: readonly Instruction[],
+  buildArgs: Readonly<Record<string, string>>,
+  image: ImageDefaults = {},
+): BuildPlan {
   const state: State = {
     globalArgs: {},
     args: {},
@@ -217,7 +221,8 @@ function declareArgs(state: State, text: string, line: number, buildArgs: Readon
   for (const word of expandWords(text, vars(state), line)) {
     const eq = word.indexOf('=');
     const name = eq < 0 ? word : word.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new DockerfileError('syntax', line, `bad ARG name ${JSON.stringify(name)}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new DockerfileError('syntax', line, `bad ARG name ${JSON.stringify(name)}`);
     const fallback = eq < 0 ? (state.afterFrom ? state.globalArgs[name] : undefined) : word.slice(eq + 1);
     const value = buildArgs[name] ?? fallback;
     if (state.afterFrom) state.args[name] = value;
@@ -253,8 +258,10 @@ function runCommand(command: CommandForm, shell: readonly string[] | undefined):
 
 function copyStep(state: State, i: Instruction & { kind: 'COPY' | 'ADD' }): BuildStep {
   const v = vars(state);
-  const words = i.args.form === 'exec' ? i.args.argv.map((w) => expandWord(w, v, i.line)) : expandWords(i.args.text, v, i.line);
-  if (words.length < 2) throw new DockerfileError('syntax', i.line, `${i.kind} needs at least one source and a destination`);
+  const words =
+    i.args.form === 'exec' ? i.args.argv.map((w) => expandWord(w, v, i.line)) : expandWords(i.args.text, v, i.line);
+  if (words.length < 2)
+    throw new DockerfileError('syntax', i.line, `${i.kind} needs at least one source and a destination`);
   const rawDest = words[words.length - 1]!;
   const resolved = posix.resolve(state.workdir, rawDest);
   // `.`, `..` and a trailing `/` all name a directory to copy into.
@@ -263,7 +270,11 @@ function copyStep(state: State, i: Instruction & { kind: 'COPY' | 'ADD' }): Buil
   const sources = words.slice(0, -1);
   const url = sources.find((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s));
   if (url !== undefined) {
-    throw new DockerfileError('unsupported_feature', i.line, `${i.kind} from a URL (${url}) is not supported offline; put the file in the build context`);
+    throw new DockerfileError(
+      'unsupported_feature',
+      i.line,
+      `${i.kind} from a URL (${url}) is not supported offline; put the file in the build context`,
+    );
   }
   const chown = i.flags.chown !== undefined ? expandWord(i.flags.chown, v, i.line) : undefined;
   return {

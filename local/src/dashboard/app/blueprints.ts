@@ -17,22 +17,50 @@ export function blueprintsView(runloop: RunloopBrowser): View {
   const subscription = new Subscription();
   const errors = h('p', { class: 'error', hidden: true });
   const list = h('ul', { class: 'rows', id: 'blueprints' });
-  bind(subscription, timer(0, 3_000).pipe(switchMap(() => runloop.api.blueprints.list({ limit: 100 }))), (page) => {
-    list.replaceChildren(
-      ...page.blueprints.map((b) =>
-        h('li', { 'data-blueprint-id': b.id }, h('a', { href: `#/blueprint/${b.id}` }, b.name), ' ', h('span', { class: 'status', 'data-status': b.status }, b.status), h('span', { class: 'muted' }, ` ${b.id}`)),
-      ),
-    );
-  }, errors);
-  const name = h('input', { name: 'name', placeholder: 'blueprint name', required: true, 'aria-label': 'blueprint name' });
+  bind(
+    subscription,
+    timer(0, 3_000).pipe(switchMap(() => runloop.api.blueprints.list({ limit: 100 }))),
+    (page) => {
+      list.replaceChildren(
+        ...page.blueprints.map((b) =>
+          h(
+            'li',
+            { 'data-blueprint-id': b.id },
+            h('a', { href: `#/blueprint/${b.id}` }, b.name),
+            ' ',
+            h('span', { class: 'status', 'data-status': b.status }, b.status),
+            h('span', { class: 'muted' }, ` ${b.id}`),
+          ),
+        ),
+      );
+    },
+    errors,
+  );
+  const name = h('input', {
+    name: 'name',
+    placeholder: 'blueprint name',
+    required: true,
+    'aria-label': 'blueprint name',
+  });
   const dockerfile = h('textarea', { name: 'dockerfile', rows: '4', 'aria-label': 'Dockerfile' });
   dockerfile.value = 'FROM ubuntu:22.04\nRUN echo hello > /hello.txt\n';
-  const form = h('form', {
-    onsubmit: (event) => {
-      event.preventDefault();
-      bind(subscription, runloop.api.blueprints.create({ name: name.value.trim(), dockerfile: dockerfile.value }), (b) => (location.hash = `#/blueprint/${b.id}`), errors);
+  const form = h(
+    'form',
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        bind(
+          subscription,
+          runloop.api.blueprints.create({ name: name.value.trim(), dockerfile: dockerfile.value }),
+          (b) => (location.hash = `#/blueprint/${b.id}`),
+          errors,
+        );
+      },
     },
-  }, name, dockerfile, h('button', { type: 'submit', class: 'primary' }, 'Build blueprint'));
+    name,
+    dockerfile,
+    h('button', { type: 'submit', class: 'primary' }, 'Build blueprint'),
+  );
   return { element: h('main', { id: 'blueprints-page' }, h('h1', {}, 'Blueprints'), errors, form, list), subscription };
 }
 
@@ -54,7 +82,11 @@ export function blueprintView(runloop: RunloopBrowser, id: string): View {
   };
   bind(subscription, blueprint.getInfo(), (b) => setStatus(b.status), errors);
   const entry = (e: BuildLogEntry): HTMLElement =>
-    h('li', { class: `line ${e.level.toLowerCase() === 'error' ? 'stderr' : 'stdout'}` }, `${new Date(e.timestamp_ms).toISOString().slice(11, 19)} ${e.message}`);
+    h(
+      'li',
+      { class: `line ${e.level.toLowerCase() === 'error' ? 'stderr' : 'stdout'}` },
+      `${new Date(e.timestamp_ms).toISOString().slice(11, 19)} ${e.message}`,
+    );
   subscription.add(
     blueprint.buildLog().subscribe({
       next: (e) => {
@@ -67,7 +99,14 @@ export function blueprintView(runloop: RunloopBrowser, id: string): View {
     }),
   );
   return {
-    element: h('main', { id: 'blueprint' }, h('p', {}, h('a', { href: '#/blueprints' }, '← blueprints')), h('h1', {}, id, ' ', status), errors, log),
+    element: h(
+      'main',
+      { id: 'blueprint' },
+      h('p', {}, h('a', { href: '#/blueprints' }, '← blueprints')),
+      h('h1', {}, id, ' ', status),
+      errors,
+      log,
+    ),
     subscription,
   };
 }

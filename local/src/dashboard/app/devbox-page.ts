@@ -29,7 +29,9 @@ function loadHistory(devboxId: string): string[] {
   }
 }
 
-type ConsoleEvent = { readonly kind: 'line'; readonly stream: 'stdout' | 'stderr'; readonly line: string } | { readonly kind: 'exit'; readonly exitCode: number | null };
+type ConsoleEvent =
+  | { readonly kind: 'line'; readonly stream: 'stdout' | 'stderr'; readonly line: string }
+  | { readonly kind: 'exit'; readonly exitCode: number | null };
 
 /**
  * The devbox page.
@@ -42,14 +44,25 @@ export function devboxView(runloop: RunloopBrowser, id: string): View {
   const box = runloop.devbox(id);
   const errors = h('p', { class: 'error', hidden: true });
   const status = h('span', { class: 'status', id: 'devbox-status' }, '…');
-  bind(subscription, box.status$, (s) => {
-    status.textContent = s;
-    status.dataset['status'] = s;
-  }, errors);
+  bind(
+    subscription,
+    box.status$,
+    (s) => {
+      status.textContent = s;
+      status.dataset['status'] = s;
+    },
+    errors,
+  );
 
   // Exec console.
   const output = h('ol', { class: 'console', id: 'console', 'aria-live': 'polite' });
-  const command = h('input', { id: 'command', name: 'command', placeholder: 'command, e.g. ls -la', autocomplete: 'off', 'aria-label': 'command' });
+  const command = h('input', {
+    id: 'command',
+    name: 'command',
+    placeholder: 'command, e.g. ls -la',
+    autocomplete: 'off',
+    'aria-label': 'command',
+  });
   const kill = h('button', { id: 'kill', type: 'button', disabled: true }, 'Kill');
   const run = h('button', { id: 'run', type: 'submit', class: 'primary' }, 'Run');
   const historyList = h('ul', { class: 'history', id: 'history' });
@@ -59,7 +72,9 @@ export function devboxView(runloop: RunloopBrowser, id: string): View {
 
   const renderHistory = (): void => {
     historyList.replaceChildren(
-      ...history.map((cmd) => h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => (command.value = cmd) }, cmd))),
+      ...history.map((cmd) =>
+        h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => (command.value = cmd) }, cmd)),
+      ),
     );
   };
   renderHistory();
@@ -68,7 +83,13 @@ export function devboxView(runloop: RunloopBrowser, id: string): View {
     if (event.kind === 'line') {
       output.append(h('li', { class: `line ${event.stream}`, 'data-stream': event.stream }, event.line));
     } else {
-      output.append(h('li', { class: 'exit', id: 'exit', 'data-exit-code': String(event.exitCode) }, `exit code ${String(event.exitCode)}`));
+      output.append(
+        h(
+          'li',
+          { class: 'exit', id: 'exit', 'data-exit-code': String(event.exitCode) },
+          `exit code ${String(event.exitCode)}`,
+        ),
+      );
     }
     // Keep the newest line in view while following.
     output.scrollTop = output.scrollHeight;
@@ -104,41 +125,66 @@ export function devboxView(runloop: RunloopBrowser, id: string): View {
   kill.addEventListener('click', () => {
     if (current !== undefined) bind(subscription, current.kill(), () => undefined, errors);
   });
-  const form = h('form', {
-    class: 'inline',
-    id: 'exec-form',
-    onsubmit: (event) => {
-      event.preventDefault();
-      const text = command.value.trim();
-      if (text !== '') start(text);
+  const form = h(
+    'form',
+    {
+      class: 'inline',
+      id: 'exec-form',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const text = command.value.trim();
+        if (text !== '') start(text);
+      },
     },
-  }, command, run, kill);
+    command,
+    run,
+    kill,
+  );
 
   // Files.
-  const uploadPath = h('input', { id: 'upload-path', placeholder: 'remote path, e.g. /home/user/data.csv', 'aria-label': 'upload to path' });
+  const uploadPath = h('input', {
+    id: 'upload-path',
+    placeholder: 'remote path, e.g. /home/user/data.csv',
+    'aria-label': 'upload to path',
+  });
   const uploadFile = h('input', { id: 'upload-file', type: 'file', 'aria-label': 'file to upload' });
   const fileStatus = h('span', { class: 'muted', id: 'file-status' });
-  const upload = h('form', {
-    class: 'inline',
-    onsubmit: (event) => {
-      event.preventDefault();
-      const file = uploadFile.files?.[0];
-      if (file === undefined) return;
-      const path = uploadPath.value.trim() || file.name;
-      fileStatus.textContent = `uploading ${file.name}…`;
-      bind(subscription, box.upload(path, file), () => (fileStatus.textContent = `uploaded ${path}`), errors);
+  const upload = h(
+    'form',
+    {
+      class: 'inline',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const file = uploadFile.files?.[0];
+        if (file === undefined) return;
+        const path = uploadPath.value.trim() || file.name;
+        fileStatus.textContent = `uploading ${file.name}…`;
+        bind(subscription, box.upload(path, file), () => (fileStatus.textContent = `uploaded ${path}`), errors);
+      },
     },
-  }, uploadPath, uploadFile, h('button', { type: 'submit' }, 'Upload'));
-  const downloadPath = h('input', { id: 'download-path', placeholder: 'remote path to download', 'aria-label': 'download path' });
-  const download = h('form', {
-    class: 'inline',
-    onsubmit: (event) => {
-      event.preventDefault();
-      const path = downloadPath.value.trim();
-      if (path === '') return;
-      bind(subscription, box.download(path), (blob) => saveBlob(blob, path.split('/').pop() || 'download'), errors);
+    uploadPath,
+    uploadFile,
+    h('button', { type: 'submit' }, 'Upload'),
+  );
+  const downloadPath = h('input', {
+    id: 'download-path',
+    placeholder: 'remote path to download',
+    'aria-label': 'download path',
+  });
+  const download = h(
+    'form',
+    {
+      class: 'inline',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const path = downloadPath.value.trim();
+        if (path === '') return;
+        bind(subscription, box.download(path), (blob) => saveBlob(blob, path.split('/').pop() || 'download'), errors);
+      },
     },
-  }, downloadPath, h('button', { type: 'submit' }, 'Download'));
+    downloadPath,
+    h('button', { type: 'submit' }, 'Download'),
+  );
 
   const element = h(
     'main',

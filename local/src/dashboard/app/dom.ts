@@ -15,7 +15,11 @@ type Attrs = Readonly<Record<string, string | boolean | ((event: Event) => void)
  * @example
  * h('button', { class: 'primary', onclick: () => go() }, 'Run');
  */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
@@ -44,7 +48,12 @@ export interface View {
  * @example
  * bind(view.subscription, box.status$, (s) => (badge.textContent = s), errors);
  */
-export function bind<T>(into: Subscription, source$: Observable<T>, next: (value: T) => void, errorBox?: HTMLElement): void {
+export function bind<T>(
+  into: Subscription,
+  source$: Observable<T>,
+  next: (value: T) => void,
+  errorBox?: HTMLElement,
+): void {
   into.add(
     source$.subscribe({
       next,

@@ -19,7 +19,11 @@ function statusCounts(statuses: readonly DevboxStatus[]): string {
   return [...counts].map(([status, n]) => `${n} ${status}`).join(' · ');
 }
 
-function card(box: BrowserDevbox, view: DevboxView, errors: HTMLElement): { element: HTMLElement; subscription: Subscription } {
+function card(
+  box: BrowserDevbox,
+  view: DevboxView,
+  errors: HTMLElement,
+): { element: HTMLElement; subscription: Subscription } {
   const subscription = new Subscription();
   const status = h('span', { class: 'status', 'data-status': view.status }, view.status);
   const act = (label: string, call: () => Observable<unknown>) =>
@@ -29,7 +33,13 @@ function card(box: BrowserDevbox, view: DevboxView, errors: HTMLElement): { elem
     { class: 'card', 'data-devbox-id': view.id },
     h('header', {}, h('a', { href: `#/devbox/${view.id}` }, view.name ?? view.id), status),
     h('p', { class: 'muted' }, view.id),
-    h('footer', {}, act('suspend', () => box.suspend()), act('resume', () => box.resume()), act('shutdown', () => box.shutdown())),
+    h(
+      'footer',
+      {},
+      act('suspend', () => box.suspend()),
+      act('resume', () => box.resume()),
+      act('shutdown', () => box.shutdown()),
+    ),
   );
   bind(
     subscription,
@@ -56,14 +66,19 @@ export function fleetView(runloop: RunloopBrowser): View {
   const summary = h('span', { class: 'summary' }, '…');
   const grid = h('section', { class: 'grid' });
   const name = h('input', { name: 'name', placeholder: 'name (optional)', 'aria-label': 'devbox name' });
-  const create = h('form', {
-    class: 'inline',
-    onsubmit: (event) => {
-      event.preventDefault();
-      const body = name.value.trim() === '' ? {} : { name: name.value.trim() };
-      bind(subscription, runloop.api.devboxes.create(body), () => (name.value = ''), errors);
+  const create = h(
+    'form',
+    {
+      class: 'inline',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const body = name.value.trim() === '' ? {} : { name: name.value.trim() };
+        bind(subscription, runloop.api.devboxes.create(body), () => (name.value = ''), errors);
+      },
     },
-  }, name, h('button', { type: 'submit', class: 'primary' }, 'Create devbox'));
+    name,
+    h('button', { type: 'submit', class: 'primary' }, 'Create devbox'),
+  );
 
   // Devboxes listed now, refreshed every LIST_EVERY_MS; terminal ones drop out of the fleet.
   const fleet$ = timer(0, LIST_EVERY_MS).pipe(
@@ -79,27 +94,36 @@ export function fleetView(runloop: RunloopBrowser): View {
     if (box === undefined) handles.set(id, (box = runloop.devbox(id)));
     return box;
   };
-  bind(subscription, fleet$, (devboxes) => {
-    const live = new Set(devboxes.map((d) => d.id));
-    for (const [id, c] of cards) {
-      if (live.has(id)) continue;
-      c.subscription.unsubscribe();
-      c.element.remove();
-      cards.delete(id);
-      handles.delete(id);
-    }
-    for (const d of devboxes) {
-      if (cards.has(d.id)) continue;
-      const c = card(handle(d.id), d, errors);
-      cards.set(d.id, c);
-      subscription.add(c.subscription);
-      grid.append(c.element);
-    }
-  }, errors);
+  bind(
+    subscription,
+    fleet$,
+    (devboxes) => {
+      const live = new Set(devboxes.map((d) => d.id));
+      for (const [id, c] of cards) {
+        if (live.has(id)) continue;
+        c.subscription.unsubscribe();
+        c.element.remove();
+        cards.delete(id);
+        handles.delete(id);
+      }
+      for (const d of devboxes) {
+        if (cards.has(d.id)) continue;
+        const c = card(handle(d.id), d, errors);
+        cards.set(d.id, c);
+        subscription.add(c.subscription);
+        grid.append(c.element);
+      }
+    },
+    errors,
+  );
   // The combined status of the whole fleet: one emission whenever any devbox changes.
   bind(
     subscription,
-    fleet$.pipe(switchMap((devboxes) => (devboxes.length === 0 ? of([]) : combineLatest(devboxes.map((d) => handle(d.id).status$))))),
+    fleet$.pipe(
+      switchMap((devboxes) =>
+        devboxes.length === 0 ? of([]) : combineLatest(devboxes.map((d) => handle(d.id).status$)),
+      ),
+    ),
     (statuses) => (summary.textContent = statusCounts(statuses)),
     errors,
   );
@@ -107,4 +131,3 @@ export function fleetView(runloop: RunloopBrowser): View {
   const element = h('main', { id: 'fleet' }, h('h1', {}, 'Devboxes ', summary), create, errors, grid);
   return { element, subscription };
 }
-

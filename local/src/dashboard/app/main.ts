@@ -23,7 +23,10 @@ function show(view: View): void {
 }
 
 function route(runloop: RunloopBrowser): View {
-  const [, page, id] = location.hash.replace(/^#\/?/, '').split('/').length > 0 ? ['', ...location.hash.replace(/^#\/?/, '').split('/')] : [];
+  const [, page, id] =
+    location.hash.replace(/^#\/?/, '').split('/').length > 0
+      ? ['', ...location.hash.replace(/^#\/?/, '').split('/')]
+      : [];
   if (page === 'devbox' && id) return devboxView(runloop, decodeURIComponent(id));
   if (page === 'blueprints') return blueprintsView(runloop);
   if (page === 'blueprint' && id) return blueprintView(runloop, decodeURIComponent(id));
@@ -32,7 +35,14 @@ function route(runloop: RunloopBrowser): View {
 }
 
 function login(message?: string): void {
-  const token = h('input', { id: 'token', type: 'password', name: 'token', placeholder: 'token printed by runloop-local', autocomplete: 'off', 'aria-label': 'token' });
+  const token = h('input', {
+    id: 'token',
+    type: 'password',
+    name: 'token',
+    placeholder: 'token printed by runloop-local',
+    autocomplete: 'off',
+    'aria-label': 'token',
+  });
   const form = h(
     'form',
     {

@@ -13,18 +13,25 @@ function objectRow(object: ObjectView, url: string | undefined): HTMLElement {
   return h(
     'li',
     { 'data-object-id': object.id },
-    url !== undefined ? h('a', { href: url, download: object.name, class: 'download' }, object.name) : h('span', {}, object.name),
+    url !== undefined
+      ? h('a', { href: url, download: object.name, class: 'download' }, object.name)
+      : h('span', {}, object.name),
     h('span', { class: 'muted' }, ` ${object.state}${size} · ${object.id}`),
   );
 }
 
 function snapshotRow(snapshot: SnapshotView): HTMLElement {
-  const save = (): void => saveBlob(new Blob([JSON.stringify(snapshot, null, 2)], { type: 'application/json' }), `${snapshot.id}.json`);
+  const save = (): void =>
+    saveBlob(new Blob([JSON.stringify(snapshot, null, 2)], { type: 'application/json' }), `${snapshot.id}.json`);
   return h(
     'li',
     { 'data-snapshot-id': snapshot.id },
     h('button', { type: 'button', class: 'link download', onclick: save }, snapshot.name ?? snapshot.id),
-    h('span', { class: 'muted' }, ` from ${snapshot.source_devbox_id} · ${new Date(snapshot.create_time_ms).toISOString()}`),
+    h(
+      'span',
+      { class: 'muted' },
+      ` from ${snapshot.source_devbox_id} · ${new Date(snapshot.create_time_ms).toISOString()}`,
+    ),
   );
 }
 
@@ -53,11 +60,7 @@ export function storageView(runloop: RunloopBrowser): View {
     switchMap((page) =>
       page.objects.length === 0
         ? of<HTMLElement[]>([])
-        : forkJoin(
-            page.objects.map((o) =>
-              downloadUrl(runloop, o).pipe(map((url) => objectRow(o, url))),
-            ),
-          ),
+        : forkJoin(page.objects.map((o) => downloadUrl(runloop, o).pipe(map((url) => objectRow(o, url))))),
     ),
   );
   bind(subscription, objects$, (rows) => objects.replaceChildren(...rows), errors);
@@ -68,7 +71,16 @@ export function storageView(runloop: RunloopBrowser): View {
     errors,
   );
   return {
-    element: h('main', { id: 'storage' }, h('h1', {}, 'Storage'), errors, h('h2', {}, 'Objects'), objects, h('h2', {}, 'Snapshots'), snapshots),
+    element: h(
+      'main',
+      { id: 'storage' },
+      h('h1', {}, 'Storage'),
+      errors,
+      h('h2', {}, 'Objects'),
+      objects,
+      h('h2', {}, 'Snapshots'),
+      snapshots,
+    ),
     subscription,
   };
 }

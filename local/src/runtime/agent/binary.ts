@@ -49,7 +49,9 @@ export async function ensureAgentBinary(cacheDir: string): Promise<string> {
         });
       } catch (error) {
         const stderr = (error as { stderr?: string }).stderr?.trim() ?? (error as Error).message;
-        throw new RuntimeUnavailableError(`building the devbox agent failed (needs a C compiler and static libc: gcc, libc6-dev): ${stderr}`);
+        throw new RuntimeUnavailableError(
+          `building the devbox agent failed (needs a C compiler and static libc: gcc, libc6-dev): ${stderr}`,
+        );
       }
       await chmod(join(temp, 'runloop-agent'), 0o555);
     },

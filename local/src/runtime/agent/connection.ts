@@ -49,7 +49,8 @@ class AgentProcess implements DevboxProcess {
     // Output is credited back to the agent only once a reader has taken it out of these streams:
     // a slow (or absent) reader holds back this command alone, and the server never holds more of
     // it than one window. read() runs before the reader's bytes leave the buffer: settle after it.
-    const output = (): Readable => new Readable({ highWaterMark: 256 * 1024, read: () => queueMicrotask(() => this.settle()) });
+    const output = (): Readable =>
+      new Readable({ highWaterMark: 256 * 1024, read: () => queueMicrotask(() => this.settle()) });
     this.stdout = output();
     this.stderr = output();
     this.sendCredit = (bytes) => {
@@ -59,7 +60,8 @@ class AgentProcess implements DevboxProcess {
     };
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
     this.gone = new Promise((resolve) => (this.resolveGone = resolve));
-    const ended = (stream: Readable): Promise<void> => new Promise((resolve) => stream.once('end', resolve).once('close', resolve));
+    const ended = (stream: Readable): Promise<void> =>
+      new Promise((resolve) => stream.once('end', resolve).once('close', resolve));
     this.closed = Promise.all([this.exited, ended(this.stdout), ended(this.stderr)]).then(([status]) => status);
     this.stdin = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {

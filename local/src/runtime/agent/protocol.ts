@@ -122,7 +122,11 @@ export class FrameDecoder {
       const length = data.readUInt32LE(0);
       if (length > MAX_FRAME_BYTES) throw new RangeError(`agent frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
       if (data.length < HEADER_BYTES + length) break;
-      this.onFrame({ type: data.readUInt8(4), id: data.readUInt32LE(5), body: data.subarray(HEADER_BYTES, HEADER_BYTES + length) });
+      this.onFrame({
+        type: data.readUInt8(4),
+        id: data.readUInt32LE(5),
+        body: data.subarray(HEADER_BYTES, HEADER_BYTES + length),
+      });
       data = data.subarray(HEADER_BYTES + length);
     }
     // Keep only the unparsed tail, copied so the big chunk it came from can be freed.

@@ -111,8 +111,15 @@ export class DevboxEgress {
     const initial = answerRules(options.policy);
     const rules = (): AnswerRules => egress?.rules ?? initial;
     const [answerer, set] = await Promise.allSettled([
-      DnsAnswerer.start({ upstreams: options.upstreams, rules, allow: (addresses, asked) => egress!.allow(addresses, asked) }),
-      ipsetRestore([`create ${options.name} hash:net timeout ${MIN_ALLOW_SECONDS}`, ...setLines(options.name, options.policy)]),
+      DnsAnswerer.start({
+        upstreams: options.upstreams,
+        rules,
+        allow: (addresses, asked) => egress!.allow(addresses, asked),
+      }),
+      ipsetRestore([
+        `create ${options.name} hash:net timeout ${MIN_ALLOW_SECONDS}`,
+        ...setLines(options.name, options.policy),
+      ]),
     ]);
     if (answerer.status === 'rejected') {
       if (set.status === 'fulfilled') await ipset(['destroy', options.name]).catch(() => undefined);
@@ -146,7 +153,13 @@ export class DevboxEgress {
     const { name, cgroupPath, runtimeChain } = this.options;
     const jump = ['-m', 'cgroup', '--path', cgroupPath, '-j', name];
     // One restore normally; rule by rule when part of it is gone already (a failed install).
-    const everything = ['filter', 'nat'].flatMap((table) => [`*${table}`, `-D ${runtimeChain} ${jump.join(' ')}`, `-F ${name}`, `-X ${name}`, 'COMMIT']);
+    const everything = ['filter', 'nat'].flatMap((table) => [
+      `*${table}`,
+      `-D ${runtimeChain} ${jump.join(' ')}`,
+      `-F ${name}`,
+      `-X ${name}`,
+      'COMMIT',
+    ]);
     await restore(`${everything.join('\n')}\n`).catch(async () => {
       for (const table of ['filter', 'nat']) {
         await iptables(['-t', table, '-D', runtimeChain, ...jump]).catch(() => undefined);
@@ -198,7 +211,9 @@ export class DevboxEgress {
       `-A ${name} -p udp --dport 53 -j DNAT --to-destination 127.0.0.1:${dns.udp}`,
       `-A ${name} -p tcp --dport 53 -j DNAT --to-destination 127.0.0.1:${dns.tcp}`,
       ...(gateway
-        ? [`-A ${name} -d ${TUNNEL_GATEWAY_ADDRESS}/32 -p tcp --dport ${gateway.port} -j DNAT --to-destination ${gateway.host}:${gateway.port}`]
+        ? [
+            `-A ${name} -d ${TUNNEL_GATEWAY_ADDRESS}/32 -p tcp --dport ${gateway.port} -j DNAT --to-destination ${gateway.host}:${gateway.port}`,
+          ]
         : []),
       ...(jump ? [jumpLine] : []),
       'COMMIT',
@@ -244,7 +259,9 @@ function feed(command: string, args: readonly string[], input: string): Promise<
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} failed (${code}): ${stderr.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} failed (${code}): ${stderr.trim()}`)),
+    );
     child.stdin.end(input);
   });
 }

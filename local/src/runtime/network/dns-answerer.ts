@@ -177,7 +177,8 @@ export class DnsAnswerer {
     const name = question.name.toLowerCase().replace(/\.$/, '');
     const rules = this.options.rules();
     if (rules.tunnelAddress !== undefined && name.endsWith(TUNNEL_SUFFIX)) {
-      const answers = question.type === 'A' ? [{ type: 'A' as const, name: question.name, ttl: 60, data: rules.tunnelAddress }] : [];
+      const answers =
+        question.type === 'A' ? [{ type: 'A' as const, name: question.name, ttl: 60, data: rules.tunnelAddress }] : [];
       return reply(query, RCODE.noError, answers);
     }
     if (!rules.allowAll && !hostnameAllowed(name, rules.hostnames)) return reply(query, RCODE.nxDomain);
@@ -269,7 +270,8 @@ function askTcp(message: Buffer, upstream: DnsUpstream): Promise<Buffer | undefi
     socket.on('connect', () => socket.write(withLength(message)));
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
-      if (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0)) done(received.subarray(2, 2 + received.readUInt16BE(0)));
+      if (received.length >= 2 && received.length >= 2 + received.readUInt16BE(0))
+        done(received.subarray(2, 2 + received.readUInt16BE(0)));
     });
     socket.on('end', () => done(undefined));
   });

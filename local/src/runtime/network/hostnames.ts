@@ -33,7 +33,8 @@ export function hostnamePatternProblem(pattern: string): string | undefined {
   if (labels.some((label) => !LABEL.test(label))) {
     return 'must be a hostname: labels of 1-63 letters, digits or inner hyphens, separated by single dots, no trailing dot';
   }
-  if (pattern.startsWith('*.') && labels.length < 2) return 'a wildcard needs a domain of at least two labels ("*.example.com")';
+  if (pattern.startsWith('*.') && labels.length < 2)
+    return 'a wildcard needs a domain of at least two labels ("*.example.com")';
   return undefined;
 }
 

@@ -106,7 +106,12 @@ export class OciDevbox implements DevboxHandle {
   spawn(exec: ExecSpec): DevboxProcess {
     const account = ACCOUNTS[exec.user ?? 'user'];
     if (!account) throw new RuntimeInputError(`user must be 'user' or 'root'`);
-    return this.spawnArgv([this.parts.shell, '-c', exec.command], exec.user ?? 'user', execEnvironment(exec, account.home, account.name), execCwd(exec));
+    return this.spawnArgv(
+      [this.parts.shell, '-c', exec.command],
+      exec.user ?? 'user',
+      execEnvironment(exec, account.home, account.name),
+      execCwd(exec),
+    );
   }
 
   /**
@@ -115,7 +120,12 @@ export class OciDevbox implements DevboxHandle {
    * @example
    * devbox.spawnArgv(['/bin/cat', '/etc/hostname'], 'user');
    */
-  spawnArgv(argv: readonly string[], user: 'user' | 'root', env?: Readonly<Record<string, string>>, cwd = '/'): DevboxProcess {
+  spawnArgv(
+    argv: readonly string[],
+    user: 'user' | 'root',
+    env?: Readonly<Record<string, string>>,
+    cwd = '/',
+  ): DevboxProcess {
     this.assertRunning();
     const account = ACCOUNTS[user];
     return this.parts.agent.spawn({

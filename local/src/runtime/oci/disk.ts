@@ -59,9 +59,22 @@ export async function mountDisk(options: {
       // milliseconds; the root dir belongs to devbox root. Built aside, renamed when whole.
       await rm(`${image}.tmp`, { force: true });
       const size = `${Math.floor(options.bytes / 1024)}k`;
-      await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', `lazy_itable_init=1,lazy_journal_init=1,root_owner=${owner}`, `${image}.tmp`, size], {
-        env: PATH_ENV,
-      });
+      await run(
+        'mkfs.ext4',
+        [
+          '-q',
+          '-F',
+          '-m',
+          '0',
+          '-E',
+          `lazy_itable_init=1,lazy_journal_init=1,root_owner=${owner}`,
+          `${image}.tmp`,
+          size,
+        ],
+        {
+          env: PATH_ENV,
+        },
+      );
       await rename(`${image}.tmp`, image);
     } catch (error) {
       throw new RuntimeError(`cannot create the devbox disk image: ${stderrOf(error)}`);
@@ -70,7 +83,9 @@ export async function mountDisk(options: {
   await mkdir(options.mountPoint, { recursive: true, mode: 0o700 });
   if (!(await isMountPoint(options.mountPoint))) {
     try {
-      await run('mount', ['-t', 'ext4', '-o', 'loop,nosuid,nodev,noexec', image, options.mountPoint], { env: PATH_ENV });
+      await run('mount', ['-t', 'ext4', '-o', 'loop,nosuid,nodev,noexec', image, options.mountPoint], {
+        env: PATH_ENV,
+      });
     } catch (error) {
       throw new RuntimeError(`cannot mount the devbox disk image: ${stderrOf(error)}`);
     }

@@ -53,18 +53,22 @@ export type OciShim = ChildProcessByStdio<Writable, Readable, Readable>;
  * const shim = launchOciDevbox({ id, bundle, lower, runcRoot, agent });
  */
 export function launchOciDevbox(options: OciLaunchOptions): OciShim {
-  return spawn(options.agent, ['shim', '/usr/bin/unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', SCRIPT], {
-    // Own process group: a terminal's Ctrl-C reaches the server, which stops devboxes in order.
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: {
-      PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-      RL_BUNDLE: options.bundle,
-      RL_LOWER: options.lower,
-      RL_RUNC_ROOT: options.runcRoot,
-      RL_ID: options.id,
+  return spawn(
+    options.agent,
+    ['shim', '/usr/bin/unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', SCRIPT],
+    {
+      // Own process group: a terminal's Ctrl-C reaches the server, which stops devboxes in order.
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+        RL_BUNDLE: options.bundle,
+        RL_LOWER: options.lower,
+        RL_RUNC_ROOT: options.runcRoot,
+        RL_ID: options.id,
+      },
     },
-  });
+  );
 }
 
 /**

@@ -32,8 +32,17 @@ const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
  * BLOCKED_RANGES.includes('169.254.0.0/16'); // true: link-local, where cloud metadata lives
  */
 export const BLOCKED_RANGES = [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',
-  '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4',
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
 ] as const;
 
 /**
@@ -95,7 +104,9 @@ export class EgressFilter {
   /** Removes the jumps and the chains (filter and nat); never throws. */
   async remove(): Promise<void> {
     for (const table of ['filter', 'nat']) {
-      await iptables(['-t', table, '-D', 'OUTPUT', '-m', 'cgroup', '--path', this.instance, '-j', this.chain]).catch(() => undefined);
+      await iptables(['-t', table, '-D', 'OUTPUT', '-m', 'cgroup', '--path', this.instance, '-j', this.chain]).catch(
+        () => undefined,
+      );
       await iptables(['-t', table, '-F', this.chain]).catch(() => undefined);
       await iptables(['-t', table, '-X', this.chain]).catch(() => undefined);
     }
@@ -112,7 +123,8 @@ export class EgressFilter {
     }
     await iptables(['-N', this.chain]);
     for (const resolver of await hostResolvers()) {
-      for (const protocol of ['udp', 'tcp']) await iptables(['-A', this.chain, '-p', protocol, '-d', resolver, '--dport', '53', '-j', 'RETURN']);
+      for (const protocol of ['udp', 'tcp'])
+        await iptables(['-A', this.chain, '-p', protocol, '-d', resolver, '--dport', '53', '-j', 'RETURN']);
     }
     // TCP gets a reset, so the devbox's connect fails at once (refused) instead of timing out.
     const refuse = async (match: readonly string[]): Promise<void> => {
@@ -163,7 +175,24 @@ export async function networkPoliciesAvailable(): Promise<string | undefined> {
     await iptables(['-N', name]);
     await iptables(['-A', name, '-m', 'set', '--match-set', name, 'dst', '-j', 'RETURN']);
     await iptables(['-t', 'nat', '-N', name]);
-    await iptables(['-t', 'nat', '-A', name, '-m', 'cgroup', '--path', '/', '-p', 'udp', '--dport', '53', '-j', 'DNAT', '--to-destination', '127.0.0.1:53']);
+    await iptables([
+      '-t',
+      'nat',
+      '-A',
+      name,
+      '-m',
+      'cgroup',
+      '--path',
+      '/',
+      '-p',
+      'udp',
+      '--dport',
+      '53',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      '127.0.0.1:53',
+    ]);
     return undefined;
   } catch (error) {
     return `no network policies (ipset, the set match or nat by cgroup): ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`;
@@ -188,10 +217,20 @@ export async function startUserModeNetwork(initPid: number, cgroupProcs: string)
   const helper = spawn(
     '/bin/sh',
     [
-      '-c', 'echo $$ > "$1"; shift; exec "$@"', 'sh', cgroupProcs,
+      '-c',
+      'echo $$ > "$1"; shift; exec "$@"',
+      'sh',
+      cgroupProcs,
       // IPv6 stays off (slirp4netns enables it only with --enable-ipv6): the host filter is IPv4 only.
-      'slirp4netns', '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp',
-      '--ready-fd=3', String(initPid), 'tap0',
+      'slirp4netns',
+      '--configure',
+      '--mtu=65520',
+      '--disable-host-loopback',
+      '--enable-sandbox',
+      '--enable-seccomp',
+      '--ready-fd=3',
+      String(initPid),
+      'tap0',
     ],
     { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: PATH_ENV, detached: true },
   );
@@ -199,7 +238,8 @@ export async function startUserModeNetwork(initPid: number, cgroupProcs: string)
   helper.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
   const ready = helper.stdio[3] as NodeJS.ReadableStream;
   await new Promise<void>((resolve, reject) => {
-    const fail = (why: string): void => reject(new RuntimeError(`devbox network helper failed: ${why} ${stderr.trim()}`.trim()));
+    const fail = (why: string): void =>
+      reject(new RuntimeError(`devbox network helper failed: ${why} ${stderr.trim()}`.trim()));
     ready.once('data', () => resolve());
     helper.once('exit', (code, signal) => fail(`exited (${signal ?? code})`));
     helper.once('error', (error) => fail(error.message));

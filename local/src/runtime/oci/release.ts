@@ -37,7 +37,9 @@ export interface HeldResources {
  */
 export async function releaseDevbox(held: HeldResources): Promise<void> {
   await held.cgroups.kill().catch(() => undefined);
-  await run('runc', ['--root', held.runcRoot, 'delete', '--force', held.id], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }).catch(() => undefined);
+  await run('runc', ['--root', held.runcRoot, 'delete', '--force', held.id], {
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+  }).catch(() => undefined);
   await held.cgroups.remove().catch(() => undefined);
   await unmountDisk(held.diskMount);
   await rm(held.bundle, { recursive: true, force: true });

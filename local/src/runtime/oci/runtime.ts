@@ -107,7 +107,8 @@ export class OciRuntime implements DevboxRuntime {
 
   async start(spec: DevboxSpec): Promise<DevboxHandle> {
     checkSpec(spec);
-    if (this.devboxes.has(spec.id) || this.starting.has(spec.id)) throw new RuntimeInputError(`devbox ${spec.id} is already running`);
+    if (this.devboxes.has(spec.id) || this.starting.has(spec.id))
+      throw new RuntimeInputError(`devbox ${spec.id} is already running`);
     this.starting.add(spec.id);
     try {
       return await this.launch(spec);
@@ -136,8 +137,13 @@ export class OciRuntime implements DevboxRuntime {
       this.watchdog.remove(spec.id);
     };
     const policy = spec.egressPolicy;
-    if (policy !== undefined && (spec.network !== 'isolated' || this.options.egress === undefined || !this.options.info.networkPolicies)) {
-      throw new RuntimeInputError('a network policy needs an isolated devbox on a host with the egress filter and ipset');
+    if (
+      policy !== undefined &&
+      (spec.network !== 'isolated' || this.options.egress === undefined || !this.options.info.networkPolicies)
+    ) {
+      throw new RuntimeInputError(
+        'a network policy needs an isolated devbox on a host with the egress filter and ipset',
+      );
     }
     let shim;
     try {
@@ -157,7 +163,6 @@ export class OciRuntime implements DevboxRuntime {
       // (A leftover container of a crashed run under this id is gone: reapOrphans ran at start-up.)
       await mkdir(this.runcRoot, { recursive: true, mode: 0o700 });
       shim = launchOciDevbox({
-
         id: spec.id,
         bundle,
         lower: layers.map((_, index) => `layers/${index}`).join(':'),
@@ -169,11 +174,16 @@ export class OciRuntime implements DevboxRuntime {
       const failed = startFailure(shim, stderr);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new DevboxStartError('devbox did not come up in time', stderr())), START_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new DevboxStartError('devbox did not come up in time', stderr())),
+          START_TIMEOUT_MS,
+        );
       });
       // An agent that hangs up before READY means the start failed: the shim's exit says why.
       const ready = agent.ready.catch(() => failed.then((error) => Promise.reject(error)));
-      const { shell } = await Promise.race([ready, failed.then((error) => Promise.reject(error)), timeout]).finally(() => clearTimeout(timer));
+      const { shell } = await Promise.race([ready, failed.then((error) => Promise.reject(error)), timeout]).finally(
+        () => clearTimeout(timer),
+      );
       const initPid = await initPidOf(cgroups);
       const egress = spec.network === 'isolated' ? this.options.egress : undefined;
       // Nothing of the devbox's own runs before start() returns, so its user namespace caps and its
@@ -264,9 +274,12 @@ export class OciRuntime implements DevboxRuntime {
 
   async reapOrphans(): Promise<void> {
     const live = new Set([...this.devboxes.keys(), ...this.starting]);
-    const listed = await run('runc', ['--root', this.runcRoot, 'list', '--quiet'], { env: PATH_ENV }).catch(() => ({ stdout: '' }));
+    const listed = await run('runc', ['--root', this.runcRoot, 'list', '--quiet'], { env: PATH_ENV }).catch(() => ({
+      stdout: '',
+    }));
     for (const id of listed.stdout.split('\n').filter(Boolean)) {
-      if (!live.has(id)) await run('runc', ['--root', this.runcRoot, 'delete', '--force', id], { env: PATH_ENV }).catch(() => undefined);
+      if (!live.has(id))
+        await run('runc', ['--root', this.runcRoot, 'delete', '--force', id], { env: PATH_ENV }).catch(() => undefined);
     }
     await reapInstanceCgroups(allHierarchies(this.options.layout), this.options.layout.unified, this.instance, live);
     for (const point of await mountsUnder(this.mountRoot)) {
@@ -284,7 +297,8 @@ export class OciRuntime implements DevboxRuntime {
     await this.options.egress?.remove();
     await rmdir(this.bundleRoot).catch(() => undefined);
     // The instance dirs go once empty; another runtime on the same data dir may still use them.
-    for (const root of allHierarchies(this.options.layout)) await rmdir(join(root, this.instance)).catch(() => undefined);
+    for (const root of allHierarchies(this.options.layout))
+      await rmdir(join(root, this.instance)).catch(() => undefined);
   }
 }
 
@@ -324,16 +338,25 @@ async function initPidOf(cgroups: DevboxCgroups): Promise<number> {
  * the seccomp filter that already refuses them.
  */
 async function limitUserNamespace(initPid: number): Promise<void> {
-  const settings = Object.entries(USER_NAMESPACE_LIMITS).map(([name, value]) => `echo ${value} > /proc/sys/user/${name}`);
+  const settings = Object.entries(USER_NAMESPACE_LIMITS).map(
+    ([name, value]) => `echo ${value} > /proc/sys/user/${name}`,
+  );
   try {
     await run('nsenter', ['-t', String(initPid), '-U', '--', '/bin/sh', '-ec', settings.join('\n')], { env: PATH_ENV });
   } catch (error) {
-    throw new DevboxStartError('cannot set the devbox user namespace limits', (error as { stderr?: string }).stderr ?? String(error));
+    throw new DevboxStartError(
+      'cannot set the devbox user namespace limits',
+      (error as { stderr?: string }).stderr ?? String(error),
+    );
   }
 }
 
 /** `user.*` sysctls of a devbox's user namespace (see {@link limitUserNamespace}). */
-const USER_NAMESPACE_LIMITS = { max_inotify_instances: 64, max_inotify_watches: 16_384, max_user_namespaces: 0 } as const;
+const USER_NAMESPACE_LIMITS = {
+  max_inotify_instances: 64,
+  max_inotify_watches: 16_384,
+  max_user_namespaces: 0,
+} as const;
 
 /**
  * /etc/hosts names the devbox; /etc/resolv.conf points at the network
@@ -344,9 +367,16 @@ async function writeNameFiles(devbox: OciDevbox, spec: DevboxSpec, network: bool
   const hostname = devboxHostname(spec.id);
   const hosts = `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`;
   // The helper's DNS for a devbox behind it; the host's resolvers for one on the host network.
-  const resolv = network ? `nameserver ${SLIRP.dns}\n` : spec.network === 'host' ? await readFile('/etc/resolv.conf', 'utf8').catch(() => '') : '';
+  const resolv = network
+    ? `nameserver ${SLIRP.dns}\n`
+    : spec.network === 'host'
+      ? await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
+      : '';
   const script = resolv === '' ? 'cat > /etc/hosts' : 'cat > /etc/hosts; printf %s "$1" > /etc/resolv.conf';
-  const proc = devbox.spawnArgv(['/bin/sh', '-c', script, 'sh', resolv], 'root', { PATH: '/usr/bin:/bin', HOME: ACCOUNTS.root.home });
+  const proc = devbox.spawnArgv(['/bin/sh', '-c', script, 'sh', resolv], 'root', {
+    PATH: '/usr/bin:/bin',
+    HOME: ACCOUNTS.root.home,
+  });
   proc.stdout.resume();
   proc.stderr.resume();
   proc.stdin.end(hosts);

@@ -30,7 +30,12 @@ interface OciSyscallRule {
   readonly names: readonly string[];
   readonly action: string;
   readonly errnoRet?: number;
-  readonly args?: readonly { readonly index: number; readonly value: number; readonly valueTwo?: number; readonly op: string }[];
+  readonly args?: readonly {
+    readonly index: number;
+    readonly value: number;
+    readonly valueTwo?: number;
+    readonly op: string;
+  }[];
 }
 
 /**
@@ -80,7 +85,11 @@ const ARCHES: Record<string, { readonly profile: string; readonly seccomp: strin
  * @example
  * const seccomp = convertContainersProfile(JSON.parse(text), ['CAP_CHOWN'], 'x64');
  */
-export function convertContainersProfile(profile: ContainersProfile, caps: readonly string[], arch: string = process.arch): OciSeccomp {
+export function convertContainersProfile(
+  profile: ContainersProfile,
+  caps: readonly string[],
+  arch: string = process.arch,
+): OciSeccomp {
   const target = ARCHES[arch];
   if (!target) throw new RuntimeUnavailableError(`no seccomp mapping for architecture ${arch}`);
   const has = (cap: string): boolean => caps.includes(cap);
@@ -94,7 +103,9 @@ export function convertContainersProfile(profile: ContainersProfile, caps: reado
   };
   const rules: OciSyscallRule[] = [];
   for (const rule of profile.syscalls.filter(applies)) {
-    const names = (rule.names ?? (rule.name ? [rule.name] : [])).filter((name) => rule.action !== 'SCMP_ACT_ALLOW' || !NOT_ALLOWED.has(name));
+    const names = (rule.names ?? (rule.name ? [rule.name] : [])).filter(
+      (name) => rule.action !== 'SCMP_ACT_ALLOW' || !NOT_ALLOWED.has(name),
+    );
     if (names.length === 0) continue;
     rules.push({
       names,
@@ -106,7 +117,12 @@ export function convertContainersProfile(profile: ContainersProfile, caps: reado
   const withoutNewUser = [{ index: 0, value: CLONE_NEWUSER, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }];
   rules.push(
     { names: ['clone', 'unshare'], action: 'SCMP_ACT_ALLOW', args: withoutNewUser },
-    { names: ['clone', 'unshare'], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: CLONE_NEWUSER, valueTwo: CLONE_NEWUSER, op: 'SCMP_CMP_MASKED_EQ' }] },
+    {
+      names: ['clone', 'unshare'],
+      action: 'SCMP_ACT_ERRNO',
+      errnoRet: 1,
+      args: [{ index: 0, value: CLONE_NEWUSER, valueTwo: CLONE_NEWUSER, op: 'SCMP_CMP_MASKED_EQ' }],
+    },
     // clone3 passes its flags in memory, out of a filter's reach: ENOSYS makes libc fall back to clone.
     { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
     // ENOSYS reads as "no keyring in this kernel", which tools handle.
@@ -133,7 +149,9 @@ export async function loadSeccompProfile(path: string, caps: readonly string[]):
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new RuntimeUnavailableError(`seccomp profile ${path} is missing (install golang-github-containers-common): ${(error as Error).message}`);
+    throw new RuntimeUnavailableError(
+      `seccomp profile ${path} is missing (install golang-github-containers-common): ${(error as Error).message}`,
+    );
   }
   return convertContainersProfile(JSON.parse(text) as ContainersProfile, caps);
 }
