@@ -24,7 +24,7 @@ const SEED = Number(process.env['FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 
 const HANG_MS = 10_000;
 
 /** Which pool a path parameter draws from. */
-type IdKind = 'devbox' | 'execution' | 'object' | 'snapshot' | 'blueprint';
+type IdKind = 'devbox' | 'execution' | 'object' | 'snapshot' | 'blueprint' | 'secret' | 'policy';
 
 /**
  * One route: its pattern, what each `:param` names, and how hard it may be hit.
@@ -36,6 +36,8 @@ interface Target {
   readonly path: string;
   readonly params?: Readonly<Record<string, IdKind>>;
   readonly body?: 'json' | 'multipart' | 'raw';
+  /** Bodies shaped like this route's own (right fields, hostile values), mixed in with the generic ones. */
+  readonly shaped?: () => fc.Arbitrary<Record<string, unknown>>;
   readonly refuseOnly?: string;
   readonly unknownIdsOnly?: boolean;
 }
@@ -45,8 +47,10 @@ const E = { id: 'devbox', executionId: 'execution' } as const;
 const O = { id: 'object' } as const;
 const S = { id: 'snapshot' } as const;
 const B = { id: 'blueprint' } as const;
+const SEC = { name: 'secret' } as const;
+const P = { id: 'policy' } as const;
 
-/** Every route in local/src/{blueprints,devboxes,executions,files,objects,snapshots,ssh,tunnels}. */
+/** Every route in local/src/{blueprints,devboxes,executions,files,objects,snapshots,ssh,tunnels,secrets,network-policies}. */
 const TARGETS: readonly Target[] = [
   { method: 'POST', path: '/v1/blueprints', body: 'json', refuseOnly: 'name' },
   { method: 'GET', path: '/v1/blueprints' },
@@ -98,6 +102,16 @@ const TARGETS: readonly Target[] = [
   { method: 'POST', path: '/v1/devboxes/:id/create_ssh_key', params: D, body: 'json' },
   { method: 'POST', path: '/v1/devboxes/:id/enable_tunnel', params: D, body: 'json' },
   { method: 'POST', path: '/v1/devboxes/:id/remove_tunnel', params: D, body: 'json' },
+  { method: 'POST', path: '/v1/secrets', body: 'json', shaped: () => secretBody(true) },
+  { method: 'GET', path: '/v1/secrets' },
+  { method: 'GET', path: '/v1/secrets/:name', params: SEC },
+  { method: 'POST', path: '/v1/secrets/:name', params: SEC, body: 'json', shaped: () => secretBody(false) },
+  { method: 'POST', path: '/v1/secrets/:name/delete', params: SEC, body: 'json', unknownIdsOnly: true },
+  { method: 'POST', path: '/v1/network-policies', body: 'json', shaped: () => policyBody() },
+  { method: 'GET', path: '/v1/network-policies' },
+  { method: 'GET', path: '/v1/network-policies/:id', params: P },
+  { method: 'POST', path: '/v1/network-policies/:id', params: P, body: 'json', shaped: () => policyBody() },
+  { method: 'POST', path: '/v1/network-policies/:id/delete', params: P, body: 'json', unknownIdsOnly: true },
 ];
 
 /** Field names the API uses somewhere: random bodies hit real fields with wrong values. */
@@ -144,6 +158,11 @@ const FIELDS = [
   'secrets',
   'tunnel',
   'auth_mode',
+  'value',
+  'description',
+  'allow_all',
+  'allowed_hostnames',
+  'allowed_cidrs',
 ];
 
 // Text that is hostile as a name, path or id: unicode, NUL and friends, traversal, long.
@@ -190,6 +209,49 @@ const notAString = fc.oneof(
   fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }),
   fc.dictionary(fc.string(), fc.integer(), { maxKeys: 3 }),
 );
+
+/** A secret body with its own fields (`name` only on create): mostly strings, some hostile. */
+function secretBody(withName: boolean): fc.Arbitrary<Record<string, unknown>> {
+  const value = fc.oneof(
+    { weight: 3, arbitrary: nasty },
+    { weight: 1, arbitrary: hugeString },
+    { weight: 1, arbitrary: notAString },
+  );
+  const name = fc.oneof(
+    { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/) },
+    { weight: 2, arbitrary: nasty },
+    { weight: 1, arbitrary: notAString },
+  );
+  return withName ? fc.record({ name, value }, { requiredKeys: [] }) : fc.record({ value }, { requiredKeys: [] });
+}
+
+/** A network policy body with its own fields: hostnames, CIDRs and port rules with hostile values. */
+function policyBody(): fc.Arbitrary<Record<string, unknown>> {
+  const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof(a, fc.constant(null), anyValue);
+  const port = fc.record(
+    { port: maybe(oddNumber), end_port: maybe(oddNumber), protocol: maybe(fc.constantFrom('tcp', 'udp', 'icmp', '')) },
+    { requiredKeys: [] },
+  );
+  const cidr = fc.record(
+    {
+      cidr: maybe(fc.oneof(fc.constantFrom('198.51.100.0/24', '0.0.0.0/0', '::/0', '10.0.0.1/33', '1.2.3.4'), nasty)),
+      ports: maybe(fc.array(port, { maxLength: 3 })),
+    },
+    { requiredKeys: [] },
+  );
+  const hostname = fc.oneof(fc.constantFrom('example.com', '*.npmjs.org', '*', '*.', '-a.b', 'a..b'), nasty);
+  return fc.record(
+    {
+      name: maybe(nasty),
+      description: maybe(nasty),
+      allow_all: maybe(fc.boolean()),
+      allow_devbox_to_devbox: maybe(fc.boolean()),
+      allowed_hostnames: maybe(fc.array(hostname, { maxLength: 5 })),
+      allowed_cidrs: maybe(fc.array(cidr, { maxLength: 3 })),
+    },
+    { requiredKeys: [] },
+  );
+}
 
 /** Text that is no JSON, or is JSON the parser must refuse. */
 function malformedJson(): fc.Arbitrary<string> {
@@ -297,6 +359,7 @@ const queryArb = fc.dictionary(
       'offset',
       'content_type',
       'devbox_id',
+      'id',
       'metadata[a]',
       'X-Amz-Signature',
       'expires',
@@ -332,7 +395,7 @@ function idArb(kind: IdKind, pools: Pools, allowReal: boolean): fc.Arbitrary<str
   const others = (Object.keys(pools.real) as IdKind[]).filter((k) => k !== kind).map((k) => pools.real[k]);
   const unknown = fc.oneof(
     fc.constantFrom(...others), // an id of the wrong resource type
-    fc.constantFrom('dbx_0000000000000000000000', 'obj_0', 'exe_x', 'bpt_', 'snp_1'),
+    fc.constantFrom('dbx_0000000000000000000000', 'obj_0', 'exe_x', 'bpt_', 'snp_1', 'npo_0', 'NO_SUCH_SECRET'),
     nasty.filter((s) => s !== ''),
   );
   return allowReal
@@ -353,7 +416,15 @@ function requestArb(pools: Pools): fc.Arbitrary<Sent> {
               .uint8Array({ maxLength: 8192 })
               .map((b) => ({ contentType: 'application/octet-stream', body: Buffer.from(b) }))
           : target.body === 'json'
-            ? (target.refuseOnly !== undefined ? refusedJsonBody(target.refuseOnly) : anyJsonBody()).map((text) => ({
+            ? (target.refuseOnly !== undefined
+                ? refusedJsonBody(target.refuseOnly)
+                : target.shaped !== undefined
+                  ? fc.oneof(
+                      anyJsonBody(),
+                      target.shaped().map((o) => JSON.stringify(o)),
+                    )
+                  : anyJsonBody()
+              ).map((text) => ({
                 contentType: 'application/json',
                 body: text,
               }))
@@ -432,6 +503,10 @@ describe(`hostile input on every route (fast-check, seed ${SEED}, ${RUNS} reques
     const devbox = await createRunning(server);
     const execution = await exec(server, devbox.id, 'echo fuzz');
     const object = await server.request('POST', '/v1/objects', { name: 'fuzz.bin', content_type: 'binary' });
+    const secret = await server.request('POST', '/v1/secrets', { name: 'FUZZ_SECRET', value: 'fuzz' });
+    expect(secret.status, secret.text).toBe(200);
+    const policy = await server.request('POST', '/v1/network-policies', { name: 'fuzz-policy' });
+    expect(policy.status, policy.text).toBe(200);
     await (await fetch(object.json.upload_url, { method: 'PUT', body: 'fuzz' })).text();
     await server.request('POST', `/v1/objects/${object.json.id}/complete`, {});
     pools = {
@@ -441,6 +516,8 @@ describe(`hostile input on every route (fast-check, seed ${SEED}, ${RUNS} reques
         object: object.json.id,
         snapshot: 'snp_none',
         blueprint: 'bpt_none',
+        secret: 'FUZZ_SECRET',
+        policy: policy.json.id,
       },
     };
   });
@@ -489,6 +566,9 @@ describe(`hostile input on every route (fast-check, seed ${SEED}, ${RUNS} reques
     expect(alive.json.status).toBe('running');
     const listed = await server.request('GET', '/v1/objects');
     expect(listed.status).toBe(200);
+    // The real secret and policy were only ever updated, never deleted.
+    expect((await server.request('GET', '/v1/secrets/FUZZ_SECRET')).status).toBe(200);
+    expect((await server.request('GET', `/v1/network-policies/${pools.real.policy}`)).status).toBe(200);
   });
 
   it('bounds list answers by a default page size', async () => {
