@@ -210,46 +210,68 @@ const notAString = fc.oneof(
   fc.dictionary(fc.string(), fc.integer(), { maxKeys: 3 }),
 );
 
-/** A secret body with its own fields (`name` only on create): mostly strings, some hostile. */
-function secretBody(withName: boolean): fc.Arbitrary<Record<string, unknown>> {
-  const value = fc.oneof(
-    { weight: 3, arbitrary: nasty },
-    { weight: 1, arbitrary: hugeString },
-    { weight: 1, arbitrary: notAString },
+/** Mostly a plausible value (so the deeper rules run), sometimes null or anything at all. */
+function mostly<T>(plausible: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 6, arbitrary: plausible },
+    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: anyValue },
   );
-  const name = fc.oneof(
-    { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/) },
-    { weight: 2, arbitrary: nasty },
-    { weight: 1, arbitrary: notAString },
-  );
-  return withName ? fc.record({ name, value }, { requiredKeys: [] }) : fc.record({ value }, { requiredKeys: [] });
 }
 
-/** A network policy body with its own fields: hostnames, CIDRs and port rules with hostile values. */
+/** A secret body with its own fields (`name` only on create): mostly plausible, some hostile. */
+function secretBody(withName: boolean): fc.Arbitrary<Record<string, unknown>> {
+  const value = mostly(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) },
+      { weight: 1, arbitrary: nasty },
+      { weight: 1, arbitrary: hugeString },
+    ),
+  );
+  const name = mostly(fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/) }, nasty));
+  return withName
+    ? fc.record({ name, value }, { requiredKeys: ['name', 'value'] })
+    : fc.record({ value }, { requiredKeys: ['value'] });
+}
+
+/** A network policy body with its own fields: hostnames, CIDRs and port rules, mostly plausible, some hostile. */
 function policyBody(): fc.Arbitrary<Record<string, unknown>> {
-  const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof(a, fc.constant(null), anyValue);
+  const portNumber = fc.oneof(fc.integer({ min: 1, max: 65_535 }), oddNumber);
   const port = fc.record(
-    { port: maybe(oddNumber), end_port: maybe(oddNumber), protocol: maybe(fc.constantFrom('tcp', 'udp', 'icmp', '')) },
-    { requiredKeys: [] },
+    {
+      port: mostly(portNumber),
+      end_port: mostly(portNumber),
+      protocol: mostly(fc.constantFrom('tcp', 'udp', 'icmp', '')),
+    },
+    { requiredKeys: ['port'] },
   );
   const cidr = fc.record(
     {
-      cidr: maybe(fc.oneof(fc.constantFrom('198.51.100.0/24', '0.0.0.0/0', '::/0', '10.0.0.1/33', '1.2.3.4'), nasty)),
-      ports: maybe(fc.array(port, { maxLength: 3 })),
+      cidr: mostly(
+        fc.oneof(
+          fc.constantFrom('198.51.100.0/24', '0.0.0.0/0', '::/0', '10.0.0.1/33', '1.2.3.4', '300.1.1.1/8'),
+          nasty,
+        ),
+      ),
+      ports: mostly(fc.array(port, { maxLength: 3 })),
     },
-    { requiredKeys: [] },
+    { requiredKeys: ['cidr'] },
   );
-  const hostname = fc.oneof(fc.constantFrom('example.com', '*.npmjs.org', '*', '*.', '-a.b', 'a..b'), nasty);
+  const hostname = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom('example.com', '*.npmjs.org', 'pypi.org', '*', '*.', '-a.b', 'a..b') },
+    { weight: 1, arbitrary: fc.domain() },
+    { weight: 1, arbitrary: nasty },
+  );
   return fc.record(
     {
-      name: maybe(nasty),
-      description: maybe(nasty),
-      allow_all: maybe(fc.boolean()),
-      allow_devbox_to_devbox: maybe(fc.boolean()),
-      allowed_hostnames: maybe(fc.array(hostname, { maxLength: 5 })),
-      allowed_cidrs: maybe(fc.array(cidr, { maxLength: 3 })),
+      name: mostly(fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/) }, nasty)),
+      description: mostly(nasty),
+      allow_all: mostly(fc.boolean()),
+      allow_devbox_to_devbox: mostly(fc.boolean()),
+      allowed_hostnames: mostly(fc.array(hostname, { maxLength: 5 })),
+      allowed_cidrs: mostly(fc.array(cidr, { maxLength: 3 })),
     },
-    { requiredKeys: [] },
+    { requiredKeys: ['name'] },
   );
 }
 
