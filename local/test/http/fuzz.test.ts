@@ -24,7 +24,7 @@ const SEED = Number(process.env['FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 
 const HANG_MS = 10_000;
 
 /** Which pool a path parameter draws from. */
-type IdKind = 'devbox' | 'execution' | 'object' | 'snapshot' | 'blueprint';
+type IdKind = 'devbox' | 'execution' | 'object' | 'snapshot' | 'blueprint' | 'secret' | 'policy';
 
 /**
  * One route: its pattern, what each `:param` names, and how hard it may be hit.
@@ -36,6 +36,8 @@ interface Target {
   readonly path: string;
   readonly params?: Readonly<Record<string, IdKind>>;
   readonly body?: 'json' | 'multipart' | 'raw';
+  /** Bodies shaped like this route's own (right fields, hostile values), mixed in with the generic ones. */
+  readonly shaped?: () => fc.Arbitrary<Record<string, unknown>>;
   readonly refuseOnly?: string;
   readonly unknownIdsOnly?: boolean;
 }
@@ -45,8 +47,10 @@ const E = { id: 'devbox', executionId: 'execution' } as const;
 const O = { id: 'object' } as const;
 const S = { id: 'snapshot' } as const;
 const B = { id: 'blueprint' } as const;
+const SEC = { name: 'secret' } as const;
+const P = { id: 'policy' } as const;
 
-/** Every route in local/src/{blueprints,devboxes,executions,files,objects,snapshots,ssh,tunnels}. */
+/** Every route in local/src/{blueprints,devboxes,executions,files,objects,snapshots,ssh,tunnels,secrets,network-policies}. */
 const TARGETS: readonly Target[] = [
   { method: 'POST', path: '/v1/blueprints', body: 'json', refuseOnly: 'name' },
   { method: 'GET', path: '/v1/blueprints' },
@@ -98,6 +102,16 @@ const TARGETS: readonly Target[] = [
   { method: 'POST', path: '/v1/devboxes/:id/create_ssh_key', params: D, body: 'json' },
   { method: 'POST', path: '/v1/devboxes/:id/enable_tunnel', params: D, body: 'json' },
   { method: 'POST', path: '/v1/devboxes/:id/remove_tunnel', params: D, body: 'json' },
+  { method: 'POST', path: '/v1/secrets', body: 'json', shaped: () => secretBody(true) },
+  { method: 'GET', path: '/v1/secrets' },
+  { method: 'GET', path: '/v1/secrets/:name', params: SEC },
+  { method: 'POST', path: '/v1/secrets/:name', params: SEC, body: 'json', shaped: () => secretBody(false) },
+  { method: 'POST', path: '/v1/secrets/:name/delete', params: SEC, body: 'json', unknownIdsOnly: true },
+  { method: 'POST', path: '/v1/network-policies', body: 'json', shaped: () => policyBody() },
+  { method: 'GET', path: '/v1/network-policies' },
+  { method: 'GET', path: '/v1/network-policies/:id', params: P },
+  { method: 'POST', path: '/v1/network-policies/:id', params: P, body: 'json', shaped: () => policyBody() },
+  { method: 'POST', path: '/v1/network-policies/:id/delete', params: P, body: 'json', unknownIdsOnly: true },
 ];
 
 /** Field names the API uses somewhere: random bodies hit real fields with wrong values. */
@@ -144,6 +158,11 @@ const FIELDS = [
   'secrets',
   'tunnel',
   'auth_mode',
+  'value',
+  'description',
+  'allow_all',
+  'allowed_hostnames',
+  'allowed_cidrs',
 ];
 
 // Text that is hostile as a name, path or id: unicode, NUL and friends, traversal, long.
@@ -190,6 +209,71 @@ const notAString = fc.oneof(
   fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }),
   fc.dictionary(fc.string(), fc.integer(), { maxKeys: 3 }),
 );
+
+/** Mostly a plausible value (so the deeper rules run), sometimes null or anything at all. */
+function mostly<T>(plausible: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 6, arbitrary: plausible },
+    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: anyValue },
+  );
+}
+
+/** A secret body with its own fields (`name` only on create): mostly plausible, some hostile. */
+function secretBody(withName: boolean): fc.Arbitrary<Record<string, unknown>> {
+  const value = mostly(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) },
+      { weight: 1, arbitrary: nasty },
+      { weight: 1, arbitrary: hugeString },
+    ),
+  );
+  const name = mostly(fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/) }, nasty));
+  return withName
+    ? fc.record({ name, value }, { requiredKeys: ['name', 'value'] })
+    : fc.record({ value }, { requiredKeys: ['value'] });
+}
+
+/** A network policy body with its own fields: hostnames, CIDRs and port rules, mostly plausible, some hostile. */
+function policyBody(): fc.Arbitrary<Record<string, unknown>> {
+  const portNumber = fc.oneof(fc.integer({ min: 1, max: 65_535 }), oddNumber);
+  const port = fc.record(
+    {
+      port: mostly(portNumber),
+      end_port: mostly(portNumber),
+      protocol: mostly(fc.constantFrom('tcp', 'udp', 'icmp', '')),
+    },
+    { requiredKeys: ['port'] },
+  );
+  const cidr = fc.record(
+    {
+      cidr: mostly(
+        fc.oneof(
+          fc.constantFrom('198.51.100.0/24', '0.0.0.0/0', '::/0', '10.0.0.1/33', '1.2.3.4', '300.1.1.1/8'),
+          nasty,
+        ),
+      ),
+      ports: mostly(fc.array(port, { maxLength: 3 })),
+    },
+    { requiredKeys: ['cidr'] },
+  );
+  const hostname = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom('example.com', '*.npmjs.org', 'pypi.org', '*', '*.', '-a.b', 'a..b') },
+    { weight: 1, arbitrary: fc.domain() },
+    { weight: 1, arbitrary: nasty },
+  );
+  return fc.record(
+    {
+      name: mostly(fc.oneof({ weight: 3, arbitrary: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/) }, nasty)),
+      description: mostly(nasty),
+      allow_all: mostly(fc.boolean()),
+      allow_devbox_to_devbox: mostly(fc.boolean()),
+      allowed_hostnames: mostly(fc.array(hostname, { maxLength: 5 })),
+      allowed_cidrs: mostly(fc.array(cidr, { maxLength: 3 })),
+    },
+    { requiredKeys: ['name'] },
+  );
+}
 
 /** Text that is no JSON, or is JSON the parser must refuse. */
 function malformedJson(): fc.Arbitrary<string> {
@@ -297,6 +381,7 @@ const queryArb = fc.dictionary(
       'offset',
       'content_type',
       'devbox_id',
+      'id',
       'metadata[a]',
       'X-Amz-Signature',
       'expires',
@@ -332,7 +417,7 @@ function idArb(kind: IdKind, pools: Pools, allowReal: boolean): fc.Arbitrary<str
   const others = (Object.keys(pools.real) as IdKind[]).filter((k) => k !== kind).map((k) => pools.real[k]);
   const unknown = fc.oneof(
     fc.constantFrom(...others), // an id of the wrong resource type
-    fc.constantFrom('dbx_0000000000000000000000', 'obj_0', 'exe_x', 'bpt_', 'snp_1'),
+    fc.constantFrom('dbx_0000000000000000000000', 'obj_0', 'exe_x', 'bpt_', 'snp_1', 'npo_0', 'NO_SUCH_SECRET'),
     nasty.filter((s) => s !== ''),
   );
   return allowReal
@@ -353,7 +438,15 @@ function requestArb(pools: Pools): fc.Arbitrary<Sent> {
               .uint8Array({ maxLength: 8192 })
               .map((b) => ({ contentType: 'application/octet-stream', body: Buffer.from(b) }))
           : target.body === 'json'
-            ? (target.refuseOnly !== undefined ? refusedJsonBody(target.refuseOnly) : anyJsonBody()).map((text) => ({
+            ? (target.refuseOnly !== undefined
+                ? refusedJsonBody(target.refuseOnly)
+                : target.shaped !== undefined
+                  ? fc.oneof(
+                      anyJsonBody(),
+                      target.shaped().map((o) => JSON.stringify(o)),
+                    )
+                  : anyJsonBody()
+              ).map((text) => ({
                 contentType: 'application/json',
                 body: text,
               }))
@@ -432,6 +525,10 @@ describe(`hostile input on every route (fast-check, seed ${SEED}, ${RUNS} reques
     const devbox = await createRunning(server);
     const execution = await exec(server, devbox.id, 'echo fuzz');
     const object = await server.request('POST', '/v1/objects', { name: 'fuzz.bin', content_type: 'binary' });
+    const secret = await server.request('POST', '/v1/secrets', { name: 'FUZZ_SECRET', value: 'fuzz' });
+    expect(secret.status, secret.text).toBe(200);
+    const policy = await server.request('POST', '/v1/network-policies', { name: 'fuzz-policy' });
+    expect(policy.status, policy.text).toBe(200);
     await (await fetch(object.json.upload_url, { method: 'PUT', body: 'fuzz' })).text();
     await server.request('POST', `/v1/objects/${object.json.id}/complete`, {});
     pools = {
@@ -441,6 +538,8 @@ describe(`hostile input on every route (fast-check, seed ${SEED}, ${RUNS} reques
         object: object.json.id,
         snapshot: 'snp_none',
         blueprint: 'bpt_none',
+        secret: 'FUZZ_SECRET',
+        policy: policy.json.id,
       },
     };
   });
@@ -489,6 +588,9 @@ describe(`hostile input on every route (fast-check, seed ${SEED}, ${RUNS} reques
     expect(alive.json.status).toBe('running');
     const listed = await server.request('GET', '/v1/objects');
     expect(listed.status).toBe(200);
+    // The real secret and policy were only ever updated, never deleted.
+    expect((await server.request('GET', '/v1/secrets/FUZZ_SECRET')).status).toBe(200);
+    expect((await server.request('GET', `/v1/network-policies/${pools.real.policy}`)).status).toBe(200);
   });
 
   it('bounds list answers by a default page size', async () => {
