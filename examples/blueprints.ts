@@ -1,5 +1,5 @@
-// Blueprints: build one from a Dockerfile plus system setup commands, build
-// one with a Docker build context packed from a local directory (the SDK's
+// Blueprints: build one from a Dockerfile plus system setup commands and
+// build args, build one with a Docker build context packed from a local directory (the SDK's
 // buildContext$ helper + uploadFromBytes + asBuildContext, and the
 // buildContextDir shortcut), then getInfo, logs, list, createDevbox, delete.
 // Both build context objects are deleted again once their blueprint is.
@@ -54,12 +54,18 @@ const withSetupCommands = (runloop: RunloopSDK) =>
   runloop.blueprint
     .create({
       name: 'my-blueprint',
-      dockerfile: 'FROM runloop:runloop/starter-x86_64\nRUN python3 --version > /python-version.txt\n',
-      systemSetupCommands: ['echo "set up by system_setup_commands" > /setup.txt'],
+      dockerfile:
+        'FROM runloop:runloop/starter-x86_64\nRUN python3 --version > /python-version.txt\n' +
+        'ARG GREETING\nRUN echo "$GREETING" > /greeting.txt\n',
+      systemSetupCommands: ['echo "set up by systemSetupCommands" > /setup.txt'],
+      // Docker build arguments: each ARG of the Dockerfile by name.
+      buildArgs: { GREETING: 'hello from buildArgs' },
     })
     .pipe(
       switchMap((blueprint) =>
-        inspectAndUse(blueprint, 'cat /python-version.txt /setup.txt').pipe(concatWith(blueprint.delete())),
+        inspectAndUse(blueprint, 'cat /python-version.txt /setup.txt /greeting.txt').pipe(
+          concatWith(blueprint.delete()),
+        ),
       ),
     );
 

@@ -22,12 +22,7 @@ export { Blueprint } from './sdk/blueprint.js';
 export { Snapshot } from './sdk/snapshot.js';
 export { StorageObject, type UploadContentOptions } from './sdk/storage-object.js';
 export { DevboxOps, type DevboxListParams } from './sdk/ops/devbox-ops.js';
-export {
-  BlueprintOps,
-  BUILD_CONTEXT_TTL_MS,
-  type BlueprintListParams,
-  type SdkBlueprintCreateParams,
-} from './sdk/ops/blueprint-ops.js';
+export { BlueprintOps, BUILD_CONTEXT_TTL_MS, type BlueprintListParams } from './sdk/ops/blueprint-ops.js';
 export { SnapshotOps, type SnapshotListParams } from './sdk/ops/snapshot-ops.js';
 export {
   StorageObjectOps,
@@ -57,6 +52,7 @@ export type { OutputLine, OutputPosition, OutputStream } from './sdk/output.js';
 export type { DevboxFromSourceParams, SdkDevboxCreateParams, SdkTunnelParams } from './sdk/params/devbox.js';
 export type { SdkAfterIdle, SdkLaunchParameters, SdkLifecycle } from './sdk/params/launch.js';
 export type { ObjectRef, SdkCodeMountParameters, SdkMount, SdkMountSpec } from './sdk/params/mounts.js';
+export type { SdkBlueprintCreateParams, SdkBlueprintService } from './sdk/params/blueprint.js';
 export type { SdkSnapshotParams } from './sdk/params/snapshot.js';
 export type { SdkObjectCreateParams } from './sdk/params/storage-object.js';
 export { buildContext$, buildContextStream, type BuildContextOptions } from './sdk/build-context.js';

@@ -135,7 +135,8 @@ const EXAMPLES: Record<string, readonly (string | RegExp)[]> = {
   ],
   blueprints: [
     'Python 3',
-    'set up by system_setup_commands',
+    'set up by systemSetupCommands',
+    'hello from buildArgs',
     /my-blueprint-with-context \(bpt_\S+\): build_complete/,
     'app.js',
     /ls \/usr\/src\/app => package.json \| src/,

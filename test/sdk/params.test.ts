@@ -6,19 +6,85 @@
 import { describe, expect, it } from 'vitest';
 import { firstValueFrom } from 'rxjs';
 import { devboxCreateToWire, tunnelToWire } from '../../src/sdk/params/devbox.js';
+import { blueprintCreateToWire, blueprintServiceToWire } from '../../src/sdk/params/blueprint.js';
 import { launchToWire } from '../../src/sdk/params/launch.js';
 import { codeMountToWire, mountsToWire } from '../../src/sdk/params/mounts.js';
 import { snapshotToWire } from '../../src/sdk/params/snapshot.js';
 import { objectCreateToWire } from '../../src/sdk/params/storage-object.js';
 import {
+  BlueprintCreateParams,
   DevboxCreateParams,
   EnableTunnelParams,
   LaunchParametersParams,
   ObjectCreateParams,
   SnapshotCreateParams,
 } from '../../src/api/views/index.js';
-import { devboxView, objectView, snapshotView, testSdk } from '../../src/testing/index.js';
-import type { SdkDevboxCreateParams } from '../../src/index.js';
+import { blueprintView, devboxView, objectView, snapshotView, testSdk } from '../../src/testing/index.js';
+import type { SdkBlueprintCreateParams, SdkDevboxCreateParams } from '../../src/index.js';
+
+const everyBlueprintField: SdkBlueprintCreateParams = {
+  name: 'app',
+  dockerfile: 'FROM debian\nARG VERSION',
+  systemSetupCommands: ['apt-get update'],
+  buildContext: { type: 'object', object_id: 'obj_ctx' },
+  baseBlueprintId: 'bpt_base',
+  baseBlueprintName: 'base',
+  buildArgs: { VERSION: '1.2' },
+  fileMounts: { '/etc/app.conf': 'x=1' },
+  codeMounts: [{ repoName: 'rx', repoOwner: 'me', gitRef: 'main', installCommand: 'npm ci', token: 't' }],
+  metadata: { team: 'a' },
+  networkPolicyId: 'np_build',
+  secrets: { GH_TOKEN: 'gh_token' },
+  services: [
+    {
+      name: 'db',
+      image: 'postgres:16',
+      credentials: { username: 'u', password: 'p' },
+      env: { POSTGRES_PASSWORD: 'pw' },
+      options: '--shm-size=1g',
+      portMappings: ['5432:5432'],
+    },
+  ],
+  launchParameters: {
+    resourceSizeRequest: 'SMALL',
+    keepAliveTimeSeconds: 600,
+    afterIdle: { idleTimeSeconds: 60, onIdle: 'suspend' },
+    launchCommands: ['echo hi'],
+    networkPolicyId: 'np_run',
+  },
+};
+
+const everyBlueprintFieldOnTheWire = {
+  name: 'app',
+  dockerfile: 'FROM debian\nARG VERSION',
+  system_setup_commands: ['apt-get update'],
+  build_context: { type: 'object', object_id: 'obj_ctx' },
+  base_blueprint_id: 'bpt_base',
+  base_blueprint_name: 'base',
+  build_args: { VERSION: '1.2' },
+  file_mounts: { '/etc/app.conf': 'x=1' },
+  code_mounts: [{ repo_name: 'rx', repo_owner: 'me', git_ref: 'main', install_command: 'npm ci', token: 't' }],
+  metadata: { team: 'a' },
+  network_policy_id: 'np_build',
+  secrets: { GH_TOKEN: 'gh_token' },
+  services: [
+    {
+      name: 'db',
+      image: 'postgres:16',
+      credentials: { username: 'u', password: 'p' },
+      env: { POSTGRES_PASSWORD: 'pw' },
+      options: '--shm-size=1g',
+      port_mappings: ['5432:5432'],
+    },
+  ],
+  launch_parameters: {
+    resource_size_request: 'SMALL',
+    keep_alive_time_seconds: 600,
+    after_idle: { idle_time_seconds: 60, on_idle: 'suspend' },
+    launch_commands: ['echo hi'],
+    network_policy_id: 'np_run',
+  },
+};
 
 const everything: SdkDevboxCreateParams = {
   name: 'dev',
@@ -120,6 +186,30 @@ describe('params: camelCase in, the wire out', () => {
     expect(LaunchParametersParams.is(launchToWire({ customCpuCores: 3 }))).toBe(false); // the codec still judges the values
   });
 
+  it('a blueprint create with every field maps to the wire body the codec accepts', () => {
+    const wire = blueprintCreateToWire(everyBlueprintField);
+    expect(BlueprintCreateParams.is(wire)).toBe(true);
+    expect(wire).toEqual(everyBlueprintFieldOnTheWire);
+    // Every wire field of a blueprint create has a camelCase source here.
+    expect(Object.keys(wire).sort()).toEqual(
+      Object.keys({ ...BlueprintCreateParams.types[0].props, ...BlueprintCreateParams.types[1].props }).sort(),
+    );
+  });
+
+  it('a blueprint create: absent stays absent, null stays null, the SDK-only fields never reach the wire', () => {
+    expect(blueprintCreateToWire({ name: 'a', buildContextDir: './app', buildContextIgnore: ['*.log'] })).toEqual({
+      name: 'a',
+    });
+    expect(
+      blueprintCreateToWire({ name: 'a', buildArgs: null, services: null, launchParameters: { afterIdle: null } }),
+    ).toEqual({ name: 'a', build_args: null, services: null, launch_parameters: { after_idle: null } });
+    expect(blueprintServiceToWire({ name: 'db', image: 'redis', env: null })).toEqual({
+      name: 'db',
+      image: 'redis',
+      env: null,
+    });
+  });
+
   it('tunnel, snapshot, object and code-mount params map one to one', () => {
     expect(tunnelToWire({ authMode: 'open', wakeOnHttp: true })).toEqual({ auth_mode: 'open', wake_on_http: true });
     expect(EnableTunnelParams.is(tunnelToWire({ httpKeepAlive: false }))).toBe(true);
@@ -190,5 +280,16 @@ describe('SDK methods send the mapped bodies', () => {
     expect(caller.expectOne('POST /v1/devboxes/disk_snapshots/snp_1').body).toEqual({ commit_message: 'again' });
     expect(caller.expectOne('POST /v1/objects').body).toEqual({ name: 'a.bin', content_type: 'binary', ttl_ms: 1000 });
     expect(caller.expectOne('GET /v1/devboxes/dbx_1/logs').request.query).toEqual({ execution_id: 'exe_1' });
+  });
+
+  it('blueprint.create sends the mapped body', async () => {
+    const { sdk, caller } = testSdk();
+    caller
+      .when('POST /v1/blueprints')
+      .respond(blueprintView({ id: 'bpt_1', status: 'build_complete' }))
+      .when('GET /v1/blueprints/bpt_1')
+      .respond(blueprintView({ id: 'bpt_1', status: 'build_complete' }));
+    await firstValueFrom(sdk.blueprint.create(everyBlueprintField));
+    expect(caller.expectOne('POST /v1/blueprints').body).toEqual(everyBlueprintFieldOnTheWire);
   });
 });

@@ -1,16 +1,16 @@
 import { asyncScheduler, defer, last, map, of, switchMap, throwError, type Observable, type SchedulerLike } from 'rxjs';
-import type { BlueprintCreateParams, BuildContext } from '../../api/views/blueprint.js';
+import type { BlueprintCreateParams } from '../../api/views/blueprint.js';
 import { isBlueprintBuildOver } from '../../api/views/blueprint.js';
 import { abortOn } from '../../core/abort.js';
 import type { PageQuery } from '../../api/views/shared.js';
 import { listItems } from '../internal/list-items.js';
-import { copyList, definedFields } from '../internal/defined-fields.js';
+import { definedFields } from '../internal/defined-fields.js';
 import { describeTimeout } from '../internal/timeout-state.js';
 import { pollUntil } from '../../core/polling.js';
 import { Blueprint } from '../blueprint.js';
 import { BlueprintBuildError } from '../errors.js';
 import { pollingConfigOf, type CallOptions, type WaitOptions, type ListOptions } from '../options.js';
-import type { BuildContextOptions } from '../build-context.js';
+import { blueprintCreateToWire, type SdkBlueprintCreateParams } from '../params/blueprint.js';
 import { requestOptions, type SdkContext } from '../internal/context.js';
 import type { StorageObjectOps } from './storage-object-ops.js';
 
@@ -32,24 +32,6 @@ export interface BlueprintListParams extends ListOptions {
  * runloop.storageObject.uploadFromDir('./app', { name: 'ctx', ttlMs: BUILD_CONTEXT_TTL_MS });
  */
 export const BUILD_CONTEXT_TTL_MS = 3_600_000;
-
-/**
- * Blueprint create parameters: the API's, plus camelCase conveniences.
- * `buildContextDir` is packed and uploaded first (and wins over `buildContext`).
- *
- * @example
- * const params: SdkBlueprintCreateParams = { name: 'app', dockerfile: 'FROM debian', buildContextDir: './app' };
- */
-export type SdkBlueprintCreateParams = Omit<BlueprintCreateParams, 'build_context' | 'system_setup_commands'> & {
-  /** Shell commands run after the Dockerfile, as root. */
-  readonly systemSetupCommands?: readonly string[];
-  /** A build context: an object reference such as `obj.asBuildContext()`. */
-  readonly buildContext?: BuildContext;
-  /** A local directory to pack (honouring `.dockerignore`) and upload as the build context. */
-  readonly buildContextDir?: string;
-  /** Ignore rules for `buildContextDir`, instead of its `.dockerignore`. */
-  readonly buildContextIgnore?: BuildContextOptions['ignore'];
-};
 
 /**
  * `runloop.blueprint`: build, find and list blueprints. Every method is cold.
@@ -78,11 +60,8 @@ export class BlueprintOps {
     options: WaitOptions = {},
     scheduler: SchedulerLike = asyncScheduler,
   ): Observable<Blueprint> {
-    const { systemSetupCommands, buildContext, buildContextDir, buildContextIgnore, ...rest } = params;
-    const body: BlueprintCreateParams = {
-      ...rest,
-      ...definedFields({ system_setup_commands: copyList(systemSetupCommands), build_context: buildContext }),
-    };
+    const { buildContextDir, buildContextIgnore } = params;
+    const body = blueprintCreateToWire(params);
     const context$: Observable<BlueprintCreateParams> =
       buildContextDir === undefined
         ? of(body)

@@ -30,8 +30,10 @@ describe('blueprints (real runloop-local)', () => {
         {
           name: 'e2e-bp',
           dockerfile:
-            'FROM runloop:runloop/starter-x86_64\nWORKDIR /srv\nCOPY app/ ./app/\nRUN ls /srv/app > /srv/listing.txt',
+            'FROM runloop:runloop/starter-x86_64\nWORKDIR /srv\nCOPY app/ ./app/\nRUN ls /srv/app > /srv/listing.txt\n' +
+            'ARG GREETING\nRUN echo "$GREETING" > /srv/greeting.txt',
           systemSetupCommands: ['echo setup > /srv/setup.txt'],
+          buildArgs: { GREETING: 'from build args' },
           buildContextDir: dir,
         },
         fast,
@@ -48,11 +50,11 @@ describe('blueprints (real runloop-local)', () => {
     const out = await lastValueFrom(
       h.sdk.devbox
         .use({ blueprintId: blueprint.id, name: 'from-bp' }, (d) =>
-          d.cmd.exec('cat /srv/app/hello.txt /srv/listing.txt /srv/setup.txt'),
+          d.cmd.exec('cat /srv/app/hello.txt /srv/listing.txt /srv/setup.txt /srv/greeting.txt'),
         )
         .pipe(switchMap((r) => r.stdout())),
     );
-    expect(out).toBe('from context\nhello.txt\nsetup\n');
+    expect(out).toBe('from context\nhello.txt\nsetup\nfrom build args\n');
     const byName = await lastValueFrom(
       h.sdk.devbox
         .createFromBlueprintName('e2e-bp')
