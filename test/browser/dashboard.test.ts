@@ -154,7 +154,7 @@ describe('the dashboard in chromium', () => {
     await page.fill('#blueprints-page input[name="name"]', 'browser-bp');
     await page.fill(
       '#blueprints-page textarea[name="dockerfile"]',
-      'FROM ubuntu:22.04\nRUN echo built-in-browser-test > /marker.txt\n',
+      'FROM runloop:runloop/starter-x86_64\nRUN echo built-in-browser-test > /marker.txt\n',
     );
     await page.click('#blueprints-page button[type="submit"]');
     await page.locator('#blueprint, #blueprints-page .error:not([hidden])').first().waitFor({ timeout: 30_000 });

@@ -37,7 +37,7 @@ except Exception as e:
 describe('devbox outbound network', () => {
   const fx = useRuntime('namespaces');
   let web: ChildProcess | undefined;
-  let hostService: Server;
+  let hostService: Server | undefined;
   let hostPort = 0;
 
   beforeAll(async () => {
@@ -85,16 +85,27 @@ while True:
       { stdio: 'ignore' },
     );
     // A service of the host itself, on every address (as a careless daemon would bind).
-    hostService = createServer((socket) => socket.end('host service\n'));
-    await new Promise<void>((resolve) => hostService.listen(0, '0.0.0.0', resolve));
-    hostPort = (hostService.address() as { port: number }).port;
+    const service = createServer((socket) => socket.end('host service\n'));
+    hostService = service;
+    await new Promise<void>((resolve) => service.listen(0, '0.0.0.0', resolve));
+    hostPort = (service.address() as { port: number }).port;
   });
 
   afterAll(async () => {
     web?.kill('SIGKILL');
-    await new Promise((resolve) => hostService?.close(resolve));
-    execFileSync('ip', ['netns', 'delete', NS], { stdio: 'ignore' });
-    execFileSync('ip', ['link', 'delete', `${NS}-h`], { stdio: 'ignore' });
+    // beforeAll may have failed before the service existed: close() of nothing would never call back.
+    const service = hostService;
+    if (service !== undefined) await new Promise((resolve) => service.close(resolve));
+    for (const args of [
+      ['netns', 'delete', NS],
+      ['link', 'delete', `${NS}-h`],
+    ]) {
+      try {
+        execFileSync('ip', args, { stdio: 'ignore' });
+      } catch {
+        // never made (beforeAll failed first), or gone with its namespace
+      }
+    }
   });
 
   it('says it gives isolated devboxes filtered outbound network', () => {

@@ -43,7 +43,7 @@ export function blueprintsView(runloop: RunloopBrowser): View {
     'aria-label': 'blueprint name',
   });
   const dockerfile = h('textarea', { name: 'dockerfile', rows: '4', 'aria-label': 'Dockerfile' });
-  dockerfile.value = 'FROM ubuntu:22.04\nRUN echo hello > /hello.txt\n';
+  dockerfile.value = 'FROM runloop:runloop/starter-x86_64\nRUN echo hello > /hello.txt\n';
   const form = h(
     'form',
     {
