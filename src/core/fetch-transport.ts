@@ -15,7 +15,8 @@
  *   subscribed to is cancelled so the connection is released.
  */
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
-import { APIConnectionError, APIConnectionTimeoutError, RunloopError } from './errors.js';
+import { APIConnectionError, RunloopError } from './errors.js';
+import { noResponseError } from './no-response-error.js';
 import type { HttpHandler, HttpRequest, HttpResponse } from './http.js';
 
 function noop(): void {}
@@ -163,11 +164,7 @@ export function createFetchTransport(
         (err: unknown) => {
           timeout.unsubscribe();
           if (subscriber.closed) return;
-          subscriber.error(
-            timedOut
-              ? new APIConnectionTimeoutError(`No response headers within ${request.timeoutMs} ms`, { cause: err })
-              : new APIConnectionError(`Connection error: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
-          );
+          subscriber.error(noResponseError(err, timedOut, request.timeoutMs));
         },
       );
 

@@ -9,7 +9,8 @@
 import { Readable } from 'node:stream';
 import { Observable, Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { FormData as UndiciFormData, Response as UndiciResponse, type Dispatcher } from 'undici';
-import { APIConnectionError, APIConnectionTimeoutError, RunloopError } from './errors.js';
+import { APIConnectionError, RunloopError } from './errors.js';
+import { noResponseError } from './no-response-error.js';
 import { isStreamingBody, type HttpHandler, type HttpRequest, type HttpResponse, type StreamingBody } from './http.js';
 
 type BodyReadable = Dispatcher.ResponseData['body'];
@@ -242,11 +243,7 @@ export function createUndiciTransport(
               subscriber.error(new RunloopError(`Invalid request: ${(err as Error).message}`, { cause: err }));
               return;
             }
-            subscriber.error(
-              timedOut
-                ? new APIConnectionTimeoutError(`No response headers within ${request.timeoutMs} ms`, { cause: err })
-                : new APIConnectionError(`Connection error: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
-            );
+            subscriber.error(noResponseError(err, timedOut, request.timeoutMs));
           },
         );
 
