@@ -58,14 +58,35 @@ describe('devbox outbound network', () => {
         }
       }
     }
-    ip('netns', 'add', NS);
-    ip('link', 'add', `${NS}-h`, 'type', 'veth', 'peer', 'name', `${NS}-n`);
-    ip('link', 'set', `${NS}-n`, 'netns', NS);
-    ip('addr', 'add', `${HOST_SIDE}/24`, 'dev', `${NS}-h`);
-    ip('link', 'set', `${NS}-h`, 'up');
-    ip('netns', 'exec', NS, 'ip', 'addr', 'add', `${TEST_HOST}/24`, 'dev', `${NS}-n`);
-    ip('netns', 'exec', NS, 'ip', 'link', 'set', `${NS}-n`, 'up');
-    ip('netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up');
+    // In CI, a fresh namespace has twice vanished within ~100 ms of `ip netns add` while other test
+    // files ran (its bind mount gone, so the veth pair went with it); the cause is not found yet
+    // (see local/test/network-policies/fixtures.ts, which saw the same). Start over, at most 3 times.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        ip('netns', 'add', NS);
+        ip('link', 'add', `${NS}-h`, 'type', 'veth', 'peer', 'name', `${NS}-n`);
+        ip('link', 'set', `${NS}-n`, 'netns', NS);
+        ip('addr', 'add', `${HOST_SIDE}/24`, 'dev', `${NS}-h`);
+        ip('link', 'set', `${NS}-h`, 'up');
+        ip('netns', 'exec', NS, 'ip', 'addr', 'add', `${TEST_HOST}/24`, 'dev', `${NS}-n`);
+        ip('netns', 'exec', NS, 'ip', 'link', 'set', `${NS}-n`, 'up');
+        ip('netns', 'exec', NS, 'ip', 'link', 'set', 'lo', 'up');
+        break;
+      } catch (error) {
+        process.stderr.write(`network test host, attempt ${attempt}: ${String(error)}\n`);
+        for (const args of [
+          ['netns', 'delete', NS],
+          ['link', 'delete', `${NS}-h`],
+        ]) {
+          try {
+            execFileSync('ip', args, { stdio: 'ignore' });
+          } catch {
+            // not made yet, or gone with its namespace
+          }
+        }
+        if (attempt === 3) throw error;
+      }
+    }
     // The test host: a tiny TCP service inside its namespace, bounded in time.
     web = spawn(
       'ip',
