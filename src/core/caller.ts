@@ -3,12 +3,10 @@
  * `src/api` sends through, i.e. the platform-free pipeline (`pipeline.ts`)
  * on the undici transport.
  */
-import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { resolveConfig, type ClientOptions, type ConfigEnv, type ResolvedConfig } from './config.js';
-import type { HttpHandler, HttpInterceptor, HttpResponse } from './http.js';
-import { createPipelineCaller } from './pipeline.js';
-import type { ApiCaller, ApiRequest } from './request.js';
-import type { TransferRequest } from './transfer.js';
+import type { HttpHandler, HttpInterceptor } from './http.js';
+import { createPipelineCaller, type PipelineCaller } from './pipeline.js';
 import { createUndiciTransport } from './transport.js';
 
 export { readResponseValue } from './pipeline.js';
@@ -35,23 +33,15 @@ export interface ApiCallerOptions extends ClientOptions {
 }
 
 /**
- * The core client: an {@link ApiCaller} plus its resolved config and the raw
- * pipeline (`send`) for callers that need the response itself.
+ * The core client: the platform-free {@link PipelineCaller} (`send`, `transfer`
+ * and the {@link ApiCaller} reads) plus its resolved config and dispatcher.
  *
  * @example
  * const caller = createApiCaller({ bearerToken: 'k' });
  * caller.send({ method: 'GET', path: '/v1/devboxes' }).subscribe((res) => console.log(res.status));
  */
-export interface CoreClient extends ApiCaller {
+export interface CoreClient extends PipelineCaller {
   readonly config: ResolvedConfig;
-  /** Sends through the whole pipeline; emits a 2xx response whose body must be read (see {@link HttpResponse}). */
-  send(request: ApiRequest): Observable<HttpResponse>;
-  /**
-   * Sends a request to an absolute URL outside the API (a presigned object
-   * URL) through the same transport, retry, status mapping, debug log and
-   * interceptors, without auth or default headers.
-   */
-  transfer(request: TransferRequest): Observable<HttpResponse>;
   /** Closes the dispatcher if the client created it. */
   close(): Promise<void>;
 }
