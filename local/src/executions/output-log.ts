@@ -70,8 +70,9 @@ export class OutputLog implements OutputSource {
   // A ReplaySubject, not a BehaviorSubject: late readers of a closed log must still see its final size.
   readonly #progress = new ReplaySubject<OutputProgress>(1);
   #current: OutputProgress;
-  // The latest append, still in memory: a reader that keeps up reads it from here, not from disk.
-  #latest: { readonly start: number; readonly bytes: Buffer } | undefined;
+  // The latest append, still in memory (its chunks as they came, not joined): a reader that keeps
+  // up reads it from here, not from disk.
+  #latest: { readonly start: number; readonly chunks: readonly Buffer[] } | undefined;
   readonly progress$: Observable<OutputProgress>;
 
   private constructor(
@@ -133,11 +134,8 @@ export class OutputLog implements OutputSource {
       const rest = Buffer.concat(chunks);
       while (written < total) written += (await this.fh.write(rest, written, total - written)).bytesWritten;
     }
-    const bytes =
-      chunks.length === 1
-        ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength)
-        : Buffer.concat(chunks);
-    this.#latest = { start: this.size, bytes };
+    const views = chunks.map((c) => (Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength)));
+    this.#latest = { start: this.size, chunks: views };
     this.#publish({ size: this.size + written, done: false });
   }
 
@@ -169,11 +167,21 @@ export class OutputLog implements OutputSource {
     return { ...disk, read: (start, end) => this.#fromLatest(start, end) ?? disk.read(start, end) };
   }
 
-  /** `[start, end)` if the latest append holds all of it. */
+  /** `[start, end)` if the latest append holds all of it: a view when one chunk does, else joined. */
   #fromLatest(start: number, end: number): Promise<Buffer> | undefined {
     const latest = this.#latest;
-    if (latest === undefined || start < latest.start || end > latest.start + latest.bytes.length) return undefined;
-    return Promise.resolve(latest.bytes.subarray(start - latest.start, end - latest.start));
+    if (latest === undefined || start < latest.start) return undefined;
+    const parts: Buffer[] = [];
+    let at = latest.start;
+    for (const chunk of latest.chunks) {
+      const from = Math.max(start, at);
+      const to = Math.min(end, at + chunk.length);
+      if (from < to) parts.push(chunk.subarray(from - at, to - at));
+      at += chunk.length;
+      if (at >= end) break;
+    }
+    if (at < end) return undefined;
+    return Promise.resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
   }
 
   #publish(progress: OutputProgress): void {

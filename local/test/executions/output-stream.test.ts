@@ -46,6 +46,33 @@ describe('outputEvents', () => {
     expect((await collect(outputEvents(log, 50))).chunks).toEqual([]);
   });
 
+  it('marks ASCII chunks (their JSON is ASCII on one line) and decodes the others as UTF-8', async () => {
+    const log = await OutputLog.create(join(dir, 'stdout'));
+    const parts = [
+      Buffer.from('plain "quoted" \\ tab\t\r\n\u0001\n'),
+      Buffer.from('é€\n'),
+      Buffer.from([0x41, 0xff, 0x0a]),
+    ];
+    const events: SseEvent[] = [];
+    const done = (async () => {
+      for await (const e of outputEvents(log, 0)) events.push(e);
+    })();
+    for (const part of parts) {
+      await log.append(part);
+      // One chunk per append: wait until the reader took it.
+      while (events.length < parts.indexOf(part) + 1) await new Promise((r) => setTimeout(r, 1));
+    }
+    await log.close();
+    await done;
+    expect(events.map((e) => e.ascii === true)).toEqual([true, false, false]);
+    for (const e of events.filter((e) => e.ascii)) expect(/^[\x20-\x7e]*$/.test(e.data)).toBe(true);
+    expect(events.map((e) => (JSON.parse(e.data) as Chunk).output)).toEqual([
+      'plain "quoted" \\ tab\t\r\n\u0001\n',
+      'é€\n',
+      'A\uFFFD\n',
+    ]);
+  });
+
   it('follows a growing output and never splits a multi-byte character across chunks', async () => {
     const log = await OutputLog.create(join(dir, 'stdout'));
     const text = '€😀é'.repeat(200);

@@ -42,10 +42,48 @@ describe('agent wire protocol', () => {
     expect(frames[0]!.body.length).toBe(1000);
   });
 
+  it('keeps every body intact when frames of any size are cut into chunks anywhere (bodies are kept uncopied)', () => {
+    // Deterministic pseudo-random sizes and cuts: frames inside one chunk, spanning two, spanning many.
+    let seed = 12345;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let round = 0; round < 50; round++) {
+      const bodies = Array.from({ length: 1 + next(8) }, (_, i) =>
+        Buffer.alloc(next(3) === 0 ? 0 : next(70_000), (round * 16 + i) % 251),
+      );
+      const wire = Buffer.concat(bodies.map((body, i) => encodeFrame(Event.stdout, i, body)));
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < wire.length;) {
+        const size = 1 + next(next(2) === 0 ? 16 : 65_536);
+        chunks.push(Buffer.from(wire.subarray(at, at + size)));
+        at += size;
+      }
+      const frames: Frame[] = [];
+      const decoder = new FrameDecoder((frame) => frames.push(frame));
+      for (const chunk of chunks) decoder.push(chunk);
+      expect(frames.map((f) => f.id)).toEqual(bodies.map((_, i) => i));
+      frames.forEach((frame, i) => expect(frame.body.equals(bodies[i]!)).toBe(true));
+    }
+  });
+
+  it('hands out a frame that spans chunks as soon as its last byte arrives', () => {
+    const wire = Buffer.concat([encodeFrame(Event.stdout, 1, Buffer.alloc(1000, 7)), encodeFrame(Event.gone, 1)]);
+    const frames: Frame[] = [];
+    const decoder = new FrameDecoder((frame) => frames.push(frame));
+    decoder.push(wire.subarray(0, 4));
+    decoder.push(wire.subarray(4, 500));
+    expect(frames).toHaveLength(0);
+    decoder.push(wire.subarray(500, HEADER_BYTES + 1000 + 3));
+    expect(frames.map((f) => [f.type, f.body.length])).toEqual([[Event.stdout, 1000]]);
+    decoder.push(wire.subarray(HEADER_BYTES + 1000 + 3));
+    expect(frames.map((f) => f.type)).toEqual([Event.stdout, Event.gone]);
+  });
+
   it('refuses a frame larger than the limit instead of buffering it', () => {
     const header = Buffer.alloc(HEADER_BYTES);
     header.writeUInt32LE(MAX_FRAME_BYTES + 1, 0);
     expect(() => decodeAll([header])).toThrow(RangeError);
+    // Also when its header arrives in pieces.
+    expect(() => decodeAll([header.subarray(0, 2), header.subarray(2)])).toThrow(RangeError);
   });
 
   it('lays out a spawn as uid, gid, counts, then NUL-terminated cwd, argv and env', () => {

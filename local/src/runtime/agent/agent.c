@@ -62,6 +62,12 @@ enum { EV_READY = 1, EV_STARTED = 2, EV_FAILED = 3, EV_STDOUT = 4, EV_STDERR = 5
 #define CHUNK (1 << 18)
 #define MAX_COMMANDS 4096
 #define GROUP_POLL_MS 20
+/* After a read that drained a command's pipe, leave that pipe alone this long: a busy command's
+ * small writes (stdio flushes 4 KiB at a time) then pile up in the pipe and go out as one frame
+ * instead of one frame (and one wake-up of us and of the server) each. The pipe holds 256 KiB,
+ * several milliseconds of even a fast writer, so the writer never waits on us; a quiet command's
+ * next output waits at most this long. */
+#define COALESCE_NS 1000000LL
 
 struct buf {
   char *data;
@@ -75,6 +81,7 @@ struct command {
   struct buf pending; /* stdin not yet written */
   int stdin_close;    /* close `in` once pending drains */
   uint64_t credit;    /* output bytes we may still send */
+  int64_t quiet_until[2]; /* per output (stdout, stderr): not read before this CLOCK_MONOTONIC ns */
   int exited;
   int used;
 };
@@ -154,6 +161,12 @@ static void flush_all(void) {
     if (n <= 0) return;
     buf_consume(&to_server, (size_t)n);
   }
+}
+
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 static void set_nonblock(int fd) {
@@ -369,6 +382,8 @@ static void read_output(struct command *c, int *fd, uint8_t type, uint8_t stream
   ssize_t n = read(*fd, header + HEADER, want);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n > 0) {
+    /* Drained: let more gather before the next read (see COALESCE_NS). A full read leaves more behind. */
+    if ((size_t)n < want) c->quiet_until[stream - 1] = now_ns() + COALESCE_NS;
     c->credit -= (uint64_t)n;
     put_u32(header, (uint32_t)n);
     header[4] = (char)type;
@@ -427,16 +442,27 @@ static int init_main(void) {
       fds[nfds++] = (struct pollfd){ctl_in, POLLIN, 0};
     }
     int room = to_server.len < OUT_HIGH;
+    int64_t now = now_ns(), wake = -1; /* the earliest quiet_until still ahead, -1 if none */
     for (int i = 0; i < slots_end; i++) {
       struct command *c = &commands[i];
       if (!c->used) continue;
       if (c->exited && c->out < 0 && c->err < 0) pending_groups = 1;
       int readable = room && c->credit > 0;
-      if (readable && c->out >= 0) owner[nfds] = c, fds[nfds++] = (struct pollfd){c->out, POLLIN, 0};
-      if (readable && c->err >= 0) owner[nfds] = c, fds[nfds++] = (struct pollfd){c->err, POLLIN, 0};
+      int *outputs[2] = {&c->out, &c->err};
+      for (int s = 0; s < 2; s++) {
+        if (!readable || *outputs[s] < 0) continue;
+        if (c->quiet_until[s] > now) {
+          if (wake < 0 || c->quiet_until[s] < wake) wake = c->quiet_until[s];
+          continue;
+        }
+        owner[nfds] = c, fds[nfds++] = (struct pollfd){*outputs[s], POLLIN, 0};
+      }
       if (c->in >= 0 && c->pending.len) owner[nfds] = c, fds[nfds++] = (struct pollfd){c->in, POLLOUT, 0};
     }
-    if (poll(fds, (nfds_t)nfds, pending_groups ? GROUP_POLL_MS : -1) < 0 && errno != EINTR) die("poll");
+    int64_t timeout = pending_groups ? GROUP_POLL_MS * 1000000LL : -1;
+    if (wake >= 0 && (timeout < 0 || wake - now < timeout)) timeout = wake - now;
+    struct timespec ts = {(time_t)(timeout / 1000000000LL), (long)(timeout % 1000000000LL)};
+    if (ppoll(fds, (nfds_t)nfds, timeout < 0 ? NULL : &ts, NULL) < 0 && errno != EINTR) die("ppoll");
     if (fds[0].revents) {
       struct signalfd_siginfo info;
       while (read(sfd, &info, sizeof info) > 0) {

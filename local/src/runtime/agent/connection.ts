@@ -105,7 +105,8 @@ class AgentProcess implements DevboxProcess {
   private deliver(stream: Readable, body: Buffer): void {
     this.delivered += body.length;
     // A stream nobody reads any more holds nothing: its bytes count as consumed at once.
-    if (!stream.readableEnded && !stream.destroyed) stream.push(Buffer.from(body));
+    // The body is never written to again (protocol.ts): it is pushed as it is, not copied.
+    if (!stream.readableEnded && !stream.destroyed) stream.push(body);
     this.settle();
   }
 
