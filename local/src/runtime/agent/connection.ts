@@ -20,6 +20,9 @@ export interface AgentHello {
   readonly shell: '/bin/bash' | '/bin/sh';
 }
 
+/** Output frames: their bodies may be handed on in pieces. */
+const isOutput = (type: number): boolean => type === Event.stdout || type === Event.stderr;
+
 /** Largest stdin chunk per frame: big enough for throughput, small enough to interleave commands. */
 const STDIN_CHUNK = 256 * 1024;
 
@@ -192,7 +195,8 @@ export class AgentConnection {
       }
       this.processes.get(frame.id)?.onFrame(frame);
       if (frame.type === Event.gone || frame.type === Event.failed) this.processes.delete(frame.id);
-    });
+      // Output goes on as it arrives, uncopied (see FrameDecoder).
+    }, isOutput);
     this.closed = new Promise((resolve) => {
       const end = (): void => {
         if (this.isClosed) return;

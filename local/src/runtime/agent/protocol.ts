@@ -109,65 +109,67 @@ export function encodeSpawn(id: number, spawn: SpawnRequest): Buffer {
  * Splits a byte stream into frames, across chunk boundaries. Throws on a
  * frame larger than {@link MAX_FRAME_BYTES} (a broken or hostile stream).
  *
- * Output is most of what flows here, so no byte is copied twice: a frame
- * inside one chunk is a view into it, and a frame that spans chunks is
- * joined once, when its last byte arrives (re-joining the tail on every
- * chunk would copy a 256 KiB frame about 2.5 times over).
+ * Output is most of what flows here, so no byte of it is copied: a frame
+ * inside one chunk is a view into it, and the body of a frame of a type
+ * `inPieces` names (command output, whose bytes mean the same however they
+ * are cut) is handed out piece by piece as its chunks arrive: consecutive
+ * frames of the same type and id, each a view, none empty (an empty body
+ * comes as one empty frame). Any other frame that spans chunks is joined
+ * once, when its last byte is in.
  *
  * @example
- * const decoder = new FrameDecoder((frame) => console.log(frame.type, frame.id));
+ * const decoder = new FrameDecoder((frame) => console.log(frame.type, frame.id), (type) => type === Event.stdout);
  * agentStdout.on('data', (chunk) => decoder.push(chunk));
  */
 export class FrameDecoder {
-  /** Chunks (or their tails) of the frame not yet whole, and their byte count. */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** Whole size (header included) of the frame `pending` starts with; 0 until its header is in. */
-  private frameBytes = 0;
+  /** Header bytes of the next frame, while fewer than {@link HEADER_BYTES} are in. */
+  private head: Buffer = Buffer.alloc(0);
+  /** The frame whose body is arriving: its body bytes still to come, and the parts in so far (unless in pieces). */
+  private current: { type: number; id: number; left: number; pieces: boolean; parts: Buffer[] } | undefined;
 
-  constructor(private readonly onFrame: (frame: Frame) => void) {}
+  constructor(
+    private readonly onFrame: (frame: Frame) => void,
+    private readonly inPieces: (type: number) => boolean = () => false,
+  ) {}
 
   push(chunk: Buffer): void {
-    let data = chunk;
-    if (this.pendingBytes > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      if (this.frameBytes === 0 && this.pendingBytes >= HEADER_BYTES)
-        this.frameBytes = frameSize(Buffer.concat(this.pending, HEADER_BYTES), 0);
-      if (this.frameBytes === 0 || this.pendingBytes < this.frameBytes) return;
-      const frame = Buffer.concat(this.pending, this.frameBytes);
-      data = chunk.subarray(chunk.length - (this.pendingBytes - this.frameBytes));
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.frameBytes = 0;
-      this.emit(frame, 0, frame.length - HEADER_BYTES);
-    }
     let at = 0;
-    while (data.length - at >= HEADER_BYTES) {
-      const size = frameSize(data, at);
-      if (data.length - at < size) break;
-      this.emit(data, at, size - HEADER_BYTES);
-      at += size;
-    }
-    if (at < data.length) {
-      this.pending = [data.subarray(at)];
-      this.pendingBytes = data.length - at;
-      this.frameBytes = this.pendingBytes >= HEADER_BYTES ? frameSize(data, at) : 0;
+    while (at < chunk.length) {
+      const current = this.current;
+      if (current === undefined) {
+        let header: Buffer;
+        if (this.head.length === 0 && chunk.length - at >= HEADER_BYTES) {
+          header = chunk.subarray(at, at + HEADER_BYTES);
+          at += HEADER_BYTES;
+        } else {
+          const take = Math.min(HEADER_BYTES - this.head.length, chunk.length - at);
+          this.head = Buffer.concat([this.head, chunk.subarray(at, at + take)]);
+          at += take;
+          if (this.head.length < HEADER_BYTES) return;
+          header = this.head;
+          this.head = Buffer.alloc(0);
+        }
+        const length = header.readUInt32LE(0);
+        if (length > MAX_FRAME_BYTES) throw new RangeError(`agent frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
+        const type = header.readUInt8(4);
+        const id = header.readUInt32LE(5);
+        // The usual case: the whole body is in this chunk.
+        if (chunk.length - at >= length) {
+          this.onFrame({ type, id, body: chunk.subarray(at, at + length) });
+          at += length;
+          continue;
+        }
+        this.current = { type, id, left: length, pieces: this.inPieces(type), parts: [] };
+        continue; // its body starts in this chunk or the next: never hand out an empty piece
+      }
+      const part = chunk.subarray(at, at + Math.min(current.left, chunk.length - at));
+      at += part.length;
+      current.left -= part.length;
+      if (current.pieces) this.onFrame({ type: current.type, id: current.id, body: part });
+      else current.parts.push(part);
+      if (current.left > 0) continue;
+      this.current = undefined;
+      if (!current.pieces) this.onFrame({ type: current.type, id: current.id, body: Buffer.concat(current.parts) });
     }
   }
-
-  private emit(data: Buffer, at: number, length: number): void {
-    this.onFrame({
-      type: data.readUInt8(at + 4),
-      id: data.readUInt32LE(at + 5),
-      body: data.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length),
-    });
-  }
-}
-
-/** Size of the frame whose header starts at `at`, header included; throws past {@link MAX_FRAME_BYTES}. */
-function frameSize(data: Buffer, at: number): number {
-  const length = data.readUInt32LE(at);
-  if (length > MAX_FRAME_BYTES) throw new RangeError(`agent frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
-  return HEADER_BYTES + length;
 }
