@@ -7,7 +7,16 @@
 import { Readable, Writable } from 'node:stream';
 import { constants } from 'node:os';
 import type { DevboxProcess } from '../types.js';
-import { Event, FrameDecoder, Request, encodeFrame, encodeSpawn, type Frame, type SpawnRequest } from './protocol.js';
+import {
+  Event,
+  FrameDecoder,
+  OUTPUT_WINDOW_BYTES,
+  Request,
+  encodeFrame,
+  encodeSpawn,
+  type Frame,
+  type SpawnRequest,
+} from './protocol.js';
 
 /**
  * What the agent reported when it came up.
@@ -26,8 +35,14 @@ const isOutput = (type: number): boolean => type === Event.stdout || type === Ev
 /** Largest stdin chunk per frame: big enough for throughput, small enough to interleave commands. */
 const STDIN_CHUNK = 256 * 1024;
 
-/** Credit goes back in batches of at least this much (one small frame per batch). */
-const CREDIT_BATCH = 64 * 1024;
+/**
+ * Credit goes back in batches of this much (one small frame, and one wake-up
+ * of the agent, per batch). Never more is owed than a batch short of what
+ * readers took, so the agent always has at least the window minus a batch
+ * to send once the readers caught up: no stall, whatever the batch size
+ * below the window.
+ */
+const CREDIT_BATCH = OUTPUT_WINDOW_BYTES / 4;
 
 class AgentProcess implements DevboxProcess {
   readonly stdout: Readable;
@@ -93,13 +108,13 @@ class AgentProcess implements DevboxProcess {
     return this.gone;
   }
 
-  /** Credits the agent with what readers consumed: in batches, or all of it once nothing is buffered. */
+  /** Credits the agent with what readers consumed, in batches (see CREDIT_BATCH). */
   private settle(): void {
     // A destroyed stream's buffer will never be read: it holds nothing back.
     const held = (stream: Readable): number => (stream.destroyed ? 0 : stream.readableLength);
     const buffered = held(this.stdout) + held(this.stderr);
     const due = this.delivered - buffered - this.paid;
-    if (due >= CREDIT_BATCH || (due > 0 && buffered === 0)) {
+    if (due >= CREDIT_BATCH) {
       this.paid += due;
       this.sendCredit(due);
     }
