@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { finishedOutput, OutputLog } from '../../src/executions/output-log.js';
+import { finishedOutput, OutputLog, RECENT_BYTES } from '../../src/executions/output-log.js';
 import { outputEvents } from '../../src/executions/output-stream.js';
 import type { SseEvent } from '../../src/http/route.js';
 
@@ -216,6 +216,29 @@ describe('OutputLog writing', () => {
     }
     await log.close();
     expect((await reader.read(10, 16)).toString()).toBe('abcdef');
+    await reader.close();
+  });
+
+  it('reads ranges across several recent appends and past what memory still holds alike', async () => {
+    const log = await OutputLog.create(join(dir, 'stdout'));
+    const reader = await log.open();
+    const piece = (fill: number) => Buffer.alloc(RECENT_BYTES / 2 + 1000, fill);
+    for (let i = 0; i < 5; i++) await log.appendAll([piece(i), Buffer.from(`#${i}#`)]);
+    const disk = await readFile(join(dir, 'stdout'));
+    const size = disk.length;
+    const step = RECENT_BYTES / 2 + 1003;
+    for (const [start, end] of [
+      [0, size],
+      [size - step - 10, size],
+      [size - 2 * step + 7, size - 3],
+      [step - 2, step + 5],
+      [size - 1, size],
+      [size, size],
+    ] as const) {
+      expect((await reader.read(start, end)).equals(disk.subarray(start, end))).toBe(true);
+    }
+    await log.close();
+    expect((await reader.read(0, size)).equals(disk)).toBe(true);
     await reader.close();
   });
 
