@@ -62,12 +62,14 @@ enum { EV_READY = 1, EV_STARTED = 2, EV_FAILED = 3, EV_STDOUT = 4, EV_STDERR = 5
 #define CHUNK (1 << 18)
 #define MAX_COMMANDS 4096
 #define GROUP_POLL_MS 20
-/* After a read that drained a command's pipe, leave that pipe alone this long: a busy command's
- * small writes (stdio flushes 4 KiB at a time) then pile up in the pipe and go out as one frame
- * instead of one frame (and one wake-up of us and of the server) each. The pipe holds 256 KiB,
- * several milliseconds of even a fast writer, so the writer never waits on us; a quiet command's
- * next output waits at most this long. */
+/* After a read that drained a busy command's pipe (one read before it within BUSY_NS), leave that
+ * pipe alone for COALESCE_NS: the command's small writes (stdio flushes 4 KiB at a time) then pile
+ * up in the pipe and go out as one frame instead of one frame (and one wake-up of us and of the
+ * server) each. The pipe holds 256 KiB, several milliseconds of even a fast writer, so the writer
+ * never waits on us. Output that comes now and then (a prompt, a progress line, `echo`'s only
+ * line and its EOF) is never held back, and nothing is once the command has exited. */
 #define COALESCE_NS 1000000LL
+#define BUSY_NS 10000000LL
 
 struct buf {
   char *data;
@@ -82,6 +84,7 @@ struct command {
   int stdin_close;    /* close `in` once pending drains */
   uint64_t credit;    /* output bytes we may still send */
   int64_t quiet_until[2]; /* per output (stdout, stderr): not read before this CLOCK_MONOTONIC ns */
+  int64_t last_read[2];   /* per output: when it was last read (CLOCK_MONOTONIC ns) */
   int exited;
   int used;
 };
@@ -382,8 +385,12 @@ static void read_output(struct command *c, int *fd, uint8_t type, uint8_t stream
   ssize_t n = read(*fd, header + HEADER, want);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n > 0) {
-    /* Drained: let more gather before the next read (see COALESCE_NS). A full read leaves more behind. */
-    if ((size_t)n < want) c->quiet_until[stream - 1] = now_ns() + COALESCE_NS;
+    /* Drained a busy pipe: let more gather before the next read (see COALESCE_NS). A full read
+     * leaves more behind; an exited command writes no more (reap() ends its quiet). */
+    int64_t now = now_ns();
+    if ((size_t)n < want && !c->exited && now - c->last_read[stream - 1] < BUSY_NS)
+      c->quiet_until[stream - 1] = now + COALESCE_NS;
+    c->last_read[stream - 1] = now;
     c->credit -= (uint64_t)n;
     put_u32(header, (uint32_t)n);
     header[4] = (char)type;
@@ -402,6 +409,8 @@ static void reap(void) {
     for (int i = 0; i < slots_end; i++) {
       if (commands[i].used && commands[i].pid == pid) {
         commands[i].exited = 1;
+        /* What is left in its pipes (and their EOF) goes out now, not after a quiet period. */
+        commands[i].quiet_until[0] = commands[i].quiet_until[1] = 0;
         emit_u32(EV_EXIT, commands[i].id, (uint32_t)status);
       }
     }
