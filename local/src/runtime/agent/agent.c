@@ -65,9 +65,10 @@ enum { EV_READY = 1, EV_STARTED = 2, EV_FAILED = 3, EV_STDOUT = 4, EV_STDERR = 5
 /* After a read that drained a busy command's pipe (one read before it within BUSY_NS), leave that
  * pipe alone for COALESCE_NS: the command's small writes (stdio flushes 4 KiB at a time) then pile
  * up in the pipe and go out as one frame instead of one frame (and one wake-up of us and of the
- * server) each. The pipe holds 256 KiB, several milliseconds of even a fast writer, so the writer
- * never waits on us. Output that comes now and then (a prompt, a progress line, `echo`'s only
- * line and its EOF) is never held back, and nothing is once the command has exited. */
+ * server) each. Only while the read found the pipe less than half full, so the writer never
+ * waits on us (the pipe holds 256 KiB where the kernel allows, milliseconds of a fast writer).
+ * Output that comes now and then (a prompt, a progress line, `echo`'s only line and its EOF) is
+ * never held back, and nothing is once the command has exited. */
 #define COALESCE_NS 1000000LL
 #define BUSY_NS 10000000LL
 
@@ -85,6 +86,7 @@ struct command {
   uint64_t credit;    /* output bytes we may still send */
   int64_t quiet_until[2]; /* per output (stdout, stderr): not read before this CLOCK_MONOTONIC ns */
   int64_t last_read[2];   /* per output: when it was last read (CLOCK_MONOTONIC ns) */
+  size_t pipe_size[2];    /* per output: the pipe's capacity */
   int exited;
   int used;
 };
@@ -293,9 +295,13 @@ static void spawn_command(uint32_t id, char *body, uint32_t len) {
         *slot = (struct command){.id = id, .pid = pid, .in = in[1], .out = out[0], .err = err[0], .used = 1, .credit = WINDOW};
         if (slot - commands >= slots_end) slots_end = (int)(slot - commands) + 1;
         in[1] = out[0] = err[0] = -1;
-        /* Larger pipes: fewer wake-ups per megabyte of output (best effort). */
-        fcntl(slot->out, F_SETPIPE_SZ, 1 << 18);
-        fcntl(slot->err, F_SETPIPE_SZ, 1 << 18);
+        /* Larger pipes: fewer wake-ups per megabyte of output (best effort: remember what we got). */
+        int *outputs[2] = {&slot->out, &slot->err};
+        for (int s = 0; s < 2; s++) {
+          int size = fcntl(*outputs[s], F_SETPIPE_SZ, 1 << 18);
+          if (size < 0) size = fcntl(*outputs[s], F_GETPIPE_SZ);
+          slot->pipe_size[s] = size > 0 ? (size_t)size : 4096;
+        }
         set_nonblock(slot->in);
         set_nonblock(slot->out);
         set_nonblock(slot->err);
@@ -388,7 +394,8 @@ static void read_output(struct command *c, int *fd, uint8_t type, uint8_t stream
     /* Drained a busy pipe: let more gather before the next read (see COALESCE_NS). A full read
      * leaves more behind; an exited command writes no more (reap() ends its quiet). */
     int64_t now = now_ns();
-    if ((size_t)n < want && !c->exited && now - c->last_read[stream - 1] < BUSY_NS)
+    if ((size_t)n < want && (size_t)n < c->pipe_size[stream - 1] / 2 && !c->exited &&
+        now - c->last_read[stream - 1] < BUSY_NS)
       c->quiet_until[stream - 1] = now + COALESCE_NS;
     c->last_read[stream - 1] = now;
     c->credit -= (uint64_t)n;
