@@ -1,5 +1,5 @@
 /**
- * A running OCI devbox: its agent as PID 1 under runc, its cgroup (freeze,
+ * A running OCI devbox: its agent as PID 1 under crun, its cgroup (freeze,
  * kill, limits), its disk image. Commands and file access go through the
  * agent; ports through a host socat in its network namespace; freeze and
  * kill through its cgroup v2 group.
@@ -40,7 +40,7 @@ const STOP_FREEZE_MS = 1_000;
  * What an {@link OciDevbox} is made of; built by `OciRuntime.start`.
  *
  * @example
- * new OciDevbox({ spec, shim, agent, shell: '/bin/bash', initPid, cgroups, diskMount, upperDir, runcRoot, bundle, stderr, onGone });
+ * new OciDevbox({ spec, shim, agent, shell: '/bin/bash', initPid, cgroups, diskMount, upperDir, stateRoot, bundle, stderr, onGone });
  */
 export interface OciDevboxParts {
   readonly spec: DevboxSpec;
@@ -53,10 +53,10 @@ export interface OciDevboxParts {
   /** Where the disk image is mounted on the host, and the upper dir inside it. */
   readonly diskMount: string;
   readonly upperDir: string;
-  readonly runcRoot: string;
-  /** The runc bundle (config, overlay mount point), removed at stop. */
+  readonly stateRoot: string;
+  /** The OCI bundle (config, overlay mount point), removed at stop. */
   readonly bundle: string;
-  /** The shim's stderr so far (runc's and the agent's complaints). */
+  /** The launcher's stderr so far (its, crun's and the agent's complaints). */
   readonly stderr: () => string;
   readonly onGone: () => void;
 }
@@ -220,8 +220,8 @@ export class OciDevbox implements DevboxHandle {
     this.parts.agent.close();
     // Whatever still lives in the group outside the devbox's pid namespace (the network helper, a
     // port forwarder) goes too, also when the devbox had died on its own before this stop.
-    const { runcRoot, diskMount, bundle } = this.parts;
-    await releaseDevbox({ id: this.id, cgroups, runcRoot, diskMount, bundle });
+    const { stateRoot, diskMount, bundle } = this.parts;
+    await releaseDevbox({ id: this.id, cgroups, stateRoot, diskMount, bundle });
   }
 
   private assertRunning(): void {

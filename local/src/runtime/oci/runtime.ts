@@ -14,13 +14,12 @@ import { DevboxCgroups, reapInstanceCgroups, type CgroupLayout } from '../cgroup
 import { DevboxStartError, RuntimeInputError } from '../errors.js';
 import type { DevboxHandle, DevboxRuntime, DevboxSpec, RuntimeInfo } from '../types.js';
 import { checkSpec } from '../validate.js';
-import { hostRun } from '../host-run.js';
 import { Watchdog } from '../watchdog.js';
 import { devboxOciConfig, type IdRange } from './config.js';
 import { ACCOUNTS, OciDevbox } from './devbox.js';
-import { diskDir, mountDisk, mountsUnder, unmountDisk } from './disk.js';
-import { collectStderr, launchOciDevbox, startFailure } from './launch.js';
-import { SLIRP, devboxChainPrefix, startUserModeNetwork, type EgressFilter } from './network.js';
+import { diskDir, diskImagePath, mountsUnder, unmountDisk } from './disk.js';
+import { collectStderr, launchOciDevbox, launcherReady, startFailure } from './launch.js';
+import { SLIRP, USER_MODE_NETWORK_ARGV, devboxChainPrefix, type EgressFilter } from './network.js';
 import type { OciSeccomp } from './seccomp.js';
 import { DevboxEgress, type EgressPolicy } from '../network/devbox-egress.js';
 import type { DnsUpstream } from '../network/dns-answerer.js';
@@ -28,9 +27,6 @@ import { devboxHostname, runtimeInstanceName } from '../instance.js';
 import { releaseDevbox } from './release.js';
 import { hasImageLayers } from '../image-layers.js';
 
-// Off the main thread: see host-run.ts.
-const run = hostRun;
-const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 /** A devbox that has not said READY by then will not. */
 const START_TIMEOUT_MS = 60_000;
 const BUNDLE_PARENT = '/run/runloop-local';
@@ -39,7 +35,7 @@ const BUNDLE_PARENT = '/run/runloop-local';
  * What the runtime is built from; `createRuntime` prepares each piece.
  *
  * @example
- * new OciRuntime({ dataDir, runtimeDir, rootfs, initLayer, agent, layout, info, ids, seccomp });
+ * new OciRuntime({ dataDir, runtimeDir, rootfs, initLayer, launcher, layout, info, ids, seccomp });
  */
 export interface OciRuntimeOptions {
   readonly dataDir: string;
@@ -49,8 +45,8 @@ export interface OciRuntimeOptions {
   readonly rootfs: string;
   /** Topmost read-only layer: `/.runloop/agent`, owned by host root (unwritable inside). */
   readonly initLayer: string;
-  /** Host path of the agent binary (for the shim). */
-  readonly agent: string;
+  /** Host path of the launcher binary (`../launcher/launcher.c`). */
+  readonly launcher: string;
   readonly layout: CgroupLayout;
   readonly info: RuntimeInfo;
   readonly ids: IdRange;
@@ -76,7 +72,8 @@ export class OciRuntime implements DevboxRuntime {
   /** Policies in force, by devbox id (devboxes started with `egressPolicy`). */
   private readonly policies = new Map<string, DevboxEgress>();
   private readonly watchdog: Watchdog;
-  private readonly runcRoot: string;
+  /** crun's state (`--root`): one dir per running devbox. */
+  private readonly stateRoot: string;
   private readonly mountRoot: string;
   /**
    * Where bundles live. runc binds the root filesystem as devbox root (host
@@ -89,7 +86,7 @@ export class OciRuntime implements DevboxRuntime {
   constructor(private readonly options: OciRuntimeOptions) {
     this.info = options.info;
     this.instance = runtimeInstanceName(options.dataDir);
-    this.runcRoot = join(options.runtimeDir, 'runc');
+    this.stateRoot = join(options.runtimeDir, 'crun');
     this.mountRoot = join(options.runtimeDir, 'mnt');
     this.bundleRoot = join(BUNDLE_PARENT, this.instance);
     const egress = options.egress && {
@@ -122,6 +119,7 @@ export class OciRuntime implements DevboxRuntime {
     if (missing) throw new DevboxStartError(`layer ${missing} does not exist`, '');
     const { ids } = this.options;
     await mkdir(spec.stateDir, { recursive: true, mode: 0o700 });
+    await mkdir(this.mountRoot, { recursive: true, mode: 0o700 });
     const bundle = join(this.bundleRoot, spec.id);
     // The bundle is rebuilt on every start: links and config follow the current layers and limits.
     await rm(bundle, { recursive: true, force: true });
@@ -132,7 +130,7 @@ export class OciRuntime implements DevboxRuntime {
     const cgroups = new DevboxCgroups(this.options.layout, this.instance, spec.id);
     this.watchdog.add(spec.id);
     const undo = async (): Promise<void> => {
-      await releaseDevbox({ id: spec.id, cgroups, runcRoot: this.runcRoot, diskMount, bundle });
+      await releaseDevbox({ id: spec.id, cgroups, stateRoot: this.stateRoot, diskMount, bundle });
       await this.removePolicy(spec.id);
       this.watchdog.remove(spec.id);
     };
@@ -147,9 +145,11 @@ export class OciRuntime implements DevboxRuntime {
     }
     let shim;
     try {
-      // The disk (mkfs on a first start, a loop mount: waits on the kernel and the disk) and the
-      // bundle's links and config (CPU) are independent: done at once, a start waits for the longer.
-      const disk = mountDisk({ stateDir: spec.stateDir, mountPoint: diskMount, bytes: spec.limits.diskBytes, ids });
+      const egress = spec.network === 'isolated' ? this.options.egress : undefined;
+      // Independent steps at once: the bundle's links and config, the cgroups and their limits, and
+      // the egress filter with the devbox's policy (in place before its network helper's first
+      // packet). The launcher then makes and mounts the disk (on the host side, in-process: no
+      // `mount` to exec) before the runtime starts.
       // Relative names in the overlay's options: its mountinfo line shows no host path.
       // A pulled image brings its own root; everything else stacks on the local base.
       const base = hasImageLayers(spec.layers) ? [] : [this.options.rootfs];
@@ -159,15 +159,39 @@ export class OciRuntime implements DevboxRuntime {
         symlink(diskDir(diskMount, 'upper'), join(bundle, 'upper')),
         symlink(diskDir(diskMount, 'work'), join(bundle, 'work')),
       ]);
-      const [{ upper }] = await Promise.all([disk, links, this.writeConfig(spec, bundle)]);
+      const groups = cgroups.create(spec.limits);
+      // The filter matches the instance's cgroup, which must exist first.
+      const network =
+        egress &&
+        groups
+          .then(() => egress.ensure())
+          .then(async () => {
+            if (policy !== undefined) await this.installPolicy(spec.id, egress, policy);
+          });
+      await Promise.all([
+        links,
+        this.writeConfig(spec, bundle),
+        groups,
+        network,
+        mkdir(this.stateRoot, { recursive: true, mode: 0o700 }),
+      ]);
       // (A leftover container of a crashed run under this id is gone: reapOrphans ran at start-up.)
-      await mkdir(this.runcRoot, { recursive: true, mode: 0o700 });
       shim = launchOciDevbox({
         id: spec.id,
         bundle,
         lower: layers.map((_, index) => `layers/${index}`).join(':'),
-        runcRoot: this.runcRoot,
-        agent: this.options.agent,
+        stateRoot: this.stateRoot,
+        launcher: this.options.launcher,
+        joinCgroups: cgroups.procsFiles(),
+        disk: {
+          image: diskImagePath(spec.stateDir),
+          bytes: spec.limits.diskBytes,
+          owner: ids.hostStart,
+          mount: diskMount,
+        },
+        hide: this.options.layout.pureV2 ? [] : [this.options.layout.unified],
+        userNamespaceLimits: USER_NAMESPACE_LIMITS,
+        ...(egress && { network: { argv: USER_MODE_NETWORK_ARGV, joinCgroup: cgroups.procsFiles()[0]! } }),
       });
       const stderr = collectStderr(shim);
       const agent = new AgentConnection(shim.stdin, shim.stdout);
@@ -179,24 +203,13 @@ export class OciRuntime implements DevboxRuntime {
           START_TIMEOUT_MS,
         );
       });
-      // An agent that hangs up before READY means the start failed: the shim's exit says why.
-      const ready = agent.ready.catch(() => failed.then((error) => Promise.reject(error)));
-      const { shell } = await Promise.race([ready, failed.then((error) => Promise.reject(error)), timeout]).finally(
-        () => clearTimeout(timer),
-      );
-      const initPid = await initPidOf(cgroups);
-      const egress = spec.network === 'isolated' ? this.options.egress : undefined;
-      // Nothing of the devbox's own runs before start() returns, so its user namespace caps and its
-      // network come up side by side; start() still waits for both.
-      await Promise.all([
-        limitUserNamespace(initPid),
-        egress &&
-          // The filter (and the devbox's policy) first: the helper's first packet already meets it.
-          egress.ensure().then(async () => {
-            if (policy !== undefined) await this.installPolicy(spec.id, egress, policy);
-            (await startUserModeNetwork(initPid, cgroups.procsFiles()[0]!)).unref();
-          }),
-      ]);
+      // An agent or launcher that hangs up before READY means the start failed: the exit says why.
+      const orExit = <T>(step: Promise<T>) => step.catch(() => failed.then((error) => Promise.reject(error)));
+      const [{ shell }, initPid] = await Promise.race([
+        Promise.all([orExit(agent.ready), orExit(launcherReady(shim))]),
+        failed.then((error) => Promise.reject(error)),
+        timeout,
+      ]).finally(() => clearTimeout(timer));
       const devbox = new OciDevbox({
         spec,
         shim,
@@ -205,8 +218,8 @@ export class OciRuntime implements DevboxRuntime {
         initPid,
         cgroups,
         diskMount,
-        upperDir: upper,
-        runcRoot: this.runcRoot,
+        upperDir: diskDir(diskMount, 'upper'),
+        stateRoot: this.stateRoot,
         bundle,
         stderr,
         onGone: () => {
@@ -274,12 +287,9 @@ export class OciRuntime implements DevboxRuntime {
 
   async reapOrphans(): Promise<void> {
     const live = new Set([...this.devboxes.keys(), ...this.starting]);
-    const listed = await run('runc', ['--root', this.runcRoot, 'list', '--quiet'], { env: PATH_ENV }).catch(() => ({
-      stdout: '',
-    }));
-    for (const id of listed.stdout.split('\n').filter(Boolean)) {
-      if (!live.has(id))
-        await run('runc', ['--root', this.runcRoot, 'delete', '--force', id], { env: PATH_ENV }).catch(() => undefined);
+    // A crashed run's containers: their processes go with their cgroups below, their state here.
+    for (const id of await readdir(this.stateRoot).catch(() => [] as string[])) {
+      if (!live.has(id)) await rm(join(this.stateRoot, id), { recursive: true, force: true });
     }
     await reapInstanceCgroups(allHierarchies(this.options.layout), this.options.layout.unified, this.instance, live);
     for (const point of await mountsUnder(this.mountRoot)) {
@@ -319,39 +329,17 @@ export function allHierarchies(layout: CgroupLayout): string[] {
   return [...roots];
 }
 
-/** The agent is the only member of the devbox's group until the first command. */
-async function initPidOf(cgroups: DevboxCgroups): Promise<number> {
-  const procs = await readFile(cgroups.procsFiles()[0]!, 'utf8');
-  const pid = Number.parseInt(procs, 10);
-  if (!Number.isSafeInteger(pid)) throw new DevboxStartError('devbox has no init process', procs);
-  return pid;
-}
-
 /**
- * Per-devbox caps on the kernel counters that are charged to the creator of
- * the devbox's user namespace (host root, since runc made it): without them,
- * one devbox could use up host root's inotify instances (128 by default) and
- * break the server and every other devbox. Set by host root from inside that
- * user namespace only (no other namespace, so nothing of it is visible to the
- * devbox); the devbox cannot raise them (`/proc/sys` is read-only there and it
- * has no CAP_SYS_RESOURCE). Nested user namespaces go to zero as well, behind
- * the seccomp filter that already refuses them.
+ * Caps on the kernel counters that are charged to the creator of a devbox's
+ * user namespace (host root, since the launcher's crun made it): without
+ * them, one devbox could use up host root's inotify instances (128 by
+ * default) and break the server and every other devbox. The launcher sets
+ * them as host root from inside that user namespace only (no other
+ * namespace, so nothing of it is visible to the devbox); the devbox cannot
+ * raise them (`/proc/sys` is read-only there and it has no
+ * CAP_SYS_RESOURCE). Nested user namespaces go to zero as well, behind the
+ * seccomp filter that already refuses them.
  */
-async function limitUserNamespace(initPid: number): Promise<void> {
-  const settings = Object.entries(USER_NAMESPACE_LIMITS).map(
-    ([name, value]) => `echo ${value} > /proc/sys/user/${name}`,
-  );
-  try {
-    await run('nsenter', ['-t', String(initPid), '-U', '--', '/bin/sh', '-ec', settings.join('\n')], { env: PATH_ENV });
-  } catch (error) {
-    throw new DevboxStartError(
-      'cannot set the devbox user namespace limits',
-      (error as { stderr?: string }).stderr ?? String(error),
-    );
-  }
-}
-
-/** `user.*` sysctls of a devbox's user namespace (see {@link limitUserNamespace}). */
 const USER_NAMESPACE_LIMITS = {
   max_inotify_instances: 64,
   max_inotify_watches: 16_384,
