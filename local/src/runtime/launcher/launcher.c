@@ -58,7 +58,12 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <poll.h>
+#include <stdint.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -362,7 +367,10 @@ static pid_t start_network(const struct options *o, pid_t init) {
   return helper;
 }
 
-int main(int argc, char **argv) {
+static const char *report_tag = ""; /* serve mode: names the devbox in the shared report stream */
+
+/* One devbox start; its stdin/stdout are the agent's channel, fd 3 the report. */
+static int launch_main(int argc, char **argv) {
   struct options o = {0};
   parse(argc, argv, &o);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) fail("PR_SET_CHILD_SUBREAPER");
@@ -384,7 +392,7 @@ int main(int argc, char **argv) {
   pid_t init = read_pid(o.pid_file);
   limit_user_namespace(&o, init);
   pid_t helper = start_network(&o, init);
-  dprintf(REPORT_FD, "ready %d\n", (int)init);
+  dprintf(REPORT_FD, "ready %s%d\n", report_tag, (int)init);
   close(REPORT_FD);
   /* Reap until nothing is left; the init's status is the devbox's. */
   int init_status = -1;
@@ -400,4 +408,139 @@ int main(int argc, char **argv) {
   if (init_status == -1) return 1;
   if (WIFSIGNALED(init_status)) return 128 + WTERMSIG(init_status);
   return WIFEXITED(init_status) ? WEXITSTATUS(init_status) : 1;
+}
+
+/*
+ * Serve mode: `runloop-launcher serve SOCKET`. The server starts this once
+ * and asks it for every devbox start, so no start forks the server itself
+ * (a fork of a large Node process costs tens of milliseconds of CPU and
+ * stops its event loop). Requests on stdin: u32 length (little endian) |
+ * NUL-terminated strings: tag, log file, then a launch's arguments. Each
+ * start is a fork of this small process that connects to SOCKET (a unix
+ * socket the server listens on, root only), sends "<tag>\n" and uses the
+ * connection as the agent's channel (stdin and stdout); its stderr goes to
+ * the log file. Events on stdout, one line each (atomic: under PIPE_BUF):
+ * `started <tag> <pid>`, `ready <tag> <init pid>` (from the launch),
+ * `exit <tag> <wait status>`. EOF on stdin (the server is gone) ends it;
+ * running devboxes then end as their agents see the server go.
+ */
+#define MAX_LAUNCHES 8192
+#define MAX_REQUEST (1u << 20)
+
+static struct {
+  pid_t pid;
+  char tag[64];
+} launches[MAX_LAUNCHES];
+
+static int connect_to(const char *path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un address = {.sun_family = AF_UNIX};
+  if (fd < 0 || strlen(path) >= sizeof address.sun_path) fail("socket %s", path);
+  strcpy(address.sun_path, path);
+  if (connect(fd, (struct sockaddr *)&address, sizeof address) < 0) fail("connect %s", path);
+  return fd;
+}
+
+static void start_launch(const char *socket_path, char *body, uint32_t len) {
+  char *args[256];
+  int count = 0;
+  if (len == 0 || body[len - 1] != '\0') return; /* every string ends in NUL: never read past the request */
+  for (char *p = body; p < body + len && count < 255; p += strlen(p) + 1) args[count++] = p;
+  args[count] = NULL; /* the OCI runtime's argv ends the list: execv needs its NULL */
+  if (count < 3 || strlen(args[0]) >= sizeof launches[0].tag) return; /* the server only sends well-formed requests */
+  int slot = -1;
+  for (int i = 0; i < MAX_LAUNCHES && slot < 0; i++)
+    if (launches[i].pid == 0) slot = i;
+  if (slot < 0) {
+    dprintf(1, "exit %s %d\n", args[0], 125 << 8);
+    return;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    dprintf(1, "exit %s %d\n", args[0], 125 << 8);
+    return;
+  }
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    int log = open(args[1], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (log < 0 || dup2(log, 2) < 0) _exit(125);
+    /* The report goes to the server through our shared stdout; the launch writes one line there. */
+    if (dup2(1, REPORT_FD) < 0) fail("dup2");
+    int channel = connect_to(socket_path);
+    dprintf(channel, "%s\n", args[0]);
+    if (dup2(channel, 0) < 0 || dup2(channel, 1) < 0) fail("dup2");
+    close(channel);
+    static char tag[80];
+    snprintf(tag, sizeof tag, "%s ", args[0]);
+    report_tag = tag;
+    args[1] = "runloop-launcher";
+    _exit(launch_main(count - 1, args + 1));
+  }
+  launches[slot].pid = pid;
+  strcpy(launches[slot].tag, args[0]);
+  dprintf(1, "started %s %d\n", args[0], (int)pid);
+}
+
+static void reap_launches(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    for (int i = 0; i < MAX_LAUNCHES; i++) {
+      if (launches[i].pid != pid) continue;
+      dprintf(1, "exit %s %d\n", launches[i].tag, status);
+      launches[i].pid = 0;
+      break;
+    }
+  }
+}
+
+static int serve_main(const char *socket_path) {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (sfd < 0) fail("signalfd");
+  signal(SIGPIPE, SIG_IGN);
+  static char buffer[MAX_REQUEST + 4];
+  size_t have = 0;
+  for (;;) {
+    struct pollfd fds[2] = {{0, POLLIN, 0}, {sfd, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      fail("poll");
+    }
+    if (fds[1].revents) {
+      struct signalfd_siginfo info;
+      while (read(sfd, &info, sizeof info) > 0) {
+      }
+      reap_launches();
+    }
+    if (!fds[0].revents) continue;
+    ssize_t n = read(0, buffer + have, sizeof buffer - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 0;
+    have += (size_t)n;
+    for (;;) {
+      if (have < 4) break;
+      uint32_t len = (uint32_t)(unsigned char)buffer[0] | (uint32_t)(unsigned char)buffer[1] << 8 |
+                     (uint32_t)(unsigned char)buffer[2] << 16 | (uint32_t)(unsigned char)buffer[3] << 24;
+      if (len > MAX_REQUEST) {
+        errno = 0;
+        fail("request too large");
+      }
+      if (have < 4 + (size_t)len) break;
+      start_launch(socket_path, buffer + 4, len);
+      memmove(buffer, buffer + 4 + len, have - 4 - len);
+      have -= 4 + len;
+    }
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "serve") == 0) return serve_main(argv[2]);
+  return launch_main(argc, argv);
 }

@@ -1,20 +1,17 @@
 /**
- * Starts one devbox through `runloop-launcher` (../launcher/launcher.c) and
- * hands back the pipes of its agent.
+ * Starts one devbox through `runloop-launcher` (../launcher/launcher.c),
+ * forked by the runtime's serve process (./launchers.ts).
  *
  * The launcher makes and mounts the devbox's disk image, joins its cgroups (made and limited beforehand by
  * `DevboxCgroups.create`), mounts the overlay root in a private mount
  * namespace (relative names, so no mountinfo line shows a host path), runs
  * `crun run -d` with crun's own cgroup handling off, which leaves the agent
  * as the devbox's PID 1 holding the launcher's stdin/stdout, then sets the
- * user namespace limits and starts the network helper. It says
- * `ready <init pid>` on fd 3 and stays as the init's parent (a child
- * subreaper), so its exit is the devbox's end on any host.
+ * user namespace limits and starts the network helper. It reports ready
+ * with the init's pid and stays as the init's parent (a child subreaper),
+ * so its exit is the devbox's end on any host.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
-import { DevboxStartError } from '../errors.js';
+import type { Launch, Launchers } from './launchers.js';
 
 /**
  * What {@link launchOciDevbox} needs: a bundle dir holding `config.json`,
@@ -22,7 +19,7 @@ import { DevboxStartError } from '../errors.js';
  * `layers/<n>` that the overlay mounts.
  *
  * @example
- * const options: OciLaunchOptions = { id: 'dbx_1', bundle, lower: 'layers/0:layers/1', stateRoot, launcher, disk, joinCgroups, hide: [], userNamespaceLimits: {} };
+ * const options: OciLaunchOptions = { id: 'dbx_1', bundle, lower: 'layers/0:layers/1', stateRoot, disk, joinCgroups, hide: [], userNamespaceLimits: {} };
  */
 export interface OciLaunchOptions {
   readonly id: string;
@@ -31,8 +28,6 @@ export interface OciLaunchOptions {
   readonly lower: string;
   /** crun's state dir (`--root`). */
   readonly stateRoot: string;
-  /** Host path of the launcher binary. */
-  readonly launcher: string;
   /** The disk image (made when missing, `bytes` big, its root dir owned by host uid `owner`) and where it is mounted on the host. */
   readonly disk: { readonly image: string; readonly bytes: number; readonly owner: number; readonly mount: string };
   /** The devbox's `cgroup.procs` files: its first process is born in them. */
@@ -45,27 +40,19 @@ export interface OciLaunchOptions {
   readonly network?: { readonly argv: readonly string[]; readonly joinCgroup: string };
 }
 
-/**
- * The launched devbox: `stdin`/`stdout` are the agent's request and event
- * pipes; stderr carries the launcher's, crun's and the agent's complaints.
- *
- * @example
- * const shim = launchOciDevbox(options);
- * const agent = new AgentConnection(shim.stdin, shim.stdout);
- */
-export type OciShim = ChildProcess & { readonly stdin: Writable; readonly stdout: Readable; readonly stderr: Readable };
-
-const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 const CRUN = '/usr/bin/crun';
 
 /**
- * Spawns the launcher. The caller learns success from {@link launcherReady}
- * and the agent's READY, failure from the launcher's exit (see {@link startFailure}).
+ * Asks `launchers` to start the devbox (see ./launchers.ts for what comes
+ * back: the agent's channel, the init's pid, the launcher's exit). The
+ * launcher's stderr (its own, crun's and the agent's complaints) goes to
+ * `<bundle>/launcher.log`.
  *
  * @example
- * const shim = launchOciDevbox(options);
+ * const launch = launchOciDevbox(launchers, options);
+ * const agent = new AgentConnection(await launch.connected, await launch.connected);
  */
-export function launchOciDevbox(options: OciLaunchOptions): OciShim {
+export function launchOciDevbox(launchers: Launchers, options: OciLaunchOptions): Launch {
   const args = [
     '--bundle',
     options.bundle,
@@ -95,63 +82,5 @@ export function launchOciDevbox(options: OciLaunchOptions): OciShim {
     '.',
     options.id,
   ];
-  return spawn(options.launcher, args, {
-    // Own process group: a terminal's Ctrl-C reaches the server, which stops devboxes in order.
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    env: PATH_ENV,
-  }) as OciShim;
-}
-
-/**
- * Resolves with the init's host pid once the launcher says `ready`; rejects if it closes fd 3 without.
- *
- * @example
- * const initPid = await launcherReady(shim);
- */
-export function launcherReady(shim: OciShim): Promise<number> {
-  const report = shim.stdio[3] as Readable;
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: report });
-    lines.once('line', (line) => {
-      const match = /^ready (\d+)$/.exec(line);
-      if (match) resolve(Number(match[1]));
-      else reject(new DevboxStartError('the devbox launcher said something unexpected', line));
-      lines.close();
-    });
-    lines.once('close', () =>
-      reject(new DevboxStartError('the devbox launcher ended before the devbox was ready', '')),
-    );
-  });
-}
-
-/**
- * Collects the launcher's stderr (bounded) for error messages and logs.
- *
- * @example
- * const tail = collectStderr(shim);
- * shim.once('exit', () => console.error(tail()));
- */
-export function collectStderr(shim: OciShim, limit = 4000): () => string {
-  let text = '';
-  shim.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    text = (text + chunk).slice(-limit);
-  });
-  return () => text.replace(/^\s*dmesg\(1\) may have more information.*\n?/gm, '').trim();
-}
-
-/**
- * Resolves with a {@link DevboxStartError} once the launcher exits; for racing against the agent's READY.
- *
- * @example
- * await Promise.race([agent.ready, startFailure(shim, stderr).then((e) => { throw e; })]);
- */
-export function startFailure(shim: OciShim, stderr: () => string): Promise<DevboxStartError> {
-  return new Promise((resolve) => {
-    shim.once('error', (error) => resolve(new DevboxStartError(`devbox start failed: ${error.message}`, stderr())));
-    shim.once('exit', (code, signal) =>
-      // Let the last stderr chunk arrive before reading it.
-      setImmediate(() => resolve(new DevboxStartError(`devbox start failed (${signal ?? `exit ${code}`})`, stderr()))),
-    );
-  });
+  return launchers.launch(args, `${options.bundle}/launcher.log`);
 }

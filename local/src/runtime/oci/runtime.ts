@@ -18,7 +18,8 @@ import { Watchdog } from '../watchdog.js';
 import { devboxOciConfig, type IdRange } from './config.js';
 import { ACCOUNTS, OciDevbox } from './devbox.js';
 import { diskDir, diskImagePath, mountsUnder, unmountDisk } from './disk.js';
-import { collectStderr, launchOciDevbox, launcherReady, startFailure } from './launch.js';
+import { launchOciDevbox } from './launch.js';
+import { Launchers, type Launch } from './launchers.js';
 import { SLIRP, USER_MODE_NETWORK_ARGV, devboxChainPrefix, type EgressFilter } from './network.js';
 import type { OciSeccomp } from './seccomp.js';
 import { DevboxEgress, type EgressPolicy } from '../network/devbox-egress.js';
@@ -82,6 +83,8 @@ export class OciRuntime implements DevboxRuntime {
    * bundles go to /run, in a dir only root and devbox root's group may enter.
    */
   private readonly bundleRoot: string;
+  /** The serve process that forks every devbox's launcher; started with the first devbox. */
+  private launcherService: Promise<Launchers> | undefined;
 
   constructor(private readonly options: OciRuntimeOptions) {
     this.info = options.info;
@@ -143,7 +146,7 @@ export class OciRuntime implements DevboxRuntime {
         'a network policy needs an isolated devbox on a host with the egress filter and ipset',
       );
     }
-    let shim;
+    let launch: Launch | undefined;
     try {
       const egress = spec.network === 'isolated' ? this.options.egress : undefined;
       // Independent steps at once: the bundle's links and config, the cgroups and their limits, and
@@ -176,43 +179,52 @@ export class OciRuntime implements DevboxRuntime {
         mkdir(this.stateRoot, { recursive: true, mode: 0o700 }),
       ]);
       // (A leftover container of a crashed run under this id is gone: reapOrphans ran at start-up.)
-      shim = launchOciDevbox({
+      launch = launchOciDevbox(await this.launchers(), {
         id: spec.id,
         bundle,
         lower: layers.map((_, index) => `layers/${index}`).join(':'),
         stateRoot: this.stateRoot,
-        launcher: this.options.launcher,
-        joinCgroups: cgroups.procsFiles(),
         disk: {
           image: diskImagePath(spec.stateDir),
           bytes: spec.limits.diskBytes,
           owner: ids.hostStart,
           mount: diskMount,
         },
+        joinCgroups: cgroups.procsFiles(),
         hide: this.options.layout.pureV2 ? [] : [this.options.layout.unified],
         userNamespaceLimits: USER_NAMESPACE_LIMITS,
         ...(egress && { network: { argv: USER_MODE_NETWORK_ARGV, joinCgroup: cgroups.procsFiles()[0]! } }),
       });
-      const stderr = collectStderr(shim);
-      const agent = new AgentConnection(shim.stdin, shim.stdout);
-      const failed = startFailure(shim, stderr);
+      const started = launch;
+      const failed = started.exited.then(
+        (status) => new DevboxStartError(`devbox start failed (exit ${status})`, started.stderr()),
+      );
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new DevboxStartError('devbox did not come up in time', stderr())),
+          () => reject(new DevboxStartError('devbox did not come up in time', started.stderr())),
           START_TIMEOUT_MS,
         );
       });
-      // An agent or launcher that hangs up before READY means the start failed: the exit says why.
+      // Any step that fails before READY means the start failed: the launcher's exit says why.
       const orExit = <T>(step: Promise<T>) => step.catch(() => failed.then((error) => Promise.reject(error)));
-      const [{ shell }, initPid] = await Promise.race([
-        Promise.all([orExit(agent.ready), orExit(launcherReady(shim))]),
-        failed.then((error) => Promise.reject(error)),
+      const [agent, initPid] = await Promise.race([
+        Promise.all([
+          orExit(started.connected).then(async (channel) => {
+            const connection = new AgentConnection(channel, channel);
+            // Handed over paused (nothing may be emitted before a reader is attached): flowing now.
+            channel.resume();
+            await orExit(connection.ready);
+            return connection;
+          }),
+          orExit(started.ready),
+        ]),
         timeout,
       ]).finally(() => clearTimeout(timer));
+      const { shell } = await agent.ready;
       const devbox = new OciDevbox({
         spec,
-        shim,
+        launch: started,
         agent,
         shell,
         initPid,
@@ -221,7 +233,6 @@ export class OciRuntime implements DevboxRuntime {
         upperDir: diskDir(diskMount, 'upper'),
         stateRoot: this.stateRoot,
         bundle,
-        stderr,
         onGone: () => {
           this.devboxes.delete(spec.id);
           void this.removePolicy(spec.id);
@@ -232,10 +243,17 @@ export class OciRuntime implements DevboxRuntime {
       await writeNameFiles(devbox, spec, egress !== undefined);
       return devbox;
     } catch (error) {
-      if (shim?.pid !== undefined && shim.exitCode === null) shim.kill('SIGKILL');
+      launch?.kill();
       await undo();
       throw error;
     }
+  }
+
+  private launchers(): Promise<Launchers> {
+    this.launcherService ??= Launchers.start(this.options.launcher, `${this.bundleRoot}-launch.sock`);
+    // A service that could not start is asked for again by the next devbox.
+    this.launcherService.catch(() => (this.launcherService = undefined));
+    return this.launcherService;
   }
 
   async setEgressPolicy(id: string, policy: EgressPolicy): Promise<void> {
@@ -305,6 +323,7 @@ export class OciRuntime implements DevboxRuntime {
     this.watchdog.end();
     await Promise.allSettled([...this.policies.keys()].map((id) => this.removePolicy(id)));
     await this.options.egress?.remove();
+    await (await this.launcherService?.catch(() => undefined))?.close();
     await rmdir(this.bundleRoot).catch(() => undefined);
     // The instance dirs go once empty; another runtime on the same data dir may still use them.
     for (const root of allHierarchies(this.options.layout))
