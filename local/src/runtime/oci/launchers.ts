@@ -146,7 +146,7 @@ export class Launchers {
       exited: deferred(),
     };
     this.pending.set(tag, entry);
-    if (this.closed || this.serve.exitCode !== null || this.serve.signalCode !== null) {
+    if (this.ended) {
       this.pending.delete(tag);
       failStart(entry, new DevboxStartError('the devbox launcher service has ended', ''));
       entry.exited.resolve(125);
@@ -170,11 +170,23 @@ export class Launchers {
     };
   }
 
-  /** Stops listening and ends the serve process (running devboxes are stopped by the runtime first). */
+  /** The serve process's pid. */
+  get pid(): number | undefined {
+    return this.serve.pid;
+  }
+
+  /** Whether the serve process has ended (a new service is needed for further starts). */
+  get ended(): boolean {
+    return this.closed || this.serve.exitCode !== null || this.serve.signalCode !== null;
+  }
+
+  /** Stops listening (channels already open stay) and ends the serve process; devboxes are stopped by the runtime first. */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     this.serve.stdin?.end();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Not waiting for close's callback: it comes only once every devbox's channel has ended.
+    this.server.close();
     await rm(this.socketPath, { force: true });
   }
 

@@ -249,11 +249,21 @@ export class OciRuntime implements DevboxRuntime {
     }
   }
 
+  /** The running launcher service; one that could not start or has ended is started again (calls queue up). */
   private launchers(): Promise<Launchers> {
-    this.launcherService ??= Launchers.start(this.options.launcher, `${this.bundleRoot}-launch.sock`);
-    // A service that could not start is asked for again by the next devbox.
-    this.launcherService.catch(() => (this.launcherService = undefined));
+    const previous = this.launcherService;
+    this.launcherService = (async () => {
+      const current = await previous?.catch(() => undefined);
+      if (current !== undefined && !current.ended) return current;
+      await current?.close();
+      return Launchers.start(this.options.launcher, `${this.bundleRoot}-launch.sock`);
+    })();
     return this.launcherService;
+  }
+
+  /** The launcher service's pid, for tests that end it. @internal */
+  async launcherServicePid(): Promise<number | undefined> {
+    return (await this.launcherService?.catch(() => undefined))?.pid;
   }
 
   async setEgressPolicy(id: string, policy: EgressPolicy): Promise<void> {
