@@ -31,6 +31,8 @@ import { hasImageLayers } from '../image-layers.js';
 /** A devbox that has not said READY by then will not. */
 const START_TIMEOUT_MS = 60_000;
 const BUNDLE_PARENT = '/run/runloop-local';
+/** crun: "use this base64 BPF program instead of compiling the config's seccomp section" (crun(1)). */
+const SECCOMP_BPF_ANNOTATION = 'run.oci.seccomp_bpf_data';
 
 /**
  * What the runtime is built from; `createRuntime` prepares each piece.
@@ -83,6 +85,8 @@ export class OciRuntime implements DevboxRuntime {
    * bundles go to /run, in a dir only root and devbox root's group may enter.
    */
   private readonly bundleRoot: string;
+  /** crun's compiled seccomp filter (base64), from the first devbox's start; see writeConfig. */
+  private seccompBpf: string | undefined;
   /** The serve process that forks every devbox's launcher; started with the first devbox. */
   private launcherService: Promise<Launchers> | undefined;
 
@@ -222,6 +226,7 @@ export class OciRuntime implements DevboxRuntime {
         timeout,
       ]).finally(() => clearTimeout(timer));
       const { shell } = await agent.ready;
+      await this.rememberSeccompFilter(spec.id);
       const devbox = new OciDevbox({
         spec,
         launch: started,
@@ -300,7 +305,19 @@ export class OciRuntime implements DevboxRuntime {
       seccomp: this.options.seccomp,
       init: ['/.runloop/agent', 'init'],
     });
+    // The filter crun compiled for an earlier devbox (same profile): crun loads it instead of
+    // compiling the profile again, a third of its CPU per start.
+    if (this.seccompBpf !== undefined) config['annotations'] = { [SECCOMP_BPF_ANNOTATION]: this.seccompBpf };
     await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
+  }
+
+  /** Keeps the seccomp filter crun compiled for `id`'s start (every devbox of this runtime has the same profile). */
+  private async rememberSeccompFilter(id: string): Promise<void> {
+    if (this.seccompBpf !== undefined) return;
+    const compiled = await readFile(join(this.stateRoot, id, 'seccomp.bpf')).catch(() => undefined);
+    // A classic BPF program is a whole number of 8-byte instructions.
+    if (compiled !== undefined && compiled.length > 0 && compiled.length % 8 === 0)
+      this.seccompBpf = compiled.toString('base64');
   }
 
   /** Creates `dir` and its instance dir as root:<devbox root's gid> 0710: enterable by devbox root, readable by nobody else. */
