@@ -1,16 +1,12 @@
 /*
- * runloop-agent: the one program of runloop-local that runs inside a devbox,
- * and its host-side shim. Built static (no libc of the devbox's image is
- * needed), from this file only, by agent-binary.ts. See README.md beside it.
+ * runloop-agent: the one program of runloop-local that runs inside a devbox.
+ * Built static (no libc of the devbox's image is needed), from this file
+ * only, by ../static-binary.ts. Its host-side parent is the launcher
+ * (../launcher/launcher.c).
  *
  *   runloop-agent init          PID 1 of a devbox. Reads requests on fd 0,
  *                               writes events on fd 1 (pipes the server holds),
  *                               spawns and reaps commands, forwards their I/O.
- *   runloop-agent shim ARGV...  Host side: becomes a child subreaper, runs
- *                               ARGV (`runc run -d …`), then waits for the
- *                               devbox's init that runc leaves behind, so the
- *                               server sees one child whose exit is the
- *                               devbox's end, on any host (whatever its PID 1).
  *
  * Why an agent at all: a command entered through a host process (nsenter,
  * `runc exec`) is briefly a host binary inside the devbox, where devbox root
@@ -513,35 +509,8 @@ server_gone:
   return 0;
 }
 
-static int shim_main(char **argv) {
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("PR_SET_CHILD_SUBREAPER");
-  pid_t runner = fork();
-  if (runner < 0) die("fork");
-  if (runner == 0) {
-    execv(argv[0], argv);
-    die("exec");
-  }
-  /* The devbox's init holds the server's pipes now (runc passed them on): ours would hide its end. */
-  int null = open("/dev/null", O_RDWR);
-  dup2(null, 0);
-  dup2(null, 1);
-  int status, runner_status = -1;
-  pid_t pid;
-  while ((pid = wait(&status)) > 0) {
-    if (pid == runner) {
-      runner_status = status;
-      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) break;
-    }
-  }
-  if (runner_status == -1 || !WIFEXITED(runner_status) || WEXITSTATUS(runner_status) != 0) return 125;
-  /* Everything runc left behind (the init) has been reaped: report how the init ended. */
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "init") == 0) return init_main();
-  if (argc >= 3 && strcmp(argv[1], "shim") == 0) return shim_main(argv + 2);
-  dprintf(2, "usage: runloop-agent init | runloop-agent shim PROGRAM [ARGS...]\n");
+  dprintf(2, "usage: runloop-agent init\n");
   return 2;
 }
