@@ -21,7 +21,7 @@ import type { WaitOptions } from './options.js';
 import { uuidv7 } from '../api/uuidv7.js';
 import { requestOptions, unabortableRequestOptions, type SdkContext } from './internal/context.js';
 import { startThenUse, type CleanUp } from './internal/lifecycle.js';
-import { outputLines } from './internal/execution-output.js';
+import { outputLines, outputLinesThen } from './internal/execution-output.js';
 import type { OutputLine, OutputStream } from './output.js';
 import { definedFields } from './internal/defined-fields.js';
 
@@ -208,12 +208,21 @@ export class DevboxCmd {
    */
   stream(command: string, options: ExecOptions = {}, scheduler: SchedulerLike = asyncScheduler): Observable<ExecEvent> {
     return this.#run({ start$: this.#startAsync(command, options) }, options, (view) => {
-      const execution = this.#execution(view, scheduler);
-      return concat(
-        execution.outputFrom({}, requestOptions(options), scheduler),
-        execution
-          .result(options, scheduler)
-          .pipe(map((result): ExecExit => ({ stream: 'exit', exitCode: result.exitCode, result }))),
+      const exit$ = this.#execution(view, scheduler)
+        .result(options, scheduler)
+        .pipe(map((result): ExecExit => ({ stream: 'exit', exitCode: result.exitCode, result })));
+      // Lines straight to the subscriber, then the exit: `concat` would add calls per line.
+      const { devbox_id: devboxId, execution_id: executionId } = view;
+      const streams = ['stdout', 'stderr'] as const;
+      return outputLinesThen(
+        this.ctx.api,
+        devboxId,
+        executionId,
+        streams,
+        exit$,
+        {},
+        requestOptions(options),
+        scheduler,
       );
     });
   }

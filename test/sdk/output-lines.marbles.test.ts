@@ -3,7 +3,7 @@ import { marbles } from 'rxjs-marbles';
 import { catchError, map, of } from 'rxjs';
 import { APIError } from '../../src/core/errors.js';
 import { testSdk } from '../../src/testing/index.js';
-import { outputLines } from '../../src/sdk/internal/execution-output.js';
+import { outputLines, outputLinesThen } from '../../src/sdk/internal/execution-output.js';
 
 const EXEC = '/v1/devboxes/dbx_1/executions/exe_1';
 const chunk = (output: string, offset: number) => ({ output, offset });
@@ -61,6 +61,52 @@ describe('outputLines (each stream split straight into one subscriber)', () => {
       );
       m.expect(stdout).toHaveSubscriptions('^--!');
       m.expect(outputLines(sdk.api, 'dbx_1', 'exe_1', [])).toBeObservable('|');
+    }),
+  );
+});
+
+describe('outputLinesThen (the lines, then what follows, without concat)', () => {
+  const tagged = (e: { stream: string; line?: string }) => (e.line === undefined ? e.stream : `${e.stream}:${e.line}`);
+
+  it(
+    'subscribes to what follows only once both streams have ended, then ends with it',
+    marbles((m) => {
+      const { sdk, caller } = testSdk();
+      const stdout = m.cold('-a--|', { a: chunk('o1\no2', 5) });
+      const stderr = m.cold('--a-----|', { a: chunk('e1\n', 3) });
+      const after = m.cold('-x|', { x: { stream: 'exit' } });
+      caller.when({ path: `${EXEC}/stream_stdout_updates` }).respond(stdout);
+      caller.when({ path: `${EXEC}/stream_stderr_updates` }).respond(stderr);
+      const events$ = outputLinesThen(sdk.api, 'dbx_1', 'exe_1', ['stdout', 'stderr'], after).pipe(map(tagged));
+      m.expect(events$).toBeObservable('-ab-c----x|', { a: 'stdout:o1', b: 'stderr:e1', c: 'stdout:o2', x: 'exit' });
+      m.expect(after).toHaveSubscriptions('--------^-!');
+    }),
+  );
+
+  it(
+    'never subscribes to what follows when a stream fails, nor when the subscriber leaves first',
+    marbles((m) => {
+      const { sdk, caller } = testSdk();
+      const failure = new APIError(500, undefined, 'boom', 'boom');
+      const stdout = m.cold('-a-#', { a: chunk('x\n', 2) }, failure);
+      const after = m.cold('x|', { x: { stream: 'exit' } });
+      caller.when({ path: `${EXEC}/stream_stdout_updates` }).respond(stdout);
+      const failed$ = outputLinesThen(sdk.api, 'dbx_1', 'exe_1', ['stdout'], after).pipe(
+        map(tagged),
+        catchError((error: APIError) => of(`failed:${error.status}`)),
+      );
+      m.expect(failed$).toBeObservable('-a-(f|)', { a: 'stdout:x', f: 'failed:500' });
+      m.expect(after).toHaveSubscriptions([]);
+    }),
+  );
+
+  it(
+    'stops what follows when the subscriber leaves during it, and runs it at once with no streams',
+    marbles((m) => {
+      const { sdk } = testSdk();
+      const after = m.cold('--x|', { x: { stream: 'exit' } });
+      m.expect(outputLinesThen(sdk.api, 'dbx_1', 'exe_1', [], after).pipe(map(tagged)), '^-!').toBeObservable('---');
+      m.expect(after).toHaveSubscriptions('^-!');
     }),
   );
 });

@@ -1,4 +1,4 @@
-import { asyncScheduler, Observable, reduce, Subscription, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, EMPTY, Observable, reduce, Subscription, type SchedulerLike } from 'rxjs';
 import type { RunloopApi } from '../../api/index.js';
 import type { RequestOptions } from '../../core/request.js';
 import { ExecutionUpdateChunk } from '../../api/views/execution.js';
@@ -45,12 +45,36 @@ export function outputLines(
   options?: RequestOptions,
   scheduler: SchedulerLike = asyncScheduler,
 ): Observable<OutputLine> {
+  return outputLinesThen(api, devboxId, executionId, streams, EMPTY, position, options, scheduler);
+}
+
+/**
+ * {@link outputLines}, then, once every stream has ended, what `after` emits
+ * (e.g. the exit status). What `concat(outputLines(…), after)` does, with
+ * the lines handed straight to the subscriber: `concat` adds two calls per
+ * line, and a fast command prints millions of lines.
+ *
+ * @example
+ * outputLinesThen(api, 'dbx_1', 'exe_1', ['stdout'], of('done')).subscribe(console.log);
+ */
+export function outputLinesThen<T>(
+  api: RunloopApi,
+  devboxId: string,
+  executionId: string,
+  streams: readonly OutputStream[],
+  after: Observable<T>,
+  position: OutputPosition = {},
+  options?: RequestOptions,
+  scheduler: SchedulerLike = asyncScheduler,
+): Observable<OutputLine | T> {
   // Each stream's chunks are split straight into the one subscriber, which is what
   // `merge(...streams.map(chunks => chunks.pipe(splitLines())))` does with fewer calls per line.
-  return new Observable<OutputLine>((subscriber) => {
+  return new Observable<OutputLine | T>((subscriber) => {
     const subscriptions = new Subscription();
     let open = streams.length;
-    if (open === 0) subscriber.complete();
+    // `subscriber` itself goes to `after`: its values and its end are the subscriber's.
+    const thenAfter = () => subscriptions.add(after.subscribe(subscriber));
+    if (open === 0) thenAfter();
     for (const stream of streams) {
       const from = position[stream] ?? 0;
       const lines = new LineSplitter(stream, from);
@@ -60,7 +84,7 @@ export function outputLines(
           error: (err: unknown) => subscriber.error(err),
           complete: () => {
             lines.end(subscriber);
-            if (--open === 0) subscriber.complete();
+            if (--open === 0) thenAfter();
           },
         }),
       );
