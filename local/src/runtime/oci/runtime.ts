@@ -261,9 +261,18 @@ export class OciRuntime implements DevboxRuntime {
       const current = await previous?.catch(() => undefined);
       if (current !== undefined && !current.ended) return current;
       await current?.close();
-      return Launchers.start(this.options.launcher, `${this.bundleRoot}-launch.sock`);
+      return Launchers.start(this.options.launcher, this.launchSocketPath());
     })();
     return this.launcherService;
+  }
+
+  /**
+   * Where launchers connect back: in the runtime dir (root only, 0700, gone with the data dir), or,
+   * when that path is too long for a unix socket (108 bytes), beside the bundles in /run.
+   */
+  private launchSocketPath(): string {
+    const inDataDir = join(this.options.runtimeDir, 'launch.sock');
+    return Buffer.byteLength(inDataDir) < 100 ? inDataDir : `${this.bundleRoot}-launch.sock`;
   }
 
   /** The launcher service's pid, for tests that end it. @internal */
