@@ -415,13 +415,14 @@ async function writeNameFiles(devbox: OciDevbox, spec: DevboxSpec, network: bool
     : spec.network === 'host'
       ? await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
       : '';
-  const script = resolv === '' ? 'cat > /etc/hosts' : 'cat > /etc/hosts; printf %s "$1" > /etc/resolv.conf';
-  const proc = devbox.spawnArgv(['/bin/sh', '-c', script, 'sh', resolv], 'root', {
+  // Builtins only: one process (the shell) per start, no `cat`.
+  const script = 'printf %s "$1" > /etc/hosts; if [ -n "$2" ]; then printf %s "$2" > /etc/resolv.conf; fi';
+  const proc = devbox.spawnArgv(['/bin/sh', '-c', script, 'sh', hosts, resolv], 'root', {
     PATH: '/usr/bin:/bin',
     HOME: ACCOUNTS.root.home,
   });
   proc.stdout.resume();
   proc.stderr.resume();
-  proc.stdin.end(hosts);
+  proc.stdin.end();
   await proc.closed;
 }
