@@ -33,13 +33,55 @@ function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string,
 class BodySourceError extends Error {}
 
 /** Reads one attempt's bytes, marking a failure of the source itself so it is not mistaken for the network's. */
-async function* readSource(body: StreamingBody, onSent: () => void): AsyncGenerator<Uint8Array> {
+async function* readSource(open: () => AsyncIterable<Uint8Array>, onSent: () => void): AsyncGenerator<Uint8Array> {
   try {
-    yield* body.open();
+    yield* open();
   } catch (err) {
-    throw new BodySourceError(err instanceof Error ? err.message : String(err), { cause: err });
+    throw sourceError(err);
   }
   onSent();
+}
+
+function sourceError(err: unknown): BodySourceError {
+  return new BodySourceError(err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+/** Where a source handed to undici as it is reports its failure (see {@link openStreamingBody}). */
+interface SourceFailure {
+  error?: unknown;
+}
+
+/**
+ * One attempt's streamed body, as undici sends it. A byte-mode Readable (a
+ * file, an encoded text) is handed over as it is, watched for its end (the
+ * body was sent) and its errors (the source's own): iterating it instead
+ * would `read()` everything it has buffered as one new concatenated buffer,
+ * a copy of nearly every chunk of a large upload. Anything else (a web
+ * stream, a generator, an object-mode stream) is iterated chunk by chunk.
+ */
+function openStreamingBody(body: StreamingBody, onSent: () => void, failure: SourceFailure): Readable {
+  let source: AsyncIterable<Uint8Array>;
+  try {
+    source = body.open();
+  } catch (err) {
+    return Readable.from(
+      readSource(() => {
+        throw err;
+      }, onSent),
+      { objectMode: false },
+    );
+  }
+  if (!(source instanceof Readable) || source.readableObjectMode || source.readableEncoding !== null) {
+    return Readable.from(
+      readSource(() => source, onSent),
+      { objectMode: false },
+    );
+  }
+  source.once('end', onSent);
+  source.once('error', (err: unknown) => {
+    failure.error ??= err;
+  });
+  return source;
 }
 
 /** undici 7 only serialises its own FormData class; a global FormData (Node's bundled undici) is copied into one. */
@@ -64,7 +106,8 @@ function encodeForm(body: FormData | UndiciFormData): { readonly contentType: st
   const stream = encoded.body;
   return {
     contentType,
-    body: { open: () => (stream === null ? Readable.from([]) : Readable.fromWeb(stream)), replayable: false },
+    // The web stream itself, iterated chunk by chunk (a Readable over it would concatenate on read).
+    body: { open: () => stream ?? Readable.from([]), replayable: false },
   };
 }
 
@@ -72,6 +115,7 @@ function encodeForm(body: FormData | UndiciFormData): { readonly contentType: st
 function toDispatch(
   request: HttpRequest,
   onSent: () => void,
+  failure: SourceFailure,
 ): { readonly headers: Record<string, string>; readonly body: Exclude<Dispatcher.DispatchOptions['body'], undefined> } {
   const { body } = request;
   if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
@@ -83,12 +127,12 @@ function toDispatch(
       body.length === undefined
         ? { ...request.headers }
         : { ...request.headers, 'content-length': String(body.length) };
-    return { headers, body: Readable.from(readSource(body, onSent), { objectMode: false }) };
+    return { headers, body: openStreamingBody(body, onSent, failure) };
   }
   const form = encodeForm(body);
   return {
     headers: { ...request.headers, 'content-type': form.contentType },
-    body: Readable.from(readSource(form.body, onSent), { objectMode: false }),
+    body: openStreamingBody(form.body, onSent, failure),
   };
 }
 
@@ -195,8 +239,9 @@ export function createUndiciTransport(
       };
       // A streamed upload (or form) may take any time to send; the wait for headers starts once it is sent.
       let dispatch: ReturnType<typeof toDispatch>;
+      const failure: SourceFailure = {};
       try {
-        dispatch = toDispatch(request, startTimer);
+        dispatch = toDispatch(request, startTimer, failure);
       } catch (err) {
         subscriber.error(
           new RunloopError(`Invalid request body: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
@@ -236,9 +281,10 @@ export function createUndiciTransport(
             subscriber.next({ status: data.statusCode, headers: flattenHeaders(data.headers), body: body.observable });
             subscriber.complete();
           },
-          (err: unknown) => {
+          (failed: unknown) => {
             timeout.unsubscribe();
             if (subscriber.closed) return;
+            const err = failure.error === undefined ? failed : sourceError(failure.error);
             if (isInvalidRequest(err) && !timedOut) {
               subscriber.error(new RunloopError(`Invalid request: ${(err as Error).message}`, { cause: err }));
               return;

@@ -1,8 +1,10 @@
 import { createReadStream, stat } from 'node:fs';
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 import { Observable, defer, last, map, switchMap } from 'rxjs';
 import type { ObjectContentTypeStrict, ObjectStateStrict, ObjectView } from '../../api/views/object.js';
 import { abortOn } from '../../core/abort.js';
+import { utf8Length, utf8Pieces } from '../../core/bytes.js';
 import type { PageQuery } from '../../api/views/shared.js';
 import { listItems } from '../internal/list-items.js';
 import type { CallOptions, ListOptions } from '../options.js';
@@ -131,8 +133,13 @@ export class StorageObjectOps {
 
   /** Uploads text as a `text` object. @example runloop.storageObject.uploadFromText('hi', 'hi.txt').subscribe(); */
   uploadFromText(text: string, name: string, options: UploadObjectOptions = {}): Observable<StorageObject> {
-    const bytes = Buffer.from(text, 'utf8');
-    return this.#upload({ name, contentType: 'text', ...objectFields(options) }, () => bytes, bytes.length, options);
+    // Encoded piece by piece as it is sent (each attempt anew): see utf8Pieces.
+    return this.#upload(
+      { name, contentType: 'text', ...objectFields(options) },
+      () => Readable.from(utf8Pieces(text), { objectMode: false }),
+      utf8Length(text),
+      options,
+    );
   }
 
   /**
