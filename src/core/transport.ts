@@ -8,8 +8,9 @@
  */
 import { Readable } from 'node:stream';
 import { Observable, Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
-import { FormData as UndiciFormData, Response as UndiciResponse, type Dispatcher } from 'undici';
+import type { FormData as UndiciFormData, Dispatcher } from 'undici';
 import { APIConnectionError, RunloopError } from './errors.js';
+import { multipartBody } from './multipart.js';
 import { noResponseError } from './no-response-error.js';
 import { isStreamingBody, type HttpHandler, type HttpRequest, type HttpResponse, type StreamingBody } from './http.js';
 
@@ -84,31 +85,13 @@ function openStreamingBody(body: StreamingBody, onSent: () => void, failure: Sou
   return source;
 }
 
-/** undici 7 only serialises its own FormData class; a global FormData (Node's bundled undici) is copied into one. */
-function toUndiciForm(body: FormData | UndiciFormData): UndiciFormData {
-  if (body instanceof UndiciFormData) return body;
-  const form = new UndiciFormData();
-  for (const [name, value] of body.entries()) {
-    if (typeof value === 'string') form.append(name, value);
-    else form.append(name, value, (value as Partial<File>).name);
-  }
-  return form;
-}
-
 /**
- * Encodes a multipart form ourselves (undici's own encoder, through its
- * `Response`) so that, like any streamed body, the wait for headers starts
- * once the last byte was sent: a large upload is not cut by the header timeout.
+ * Encodes a multipart form ourselves (see `multipart.ts`) so that, like any
+ * streamed body, the wait for headers starts once the last byte was sent: a
+ * large upload is not cut by the header timeout.
  */
 function encodeForm(body: FormData | UndiciFormData): { readonly contentType: string; readonly body: StreamingBody } {
-  const encoded = new UndiciResponse(toUndiciForm(body));
-  const contentType = encoded.headers.get('content-type') ?? 'multipart/form-data';
-  const stream = encoded.body;
-  return {
-    contentType,
-    // The web stream itself, iterated chunk by chunk (a Readable over it would concatenate on read).
-    body: { open: () => stream ?? Readable.from([]), replayable: false },
-  };
+  return multipartBody(body.entries() as Iterable<[string, string | File]>);
 }
 
 /** The body and headers undici sends; a streamed body (or form) is opened here, once per attempt. */
@@ -131,7 +114,7 @@ function toDispatch(
   }
   const form = encodeForm(body);
   return {
-    headers: { ...request.headers, 'content-type': form.contentType },
+    headers: { ...request.headers, 'content-type': form.contentType, 'content-length': String(form.body.length) },
     body: openStreamingBody(form.body, onSent, failure),
   };
 }
