@@ -63,6 +63,13 @@ export interface UploadFileOptions extends UploadObjectOptions {
 export interface UploadDirOptions extends UploadObjectOptions, BuildContextOptions {}
 
 /**
+ * Bytes per read of an uploaded file: with the default 64 KiB, reading 20 MB
+ * costs ~5× more (one thread-pool round trip per chunk) than with 1 MiB, and
+ * at most a chunk or two is held at a time either way.
+ */
+const FILE_READ_CHUNK_BYTES = 1024 * 1024;
+
+/**
  * `runloop.storageObject`: create, find, list and upload objects. Every
  * method is cold. An upload helper runs create ⇒ PUT (streamed) ⇒ complete;
  * if it fails or is cancelled before completing, the half-made object is
@@ -123,7 +130,7 @@ export class StorageObjectOps {
       switchMap((size) =>
         this.#upload(
           { name, contentType: options.contentType ?? inferContentType(filePath), ...objectFields(options) },
-          () => createReadStream(filePath),
+          () => createReadStream(filePath, { highWaterMark: FILE_READ_CHUNK_BYTES }),
           size,
           options,
         ),
