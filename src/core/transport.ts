@@ -6,7 +6,7 @@
  * observable owns the request: unsubscribing it early destroys the body, and
  * a body nobody subscribed to is dumped so its connection returns to the pool.
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { Observable, Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { FormData as UndiciFormData, Dispatcher } from 'undici';
 import { APIConnectionError, RunloopError } from './errors.js';
@@ -47,15 +47,14 @@ function sourceError(err: unknown): BodySourceError {
   return new BodySourceError(err instanceof Error ? err.message : String(err), { cause: err });
 }
 
-/** Where a source handed to undici as it is reports its failure (see {@link openStreamingBody}). */
+/** Where a piped source reports its own failure (see {@link openStreamingBody}). */
 interface SourceFailure {
   error?: unknown;
 }
 
 /**
  * One attempt's streamed body, as undici sends it. A byte-mode Readable (a
- * file, an encoded text) is handed over as it is, watched for its end (the
- * body was sent) and its errors (the source's own): iterating it instead
+ * file, an encoded text) is piped, chunk for chunk: iterating it instead
  * would `read()` everything it has buffered as one new concatenated buffer,
  * a copy of nearly every chunk of a large upload. Anything else (a web
  * stream, a generator, an object-mode stream) is iterated chunk by chunk.
@@ -78,11 +77,20 @@ function openStreamingBody(body: StreamingBody, onSent: () => void, failure: Sou
       { objectMode: false },
     );
   }
-  source.once('end', onSent);
+  // undici destroys the body it was given with its own (network) error: a pass-through keeps that apart from the
+  // source's own failure, which alone is recorded (and ends the request).
+  const sent = new PassThrough();
+  sent.on('error', noop);
   source.once('error', (err: unknown) => {
     failure.error ??= err;
+    sent.destroy(err instanceof Error ? err : new Error(String(err)));
   });
-  return source;
+  sent.once('end', onSent);
+  // undici gave up on the body (network failure, abort): the source is released.
+  sent.once('close', () => {
+    if (!source.readableEnded) source.destroy();
+  });
+  return source.pipe(sent);
 }
 
 /**

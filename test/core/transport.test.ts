@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as t from 'io-ts';
 import { Agent } from 'undici';
-import type { ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { firstValueFrom, lastValueFrom, switchMap, take, tap, toArray, type Observable } from 'rxjs';
 import {
@@ -202,6 +203,46 @@ function streamedBodies(): void {
       expect(res.status).toBe(200);
       expect(server.seen[0]?.headers['content-length']).toBe(String(text.length));
       expect(server.seen[0]?.body === text).toBe(true);
+    });
+
+    it('a connection lost while a byte-mode Readable is sent is a network failure: retried, the body opened again', async () => {
+      let attempts = 0;
+      const raw = createServer((req, res) => {
+        attempts++;
+        if (attempts === 1) {
+          req.once('data', () => req.socket.destroy());
+          return;
+        }
+        req.resume();
+        req.on('end', () => json(res, 200, { ok: true }));
+      });
+      await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/upload`;
+      let opened = 0;
+      const chunks = Array.from({ length: 16 }, () => Buffer.alloc(256 * 1024, 5));
+      try {
+        const res = await lastValueFrom(
+          client({ maxRetries: 2 }).transfer({
+            method: 'PUT',
+            url,
+            headers: {},
+            buffered: true,
+            body: {
+              open: () => {
+                opened++;
+                return Readable.from(chunks, { objectMode: false });
+              },
+              length: 16 * 256 * 1024,
+              replayable: true,
+            },
+          }),
+        );
+        expect(res.status).toBe(200);
+        expect(opened).toBe(2);
+      } finally {
+        raw.closeAllConnections();
+        await new Promise((resolve) => raw.close(resolve));
+      }
     });
 
     it('a byte-mode Readable that fails mid-body is an invalid request (RunloopError), not retried', async () => {
