@@ -9,7 +9,8 @@ import type { BenchContext } from './support/context.js';
 import { elapsedMs, interleave, type ResultRow } from './support/stats.js';
 
 const ROUNDS = 2;
-const DOCKERFILE = 'FROM runloop:runloop/starter-x86_64\nRUN echo built > /opt/built.txt && ls /usr/bin > /opt/listing.txt\n';
+const DOCKERFILE =
+  'FROM runloop:runloop/starter-x86_64\nRUN echo built > /opt/built.txt && ls /usr/bin > /opt/listing.txt\n';
 
 async function rxBuild(ctx: BenchContext, round: number): Promise<number> {
   const start = performance.now();

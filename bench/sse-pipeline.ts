@@ -29,7 +29,9 @@ const NETWORK_CHUNK = 64 * 1024;
 async function produce(file: string, size: number): Promise<{ mbps: number; sse: Buffer[] }> {
   const started = performance.now();
   const sse: Buffer[] = [];
-  for await (const event of outputEvents(await finishedOutput(file), 0)) sse.push(Buffer.from(formatSse(event)));
+  // Encoded as the server's writer does: latin1 where the producer vouches for ASCII, else UTF-8.
+  for await (const event of outputEvents(await finishedOutput(file), 0))
+    sse.push(Buffer.from(formatSse(event), event.ascii === true ? 'latin1' : 'utf8'));
   return { mbps: size / 1048576 / (elapsedMs(started) / 1000), sse };
 }
 

@@ -12,6 +12,7 @@ import { request } from 'undici';
 import type { Devbox } from '../src/index.js';
 import { atLeastOfficial, compareRow, withinFloor } from './support/compare.js';
 import type { BenchContext } from './support/context.js';
+import { withCpu, type CpuSplit } from './support/cpu.js';
 import { pipeFloor } from './support/floors.js';
 import { elapsedMs, fmt, infoRow, interleave, median, rssMb, type ResultRow } from './support/stats.js';
 
@@ -19,6 +20,18 @@ const COMMAND = "seq 1 6000000 | sed 's/$/ abcdefghij/'";
 const BYTES = 112_888_896;
 const ROUNDS = 3;
 const mbps = (bytes: number, ms: number) => bytes / 1024 / 1024 / (ms / 1000);
+
+interface Measured {
+  readonly mbps: number;
+  readonly cpu: CpuSplit;
+}
+
+/** CPU seconds per 100 MB of output, by process (medians over rounds): `client / server / devbox`. */
+function cpuPer100Mb(runs: readonly Measured[]): string {
+  const per = (pick: (cpu: CpuSplit) => number) =>
+    fmt((median(runs.map((r) => pick(r.cpu))) * 100) / (BYTES / 1048576), 2);
+  return `${per((c) => c.client)} / ${per((c) => c.server)} / ${per((c) => c.devbox)}`;
+}
 
 async function rxRun(devbox: Devbox): Promise<number> {
   const start = performance.now();
@@ -76,14 +89,18 @@ export async function benchStreaming(ctx: BenchContext): Promise<ResultRow[]> {
     const before = rssMb();
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb())), 50);
+    const measured = async (run: () => Promise<number>): Promise<Measured> => {
+      const { value, cpu } = await withCpu(ctx.server, devbox.id, run);
+      return { mbps: value, cpu };
+    };
     let runs;
     try {
       runs = await interleave(ROUNDS, {
-        rx: () => rxRun(devbox),
-        official: () => officialRun(ctx, devbox.id),
-        pipe: () => pipeFloor(COMMAND).then((r) => r.mbps),
-        raw: () => rawRun(ctx, devbox.id),
-        inside: () => inDevboxPipe(devbox),
+        rx: () => measured(() => rxRun(devbox)),
+        official: () => measured(() => officialRun(ctx, devbox.id)),
+        pipe: () => measured(() => pipeFloor(COMMAND).then((r) => r.mbps)),
+        raw: () => measured(() => rawRun(ctx, devbox.id)),
+        inside: () => measured(() => inDevboxPipe(devbox)),
       });
     } finally {
       clearInterval(sampler);
@@ -94,13 +111,29 @@ export async function benchStreaming(ctx: BenchContext): Promise<ResultRow[]> {
       compareRow({
         benchmark: `stream ${fmt(BYTES / 1024 / 1024)} MB of short lines (seq | sed) as lines (floor: its output into a host pipe)`,
         unit: 'MB/s',
-        rx: runs.rx,
-        official: runs.official,
-        floor: runs.pipe,
+        rx: runs.rx.map((r) => r.mbps),
+        official: runs.official.map((r) => r.mbps),
+        floor: runs.pipe.map((r) => r.mbps),
         targets: [atLeastOfficial('MB/s', 2), withinFloor('MB/s', 0.8, 'pipe floor')],
       }),
-      infoRow('stream: the same command into a pipe inside the devbox (its CPU limit), MB/s', fmt(median(runs.inside))),
-      infoRow('stream: raw SSE stdout stream read with undici (no parsing), MB/s', fmt(median(runs.raw))),
+      infoRow(
+        'stream: the same command into a pipe inside the devbox (its CPU limit), MB/s',
+        fmt(median(runs.inside.map((r) => r.mbps))),
+      ),
+      infoRow('stream: CPU s per 100 MB, runloop-rx: client / server / devbox (agent + command)', cpuPer100Mb(runs.rx)),
+      infoRow(
+        'stream: CPU s per 100 MB, official: client / server / devbox (agent + command)',
+        cpuPer100Mb(runs.official),
+      ),
+      infoRow(
+        'stream: CPU s per 100 MB, raw SSE read: client / server / devbox (agent + command)',
+        cpuPer100Mb(runs.raw),
+      ),
+      infoRow('stream: CPU s per 100 MB, pipe inside the devbox: devbox', cpuPer100Mb(runs.inside).split(' / ')[2]!),
+      infoRow(
+        'stream: raw SSE stdout stream read with undici (no parsing), MB/s',
+        fmt(median(runs.raw.map((r) => r.mbps))),
+      ),
       infoRow('stream: client RSS MB before / peak / after', `${fmt(before, 0)} / ${fmt(peak, 0)} / ${fmt(after, 0)}`, {
         target: 'peak − before < 100 MB',
         verdict: peak - before < 100 ? 'met' : 'MISSED',

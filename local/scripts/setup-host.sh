@@ -7,7 +7,7 @@ set -euo pipefail
 # command (or file) -> Debian package providing it
 LIBC_A="/usr/lib/$(uname -m)-linux-gnu/libc.a"  # static libc: the devbox agent is built static
 declare -A NEEDED=(
-  [runc]=runc
+  [crun]=crun  # the OCI runtime (a C program: a third of runc's CPU per devbox start; see local/src/runtime/README.md)
   [/usr/share/containers/seccomp.json]=golang-github-containers-common
   [cc]=gcc
   [$LIBC_A]=libc6-dev

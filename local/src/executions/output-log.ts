@@ -59,6 +59,16 @@ export interface OutputSource {
 export const WRITE_BUFFER_BYTES = 1024 * 1024;
 
 /**
+ * How much of its latest output a log keeps in memory for readers that lag
+ * a little (an SSE client slower than the command for a moment), so they
+ * need not read it back from disk. Held only while the log is open.
+ *
+ * @example
+ * if (log.size - readerPosition <= RECENT_BYTES) console.log('served from memory');
+ */
+export const RECENT_BYTES = 512 * 1024;
+
+/**
  * An append-only output file with a byte counter and a change notification.
  *
  * @example
@@ -70,8 +80,11 @@ export class OutputLog implements OutputSource {
   // A ReplaySubject, not a BehaviorSubject: late readers of a closed log must still see its final size.
   readonly #progress = new ReplaySubject<OutputProgress>(1);
   #current: OutputProgress;
-  // The latest append, still in memory: a reader that keeps up reads it from here, not from disk.
-  #latest: { readonly start: number; readonly bytes: Buffer } | undefined;
+  // The latest appends, still in memory (chunks as they came, not joined; at least the last append,
+  // at most about RECENT_BYTES more): a reader that keeps up, or nearly, reads from here, not from disk.
+  #recent: Buffer[] = [];
+  #recentStart = 0;
+  #recentBytes = 0;
   readonly progress$: Observable<OutputProgress>;
 
   private constructor(
@@ -133,11 +146,7 @@ export class OutputLog implements OutputSource {
       const rest = Buffer.concat(chunks);
       while (written < total) written += (await this.fh.write(rest, written, total - written)).bytesWritten;
     }
-    const bytes =
-      chunks.length === 1
-        ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength)
-        : Buffer.concat(chunks);
-    this.#latest = { start: this.size, bytes };
+    this.#remember(chunks);
     this.#publish({ size: this.size + written, done: false });
   }
 
@@ -169,11 +178,35 @@ export class OutputLog implements OutputSource {
     return { ...disk, read: (start, end) => this.#fromLatest(start, end) ?? disk.read(start, end) };
   }
 
-  /** `[start, end)` if the latest append holds all of it. */
+  /** Keeps an append's chunks for readers, forgetting the oldest past {@link RECENT_BYTES}. */
+  #remember(chunks: readonly Uint8Array[]): void {
+    if (this.#recentBytes === 0) this.#recentStart = this.size;
+    for (const c of chunks) {
+      if (c.byteLength === 0) continue;
+      this.#recent.push(Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+      this.#recentBytes += c.byteLength;
+    }
+    while (this.#recent.length > 1 && this.#recentBytes - this.#recent[0]!.length >= RECENT_BYTES) {
+      const oldest = this.#recent.shift()!;
+      this.#recentStart += oldest.length;
+      this.#recentBytes -= oldest.length;
+    }
+  }
+
+  /** `[start, end)` if the recent appends hold all of it: a view when one chunk does, else joined. */
   #fromLatest(start: number, end: number): Promise<Buffer> | undefined {
-    const latest = this.#latest;
-    if (latest === undefined || start < latest.start || end > latest.start + latest.bytes.length) return undefined;
-    return Promise.resolve(latest.bytes.subarray(start - latest.start, end - latest.start));
+    if (start < this.#recentStart || end > this.#recentStart + this.#recentBytes) return undefined;
+    const parts: Buffer[] = [];
+    let at = this.#recentStart;
+    for (const chunk of this.#recent) {
+      const from = Math.max(start, at);
+      const to = Math.min(end, at + chunk.length);
+      if (from < to) parts.push(chunk.subarray(from - at, to - at));
+      at += chunk.length;
+      if (at >= end) break;
+    }
+    if (at < end) return undefined;
+    return Promise.resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
   }
 
   #publish(progress: OutputProgress): void {
@@ -191,7 +224,8 @@ export class OutputLog implements OutputSource {
     if (this.done) return;
     this.#publish({ size: this.size, done: true });
     this.#progress.complete();
-    this.#latest = undefined;
+    this.#recent = [];
+    this.#recentBytes = 0;
     await this.fh.close();
   }
 }

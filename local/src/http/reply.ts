@@ -40,8 +40,9 @@ export function writeJson(res: AnyResponse, status: number, body: unknown, heade
  */
 export function formatSse(event: SseEvent): string {
   const head = event.event === undefined ? '' : `event: ${event.event}\n`;
-  // Output chunks are one JSON line: skip the split on the hot path.
-  if (!/[\r\n]/.test(event.data)) return `${head}data: ${event.data}\n\n`;
+  // Output chunks are one JSON line: skip the split on the hot path (and the scan where the producer vouches).
+  if (event.ascii === true || (event.data.indexOf('\n') === -1 && event.data.indexOf('\r') === -1))
+    return `${head}data: ${event.data}\n\n`;
   return `${head}${event.data
     .split(/\r\n|\r|\n/)
     .map((line) => `data: ${line}`)
@@ -77,8 +78,13 @@ function settled(res: NodeJS.EventEmitter, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function write(res: AnyResponse, chunk: string, signal: AbortSignal): Promise<void> {
-  if ((res as { write(c: string): boolean }).write(chunk)) return;
+async function write(
+  res: AnyResponse,
+  chunk: string,
+  signal: AbortSignal,
+  encoding: 'utf8' | 'latin1' = 'utf8',
+): Promise<void> {
+  if ((res as { write(c: string, e: BufferEncoding): boolean }).write(chunk, encoding)) return;
   if (res.destroyed) return;
   await settled(res as NodeJS.EventEmitter, signal);
 }
@@ -97,7 +103,7 @@ async function writeSse(res: AnyResponse, events: AsyncIterable<SseEvent>, signa
       if (signal.aborted || res.destroyed) return;
       const next = await iterator.next();
       if (next.done === true || signal.aborted) return;
-      await write(res, formatSse(next.value), signal);
+      await write(res, formatSse(next.value), signal, next.value.ascii === true ? 'latin1' : 'utf8');
     }
   } catch (error) {
     if (signal.aborted) return;

@@ -101,6 +101,12 @@ export interface RouteContext<Body, Query, Path extends string = string> {
 export interface SseEvent {
   readonly event?: string;
   readonly data: string;
+  /**
+   * The producer vouches that `data` is ASCII on one line (JSON of ASCII
+   * text is): the writer then skips the line split and sends the text as
+   * latin1, the same bytes as UTF-8 here, encoded many times faster.
+   */
+  readonly ascii?: boolean;
 }
 
 /**

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DevboxBusyError, RuntimeError } from './errors.js';
+import type { ResourceLimits } from './types.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 const POLL_MS = 2;
@@ -30,6 +31,8 @@ export interface CgroupLayout {
   readonly pureV2: boolean;
   /** v1 mounts for limits on hybrid hosts, by controller; absent = not enforceable. */
   readonly v1: Readonly<Partial<Record<'memory' | 'cpu' | 'pids', string>>>;
+  /** The v1 devices controller on hybrid hosts (a device allow-list); pure v2 has none without eBPF. */
+  readonly devices?: string;
 }
 
 /**
@@ -49,7 +52,10 @@ export function detectCgroupLayout(): CgroupLayout | { readonly missing: string 
     const dir = join(CGROUP_ROOT, controller);
     if (existsSync(join(dir, 'cgroup.procs')) && !existsSync(join(dir, 'cgroup.controllers'))) v1[controller] = dir;
   }
-  return { unified, pureV2: false, v1 };
+  const devices = join(CGROUP_ROOT, 'devices');
+  return existsSync(join(devices, 'devices.allow'))
+    ? { unified, pureV2: false, v1, devices }
+    : { unified, pureV2: false, v1 };
 }
 
 /**
@@ -67,17 +73,28 @@ export function enforceableLimits(layout: CgroupLayout): string[] {
 }
 
 /**
- * The cgroups of one devbox, which runc creates (with its limits) under
- * `/<instance>/<id>` in every hierarchy: freeze, thaw and kill through the
- * v2 group, OOM kills from the memory controller, removal after the end.
+ * Devices a devbox may open or create (major, minor): what the OCI runtime
+ * puts in its /dev (null, zero, full, random, urandom, tty, ptmx and the
+ * pts it mounts), as runc and Docker allow by default. Everything else,
+ * block devices included, is refused by the kernel even to devbox root.
+ */
+const ALLOWED_DEVICES = ['c 1:3', 'c 1:5', 'c 1:7', 'c 1:8', 'c 1:9', 'c 5:0', 'c 5:1', 'c 5:2', 'c 136:*'];
+
+/**
+ * The cgroups of one devbox under `/<instance>/<id>` in every hierarchy the
+ * runtime uses: made and limited here before the devbox's first process
+ * joins them (the OCI runtime runs with its cgroup manager off); freeze,
+ * thaw and kill through the v2 group, OOM kills from the memory controller,
+ * removal after the end.
  *
  * @example
  * const cg = new DevboxCgroups(layout, 'runloop-local-1a2b3c', 'dbx_1');
- * await cg.freeze(); await cg.thaw(); await cg.kill(); await cg.remove();
+ * await cg.create(limits); await cg.freeze(); await cg.thaw(); await cg.kill(); await cg.remove();
  */
 export class DevboxCgroups {
   private readonly unifiedDir: string;
   private readonly v1Dirs: Partial<Record<'memory' | 'cpu' | 'pids', string>>;
+  private readonly devicesDir: string | undefined;
   constructor(
     private readonly layout: CgroupLayout,
     readonly instance: string,
@@ -87,11 +104,57 @@ export class DevboxCgroups {
     this.v1Dirs = Object.fromEntries(
       Object.entries(layout.v1).map(([controller, root]) => [controller, join(root, instance, id)]),
     );
+    this.devicesDir = layout.devices && join(layout.devices, instance, id);
   }
 
   /** Every `cgroup.procs` of this devbox, the v2 group's first (a process joining it is frozen and killed with the devbox). */
   procsFiles(): string[] {
-    return [this.unifiedDir, ...Object.values(this.v1Dirs)].map((dir) => join(dir, 'cgroup.procs'));
+    return this.dirs().map((dir) => join(dir, 'cgroup.procs'));
+  }
+
+  /**
+   * Makes the groups (a leftover of a crashed run is reused) and writes the
+   * limits, before anything runs in them. Memory and swap together are
+   * capped at `memoryBytes` (no swap beyond it), CPU as a quota per 100 ms.
+   */
+  async create(limits: ResourceLimits): Promise<void> {
+    const period = 100_000;
+    const quota = Math.max(1000, Math.round(limits.cpuCores * period));
+    if (this.layout.pureV2) {
+      // Controllers reach a group only through its parents' subtree_control.
+      await enableV2Controllers(this.layout.unified, this.instance);
+      await mkdir(this.unifiedDir, { recursive: true });
+      await writeLimits(this.unifiedDir, [
+        ['memory.max', String(limits.memoryBytes)],
+        ['memory.swap.max', '0'],
+        ['cpu.max', `${quota} ${period}`],
+        ['pids.max', String(limits.maxPids)],
+      ]);
+      return;
+    }
+    await Promise.all(this.dirs().map((dir) => mkdir(dir, { recursive: true })));
+    const { memory, cpu, pids } = this.v1Dirs;
+    await Promise.all([
+      // memsw counts memory + swap, so it may never be below the memory limit: memory first.
+      memory &&
+        writeLimits(memory, [
+          ['memory.limit_in_bytes', String(limits.memoryBytes)],
+          ...(existsSync(join(memory, 'memory.memsw.limit_in_bytes'))
+            ? ([['memory.memsw.limit_in_bytes', String(limits.memoryBytes)]] as const)
+            : []),
+        ]),
+      cpu &&
+        writeLimits(cpu, [
+          ['cpu.cfs_period_us', String(period)],
+          ['cpu.cfs_quota_us', String(quota)],
+        ]),
+      pids && writeLimits(pids, [['pids.max', String(limits.maxPids)]]),
+      this.devicesDir &&
+        writeLimits(this.devicesDir, [
+          ['devices.deny', 'a'],
+          ...ALLOWED_DEVICES.map((device) => ['devices.allow', `${device} rwm`] as const),
+        ]),
+    ]);
   }
 
   /**
@@ -140,7 +203,11 @@ export class DevboxCgroups {
 
   /** Removes the (empty) groups; the kernel may report EBUSY for a moment after the last exit. */
   async remove(): Promise<void> {
-    for (const dir of [this.unifiedDir, ...Object.values(this.v1Dirs)]) await removeCgroupDir(dir);
+    for (const dir of this.dirs()) await removeCgroupDir(dir);
+  }
+
+  private dirs(): string[] {
+    return [this.unifiedDir, ...Object.values(this.v1Dirs), ...(this.devicesDir ? [this.devicesDir] : [])];
   }
 
   private async waitForEvent(key: string, value: string, timeoutMs = 10_000): Promise<void> {
@@ -198,6 +265,27 @@ export async function reapInstanceCgroups(
     for (const root of hierarchies) await removeCgroupDir(join(root, instance)).catch(() => undefined);
   }
   return [...ids];
+}
+
+/** Writes limit files in order (some depend on the one before). */
+async function writeLimits(dir: string, settings: ReadonlyArray<readonly [string, string]>): Promise<void> {
+  for (const [file, value] of settings) {
+    try {
+      await writeFile(join(dir, file), value);
+    } catch (error) {
+      throw new RuntimeError(`cannot set ${file} of ${dir} to ${value}`, { cause: error });
+    }
+  }
+}
+
+/** Pure v2: the memory, cpu and pids controllers enabled for the instance dir and its children. */
+async function enableV2Controllers(root: string, instance: string): Promise<void> {
+  await mkdir(join(root, instance), { recursive: true });
+  for (const dir of [root, join(root, instance)]) {
+    await writeFile(join(dir, 'cgroup.subtree_control'), '+memory +cpu +pids').catch((error: unknown) => {
+      throw new RuntimeError(`cannot enable the memory, cpu and pids controllers in ${dir}`, { cause: error });
+    });
+  }
 }
 
 async function waitUntilEmpty(eventsFile: string, timeoutMs = 5_000): Promise<void> {

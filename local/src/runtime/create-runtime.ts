@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ensureAgentBinary } from './agent/binary.js';
+import { ensureStaticBinary } from './static-binary.js';
 import { RuntimeUnavailableError } from './errors.js';
 import { DEFAULT_CAPABILITIES, type IdRange } from './oci/config.js';
 import { ensureShiftedRootfs } from './oci/id-shift.js';
@@ -53,7 +53,7 @@ export interface CreateRuntimeOptions {
 }
 
 const ISOLATED_DETAIL =
-  'runc containers: user namespace (devbox root = host uid {start}), pid/mount/uts/ipc/net/cgroup namespaces, ' +
+  'crun containers: user namespace (devbox root = host uid {start}), pid/mount/uts/ipc/net/cgroup namespaces, ' +
   "Docker's capability set, seccomp (containers-common profile, no user namespaces inside), masked /proc, " +
   'an agent inside as PID 1 (no host binary reachable), a disk image per devbox';
 
@@ -93,7 +93,10 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
     const cacheDir = options.cacheDir ?? defaultRootfsCacheDir();
     const base = options.rootfsDir ?? (await ensureBaseRootfs({ cacheDir, log }));
     const rootfs = await ensureShiftedRootfs(base, ids);
-    const agent = await ensureAgentBinary(join(dirname(cacheDir), 'agent'));
+    const [agent, launcher] = await Promise.all([
+      ensureStaticBinary('runloop-agent', dirname(cacheDir)),
+      ensureStaticBinary('runloop-launcher', dirname(cacheDir)),
+    ]);
     const initLayer = await prepareInitLayer(runtimeDir, agent, basename(dirname(agent)));
     const seccomp = await loadSeccompProfile(CONTAINERS_SECCOMP_PROFILE, DEFAULT_CAPABILITIES);
     // Both probes at once: each is a handful of iptables runs.
@@ -125,7 +128,7 @@ export async function createRuntime(options: CreateRuntimeOptions): Promise<Devb
       runtimeDir,
       rootfs,
       initLayer,
-      agent,
+      launcher,
       layout: probe.layout,
       info,
       ids,

@@ -1,6 +1,8 @@
 /**
- * Runs short host commands (mkfs, mount, umount, nsenter, runc delete) from
- * worker threads instead of the server's main thread.
+ * Runs short host commands (today: the `umount` of a disk that a killed
+ * launcher left mounted) from worker threads instead of the server's main
+ * thread. Devbox starts fork nothing from the server (see
+ * launcher/README.md); this is for what is left.
  *
  * Why: Node's spawn is synchronous up to the child's exec: the calling thread
  * forks the whole server process (page tables of a ~150 MB heap) and waits

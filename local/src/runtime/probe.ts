@@ -27,7 +27,7 @@ export type NamespaceProbe =
   | { readonly ok: false; readonly reason: string };
 
 const TOOLS = [
-  '/usr/sbin/runc',
+  '/usr/bin/crun',
   '/usr/bin/unshare',
   '/usr/bin/nsenter',
   '/usr/bin/socat',

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { finishedOutput, OutputLog } from '../../src/executions/output-log.js';
+import { finishedOutput, OutputLog, RECENT_BYTES } from '../../src/executions/output-log.js';
 import { outputEvents } from '../../src/executions/output-stream.js';
 import type { SseEvent } from '../../src/http/route.js';
 
@@ -44,6 +44,33 @@ describe('outputEvents', () => {
     const tail = await collect(outputEvents(await finishedOutput(join(dir, 'stdout')), 6));
     expect(tail.chunks).toEqual([{ output: 'world\n', offset: 12 }]);
     expect((await collect(outputEvents(log, 50))).chunks).toEqual([]);
+  });
+
+  it('marks ASCII chunks (their JSON is ASCII on one line) and decodes the others as UTF-8', async () => {
+    const log = await OutputLog.create(join(dir, 'stdout'));
+    const parts = [
+      Buffer.from('plain "quoted" \\ tab\t\r\n\u0001\n'),
+      Buffer.from('é€\n'),
+      Buffer.from([0x41, 0xff, 0x0a]),
+    ];
+    const events: SseEvent[] = [];
+    const done = (async () => {
+      for await (const e of outputEvents(log, 0)) events.push(e);
+    })();
+    for (const part of parts) {
+      await log.append(part);
+      // One chunk per append: wait until the reader took it.
+      while (events.length < parts.indexOf(part) + 1) await new Promise((r) => setTimeout(r, 1));
+    }
+    await log.close();
+    await done;
+    expect(events.map((e) => e.ascii === true)).toEqual([true, false, false]);
+    for (const e of events.filter((e) => e.ascii)) expect(/^[\x20-\x7e]*$/.test(e.data)).toBe(true);
+    expect(events.map((e) => (JSON.parse(e.data) as Chunk).output)).toEqual([
+      'plain "quoted" \\ tab\t\r\n\u0001\n',
+      'é€\n',
+      'A\uFFFD\n',
+    ]);
   });
 
   it('follows a growing output and never splits a multi-byte character across chunks', async () => {
@@ -189,6 +216,29 @@ describe('OutputLog writing', () => {
     }
     await log.close();
     expect((await reader.read(10, 16)).toString()).toBe('abcdef');
+    await reader.close();
+  });
+
+  it('reads ranges across several recent appends and past what memory still holds alike', async () => {
+    const log = await OutputLog.create(join(dir, 'stdout'));
+    const reader = await log.open();
+    const piece = (fill: number) => Buffer.alloc(RECENT_BYTES / 2 + 1000, fill);
+    for (let i = 0; i < 5; i++) await log.appendAll([piece(i), Buffer.from(`#${i}#`)]);
+    const disk = await readFile(join(dir, 'stdout'));
+    const size = disk.length;
+    const step = RECENT_BYTES / 2 + 1003;
+    for (const [start, end] of [
+      [0, size],
+      [size - step - 10, size],
+      [size - 2 * step + 7, size - 3],
+      [step - 2, step + 5],
+      [size - 1, size],
+      [size, size],
+    ] as const) {
+      expect((await reader.read(start, end)).equals(disk.subarray(start, end))).toBe(true);
+    }
+    await log.close();
+    expect((await reader.read(0, size)).equals(disk)).toBe(true);
     await reader.close();
   });
 

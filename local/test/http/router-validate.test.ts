@@ -92,5 +92,6 @@ describe('helpers', () => {
     expect(formatSse({ event: 'error', data: '{}' })).toBe('event: error\ndata: {}\n\n');
     expect(formatSse({ event: 'x', data: 'a\r\nb\rc' })).toBe('event: x\ndata: a\ndata: b\ndata: c\n\n');
     expect(formatSse({ data: '' })).toBe('data: \n\n');
+    expect(formatSse({ data: '{"output":"a\\nb"}', ascii: true })).toBe('data: {"output":"a\\nb"}\n\n');
   });
 });

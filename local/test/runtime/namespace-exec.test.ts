@@ -138,6 +138,24 @@ describe('namespace runtime: exec and isolation', () => {
     ).rejects.toThrow(RuntimeInputError);
   });
 
+  it("sends a busy command's many small writes as few large pieces, every byte in order", async () => {
+    const devbox = await start();
+    // 20 000 writes of a few bytes each (bash's echo is a builtin: one write per line). The agent
+    // lets a busy pipe fill for a millisecond between reads (COALESCE_NS): without that it wakes
+    // for about every write, and sends a frame for each.
+    const count = 20_000;
+    const proc = devbox.spawn({ command: `for i in $(seq 1 ${count}); do echo $i; done` });
+    proc.stdin.end();
+    proc.stderr.resume();
+    const parts: Buffer[] = [];
+    proc.stdout.on('data', (chunk: Buffer) => parts.push(chunk));
+    expect(await proc.closed).toBe(0);
+    const lines = Buffer.concat(parts).toString('latin1').split('\n');
+    expect(lines).toHaveLength(count + 1);
+    expect(lines.every((line, i) => line === (i === count ? '' : String(i + 1)))).toBe(true);
+    expect(parts.length).toBeLessThan(count / 20);
+  });
+
   it('holds back the output of a command nobody reads, never more than one window, while other commands run', async () => {
     const devbox = await start();
     const total = 64 * 1024 * 1024;

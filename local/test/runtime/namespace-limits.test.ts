@@ -67,4 +67,32 @@ describe('namespace runtime: resource limits', () => {
     expect(cgroup.stdout).not.toContain(runtimeInstanceName(fx.dataDir));
     expect(readFileSync(join(dir, 'tasks'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(1);
   });
+
+  it('is born in groups the server made and limited: memory + swap capped together, only the default devices', async () => {
+    const devbox = await fx.runtime.start(
+      specFor(fx.dataDir, { limits: { ...TEST_LIMITS, memoryBytes: 96 * 1024 * 1024 } }),
+    );
+    started.push(devbox);
+    const group = (controller: string, file: string) =>
+      readFileSync(join('/sys/fs/cgroup', controller, runtimeInstanceName(fx.dataDir), devbox.id, file), 'utf8');
+    expect(group('memory', 'memory.limit_in_bytes').trim()).toBe(String(96 * 1024 * 1024));
+    expect(group('memory', 'memory.memsw.limit_in_bytes').trim()).toBe(String(96 * 1024 * 1024));
+    // The OCI runtime does not manage cgroups here: the init was in every group from its first instruction.
+    for (const controller of ['unified', 'memory', 'cpu', 'pids', 'devices'])
+      expect(group(controller, 'cgroup.procs').split('\n')).toContain(String(devbox.pid));
+    expect(group('devices', 'devices.list').trim().split('\n').sort()).toEqual(
+      [
+        'c 1:3 rwm',
+        'c 1:5 rwm',
+        'c 1:7 rwm',
+        'c 1:8 rwm',
+        'c 1:9 rwm',
+        'c 5:0 rwm',
+        'c 5:1 rwm',
+        'c 5:2 rwm',
+        'c 136:* rwm',
+      ].sort(),
+    );
+    expect((await run(devbox, 'echo x > /dev/null && head -c 4 /dev/zero | wc -c')).stdout).toBe('4\n');
+  });
 });

@@ -1,16 +1,12 @@
 /*
- * runloop-agent: the one program of runloop-local that runs inside a devbox,
- * and its host-side shim. Built static (no libc of the devbox's image is
- * needed), from this file only, by agent-binary.ts. See README.md beside it.
+ * runloop-agent: the one program of runloop-local that runs inside a devbox.
+ * Built static (no libc of the devbox's image is needed), from this file
+ * only, by ../static-binary.ts. Its host-side parent is the launcher
+ * (../launcher/launcher.c).
  *
  *   runloop-agent init          PID 1 of a devbox. Reads requests on fd 0,
  *                               writes events on fd 1 (pipes the server holds),
  *                               spawns and reaps commands, forwards their I/O.
- *   runloop-agent shim ARGV...  Host side: becomes a child subreaper, runs
- *                               ARGV (`runc run -d …`), then waits for the
- *                               devbox's init that runc leaves behind, so the
- *                               server sees one child whose exit is the
- *                               devbox's end, on any host (whatever its PID 1).
  *
  * Why an agent at all: a command entered through a host process (nsenter,
  * `runc exec`) is briefly a host binary inside the devbox, where devbox root
@@ -62,6 +58,15 @@ enum { EV_READY = 1, EV_STARTED = 2, EV_FAILED = 3, EV_STDOUT = 4, EV_STDERR = 5
 #define CHUNK (1 << 18)
 #define MAX_COMMANDS 4096
 #define GROUP_POLL_MS 20
+/* After a read that drained a busy command's pipe (one read before it within BUSY_NS), leave that
+ * pipe alone for COALESCE_NS: the command's small writes (stdio flushes 4 KiB at a time) then pile
+ * up in the pipe and go out as one frame instead of one frame (and one wake-up of us and of the
+ * server) each. Only while the read found the pipe less than half full, so the writer never
+ * waits on us (the pipe holds 256 KiB where the kernel allows, milliseconds of a fast writer).
+ * Output that comes now and then (a prompt, a progress line, `echo`'s only line and its EOF) is
+ * never held back, and nothing is once the command has exited. */
+#define COALESCE_NS 1000000LL
+#define BUSY_NS 10000000LL
 
 struct buf {
   char *data;
@@ -75,6 +80,9 @@ struct command {
   struct buf pending; /* stdin not yet written */
   int stdin_close;    /* close `in` once pending drains */
   uint64_t credit;    /* output bytes we may still send */
+  int64_t quiet_until[2]; /* per output (stdout, stderr): not read before this CLOCK_MONOTONIC ns */
+  int64_t last_read[2];   /* per output: when it was last read (CLOCK_MONOTONIC ns) */
+  size_t pipe_size[2];    /* per output: the pipe's capacity */
   int exited;
   int used;
 };
@@ -154,6 +162,12 @@ static void flush_all(void) {
     if (n <= 0) return;
     buf_consume(&to_server, (size_t)n);
   }
+}
+
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
 static void set_nonblock(int fd) {
@@ -277,9 +291,13 @@ static void spawn_command(uint32_t id, char *body, uint32_t len) {
         *slot = (struct command){.id = id, .pid = pid, .in = in[1], .out = out[0], .err = err[0], .used = 1, .credit = WINDOW};
         if (slot - commands >= slots_end) slots_end = (int)(slot - commands) + 1;
         in[1] = out[0] = err[0] = -1;
-        /* Larger pipes: fewer wake-ups per megabyte of output (best effort). */
-        fcntl(slot->out, F_SETPIPE_SZ, 1 << 18);
-        fcntl(slot->err, F_SETPIPE_SZ, 1 << 18);
+        /* Larger pipes: fewer wake-ups per megabyte of output (best effort: remember what we got). */
+        int *outputs[2] = {&slot->out, &slot->err};
+        for (int s = 0; s < 2; s++) {
+          int size = fcntl(*outputs[s], F_SETPIPE_SZ, 1 << 18);
+          if (size < 0) size = fcntl(*outputs[s], F_GETPIPE_SZ);
+          slot->pipe_size[s] = size > 0 ? (size_t)size : 4096;
+        }
         set_nonblock(slot->in);
         set_nonblock(slot->out);
         set_nonblock(slot->err);
@@ -369,6 +387,13 @@ static void read_output(struct command *c, int *fd, uint8_t type, uint8_t stream
   ssize_t n = read(*fd, header + HEADER, want);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n > 0) {
+    /* Drained a busy pipe: let more gather before the next read (see COALESCE_NS). A full read
+     * leaves more behind; an exited command writes no more (reap() ends its quiet). */
+    int64_t now = now_ns();
+    if ((size_t)n < want && (size_t)n < c->pipe_size[stream - 1] / 2 && !c->exited &&
+        now - c->last_read[stream - 1] < BUSY_NS)
+      c->quiet_until[stream - 1] = now + COALESCE_NS;
+    c->last_read[stream - 1] = now;
     c->credit -= (uint64_t)n;
     put_u32(header, (uint32_t)n);
     header[4] = (char)type;
@@ -387,6 +412,8 @@ static void reap(void) {
     for (int i = 0; i < slots_end; i++) {
       if (commands[i].used && commands[i].pid == pid) {
         commands[i].exited = 1;
+        /* What is left in its pipes (and their EOF) goes out now, not after a quiet period. */
+        commands[i].quiet_until[0] = commands[i].quiet_until[1] = 0;
         emit_u32(EV_EXIT, commands[i].id, (uint32_t)status);
       }
     }
@@ -427,16 +454,27 @@ static int init_main(void) {
       fds[nfds++] = (struct pollfd){ctl_in, POLLIN, 0};
     }
     int room = to_server.len < OUT_HIGH;
+    int64_t now = now_ns(), wake = -1; /* the earliest quiet_until still ahead, -1 if none */
     for (int i = 0; i < slots_end; i++) {
       struct command *c = &commands[i];
       if (!c->used) continue;
       if (c->exited && c->out < 0 && c->err < 0) pending_groups = 1;
       int readable = room && c->credit > 0;
-      if (readable && c->out >= 0) owner[nfds] = c, fds[nfds++] = (struct pollfd){c->out, POLLIN, 0};
-      if (readable && c->err >= 0) owner[nfds] = c, fds[nfds++] = (struct pollfd){c->err, POLLIN, 0};
+      int *outputs[2] = {&c->out, &c->err};
+      for (int s = 0; s < 2; s++) {
+        if (!readable || *outputs[s] < 0) continue;
+        if (c->quiet_until[s] > now) {
+          if (wake < 0 || c->quiet_until[s] < wake) wake = c->quiet_until[s];
+          continue;
+        }
+        owner[nfds] = c, fds[nfds++] = (struct pollfd){*outputs[s], POLLIN, 0};
+      }
       if (c->in >= 0 && c->pending.len) owner[nfds] = c, fds[nfds++] = (struct pollfd){c->in, POLLOUT, 0};
     }
-    if (poll(fds, (nfds_t)nfds, pending_groups ? GROUP_POLL_MS : -1) < 0 && errno != EINTR) die("poll");
+    int64_t timeout = pending_groups ? GROUP_POLL_MS * 1000000LL : -1;
+    if (wake >= 0 && (timeout < 0 || wake - now < timeout)) timeout = wake - now;
+    struct timespec ts = {(time_t)(timeout / 1000000000LL), (long)(timeout % 1000000000LL)};
+    if (ppoll(fds, (nfds_t)nfds, timeout < 0 ? NULL : &ts, NULL) < 0 && errno != EINTR) die("ppoll");
     if (fds[0].revents) {
       struct signalfd_siginfo info;
       while (read(sfd, &info, sizeof info) > 0) {
@@ -471,35 +509,8 @@ server_gone:
   return 0;
 }
 
-static int shim_main(char **argv) {
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) die("PR_SET_CHILD_SUBREAPER");
-  pid_t runner = fork();
-  if (runner < 0) die("fork");
-  if (runner == 0) {
-    execv(argv[0], argv);
-    die("exec");
-  }
-  /* The devbox's init holds the server's pipes now (runc passed them on): ours would hide its end. */
-  int null = open("/dev/null", O_RDWR);
-  dup2(null, 0);
-  dup2(null, 1);
-  int status, runner_status = -1;
-  pid_t pid;
-  while ((pid = wait(&status)) > 0) {
-    if (pid == runner) {
-      runner_status = status;
-      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) break;
-    }
-  }
-  if (runner_status == -1 || !WIFEXITED(runner_status) || WEXITSTATUS(runner_status) != 0) return 125;
-  /* Everything runc left behind (the init) has been reaped: report how the init ended. */
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "init") == 0) return init_main();
-  if (argc >= 3 && strcmp(argv[1], "shim") == 0) return shim_main(argv + 2);
-  dprintf(2, "usage: runloop-agent init | runloop-agent shim PROGRAM [ARGS...]\n");
+  dprintf(2, "usage: runloop-agent init\n");
   return 2;
 }

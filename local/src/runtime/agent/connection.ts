@@ -7,7 +7,16 @@
 import { Readable, Writable } from 'node:stream';
 import { constants } from 'node:os';
 import type { DevboxProcess } from '../types.js';
-import { Event, FrameDecoder, Request, encodeFrame, encodeSpawn, type Frame, type SpawnRequest } from './protocol.js';
+import {
+  Event,
+  FrameDecoder,
+  OUTPUT_WINDOW_BYTES,
+  Request,
+  encodeFrame,
+  encodeSpawn,
+  type Frame,
+  type SpawnRequest,
+} from './protocol.js';
 
 /**
  * What the agent reported when it came up.
@@ -20,11 +29,20 @@ export interface AgentHello {
   readonly shell: '/bin/bash' | '/bin/sh';
 }
 
+/** Output frames: their bodies may be handed on in pieces. */
+const isOutput = (type: number): boolean => type === Event.stdout || type === Event.stderr;
+
 /** Largest stdin chunk per frame: big enough for throughput, small enough to interleave commands. */
 const STDIN_CHUNK = 256 * 1024;
 
-/** Credit goes back in batches of at least this much (one small frame per batch). */
-const CREDIT_BATCH = 64 * 1024;
+/**
+ * Credit goes back in batches of this much (one small frame, and one wake-up
+ * of the agent, per batch). Never more is owed than a batch short of what
+ * readers took, so the agent always has at least the window minus a batch
+ * to send once the readers caught up: no stall, whatever the batch size
+ * below the window.
+ */
+const CREDIT_BATCH = OUTPUT_WINDOW_BYTES / 4;
 
 class AgentProcess implements DevboxProcess {
   readonly stdout: Readable;
@@ -90,13 +108,13 @@ class AgentProcess implements DevboxProcess {
     return this.gone;
   }
 
-  /** Credits the agent with what readers consumed: in batches, or all of it once nothing is buffered. */
+  /** Credits the agent with what readers consumed, in batches (see CREDIT_BATCH). */
   private settle(): void {
     // A destroyed stream's buffer will never be read: it holds nothing back.
     const held = (stream: Readable): number => (stream.destroyed ? 0 : stream.readableLength);
     const buffered = held(this.stdout) + held(this.stderr);
     const due = this.delivered - buffered - this.paid;
-    if (due >= CREDIT_BATCH || (due > 0 && buffered === 0)) {
+    if (due >= CREDIT_BATCH) {
       this.paid += due;
       this.sendCredit(due);
     }
@@ -105,7 +123,8 @@ class AgentProcess implements DevboxProcess {
   private deliver(stream: Readable, body: Buffer): void {
     this.delivered += body.length;
     // A stream nobody reads any more holds nothing: its bytes count as consumed at once.
-    if (!stream.readableEnded && !stream.destroyed) stream.push(Buffer.from(body));
+    // The body is never written to again (protocol.ts): it is pushed as it is, not copied.
+    if (!stream.readableEnded && !stream.destroyed) stream.push(body);
     this.settle();
   }
 
@@ -191,7 +210,8 @@ export class AgentConnection {
       }
       this.processes.get(frame.id)?.onFrame(frame);
       if (frame.type === Event.gone || frame.type === Event.failed) this.processes.delete(frame.id);
-    });
+      // Output goes on as it arrives, uncopied (see FrameDecoder).
+    }, isOutput);
     this.closed = new Promise((resolve) => {
       const end = (): void => {
         if (this.isClosed) return;

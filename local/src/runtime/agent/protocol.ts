@@ -46,7 +46,9 @@ export const HEADER_BYTES = 9;
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 /**
- * One decoded frame. `body` is a view into the decoder's buffer: copy it to keep it past the callback.
+ * One decoded frame. `body` is a view into a buffer that nothing writes to
+ * again (the chunk it arrived in, or the decoder's join of the chunks a frame
+ * spanned): it may be kept as it is, and keeps that buffer in memory meanwhile.
  *
  * @example
  * const frame: Frame = { type: Event.stdout, id: 7, body: Buffer.from('hi\n') };
@@ -107,29 +109,67 @@ export function encodeSpawn(id: number, spawn: SpawnRequest): Buffer {
  * Splits a byte stream into frames, across chunk boundaries. Throws on a
  * frame larger than {@link MAX_FRAME_BYTES} (a broken or hostile stream).
  *
+ * Output is most of what flows here, so no byte of it is copied: a frame
+ * inside one chunk is a view into it, and the body of a frame of a type
+ * `inPieces` names (command output, whose bytes mean the same however they
+ * are cut) is handed out piece by piece as its chunks arrive: consecutive
+ * frames of the same type and id, each a view, none empty (an empty body
+ * comes as one empty frame). Any other frame that spans chunks is joined
+ * once, when its last byte is in.
+ *
  * @example
- * const decoder = new FrameDecoder((frame) => console.log(frame.type, frame.id));
+ * const decoder = new FrameDecoder((frame) => console.log(frame.type, frame.id), (type) => type === Event.stdout);
  * agentStdout.on('data', (chunk) => decoder.push(chunk));
  */
 export class FrameDecoder {
-  private pending: Buffer = Buffer.alloc(0);
+  /** Header bytes of the next frame, while fewer than {@link HEADER_BYTES} are in. */
+  private head: Buffer = Buffer.alloc(0);
+  /** The frame whose body is arriving: its body bytes still to come, and the parts in so far (unless in pieces). */
+  private current: { type: number; id: number; left: number; pieces: boolean; parts: Buffer[] } | undefined;
 
-  constructor(private readonly onFrame: (frame: Frame) => void) {}
+  constructor(
+    private readonly onFrame: (frame: Frame) => void,
+    private readonly inPieces: (type: number) => boolean = () => false,
+  ) {}
 
   push(chunk: Buffer): void {
-    let data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    while (data.length >= HEADER_BYTES) {
-      const length = data.readUInt32LE(0);
-      if (length > MAX_FRAME_BYTES) throw new RangeError(`agent frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
-      if (data.length < HEADER_BYTES + length) break;
-      this.onFrame({
-        type: data.readUInt8(4),
-        id: data.readUInt32LE(5),
-        body: data.subarray(HEADER_BYTES, HEADER_BYTES + length),
-      });
-      data = data.subarray(HEADER_BYTES + length);
+    let at = 0;
+    while (at < chunk.length) {
+      const current = this.current;
+      if (current === undefined) {
+        let header: Buffer;
+        if (this.head.length === 0 && chunk.length - at >= HEADER_BYTES) {
+          header = chunk.subarray(at, at + HEADER_BYTES);
+          at += HEADER_BYTES;
+        } else {
+          const take = Math.min(HEADER_BYTES - this.head.length, chunk.length - at);
+          this.head = Buffer.concat([this.head, chunk.subarray(at, at + take)]);
+          at += take;
+          if (this.head.length < HEADER_BYTES) return;
+          header = this.head;
+          this.head = Buffer.alloc(0);
+        }
+        const length = header.readUInt32LE(0);
+        if (length > MAX_FRAME_BYTES) throw new RangeError(`agent frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
+        const type = header.readUInt8(4);
+        const id = header.readUInt32LE(5);
+        // The usual case: the whole body is in this chunk.
+        if (chunk.length - at >= length) {
+          this.onFrame({ type, id, body: chunk.subarray(at, at + length) });
+          at += length;
+          continue;
+        }
+        this.current = { type, id, left: length, pieces: this.inPieces(type), parts: [] };
+        continue; // its body starts in this chunk or the next: never hand out an empty piece
+      }
+      const part = chunk.subarray(at, at + Math.min(current.left, chunk.length - at));
+      at += part.length;
+      current.left -= part.length;
+      if (current.pieces) this.onFrame({ type: current.type, id: current.id, body: part });
+      else current.parts.push(part);
+      if (current.left > 0) continue;
+      this.current = undefined;
+      if (!current.pieces) this.onFrame({ type: current.type, id: current.id, body: Buffer.concat(current.parts) });
     }
-    // Keep only the unparsed tail, copied so the big chunk it came from can be freed.
-    this.pending = data.length === 0 ? Buffer.alloc(0) : Buffer.from(data);
   }
 }

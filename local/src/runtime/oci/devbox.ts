@@ -1,5 +1,5 @@
 /**
- * A running OCI devbox: its agent as PID 1 under runc, its cgroup (freeze,
+ * A running OCI devbox: its agent as PID 1 under crun, its cgroup (freeze,
  * kill, limits), its disk image. Commands and file access go through the
  * agent; ports through a host socat in its network namespace; freeze and
  * kill through its cgroup v2 group.
@@ -15,7 +15,7 @@ import { copyLayer } from '../layer-copy.js';
 import { connectLoopback, PortForwarder } from '../port-forward.js';
 import type { DevboxHandle, DevboxProcess, DevboxSpec, ExecSpec } from '../types.js';
 import { DEVBOX_HOME, devboxPath, execCwd, execEnvironment } from '../validate.js';
-import type { OciShim } from './launch.js';
+import type { Launch } from './launchers.js';
 import { releaseDevbox } from './release.js';
 
 type ExitReason = { readonly reason: 'stopped' | 'died' | 'oom' };
@@ -31,7 +31,7 @@ export const ACCOUNTS = {
   root: { uid: 0, gid: 0, home: '/root', name: 'root' },
 } as const;
 
-/** How long a stop waits for the devbox's init to be reaped before it ends the shim itself. */
+/** How long a stop waits for the devbox's init to be reaped before it ends the launcher itself. */
 const STOP_WAIT_MS = 10_000;
 /** A stop's freeze gives up quickly: the kill that follows works on running tasks too. */
 const STOP_FREEZE_MS = 1_000;
@@ -40,11 +40,12 @@ const STOP_FREEZE_MS = 1_000;
  * What an {@link OciDevbox} is made of; built by `OciRuntime.start`.
  *
  * @example
- * new OciDevbox({ spec, shim, agent, shell: '/bin/bash', initPid, cgroups, diskMount, upperDir, runcRoot, bundle, stderr, onGone });
+ * new OciDevbox({ spec, launch, agent, shell: '/bin/bash', initPid, cgroups, diskMount, upperDir, stateRoot, bundle, onGone });
  */
 export interface OciDevboxParts {
   readonly spec: DevboxSpec;
-  readonly shim: OciShim;
+  /** Its launcher, the init's host-side parent: its exit is the devbox's end. */
+  readonly launch: Launch;
   readonly agent: AgentConnection;
   readonly shell: '/bin/bash' | '/bin/sh';
   /** Host PID of the agent (the devbox's PID 1). */
@@ -53,11 +54,9 @@ export interface OciDevboxParts {
   /** Where the disk image is mounted on the host, and the upper dir inside it. */
   readonly diskMount: string;
   readonly upperDir: string;
-  readonly runcRoot: string;
-  /** The runc bundle (config, overlay mount point), removed at stop. */
+  readonly stateRoot: string;
+  /** The OCI bundle (config, overlay mount point), removed at stop. */
   readonly bundle: string;
-  /** The shim's stderr so far (runc's and the agent's complaints). */
-  readonly stderr: () => string;
   readonly onGone: () => void;
 }
 
@@ -91,7 +90,7 @@ export class OciDevbox implements DevboxHandle {
     });
     const oomBefore = parts.cgroups.oomKills();
     this.exited = new Promise<ExitReason>((resolve) => {
-      parts.shim.once('exit', () => {
+      void parts.launch.exited.then(() => {
         this.gone = true;
         const reason = this.stopping ? 'stopped' : parts.cgroups.oomKills() > oomBefore ? 'oom' : 'died';
         this.ports.close();
@@ -213,15 +212,15 @@ export class OciDevbox implements DevboxHandle {
     }
     await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     if (!this.gone) {
-      // The shim outlived its devbox's processes (it should not): end it, we started it.
-      if (this.parts.shim.pid !== undefined) process.kill(this.parts.shim.pid, 'SIGKILL');
+      // The launcher outlived its devbox's processes (it should not): end it, we started it.
+      this.parts.launch.kill();
       await this.exited;
     }
     this.parts.agent.close();
     // Whatever still lives in the group outside the devbox's pid namespace (the network helper, a
     // port forwarder) goes too, also when the devbox had died on its own before this stop.
-    const { runcRoot, diskMount, bundle } = this.parts;
-    await releaseDevbox({ id: this.id, cgroups, runcRoot, diskMount, bundle });
+    const { stateRoot, diskMount, bundle } = this.parts;
+    await releaseDevbox({ id: this.id, cgroups, stateRoot, diskMount, bundle });
   }
 
   private assertRunning(): void {

@@ -5,13 +5,14 @@
  * live inside it, so a devbox that fills its disk gets ENOSPC and the host
  * loses at most the image's size. The image outlives a stop (suspend,
  * restart) and goes with the devbox's state dir.
+ *
+ * The launcher (`../launcher/launcher.c`) makes, mounts and, when the devbox
+ * ends, unmounts it; this module names the paths and unmounts what a killed
+ * launcher or a crashed server left mounted.
  */
-import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { readFile, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RuntimeError } from '../errors.js';
 import { hostRun } from '../host-run.js';
-import type { IdRange } from './config.js';
 
 // Off the main thread: see host-run.ts.
 const run = hostRun;
@@ -35,71 +36,6 @@ export function diskImagePath(stateDir: string): string {
  */
 export function diskDir(mountPoint: string, which: 'upper' | 'work'): string {
   return join(mountPoint, which);
-}
-
-/**
- * Creates the image (once; an existing one keeps its data and size) and
- * mounts it at `mountPoint`; returns the upper and work dirs inside it, owned
- * by devbox root.
- *
- * @example
- * const { upper, work } = await mountDisk({ stateDir, mountPoint: '/data/.runtime/mnt/dbx_1', bytes: 4 << 30, ids });
- */
-export async function mountDisk(options: {
-  readonly stateDir: string;
-  readonly mountPoint: string;
-  readonly bytes: number;
-  readonly ids: IdRange;
-}): Promise<{ readonly upper: string; readonly work: string }> {
-  const image = diskImagePath(options.stateDir);
-  const owner = `${options.ids.hostStart}:${options.ids.hostStart}`;
-  if (!existsSync(image)) {
-    try {
-      // mke2fs makes the sparse file itself when given a size; lazy init keeps this at tens of
-      // milliseconds; the root dir belongs to devbox root. Built aside, renamed when whole.
-      await rm(`${image}.tmp`, { force: true });
-      const size = `${Math.floor(options.bytes / 1024)}k`;
-      await run(
-        'mkfs.ext4',
-        [
-          '-q',
-          '-F',
-          '-m',
-          '0',
-          '-E',
-          `lazy_itable_init=1,lazy_journal_init=1,root_owner=${owner}`,
-          `${image}.tmp`,
-          size,
-        ],
-        {
-          env: PATH_ENV,
-        },
-      );
-      await rename(`${image}.tmp`, image);
-    } catch (error) {
-      throw new RuntimeError(`cannot create the devbox disk image: ${stderrOf(error)}`);
-    }
-  }
-  await mkdir(options.mountPoint, { recursive: true, mode: 0o700 });
-  if (!(await isMountPoint(options.mountPoint))) {
-    try {
-      await run('mount', ['-t', 'ext4', '-o', 'loop,nosuid,nodev,noexec', image, options.mountPoint], {
-        env: PATH_ENV,
-      });
-    } catch (error) {
-      throw new RuntimeError(`cannot mount the devbox disk image: ${stderrOf(error)}`);
-    }
-  }
-  const upper = diskDir(options.mountPoint, 'upper');
-  const work = diskDir(options.mountPoint, 'work');
-  for (const dir of [upper, work]) {
-    if (!existsSync(dir)) {
-      await mkdir(dir, { mode: 0o755 });
-      // The upper dir's own owner is the owner of the devbox's `/`.
-      await chown(dir, options.ids.hostStart, options.ids.hostStart);
-    }
-  }
-  return { upper, work };
 }
 
 /**
@@ -146,8 +82,4 @@ async function isMountPoint(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function stderrOf(error: unknown): string {
-  return ((error as { stderr?: string }).stderr ?? (error as Error).message).trim();
 }

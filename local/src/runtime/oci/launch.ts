@@ -1,22 +1,17 @@
 /**
- * Starts one devbox under runc and hands back the pipes of its agent.
+ * Starts one devbox through `runloop-launcher` (../launcher/launcher.c),
+ * forked by the runtime's serve process (./launchers.ts).
  *
- * The chain is `runloop-agent shim` (host, child subreaper) → `unshare
- * --mount` → `sh` (mounts the overlay root in that private mount namespace,
- * with relative paths, so neither the host nor the devbox's mountinfo ever
- * shows a host path) → `runc run -d` → the agent as the devbox's PID 1. runc
- * passes the shim's stdin/stdout pipes on to the agent, then exits; the shim
- * then waits for the agent, so its exit is the devbox's end on any host.
+ * The launcher makes and mounts the devbox's disk image, joins its cgroups (made and limited beforehand by
+ * `DevboxCgroups.create`), mounts the overlay root in a private mount
+ * namespace (relative names, so no mountinfo line shows a host path), runs
+ * `crun run -d` with crun's own cgroup handling off, which leaves the agent
+ * as the devbox's PID 1 holding the launcher's stdin/stdout, then sets the
+ * user namespace limits and starts the network helper. It reports ready
+ * with the init's pid and stays as the init's parent (a child subreaper),
+ * so its exit is the devbox's end on any host.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
-import { DevboxStartError } from '../errors.js';
-
-const SCRIPT = `set -eu
-cd "$RL_BUNDLE"
-mount -t overlay overlay -o "lowerdir=$RL_LOWER,upperdir=upper,workdir=work" rootfs
-exec runc --root "$RL_RUNC_ROOT" run -d --bundle . "$RL_ID"
-`;
+import type { Launch, Launchers } from './launchers.js';
 
 /**
  * What {@link launchOciDevbox} needs: a bundle dir holding `config.json`,
@@ -24,80 +19,68 @@ exec runc --root "$RL_RUNC_ROOT" run -d --bundle . "$RL_ID"
  * `layers/<n>` that the overlay mounts.
  *
  * @example
- * const options: OciLaunchOptions = { id: 'dbx_1', bundle: '/data/devboxes/dbx_1/bundle', lower: 'layers/0:layers/1', runcRoot: '/data/.runtime/runc', agent: '/cache/agent/ab12/runloop-agent' };
+ * const options: OciLaunchOptions = { id: 'dbx_1', bundle, lower: 'layers/0:layers/1', stateRoot, disk, joinCgroups, hide: [], userNamespaceLimits: {} };
  */
 export interface OciLaunchOptions {
   readonly id: string;
   readonly bundle: string;
   /** overlayfs `lowerdir`, relative to the bundle (topmost first). */
   readonly lower: string;
-  readonly runcRoot: string;
-  /** Host path of the agent binary (used here as the shim). */
-  readonly agent: string;
+  /** crun's state dir (`--root`). */
+  readonly stateRoot: string;
+  /** The disk image (made when missing, `bytes` big, its root dir owned by host uid `owner`) and where it is mounted on the host. */
+  readonly disk: { readonly image: string; readonly bytes: number; readonly owner: number; readonly mount: string };
+  /** The devbox's `cgroup.procs` files: its first process is born in them. */
+  readonly joinCgroups: readonly string[];
+  /** Mounts hidden from crun in its private mount namespace (the v2 tree of a hybrid host). */
+  readonly hide: readonly string[];
+  /** `user.*` sysctls of the devbox's user namespace, set by host root from inside it. */
+  readonly userNamespaceLimits: Readonly<Record<string, number>>;
+  /** The network helper: its argv (`{pid}` = the init's pid; it must take `--ready-fd=3`) and the group it joins. */
+  readonly network?: { readonly argv: readonly string[]; readonly joinCgroup: string };
 }
 
-/**
- * The launched shim: its stdin/stdout are the agent's request and event pipes; stderr carries runc's and the agent's complaints.
- *
- * @example
- * const shim = launchOciDevbox(options);
- * const agent = new AgentConnection(shim.stdin, shim.stdout);
- */
-export type OciShim = ChildProcessByStdio<Writable, Readable, Readable>;
+const CRUN = '/usr/bin/crun';
 
 /**
- * Spawns the shim. The caller learns success from the agent's READY event,
- * failure from the shim's exit (see {@link startFailure}).
+ * Asks `launchers` to start the devbox (see ./launchers.ts for what comes
+ * back: the agent's channel, the init's pid, the launcher's exit). The
+ * launcher's stderr (its own, crun's and the agent's complaints) goes to
+ * `<bundle>/launcher.log`.
  *
  * @example
- * const shim = launchOciDevbox({ id, bundle, lower, runcRoot, agent });
+ * const launch = launchOciDevbox(launchers, options);
+ * const agent = new AgentConnection(await launch.connected, await launch.connected);
  */
-export function launchOciDevbox(options: OciLaunchOptions): OciShim {
-  return spawn(
-    options.agent,
-    ['shim', '/usr/bin/unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', SCRIPT],
-    {
-      // Own process group: a terminal's Ctrl-C reaches the server, which stops devboxes in order.
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: {
-        PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-        RL_BUNDLE: options.bundle,
-        RL_LOWER: options.lower,
-        RL_RUNC_ROOT: options.runcRoot,
-        RL_ID: options.id,
-      },
-    },
-  );
-}
-
-/**
- * Collects the shim's stderr (bounded) for error messages and logs.
- *
- * @example
- * const tail = collectStderr(shim);
- * shim.once('exit', () => console.error(tail()));
- */
-export function collectStderr(shim: OciShim, limit = 4000): () => string {
-  let text = '';
-  shim.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    text = (text + chunk).slice(-limit);
-  });
-  return () => text.replace(/^\s*dmesg\(1\) may have more information.*\n?/gm, '').trim();
-}
-
-/**
- * Resolves with a {@link DevboxStartError} once the shim exits; for racing against the agent's READY.
- *
- * @example
- * await Promise.race([agent.ready, startFailure(shim, stderr).then((e) => { throw e; })]);
- */
-export function startFailure(shim: OciShim, stderr: () => string): Promise<DevboxStartError> {
-  return new Promise((resolve) => {
-    shim.once('error', (error) => resolve(new DevboxStartError(`devbox start failed: ${error.message}`, stderr())));
-    shim.once('exit', (code, signal) =>
-      // Let the last stderr chunk arrive before reading it.
-      setImmediate(() => resolve(new DevboxStartError(`devbox start failed (${signal ?? `exit ${code}`})`, stderr()))),
-    );
-  });
+export function launchOciDevbox(launchers: Launchers, options: OciLaunchOptions): Launch {
+  const args = [
+    '--bundle',
+    options.bundle,
+    '--lower',
+    options.lower,
+    '--pid-file',
+    `${options.bundle}/init.pid`,
+    ...['--disk', options.disk.image, '--disk-bytes', String(options.disk.bytes)],
+    ...['--disk-owner', String(options.disk.owner), '--disk-mount', options.disk.mount],
+    ...options.joinCgroups.flatMap((file) => ['--join', file]),
+    ...options.hide.flatMap((dir) => ['--hide', dir]),
+    ...Object.entries(options.userNamespaceLimits).flatMap(([name, value]) => ['--userns', `${name}=${value}`]),
+    ...(options.network
+      ? ['--net-join', options.network.joinCgroup, ...options.network.argv.flatMap((arg) => ['--net', arg])]
+      : []),
+    '--',
+    CRUN,
+    // crun never touches cgroups: they are made, limited and joined before it runs.
+    '--cgroup-manager=disabled',
+    '--root',
+    options.stateRoot,
+    'run',
+    '--detach',
+    '--pid-file',
+    `${options.bundle}/init.pid`,
+    '--bundle',
+    '.',
+    options.id,
+  ];
+  return launchers.launch(args, `${options.bundle}/launcher.log`);
 }

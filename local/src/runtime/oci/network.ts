@@ -15,7 +15,7 @@
  * capabilities dropped) under a seccomp filter (`--enable-seccomp`): it
  * parses packets a devbox writes, so it gets as little as it needs.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -206,48 +206,27 @@ export async function networkPoliciesAvailable(): Promise<string | undefined> {
 }
 
 /**
- * Starts slirp4netns for the devbox whose PID 1 has host pid `initPid`, in
+ * The command line of the devbox's network helper, slirp4netns, for the
+ * launcher (`{pid}` = the devbox init's host pid). The launcher starts it in
  * the devbox's v2 cgroup (so the egress filter applies, and the devbox's
- * freeze and kill cover it), and resolves once the interface is configured.
+ * freeze and kill cover it) and waits on fd 3 until the interface is
+ * configured. IPv6 stays off (slirp4netns enables it only with
+ * --enable-ipv6): the host filter is IPv4 only.
  *
  * @example
- * const helper = await startUserModeNetwork(devbox.pid, '/sys/fs/cgroup/unified/runloop-local-ab12/dbx_1/cgroup.procs');
+ * launchOciDevbox({ ...options, network: { argv: USER_MODE_NETWORK_ARGV, joinCgroup } });
  */
-export async function startUserModeNetwork(initPid: number, cgroupProcs: string): Promise<ChildProcess> {
-  const helper = spawn(
-    '/bin/sh',
-    [
-      '-c',
-      'echo $$ > "$1"; shift; exec "$@"',
-      'sh',
-      cgroupProcs,
-      // IPv6 stays off (slirp4netns enables it only with --enable-ipv6): the host filter is IPv4 only.
-      'slirp4netns',
-      '--configure',
-      '--mtu=65520',
-      '--disable-host-loopback',
-      '--enable-sandbox',
-      '--enable-seccomp',
-      '--ready-fd=3',
-      String(initPid),
-      'tap0',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: PATH_ENV, detached: true },
-  );
-  let stderr = '';
-  helper.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
-  const ready = helper.stdio[3] as NodeJS.ReadableStream;
-  await new Promise<void>((resolve, reject) => {
-    const fail = (why: string): void =>
-      reject(new RuntimeError(`devbox network helper failed: ${why} ${stderr.trim()}`.trim()));
-    ready.once('data', () => resolve());
-    helper.once('exit', (code, signal) => fail(`exited (${signal ?? code})`));
-    helper.once('error', (error) => fail(error.message));
-  });
-  // Its stderr stays drained (it may log later); its life is the devbox's.
-  helper.removeAllListeners('exit');
-  return helper;
-}
+export const USER_MODE_NETWORK_ARGV: readonly string[] = [
+  'slirp4netns',
+  '--configure',
+  '--mtu=65520',
+  '--disable-host-loopback',
+  '--enable-sandbox',
+  '--enable-seccomp',
+  '--ready-fd=3',
+  '{pid}',
+  'tap0',
+];
 
 /**
  * The chain names of one runtime instance start with this; the owning server's pid (base 36) and a random tag follow.

@@ -14,13 +14,13 @@ import { DevboxCgroups, reapInstanceCgroups, type CgroupLayout } from '../cgroup
 import { DevboxStartError, RuntimeInputError } from '../errors.js';
 import type { DevboxHandle, DevboxRuntime, DevboxSpec, RuntimeInfo } from '../types.js';
 import { checkSpec } from '../validate.js';
-import { hostRun } from '../host-run.js';
 import { Watchdog } from '../watchdog.js';
 import { devboxOciConfig, type IdRange } from './config.js';
 import { ACCOUNTS, OciDevbox } from './devbox.js';
-import { diskDir, mountDisk, mountsUnder, unmountDisk } from './disk.js';
-import { collectStderr, launchOciDevbox, startFailure } from './launch.js';
-import { SLIRP, devboxChainPrefix, startUserModeNetwork, type EgressFilter } from './network.js';
+import { diskDir, diskImagePath, mountsUnder, unmountDisk } from './disk.js';
+import { launchOciDevbox } from './launch.js';
+import { Launchers, type Launch } from './launchers.js';
+import { SLIRP, USER_MODE_NETWORK_ARGV, devboxChainPrefix, type EgressFilter } from './network.js';
 import type { OciSeccomp } from './seccomp.js';
 import { DevboxEgress, type EgressPolicy } from '../network/devbox-egress.js';
 import type { DnsUpstream } from '../network/dns-answerer.js';
@@ -28,18 +28,17 @@ import { devboxHostname, runtimeInstanceName } from '../instance.js';
 import { releaseDevbox } from './release.js';
 import { hasImageLayers } from '../image-layers.js';
 
-// Off the main thread: see host-run.ts.
-const run = hostRun;
-const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 /** A devbox that has not said READY by then will not. */
 const START_TIMEOUT_MS = 60_000;
 const BUNDLE_PARENT = '/run/runloop-local';
+/** crun: "use this base64 BPF program instead of compiling the config's seccomp section" (crun(1)). */
+const SECCOMP_BPF_ANNOTATION = 'run.oci.seccomp_bpf_data';
 
 /**
  * What the runtime is built from; `createRuntime` prepares each piece.
  *
  * @example
- * new OciRuntime({ dataDir, runtimeDir, rootfs, initLayer, agent, layout, info, ids, seccomp });
+ * new OciRuntime({ dataDir, runtimeDir, rootfs, initLayer, launcher, layout, info, ids, seccomp });
  */
 export interface OciRuntimeOptions {
   readonly dataDir: string;
@@ -49,8 +48,8 @@ export interface OciRuntimeOptions {
   readonly rootfs: string;
   /** Topmost read-only layer: `/.runloop/agent`, owned by host root (unwritable inside). */
   readonly initLayer: string;
-  /** Host path of the agent binary (for the shim). */
-  readonly agent: string;
+  /** Host path of the launcher binary (`../launcher/launcher.c`). */
+  readonly launcher: string;
   readonly layout: CgroupLayout;
   readonly info: RuntimeInfo;
   readonly ids: IdRange;
@@ -76,7 +75,8 @@ export class OciRuntime implements DevboxRuntime {
   /** Policies in force, by devbox id (devboxes started with `egressPolicy`). */
   private readonly policies = new Map<string, DevboxEgress>();
   private readonly watchdog: Watchdog;
-  private readonly runcRoot: string;
+  /** crun's state (`--root`): one dir per running devbox. */
+  private readonly stateRoot: string;
   private readonly mountRoot: string;
   /**
    * Where bundles live. runc binds the root filesystem as devbox root (host
@@ -85,11 +85,15 @@ export class OciRuntime implements DevboxRuntime {
    * bundles go to /run, in a dir only root and devbox root's group may enter.
    */
   private readonly bundleRoot: string;
+  /** crun's compiled seccomp filter (base64), from the first devbox's start; see writeConfig. */
+  private seccompBpf: string | undefined;
+  /** The serve process that forks every devbox's launcher; started with the first devbox. */
+  private launcherService: Promise<Launchers> | undefined;
 
   constructor(private readonly options: OciRuntimeOptions) {
     this.info = options.info;
     this.instance = runtimeInstanceName(options.dataDir);
-    this.runcRoot = join(options.runtimeDir, 'runc');
+    this.stateRoot = join(options.runtimeDir, 'crun');
     this.mountRoot = join(options.runtimeDir, 'mnt');
     this.bundleRoot = join(BUNDLE_PARENT, this.instance);
     const egress = options.egress && {
@@ -122,6 +126,7 @@ export class OciRuntime implements DevboxRuntime {
     if (missing) throw new DevboxStartError(`layer ${missing} does not exist`, '');
     const { ids } = this.options;
     await mkdir(spec.stateDir, { recursive: true, mode: 0o700 });
+    await mkdir(this.mountRoot, { recursive: true, mode: 0o700 });
     const bundle = join(this.bundleRoot, spec.id);
     // The bundle is rebuilt on every start: links and config follow the current layers and limits.
     await rm(bundle, { recursive: true, force: true });
@@ -132,7 +137,7 @@ export class OciRuntime implements DevboxRuntime {
     const cgroups = new DevboxCgroups(this.options.layout, this.instance, spec.id);
     this.watchdog.add(spec.id);
     const undo = async (): Promise<void> => {
-      await releaseDevbox({ id: spec.id, cgroups, runcRoot: this.runcRoot, diskMount, bundle });
+      await releaseDevbox({ id: spec.id, cgroups, stateRoot: this.stateRoot, diskMount, bundle });
       await this.removePolicy(spec.id);
       this.watchdog.remove(spec.id);
     };
@@ -145,11 +150,13 @@ export class OciRuntime implements DevboxRuntime {
         'a network policy needs an isolated devbox on a host with the egress filter and ipset',
       );
     }
-    let shim;
+    let launch: Launch | undefined;
     try {
-      // The disk (mkfs on a first start, a loop mount: waits on the kernel and the disk) and the
-      // bundle's links and config (CPU) are independent: done at once, a start waits for the longer.
-      const disk = mountDisk({ stateDir: spec.stateDir, mountPoint: diskMount, bytes: spec.limits.diskBytes, ids });
+      const egress = spec.network === 'isolated' ? this.options.egress : undefined;
+      // Independent steps at once: the bundle's links and config, the cgroups and their limits, and
+      // the egress filter with the devbox's policy (in place before its network helper's first
+      // packet). The launcher then makes and mounts the disk (on the host side, in-process: no
+      // `mount` to exec) before the runtime starts.
       // Relative names in the overlay's options: its mountinfo line shows no host path.
       // A pulled image brings its own root; everything else stacks on the local base.
       const base = hasImageLayers(spec.layers) ? [] : [this.options.rootfs];
@@ -159,56 +166,78 @@ export class OciRuntime implements DevboxRuntime {
         symlink(diskDir(diskMount, 'upper'), join(bundle, 'upper')),
         symlink(diskDir(diskMount, 'work'), join(bundle, 'work')),
       ]);
-      const [{ upper }] = await Promise.all([disk, links, this.writeConfig(spec, bundle)]);
+      const groups = cgroups.create(spec.limits);
+      // The filter matches the instance's cgroup, which must exist first.
+      const network =
+        egress &&
+        groups
+          .then(() => egress.ensure())
+          .then(async () => {
+            if (policy !== undefined) await this.installPolicy(spec.id, egress, policy);
+          });
+      await Promise.all([
+        links,
+        this.writeConfig(spec, bundle),
+        groups,
+        network,
+        mkdir(this.stateRoot, { recursive: true, mode: 0o700 }),
+      ]);
       // (A leftover container of a crashed run under this id is gone: reapOrphans ran at start-up.)
-      await mkdir(this.runcRoot, { recursive: true, mode: 0o700 });
-      shim = launchOciDevbox({
+      launch = launchOciDevbox(await this.launchers(), {
         id: spec.id,
         bundle,
         lower: layers.map((_, index) => `layers/${index}`).join(':'),
-        runcRoot: this.runcRoot,
-        agent: this.options.agent,
+        stateRoot: this.stateRoot,
+        disk: {
+          image: diskImagePath(spec.stateDir),
+          bytes: spec.limits.diskBytes,
+          owner: ids.hostStart,
+          mount: diskMount,
+        },
+        joinCgroups: cgroups.procsFiles(),
+        hide: this.options.layout.pureV2 ? [] : [this.options.layout.unified],
+        userNamespaceLimits: USER_NAMESPACE_LIMITS,
+        ...(egress && { network: { argv: USER_MODE_NETWORK_ARGV, joinCgroup: cgroups.procsFiles()[0]! } }),
       });
-      const stderr = collectStderr(shim);
-      const agent = new AgentConnection(shim.stdin, shim.stdout);
-      const failed = startFailure(shim, stderr);
+      const started = launch;
+      const failed = started.exited.then(
+        (status) => new DevboxStartError(`devbox start failed (exit ${status})`, started.stderr()),
+      );
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new DevboxStartError('devbox did not come up in time', stderr())),
+          () => reject(new DevboxStartError('devbox did not come up in time', started.stderr())),
           START_TIMEOUT_MS,
         );
       });
-      // An agent that hangs up before READY means the start failed: the shim's exit says why.
-      const ready = agent.ready.catch(() => failed.then((error) => Promise.reject(error)));
-      const { shell } = await Promise.race([ready, failed.then((error) => Promise.reject(error)), timeout]).finally(
-        () => clearTimeout(timer),
-      );
-      const initPid = await initPidOf(cgroups);
-      const egress = spec.network === 'isolated' ? this.options.egress : undefined;
-      // Nothing of the devbox's own runs before start() returns, so its user namespace caps and its
-      // network come up side by side; start() still waits for both.
-      await Promise.all([
-        limitUserNamespace(initPid),
-        egress &&
-          // The filter (and the devbox's policy) first: the helper's first packet already meets it.
-          egress.ensure().then(async () => {
-            if (policy !== undefined) await this.installPolicy(spec.id, egress, policy);
-            (await startUserModeNetwork(initPid, cgroups.procsFiles()[0]!)).unref();
+      // Any step that fails before READY means the start failed: the launcher's exit says why.
+      const orExit = <T>(step: Promise<T>) => step.catch(() => failed.then((error) => Promise.reject(error)));
+      const [agent, initPid] = await Promise.race([
+        Promise.all([
+          orExit(started.connected).then(async (channel) => {
+            const connection = new AgentConnection(channel, channel);
+            // Handed over paused (nothing may be emitted before a reader is attached): flowing now.
+            channel.resume();
+            await orExit(connection.ready);
+            return connection;
           }),
-      ]);
+          orExit(started.ready),
+        ]),
+        timeout,
+      ]).finally(() => clearTimeout(timer));
+      const { shell } = await agent.ready;
+      await this.rememberSeccompFilter(spec.id);
       const devbox = new OciDevbox({
         spec,
-        shim,
+        launch: started,
         agent,
         shell,
         initPid,
         cgroups,
         diskMount,
-        upperDir: upper,
-        runcRoot: this.runcRoot,
+        upperDir: diskDir(diskMount, 'upper'),
+        stateRoot: this.stateRoot,
         bundle,
-        stderr,
         onGone: () => {
           this.devboxes.delete(spec.id);
           void this.removePolicy(spec.id);
@@ -219,10 +248,27 @@ export class OciRuntime implements DevboxRuntime {
       await writeNameFiles(devbox, spec, egress !== undefined);
       return devbox;
     } catch (error) {
-      if (shim?.pid !== undefined && shim.exitCode === null) shim.kill('SIGKILL');
+      launch?.kill();
       await undo();
       throw error;
     }
+  }
+
+  /** The running launcher service; one that could not start or has ended is started again (calls queue up). */
+  private launchers(): Promise<Launchers> {
+    const previous = this.launcherService;
+    this.launcherService = (async () => {
+      const current = await previous?.catch(() => undefined);
+      if (current !== undefined && !current.ended) return current;
+      await current?.close();
+      return Launchers.start(this.options.launcher, `${this.bundleRoot}-launch.sock`);
+    })();
+    return this.launcherService;
+  }
+
+  /** The launcher service's pid, for tests that end it. @internal */
+  async launcherServicePid(): Promise<number | undefined> {
+    return (await this.launcherService?.catch(() => undefined))?.pid;
   }
 
   async setEgressPolicy(id: string, policy: EgressPolicy): Promise<void> {
@@ -259,7 +305,19 @@ export class OciRuntime implements DevboxRuntime {
       seccomp: this.options.seccomp,
       init: ['/.runloop/agent', 'init'],
     });
+    // The filter crun compiled for an earlier devbox (same profile): crun loads it instead of
+    // compiling the profile again, a third of its CPU per start.
+    if (this.seccompBpf !== undefined) config['annotations'] = { [SECCOMP_BPF_ANNOTATION]: this.seccompBpf };
     await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
+  }
+
+  /** Keeps the seccomp filter crun compiled for `id`'s start (every devbox of this runtime has the same profile). */
+  private async rememberSeccompFilter(id: string): Promise<void> {
+    if (this.seccompBpf !== undefined) return;
+    const compiled = await readFile(join(this.stateRoot, id, 'seccomp.bpf')).catch(() => undefined);
+    // A classic BPF program is a whole number of 8-byte instructions.
+    if (compiled !== undefined && compiled.length > 0 && compiled.length % 8 === 0)
+      this.seccompBpf = compiled.toString('base64');
   }
 
   /** Creates `dir` and its instance dir as root:<devbox root's gid> 0710: enterable by devbox root, readable by nobody else. */
@@ -274,12 +332,9 @@ export class OciRuntime implements DevboxRuntime {
 
   async reapOrphans(): Promise<void> {
     const live = new Set([...this.devboxes.keys(), ...this.starting]);
-    const listed = await run('runc', ['--root', this.runcRoot, 'list', '--quiet'], { env: PATH_ENV }).catch(() => ({
-      stdout: '',
-    }));
-    for (const id of listed.stdout.split('\n').filter(Boolean)) {
-      if (!live.has(id))
-        await run('runc', ['--root', this.runcRoot, 'delete', '--force', id], { env: PATH_ENV }).catch(() => undefined);
+    // A crashed run's containers: their processes go with their cgroups below, their state here.
+    for (const id of await readdir(this.stateRoot).catch(() => [] as string[])) {
+      if (!live.has(id)) await rm(join(this.stateRoot, id), { recursive: true, force: true });
     }
     await reapInstanceCgroups(allHierarchies(this.options.layout), this.options.layout.unified, this.instance, live);
     for (const point of await mountsUnder(this.mountRoot)) {
@@ -295,6 +350,7 @@ export class OciRuntime implements DevboxRuntime {
     this.watchdog.end();
     await Promise.allSettled([...this.policies.keys()].map((id) => this.removePolicy(id)));
     await this.options.egress?.remove();
+    await (await this.launcherService?.catch(() => undefined))?.close();
     await rmdir(this.bundleRoot).catch(() => undefined);
     // The instance dirs go once empty; another runtime on the same data dir may still use them.
     for (const root of allHierarchies(this.options.layout))
@@ -319,39 +375,17 @@ export function allHierarchies(layout: CgroupLayout): string[] {
   return [...roots];
 }
 
-/** The agent is the only member of the devbox's group until the first command. */
-async function initPidOf(cgroups: DevboxCgroups): Promise<number> {
-  const procs = await readFile(cgroups.procsFiles()[0]!, 'utf8');
-  const pid = Number.parseInt(procs, 10);
-  if (!Number.isSafeInteger(pid)) throw new DevboxStartError('devbox has no init process', procs);
-  return pid;
-}
-
 /**
- * Per-devbox caps on the kernel counters that are charged to the creator of
- * the devbox's user namespace (host root, since runc made it): without them,
- * one devbox could use up host root's inotify instances (128 by default) and
- * break the server and every other devbox. Set by host root from inside that
- * user namespace only (no other namespace, so nothing of it is visible to the
- * devbox); the devbox cannot raise them (`/proc/sys` is read-only there and it
- * has no CAP_SYS_RESOURCE). Nested user namespaces go to zero as well, behind
- * the seccomp filter that already refuses them.
+ * Caps on the kernel counters that are charged to the creator of a devbox's
+ * user namespace (host root, since the launcher's crun made it): without
+ * them, one devbox could use up host root's inotify instances (128 by
+ * default) and break the server and every other devbox. The launcher sets
+ * them as host root from inside that user namespace only (no other
+ * namespace, so nothing of it is visible to the devbox); the devbox cannot
+ * raise them (`/proc/sys` is read-only there and it has no
+ * CAP_SYS_RESOURCE). Nested user namespaces go to zero as well, behind the
+ * seccomp filter that already refuses them.
  */
-async function limitUserNamespace(initPid: number): Promise<void> {
-  const settings = Object.entries(USER_NAMESPACE_LIMITS).map(
-    ([name, value]) => `echo ${value} > /proc/sys/user/${name}`,
-  );
-  try {
-    await run('nsenter', ['-t', String(initPid), '-U', '--', '/bin/sh', '-ec', settings.join('\n')], { env: PATH_ENV });
-  } catch (error) {
-    throw new DevboxStartError(
-      'cannot set the devbox user namespace limits',
-      (error as { stderr?: string }).stderr ?? String(error),
-    );
-  }
-}
-
-/** `user.*` sysctls of a devbox's user namespace (see {@link limitUserNamespace}). */
 const USER_NAMESPACE_LIMITS = {
   max_inotify_instances: 64,
   max_inotify_watches: 16_384,
