@@ -19,8 +19,9 @@ import { shutDownByPrefix } from './fleet.js';
 
 const COUNT = 200;
 /**
- * Creates in flight at once. All 200 at once made single requests wait over 30 s here (2 cores:
- * the starts are CPU-bound, ~0.3–0.4 s of CPU each), so the client keeps a window, as a user would.
+ * Creates in flight at once: the client keeps a window, as a user would. A burst is CPU-bound on
+ * 2 cores (about 0.1 s of CPU per start since the launcher and crun, 0.35 s before; see
+ * local/src/runtime/README.md, "Start speed"), so a wider window only makes each start wait longer.
  */
 const IN_FLIGHT = 25;
 const EXEC_ROUNDS = 60;

@@ -33,8 +33,11 @@ export function readAll(): OperatorFunction<Uint8Array, Uint8Array> {
     });
 }
 
+/** One decoder for every body: `decode` without `stream` keeps no state between calls, and making one per body costs. */
+const utf8Decoder = new TextDecoder();
+
 /**
- * Collects a body and decodes it as UTF-8.
+ * Collects a body and decodes it as UTF-8 (a leading BOM is dropped).
  *
  * @example
  * res.body.pipe(readText()).subscribe((text) => console.log(text));
@@ -43,7 +46,7 @@ export function readText(): OperatorFunction<Uint8Array, string> {
   return (source) =>
     source.pipe(
       readAll(),
-      map((bytes) => new TextDecoder().decode(bytes)),
+      map((bytes) => utf8Decoder.decode(bytes)),
     );
 }
 

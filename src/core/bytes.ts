@@ -95,6 +95,30 @@ export function utf8Text(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
 }
 
+/** Characters per piece of {@link utf8Pieces}: at most 3 MB of UTF-8 each. */
+const UTF8_PIECE_CHARS = 1024 * 1024;
+
+/**
+ * `text` as UTF-8, encoded a piece at a time (a surrogate pair is never
+ * split between pieces). Encoding a large string in one go allocates one buffer of its whole
+ * size, and fresh memory that large costs more to fault in than the encoding
+ * itself; pieces reuse the same few MB, and the whole is never held twice.
+ *
+ * @example
+ * for (const piece of utf8Pieces(text)) socket.write(piece);
+ */
+export function* utf8Pieces(text: string, pieceChars: number = UTF8_PIECE_CHARS): Generator<Uint8Array> {
+  for (let start = 0; start < text.length;) {
+    let end = Math.min(start + pieceChars, text.length);
+    // A high surrogate last would be cut from its pair (and encoded as U+FFFD): the pair goes whole.
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
+    const piece = text.slice(start, end);
+    yield nodeBuffer !== undefined ? nodeBuffer.Buffer.from(piece, 'utf8') : encoder.encode(piece);
+    start = end;
+  }
+}
+
 /**
  * A random UUID (v4): `crypto.randomUUID` where the context has it (Node,
  * secure browser pages), else built from `crypto.getRandomValues`, which

@@ -55,7 +55,10 @@ export function mergeHeaders(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const layer of layers) {
-    for (const [name, value] of Object.entries(layer ?? {})) {
+    if (layer === undefined) continue;
+    for (const name of Object.keys(layer)) {
+      const value = layer[name];
+      if (value === undefined) continue;
       const key = name.toLowerCase();
       if (value === null) delete out[key];
       else out[key] = value;

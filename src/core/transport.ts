@@ -6,10 +6,11 @@
  * observable owns the request: unsubscribing it early destroys the body, and
  * a body nobody subscribed to is dumped so its connection returns to the pool.
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { Observable, Subscription, asyncScheduler, type SchedulerLike } from 'rxjs';
-import { FormData as UndiciFormData, Response as UndiciResponse, type Dispatcher } from 'undici';
+import type { FormData as UndiciFormData, Dispatcher } from 'undici';
 import { APIConnectionError, RunloopError } from './errors.js';
+import { multipartBody } from './multipart.js';
 import { noResponseError } from './no-response-error.js';
 import { isStreamingBody, type HttpHandler, type HttpRequest, type HttpResponse, type StreamingBody } from './http.js';
 
@@ -33,45 +34,79 @@ function flattenHeaders(raw: Dispatcher.ResponseData['headers']): Record<string,
 class BodySourceError extends Error {}
 
 /** Reads one attempt's bytes, marking a failure of the source itself so it is not mistaken for the network's. */
-async function* readSource(body: StreamingBody, onSent: () => void): AsyncGenerator<Uint8Array> {
+async function* readSource(open: () => AsyncIterable<Uint8Array>, onSent: () => void): AsyncGenerator<Uint8Array> {
   try {
-    yield* body.open();
+    yield* open();
   } catch (err) {
-    throw new BodySourceError(err instanceof Error ? err.message : String(err), { cause: err });
+    throw sourceError(err);
   }
   onSent();
 }
 
-/** undici 7 only serialises its own FormData class; a global FormData (Node's bundled undici) is copied into one. */
-function toUndiciForm(body: FormData | UndiciFormData): UndiciFormData {
-  if (body instanceof UndiciFormData) return body;
-  const form = new UndiciFormData();
-  for (const [name, value] of body.entries()) {
-    if (typeof value === 'string') form.append(name, value);
-    else form.append(name, value, (value as Partial<File>).name);
-  }
-  return form;
+function sourceError(err: unknown): BodySourceError {
+  return new BodySourceError(err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+/** Where a piped source reports its own failure (see {@link openStreamingBody}). */
+interface SourceFailure {
+  error?: unknown;
 }
 
 /**
- * Encodes a multipart form ourselves (undici's own encoder, through its
- * `Response`) so that, like any streamed body, the wait for headers starts
- * once the last byte was sent: a large upload is not cut by the header timeout.
+ * One attempt's streamed body, as undici sends it. A byte-mode Readable (a
+ * file, an encoded text) is piped, chunk for chunk: iterating it instead
+ * would `read()` everything it has buffered as one new concatenated buffer,
+ * a copy of nearly every chunk of a large upload. Anything else (a web
+ * stream, a generator, an object-mode stream) is iterated chunk by chunk.
+ */
+function openStreamingBody(body: StreamingBody, onSent: () => void, failure: SourceFailure): Readable {
+  let source: AsyncIterable<Uint8Array>;
+  try {
+    source = body.open();
+  } catch (err) {
+    return Readable.from(
+      readSource(() => {
+        throw err;
+      }, onSent),
+      { objectMode: false },
+    );
+  }
+  if (!(source instanceof Readable) || source.readableObjectMode || source.readableEncoding !== null) {
+    return Readable.from(
+      readSource(() => source, onSent),
+      { objectMode: false },
+    );
+  }
+  // undici destroys the body it was given with its own (network) error: a pass-through keeps that apart from the
+  // source's own failure, which alone is recorded (and ends the request).
+  const sent = new PassThrough();
+  sent.on('error', noop);
+  source.once('error', (err: unknown) => {
+    failure.error ??= err;
+    sent.destroy(err instanceof Error ? err : new Error(String(err)));
+  });
+  sent.once('end', onSent);
+  // undici gave up on the body (network failure, abort): the source is released.
+  sent.once('close', () => {
+    if (!source.readableEnded) source.destroy();
+  });
+  return source.pipe(sent);
+}
+
+/**
+ * Encodes a multipart form ourselves (see `multipart.ts`) so that, like any
+ * streamed body, the wait for headers starts once the last byte was sent: a
+ * large upload is not cut by the header timeout.
  */
 function encodeForm(body: FormData | UndiciFormData): { readonly contentType: string; readonly body: StreamingBody } {
-  const encoded = new UndiciResponse(toUndiciForm(body));
-  const contentType = encoded.headers.get('content-type') ?? 'multipart/form-data';
-  const stream = encoded.body;
-  return {
-    contentType,
-    body: { open: () => (stream === null ? Readable.from([]) : Readable.fromWeb(stream)), replayable: false },
-  };
+  return multipartBody(body.entries() as Iterable<[string, string | File]>);
 }
 
 /** The body and headers undici sends; a streamed body (or form) is opened here, once per attempt. */
 function toDispatch(
   request: HttpRequest,
   onSent: () => void,
+  failure: SourceFailure,
 ): { readonly headers: Record<string, string>; readonly body: Exclude<Dispatcher.DispatchOptions['body'], undefined> } {
   const { body } = request;
   if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
@@ -83,12 +118,12 @@ function toDispatch(
       body.length === undefined
         ? { ...request.headers }
         : { ...request.headers, 'content-length': String(body.length) };
-    return { headers, body: Readable.from(readSource(body, onSent), { objectMode: false }) };
+    return { headers, body: openStreamingBody(body, onSent, failure) };
   }
   const form = encodeForm(body);
   return {
-    headers: { ...request.headers, 'content-type': form.contentType },
-    body: Readable.from(readSource(form.body, onSent), { objectMode: false }),
+    headers: { ...request.headers, 'content-type': form.contentType, 'content-length': String(form.body.length) },
+    body: openStreamingBody(form.body, onSent, failure),
   };
 }
 
@@ -195,8 +230,9 @@ export function createUndiciTransport(
       };
       // A streamed upload (or form) may take any time to send; the wait for headers starts once it is sent.
       let dispatch: ReturnType<typeof toDispatch>;
+      const failure: SourceFailure = {};
       try {
-        dispatch = toDispatch(request, startTimer);
+        dispatch = toDispatch(request, startTimer, failure);
       } catch (err) {
         subscriber.error(
           new RunloopError(`Invalid request body: ${(err as Error)?.message ?? String(err)}`, { cause: err }),
@@ -236,9 +272,10 @@ export function createUndiciTransport(
             subscriber.next({ status: data.statusCode, headers: flattenHeaders(data.headers), body: body.observable });
             subscriber.complete();
           },
-          (err: unknown) => {
+          (failed: unknown) => {
             timeout.unsubscribe();
             if (subscriber.closed) return;
+            const err = failure.error === undefined ? failed : sourceError(failure.error);
             if (isInvalidRequest(err) && !timedOut) {
               subscriber.error(new RunloopError(`Invalid request: ${(err as Error).message}`, { cause: err }));
               return;

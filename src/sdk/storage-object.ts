@@ -6,6 +6,7 @@ import type { CallOptions } from './options.js';
 import { requestOptions, type SdkContext } from './internal/context.js';
 import { presignedGet, presignedPut, type UploadBody } from './internal/presigned.js';
 import { asVoid } from './internal/as-void.js';
+import { utf8Text } from '../core/bytes.js';
 
 /**
  * Options of a presigned upload.
@@ -117,7 +118,8 @@ export class StorageObject {
 
   /** The whole content as UTF-8 text. @example obj.downloadAsText().subscribe(console.log); */
   downloadAsText(options?: CallOptions): Observable<string> {
-    return this.downloadAsBytes(options).pipe(map((bytes) => Buffer.from(bytes).toString('utf8')));
+    // Decoded in place: a copy of a large body costs as much as the decoding.
+    return this.downloadAsBytes(options).pipe(map((bytes) => utf8Text(bytes)));
   }
 
   /** Deletes the object; emits once when done. @example obj.delete().subscribe(); */

@@ -30,6 +30,15 @@ describe('uuidv7', () => {
     expect(isUuidv7(a)).toBe(true);
     expect(isUuidv7('00000000-0000-4000-8000-000000000000')).toBe(false);
   });
+  it('draws its random bits from crypto.randomUUID by default: valid, distinct, timestamp first', () => {
+    const ids = Array.from({ length: 200 }, () => uuidv7(0x0123456789ab));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) {
+      expect(isUuidv7(id)).toBe(true);
+      expect(id.startsWith('01234567-89ab-7')).toBe(true);
+    }
+    expect(uuidv7(2 ** 48 + 1, (b) => b.fill(0))).toBe('00000000-0001-7000-8000-000000000000');
+  });
   it('sorts by creation time', () => {
     expect(uuidv7(1_700_000_000_000) < uuidv7(1_700_000_000_001)).toBe(true);
   });

@@ -97,6 +97,20 @@ describe('over the wire', () => {
     expect(r?.fields).toEqual({ path: 'data/payload.bin' });
     expect(r?.files['file']?.filename).toBe('payload.bin');
     expect(r?.files['file']?.bytes.equals(bytes)).toBe(true);
+    // Sent with its exact length, not chunked.
+    expect(r?.headers['transfer-encoding']).toBeUndefined();
+    expect(Number(r?.headers['content-length'])).toBeGreaterThan(bytes.length);
+  });
+
+  it('multipart: a non-ASCII path with quotes arrives intact; the quotes in the file name are escaped', async () => {
+    const bytes = new Uint8Array([0, 13, 10, 45, 45, 255]);
+    const path = 'dïr/"q".txt';
+    await firstValueFrom(api.devboxes.uploadFile('dbx_1', { path, file: bytes }));
+    const r = received.at(-1);
+    expect(r?.fields['path']).toBe(path);
+    expect(r?.files['file']?.filename).toBe('%22q%22.txt');
+    expect(r?.files['file']?.bytes.equals(Buffer.from(bytes))).toBe(true);
+    expect(Number(r?.headers['content-length'])).toBeGreaterThan(bytes.length);
   });
 
   it('downloads every byte', async () => {

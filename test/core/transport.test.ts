@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as t from 'io-ts';
 import { Agent } from 'undici';
-import type { ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { firstValueFrom, lastValueFrom, switchMap, take, tap, toArray, type Observable } from 'rxjs';
 import {
   APIConnectionError,
@@ -70,8 +72,10 @@ describe.each(TRANSPORTS)('%s transport', (kind) => {
   });
   abortAndTimeout(kind);
   streaming();
-  if (kind === 'undici') bodiesAreConsumed();
-  else unreadFetchBodiesAreCancelled();
+  if (kind === 'undici') {
+    bodiesAreConsumed();
+    streamedBodies();
+  } else unreadFetchBodiesAreCancelled();
 });
 
 // fetch cannot drain into a pool like undici's dump(); an unread body is cancelled instead, which ends the request.
@@ -180,6 +184,100 @@ function abortAndTimeout(kind: TransportKind): void {
 }
 
 // Connection-pool behaviour of undici's Agent; fetch pools on its own (and a browser's pool is not ours to test).
+// A byte-mode Readable goes to undici as it is: its bytes arrive intact, and its own failure stays the caller's.
+function streamedBodies(): void {
+  describe('streamed request bodies', () => {
+    it('a byte-mode Readable of many chunks arrives byte for byte, with its Content-Length', async () => {
+      server.handle((_req, res) => json(res, 200, { ok: true }));
+      const text = 'abcdefghij'.repeat(300_000);
+      const chunks = Array.from({ length: 30 }, (_, i) => Buffer.from(text.slice(i * 100_000, (i + 1) * 100_000)));
+      const res = await lastValueFrom(
+        client().transfer({
+          method: 'PUT',
+          url: `${server.url}/v1/x`,
+          headers: {},
+          buffered: true,
+          body: { open: () => Readable.from(chunks, { objectMode: false }), length: text.length, replayable: true },
+        }),
+      );
+      expect(res.status).toBe(200);
+      expect(server.seen[0]?.headers['content-length']).toBe(String(text.length));
+      expect(server.seen[0]?.body === text).toBe(true);
+    });
+
+    it('a connection lost while a byte-mode Readable is sent is a network failure: retried, the body opened again', async () => {
+      let attempts = 0;
+      const raw = createServer((req, res) => {
+        attempts++;
+        if (attempts === 1) {
+          req.once('data', () => req.socket.destroy());
+          return;
+        }
+        req.resume();
+        req.on('end', () => json(res, 200, { ok: true }));
+      });
+      await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/upload`;
+      let opened = 0;
+      const chunks = Array.from({ length: 16 }, () => Buffer.alloc(256 * 1024, 5));
+      try {
+        const res = await lastValueFrom(
+          client({ maxRetries: 2 }).transfer({
+            method: 'PUT',
+            url,
+            headers: {},
+            buffered: true,
+            body: {
+              open: () => {
+                opened++;
+                return Readable.from(chunks, { objectMode: false });
+              },
+              length: 16 * 256 * 1024,
+              replayable: true,
+            },
+          }),
+        );
+        expect(res.status).toBe(200);
+        expect(opened).toBe(2);
+      } finally {
+        raw.closeAllConnections();
+        await new Promise((resolve) => raw.close(resolve));
+      }
+    });
+
+    it('a byte-mode Readable that fails mid-body is an invalid request (RunloopError), not retried', async () => {
+      server.handle((_req, res) => json(res, 200, { ok: true }));
+      let opened = 0;
+      const failing = (): Readable => {
+        opened++;
+        let sent = false;
+        return new Readable({
+          read() {
+            if (sent) {
+              this.destroy(new Error('disk gone'));
+              return;
+            }
+            sent = true;
+            this.push(Buffer.alloc(64 * 1024, 1));
+          },
+        });
+      };
+      const err = await lastValueFrom(
+        client({ maxRetries: 2 }).transfer({
+          method: 'PUT',
+          url: `${server.url}/v1/x`,
+          headers: {},
+          body: { open: failing, replayable: true },
+        }),
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RunloopError);
+      expect(err).not.toBeInstanceOf(APIConnectionError);
+      expect((err as Error).message).toBe('Invalid request: disk gone');
+      expect(opened).toBe(1);
+    });
+  });
+}
+
 function bodiesAreConsumed(): void {
   describe('bodies are always consumed', () => {
     it('many error responses in a row on a one-connection pool keep working', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import * as t from 'io-ts';
 import { lastValueFrom } from 'rxjs';
 import { FormData } from 'undici';
@@ -57,5 +58,29 @@ describe('the header timeout of an upload', () => {
     expect(Date.now() - started).toBeGreaterThan(TIMEOUT_MS);
     expect(seen[0]?.contentType).toMatch(/^multipart\/form-data; boundary=/);
     expect(seen[0]?.bytes).toBeGreaterThan(24 * 1024 * 1024);
+  });
+
+  it('starts once the body is sent: a byte-stream upload (a file) slower than timeoutMs succeeds, whole', async () => {
+    const { url, seen } = await slowReader();
+    const c = createApiCaller({ bearerToken: 'k', baseURL: url, env: {}, maxRetries: 0, timeoutMs: TIMEOUT_MS });
+    const size = 24 * 1024 * 1024;
+    const chunks = Array.from({ length: 24 }, () => Buffer.alloc(1024 * 1024, 7));
+    const started = Date.now();
+    try {
+      const res = await lastValueFrom(
+        c.transfer({
+          method: 'PUT',
+          url: `${url}/upload`,
+          headers: {},
+          buffered: true,
+          body: { open: () => Readable.from(chunks, { objectMode: false }), length: size, replayable: true },
+        }),
+      );
+      expect(res.status).toBe(200);
+    } finally {
+      await c.close();
+    }
+    expect(Date.now() - started).toBeGreaterThan(TIMEOUT_MS);
+    expect(seen[0]?.bytes).toBe(size);
   });
 });

@@ -38,6 +38,14 @@ describe('storage objects (real runloop-local)', () => {
     expect((await lastValueFrom(obj.getInfo())).state).toBe('DELETED');
   });
 
+  it('uploadFromText sends a multi-MB text encoded in pieces, a surrogate pair on a piece boundary intact', async () => {
+    // 'a' first puts a high surrogate at index 2^20 - 1, where a 1 Mi-character piece ends.
+    const text = `a${'\u{1F600}'.repeat(600_000)}é`;
+    const obj = await lastValueFrom(h.sdk.storageObject.uploadFromText(text, 'emoji.txt'));
+    expect((await lastValueFrom(obj.getInfo())).size_bytes).toBe(Buffer.byteLength(text));
+    expect((await lastValueFrom(obj.downloadAsText())) === text).toBe(true);
+    await lastValueFrom(obj.delete());
+  });
   it('uploadFromBytes, uploadFromFile (type inferred, streamed), create + uploadContent + complete', async () => {
     const bytes = new Uint8Array(1_000_000).map((_, i) => (i * 7) % 256);
     const bin = await lastValueFrom(h.sdk.storageObject.uploadFromBytes(bytes, 'blob.bin', 'binary'));

@@ -261,9 +261,18 @@ export class OciRuntime implements DevboxRuntime {
       const current = await previous?.catch(() => undefined);
       if (current !== undefined && !current.ended) return current;
       await current?.close();
-      return Launchers.start(this.options.launcher, `${this.bundleRoot}-launch.sock`);
+      return Launchers.start(this.options.launcher, this.launchSocketPath());
     })();
     return this.launcherService;
+  }
+
+  /**
+   * Where launchers connect back: in the runtime dir (root only, 0700, gone with the data dir), or,
+   * when that path is too long for a unix socket (108 bytes), beside the bundles in /run.
+   */
+  private launchSocketPath(): string {
+    const inDataDir = join(this.options.runtimeDir, 'launch.sock');
+    return Buffer.byteLength(inDataDir) < 100 ? inDataDir : `${this.bundleRoot}-launch.sock`;
   }
 
   /** The launcher service's pid, for tests that end it. @internal */
@@ -406,13 +415,14 @@ async function writeNameFiles(devbox: OciDevbox, spec: DevboxSpec, network: bool
     : spec.network === 'host'
       ? await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
       : '';
-  const script = resolv === '' ? 'cat > /etc/hosts' : 'cat > /etc/hosts; printf %s "$1" > /etc/resolv.conf';
-  const proc = devbox.spawnArgv(['/bin/sh', '-c', script, 'sh', resolv], 'root', {
+  // Builtins only: one process (the shell) per start, no `cat`.
+  const script = 'printf %s "$1" > /etc/hosts; if [ -n "$2" ]; then printf %s "$2" > /etc/resolv.conf; fi';
+  const proc = devbox.spawnArgv(['/bin/sh', '-c', script, 'sh', hosts, resolv], 'root', {
     PATH: '/usr/bin:/bin',
     HOME: ACCOUNTS.root.home,
   });
   proc.stdout.resume();
   proc.stderr.resume();
-  proc.stdin.end(hosts);
+  proc.stdin.end();
   await proc.closed;
 }
