@@ -10,6 +10,11 @@ import type { OutputLine, OutputStream } from '../output.js';
  * operator per stream plus `merge` costs a few calls per line, and a fast
  * command prints millions of lines).
  *
+ * Lines are split from the decoded text, after `JSON.parse`, on purpose:
+ * splitting the event's JSON text at its `\n` escapes instead (no
+ * `JSON.parse`, a plain slice per line) was measured slower in V8, about
+ * 0.19 against 0.13 CPU s per 100 MB of short lines for parse + split.
+ *
  * @example
  * const lines = new LineSplitter('stdout');
  * lines.push({ output: 'a\nb', offset: 3 }, subscriber); // emits 'a'
