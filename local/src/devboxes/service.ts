@@ -388,14 +388,18 @@ export class DevboxService {
         }));
       }
       await runLaunchCommands(handle, env, record.boot.launch_commands, log);
-      const running = this.#transition(id, 'running');
+      // Running and its keep-alive deadline in one commit (each commit is an fsync on the main thread).
+      const running = this.ctx.store.transaction(() => {
+        const moved = this.#transition(id, 'running');
+        if (moved !== undefined) this.#armFresh(id);
+        return moved;
+      });
       if (running === undefined) return await this.#release(id, { discard: isFinal(this.get(id).status) });
       if (running.boot.entrypoint !== null) {
         startEntrypoint(handle, env, running.boot.entrypoint, log, () => {
           if (this.#live.get(id) === current && !current.stopping) void this.shutdown(id, 'entrypoint_exit');
         });
       }
-      this.#armFresh(id);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       // Shut down (or failed) while starting: the start broke because its

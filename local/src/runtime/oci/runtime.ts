@@ -368,7 +368,7 @@ export class OciRuntime implements DevboxRuntime {
 }
 
 /**
- * Every cgroup hierarchy mounted under /sys/fs/cgroup: runc makes the
+ * Every cgroup hierarchy mounted under /sys/fs/cgroup: the runtime makes the
  * devbox's group in each, so reaping and removal must look in each.
  *
  * @example
