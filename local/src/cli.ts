@@ -138,6 +138,9 @@ async function main(): Promise<void> {
     process.stderr.write(`runloop-local: --registry-auth ${options.registryAuth}: ${(error as Error).message}\n`);
     process.exit(2);
   }
+  // Whoever started us may stop reading our output (`| head`, a test that read what it needed):
+  // a write to that closed pipe must not end the server.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const server: LocalServer = await startLocalServer({
     images: {
       ...(options.registryMirror !== undefined ? { dockerHubMirror: options.registryMirror } : {}),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test/support/local-server.js';
@@ -18,17 +19,32 @@ function startCli(args: string[], env: Record<string, string> = {}): ChildProces
   return child;
 }
 
-/** Collects stdout until `count` lines arrived. */
+/**
+ * Collects stdout until `count` lines arrived. It keeps reading after that (as a terminal would):
+ * it never closes the pipe under the server.
+ */
 async function readLines(child: ChildProcessWithoutNullStreams, count: number): Promise<string[]> {
   let text = '';
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  for await (const chunk of child.stdout) {
-    text += (chunk as Buffer).toString();
-    const lines = text.split('\n');
-    if (lines.length > count) return lines.slice(0, count);
-  }
-  throw new Error(`cli ended before printing ${count} lines; stderr: ${stderr}`);
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString();
+      const lines = text.split('\n');
+      if (lines.length > count) resolve(lines.slice(0, count));
+    };
+    child.stdout.on('data', onData);
+    child.stdout.once('end', () => reject(new Error(`cli ended before printing ${count} lines; stderr: ${stderr}`)));
+  });
+}
+
+/** A port that was free a moment ago (the server binds it next). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 async function exitCode(child: ChildProcessWithoutNullStreams): Promise<number | null> {
@@ -71,6 +87,27 @@ describe('runloop-local CLI', () => {
     const denied = await fetch(`${url}/v1/objects`);
     expect(denied.status).toBe(401);
     await denied.text();
+    child.kill('SIGTERM');
+    expect(await exitCode(child)).toBe(0);
+  });
+
+  it('keeps serving when whoever started it stops reading its output (a closed stdout pipe)', async () => {
+    const dir = await tempDataDir();
+    dirs.push(dir);
+    const port = await freePort();
+    const child = startCli(['--port', String(port), '--data-dir', dir, '--runtime', 'process', '--quiet'], {
+      RUNLOOP_API_KEY: 'env-token',
+    });
+    // Closed before the server prints its URL: every line it prints meets a pipe nobody reads (EPIPE).
+    child.stdout.destroy();
+    const url = `http://127.0.0.1:${port}`;
+    const served = async (): Promise<number> =>
+      fetch(`${url}/v1/objects`, { headers: { authorization: 'Bearer env-token' } }).then(
+        async (res) => (await res.text(), res.status),
+        () => 0,
+      );
+    await expect.poll(served, { timeout: 20_000, interval: 100 }).toBe(200);
+    expect(child.exitCode).toBeNull();
     child.kill('SIGTERM');
     expect(await exitCode(child)).toBe(0);
   });
