@@ -175,13 +175,17 @@ export class OciRuntime implements DevboxRuntime {
           .then(async () => {
             if (policy !== undefined) await this.installPolicy(spec.id, egress, policy);
           });
-      await Promise.all([
+      // All settled before a failure is thrown: the clean-up must not run while a step (a cgroup
+      // being made, a link) is still in flight, or that step would outlive it.
+      const steps = await Promise.allSettled([
         links,
         this.writeConfig(spec, bundle),
         groups,
         network,
         mkdir(this.stateRoot, { recursive: true, mode: 0o700 }),
       ]);
+      const failedStep = steps.find((step): step is PromiseRejectedResult => step.status === 'rejected');
+      if (failedStep !== undefined) throw failedStep.reason;
       // (A leftover container of a crashed run under this id is gone: reapOrphans ran at start-up.)
       launch = launchOciDevbox(await this.launchers(), {
         id: spec.id,
