@@ -95,7 +95,11 @@ while time.time() < deadline:
             target = os.readlink(path)
         except OSError as e:
             target = "?" + e.strerror
-        seen.setdefault(name, [target, key])
+        # Every distinct look at a pid: it may be a fork of the agent (unreadable), then a shell, then
+        # the command it execs; keeping only the first would miss the later ones.
+        looks = seen.setdefault(name, [])
+        if [target, key] not in looks:
+            looks.append([target, key])
         try:
             fd = os.open(path, os.O_WRONLY)
             os.close(fd)
@@ -240,7 +244,7 @@ describe('attack: escaping a devbox as devbox root', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(execs).toBe(50);
     const report = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as {
-      seen: Record<string, [string, string | null]>;
+      seen: Record<string, [string, string | null][]>;
       writable: [string, string, string | null][];
       refusals: Record<string, number>;
     };
@@ -269,16 +273,19 @@ describe('attack: escaping a devbox as devbox root', () => {
       const key = devIno(realpathSync(path));
       if (key) hostBinaries.set(key, path);
     }
-    const seen = Object.entries(report.seen);
+    const pids = Object.entries(report.seen);
+    const seen = pids.flatMap(([pid, looks]) => looks.map(([target, key]) => ({ pid, target, key })));
     console.log(
-      `exe scanner: ${seen.length} pids seen, writable opens: ${JSON.stringify(report.writable)}, refusals: ${JSON.stringify(report.refusals)}`,
+      `exe scanner: ${pids.length} pids seen, writable opens: ${JSON.stringify(report.writable)}, refusals: ${JSON.stringify(report.refusals)}`,
     );
-    console.log(`exe targets seen: ${JSON.stringify([...new Set(seen.map(([, [target]]) => target))])}`);
+    console.log(`exe targets seen: ${JSON.stringify([...new Set(seen.map(({ target }) => target))])}`);
     // The scan really saw the stream's commands.
-    expect(seen.filter(([, [target]]) => target === '/usr/bin/sleep').length).toBeGreaterThan(5);
+    expect(
+      new Set(seen.filter(({ target }) => target === '/usr/bin/sleep').map(({ pid }) => pid)).size,
+    ).toBeGreaterThan(5);
     const hostSeen = seen
-      .filter(([, [, key]]) => key !== null && hostBinaries.has(key))
-      .map(([pid, [target, key]]) => `${pid} ${target} = host ${hostBinaries.get(key!)}`);
+      .filter(({ key }) => key !== null && hostBinaries.has(key))
+      .map(({ pid, target, key }) => `${pid} ${target} = host ${hostBinaries.get(key!)}`);
     expect(hostSeen, 'a host binary was visible through /proc/<pid>/exe').toEqual([]);
     const hostWritable = report.writable.filter(([, , key]) => key !== null && hostBinaries.has(key));
     expect(hostWritable).toEqual([]);
