@@ -10,12 +10,13 @@
  * ends, unmounts it; this module names the paths and unmounts what a killed
  * launcher or a crashed server left mounted.
  */
+import { execFile } from 'node:child_process';
 import { readFile, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hostRun } from '../host-run.js';
+import { promisify } from 'node:util';
 
-// Off the main thread: see host-run.ts.
-const run = hostRun;
+// Only for what a killed launcher or a crashed server left mounted: rare, so a plain spawn.
+const run = promisify(execFile);
 const PATH_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 
 /**
